@@ -1,0 +1,10 @@
+//! `vethbench capture` (stub: not implemented yet).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("'capture' is not implemented yet")
+}

@@ -1,0 +1,78 @@
+//! The command line: one file per subcommand. clap lives only here.
+//!
+//! Each subcommand has `Args` (raw flags) and `run(Args) -> anyhow::Result<ExitCode>`; checked
+//! configuration and all real work happen in the library.
+
+mod bench;
+mod capture;
+mod netns;
+mod ping;
+mod read;
+mod send;
+mod test;
+mod veth;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code when an expectation failed (a test's verdict, not an error).
+#[allow(dead_code)]
+pub const EXIT_FAILED: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vethbench",
+    version,
+    about = "Packet injection and capture testbench for veth pairs and network namespaces",
+    long_about = "Builds veth/netns topologies, crafts and sends frames (byte-exact with Scapy), \
+                  captures to pcapng, and asserts delivery with latency percentiles.\n\
+                  Exit codes: 0 ok, 1 an expectation failed, 2 an error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build an Ethernet frame (TCP by default, like onepkt.py) and send it on an interface.
+    Send(send::Args),
+    /// Capture frames on one or more interfaces to pcapng (or print them).
+    Capture(capture::Args),
+    /// Read a pcapng or pcap file and print its frames (like `tshark -r`).
+    Read(read::Args),
+    /// Create, list, inspect and delete veth pairs.
+    Veth(veth::Args),
+    /// Create, list, delete network namespaces and run commands in them (like `ip netns`).
+    Netns(netns::Args),
+    /// ICMP echo through the kernel's stack, like ping(8).
+    Ping(ping::Args),
+    /// Run an end-to-end delivery test and report loss, corruption, order and latency.
+    Test(test::Args),
+    /// Benchmarks against the reference tools on a private veth pair.
+    Bench(bench::Args),
+}
+
+/// Parse the command line and run the subcommand.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; bad flags exit 2 with clap's message.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Send(a) => send::run(a),
+        Command::Capture(a) => capture::run(a),
+        Command::Read(a) => read::run(a),
+        Command::Veth(a) => veth::run(a),
+        Command::Netns(a) => netns::run(a),
+        Command::Ping(a) => ping::run(a),
+        Command::Test(a) => test::run(a),
+        Command::Bench(a) => bench::run(a),
+    }
+}

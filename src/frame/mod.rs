@@ -1,0 +1,12 @@
+//! Frame specs to bytes, and bytes back to a Scapy-like dump. (Owned by the frame work; stub.)
+
+/// An error building or parsing a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("invalid {what} '{input}': {why}")]
+    Invalid {
+        what: &'static str,
+        input: String,
+        why: String,
+    },
+}

@@ -1,0 +1,1 @@
+//! rx glue (stub).

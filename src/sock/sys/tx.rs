@@ -1,0 +1,1 @@
+//! tx glue (stub).

@@ -1,0 +1,1 @@
+//! Batched transmit on AF_PACKET (stub, owned by the send work).

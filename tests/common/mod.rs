@@ -1,0 +1,86 @@
+//! Helpers shared by the integration tests.
+//!
+//! Tests that need root run their body on a fresh thread inside a new, anonymous network
+//! namespace (`unshare(CLONE_NEWNET)` on that thread only). The kernel destroys the namespace
+//! and every link in it when the thread ends, whether the test passed, failed or panicked, so
+//! nothing can leak into the host namespace. Child processes spawned from that thread inherit
+//! its namespace.
+//!
+//! Without root a test skips loudly, unless `VETHBENCH_REQUIRE_ROOT=1` (set by `.ci/run`), in
+//! which case the skip is a failure: a green CI means the kernel paths ran.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// True when the test may use the kernel (root). Otherwise prints SKIP, or panics under CI.
+pub fn require_root(test: &str) -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    if std::env::var_os("VETHBENCH_REQUIRE_ROOT").is_some_and(|v| v == "1") {
+        panic!("{test}: needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN), and VETHBENCH_REQUIRE_ROOT=1 forbids skipping");
+    }
+    eprintln!("SKIP {test}: needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN)");
+    false
+}
+
+/// Run `f` on a new thread inside a new anonymous network namespace with `lo` up and IPv6
+/// disabled by default (no router solicitations or MLD noise on new links).
+pub fn in_private_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let handle = std::thread::spawn(move || {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+            .expect("unshare(CLONE_NEWNET) failed: needs CAP_SYS_ADMIN");
+        // /proc/sys/net is resolved against the opening thread's namespace.
+        for knob in ["all", "default"] {
+            std::fs::write(format!("/proc/sys/net/ipv6/conf/{knob}/disable_ipv6"), "1")
+                .expect("disable IPv6 in the private namespace");
+        }
+        run_ok("ip", &["link", "set", "lo", "up"]);
+        f()
+    });
+    match handle.join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Create a veth pair `a`/`b` in the current thread's namespace, both up.
+pub fn veth_pair(a: &str, b: &str) {
+    run_ok("ip", &["link", "add", a, "type", "veth", "peer", "name", b]);
+    for dev in [a, b] {
+        run_ok("ip", &["link", "set", dev, "up"]);
+    }
+}
+
+/// Run a command and panic with its stderr if it fails.
+pub fn run_ok(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The built `vethbench` binary.
+pub fn vethbench() -> Command {
+    Command::new(bin_path())
+}
+
+pub fn bin_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_vethbench"))
+}
+
+/// A name unique to this process and call, short enough for IFNAMSIZ (15 bytes).
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let s = format!("{prefix}{:x}{n}", std::process::id() & 0xffff);
+    s[..s.len().min(15)].to_string()
+}
