@@ -1,0 +1,1 @@
+//! tshark-style field extraction (`-T fields -e ip.src`). (Stub: owned by the capture work.)
