@@ -1,0 +1,1 @@
+//! ICMP echo (work in progress).

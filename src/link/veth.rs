@@ -1,0 +1,1 @@
+//! veth pairs (work in progress).
