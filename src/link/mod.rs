@@ -25,6 +25,7 @@ pub mod veth;
 pub use addr::Cidr;
 pub use iface::IfaceInfo;
 pub use netns::{Netns, PrivateNetns};
+pub use veth::{PrivatePair, VethEnd, VethPairSpec};
 
 use crate::Capability;
 
