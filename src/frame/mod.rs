@@ -16,7 +16,7 @@ mod template;
 
 pub use show::{hexdump, show, summary};
 pub use spec::{parse_hex, FrameSpec, L4Spec, MacAddr, TcpFlags};
-pub use template::FrameTemplate;
+pub use template::{FrameTemplate, Vary};
 
 /// An error building or parsing a frame.
 #[derive(Debug, thiserror::Error)]

@@ -8,10 +8,25 @@ use std::net::IpAddr;
 
 use super::{FrameError, FrameSpec, L4Spec};
 
+/// What changes from one copy of a template to the next: copy `i` gets the spec's value plus `i`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Vary {
+    /// Every copy is the same frame.
+    #[default]
+    Nothing,
+    /// The IPv4 id (IPv4 only).
+    IpId,
+    /// The TCP sequence number (TCP only).
+    TcpSeq,
+}
+
 /// A built frame and where its patchable fields are.
 #[derive(Debug, Clone)]
 pub struct FrameTemplate {
     bytes: Vec<u8>,
+    vary: Vary,
+    /// The varied field's value in copy 0.
+    base: u32,
     /// Offset of the IPv4 id and of the IPv4 header checksum (None for IPv6).
     ip_id: Option<(usize, usize)>,
     /// Offset of the TCP sequence number and of the TCP checksum (None unless TCP).
@@ -21,11 +36,26 @@ pub struct FrameTemplate {
 impl FrameTemplate {
     /// Build `spec` once.
     pub fn new(spec: &FrameSpec) -> Result<Self, FrameError> {
+        Self::with_vary(spec, Vary::Nothing)
+    }
+
+    /// Build `spec` once, to be sent as copies that differ by `vary`. Refuses a `vary` the
+    /// frame has no field for (IP id of an IPv6 frame, sequence number of a UDP frame).
+    pub fn with_vary(spec: &FrameSpec, vary: Vary) -> Result<Self, FrameError> {
         let bytes = spec.build()?;
+        let base = match (vary, spec.l4) {
+            (Vary::Nothing, _) => 0,
+            (Vary::IpId, _) if spec.src_ip.is_ipv4() => spec.ip_id as u32,
+            (Vary::TcpSeq, L4Spec::Tcp { seq, .. }) => seq,
+            (Vary::IpId, _) => return Err(FrameError::build("--vary ip-id needs IPv4")),
+            (Vary::TcpSeq, _) => return Err(FrameError::build("--vary seq needs TCP")),
+        };
         let ip = spec.ip_offset();
         let l4 = spec.l4_offset();
         Ok(FrameTemplate {
             bytes,
+            vary,
+            base,
             ip_id: matches!(spec.src_ip, IpAddr::V4(_)).then_some((ip + 4, ip + 10)),
             tcp_seq: matches!(spec.l4, L4Spec::Tcp { .. }).then_some((l4 + 4, l4 + 16)),
         })
@@ -44,6 +74,22 @@ impl FrameTemplate {
     /// Never true: a frame has at least its headers.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// What changes between copies.
+    pub fn vary(&self) -> Vary {
+        self.vary
+    }
+
+    /// Make `frame` (any copy of this template) copy number `i`: the varied field becomes the
+    /// spec's value plus `i` (wrapping). Does nothing for [`Vary::Nothing`].
+    #[inline]
+    pub fn make_copy(&self, frame: &mut [u8], i: u64) {
+        match self.vary {
+            Vary::Nothing => {}
+            Vary::IpId => self.patch_ip_id(frame, (self.base as u16).wrapping_add(i as u16)),
+            Vary::TcpSeq => self.patch_tcp_seq(frame, self.base.wrapping_add(i as u32)),
+        }
     }
 
     /// True if [`patch_ip_id`](Self::patch_ip_id) applies (IPv4).
@@ -114,5 +160,23 @@ mod tests {
                 assert_eq!(frame, want.build().unwrap(), "{name} id={id} seq={seq}");
             }
         }
+    }
+
+    #[test]
+    fn copies_vary_from_the_spec_value() {
+        let (_, spec) = cases().remove(0);
+        let t = FrameTemplate::with_vary(&spec, Vary::IpId).unwrap();
+        let mut f = t.bytes().to_vec();
+        t.make_copy(&mut f, 5);
+        let want = FrameSpec {
+            ip_id: spec.ip_id + 5,
+            ..spec.clone()
+        };
+        assert_eq!(f, want.build().unwrap());
+        let udp = FrameSpec {
+            l4: L4Spec::Udp,
+            ..spec
+        };
+        assert!(FrameTemplate::with_vary(&udp, Vary::TcpSeq).is_err());
     }
 }
