@@ -8,7 +8,10 @@
 //! Differences from tshark, on purpose: `tcp.seq` is the raw sequence number (tshark prints a
 //! number relative to the conversation's first; same for a SYN that starts at 0, use
 //! `-o tcp.relative_sequence_numbers:FALSE` on tshark to compare the others); no reassembly
-//! of IP fragments; `ip.*` fields are IPv4 only (as in tshark, where IPv6 is `ipv6.*`).
+//! of IP fragments; `ip.*` fields are IPv4 only (as in tshark, where IPv6 is `ipv6.*`);
+//! `data` is always the transport payload (within the IP length, Ethernet padding excluded),
+//! whereas tshark shows it only when no dissector claims the port (port 53 is DNS, 20 is
+//! FTP-DATA...: there tshark's `data` is empty).
 
 use std::fmt::Write as _;
 
