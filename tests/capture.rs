@@ -511,3 +511,111 @@ fn bad_input_fails_in_one_line_with_exit_2() {
         assert_one_line_error(code, &err, "at byte 0");
     });
 }
+
+#[test]
+fn two_interfaces_into_one_file_with_direction_and_csum_flag() {
+    if !common::require_root("two_interfaces") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        // The local stack sends UDP out of vethX: its checksum is left partial (offload), so
+        // the ring marks it TP_STATUS_CSUMNOTREADY.
+        common::run_ok("ip", &["addr", "add", "198.18.0.1/24", "dev", "vethX"]);
+        common::run_ok(
+            "ip",
+            &[
+                "neigh",
+                "add",
+                "198.18.0.2",
+                "lladdr",
+                "02:00:00:00:00:02",
+                "dev",
+                "vethX",
+            ],
+        );
+        let (_d, dir) = tmp();
+        let file = format!("{dir}/two.pcapng");
+        let cap = Capture::start(&[
+            "-i",
+            "vethX",
+            "-i",
+            "vethY",
+            "--direction",
+            "inout",
+            "-w",
+            &file,
+            "-c",
+            "2",
+        ]);
+        let sock = std::net::UdpSocket::bind("198.18.0.1:0").unwrap();
+        sock.send_to(b"partial", "198.18.0.2:40000").unwrap();
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        let t = tshark_fields(
+            &file,
+            &[
+                "frame.interface_name",
+                "frame.packet_flags_direction",
+                "udp.dstport",
+                "frame.comment",
+            ],
+        );
+        let mut lines: Vec<&str> = t.lines().collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                "vethX\t2\t40000\tcsum-not-ready",
+                "vethY\t1\t40000\tcsum-not-ready"
+            ],
+            "{t}"
+        );
+    });
+}
+
+#[test]
+fn prints_fields_live_and_stops_on_duration_and_sigterm() {
+    if !common::require_root("print_duration_sigterm") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let (_d, dir) = tmp();
+        // No -w: fields on stdout.
+        let cap = Capture::start(&[
+            "vethY",
+            "-c",
+            "1",
+            "-T",
+            "fields",
+            "-e",
+            "ip.src",
+            "-e",
+            "tcp.dstport",
+        ]);
+        scapy_send("vethX", ONEPKT);
+        let (code, out, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(out, "1.1.1.1\t2222\n");
+
+        // --duration with no traffic: a complete, empty file.
+        let file = format!("{dir}/d.pcapng");
+        let cap = Capture::start(&["vethY", "-w", &file, "--duration", "0.3"]);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(summary_count(&err, " packets captured"), 0);
+        assert_eq!(capinfos_count(&file), 0);
+
+        // SIGTERM ends like SIGINT; -P prints while writing.
+        let file = format!("{dir}/t.pcapng");
+        let cap = Capture::start(&["vethY", "-w", &file, "-P", "-T", "fields", "-e", "eth.src"]);
+        scapy_send("vethX", ONEPKT);
+        std::thread::sleep(Duration::from_millis(200));
+        cap.signal(nix::sys::signal::Signal::SIGTERM);
+        let (code, out, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(out, "22:11:11:11:11:11\n");
+        assert_eq!(capinfos_count(&file), 1);
+    });
+}
