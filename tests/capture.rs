@@ -566,8 +566,8 @@ fn two_interfaces_into_one_file_with_direction_and_csum_flag() {
         assert_eq!(
             lines,
             [
-                "vethX\t2\t40000\tcsum-not-ready",
-                "vethY\t1\t40000\tcsum-not-ready"
+                "vethX\t0x00000002\t40000\tcsum-not-ready",
+                "vethY\t0x00000001\t40000\tcsum-not-ready"
             ],
             "{t}"
         );
