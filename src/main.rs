@@ -10,9 +10,24 @@ fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
         Err(err) => {
-            // One line: the whole context chain, joined by ": ".
-            eprintln!("vethbench: error: {err:#}");
+            eprintln!("vethbench: error: {}", one_line(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error chain on one line, joined by ": ", skipping a cause whose text the message before
+/// it already contains (library errors often print their source in their own message).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line.replace('\n', " ")
 }
