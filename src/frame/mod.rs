@@ -1,6 +1,6 @@
 //! What to send: a [`FrameSpec`] (Ethernet, optional 802.1Q, IPv4/IPv6, TCP/UDP/ICMP echo,
 //! payload, padding) becomes bytes, byte-exact with Scapy's `raw(pkt)` for the same arguments;
-//! [`show`], [`summary`] and [`hexdump`] print bytes back the way Scapy and tshark do.
+//! [`show()`], [`summary`] and [`hexdump`] print bytes back the way Scapy and tshark do.
 //!
 //! Headers and checksums come from etherparse; this module only picks Scapy's defaults (IP id 1,
 //! no DF, TCP window 8192, flags S) where etherparse's shortcuts pick others. A [`FrameTemplate`]
