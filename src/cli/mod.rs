@@ -59,10 +59,23 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // --help and --version are not errors; bad flags exit 2 with clap's message.
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return Ok(ExitCode::from(code));
+            // --help and --version are not errors: print them as clap renders them.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return Ok(ExitCode::SUCCESS);
+            }
+            // A usage error: clap's first paragraph, on one line, exit 2.
+            let text = e.to_string();
+            let first: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!(
+                "vethbench: {} (see --help)",
+                first.join(" ").trim_start_matches("error: ")
+            );
+            return Ok(ExitCode::from(2));
         }
     };
     match cli.command {
