@@ -690,6 +690,18 @@ fn bad_cidr_and_mac() {
             ],
             &["invalid MAC"],
         );
+        assert_bad_input(
+            &[
+                "veth",
+                "add",
+                "vbc0",
+                "--peer",
+                "vbc1",
+                "--mac",
+                "01:00:5e:00:00:01",
+            ],
+            &["invalid MAC", "not a unicast address"],
+        );
         assert!(
             vethbench::link::iface::info("vbc0").is_err(),
             "nothing was created"

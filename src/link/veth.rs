@@ -84,6 +84,14 @@ pub fn create(
             reason: "same as the other end, in the same namespace",
         });
     }
+    for mac in [spec.a.mac, spec.b.mac].into_iter().flatten() {
+        // The kernel refuses these with a bare EADDRNOTAVAIL; say why instead.
+        if mac[0] & 1 == 1 || mac == [0; 6] {
+            return Err(LinkError::InvalidMac {
+                input: format!("{} (not a unicast address)", super::format_mac(&mac)),
+            });
+        }
+    }
     if let Some(mtu) = spec.mtu {
         if !(68..=65535).contains(&mtu) {
             return Err(LinkError::Io {
