@@ -16,7 +16,7 @@ pub struct Args {
     #[arg(short = 'n', long = "netns", value_name = "NS")]
     netns: Option<String>,
     /// Number of echo requests (ping(8) runs forever by default; we stop at 4).
-    #[arg(short = 'c', long, default_value_t = 4)]
+    #[arg(short = 'c', long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=65535))]
     count: u32,
     /// Seconds between requests.
     #[arg(short = 'i', long, value_name = "SECS", default_value_t = 1.0)]

@@ -155,7 +155,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lo_is_virtual_and_up() {
+    fn lo_is_virtual() {
         // Read-only: looks at the caller's lo, changes nothing.
         let lo = info("lo").expect("lo exists in every namespace");
         assert_eq!(lo.ifindex, 1);

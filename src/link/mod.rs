@@ -41,12 +41,10 @@ pub enum LinkError {
     NoSuchNetns { name: String },
     #[error("{op}: permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission { op: String, cap: Capability },
-    #[error("{op}: {source}")]
-    Io {
-        op: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The errno's text is part of the message (and not a `source()`), so that the CLI's
+    /// one-line `{:#}` chain does not print it twice.
+    #[error("{op}: {error}")]
+    Io { op: String, error: std::io::Error },
     #[error("{what} '{name}' already exists{}", in_netns(netns))]
     AlreadyExists {
         what: &'static str,
@@ -77,12 +75,13 @@ fn in_netns(netns: &Option<String>) -> String {
 }
 
 impl LinkError {
-    /// Map an errno from a netlink request: EPERM/EACCES name the capability.
+    /// Map an errno: EPERM names the capability (netlink answers EPERM for a missing
+    /// capability; EACCES there means something else, e.g. IPv6 disabled on the link).
     pub(crate) fn from_errno(op: impl Into<String>, err: std::io::Error, cap: Capability) -> Self {
         let op = op.into();
         match err.raw_os_error() {
-            Some(libc::EPERM) | Some(libc::EACCES) => LinkError::Permission { op, cap },
-            _ => LinkError::Io { op, source: err },
+            Some(libc::EPERM) => LinkError::Permission { op, cap },
+            _ => LinkError::Io { op, error: err },
         }
     }
 }

@@ -524,6 +524,10 @@ pub fn set_disable_ipv6(knob: &str, disable: bool) -> Result<(), LinkError> {
     match fs::write(&path, if disable { "1" } else { "0" }) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound && knob == "all" => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(LinkError::Permission {
+            op: format!("write {}", path.display()),
+            cap: Capability::NetAdmin,
+        }),
         Err(e) => Err(LinkError::from_errno(
             format!("write {}", path.display()),
             e,
@@ -558,14 +562,14 @@ pub(crate) fn errno_err(op: impl Into<String>, e: Errno, cap: Capability) -> Lin
 fn io_err(op: impl Into<String>, e: Errno) -> LinkError {
     LinkError::Io {
         op: op.into(),
-        source: io::Error::from_raw_os_error(e as i32),
+        error: io::Error::from_raw_os_error(e as i32),
     }
 }
 
 fn io_err_io(op: impl Into<String>, e: io::Error) -> LinkError {
     LinkError::Io {
         op: op.into(),
-        source: e,
+        error: e,
     }
 }
 

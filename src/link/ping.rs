@@ -71,7 +71,7 @@ impl Pinger {
             Err(e) => {
                 return Err(LinkError::Io {
                     op: "open ICMP socket".to_string(),
-                    source: std::io::Error::from_raw_os_error(e as i32),
+                    error: std::io::Error::from_raw_os_error(e as i32),
                 })
             }
         };
@@ -107,7 +107,7 @@ impl Pinger {
         sendto(self.fd.as_raw_fd(), &self.tx, &to, MsgFlags::empty()).map_err(|e| {
             LinkError::Io {
                 op: format!("send ICMP echo to {}", self.dst),
-                source: std::io::Error::from_raw_os_error(e as i32),
+                error: std::io::Error::from_raw_os_error(e as i32),
             }
         })?;
         let deadline = sent + timeout;
@@ -125,7 +125,7 @@ impl Pinger {
                 Err(e) => {
                     return Err(LinkError::Io {
                         op: format!("receive ICMP from {}", self.dst),
-                        source: std::io::Error::from_raw_os_error(e as i32),
+                        error: std::io::Error::from_raw_os_error(e as i32),
                     })
                 }
             };
