@@ -8,7 +8,7 @@
 //!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak.
 //! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit, a TPACKET_V3 receive ring with
 //!   kernel nanosecond timestamps and drop counters, in-kernel BPF filters. All `unsafe` of the
-//!   crate lives in `sock::sys` and `link::sys`.
+//!   crate lives in `sock::sys` (netlink and namespaces need none: nix wraps them).
 //! - [`pcapng`]: what is kept. A pcapng writer (nanosecond IDBs, EPB flags, closing ISB) and a
 //!   reader for pcapng and classic pcap.
 //! - [`harness`]: what is asserted. A [`harness`] testbench that sends, captures and checks
