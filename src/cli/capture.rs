@@ -3,7 +3,7 @@
 //!
 //! One thread does everything: it polls every ring and a signalfd (SIGINT/SIGTERM are blocked
 //! and read from it, so a signal wakes the poll at once and needs no handler), walks the ready
-//! blocks, and appends frames to a 1 MiB `BufWriter` (one write(2) per MiB). On a 2-core
+//! blocks, and appends frames to the writer's 1 MiB buffer (one write(2) per MiB). On a 2-core
 //! machine this beats handing frames to a writer thread: no copy into a channel buffer, no
 //! wake-ups, and the ring (32 MiB by default) absorbs a slow disk.
 //!
