@@ -194,7 +194,26 @@ fn second_walkthrough_onepkt_on_vethx_captured_on_vethy() {
         let (_d, dir) = tmp();
         let file = format!("{dir}/out.pcapng");
         let cap = Capture::start(&["vethY", "-w", &file, "-c", "1"]);
-        scapy_send("vethX", ONEPKT);
+        // onepkt.py 22:11:11:11:11:11 22:22:22:22:22:22 vethX 123
+        common::run_ok(
+            common::bin_path().to_str().unwrap(),
+            &[
+                "send",
+                "-q",
+                "-i",
+                "vethX",
+                "--src-mac",
+                "22:11:11:11:11:11",
+                "--dst-mac",
+                "22:22:22:22:22:22",
+                "--src-ip",
+                "1.1.1.1",
+                "--dst-ip",
+                "2.2.2.2",
+                "--msg",
+                "123",
+            ],
+        );
         let (code, _, err) = cap.finish();
         assert_eq!(code, 0, "{err:?}");
         assert_eq!(summary_count(&err, " packets captured"), 1);
