@@ -508,6 +508,10 @@ fn bad_input_fails_in_one_line_with_exit_2() {
         let (code, _, err) = run_fail(&["capture", "vethY", "-w", "/nonexistent-dir/x.pcapng"]);
         assert_one_line_error(code, &err, "/nonexistent-dir/x.pcapng");
 
+        // A device that is always full: the header write fails at once.
+        let (code, _, err) = run_fail(&["capture", "vethY", "-w", "/dev/full", "-c", "1"]);
+        assert_one_line_error(code, &err, "No space left on device");
+
         let (code, _, err) = run_fail(&["read", &format!("{dir}/missing.pcapng")]);
         assert_one_line_error(code, &err, "missing.pcapng");
 

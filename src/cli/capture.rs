@@ -196,6 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut first_ts: Option<u64> = None;
     let mut failure: Option<anyhow::Error> = None;
     let mut stdout_gone = false;
+    let mut last_flush = Instant::now();
 
     // Process every ready block of every ring. Returns frames seen in this pass.
     let mut drain = |rings: &mut [RxRing],
@@ -269,6 +270,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         if captured >= limit || failure.is_some() || stdout_gone {
             break;
+        }
+        // Push the buffer out now and then: readers of the growing file see frames, and a
+        // full disk is reported within a fraction of a second, not at the next MiB.
+        if last_flush.elapsed() >= Duration::from_millis(250) {
+            last_flush = Instant::now();
+            if let Some(w) = writer.as_mut() {
+                if let Err(e) = w.flush() {
+                    failure = Some(e.into());
+                    break;
+                }
+            }
         }
         let mut timeout = Duration::from_millis(200);
         if let Some(d) = deadline {

@@ -182,6 +182,8 @@ impl<W: Write> CaptureWriter<W> {
             }
         }
         me.put(&hdr)?;
+        // Write the headers now: a full disk or a bad device fails here, not minutes later.
+        me.flush()?;
         Ok(me)
     }
 
