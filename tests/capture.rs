@@ -642,3 +642,77 @@ fn prints_fields_live_and_stops_on_duration_and_sigterm() {
         assert_eq!(capinfos_count(&file), 1);
     });
 }
+
+#[test]
+fn rx_ring_api_moved_to_another_thread() {
+    use vethbench::sock::rx::{Direction, RxConfig, RxRing};
+    if !common::require_root("rx_ring_api") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        // Small ring, to exercise geometry other than the default.
+        let cfg = RxConfig {
+            block_size: 1 << 16,
+            block_count: 4,
+            direction: Direction::In,
+            ..RxConfig::default()
+        };
+        let ring = RxRing::open("vethY", &cfg).unwrap();
+        // Ready barrier: frames sent after open() returns are in the ring.
+        let receiver = std::thread::spawn(move || {
+            let mut ring = ring;
+            let mut got = Vec::new();
+            let t0 = std::time::Instant::now();
+            while got.len() < 5 && t0.elapsed() < Duration::from_secs(10) {
+                if ring.poll(Duration::from_millis(100)).unwrap() {
+                    ring.for_each(|f| {
+                        got.push((
+                            f.data().to_vec(),
+                            f.wire_len(),
+                            f.ts_ns(),
+                            f.vlan().map(|v| v.id()),
+                            f.outgoing(),
+                        ))
+                    });
+                }
+            }
+            (got, ring.stats().unwrap())
+        });
+        common::run_ok(
+            common::bin_path().to_str().unwrap(),
+            &[
+                "send",
+                "-q",
+                "-i",
+                "vethX",
+                "--dst-mac",
+                "02:00:00:00:00:02",
+                "--udp",
+                "--vlan",
+                "10",
+                "-c",
+                "5",
+                "--vary",
+                "ip-id",
+            ],
+        );
+        let (got, stats) = receiver.join().unwrap();
+        assert_eq!(got.len(), 5);
+        let mut last_ts = 0;
+        for (i, (data, wire_len, ts, vlan, outgoing)) in got.iter().enumerate() {
+            assert_eq!(*vlan, Some(10));
+            assert!(!outgoing);
+            // The tag is back in the bytes: TPID 0x8100, then VLAN 10.
+            assert_eq!(&data[12..16], &[0x81, 0x00, 0x00, 0x0a]);
+            assert_eq!(*wire_len as usize, data.len());
+            // ip-id varies per copy (bytes 18 + 4..6 of the IPv4 header).
+            assert_eq!(u16::from_be_bytes([data[22], data[23]]), 1 + i as u16);
+            assert!(*ts >= last_ts, "timestamps go backwards");
+            last_ts = *ts;
+        }
+        assert!(last_ts > 0);
+        assert_eq!(stats.packets, 5);
+        assert_eq!(stats.drops, 0);
+    });
+}
