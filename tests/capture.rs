@@ -178,6 +178,28 @@ fn one_frame_pcap(path: &str) {
     w.finish(&[]).unwrap();
 }
 
+/// (isb_ifrecv, isb_ifdrop) of the file's ISB, read with the pcap-file crate.
+fn isb_counts(file: &str) -> (u64, u64) {
+    use pcap_file::pcapng::blocks::interface_statistics::InterfaceStatisticsOption as O;
+    use pcap_file::pcapng::{Block, PcapNgReader};
+    let mut r = PcapNgReader::new(std::fs::File::open(file).unwrap()).unwrap();
+    let mut out = None;
+    while let Some(b) = r.next_block() {
+        if let Block::InterfaceStatistics(isb) = b.unwrap().0 {
+            let (mut recv, mut drop) = (None, None);
+            for o in &isb.options {
+                match o {
+                    O::IsbIfRecv(n) => recv = Some(*n),
+                    O::IsbIfDrop(n) => drop = Some(*n),
+                    _ => {}
+                }
+            }
+            out = Some((recv.expect("isb_ifrecv"), drop.expect("isb_ifdrop")));
+        }
+    }
+    out.expect("no ISB in the file")
+}
+
 fn tmp() -> (tempfile::TempDir, String) {
     let d = tempfile::tempdir().unwrap();
     let s = d.path().to_str().unwrap().to_string();
@@ -251,40 +273,50 @@ fn blast_of_200k_frames_is_fully_accounted_for() {
         let (_d, dir) = tmp();
         let one = format!("{dir}/one.pcap");
         one_frame_pcap(&one);
-        let file = format!("{dir}/blast.pcapng");
-        let rx0 = rx_packets("vethY");
-        let cap = Capture::start(&["vethY", "-w", &file]);
-        let sent: u64 = 200_000;
-        common::run_ok(
-            "tcpreplay",
-            &[
-                "-q",
-                "-i",
-                "vethX",
-                "-t",
-                "-K",
-                "-l",
-                &sent.to_string(),
-                &one,
-            ],
-        );
-        let arrived = rx_packets("vethY") - rx0;
-        // Let the last block retire, then stop as a user would.
-        std::thread::sleep(Duration::from_millis(100));
-        cap.signal(nix::sys::signal::Signal::SIGINT);
-        let (code, _, err) = cap.finish();
-        assert_eq!(code, 0, "{err:?}");
-        let captured = summary_count(&err, " packets captured");
-        let dropped = summary_count(&err, " packets dropped by kernel");
-        eprintln!("sent {sent}, arrived {arrived}, captured {captured}, dropped {dropped}");
-        assert_eq!(
-            captured + dropped,
-            arrived,
-            "captured + dropped must equal what vethY received"
-        );
-        assert_eq!(capinfos_count(&file), captured, "file and summary disagree");
-        if dropped == 0 {
-            assert_eq!(captured, sent);
+        // The default ring, then a tiny one (128 KiB, ~1000 frames) that may overflow: either
+        // way every frame that arrived is either in the file or counted as dropped.
+        for ring in [&[][..], &["--block-size", "65536", "--blocks", "2"][..]] {
+            let file = format!("{dir}/blast.pcapng");
+            let rx0 = rx_packets("vethY");
+            let mut args = vec!["vethY", "-w", &file];
+            args.extend_from_slice(ring);
+            let cap = Capture::start(&args);
+            let sent: u64 = 200_000;
+            common::run_ok(
+                "tcpreplay",
+                &[
+                    "-q",
+                    "-i",
+                    "vethX",
+                    "-t",
+                    "-K",
+                    "-l",
+                    &sent.to_string(),
+                    &one,
+                ],
+            );
+            let arrived = rx_packets("vethY") - rx0;
+            // Let the last block retire, then stop as a user would.
+            std::thread::sleep(Duration::from_millis(100));
+            cap.signal(nix::sys::signal::Signal::SIGINT);
+            let (code, _, err) = cap.finish();
+            assert_eq!(code, 0, "{err:?}");
+            let captured = summary_count(&err, " packets captured");
+            let dropped = summary_count(&err, " packets dropped by kernel");
+            eprintln!(
+                "ring {ring:?}: sent {sent}, arrived {arrived}, captured {captured}, dropped {dropped}"
+            );
+            assert_eq!(
+                captured + dropped,
+                arrived,
+                "captured + dropped must equal what vethY received"
+            );
+            assert_eq!(capinfos_count(&file), captured, "file and summary disagree");
+            if dropped == 0 {
+                assert_eq!(captured, sent);
+            }
+            // The closing ISB carries the same counts (read with pcap-file, independently).
+            assert_eq!(isb_counts(&file), (captured + dropped, dropped));
         }
     });
 }
