@@ -748,3 +748,32 @@ fn rx_ring_api_moved_to_another_thread() {
         assert_eq!(stats.drops, 0);
     });
 }
+
+#[test]
+fn interface_that_disappears_ends_the_capture_with_a_complete_file() {
+    if !common::require_root("iface_gone") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let (_d, dir) = tmp();
+        let file = format!("{dir}/gone.pcapng");
+        let cap = Capture::start(&["vethY", "-w", &file]);
+        scapy_send("vethX", ONEPKT);
+        // Down and up again: the capture goes on.
+        common::run_ok("ip", &["link", "set", "vethY", "down"]);
+        std::thread::sleep(Duration::from_millis(200));
+        common::run_ok("ip", &["link", "set", "vethY", "up"]);
+        scapy_send("vethX", ONEPKT);
+        std::thread::sleep(Duration::from_millis(100));
+        common::run_ok("ip", &["link", "del", "vethX"]);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 2, "{err:?}");
+        assert!(
+            err.last().unwrap().contains("'vethY' disappeared"),
+            "{err:?}"
+        );
+        assert_eq!(summary_count(&err, " packets captured"), 2);
+        assert_eq!(capinfos_count(&file), 2);
+    });
+}

@@ -197,6 +197,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut failure: Option<anyhow::Error> = None;
     let mut stdout_gone = false;
     let mut last_flush = Instant::now();
+    let mut gone: Option<String> = None;
 
     // Process every ready block of every ring. Returns frames seen in this pass.
     let mut drain = |rings: &mut [RxRing],
@@ -306,10 +307,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let signalled = fds[0]
             .revents()
             .is_some_and(|r| r.contains(PollFlags::POLLIN));
+        let errored: u64 = fds[1..].iter().enumerate().fold(0, |m, (i, fd)| {
+            let bad = PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
+            if fd.revents().is_some_and(|r| r.intersects(bad)) {
+                m | (1 << i.min(63))
+            } else {
+                m
+            }
+        });
         drop(fds);
         if signalled {
             let _ = sigfd.read_signal();
             break;
+        }
+        if errored != 0 {
+            // A link that went down only reports ENETDOWN (cleared, capture goes on); a link
+            // that is gone ends the capture, file completed, with an error.
+            for (i, r) in rings.iter_mut().enumerate() {
+                if errored & (1 << i.min(63)) != 0 {
+                    let _ = r.take_error();
+                    if !r.iface_exists() {
+                        gone = Some(r.iface().to_string());
+                    }
+                }
+            }
+            if gone.is_some() {
+                break;
+            }
         }
     }
     // Frames that arrived before the stop may sit in a block the kernel has not retired yet:
@@ -350,5 +374,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("{captured} packets captured");
     eprintln!("{received} packets received by filter");
     eprintln!("{dropped} packets dropped by kernel");
+    if let Some(iface) = gone {
+        anyhow::bail!("interface '{iface}' disappeared during the capture (file completed)");
+    }
     Ok(ExitCode::SUCCESS)
 }
