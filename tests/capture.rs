@@ -339,7 +339,14 @@ fn sigint_halfway_through_a_blast_leaves_a_valid_file() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn tcpreplay");
-        std::thread::sleep(Duration::from_millis(500));
+        // Halfway: once frames are reaching the file (flushed every 250 ms), not after a
+        // fixed sleep that a loaded machine could outrun.
+        for _ in 0..200 {
+            if std::fs::metadata(&file).map_or(0, |m| m.len()) > 64 * 1024 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         cap.signal(nix::sys::signal::Signal::SIGINT);
         let (code, _, err) = cap.finish();
         let _ = sender.kill();
