@@ -5,7 +5,8 @@
 # TX ring, else tcpreplay --topspeed) while one capturer writes vethY's frames to a file, and
 # prints, for each capturer in the same run: frames sent, frames vethY received (link counter),
 # frames in the file (capinfos), the capturer's own drop count, and its CPU time (user+sys
-# from /proc/PID/stat, sampled just before it is stopped).
+# from /proc/PID/stat): setup_ms until it is ready (ring allocation), cpu_ms during the blast
+# and the 0.5 s after it (sampled just before it is stopped); ns/frame = cpu_ms / in_file.
 #
 # Usage (root):   benches/capture-vs-reference.sh [FRAMES]      (default 1000000)
 # Env: VETHBENCH=path/to/vethbench (default target/release/vethbench), ROUNDS=1.
@@ -58,8 +59,8 @@ send() {
     fi
 }
 
-printf '%-10s %9s %9s %9s %9s %8s %9s %10s %9s\n' \
-    tool sent arrived in_file drops lost% cpu_ms ns/frame kpps_rx
+printf '%-10s %9s %9s %9s %9s %8s %8s %9s %10s %9s\n' \
+    tool sent arrived in_file drops lost% setup_ms cpu_ms ns/frame kpps_rx
 run_one() { # name, command...
     local name=$1; shift
     local out="$TMP/$name.cap"
@@ -73,12 +74,14 @@ run_one() { # name, command...
         sleep 0.05
     done
     sleep 0.5
+    local cpu0; cpu0=$(cpu_ms "$pid")
     local t0; t0=$(date +%s%N)
     send
     local t1; t1=$(date +%s%N)
     sleep 0.5
     local arrived=$(( $(rx_packets vethY) - rx0 ))
-    local cpu; cpu=$(cpu_ms "$pid")
+    local cpu1; cpu1=$(cpu_ms "$pid")
+    local cpu=$((cpu1 - cpu0)) setup=$cpu0
     kill -INT "$pid"; wait "$pid" || true
     local infile; infile=$(capinfos -M -c "$out" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
     infile=${infile:-0}
@@ -89,7 +92,7 @@ run_one() { # name, command...
     local lost; lost=$(awk -v s="$N" -v c="$infile" 'BEGIN { printf "%.2f", (s - c) * 100 / s }')
     local nspf; nspf=$(awk -v c="$cpu" -v n="$infile" 'BEGIN { if (n > 0) printf "%.0f", c * 1e6 / n; else print "-" }')
     local kpps; kpps=$(awk -v n="$arrived" -v t="$((t1 - t0))" 'BEGIN { printf "%.0f", n / (t / 1e9) / 1000 }')
-    printf '%-10s %9d %9d %9d %9s %8s %9d %10s %9s\n' "$name" "$N" "$arrived" "$infile" "$drops" "$lost" "$cpu" "$nspf" "$kpps"
+    printf '%-10s %9d %9d %9d %9s %8s %8d %9d %10s %9s\n' "$name" "$N" "$arrived" "$infile" "$drops" "$lost" "$setup" "$cpu" "$nspf" "$kpps"
 }
 
 for _ in $(seq "$ROUNDS"); do

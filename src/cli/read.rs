@@ -3,7 +3,8 @@
 //! One line per frame by default (`frame::summary`), `-V` for a per-layer dump
 //! (`frame::show`), `-T fields -e ...` for tshark-style fields, `-c N` to stop early. A
 //! truncated or corrupt file prints every good frame, then fails (exit 2) naming the byte
-//! offset of the bad block.
+//! offset of the bad block. Only Ethernet (link type 1) is decoded; frames of other link types
+//! (e.g. Linux cooked captures) get a one-line note.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,6 +13,8 @@ use vethbench::frame::fields::FieldSet;
 use vethbench::pcapng::CaptureReader;
 
 use super::capture::OutputKind;
+
+const LINKTYPE_ETHERNET: u16 = 1;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -56,7 +59,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         n += 1;
         line.clear();
-        if let Some(fs) = &fields {
+        if f.linktype != LINKTYPE_ETHERNET {
+            // Not decoded (e.g. Linux cooked capture from `tcpdump -i any`): say so per frame.
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                line,
+                "{n:>5} link type {} is not decoded ({} bytes)",
+                f.linktype,
+                f.data.len()
+            );
+        } else if let Some(fs) = &fields {
             fs.write_line(&mut line, f.data, f.orig_len, f.ts_ns);
             line.push('\n');
         } else {

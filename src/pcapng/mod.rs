@@ -4,7 +4,7 @@
 //! Our own block encoder rather than pcap-file's: pcap-file 3.0.0-rc.3 builds an owned block
 //! (options in a `Vec`) for every packet, which allocates per frame on the hot path; here an
 //! EPB is a 28-byte header built on the stack, the frame, padding and a fixed trailer, written
-//! into one large `BufWriter` (one `write(2)` per 1 MiB). pcap-file is still used in the unit
+//! into one 1 MiB buffer (one `write(2)` per MiB). pcap-file is still used in the unit
 //! tests as an independent reader of what we write. The blocks follow
 //! draft-ietf-opsawg-pcapng; timestamps are written high word first (the word order
 //! pcap-file 2.0 got wrong in ISBs).

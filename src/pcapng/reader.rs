@@ -47,6 +47,8 @@ pub struct ReadFrame<'a> {
     pub orig_len: u32,
     /// `epb_flags`, when present.
     pub flags: Option<u32>,
+    /// The interface's link type (1 = Ethernet, the only one vethbench decodes).
+    pub linktype: u16,
 }
 
 /// A pcapng or pcap file being read.
@@ -379,6 +381,7 @@ impl<R: Read> CaptureReader<R> {
                     data: &b[16..],
                     orig_len: self.u32_at(b, 12),
                     flags: None,
+                    linktype: self.ifaces.first().map_or(1, |i| i.linktype),
                 })
             }
             FileKind::Pcapng => {
@@ -394,6 +397,7 @@ impl<R: Read> CaptureReader<R> {
                         data: &b[12..12 + cap],
                         orig_len: orig,
                         flags: None,
+                        linktype: self.ifaces.first().map_or(1, |i| i.linktype),
                     });
                 }
                 if b.len() < 32 {
@@ -437,6 +441,7 @@ impl<R: Read> CaptureReader<R> {
                     data: &b[28..28 + cap],
                     orig_len: orig,
                     flags,
+                    linktype: ifd.linktype,
                 })
             }
         }

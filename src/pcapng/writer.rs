@@ -9,7 +9,7 @@
 //! misreads it as an error.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 use super::PcapngError;
 
@@ -70,6 +70,7 @@ const ISB: u32 = 5;
 const EPB: u32 = 6;
 const BOM: u32 = 0x1A2B_3C4D;
 const LINKTYPE_ETHERNET: u16 = 1;
+const BUF_CAP: usize = 1 << 20;
 const CSUM_COMMENT: &[u8] = b"csum-not-ready";
 
 fn pad4(n: usize) -> usize {
@@ -94,7 +95,9 @@ fn ts_words(ns: u64) -> [u8; 8] {
 /// A capture file being written. Not for per-packet allocation: `write_frame` only copies.
 #[derive(Debug)]
 pub struct CaptureWriter<W: Write> {
-    out: BufWriter<W>,
+    out: W,
+    /// Our own 1 MiB buffer: one capacity check per frame, then plain copies.
+    buf: Vec<u8>,
     path: String,
     format: Format,
     n_ifaces: u32,
@@ -121,7 +124,8 @@ impl<W: Write> CaptureWriter<W> {
         ifaces: &[IfaceDesc],
     ) -> Result<Self, PcapngError> {
         let mut me = CaptureWriter {
-            out: BufWriter::with_capacity(1 << 20, w),
+            out: w,
+            buf: Vec::with_capacity(BUF_CAP),
             path: path.to_string(),
             format,
             n_ifaces: ifaces.len() as u32,
@@ -178,11 +182,30 @@ impl<W: Write> CaptureWriter<W> {
             }
         }
         me.put(&hdr)?;
+        // Write the headers now: a full disk or a bad device fails here, not minutes later.
+        me.flush()?;
         Ok(me)
     }
 
     fn put(&mut self, b: &[u8]) -> Result<(), PcapngError> {
-        self.out.write_all(b).map_err(|source| PcapngError::Io {
+        self.room(b.len())?;
+        self.buf.extend_from_slice(b);
+        Ok(())
+    }
+
+    /// Make room for `n` more bytes, writing the buffer out when it would overflow.
+    #[inline]
+    fn room(&mut self, n: usize) -> Result<(), PcapngError> {
+        if self.buf.len() + n > self.buf.capacity() {
+            self.write_buf()?;
+        }
+        Ok(())
+    }
+
+    fn write_buf(&mut self) -> Result<(), PcapngError> {
+        let r = self.out.write_all(&self.buf);
+        self.buf.clear();
+        r.map_err(|source| PcapngError::Io {
             path: self.path.clone(),
             source,
         })
@@ -213,8 +236,10 @@ impl<W: Write> CaptureWriter<W> {
                 h[4..8].copy_from_slice(&((ts_ns % 1_000_000_000) as u32).to_le_bytes());
                 h[8..12].copy_from_slice(&(cap as u32).to_le_bytes());
                 h[12..16].copy_from_slice(&orig_len.to_le_bytes());
-                self.put(&h)?;
-                self.put(data)
+                self.room(16 + cap)?;
+                self.buf.extend_from_slice(&h);
+                self.buf.extend_from_slice(data);
+                Ok(())
             }
             Format::Pcapng => {
                 let padded = pad4(cap);
@@ -236,8 +261,9 @@ impl<W: Write> CaptureWriter<W> {
                 h[12..20].copy_from_slice(&ts_words(ts_ns));
                 h[20..24].copy_from_slice(&(cap as u32).to_le_bytes());
                 h[24..28].copy_from_slice(&orig_len.to_le_bytes());
-                self.put(&h)?;
-                self.put(data)?;
+                self.room(total as usize)?;
+                self.buf.extend_from_slice(&h);
+                self.buf.extend_from_slice(data);
                 // Padding, options and trailer assembled on the stack.
                 let mut t = [0u8; 3 + 8 + 4 + 16 + 4 + 4];
                 let mut n = padded - cap;
@@ -258,13 +284,15 @@ impl<W: Write> CaptureWriter<W> {
                 }
                 t[n..n + 4].copy_from_slice(&total.to_le_bytes());
                 n += 4;
-                self.put(&t[..n])
+                self.buf.extend_from_slice(&t[..n]);
+                Ok(())
             }
         }
     }
 
     /// Push buffered frames to the file (for live readers of a growing file).
     pub fn flush(&mut self) -> Result<(), PcapngError> {
+        self.write_buf()?;
         self.out.flush().map_err(|source| PcapngError::Io {
             path: self.path.clone(),
             source,
@@ -291,11 +319,7 @@ impl<W: Write> CaptureWriter<W> {
             }
         }
         self.flush()?;
-        let path = self.path.clone();
-        self.out.into_inner().map_err(|e| PcapngError::Io {
-            path,
-            source: e.into_error(),
-        })
+        Ok(self.out)
     }
 }
 
@@ -320,10 +344,7 @@ mod tests {
             filter: None,
         }];
         let mut w = CaptureWriter::new(Vec::new(), "mem", Format::Pcapng, &ifs).unwrap();
-        let hdr_len = {
-            let v = w.out.get_ref().len() + w.out.buffer().len();
-            v
-        };
+        let hdr_len = w.out.len() + w.buf.len();
         w.write_frame(
             0,
             0x1_0000_0002,

@@ -297,6 +297,31 @@ impl RxRing {
         n
     }
 
+    /// Clear the socket's pending error, if any (poll reports POLLERR until then). `Ok(())`
+    /// when there was none; the error otherwise (ENETDOWN: the interface went down or away).
+    pub fn take_error(&mut self) -> Result<(), SockError> {
+        match self.ring.take_error() {
+            Ok(0) => Ok(()),
+            Ok(errno) => Err(SockError::from_io(
+                "receive",
+                &self.iface,
+                std::io::Error::from_raw_os_error(errno),
+                Capability::NetRaw,
+            )),
+            Err(e) => Err(SockError::from_io(
+                "SO_ERROR",
+                &self.iface,
+                e,
+                Capability::NetRaw,
+            )),
+        }
+    }
+
+    /// True while the interface the ring is bound to still exists with the same ifindex.
+    pub fn iface_exists(&self) -> bool {
+        super::ifindex(&self.iface).is_ok_and(|i| i == self.ifindex)
+    }
+
     /// The kernel's counters, accumulated since `open`.
     pub fn stats(&mut self) -> Result<RxStats, SockError> {
         let st = self.ring.take_stats().map_err(|e| {

@@ -223,6 +223,14 @@ impl Ring {
         n
     }
 
+    /// Read and clear the socket's pending error (SO_ERROR), e.g. ENETDOWN when the interface
+    /// went down or away: until it is read, poll(2) keeps reporting POLLERR.
+    pub(crate) fn take_error(&self) -> io::Result<i32> {
+        let mut err: libc::c_int = 0;
+        common::getsockopt(&self.fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut err)?;
+        Ok(err)
+    }
+
     /// Read and reset the kernel's counters (PACKET_STATISTICS).
     pub(crate) fn take_stats(&self) -> io::Result<libc::tpacket_stats_v3> {
         let mut st = libc::tpacket_stats_v3 {
