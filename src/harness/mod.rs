@@ -12,6 +12,7 @@
 //! - [`matcher`] and [`noise`]: what `expect` and `expect_no_other` compare with and ignore.
 //! - [`endpoint`]: the [`FrameSink`]/[`FrameSource`] traits the real sockets implement.
 //! - [`stream`]: the sender/receiver/reflector threads of `vethbench test`.
+//! - [`plan`]: a checked `vethbench test` run, and launching it on real ends.
 //! - [`testbench`]: the [`Testbench`] API.
 //!
 //! What stays true: the stream's hot loops (stamp, send, receive, check, record) allocate
@@ -24,6 +25,7 @@ pub mod endpoint;
 pub mod latency;
 pub mod matcher;
 pub mod noise;
+pub mod plan;
 pub mod report;
 pub mod stamp;
 pub mod stream;
@@ -34,6 +36,7 @@ pub use endpoint::{FrameSink, FrameSource, Tap};
 pub use latency::{LatencyHist, LatencySummary};
 pub use matcher::{Matcher, Mismatch};
 pub use noise::NoiseFilter;
+pub use plan::{launch, Running, TestPlan, Topology};
 pub use report::{Report, RunResults, Verdict};
 pub use stamp::{Stamp, Template};
 pub use stream::{Mode, RunHandle, StreamConfig};
@@ -68,7 +71,7 @@ pub enum HarnessError {
     #[error("{0}")]
     Expectation(Box<testbench::ExpectFailure>),
     /// A part the harness needs is not wired to the real sockets/links yet.
-    #[error("{0} is not wired yet (the harness runs over in-memory endpoints only)")]
+    #[error("{0}: not wired to the kernel yet in this build")]
     NotWired(&'static str),
 }
 
