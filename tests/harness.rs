@@ -378,3 +378,64 @@ mod modes {
         );
     }
 }
+
+/// The per-frame work of a stream run allocates nothing: counted with a global allocator that
+/// counts this thread's allocations only.
+mod hot_path {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    use vethbench::harness::plan::default_frame;
+    use vethbench::harness::{Checker, LatencyHist, NoiseFilter, Template};
+
+    struct Counting;
+
+    thread_local! {
+        static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator unchanged; only counts calls.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: p was allocated by System with layout l.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, n) }
+        }
+    }
+
+    #[global_allocator]
+    static A: Counting = Counting;
+
+    #[test]
+    fn stamp_check_record_allocate_nothing() {
+        let t = Template::new(default_frame(256), 3).unwrap();
+        let mut buf = t.bytes().to_vec();
+        let mut checker = Checker::new(t.clone(), 1 << 40);
+        let mut hist = LatencyHist::new();
+        let nf = NoiseFilter::all();
+        let other = default_frame(100);
+        let before = ALLOCS.with(|c| c.get());
+        for seq in 0..100_000u64 {
+            t.stamp(&mut buf, seq, 1_000 + seq);
+            let (class, st) = checker.check(&buf);
+            assert!(class.is_first_intact());
+            hist.record(st.unwrap().tx_ns, 5_000 + seq);
+            assert!(!nf.is_noise(&other));
+        }
+        let after = ALLOCS.with(|c| c.get());
+        assert_eq!(after - before, 0, "allocations in the per-frame path");
+        // The counter does count: one allocation shows.
+        drop(std::hint::black_box(vec![0u8; 16]));
+        assert_eq!(ALLOCS.with(|c| c.get()) - after, 1);
+        assert_eq!(checker.counts().intact, 100_000);
+    }
+}
