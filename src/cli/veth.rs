@@ -1,10 +1,225 @@
-//! `vethbench veth` (stub: not implemented yet).
+//! `vethbench veth add|del|list|peer`: veth pairs over netlink, like `ip link ... type veth`.
 
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use clap::Subcommand;
+use vethbench::link::{self, veth, Cidr, Netns, VethEnd, VethPairSpec};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'veth' is not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Create a veth pair (like `ip link add NAME netns NS type veth peer name PEER netns NS`).
+    Add(AddArgs),
+    /// Delete a veth pair (by either end).
+    Del {
+        /// Either end of the pair.
+        name: String,
+        /// The namespace the end is in (default: the current one).
+        #[arg(short = 'n', long = "netns", value_name = "NS")]
+        netns: Option<String>,
+    },
+    /// List veth ends with their peers (name, ifindex, namespace).
+    List {
+        /// Print JSON (one array of objects; schema in the README).
+        #[arg(long)]
+        json: bool,
+        /// List the ends in this named namespace (default: the current one).
+        #[arg(
+            short = 'n',
+            long = "netns",
+            value_name = "NS",
+            conflicts_with = "all_netns"
+        )]
+        netns: Option<String>,
+        /// List the current namespace and every named one.
+        #[arg(long)]
+        all_netns: bool,
+    },
+    /// Show a veth's peer: name, ifindex, namespace (the `ethtool -S NAME | grep peer_ifindex` answer).
+    Peer {
+        name: String,
+        #[arg(short = 'n', long = "netns", value_name = "NS")]
+        netns: Option<String>,
+        /// Print the end's row as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct AddArgs {
+    /// Name of the first end (at most 15 bytes).
+    name: String,
+    /// Name of the peer end.
+    #[arg(long, value_name = "PEER")]
+    peer: String,
+    /// Put the first end in this named namespace.
+    #[arg(long, value_name = "NS")]
+    netns: Option<String>,
+    /// Put the peer end in this named namespace.
+    #[arg(long, value_name = "NS")]
+    peer_netns: Option<String>,
+    /// Address of the first end, e.g. 198.18.0.10/16.
+    #[arg(long, value_name = "CIDR")]
+    addr: Option<String>,
+    /// Address of the peer end.
+    #[arg(long, value_name = "CIDR")]
+    peer_addr: Option<String>,
+    /// MTU of both ends.
+    #[arg(long)]
+    mtu: Option<u32>,
+    /// MAC of the first end (default: random).
+    #[arg(long, value_name = "MAC")]
+    mac: Option<String>,
+    /// MAC of the peer end.
+    #[arg(long, value_name = "MAC")]
+    peer_mac: Option<String>,
+    /// Bring both ends up.
+    #[arg(long)]
+    up: bool,
+    /// Disable IPv6 on both ends before they go up (no RS/MLD/DAD frames in captures).
+    #[arg(long)]
+    no_ipv6: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.cmd {
+        Cmd::Add(a) => add(a),
+        Cmd::Del { name, netns } => {
+            let ns = Netns::open_or_current(netns.as_deref())?;
+            veth::delete(&name, &ns).with_context(|| format!("veth del {name}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::List {
+            json,
+            netns,
+            all_netns,
+        } => {
+            let rows = if all_netns {
+                veth::list_all()?
+            } else {
+                veth::list(&Netns::open_or_current(netns.as_deref())?)?
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print_table(&rows);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Peer { name, netns, json } => {
+            let ns = Netns::open_or_current(netns.as_deref())?;
+            let row = veth::peer(&name, &ns)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&row)?);
+            } else {
+                println!(
+                    "{}: peer {} ifindex {} netns {}{}",
+                    row.name,
+                    row.peer_name.as_deref().unwrap_or("?"),
+                    opt(row.peer_ifindex),
+                    row.peer_netns.as_deref().unwrap_or("-"),
+                    row.peer_netnsid
+                        .map(|id| format!(" (link-netnsid {id})"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
+    // Check everything before touching the kernel.
+    let parse_cidr = |s: &Option<String>| s.as_deref().map(Cidr::parse).transpose();
+    let parse_mac = |s: &Option<String>| s.as_deref().map(link::parse_mac).transpose();
+    link::check_ifname(&a.name)?;
+    link::check_ifname(&a.peer)?;
+    let spec = VethPairSpec {
+        a: VethEnd {
+            name: a.name.clone(),
+            mac: parse_mac(&a.mac)?,
+            addr: parse_cidr(&a.addr)?,
+        },
+        b: VethEnd {
+            name: a.peer.clone(),
+            mac: parse_mac(&a.peer_mac)?,
+            addr: parse_cidr(&a.peer_addr)?,
+        },
+        mtu: a.mtu,
+        up: a.up,
+        disable_ipv6: a.no_ipv6,
+    };
+    let ns_a = Netns::open_or_current(a.netns.as_deref())?;
+    let ns_b = Netns::open_or_current(a.peer_netns.as_deref())?;
+    let (ea, eb) = veth::create(&spec, &ns_a, &ns_b)?;
+    println!(
+        "{} (ifindex {}, netns {}) <-> {} (ifindex {}, netns {})",
+        ea.name,
+        ea.ifindex,
+        ns_a.name().unwrap_or("-"),
+        eb.name,
+        eb.ifindex,
+        ns_b.name().unwrap_or("-")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_string())
+}
+
+fn print_table(rows: &[veth::VethRow]) {
+    let header = [
+        "NAME",
+        "IFINDEX",
+        "NETNS",
+        "STATE",
+        "MAC",
+        "MTU",
+        "PEER",
+        "PEER_IFINDEX",
+        "PEER_NETNS",
+    ];
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.ifindex.to_string(),
+                r.netns.clone().unwrap_or_else(|| "-".into()),
+                r.state.clone(),
+                r.mac.clone(),
+                r.mtu.to_string(),
+                r.peer_name.clone().unwrap_or_else(|| "?".into()),
+                opt(r.peer_ifindex),
+                r.peer_netns.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for row in &cells {
+        for (w, c) in width.iter_mut().zip(row) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |row: &[String]| {
+        row.iter()
+            .zip(width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(&header.map(String::from)));
+    for row in &cells {
+        println!("{}", line(row));
+    }
 }

@@ -1,12 +1,36 @@
-//! Netlink: veth pairs, addresses, link state, network namespaces. (Owned by the topology work;
-//! the signatures below are the contract other modules build on, the bodies are stubs.)
+//! Topology over netlink: veth pairs, addresses, link state, network namespaces.
+//!
+//! - [`nl`]: one synchronous rtnetlink socket (netlink-packet-route + netlink-sys, no tokio):
+//!   request/ack with sequence numbers, dumps, errno mapping.
+//! - [`iface`]: what the kernel knows about one interface (RTM_GETLINK).
+//! - [`netns`]: named namespaces compatible with `ip netns` (bind mounts under `/run/netns`),
+//!   a [`netns::Netns`] handle to run code inside any namespace, and [`netns::PrivateNetns`],
+//!   anonymous namespaces held only by an fd, which the kernel removes even on SIGKILL.
+//! - [`veth`]: create, delete, list veth pairs and resolve a peer across namespaces
+//!   (IFLA_LINK + IFLA_LINK_NETNSID + RTM_GETNSID); [`veth::PrivatePair`] for tests.
+//! - [`addr`]: CIDR parsing and RTM_NEWADDR.
+//! - [`ping`]: ICMP echo through the kernel's stack.
+//!
+//! What stays true: `setns`/`unshare` only ever move a thread this module spawned (or the
+//! caller's, when asked by [`netns::enter`]); nothing here shells out to `ip`. No `unsafe`:
+//! nix's wrappers cover setns, unshare, mount and the ICMP socket.
 
+pub mod addr;
 pub mod iface;
 pub mod netns;
+pub mod nl;
+pub mod ping;
+pub mod veth;
 
+pub use addr::Cidr;
 pub use iface::IfaceInfo;
+pub use netns::{Netns, PrivateNetns};
+pub use veth::{PrivatePair, VethEnd, VethPairSpec};
 
 use crate::Capability;
+
+/// IFNAMSIZ minus the terminating NUL.
+pub const IFNAME_MAX: usize = 15;
 
 /// An error from netlink or namespace operations.
 #[derive(Debug, thiserror::Error)]
@@ -23,4 +47,122 @@ pub enum LinkError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{what} '{name}' already exists{}", in_netns(netns))]
+    AlreadyExists {
+        what: &'static str,
+        name: String,
+        netns: Option<String>,
+    },
+    #[error("invalid {what} '{name}': {reason}")]
+    InvalidName {
+        what: &'static str,
+        name: String,
+        reason: &'static str,
+    },
+    #[error("invalid CIDR '{input}': {reason} (expected e.g. 198.18.0.10/16)")]
+    InvalidCidr { input: String, reason: String },
+    #[error("invalid MAC address '{input}' (expected e.g. 02:00:00:00:00:01)")]
+    InvalidMac { input: String },
+    #[error("interface '{iface}' is not a veth (kind: {kind})")]
+    NotVeth { iface: String, kind: String },
+    #[error("{op}: unexpected netlink reply: {detail}")]
+    Protocol { op: String, detail: String },
+}
+
+fn in_netns(netns: &Option<String>) -> String {
+    match netns {
+        Some(n) => format!(" in network namespace '{n}'"),
+        None => String::new(),
+    }
+}
+
+impl LinkError {
+    /// Map an errno from a netlink request: EPERM/EACCES name the capability.
+    pub(crate) fn from_errno(op: impl Into<String>, err: std::io::Error, cap: Capability) -> Self {
+        let op = op.into();
+        match err.raw_os_error() {
+            Some(libc::EPERM) | Some(libc::EACCES) => LinkError::Permission { op, cap },
+            _ => LinkError::Io { op, source: err },
+        }
+    }
+}
+
+/// Check an interface name the way the kernel will (`dev_valid_name`), before asking it.
+pub fn check_ifname(name: &str) -> Result<(), LinkError> {
+    let reason = if name.is_empty() {
+        Some("empty")
+    } else if name.len() > IFNAME_MAX {
+        Some("longer than 15 bytes (IFNAMSIZ)")
+    } else if name == "." || name == ".." {
+        Some("reserved")
+    } else if name
+        .bytes()
+        .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace())
+    {
+        Some("contains '/', ':' or whitespace")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(LinkError::InvalidName {
+            what: "interface name",
+            name: name.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Parse `02:00:00:00:00:01` (also `-` separated).
+pub fn parse_mac(input: &str) -> Result<[u8; 6], LinkError> {
+    let bad = || LinkError::InvalidMac {
+        input: input.to_string(),
+    };
+    let mut mac = [0u8; 6];
+    let mut parts = input.split([':', '-']);
+    for byte in mac.iter_mut() {
+        let p = parts.next().ok_or_else(bad)?;
+        if p.is_empty() || p.len() > 2 {
+            return Err(bad());
+        }
+        *byte = u8::from_str_radix(p, 16).map_err(|_| bad())?;
+    }
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(mac)
+}
+
+/// `02:00:00:00:00:01`.
+pub fn format_mac(mac: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ifname_limits() {
+        assert!(check_ifname("veth0").is_ok());
+        assert!(check_ifname("a23456789012345").is_ok()); // 15 bytes
+        let e = check_ifname("a234567890123456").unwrap_err(); // 16 bytes
+        assert!(e.to_string().contains("15 bytes"), "{e}");
+        assert!(check_ifname("").is_err());
+        assert!(check_ifname("a/b").is_err());
+        assert!(check_ifname("a b").is_err());
+    }
+
+    #[test]
+    fn mac_round_trip() {
+        let m = parse_mac("02:00:0a:FF:00:01").unwrap();
+        assert_eq!(m, [2, 0, 0x0a, 0xff, 0, 1]);
+        assert_eq!(format_mac(&m), "02:00:0a:ff:00:01");
+        assert!(parse_mac("02:00:0a:ff:00").is_err());
+        assert!(parse_mac("02:00:0a:ff:00:01:02").is_err());
+        assert!(parse_mac("02:00:0a:ff:00:zz").is_err());
+    }
 }

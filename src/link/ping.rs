@@ -1,0 +1,264 @@
+//! ICMP echo through the kernel's stack (the walkthrough's `ping` step), IPv4 only.
+//!
+//! A SOCK_RAW ICMP socket (CAP_NET_RAW) sees the reply's IP header, so the TTL is known; when
+//! raw sockets are not allowed it falls back to an unprivileged SOCK_DGRAM "ping" socket (needs
+//! the caller's group in `net.ipv4.ping_group_range`; no TTL then). Echo requests and replies
+//! are built and parsed with etherparse. The socket belongs to the calling thread's namespace.
+
+use std::net::Ipv4Addr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use etherparse::{IcmpEchoHeader, Icmpv4Header, Icmpv4Slice, Icmpv4Type, Ipv4HeaderSlice};
+use nix::errno::Errno;
+use nix::sys::socket::{
+    recvfrom, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol,
+    SockType, SockaddrIn,
+};
+use nix::sys::time::TimeVal;
+
+use super::LinkError;
+use crate::Capability;
+
+/// ping(8)'s default payload: 56 bytes, 64 with the ICMP header, 84 with IPv4's.
+pub const PAYLOAD_LEN: usize = 56;
+
+/// One echo reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EchoReply {
+    pub seq: u16,
+    /// ICMP bytes (header + payload), as ping prints them.
+    pub bytes: usize,
+    /// None on a SOCK_DGRAM socket (no IP header).
+    pub ttl: Option<u8>,
+    pub rtt: Duration,
+    pub from: Ipv4Addr,
+}
+
+/// An ICMP echo socket aimed at one IPv4 address.
+#[derive(Debug)]
+pub struct Pinger {
+    fd: OwnedFd,
+    dst: Ipv4Addr,
+    id: u16,
+    raw: bool,
+    tx: [u8; 8 + PAYLOAD_LEN],
+    rx: [u8; 2048],
+}
+
+impl Pinger {
+    /// Open the socket in the calling thread's namespace.
+    pub fn new(dst: Ipv4Addr) -> Result<Self, LinkError> {
+        let open = |ty| {
+            socket(
+                AddressFamily::Inet,
+                ty,
+                SockFlag::SOCK_CLOEXEC,
+                SockProtocol::Icmp,
+            )
+        };
+        let (fd, raw) = match open(SockType::Raw) {
+            Ok(fd) => (fd, true),
+            Err(Errno::EPERM) | Err(Errno::EACCES) => match open(SockType::Datagram) {
+                Ok(fd) => (fd, false),
+                Err(_) => {
+                    return Err(LinkError::Permission {
+                        op: "open ICMP socket".to_string(),
+                        cap: Capability::NetRaw,
+                    })
+                }
+            },
+            Err(e) => {
+                return Err(LinkError::Io {
+                    op: "open ICMP socket".to_string(),
+                    source: std::io::Error::from_raw_os_error(e as i32),
+                })
+            }
+        };
+        let mut tx = [0u8; 8 + PAYLOAD_LEN];
+        // ping(8)'s pattern after its timestamp: 0x08, 0x09, ... so captures look familiar.
+        for (i, b) in tx[8..].iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        Ok(Pinger {
+            fd,
+            dst,
+            id: (std::process::id() as u16) ^ 0x5642,
+            raw,
+            tx,
+            rx: [0; 2048],
+        })
+    }
+
+    /// The destination.
+    pub fn dst(&self) -> Ipv4Addr {
+        self.dst
+    }
+
+    /// Send echo request `seq` and wait up to `timeout` for its reply (None: timed out).
+    pub fn ping(&mut self, seq: u16, timeout: Duration) -> Result<Option<EchoReply>, LinkError> {
+        let hdr = Icmpv4Header::with_checksum(
+            Icmpv4Type::EchoRequest(IcmpEchoHeader { id: self.id, seq }),
+            &self.tx[8..],
+        );
+        self.tx[..8].copy_from_slice(&hdr.to_bytes());
+        let to = SockaddrIn::from(std::net::SocketAddrV4::new(self.dst, 0));
+        let sent = Instant::now();
+        sendto(self.fd.as_raw_fd(), &self.tx, &to, MsgFlags::empty()).map_err(|e| {
+            LinkError::Io {
+                op: format!("send ICMP echo to {}", self.dst),
+                source: std::io::Error::from_raw_os_error(e as i32),
+            }
+        })?;
+        let deadline = sent + timeout;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            let left = (deadline - now).max(Duration::from_micros(1));
+            let tv = TimeVal::new(left.as_secs() as _, left.subsec_micros() as _);
+            let _ = setsockopt(&self.fd, sockopt::ReceiveTimeout, &tv);
+            let n = match recvfrom::<SockaddrIn>(self.fd.as_raw_fd(), &mut self.rx) {
+                Ok((n, _)) => n,
+                Err(Errno::EAGAIN) | Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(LinkError::Io {
+                        op: format!("receive ICMP from {}", self.dst),
+                        source: std::io::Error::from_raw_os_error(e as i32),
+                    })
+                }
+            };
+            let rtt = sent.elapsed();
+            if let Some(r) = self.parse(&self.rx[..n], seq) {
+                return Ok(Some(EchoReply { rtt, ..r }));
+            }
+        }
+    }
+
+    /// Our echo reply to `seq`, or None for anything else the raw socket sees.
+    fn parse(&self, buf: &[u8], seq: u16) -> Option<EchoReply> {
+        let (icmp, ttl, from) = if self.raw {
+            let ip = Ipv4HeaderSlice::from_slice(buf).ok()?;
+            let hl = usize::from(ip.ihl()) * 4;
+            (&buf[hl..], Some(ip.ttl()), ip.source_addr())
+        } else {
+            (buf, None, self.dst)
+        };
+        let s = Icmpv4Slice::from_slice(icmp).ok()?;
+        match s.icmp_type() {
+            // A DGRAM ping socket rewrites the id to its port and filters for us.
+            Icmpv4Type::EchoReply(e) if e.seq == seq && (e.id == self.id || !self.raw) => {
+                if from != self.dst {
+                    return None;
+                }
+                Some(EchoReply {
+                    seq,
+                    bytes: icmp.len(),
+                    ttl,
+                    rtt: Duration::ZERO,
+                    from,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// ping(8)'s closing statistics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PingSummary {
+    pub transmitted: u32,
+    pub received: u32,
+    pub elapsed: Duration,
+    /// min, avg, max, mdev in milliseconds (None when nothing came back).
+    pub rtt_ms: Option<(f64, f64, f64, f64)>,
+}
+
+impl PingSummary {
+    /// From the RTTs of the replies received.
+    pub fn new(transmitted: u32, rtts: &[Duration], elapsed: Duration) -> Self {
+        let rtt_ms = if rtts.is_empty() {
+            None
+        } else {
+            let ms: Vec<f64> = rtts.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+            let n = ms.len() as f64;
+            let min = ms.iter().cloned().fold(f64::INFINITY, f64::min);
+            let max = ms.iter().cloned().fold(0.0, f64::max);
+            let avg = ms.iter().sum::<f64>() / n;
+            // ping's mdev: sqrt(E[x^2] - E[x]^2).
+            let sq = ms.iter().map(|x| x * x).sum::<f64>() / n;
+            let mdev = (sq - avg * avg).max(0.0).sqrt();
+            Some((min, avg, max, mdev))
+        };
+        PingSummary {
+            transmitted,
+            received: rtts.len() as u32,
+            elapsed,
+            rtt_ms,
+        }
+    }
+
+    /// The lines ping(8) prints at the end.
+    pub fn lines(&self, dst: Ipv4Addr) -> String {
+        let loss = if self.transmitted == 0 {
+            0.0
+        } else {
+            f64::from(self.transmitted - self.received) * 100.0 / f64::from(self.transmitted)
+        };
+        let loss = if loss.fract() == 0.0 {
+            format!("{loss:.0}")
+        } else {
+            format!("{loss:.4}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        };
+        let mut s = format!(
+            "--- {dst} ping statistics ---\n{} packets transmitted, {} received, {loss}% packet loss, time {}ms\n",
+            self.transmitted,
+            self.received,
+            self.elapsed.as_millis()
+        );
+        if let Some((min, avg, max, mdev)) = self.rtt_ms {
+            s += &format!("rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms\n");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_like_ping() {
+        let rtts = [0.084, 0.029, 0.053, 0.030, 0.033].map(|ms| Duration::from_secs_f64(ms / 1e3));
+        let s = PingSummary::new(5, &rtts, Duration::from_millis(4005));
+        let text = s.lines(Ipv4Addr::new(198, 18, 0, 20));
+        assert!(
+            text.contains("5 packets transmitted, 5 received, 0% packet loss, time 4005ms"),
+            "{text}"
+        );
+        // ping(8) printed min/avg/max = 0.029/0.045/0.084 for these; mdev by its formula.
+        assert!(
+            text.contains("rtt min/avg/max/mdev = 0.029/0.046/0.084/0.021 ms"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn summary_with_loss() {
+        let s = PingSummary::new(3, &[Duration::from_millis(1)], Duration::from_millis(2002));
+        let text = s.lines(Ipv4Addr::new(198, 18, 0, 20));
+        assert!(
+            text.contains("3 packets transmitted, 1 received, 66.6667% packet loss"),
+            "{text}"
+        );
+        let none = PingSummary::new(2, &[], Duration::from_millis(1001)).lines(Ipv4Addr::LOCALHOST);
+        assert!(
+            none.contains("100% packet loss") && !none.contains("rtt"),
+            "{none}"
+        );
+    }
+}

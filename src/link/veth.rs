@@ -1,0 +1,421 @@
+//! veth pairs: create (either end in any namespace), delete, list, and resolve a peer.
+//!
+//! A peer is named by IFLA_LINK (its ifindex *in its own namespace*) plus IFLA_LINK_NETNSID
+//! (that namespace, as an id local to ours). An ifindex alone is ambiguous: both ends of a
+//! pair across two fresh namespaces are often ifindex 2. The id is mapped back to a namespace
+//! by asking RTM_GETNSID about each candidate (the caller's namespace and `/run/netns/*`).
+//!
+//! What stays true: [`create`] either leaves a whole, configured pair or nothing (a failure in
+//! the address or up step deletes the pair it made). [`PrivatePair`] never puts a link in the
+//! caller's namespace: both ends are created directly inside anonymous namespaces.
+
+use serde::Serialize;
+
+use netlink_packet_route::link::{
+    InfoData, InfoKind, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
+};
+
+use super::addr::Cidr;
+use super::iface::{self, IfaceInfo, LinkDetails};
+use super::netns::{self, Netns, PrivateNetns};
+use super::nl::Netlink;
+use super::{check_ifname, format_mac, LinkError};
+use crate::Capability;
+
+/// One end of a pair as asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VethEnd {
+    pub name: String,
+    /// None: the kernel picks a random locally administered MAC.
+    pub mac: Option<[u8; 6]>,
+    pub addr: Option<Cidr>,
+}
+
+impl VethEnd {
+    pub fn new(name: &str) -> Self {
+        VethEnd {
+            name: name.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A veth pair as asked for. Which namespace each end goes to is given to [`create`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VethPairSpec {
+    pub a: VethEnd,
+    pub b: VethEnd,
+    /// Both ends (None: the kernel's 1500).
+    pub mtu: Option<u32>,
+    /// Bring both ends up.
+    pub up: bool,
+    /// Write `disable_ipv6=1` on both ends before they go up: no RS, MLD or DAD frames.
+    pub disable_ipv6: bool,
+}
+
+impl VethPairSpec {
+    /// Ends `a` and `b`, no addresses, up, IPv6 disabled (what tests and the harness want).
+    pub fn new(a: &str, b: &str) -> Self {
+        VethPairSpec {
+            a: VethEnd::new(a),
+            b: VethEnd::new(b),
+            mtu: None,
+            up: true,
+            disable_ipv6: true,
+        }
+    }
+}
+
+/// Create the pair: end `a` in `ns_a`, end `b` in `ns_b`, then configure each end inside its
+/// namespace (IPv6 off, address, up). The request is sent from the calling thread's namespace
+/// with IFLA_NET_NS_FD for each end that goes elsewhere, as `ip link add A netns X type veth
+/// peer name B netns Y` does, so a link is never seen in the caller's namespace first.
+pub fn create(
+    spec: &VethPairSpec,
+    ns_a: &Netns,
+    ns_b: &Netns,
+) -> Result<(IfaceInfo, IfaceInfo), LinkError> {
+    check_ifname(&spec.a.name)?;
+    check_ifname(&spec.b.name)?;
+    if spec.a.name == spec.b.name && ns_a.same_as(ns_b) {
+        return Err(LinkError::InvalidName {
+            what: "peer name",
+            name: spec.b.name.clone(),
+            reason: "same as the other end, in the same namespace",
+        });
+    }
+    if let Some(mtu) = spec.mtu {
+        if !(68..=65535).contains(&mtu) {
+            return Err(LinkError::Io {
+                op: format!("create veth '{}'", spec.a.name),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("MTU {mtu} is out of range 68..=65535"),
+                ),
+            });
+        }
+    }
+
+    let mut peer = LinkMessage::default();
+    end_attributes(&mut peer.attributes, &spec.b, spec.mtu, ns_b);
+    let mut msg = LinkMessage::default();
+    end_attributes(&mut msg.attributes, &spec.a, spec.mtu, ns_a);
+    msg.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(InfoKind::Veth),
+        LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+    ]));
+
+    let op = format!("create veth pair '{}'/'{}'", spec.a.name, spec.b.name);
+    let mut nl = Netlink::open()?;
+    if let Err(e) = nl.create_link(msg) {
+        return Err(match e.raw_os_error() {
+            Some(libc::EEXIST) => which_exists(spec, ns_a, ns_b),
+            _ => LinkError::from_errno(op, e, Capability::NetAdmin),
+        });
+    }
+
+    let configured = configure_end(&spec.a, spec, ns_a)
+        .and_then(|a| configure_end(&spec.b, spec, ns_b).map(|b| (a, b)));
+    match configured {
+        Ok(pair) => Ok(pair),
+        Err(e) => {
+            // Deleting one end deletes both: leave nothing half-made behind.
+            let name = spec.a.name.clone();
+            let _ = ns_a.run(move || {
+                let mut nl = Netlink::open()?;
+                let info = iface::info_with(&mut nl, &name)?;
+                let _ = nl.delete_link(info.ifindex);
+                Ok(())
+            });
+            Err(e)
+        }
+    }
+}
+
+fn end_attributes(attrs: &mut Vec<LinkAttribute>, end: &VethEnd, mtu: Option<u32>, ns: &Netns) {
+    attrs.push(LinkAttribute::IfName(end.name.clone()));
+    if let Some(mac) = end.mac {
+        attrs.push(LinkAttribute::Address(mac.to_vec()));
+    }
+    if let Some(mtu) = mtu {
+        attrs.push(LinkAttribute::Mtu(mtu));
+    }
+    if !ns.is_current() {
+        // The fd is only read by the kernel during this request, while `ns` is borrowed.
+        attrs.push(LinkAttribute::NetNsFd(std::os::fd::AsRawFd::as_raw_fd(ns)));
+    }
+}
+
+/// After EEXIST: find which of the two names is taken, to say so.
+fn which_exists(spec: &VethPairSpec, ns_a: &Netns, ns_b: &Netns) -> LinkError {
+    for (end, ns) in [(&spec.a, ns_a), (&spec.b, ns_b)] {
+        let name = end.name.clone();
+        if ns.run(move || iface::info(&name)).is_ok() {
+            return LinkError::AlreadyExists {
+                what: "interface",
+                name: end.name.clone(),
+                netns: ns.name().map(str::to_string),
+            };
+        }
+    }
+    LinkError::AlreadyExists {
+        what: "interface",
+        name: format!("{}' or '{}", spec.a.name, spec.b.name),
+        netns: None,
+    }
+}
+
+fn configure_end(end: &VethEnd, spec: &VethPairSpec, ns: &Netns) -> Result<IfaceInfo, LinkError> {
+    ns.run(|| {
+        let mut nl = Netlink::open()?;
+        let info = iface::info_with(&mut nl, &end.name)?;
+        if spec.disable_ipv6 {
+            netns::set_disable_ipv6(&end.name, true)?;
+        }
+        if let Some(c) = end.addr {
+            nl.add_address(info.ifindex, c.addr, c.prefix)
+                .map_err(|e| {
+                    let op = format!("add address {c} to '{}'", end.name);
+                    match e.raw_os_error() {
+                        Some(libc::EEXIST) => LinkError::AlreadyExists {
+                            what: "address",
+                            name: c.to_string(),
+                            netns: ns.name().map(str::to_string),
+                        },
+                        _ => LinkError::from_errno(op, e, Capability::NetAdmin),
+                    }
+                })?;
+        }
+        if spec.up {
+            nl.set_up(info.ifindex, true).map_err(|e| {
+                LinkError::from_errno(format!("bring '{}' up", end.name), e, Capability::NetAdmin)
+            })?;
+        }
+        iface::info_with(&mut nl, &end.name)
+    })
+}
+
+/// Delete the veth `name` (and so its peer) in `ns`. Refuses anything that is not a veth.
+pub fn delete(name: &str, ns: &Netns) -> Result<(), LinkError> {
+    check_ifname(name)?;
+    ns.run(|| {
+        let mut nl = Netlink::open()?;
+        let info = iface::info_with(&mut nl, name)?;
+        if info.kind.as_deref() != Some("veth") {
+            return Err(LinkError::NotVeth {
+                iface: name.to_string(),
+                kind: info.kind.unwrap_or_else(|| "none".to_string()),
+            });
+        }
+        nl.delete_link(info.ifindex)
+            .map_err(|e| LinkError::from_errno(format!("delete '{name}'"), e, Capability::NetAdmin))
+    })
+}
+
+/// One veth end, as `vethbench veth list --json` prints it (the schema is documented in the
+/// README; fields are only ever added).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VethRow {
+    pub name: String,
+    pub ifindex: u32,
+    /// The end's namespace under `/run/netns`; null when it has no name (e.g. the host's).
+    pub netns: Option<String>,
+    /// IFLA_OPERSTATE: "UP", "DOWN", "LOWERLAYERDOWN"...
+    pub state: String,
+    /// IFF_UP.
+    pub admin_up: bool,
+    pub mac: String,
+    pub mtu: u32,
+    /// Null when the peer's namespace could not be opened (anonymous, someone else's).
+    pub peer_name: Option<String>,
+    /// IFLA_LINK: the peer's ifindex in the peer's namespace.
+    pub peer_ifindex: Option<u32>,
+    /// The peer's namespace name; null when it has no name (or is unknown).
+    pub peer_netns: Option<String>,
+    /// IFLA_LINK_NETNSID: null when the peer is in the same namespace as this end.
+    pub peer_netnsid: Option<i32>,
+}
+
+/// Every veth end in `ns`, peers resolved.
+pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
+    let (links, mut nl) = ns.run(|| {
+        let mut nl = Netlink::open()?;
+        Ok((iface::list_with(&mut nl)?, nl))
+    })?;
+    let mut candidates: Option<Vec<(Option<i32>, Netns)>> = None;
+    let mut rows = Vec::new();
+    for l in links
+        .iter()
+        .filter(|l| l.info.kind.as_deref() == Some("veth"))
+    {
+        let mut row = VethRow {
+            name: l.info.name.clone(),
+            ifindex: l.info.ifindex,
+            netns: ns.name().map(str::to_string),
+            state: l.operstate.clone(),
+            admin_up: l.info.admin_up,
+            mac: format_mac(&l.info.mac),
+            mtu: l.info.mtu,
+            peer_name: None,
+            peer_ifindex: l.link,
+            peer_netns: None,
+            peer_netnsid: l.link_netnsid,
+        };
+        match (l.link, l.link_netnsid) {
+            (Some(peer), None) => {
+                row.peer_netns = row.netns.clone();
+                row.peer_name = find_index(&links, peer);
+            }
+            (Some(peer), Some(id)) => {
+                let cands = match &mut candidates {
+                    Some(c) => c,
+                    None => candidates.insert(nsid_candidates(&mut nl)?),
+                };
+                if let Some((_, peer_ns)) = cands.iter().find(|(nsid, _)| *nsid == Some(id)) {
+                    row.peer_netns = peer_ns.name().map(str::to_string);
+                    row.peer_name = peer_ns
+                        .run(|| {
+                            let mut nl = Netlink::open()?;
+                            Ok(nl
+                                .link_by_index(peer)
+                                .ok()
+                                .map(|m| LinkDetails::from_message(&m).info.name))
+                        })
+                        .ok()
+                        .flatten();
+                }
+            }
+            _ => {}
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Every veth end in the caller's namespace and in every named one.
+pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
+    let current = Netns::current()?;
+    let mut rows = Vec::new();
+    if current.name().is_none() {
+        rows.extend(list(&current)?);
+    }
+    for name in netns::list()? {
+        // A stale entry (not a bind mount any more) is skipped, as `ip -all netns` does.
+        if let Ok(ns) = Netns::open(&name) {
+            rows.extend(list(&ns)?);
+        }
+    }
+    Ok(rows)
+}
+
+/// The peer of veth `name` in `ns`: the `ethtool -S NAME | grep peer_ifindex` question,
+/// answered with the peer's name, ifindex and namespace.
+pub fn peer(name: &str, ns: &Netns) -> Result<VethRow, LinkError> {
+    check_ifname(name)?;
+    let info = ns.run(|| iface::info(name))?;
+    if info.kind.as_deref() != Some("veth") {
+        return Err(LinkError::NotVeth {
+            iface: name.to_string(),
+            kind: info.kind.unwrap_or_else(|| "none".to_string()),
+        });
+    }
+    list(ns)?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| LinkError::NoSuchInterface {
+            iface: name.to_string(),
+        })
+}
+
+fn find_index(links: &[LinkDetails], index: u32) -> Option<String> {
+    links
+        .iter()
+        .find(|l| l.info.ifindex == index)
+        .map(|l| l.info.name.clone())
+}
+
+/// The namespaces a peer can be in (the caller's and the named ones), each with the id the
+/// socket's namespace gives it.
+fn nsid_candidates(nl: &mut Netlink) -> Result<Vec<(Option<i32>, Netns)>, LinkError> {
+    let mut out = Vec::new();
+    let mut all = vec![Netns::current()?];
+    for name in netns::list()? {
+        if let Ok(ns) = Netns::open(&name) {
+            all.push(ns);
+        }
+    }
+    for ns in all {
+        let id = nl
+            .nsid_of(std::os::fd::AsRawFd::as_raw_fd(&ns))
+            .map_err(|e| LinkError::from_errno("RTM_GETNSID", e, Capability::NetAdmin))?;
+        out.push((id, ns));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A veth pair inside one anonymous namespace, or across two, for tests and the harness.
+/// Dropping it drops the namespaces, and with them the links; so does the process dying.
+#[derive(Debug)]
+pub struct PrivatePair {
+    ns_a: PrivateNetns,
+    ns_b: Option<PrivateNetns>,
+    /// End `a` as configured.
+    pub a: IfaceInfo,
+    /// End `b` as configured.
+    pub b: IfaceInfo,
+}
+
+impl PrivatePair {
+    /// Both ends in one fresh anonymous namespace.
+    pub fn same_netns(spec: &VethPairSpec) -> Result<Self, LinkError> {
+        let ns_a = PrivateNetns::new()?;
+        let (a, b) = create(spec, ns_a.netns(), ns_a.netns())?;
+        Ok(PrivatePair {
+            ns_a,
+            ns_b: None,
+            a,
+            b,
+        })
+    }
+
+    /// Each end in its own fresh anonymous namespace.
+    pub fn across(spec: &VethPairSpec) -> Result<Self, LinkError> {
+        let ns_a = PrivateNetns::new()?;
+        let ns_b = PrivateNetns::new()?;
+        let (a, b) = create(spec, ns_a.netns(), ns_b.netns())?;
+        Ok(PrivatePair {
+            ns_a,
+            ns_b: Some(ns_b),
+            a,
+            b,
+        })
+    }
+
+    /// End `a`'s namespace.
+    pub fn netns_a(&self) -> &Netns {
+        self.ns_a.netns()
+    }
+
+    /// End `b`'s namespace (the same as `a`'s for [`PrivatePair::same_netns`]).
+    pub fn netns_b(&self) -> &Netns {
+        self.ns_b.as_ref().unwrap_or(&self.ns_a).netns()
+    }
+
+    /// Run `f` on a thread inside end `a`'s namespace.
+    pub fn run_a<T: Send>(
+        &self,
+        f: impl FnOnce() -> Result<T, LinkError> + Send,
+    ) -> Result<T, LinkError> {
+        self.netns_a().run(f)
+    }
+
+    /// Run `f` on a thread inside end `b`'s namespace.
+    pub fn run_b<T: Send>(
+        &self,
+        f: impl FnOnce() -> Result<T, LinkError> + Send,
+    ) -> Result<T, LinkError> {
+        self.netns_b().run(f)
+    }
+}
