@@ -1,10 +1,227 @@
-//! `vethbench bench` (stub: not implemented yet).
+//! `vethbench bench send`: vethbench against the reference senders, on one private veth pair.
+//!
+//! In a fresh anonymous network namespace (gone when the command ends), the same 64-byte frame
+//! is sent N times by `vethbench send --count N`, by `tcpreplay --topspeed` (a one-frame pcap
+//! preloaded and looped N times) and by `trafgen` (one CPU, N frames). Each rate is what the
+//! peer actually received (its rx_packets counter) over the tool's wall time, startup
+//! included. The figures are only comparable within one run on one machine.
 
-use std::process::ExitCode;
+use std::io::Write as _;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use vethbench::frame::{FrameSpec, L4Spec, MacAddr};
+use vethbench::link::veth::{PrivatePair, VethPairSpec};
+use vethbench::link::LinkError;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    what: What,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'bench' is not implemented yet")
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// Packets/s of `vethbench send`, `tcpreplay --topspeed` and `trafgen` on a private veth pair.
+    Send {
+        /// Frames each tool sends.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// Frame size in bytes.
+        #[arg(long, default_value_t = 64)]
+        size: usize,
+        /// Only these tools (vethbench, tcpreplay, trafgen).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "vethbench,tcpreplay,trafgen"
+        )]
+        tools: Vec<String>,
+    },
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    match a.what {
+        What::Send { count, size, tools } => bench_send(count, size, &tools),
+    }
+}
+
+/// One tool's result.
+struct Row {
+    tool: &'static str,
+    received: u64,
+    secs: f64,
+}
+
+impl Row {
+    fn pps(&self) -> f64 {
+        self.received as f64 / self.secs.max(1e-9)
+    }
+}
+
+fn bench_send(count: u64, size: usize, tools: &[String]) -> anyhow::Result<ExitCode> {
+    let spec = FrameSpec {
+        src_mac: MacAddr([2, 0, 0, 0, 0, 1]),
+        dst_mac: MacAddr([2, 0, 0, 0, 0, 2]),
+        l4: L4Spec::Udp,
+        payload: b"vethbench".to_vec(),
+        size: Some(size),
+        ..FrameSpec::default()
+    };
+    let frame = spec.build()?;
+    let dir = tempdir()?;
+    let pcap = dir.join("frame.pcap");
+    write_pcap(&pcap, &frame)?;
+    let cfg = dir.join("frame.trafgen");
+    std::fs::write(&cfg, trafgen_conf(&frame))?;
+    let exe = std::env::current_exe().context("locate the vethbench binary")?;
+
+    let pair = PrivatePair::same_netns(&VethPairSpec::new("vbsend0", "vbrecv0"))?;
+    let mut rows = Vec::new();
+    for tool in tools {
+        let (name, mut cmd): (&'static str, Command) = match tool.as_str() {
+            "vethbench" => {
+                let mut c = Command::new(&exe);
+                c.args([
+                    "send",
+                    "-i",
+                    "vbsend0",
+                    "-q",
+                    "--dst-mac",
+                    "02:00:00:00:00:02",
+                ])
+                .args(["--udp", "--msg", "vethbench", "--size", &size.to_string()])
+                .args(["--count", &count.to_string()]);
+                ("vethbench send --count", c)
+            }
+            "tcpreplay" => {
+                let mut c = Command::new("tcpreplay");
+                c.args(["-q", "--topspeed", "--preload-pcap", "-i", "vbsend0"])
+                    .arg(format!("--loop={count}"))
+                    .arg(&pcap);
+                ("tcpreplay --topspeed", c)
+            }
+            "trafgen" => {
+                let mut c = Command::new("trafgen");
+                c.args([
+                    "--dev",
+                    "vbsend0",
+                    "--cpus",
+                    "1",
+                    "--num",
+                    &count.to_string(),
+                ])
+                .arg("--conf")
+                .arg(&cfg)
+                .arg("--no-sock-mem");
+                ("trafgen --cpus 1", c)
+            }
+            other => bail!("unknown tool '{other}' (vethbench, tcpreplay, trafgen)"),
+        };
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        eprintln!("running {name} ({count} frames)...");
+        // The tools are spawned from a thread inside the namespace, so they run in it.
+        let row = pair.run_a(|| -> Result<anyhow::Result<Row>, LinkError> {
+            Ok((|| {
+                let before = rx_packets("vbrecv0")?;
+                let t = Instant::now();
+                let out = cmd
+                    .output()
+                    .with_context(|| format!("run {name} (is it installed?)"))?;
+                let secs = t.elapsed().as_secs_f64();
+                if !out.status.success() {
+                    bail!(
+                        "{name} failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    );
+                }
+                let received = rx_packets("vbrecv0")? - before;
+                Ok(Row {
+                    tool: name,
+                    received,
+                    secs,
+                })
+            })())
+        })??;
+        rows.push(row);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "{count} frames of {size} bytes, veth pair in a private namespace, rx counter of the peer:"
+    );
+    println!(
+        "{:<26} {:>10} {:>9} {:>11}",
+        "tool", "received", "seconds", "pps"
+    );
+    for r in &rows {
+        println!(
+            "{:<26} {:>10} {:>9.3} {:>11.0}",
+            r.tool,
+            r.received,
+            r.secs,
+            r.pps()
+        );
+    }
+    if let Some(ours) = rows.iter().find(|r| r.tool.starts_with("vethbench")) {
+        for r in rows.iter().filter(|r| !r.tool.starts_with("vethbench")) {
+            println!(
+                "ratio vethbench / {}: {:.2}",
+                r.tool.split(' ').next().unwrap_or(r.tool),
+                ours.pps() / r.pps().max(1e-9)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The rx_packets counter of `iface` in the calling thread's namespace (/proc/thread-self/net:
+/// /sys and /proc/self would show the namespace of the mount or of the main thread).
+fn rx_packets(iface: &str) -> anyhow::Result<u64> {
+    let dev = std::fs::read_to_string("/proc/thread-self/net/dev")?;
+    for line in dev.lines() {
+        if let Some((name, rest)) = line.split_once(':') {
+            if name.trim() == iface {
+                return rest
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .context("parse /proc/net/dev");
+            }
+        }
+    }
+    bail!("interface '{iface}' not in /proc/thread-self/net/dev")
+}
+
+/// A classic pcap (microsecond, Ethernet) holding one frame; written by hand: 40 bytes of
+/// headers do not need the pcapng machinery.
+fn write_pcap(path: &std::path::Path, frame: &[u8]) -> anyhow::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    let mut h = Vec::new();
+    h.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes()); // magic, microseconds
+    h.extend_from_slice(&2u16.to_le_bytes()); // version 2.4
+    h.extend_from_slice(&4u16.to_le_bytes());
+    h.extend_from_slice(&0i32.to_le_bytes()); // thiszone
+    h.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
+    h.extend_from_slice(&65535u32.to_le_bytes()); // snaplen
+    h.extend_from_slice(&1u32.to_le_bytes()); // LINKTYPE_ETHERNET
+    h.extend_from_slice(&0u32.to_le_bytes()); // ts_sec
+    h.extend_from_slice(&0u32.to_le_bytes()); // ts_usec
+    h.extend_from_slice(&(frame.len() as u32).to_le_bytes()); // incl_len
+    h.extend_from_slice(&(frame.len() as u32).to_le_bytes()); // orig_len
+    h.extend_from_slice(frame);
+    f.write_all(&h)?;
+    Ok(())
+}
+
+/// trafgen's configuration for one fixed frame: `{ 0x02, 0x00, ... }`.
+fn trafgen_conf(frame: &[u8]) -> String {
+    let bytes: Vec<String> = frame.iter().map(|b| format!("{b:#04x}")).collect();
+    format!("{{ {} }}\n", bytes.join(", "))
+}
+
+fn tempdir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("vethbench-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }

@@ -1,10 +1,315 @@
-//! `vethbench send` (stub: not implemented yet).
+//! `vethbench send`: build a frame (onepkt.py's TCP by default) and send it, Scapy-style.
+//!
+//! Raw flags are turned into a checked [`FrameSpec`] first; every refusal (malformed input, no
+//! such interface, interface down or physical, frame over the MTU, missing capability) is an
+//! error the binary prints on one line with exit code 2.
 
+use std::net::IpAddr;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::{bail, Context};
+use vethbench::frame::{
+    self, FrameError, FrameSpec, FrameTemplate, L4Spec, MacAddr, TcpFlags, Vary,
+};
+use vethbench::link;
+use vethbench::sock::tx::{BurstSpec, TxSocket};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'send' is not implemented yet")
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example (onepkt.py 22:11:11:11:11:11 22:22:22:22:22:22 vethX 123):\n  \
+    vethbench send -i vethX --src-mac 22:11:11:11:11:11 --dst-mac 22:22:22:22:22:22 \
+    --src-ip 1.1.1.1 --dst-ip 2.2.2.2 --msg 123"
+)]
+pub struct Args {
+    /// Interface to send on (a veth, dummy...; a physical NIC needs --allow-physical).
+    #[arg(short, long, required_unless_present = "dry_run")]
+    iface: Option<String>,
+    /// Run in the named network namespace (/run/netns/NS), like `ip -n NS`.
+    #[arg(short = 'n', long, value_name = "NS")]
+    netns: Option<String>,
+    /// Source MAC [default: the interface's MAC].
+    #[arg(long, value_name = "MAC")]
+    src_mac: Option<String>,
+    /// Destination MAC [default: broadcast, with Scapy's warning].
+    #[arg(long, value_name = "MAC")]
+    dst_mac: Option<String>,
+    /// Source IPv4 or IPv6 address [default: 198.18.0.1, or 2001:2::1].
+    #[arg(long, value_name = "IP")]
+    src_ip: Option<String>,
+    /// Destination IPv4 or IPv6 address [default: 198.18.0.2, or 2001:2::2].
+    #[arg(long, value_name = "IP")]
+    dst_ip: Option<String>,
+    #[arg(long, default_value_t = 1111)]
+    sport: u16,
+    #[arg(long, default_value_t = 2222)]
+    dport: u16,
+    /// TCP flags as Scapy letters (F S R P A U E C N), e.g. S, SA, FPU.
+    #[arg(long, default_value = "S")]
+    flags: String,
+    /// TCP sequence number.
+    #[arg(long, default_value_t = 0)]
+    seq: u32,
+    /// TCP acknowledgment number.
+    #[arg(long, default_value_t = 0)]
+    ack: u32,
+    /// TCP window.
+    #[arg(long, default_value_t = 8192)]
+    window: u16,
+    /// IPv4 TTL or IPv6 hop limit.
+    #[arg(long, default_value_t = 64)]
+    ttl: u8,
+    /// IPv4 identification.
+    #[arg(long, default_value_t = 1)]
+    ip_id: u16,
+    /// IPv4 TOS / IPv6 traffic class (decimal or 0x..).
+    #[arg(long, default_value = "0")]
+    tos: String,
+    /// Set IPv4's don't-fragment bit (Scapy's default is off).
+    #[arg(long)]
+    df: bool,
+    /// UDP instead of TCP.
+    #[arg(long, conflicts_with = "icmp")]
+    udp: bool,
+    /// ICMP echo request (ICMPv6 over IPv6) instead of TCP.
+    #[arg(long)]
+    icmp: bool,
+    /// 802.1Q tag with this VLAN id (0-4095).
+    #[arg(long, value_name = "ID")]
+    vlan: Option<u16>,
+    /// Payload as text (onepkt.py's <msg>).
+    #[arg(long, conflicts_with = "payload_hex")]
+    msg: Option<String>,
+    /// Payload as hex bytes ("de ad be ef", "deadbeef").
+    #[arg(long, value_name = "HEX")]
+    payload_hex: Option<String>,
+    /// Pad the frame with zeros to N bytes (Scapy's Padding: not counted in the IP length).
+    #[arg(long, value_name = "N")]
+    size: Option<usize>,
+    /// Send N copies.
+    #[arg(short, long, default_value_t = 1, value_name = "N")]
+    count: u64,
+    /// Pace the copies at this many packets per second (sub-millisecond precision).
+    #[arg(long, value_name = "PPS")]
+    rate: Option<f64>,
+    /// Make copies distinct: copy i gets ip-id+i or seq+i.
+    #[arg(long, value_enum, default_value = "nothing")]
+    vary: VaryArg,
+    /// Frames per sendmmsg(2) call.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    batch: usize,
+    /// Skip the qdisc (PACKET_QDISC_BYPASS): faster, but other packet sockets on this host
+    /// (tcpdump on the sending side) no longer see the frames.
+    #[arg(long)]
+    qdisc_bypass: bool,
+    /// Also print a hexdump of the frame.
+    #[arg(long)]
+    hex: bool,
+    /// Do not print the frame's layers.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Build and print, send nothing (needs no privileges).
+    #[arg(long)]
+    dry_run: bool,
+    /// Allow sending on an interface that is not virtual (a physical NIC).
+    #[arg(long)]
+    allow_physical: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum VaryArg {
+    Nothing,
+    IpId,
+    Seq,
+}
+
+fn parse_ip(s: &str) -> Result<IpAddr, FrameError> {
+    s.parse().map_err(|_| FrameError::Invalid {
+        what: "IP address",
+        input: s.to_string(),
+        why: "not an IPv4 or IPv6 address".into(),
+    })
+}
+
+fn parse_u8(what: &'static str, s: &str) -> Result<u8, FrameError> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u8::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.map_err(|e| FrameError::Invalid {
+        what,
+        input: s.to_string(),
+        why: e.to_string(),
+    })
+}
+
+fn parse_mac(s: &str) -> Result<MacAddr, FrameError> {
+    s.parse()
+}
+
+/// The checked frame spec from the flags, without the interface's MAC.
+fn spec_of(a: &Args) -> Result<FrameSpec, FrameError> {
+    let src = a.src_ip.as_deref().map(parse_ip).transpose()?;
+    let dst = a.dst_ip.as_deref().map(parse_ip).transpose()?;
+    // One address given as IPv6 makes the other default to IPv6 as well.
+    let v6 = matches!(src, Some(IpAddr::V6(_))) || matches!(dst, Some(IpAddr::V6(_)));
+    let (dsrc, ddst) = if v6 {
+        (
+            IpAddr::V6(FrameSpec::DEFAULT_SRC_V6),
+            IpAddr::V6(FrameSpec::DEFAULT_DST_V6),
+        )
+    } else {
+        (
+            IpAddr::V4(FrameSpec::DEFAULT_SRC_V4),
+            IpAddr::V4(FrameSpec::DEFAULT_DST_V4),
+        )
+    };
+    let flags: TcpFlags = a.flags.parse()?;
+    let l4 = if a.udp {
+        L4Spec::Udp
+    } else if a.icmp {
+        L4Spec::ICMP_ECHO
+    } else {
+        L4Spec::Tcp {
+            flags,
+            seq: a.seq,
+            ack: a.ack,
+            window: a.window,
+            urgptr: 0,
+        }
+    };
+    let payload = match (&a.msg, &a.payload_hex) {
+        (Some(m), _) => m.as_bytes().to_vec(),
+        (None, Some(h)) => frame::parse_hex(h)?,
+        (None, None) => Vec::new(),
+    };
+    let spec = FrameSpec {
+        src_mac: a
+            .src_mac
+            .as_deref()
+            .map(parse_mac)
+            .transpose()?
+            .unwrap_or_default(),
+        dst_mac: a
+            .dst_mac
+            .as_deref()
+            .map(parse_mac)
+            .transpose()?
+            .unwrap_or(MacAddr::BROADCAST),
+        vlan: a.vlan,
+        src_ip: src.unwrap_or(dsrc),
+        dst_ip: dst.unwrap_or(ddst),
+        ttl: a.ttl,
+        ip_id: a.ip_id,
+        tos: parse_u8("TOS", &a.tos)?,
+        dont_fragment: a.df,
+        sport: a.sport,
+        dport: a.dport,
+        l4,
+        payload,
+        size: a.size,
+    };
+    spec.validate()?;
+    Ok(spec)
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let mut spec = spec_of(&a)?;
+    if a.count == 0 {
+        bail!("--count must be at least 1");
+    }
+    if let Some(r) = a.rate {
+        if !(r.is_finite() && r > 0.0) {
+            bail!("--rate must be a positive number of packets per second, not {r}");
+        }
+    }
+    let vary = match a.vary {
+        VaryArg::Nothing => Vary::Nothing,
+        VaryArg::IpId => Vary::IpId,
+        VaryArg::Seq => Vary::TcpSeq,
+    };
+    if let Some(ns) = &a.netns {
+        // Before any lookup or socket: both belong to the thread's namespace.
+        link::netns::enter(ns)?;
+    }
+    let info = match &a.iface {
+        Some(iface) => Some(link::iface::info(iface)?),
+        None => None,
+    };
+    if let Some(info) = &info {
+        if a.src_mac.is_none() {
+            spec.src_mac = MacAddr(info.mac);
+        }
+        let l2 = 14 + if spec.vlan.is_some() { 4 } else { 0 };
+        if spec.len() > info.mtu as usize + l2 {
+            bail!(
+                "frame of {} bytes is too large for '{}' (MTU {}: at most {} bytes with the Ethernet header)",
+                spec.len(),
+                info.name,
+                info.mtu,
+                info.mtu as usize + l2
+            );
+        }
+        if !a.dry_run {
+            if !info.is_virtual() && !a.allow_physical {
+                bail!(
+                    "refusing to send on '{}': it is not a virtual interface (kind {}); pass --allow-physical if you mean it",
+                    info.name,
+                    info.kind.as_deref().unwrap_or("none: a physical NIC?")
+                );
+            }
+            if !info.admin_up {
+                bail!(
+                    "interface '{}' is down: bring it up with `ip link set {} up`",
+                    info.name,
+                    info.name
+                );
+            }
+            if !info.oper_up {
+                bail!(
+                    "interface '{}' has no carrier (a veth whose peer is down?): frames would be dropped",
+                    info.name
+                );
+            }
+        }
+    }
+    if a.dst_mac.is_none() {
+        // Scapy's words when it cannot resolve the destination.
+        eprintln!("WARNING: Mac address to reach destination not found. Using broadcast.");
+    }
+    let tmpl = FrameTemplate::with_vary(&spec, vary)?;
+    if !a.quiet {
+        print!("{}", frame::show(tmpl.bytes()));
+    }
+    if a.hex {
+        print!("{}", frame::hexdump(tmpl.bytes()));
+    }
+    if a.dry_run {
+        println!("Dry run: {} packets built, none sent.", a.count);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let iface = a.iface.as_deref().context("--iface is required to send")?;
+    let mut sock = TxSocket::open(iface)?;
+    if a.qdisc_bypass {
+        sock.set_qdisc_bypass(true)?;
+    }
+    if a.count == 1 {
+        sock.send(tmpl.bytes())?;
+        println!(".\nSent 1 packets.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let burst = BurstSpec {
+        count: a.count,
+        rate_pps: a.rate,
+        batch: a.batch,
+    };
+    let stats = sock.send_burst(&tmpl, &burst)?;
+    println!("Sent {} packets.", stats.sent);
+    println!(
+        "{} packets in {:.3} s: {:.0} pps, {:.1} Mbit/s",
+        stats.sent,
+        stats.elapsed.as_secs_f64(),
+        stats.pps(),
+        stats.pps() * tmpl.len() as f64 * 8.0 / 1e6
+    );
+    Ok(ExitCode::SUCCESS)
 }

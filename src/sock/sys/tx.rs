@@ -1,1 +1,96 @@
-//! tx glue (stub).
+//! Transmit glue: `send(2)` of one frame and `sendmmsg(2)` of a batch, over arrays of
+//! `mmsghdr`/`iovec` allocated once and re-pointed at each call (no allocation per packet).
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// `PACKET_QDISC_BYPASS` from linux/if_packet.h (not exported by libc).
+pub(crate) const PACKET_QDISC_BYPASS: libc::c_int = 20;
+/// `SO_SNDBUFFORCE` (asm-generic/socket.h; x86, arm, riscv): like SO_SNDBUF, above wmem_max.
+pub(crate) const SO_SNDBUFFORCE: libc::c_int = 32;
+
+/// Send one frame on a bound packet socket (the bound interface is the destination).
+pub(crate) fn send(fd: &OwnedFd, frame: &[u8]) -> io::Result<usize> {
+    // SAFETY: frame is a live slice and the length passed is its length; the kernel only reads.
+    let n = unsafe {
+        libc::send(
+            fd.as_raw_fd(),
+            frame.as_ptr() as *const libc::c_void,
+            frame.len(),
+            0,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// Preallocated `sendmmsg` arrays for up to `capacity` messages of one iovec each.
+pub(crate) struct Mmsg {
+    hdrs: Vec<libc::mmsghdr>,
+    iovs: Vec<libc::iovec>,
+}
+
+// SAFETY: the raw pointers inside hdrs/iovs are only dereferenced by the kernel during
+// `sendmmsg`, and `sendmmsg` re-points all of them at memory borrowed for that call; between
+// calls they are stale values that nothing reads. So moving Mmsg to another thread is sound.
+unsafe impl Send for Mmsg {}
+
+impl std::fmt::Debug for Mmsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mmsg")
+            .field("capacity", &self.hdrs.len())
+            .finish()
+    }
+}
+
+impl Mmsg {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Mmsg {
+            // SAFETY: mmsghdr and iovec are plain old data; all-zero (null pointers, zero
+            // lengths) is a valid value for both.
+            hdrs: (0..capacity)
+                .map(|_| unsafe { std::mem::zeroed() })
+                .collect(),
+            // SAFETY: as above.
+            iovs: (0..capacity)
+                .map(|_| unsafe { std::mem::zeroed() })
+                .collect(),
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.hdrs.len()
+    }
+
+    /// One `sendmmsg(2)` of `frames` (at most `capacity`, each frame `buf[off..off + len]`).
+    /// Returns how many the kernel took (possibly fewer than asked).
+    pub(crate) fn sendmmsg<'a>(
+        &mut self,
+        fd: &OwnedFd,
+        frames: impl Iterator<Item = &'a [u8]>,
+    ) -> io::Result<usize> {
+        let mut n = 0;
+        for ((frame, iov), hdr) in frames.zip(self.iovs.iter_mut()).zip(self.hdrs.iter_mut()) {
+            iov.iov_base = frame.as_ptr() as *mut libc::c_void;
+            iov.iov_len = frame.len();
+            hdr.msg_hdr.msg_iov = iov as *mut libc::iovec;
+            hdr.msg_hdr.msg_iovlen = 1;
+            hdr.msg_len = 0;
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        // SAFETY: the first n hdrs each point at one iovec of self.iovs, which points at a frame
+        // borrowed for 'a (outliving this call); msg_name is null (the socket is bound) and
+        // msg_control is null. The kernel reads the frames and writes only msg_len.
+        let rc =
+            unsafe { libc::sendmmsg(fd.as_raw_fd(), self.hdrs.as_mut_ptr(), n as libc::c_uint, 0) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(rc as usize)
+    }
+}

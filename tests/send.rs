@@ -1,0 +1,349 @@
+//! `vethbench send` for real: the built binary sends on one end of a veth pair inside a private
+//! network namespace, and an independent AF_PACKET socket (nix, not the library) on the peer
+//! checks the bytes that arrive against Scapy's golden frames.
+
+mod common;
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use nix::sys::socket::{self, sockopt, AddressFamily, LinkAddr, SockFlag, SockProtocol, SockType};
+use vethbench::frame::{FrameSpec, L4Spec};
+
+/// A golden frame from fixtures/frames (hex, `#` comments).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/fixtures/frames/{name}.hex", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let hex: String = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap())
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A raw socket that sees every frame of the namespace; `recv` keeps those received on `iface`.
+/// Opened before the sender runs, with a buffer large enough to hold a whole burst.
+struct Receiver {
+    fd: OwnedFd,
+    ifindex: usize,
+}
+
+impl Receiver {
+    fn open(iface: &str) -> Receiver {
+        let fd = socket::socket(
+            AddressFamily::Packet,
+            SockType::Raw,
+            SockFlag::SOCK_CLOEXEC,
+            SockProtocol::EthAll,
+        )
+        .expect("AF_PACKET receiver");
+        socket::setsockopt(&fd, sockopt::RcvBufForce, &(64 << 20)).unwrap();
+        socket::setsockopt(
+            &fd,
+            sockopt::ReceiveTimeout,
+            &nix::sys::time::TimeVal::new(0, 200_000),
+        )
+        .unwrap();
+        let ifindex = nix::net::if_::if_nametoindex(iface).unwrap() as usize;
+        Receiver { fd, ifindex }
+    }
+
+    /// The next frame received on the interface, or None after `timeout` of silence.
+    fn recv(&self, buf: &mut [u8], timeout: Duration) -> Option<usize> {
+        let until = Instant::now() + timeout;
+        while Instant::now() < until {
+            match socket::recvfrom::<LinkAddr>(self.fd.as_raw_fd(), buf) {
+                Ok((n, Some(addr)))
+                    if addr.ifindex() == self.ifindex
+                        && addr.pkttype() != libc::PACKET_OUTGOING =>
+                {
+                    return Some(n)
+                }
+                Ok(_) => {}
+                Err(nix::errno::Errno::EAGAIN) => {}
+                Err(e) => panic!("recvfrom: {e}"),
+            }
+        }
+        None
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    common::vethbench().args(args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn onepkt_walkthrough_delivers_the_golden_bytes() {
+    if !common::require_root("onepkt_walkthrough_delivers_the_golden_bytes") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let rx = Receiver::open("vethY");
+        let out = run(&[
+            "send",
+            "--src-mac",
+            "22:11:11:11:11:11",
+            "--dst-mac",
+            "22:22:22:22:22:22",
+            "--iface",
+            "vethX",
+            "--src-ip",
+            "1.1.1.1",
+            "--dst-ip",
+            "2.2.2.2",
+            "--msg",
+            "123",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let show = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/frames/onepkt.show"
+        ))
+        .unwrap();
+        assert!(text.starts_with(&show), "not Scapy's show():\n{text}");
+        assert!(text.ends_with("Sent 1 packets.\n"), "{text}");
+        let mut buf = [0u8; 2048];
+        let n = rx
+            .recv(&mut buf, Duration::from_secs(2))
+            .expect("nothing arrived on vethY");
+        assert_eq!(&buf[..n], &fixture("onepkt")[..]);
+        assert_eq!(
+            rx.recv(&mut buf, Duration::from_millis(300)),
+            None,
+            "a second frame arrived"
+        );
+    });
+}
+
+#[test]
+fn defaults_broadcast_with_scapy_warning_and_interface_mac() {
+    if !common::require_root("defaults_broadcast_with_scapy_warning_and_interface_mac") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        common::run_ok("ip", &["link", "set", "va", "address", "02:00:00:00:00:01"]);
+        let rx = Receiver::open("vb");
+        let out = run(&["send", "-i", "va", "-q", "--msg", "123"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stderr(&out)
+                .contains("WARNING: Mac address to reach destination not found. Using broadcast."),
+            "{}",
+            stderr(&out)
+        );
+        let mut buf = [0u8; 2048];
+        let n = rx.recv(&mut buf, Duration::from_secs(2)).expect("no frame");
+        assert_eq!(&buf[..n], &fixture("broadcast")[..]);
+    });
+}
+
+#[test]
+fn count_10000_all_arrive_in_order_byte_exact() {
+    if !common::require_root("count_10000_all_arrive_in_order_byte_exact") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        common::run_ok("ip", &["link", "set", "va", "address", "02:00:00:00:00:01"]);
+        let rx = Receiver::open("vb");
+        let out = run(&[
+            "send",
+            "-i",
+            "va",
+            "-q",
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--udp",
+            "--msg",
+            "123",
+            "--size",
+            "64",
+            "--count",
+            "10000",
+            "--vary",
+            "ip-id",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("Sent 10000 packets."),
+            "{}",
+            stdout(&out)
+        );
+        // Frame i is Scapy's `padded` frame with IP id 1 + i.
+        let mut spec = FrameSpec {
+            src_mac: "02:00:00:00:00:01".parse().unwrap(),
+            dst_mac: "02:00:00:00:00:02".parse().unwrap(),
+            l4: L4Spec::Udp,
+            payload: b"123".to_vec(),
+            size: Some(64),
+            ..FrameSpec::default()
+        };
+        assert_eq!(spec.build().unwrap(), fixture("padded"));
+        let mut buf = [0u8; 2048];
+        let mut want = Vec::new();
+        for i in 0..10000u32 {
+            let n = rx
+                .recv(&mut buf, Duration::from_secs(2))
+                .unwrap_or_else(|| panic!("only {i} of 10000 frames arrived"));
+            spec.ip_id = (1 + i) as u16;
+            spec.build_into(&mut want).unwrap();
+            assert_eq!(&buf[..n], &want[..], "frame {i} (in arrival order) differs");
+        }
+        assert_eq!(
+            rx.recv(&mut buf, Duration::from_millis(300)),
+            None,
+            "more than 10000"
+        );
+    });
+}
+
+#[test]
+fn rate_paces_the_burst() {
+    if !common::require_root("rate_paces_the_burst") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        // 2000 frames at 20 kpps take 100 ms by the schedule: at least that, and the achieved
+        // rate is within 10% of the asked one (relative bounds only).
+        let t = Instant::now();
+        let out = run(&[
+            "send",
+            "-i",
+            "va",
+            "-q",
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--count",
+            "2000",
+            "--rate",
+            "20000",
+        ]);
+        let took = t.elapsed();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(took >= Duration::from_millis(99), "{took:?}");
+        let text = stdout(&out);
+        let pps: f64 = text
+            .split(": ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no rate in {text}"));
+        assert!((pps - 20000.0).abs() < 2000.0, "{pps} pps for --rate 20000");
+    });
+}
+
+/// Run `send` with `args` and check it fails with exit code 2 and one line naming `needle`.
+fn refused(args: &[&str], needle: &str) {
+    let out = run(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("WARNING")).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: not one line: {err}");
+    assert!(
+        lines[0].contains(needle),
+        "{args:?}: '{needle}' not in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_two() {
+    if !common::require_root("bad_input_is_one_line_and_exit_two") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        let base = ["send", "-i", "va", "-q"];
+        fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+            [base, extra].concat()
+        }
+        refused(
+            &with(&base, &["--dst-mac", "02:00:00:00:00"]),
+            "invalid MAC address '02:00:00:00:00'",
+        );
+        refused(
+            &with(&base, &["--src-mac", "zz:00:00:00:00:01"]),
+            "invalid MAC address",
+        );
+        refused(
+            &with(&base, &["--dst-ip", "198.18.0.300"]),
+            "invalid IP address '198.18.0.300'",
+        );
+        refused(
+            &with(&base, &["--src-ip", "2001:2::1", "--dst-ip", "198.18.0.2"]),
+            "same IP version",
+        );
+        refused(&with(&base, &["--flags", "SYN"]), "invalid TCP flags 'SYN'");
+        refused(
+            &["send", "-i", "nosuch0", "-q"],
+            "interface 'nosuch0' does not exist",
+        );
+        let big = "x".repeat(1500);
+        refused(
+            &with(&base, &["--msg", &big]),
+            "too large for 'va' (MTU 1500",
+        );
+        // A bridge is not in the list of virtual kinds: refused like a physical NIC would be.
+        common::run_ok("ip", &["link", "add", "br0", "type", "bridge"]);
+        common::run_ok("ip", &["link", "set", "br0", "up"]);
+        refused(&["send", "-i", "br0", "-q"], "--allow-physical");
+        common::run_ok("ip", &["link", "set", "va", "down"]);
+        refused(&base, "interface 'va' is down");
+    });
+}
+
+#[test]
+fn missing_cap_net_raw_is_named() {
+    if !common::require_root("missing_cap_net_raw_is_named") {
+        return;
+    }
+    if std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("setpriv (util-linux) is needed: apt-get install util-linux");
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        // Still root, but CAP_NET_RAW is out of the bounding set, so the exec'd binary lacks it.
+        let out = std::process::Command::new("setpriv")
+            .args(["--inh-caps=-all", "--bounding-set=-net_raw", "--"])
+            .arg(common::bin_path())
+            .args(["send", "-i", "va", "-q", "--dst-mac", "02:00:00:00:00:02"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("CAP_NET_RAW"), "{err}");
+        assert!(err.contains("setcap"), "no hint how to get it: {err}");
+        // Dry run needs no privilege at all.
+        let out = std::process::Command::new("setpriv")
+            .args(["--inh-caps=-all", "--bounding-set=-all", "--"])
+            .arg(common::bin_path())
+            .args(["send", "-i", "va", "--dry-run", "--msg", "123"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("load      = '123'"));
+    });
+}
