@@ -5,5 +5,6 @@
 #![allow(dead_code)]
 
 pub(crate) mod common;
+pub(crate) mod filter;
 pub(crate) mod rx;
 pub(crate) mod tx;
