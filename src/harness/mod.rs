@@ -11,6 +11,7 @@
 //! - [`report`]: counts, rates, percentiles and a verdict; a table and stable JSON.
 //! - [`matcher`] and [`noise`]: what `expect` and `expect_no_other` compare with and ignore.
 //! - [`endpoint`]: the [`FrameSink`]/[`FrameSource`] traits the real sockets implement.
+//! - [`kernel`]: the real ends: AF_PACKET sockets, rings, pcapng, private veth pairs.
 //! - [`stream`]: the sender/receiver/reflector threads of `vethbench test`.
 //! - [`plan`]: a checked `vethbench test` run, and launching it on real ends.
 //! - [`testbench`]: the [`Testbench`] API.
@@ -22,6 +23,7 @@
 pub mod checker;
 pub mod dissect;
 pub mod endpoint;
+pub mod kernel;
 pub mod latency;
 pub mod matcher;
 pub mod noise;
@@ -70,9 +72,6 @@ pub enum HarnessError {
     /// An expectation of the [`Testbench`] API failed; the message carries the field-level diff.
     #[error("{0}")]
     Expectation(Box<testbench::ExpectFailure>),
-    /// A part the harness needs is not wired to the real sockets/links yet.
-    #[error("{0}: not wired to the kernel yet in this build")]
-    NotWired(&'static str),
 }
 
 impl HarnessError {

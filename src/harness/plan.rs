@@ -6,8 +6,8 @@
 //! so `frame_len` is at least 14 + 20 + 8 + 24 = 66.
 //!
 //! [`launch`] opens the ends ([`open_ends`]: the private veth pair or the named interfaces, the
-//! sockets, the pcapng tap), starts the reflector in rtt mode and the stream. Opening the ends is
-//! the one step that needs the `link`, `sock` and `pcapng` modules.
+//! sockets, the pcapng tap, see [`super::kernel`]), starts the reflector in rtt mode and the
+//! stream.
 
 use std::path::PathBuf;
 
@@ -118,11 +118,72 @@ impl std::fmt::Debug for Ends {
 }
 
 /// Open the ends `plan` asks for, every receive source ready before this returns.
+///
+/// - Private: a veth pair `vbtx`/`vbrx` across two fresh anonymous namespaces (MTU raised to fit
+///   the frame), removed when the run ends, or by the kernel if the process dies.
+/// - Existing: the interfaces by name, in the namespace `netns` or the caller's.
+/// - rtt: the stream is received back on the sending interface; the reflector gets a ring and a
+///   socket on the peer.
 pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
-    let _ = plan;
-    Err(HarnessError::NotWired(
-        "opening the test ends (link::PrivatePair / link::netns::enter, sock::tx, sock::rx, pcapng)",
-    ))
+    match &plan.topology {
+        Topology::Private => {
+            let mtu = (plan.frame_len - 14).max(1500) as u32;
+            let pair = super::kernel::private_pair("vbtx", "vbrx", Some(mtu))?;
+            let ends = open_in(plan, pair.netns_a(), "vbtx", pair.netns_b(), "vbrx")?;
+            Ok(Ends {
+                guard: Box::new(pair),
+                ..ends
+            })
+        }
+        Topology::Existing { tx, rx, netns } => {
+            let ns = crate::link::Netns::open_or_current(netns.as_deref())
+                .map_err(|e| HarnessError::io(netns.as_deref().unwrap_or("netns"), e))?;
+            open_in(plan, &ns, tx, &ns, rx)
+        }
+    }
+}
+
+/// The sockets, rings and tap of a run whose sender is `tx_name` in `ns_tx` and whose peer is
+/// `rx_name` in `ns_rx`.
+fn open_in(
+    plan: &TestPlan,
+    ns_tx: &crate::link::Netns,
+    tx_name: &str,
+    ns_rx: &crate::link::Netns,
+    rx_name: &str,
+) -> Result<Ends, HarnessError> {
+    use super::kernel;
+    let rxc = kernel::rx_config(plan.stream.mode != Mode::Throughput);
+    let max = plan.frame_len;
+    let tx = kernel::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
+    let rtt = plan.stream.mode == Mode::Rtt;
+    let (rx, reflect): (Box<dyn FrameSource + Send>, _) = if rtt {
+        let back = kernel::open_source(ns_tx, tx_name, &rxc)?;
+        let peer_rx = kernel::open_source(ns_rx, rx_name, &rxc)?;
+        let peer_tx = kernel::open_sink(ns_rx, rx_name, 1, max)?;
+        let reflect: (Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>) =
+            (Box::new(peer_rx), Box::new(peer_tx));
+        (Box::new(back), Some(reflect))
+    } else {
+        (Box::new(kernel::open_source(ns_rx, rx_name, &rxc)?), None)
+    };
+    let tap: Option<Box<dyn Tap + Send>> = match &plan.pcapng {
+        Some(p) => {
+            let end = if rtt { tx_name } else { rx_name };
+            Some(Box::new(kernel::PcapngTap::create(
+                &p.to_string_lossy(),
+                &[end],
+            )?))
+        }
+        None => None,
+    };
+    Ok(Ends {
+        tx: Box::new(tx),
+        rx,
+        reflect,
+        tap,
+        guard: Box::new(()),
+    })
 }
 
 /// A launched run: the stream, the reflector (rtt) and the topology, dropped together.
@@ -248,10 +309,5 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn launch_says_not_wired() {
-        assert!(matches!(launch(&plan()), Err(HarnessError::NotWired(_))));
     }
 }

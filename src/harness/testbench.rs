@@ -18,6 +18,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::kernel;
 use super::matcher::{Matcher, Mismatch};
 use super::noise::NoiseFilter;
 use super::HarnessError;
@@ -138,18 +139,40 @@ impl Testbench {
         }
     }
 
-    /// A veth pair across two private namespaces, up, IPv6 autoconfiguration off; ends 0 and 1.
+    /// A veth pair `vb0`/`vb1` across two private namespaces, up, IPv6 off; the ends, in that
+    /// order. The namespaces (and the pair) go when the testbench drops, or with the process.
     pub fn private_pair() -> Result<(Self, EndId, EndId), HarnessError> {
-        Err(HarnessError::NotWired(
-            "Testbench::private_pair (needs link::PrivatePair and sock::{tx, rx})",
-        ))
+        Self::private_pair_mtu(None)
     }
 
-    /// Ends on existing interfaces, each optionally in a named namespace.
-    pub fn attach(_ifaces: &[(&str, Option<&str>)]) -> Result<(Self, Vec<EndId>), HarnessError> {
-        Err(HarnessError::NotWired(
-            "Testbench::attach (needs link::netns and sock::{tx, rx})",
-        ))
+    /// [`Testbench::private_pair`] with both ends' MTU set (e.g. 9000 for jumbo frames).
+    pub fn private_pair_mtu(mtu: Option<u32>) -> Result<(Self, EndId, EndId), HarnessError> {
+        let pair = kernel::private_pair("vb0", "vb1", mtu)?;
+        let mut tb = Testbench::new();
+        let a = tb.open_end(pair.netns_a(), "vb0")?;
+        let b = tb.open_end(pair.netns_b(), "vb1")?;
+        tb.keep_alive(Box::new(pair));
+        Ok((tb, a, b))
+    }
+
+    /// Ends on existing interfaces, each in a named namespace or (None) the caller's.
+    pub fn attach(ifaces: &[(&str, Option<&str>)]) -> Result<(Self, Vec<EndId>), HarnessError> {
+        let mut tb = Testbench::new();
+        let mut ids = Vec::with_capacity(ifaces.len());
+        for &(iface, ns) in ifaces {
+            let netns = crate::link::Netns::open_or_current(ns)
+                .map_err(|e| HarnessError::io(ns.unwrap_or(iface), e))?;
+            ids.push(tb.open_end(&netns, iface)?);
+        }
+        Ok((tb, ids))
+    }
+
+    /// Open a send socket and a receive ring on `iface` in `ns` and add them as an end.
+    fn open_end(&mut self, ns: &crate::link::Netns, iface: &str) -> Result<EndId, HarnessError> {
+        // 16 slots of the largest frame a veth carries.
+        let sink = kernel::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
+        let source = kernel::open_source(ns, iface, &kernel::rx_config(true))?;
+        Ok(self.add_end(iface, Box::new(sink), Box::new(source)))
     }
 
     /// Add an end; its source must already be ready (bound and mapped).
@@ -426,13 +449,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(text.contains("nothing else arrived"), "{text}");
-    }
-
-    #[test]
-    fn not_wired_yet_is_an_error_not_a_panic() {
-        assert!(matches!(
-            Testbench::private_pair(),
-            Err(HarnessError::NotWired(_))
-        ));
     }
 }
