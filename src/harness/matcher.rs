@@ -1,7 +1,7 @@
 //! What `expect` compares a received frame with: exact bytes, bytes with named fields masked
 //! out, or a predicate. A mismatch gives a field-level diff (`ip.ttl: expected 64, got 63`).
 //!
-//! Masks are byte ranges taken from the [`dissect`](super::dissect) of the expected frame, so a
+//! Masks are byte ranges taken from the [`dissect`] of the expected frame, so a
 //! sub-byte field masks the whole byte(s) that hold it (`ip.flags` masks the fragment offset's
 //! first byte too). Field names are the dissector's: `eth.src`, `vlan.id`, `ip.id`, `ip.ttl`,
 //! `ip.chksum`, `ipv6.hlim`, `ipv6.flow`, `tcp.seq`, `tcp.ack`, `tcp.chksum`, `udp.chksum`,

@@ -27,7 +27,7 @@
 //! | `latency_kind` | string | `one_way` (rx kernel timestamp − tx stamp) or `rtt` |
 //! | `latency` | object or null | `samples`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p99_9_us`, `max_us`, `negative` |
 //! | `verdict` | string | `passed` or `failed` |
-//! | `failures` | [string] | why it failed, one line each; empty when passed |
+//! | `failures` | array of strings | why it failed, one line each; empty when passed |
 
 use std::fmt;
 
