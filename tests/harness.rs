@@ -112,6 +112,41 @@ mod cli {
     }
 }
 
+mod cli_existing {
+    /// `--tx/--rx` on a pair the test made, `-w` a pcapng that capinfos counts.
+    #[test]
+    fn existing_pair_and_pcapng() {
+        if !super::common::require_root("existing_pair_and_pcapng") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.pcapng");
+        let p = path.to_string_lossy().into_owned();
+        let out = super::common::in_private_netns(move || {
+            super::common::veth_pair("vx0", "vx1");
+            super::common::vethbench()
+                .args([
+                    "test", "--tx", "vx0", "--rx", "vx1", "--count", "3000", "-w", &p,
+                ])
+                .output()
+                .unwrap()
+        });
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("vx0 -> vx1") && text.contains("PASSED"),
+            "{text}"
+        );
+        let caps = super::common::run_ok("capinfos", &["-c", "-M", &path.to_string_lossy()]);
+        assert!(caps.contains("3000"), "{caps}");
+    }
+}
+
 mod delivery {
     use super::*;
 
