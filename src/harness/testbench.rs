@@ -167,8 +167,13 @@ impl Testbench {
         Ok((tb, ids))
     }
 
-    /// Open a send socket and a receive ring on `iface` in `ns` and add them as an end.
-    fn open_end(&mut self, ns: &crate::link::Netns, iface: &str) -> Result<EndId, HarnessError> {
+    /// Open a send socket and a receive ring on `iface` in `ns` and add them as an end (for
+    /// topologies built by hand, e.g. hosts behind a bridge).
+    pub fn open_end(
+        &mut self,
+        ns: &crate::link::Netns,
+        iface: &str,
+    ) -> Result<EndId, HarnessError> {
         // 16 slots of the largest frame a veth carries.
         let sink = kernel::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
         let source = kernel::open_source(ns, iface, &kernel::rx_config(true))?;
