@@ -1,0 +1,215 @@
+//! The real ends: [`FrameSink`] over `sock::tx` (sendmmsg batches), [`FrameSource`] over the
+//! `sock::rx` TPACKET_V3 ring (kernel timestamps, drop counters), [`Tap`] over the pcapng
+//! writer, and the topologies (`link::PrivatePair`, named or current namespaces).
+//!
+//! What stays true: every socket is opened on a thread inside the namespace of its interface
+//! (`Netns::run`), then moved; a receive ring is bound and mapped when `open_*` returns (the
+//! ready barrier); rings ignore frames their own interface sent (`Direction::In`), so an end
+//! never sees its own transmissions and a reflector never echoes its echoes.
+
+use std::fs::File;
+
+use crate::link::{Netns, PrivatePair, VethPairSpec};
+use crate::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
+use crate::sock::rx::{RxConfig, RxRing};
+use crate::sock::tx::{TxBatch, TxSocket};
+
+use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::stamp::now_realtime_ns;
+use super::HarnessError;
+
+/// Transmit on an interface: frames are copied into preallocated sendmmsg slots.
+#[derive(Debug)]
+pub struct SockSink {
+    sock: TxSocket,
+    batch: TxBatch,
+}
+
+impl SockSink {
+    /// `batch` slots of `max_frame` bytes, allocated once.
+    pub fn new(sock: TxSocket, batch: usize, max_frame: usize) -> Self {
+        SockSink {
+            sock,
+            batch: TxBatch::new(batch, max_frame),
+        }
+    }
+}
+
+impl FrameSink for SockSink {
+    fn send_batch(&mut self, frames: &[&[u8]]) -> Result<usize, HarnessError> {
+        let n = frames.len().min(self.batch.capacity());
+        for (i, f) in frames[..n].iter().enumerate() {
+            if f.len() > self.batch.slot_size() {
+                return Err(HarnessError::Setup(format!(
+                    "{}: a {}-byte frame exceeds the {}-byte send slot",
+                    self.sock.iface(),
+                    f.len(),
+                    self.batch.slot_size()
+                )));
+            }
+            self.batch.set(i, f);
+        }
+        // TxSocket::send_batch retries while the queue is full and keeps the order.
+        self.sock
+            .send_batch(&mut self.batch, n)
+            .map_err(|e| HarnessError::io(self.sock.iface(), e))?;
+        Ok(n)
+    }
+
+    fn name(&self) -> &str {
+        self.sock.iface()
+    }
+}
+
+/// Receive on an interface through a TPACKET_V3 ring.
+#[derive(Debug)]
+pub struct RingSource {
+    ring: RxRing,
+}
+
+impl RingSource {
+    pub fn new(ring: RxRing) -> Self {
+        RingSource { ring }
+    }
+}
+
+impl FrameSource for RingSource {
+    fn poll(
+        &mut self,
+        timeout: std::time::Duration,
+        f: &mut dyn FnMut(&[u8], u64),
+    ) -> Result<usize, HarnessError> {
+        if !self.ring.ready()
+            && !self
+                .ring
+                .poll(timeout)
+                .map_err(|e| HarnessError::io(self.ring.iface(), e))?
+        {
+            return Ok(0);
+        }
+        Ok(self.ring.for_each(|fr| f(fr.data(), fr.ts_ns())))
+    }
+
+    fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
+        let iface = self.ring.iface().to_string();
+        Ok(self
+            .ring
+            .stats()
+            .map_err(|e| HarnessError::io(&iface, e))?
+            .drops)
+    }
+
+    fn name(&self) -> &str {
+        self.ring.iface()
+    }
+}
+
+/// Every received frame to a pcapng file, one IDB per end.
+#[derive(Debug)]
+pub struct PcapngTap {
+    w: Option<CaptureWriter<File>>,
+    stats: Vec<IfaceStats>,
+}
+
+impl PcapngTap {
+    pub fn create(path: &str, ends: &[&str]) -> Result<Self, HarnessError> {
+        let descs: Vec<IfaceDesc> = ends
+            .iter()
+            .map(|n| IfaceDesc {
+                name: n.to_string(),
+                snaplen: 262_144,
+                filter: None,
+            })
+            .collect();
+        let w = CaptureWriter::create(path, Format::Pcapng, &descs)
+            .map_err(|e| HarnessError::io(path, e))?;
+        let start = now_realtime_ns();
+        Ok(PcapngTap {
+            w: Some(w),
+            stats: ends
+                .iter()
+                .map(|_| IfaceStats {
+                    start_ns: start,
+                    ..IfaceStats::default()
+                })
+                .collect(),
+        })
+    }
+}
+
+impl Tap for PcapngTap {
+    fn record(&mut self, end: usize, frame: &[u8], rx_ts_ns: u64) -> Result<(), HarnessError> {
+        if let Some(s) = self.stats.get_mut(end) {
+            s.received += 1;
+        }
+        if let Some(w) = self.w.as_mut() {
+            w.write_frame(
+                end as u32,
+                rx_ts_ns,
+                frame,
+                frame.len() as u32,
+                EpbFlags(EpbFlags::INBOUND),
+                false,
+            )
+            .map_err(|e| HarnessError::io("pcapng", e))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), HarnessError> {
+        let end = now_realtime_ns();
+        for s in &mut self.stats {
+            s.end_ns = end;
+        }
+        if let Some(w) = self.w.take() {
+            w.finish(&self.stats)
+                .map_err(|e| HarnessError::io("pcapng", e))?;
+        }
+        Ok(())
+    }
+}
+
+fn link_err(end: &str) -> impl Fn(crate::link::LinkError) -> HarnessError + '_ {
+    move |e| HarnessError::io(end, e)
+}
+
+/// Open a send socket on `iface` inside `ns`.
+pub fn open_sink(
+    ns: &Netns,
+    iface: &str,
+    batch: usize,
+    max_frame: usize,
+) -> Result<SockSink, HarnessError> {
+    let sock = ns
+        .run(|| Ok(TxSocket::open(iface)))
+        .map_err(link_err(iface))?
+        .map_err(|e| HarnessError::io(iface, e))?;
+    Ok(SockSink::new(sock, batch, max_frame))
+}
+
+/// Open a receive ring on `iface` inside `ns`; ready when this returns.
+pub fn open_source(ns: &Netns, iface: &str, cfg: &RxConfig) -> Result<RingSource, HarnessError> {
+    let ring = ns
+        .run(|| Ok(RxRing::open(iface, cfg)))
+        .map_err(link_err(iface))?
+        .map_err(|e| HarnessError::io(iface, e))?;
+    Ok(RingSource::new(ring))
+}
+
+/// A veth pair `a`/`b` across two private namespaces, up, IPv6 off, with this MTU (if any).
+pub fn private_pair(a: &str, b: &str, mtu: Option<u32>) -> Result<PrivatePair, HarnessError> {
+    let spec = VethPairSpec {
+        mtu,
+        ..VethPairSpec::new(a, b)
+    };
+    PrivatePair::across(&spec).map_err(link_err("private veth pair"))
+}
+
+/// The ring settings of the harness: only frames the interface received; a 1 ms block timeout
+/// when frames go one at a time (the ring hands a block over when full or timed out).
+pub fn rx_config(one_at_a_time: bool) -> RxConfig {
+    RxConfig {
+        block_timeout_ms: if one_at_a_time { 1 } else { 4 },
+        ..RxConfig::default()
+    }
+}

@@ -1,0 +1,313 @@
+//! A checked `vethbench test` run: what to send, where, and how; and launching it.
+//!
+//! The default frame is Ether/IPv4/UDP from 02:00:00:00:00:01 198.18.0.1:49152 to
+//! 02:00:00:00:00:02 198.18.0.2:9 (discard), padded with a byte pattern to `frame_len` bytes
+//! (Ethernet header to end of payload, no FCS), with the stamp at the start of the UDP payload:
+//! so `frame_len` is at least 14 + 20 + 8 + 24 = 66.
+//!
+//! [`launch`] opens the ends ([`open_ends`]: the private veth pair or the named interfaces, the
+//! sockets, the pcapng tap, see [`super::kernel`]), starts the reflector in rtt mode and the
+//! stream.
+
+use std::path::PathBuf;
+
+use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::report::Report;
+use super::stamp::{Template, STAMP_LEN};
+use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
+use super::HarnessError;
+
+/// Smallest default frame that carries the stamp: Ethernet + IPv4 + UDP + stamp.
+pub const MIN_FRAME_LEN: usize = 14 + 20 + 8 + STAMP_LEN;
+/// Largest frame: the largest veth MTU (65535) plus the Ethernet header.
+pub const MAX_FRAME_LEN: usize = 65535 + 14;
+
+/// Where the stream runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Topology {
+    /// A fresh veth pair across two private namespaces, removed by the kernel at exit.
+    Private,
+    /// Existing interfaces, both in the namespace `netns` (None: the caller's).
+    Existing {
+        tx: String,
+        rx: String,
+        netns: Option<String>,
+    },
+}
+
+/// A checked run.
+#[derive(Debug, Clone)]
+pub struct TestPlan {
+    pub stream: StreamConfig,
+    pub frame_len: usize,
+    pub topology: Topology,
+    /// Write every frame the receiving end(s) saw to this pcapng.
+    pub pcapng: Option<PathBuf>,
+    /// The stamp's stream id (tells concurrent runs on the same interfaces apart).
+    pub stream_id: u32,
+}
+
+impl TestPlan {
+    /// Reject values that cannot run, with the flag's meaning in the message.
+    pub fn check(&self) -> Result<(), HarnessError> {
+        self.stream.check()?;
+        if !(MIN_FRAME_LEN..=MAX_FRAME_LEN).contains(&self.frame_len) {
+            return Err(HarnessError::Config(format!(
+                "frame size {} is outside {MIN_FRAME_LEN}..={MAX_FRAME_LEN} bytes \
+                 (Ethernet+IPv4+UDP headers and the {STAMP_LEN}-byte stamp must fit)",
+                self.frame_len
+            )));
+        }
+        if let Topology::Existing { tx, rx, .. } = &self.topology {
+            for i in [tx, rx] {
+                if i.is_empty()
+                    || i.len() > 15
+                    || i.contains('/')
+                    || i.contains(char::is_whitespace)
+                {
+                    return Err(HarnessError::Config(format!(
+                        "'{i}' is not a valid interface name"
+                    )));
+                }
+            }
+            if self.stream.mode != Mode::Rtt && tx == rx {
+                return Err(HarnessError::Config(format!(
+                    "--tx and --rx are both '{tx}': give the two ends of a pair"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The template frame of this run.
+    pub fn template(&self) -> Result<Template, HarnessError> {
+        Template::new(default_frame(self.frame_len), self.stream_id)
+    }
+}
+
+/// The default test frame of `frame_len` bytes (see the module doc); shorter lengths are
+/// raised to the 42 bytes of headers.
+pub fn default_frame(frame_len: usize) -> Vec<u8> {
+    let payload_len = frame_len.saturating_sub(42);
+    let payload: Vec<u8> = (0..payload_len).map(|i| (i % 251) as u8).collect();
+    let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+        .udp(49152, 9);
+    let mut v = Vec::with_capacity(42 + payload_len);
+    // Writing to a Vec cannot fail; the length fits (checked against MAX_FRAME_LEN by callers).
+    b.write(&mut v, &payload).expect("UDP frame builds");
+    v
+}
+
+/// The opened ends of a run. `guard` keeps the topology (namespaces, veth pair) alive.
+pub struct Ends {
+    /// Sends the stream.
+    pub tx: Box<dyn FrameSink + Send>,
+    /// Receives it (on the peer; in rtt mode, on the sender's own interface).
+    pub rx: Box<dyn FrameSource + Send>,
+    /// rtt mode: the peer's receive and transmit sides, for the reflector.
+    pub reflect: Option<(Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>)>,
+    pub tap: Option<Box<dyn Tap + Send>>,
+    pub guard: Box<dyn std::any::Any + Send>,
+}
+
+impl std::fmt::Debug for Ends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ends({} -> {})", self.tx.name(), self.rx.name())
+    }
+}
+
+/// Open the ends `plan` asks for, every receive source ready before this returns.
+///
+/// - Private: a veth pair `vbtx`/`vbrx` across two fresh anonymous namespaces (MTU raised to fit
+///   the frame), removed when the run ends, or by the kernel if the process dies.
+/// - Existing: the interfaces by name, in the namespace `netns` or the caller's.
+/// - rtt: the stream is received back on the sending interface; the reflector gets a ring and a
+///   socket on the peer.
+pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
+    match &plan.topology {
+        Topology::Private => {
+            let mtu = (plan.frame_len - 14).max(1500) as u32;
+            let pair = super::kernel::private_pair("vbtx", "vbrx", Some(mtu))?;
+            let ends = open_in(plan, pair.netns_a(), "vbtx", pair.netns_b(), "vbrx")?;
+            Ok(Ends {
+                guard: Box::new(pair),
+                ..ends
+            })
+        }
+        Topology::Existing { tx, rx, netns } => {
+            let ns = crate::link::Netns::open_or_current(netns.as_deref())
+                .map_err(|e| HarnessError::io(netns.as_deref().unwrap_or("netns"), e))?;
+            open_in(plan, &ns, tx, &ns, rx)
+        }
+    }
+}
+
+/// The sockets, rings and tap of a run whose sender is `tx_name` in `ns_tx` and whose peer is
+/// `rx_name` in `ns_rx`.
+fn open_in(
+    plan: &TestPlan,
+    ns_tx: &crate::link::Netns,
+    tx_name: &str,
+    ns_rx: &crate::link::Netns,
+    rx_name: &str,
+) -> Result<Ends, HarnessError> {
+    use super::kernel;
+    let rxc = kernel::rx_config(plan.stream.mode != Mode::Throughput);
+    let max = plan.frame_len;
+    let tx = kernel::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
+    let rtt = plan.stream.mode == Mode::Rtt;
+    let (rx, reflect): (Box<dyn FrameSource + Send>, _) = if rtt {
+        let back = kernel::open_source(ns_tx, tx_name, &rxc)?;
+        let peer_rx = kernel::open_source(ns_rx, rx_name, &rxc)?;
+        let peer_tx = kernel::open_sink(ns_rx, rx_name, 1, max)?;
+        let reflect: (Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>) =
+            (Box::new(peer_rx), Box::new(peer_tx));
+        (Box::new(back), Some(reflect))
+    } else {
+        (Box::new(kernel::open_source(ns_rx, rx_name, &rxc)?), None)
+    };
+    let tap: Option<Box<dyn Tap + Send>> = match &plan.pcapng {
+        Some(p) => {
+            let end = if rtt { tx_name } else { rx_name };
+            Some(Box::new(kernel::PcapngTap::create(
+                &p.to_string_lossy(),
+                &[end],
+            )?))
+        }
+        None => None,
+    };
+    Ok(Ends {
+        tx: Box::new(tx),
+        rx,
+        reflect,
+        tap,
+        guard: Box::new(()),
+    })
+}
+
+/// A launched run: the stream, the reflector (rtt) and the topology, dropped together.
+#[derive(Debug)]
+pub struct Running {
+    handle: RunHandle,
+    reflector: Option<Reflector>,
+    _guard: GuardBox,
+}
+
+struct GuardBox(#[allow(dead_code)] Box<dyn std::any::Any + Send>);
+
+impl std::fmt::Debug for GuardBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("guard")
+    }
+}
+
+impl Running {
+    pub fn progress(&self) -> Progress {
+        self.handle.progress()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    pub fn stop(&self) {
+        self.handle.stop()
+    }
+
+    /// Wait for the end of the run; the topology is removed afterwards.
+    pub fn wait(self) -> Result<Report, HarnessError> {
+        let report = self.handle.wait()?;
+        if let Some(r) = self.reflector {
+            r.finish()?;
+        }
+        Ok(report)
+    }
+}
+
+/// Check `plan`, open its ends and start the run.
+pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
+    plan.check()?;
+    let template = plan.template()?;
+    let ends = open_ends(plan)?;
+    let reflector = match ends.reflect {
+        Some((src, sink)) => Some(Reflector::start(
+            src,
+            sink,
+            plan.stream.cpu_rx,
+            plan.stream.busy_poll,
+        )?),
+        None => None,
+    };
+    let handle = stream::start(plan.stream.clone(), template, ends.tx, ends.rx, ends.tap)?;
+    Ok(Running {
+        handle,
+        reflector,
+        _guard: GuardBox(ends.guard),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> TestPlan {
+        TestPlan {
+            stream: StreamConfig::default(),
+            frame_len: 128,
+            topology: Topology::Private,
+            pcapng: None,
+            stream_id: 1,
+        }
+    }
+
+    #[test]
+    fn default_frame_has_the_asked_length_and_a_stamp_slot() {
+        for n in [MIN_FRAME_LEN, 128, 1514, 9014] {
+            let f = default_frame(n);
+            assert_eq!(f.len(), n);
+            let p = TestPlan {
+                frame_len: n,
+                ..plan()
+            };
+            let t = p.template().unwrap();
+            assert_eq!(t.stamp_off(), 42);
+        }
+    }
+
+    #[test]
+    fn checks() {
+        assert!(plan().check().is_ok());
+        for bad in [
+            TestPlan {
+                frame_len: MIN_FRAME_LEN - 1,
+                ..plan()
+            },
+            TestPlan {
+                frame_len: MAX_FRAME_LEN + 1,
+                ..plan()
+            },
+            TestPlan {
+                topology: Topology::Existing {
+                    tx: "a".into(),
+                    rx: "a".into(),
+                    netns: None,
+                },
+                ..plan()
+            },
+            TestPlan {
+                topology: Topology::Existing {
+                    tx: "a/b".into(),
+                    rx: "c".into(),
+                    netns: None,
+                },
+                ..plan()
+            },
+        ] {
+            assert!(
+                matches!(bad.check(), Err(HarnessError::Config(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}

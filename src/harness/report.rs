@@ -1,0 +1,342 @@
+//! The report of a run: counts, throughput, latency and a verdict; printed as a table
+//! (`Display`) or as JSON (`to_json`).
+//!
+//! JSON schema, version 1 (`schema_version`). Fields are only ever added within a version;
+//! a renamed or removed field bumps it.
+//!
+//! | field | type | meaning |
+//! |---|---|---|
+//! | `schema_version` | int | 1 |
+//! | `mode` | string | `throughput`, `latency` or `rtt` |
+//! | `tx_iface`, `rx_iface` | string or null | interfaces used |
+//! | `frame_len` | int | bytes per frame (Ethernet header to end of payload, no FCS) |
+//! | `sent` | int | frames the kernel accepted for transmit |
+//! | `received` | int | frames seen by the receiver, noise excluded: `intact + duplicated + corrupted + unexpected` |
+//! | `intact` | int | distinct seqs received byte-exact (reordered ones included) |
+//! | `lost` | int | `sent - intact - corrupted` |
+//! | `corrupted` | int | ours, bytes differ from template + stamp |
+//! | `reordered` | int | intact, arrived after a higher seq |
+//! | `duplicated` | int | byte-exact copies of a seq already received |
+//! | `unexpected` | int | not ours (no stamp, other stream) or a seq never sent |
+//! | `noise` | int | frames ignored by the noise filter (LLDP, IPv6 ND/MLD, IGMP) |
+//! | `kernel_drops` | int | frames the kernel dropped before the receiver saw them (ring full) |
+//! | `duration_s` | float | first send to end of transmit |
+//! | `tx_pps` | float | `sent / duration_s` |
+//! | `pps` | float | `intact / duration_s` |
+//! | `mbps` | float | `intact * frame_len * 8 / duration_s / 1e6` (no preamble, FCS or gap) |
+//! | `latency_kind` | string | `one_way` (rx kernel timestamp − tx stamp) or `rtt` |
+//! | `latency` | object or null | `samples`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p99_9_us`, `max_us`, `negative` |
+//! | `verdict` | string | `passed` or `failed` |
+//! | `failures` | array of strings | why it failed, one line each; empty when passed |
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::checker::Counts;
+use super::latency::LatencySummary;
+
+/// Version of the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Passed or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    Failed,
+}
+
+/// What a run measured and concluded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub mode: String,
+    pub tx_iface: Option<String>,
+    pub rx_iface: Option<String>,
+    pub frame_len: usize,
+    pub sent: u64,
+    pub received: u64,
+    pub intact: u64,
+    pub lost: u64,
+    pub corrupted: u64,
+    pub reordered: u64,
+    pub duplicated: u64,
+    pub unexpected: u64,
+    pub noise: u64,
+    pub kernel_drops: u64,
+    pub duration_s: f64,
+    pub tx_pps: f64,
+    pub pps: f64,
+    pub mbps: f64,
+    pub latency_kind: String,
+    pub latency: Option<LatencySummary>,
+    pub verdict: Verdict,
+    pub failures: Vec<String>,
+}
+
+/// The raw results a run hands to [`Report::new`].
+#[derive(Debug, Clone, Default)]
+pub struct RunResults {
+    pub mode: String,
+    pub tx_iface: Option<String>,
+    pub rx_iface: Option<String>,
+    pub frame_len: usize,
+    pub sent: u64,
+    pub counts: Counts,
+    pub noise: u64,
+    pub kernel_drops: u64,
+    pub duration_s: f64,
+    pub rtt: bool,
+    pub latency: Option<LatencySummary>,
+}
+
+impl Report {
+    /// Derive rates and the verdict: passed when every frame sent arrived once, intact, in
+    /// order, nothing else arrived and the kernel dropped nothing.
+    pub fn new(r: RunResults) -> Self {
+        let c = r.counts;
+        let lost = c.lost(r.sent);
+        let per_s = |n: u64| {
+            if r.duration_s > 0.0 {
+                n as f64 / r.duration_s
+            } else {
+                0.0
+            }
+        };
+        let mut failures = Vec::new();
+        let mut fail = |n: u64, what: &str| {
+            if n > 0 {
+                failures.push(format!("{n} {what}"));
+            }
+        };
+        fail(lost, "frame(s) lost");
+        fail(c.corrupted, "frame(s) corrupted");
+        fail(c.reordered, "frame(s) reordered");
+        fail(c.duplicated, "frame(s) duplicated");
+        fail(c.unexpected, "unexpected frame(s)");
+        fail(r.kernel_drops, "frame(s) dropped by the kernel");
+        if r.sent == 0 {
+            failures.push("nothing was sent".to_string());
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            mode: r.mode,
+            tx_iface: r.tx_iface,
+            rx_iface: r.rx_iface,
+            frame_len: r.frame_len,
+            sent: r.sent,
+            received: c.received,
+            intact: c.intact,
+            lost,
+            corrupted: c.corrupted,
+            reordered: c.reordered,
+            duplicated: c.duplicated,
+            unexpected: c.unexpected,
+            noise: r.noise,
+            kernel_drops: r.kernel_drops,
+            duration_s: r.duration_s,
+            tx_pps: per_s(r.sent),
+            pps: per_s(c.intact),
+            mbps: per_s(c.intact) * r.frame_len as f64 * 8.0 / 1e6,
+            latency_kind: if r.rtt { "rtt" } else { "one_way" }.to_string(),
+            latency: r.latency,
+            verdict: if failures.is_empty() {
+                Verdict::Passed
+            } else {
+                Verdict::Failed
+            },
+            failures,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.verdict == Verdict::Passed
+    }
+
+    /// 0 when everything arrived intact, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if self.passed() {
+            0
+        } else {
+            1
+        }
+    }
+
+    /// The stable JSON form (see the module doc), pretty-printed.
+    pub fn to_json(&self) -> String {
+        // A struct of numbers and strings always serialises.
+        serde_json::to_string_pretty(self).expect("report serialises")
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ifaces = match (&self.tx_iface, &self.rx_iface) {
+            (Some(t), Some(r)) => format!(" {t} -> {r}"),
+            _ => String::new(),
+        };
+        writeln!(
+            f,
+            "mode {}{ifaces}, {}-byte frames",
+            self.mode, self.frame_len
+        )?;
+        let rows: [(&str, u64); 10] = [
+            ("sent", self.sent),
+            ("received", self.received),
+            ("intact", self.intact),
+            ("lost", self.lost),
+            ("corrupted", self.corrupted),
+            ("reordered", self.reordered),
+            ("duplicated", self.duplicated),
+            ("unexpected", self.unexpected),
+            ("kernel drops", self.kernel_drops),
+            ("noise ignored", self.noise),
+        ];
+        for (k, v) in rows {
+            writeln!(f, "  {k:<14} {v:>12}")?;
+        }
+        writeln!(f, "  {:<14} {:>12.3} s", "duration", self.duration_s)?;
+        writeln!(
+            f,
+            "  {:<14} {:>12.0} pps ({:.0} sent/s)",
+            "throughput", self.pps, self.tx_pps
+        )?;
+        writeln!(f, "  {:<14} {:>12.1} Mbit/s", "", self.mbps)?;
+        match &self.latency {
+            Some(l) => {
+                let kind = if self.latency_kind == "rtt" {
+                    "rtt"
+                } else {
+                    "one-way latency"
+                };
+                writeln!(f, "  {kind} (µs, {} samples):", l.samples)?;
+                writeln!(
+                    f,
+                    "    {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                    "min", "p50", "p90", "p99", "p99.9", "max"
+                )?;
+                writeln!(
+                    f,
+                    "    {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+                    l.min_us, l.p50_us, l.p90_us, l.p99_us, l.p99_9_us, l.max_us
+                )?;
+            }
+            None => writeln!(f, "  latency: no sample")?,
+        }
+        match self.verdict {
+            Verdict::Passed => write!(f, "PASSED"),
+            Verdict::Failed => write!(f, "FAILED: {}", self.failures.join(", ")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(sent: u64, counts: Counts) -> RunResults {
+        RunResults {
+            mode: "throughput".into(),
+            frame_len: 64,
+            sent,
+            counts,
+            duration_s: 2.0,
+            ..RunResults::default()
+        }
+    }
+
+    #[test]
+    fn clean_run_passes_with_rates() {
+        let c = Counts {
+            received: 1000,
+            intact: 1000,
+            ..Counts::default()
+        };
+        let r = Report::new(results(1000, c));
+        assert!(r.passed());
+        assert_eq!(r.exit_code(), 0);
+        assert_eq!(r.pps, 500.0);
+        assert_eq!(r.mbps, 500.0 * 64.0 * 8.0 / 1e6);
+        assert!(r.to_string().ends_with("PASSED"));
+    }
+
+    #[test]
+    fn any_fault_fails() {
+        let base = Counts {
+            received: 10,
+            intact: 10,
+            ..Counts::default()
+        };
+        for (sent, c, drops, why) in [
+            (11, base, 0, "1 frame(s) lost"),
+            (
+                10,
+                Counts {
+                    duplicated: 1,
+                    received: 11,
+                    ..base
+                },
+                0,
+                "1 frame(s) duplicated",
+            ),
+            (
+                10,
+                Counts {
+                    reordered: 2,
+                    ..base
+                },
+                0,
+                "2 frame(s) reordered",
+            ),
+            (
+                10,
+                Counts {
+                    unexpected: 1,
+                    received: 11,
+                    ..base
+                },
+                0,
+                "1 unexpected frame(s)",
+            ),
+            (10, base, 3, "3 frame(s) dropped by the kernel"),
+            (0, Counts::default(), 0, "nothing was sent"),
+        ] {
+            let mut res = results(sent, c);
+            res.kernel_drops = drops;
+            let r = Report::new(res);
+            assert_eq!(r.exit_code(), 1, "{why}");
+            assert!(r.failures.iter().any(|f| f == why), "{:?}", r.failures);
+        }
+        let r = Report::new(results(
+            10,
+            Counts {
+                intact: 9,
+                corrupted: 1,
+                received: 10,
+                ..Counts::default()
+            },
+        ));
+        assert_eq!(r.lost, 0);
+        assert_eq!(r.failures, vec!["1 frame(s) corrupted".to_string()]);
+    }
+
+    #[test]
+    fn json_round_trips_with_schema_version() {
+        let r = Report::new(results(
+            5,
+            Counts {
+                received: 5,
+                intact: 5,
+                ..Counts::default()
+            },
+        ));
+        let j = r.to_json();
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["verdict"], "passed");
+        assert!(v["latency"].is_null());
+        let back: Report = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, r);
+    }
+}

@@ -1,0 +1,532 @@
+//! Integration tests of the testbench: `vethbench test` and the `Testbench` API, on real veth
+//! pairs inside private network namespaces (see `common::in_private_netns`).
+//!
+
+mod common;
+
+use std::time::Duration;
+
+use etherparse::PacketBuilder;
+use vethbench::harness::{
+    self, Matcher, Mode, NoiseFilter, StreamConfig, TestPlan, Testbench, Topology,
+};
+
+fn udp4(payload: &[u8]) -> Vec<u8> {
+    let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+        .udp(1111, 2222);
+    let mut v = Vec::new();
+    b.write(&mut v, payload).unwrap();
+    v
+}
+
+fn plan(tx: &str, rx: &str, count: u64) -> TestPlan {
+    TestPlan {
+        stream: StreamConfig {
+            count: Some(count),
+            ..StreamConfig::default()
+        },
+        frame_len: 128,
+        topology: Topology::Existing {
+            tx: tx.into(),
+            rx: rx.into(),
+            netns: None,
+        },
+        pcapng: None,
+        stream_id: 7,
+    }
+}
+
+mod cli {
+    use super::*;
+
+    #[test]
+    fn bad_flags_exit_2_with_one_line() {
+        for argv in [
+            &["test", "--size", "20"][..],
+            &["test", "--rate", "fast"],
+            &["test", "--cpu", "x"],
+            &["test", "--count", "0"],
+        ] {
+            let out = common::vethbench().args(argv).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{argv:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.trim_end().lines().count(), 1, "{argv:?}: {err}");
+            assert!(err.starts_with("vethbench: error: "), "{err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+
+    #[test]
+    fn help_lists_the_flags() {
+        let out = common::vethbench()
+            .args(["test", "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        for flag in [
+            "--count",
+            "--size",
+            "--rate",
+            "--duration",
+            "--mode",
+            "--tx",
+            "--rx",
+            "--netns",
+            "--cpu",
+            "--write",
+            "--json",
+        ] {
+            assert!(text.contains(flag), "{flag} missing from --help");
+        }
+    }
+
+    /// `vethbench test --json`: the report parses and the counts add up.
+    #[test]
+    fn json_report_parses_and_adds_up() {
+        if !common::require_root("json_report_parses_and_adds_up") {
+            return;
+        }
+        let out = common::vethbench()
+            .args(["test", "--count", "5000", "--json"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(v["schema_version"], 1);
+        let n = |k: &str| {
+            v[k].as_u64()
+                .unwrap_or_else(|| panic!("{k} missing: {text}"))
+        };
+        assert_eq!(n("sent"), 5000);
+        assert_eq!(
+            n("received"),
+            n("intact") + n("duplicated") + n("corrupted") + n("unexpected")
+        );
+        assert_eq!(n("sent"), n("intact") + n("corrupted") + n("lost"));
+        assert_eq!(v["verdict"], "passed", "{text}");
+        assert_eq!(out.status.code(), Some(0));
+        assert!(v["latency"]["p50_us"].as_f64().unwrap() > 0.0);
+    }
+}
+
+mod cli_existing {
+    /// `--tx/--rx` on a pair the test made, `-w` a pcapng that capinfos counts.
+    #[test]
+    fn existing_pair_and_pcapng() {
+        if !super::common::require_root("existing_pair_and_pcapng") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.pcapng");
+        let p = path.to_string_lossy().into_owned();
+        let out = super::common::in_private_netns(move || {
+            super::common::veth_pair("vx0", "vx1");
+            super::common::vethbench()
+                .args([
+                    "test", "--tx", "vx0", "--rx", "vx1", "--count", "3000", "-w", &p,
+                ])
+                .output()
+                .unwrap()
+        });
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("vx0 -> vx1") && text.contains("PASSED"),
+            "{text}"
+        );
+        let caps = super::common::run_ok("capinfos", &["-c", "-M", &path.to_string_lossy()]);
+        assert!(caps.contains("3000"), "{caps}");
+    }
+}
+
+mod delivery {
+    use super::*;
+
+    /// 10,000 frames across a veth pair, all present, byte-exact, in order.
+    #[test]
+    fn ten_thousand_frames_in_order() {
+        if !common::require_root("ten_thousand_frames_in_order") {
+            return;
+        }
+        let r = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            harness::launch(&plan("vb0", "vb1", 10_000))
+                .unwrap()
+                .wait()
+                .unwrap()
+        });
+        assert!(r.passed(), "{r}");
+        assert_eq!(
+            (r.sent, r.intact, r.lost, r.reordered),
+            (10_000, 10_000, 0, 0)
+        );
+    }
+
+    /// A VLAN tag, a TCP frame with a wrong checksum, IPv6/UDP, and a 9000-byte frame over a
+    /// 9000-MTU pair arrive unchanged.
+    #[test]
+    fn tags_and_payloads_survive() {
+        if !common::require_root("tags_and_payloads_survive") {
+            return;
+        }
+        common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            for d in ["vb0", "vb1"] {
+                common::run_ok("ip", &["link", "set", d, "mtu", "9000"]);
+            }
+            let (mut tb, ends) = Testbench::attach(&[("vb0", None), ("vb1", None)]).unwrap();
+            let (a, b) = (ends[0], ends[1]);
+            let mac = ([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+            let mut frames = Vec::new();
+            let mut v = Vec::new();
+            PacketBuilder::ethernet2(mac.0, mac.1)
+                .single_vlan(etherparse::VlanId::try_new(100).unwrap())
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+                .udp(1, 2)
+                .write(&mut v, b"tagged")
+                .unwrap();
+            frames.push(v);
+            let mut v = Vec::new();
+            PacketBuilder::ethernet2(mac.0, mac.1)
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+                .tcp(1111, 2222, 1, 8192)
+                .write(&mut v, b"bad checksum")
+                .unwrap();
+            v[50] ^= 0xff; // TCP checksum
+            frames.push(v);
+            let mut v = Vec::new();
+            PacketBuilder::ethernet2(mac.0, mac.1)
+                .ipv6(
+                    [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+                    [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+                    64,
+                )
+                .udp(3, 4)
+                .write(&mut v, b"v6")
+                .unwrap();
+            frames.push(v);
+            frames.push(udp4(&vec![0x5a; 9000 - 20 - 8]));
+            assert_eq!(frames[3].len(), 9014);
+            for f in &frames {
+                tb.send(a, f).unwrap();
+                tb.expect(b, f.clone(), Duration::from_secs(1)).unwrap();
+            }
+            tb.expect_no_other(b, Duration::from_millis(100)).unwrap();
+        });
+    }
+}
+
+mod bridge {
+    use super::*;
+    use vethbench::link::{veth, Netns, PrivateNetns, VethPairSpec};
+
+    /// Three namespaces on a Linux bridge: a broadcast from one host reaches the other two,
+    /// unchanged, and is not sent back to its sender. (The bridge is made with `ip`, which
+    /// speaks netlink; the link module has no bridge API yet.)
+    #[test]
+    fn bridge_floods_to_the_other_two() {
+        if !common::require_root("bridge_floods_to_the_other_two") {
+            return;
+        }
+        common::in_private_netns(|| {
+            let here = Netns::current().unwrap();
+            common::run_ok("ip", &["link", "add", "br0", "type", "bridge"]);
+            let hosts: Vec<PrivateNetns> = (0..3).map(|_| PrivateNetns::new().unwrap()).collect();
+            let mut tb = Testbench::new();
+            let mut ends = Vec::new();
+            for (i, h) in hosts.iter().enumerate() {
+                let (port, host) = (format!("port{i}"), format!("h{i}"));
+                veth::create(&VethPairSpec::new(&port, &host), &here, h.netns()).unwrap();
+                common::run_ok("ip", &["link", "set", &port, "master", "br0"]);
+                ends.push(tb.open_end(h.netns(), &host).unwrap());
+            }
+            common::run_ok("ip", &["link", "set", "br0", "up"]);
+            let mut f = Vec::new();
+            PacketBuilder::ethernet2([2, 0, 0, 0, 0, 0x11], [0xff; 6])
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 255], 64)
+                .udp(1, 2)
+                .write(&mut f, b"flood me")
+                .unwrap();
+            // A port may still be entering the forwarding state: retry the first frame.
+            let mut delivered = false;
+            for _ in 0..50 {
+                tb.send(ends[0], &f).unwrap();
+                if tb
+                    .expect(ends[1], f.clone(), Duration::from_millis(100))
+                    .is_ok()
+                {
+                    delivered = true;
+                    break;
+                }
+            }
+            assert!(delivered, "the bridge never forwarded");
+            tb.expect(ends[2], f.clone(), Duration::from_secs(1))
+                .unwrap();
+            for e in ends.iter().skip(1) {
+                tb.clear_pending(*e);
+            }
+            // Now a clean round: exactly one copy at each other host, none back at the sender.
+            tb.send(ends[0], &f).unwrap();
+            tb.expect(ends[1], f.clone(), Duration::from_secs(1))
+                .unwrap();
+            tb.expect(ends[2], f.clone(), Duration::from_secs(1))
+                .unwrap();
+            for e in &ends {
+                tb.expect_no_other(*e, Duration::from_millis(100)).unwrap();
+            }
+            drop(tb);
+            drop(hosts);
+        });
+    }
+}
+
+mod faults {
+    use super::*;
+
+    /// Frames larger than the receiver's MTU are dropped by the kernel: reported lost.
+    #[test]
+    #[ignore = "sock::tx retries ENOBUFS forever; veth returns it for a frame it dropped (over \
+                the peer's MTU), so the sender never ends: fix in sock::tx, then remove this"]
+    fn over_mtu_frames_are_lost() {
+        if !common::require_root("over_mtu_frames_are_lost") {
+            return;
+        }
+        let r = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            common::run_ok("ip", &["link", "set", "vb0", "mtu", "9000"]);
+            // vb1 keeps 1500: veth drops what exceeds the peer's MTU.
+            let p = TestPlan {
+                frame_len: 3000,
+                ..plan("vb0", "vb1", 100)
+            };
+            harness::launch(&p).unwrap().wait().unwrap()
+        });
+        assert!(!r.passed());
+        assert_eq!(r.sent, 100, "{r}");
+        assert_eq!(r.lost, 100, "{r}");
+    }
+
+    /// A link set down mid-run shows as loss.
+    #[test]
+    fn link_down_mid_run_is_loss() {
+        if !common::require_root("link_down_mid_run_is_loss") {
+            return;
+        }
+        let r = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            let p = TestPlan {
+                stream: StreamConfig {
+                    count: Some(20_000),
+                    rate_pps: Some(50_000.0),
+                    ..StreamConfig::default()
+                },
+                ..plan("vb0", "vb1", 0)
+            };
+            let run = harness::launch(&p).unwrap();
+            // Down once a quarter has gone (progress, not a clock), up again later.
+            while run.progress().sent < 5_000 {
+                std::thread::yield_now();
+            }
+            common::run_ok("ip", &["link", "set", "vb1", "down"]);
+            while run.progress().sent < 10_000 {
+                std::thread::yield_now();
+            }
+            common::run_ok("ip", &["link", "set", "vb1", "up"]);
+            run.wait().unwrap()
+        });
+        assert!(!r.passed());
+        assert!(r.lost > 0, "{r}");
+        assert_eq!(r.corrupted + r.duplicated, 0, "{r}");
+    }
+
+    /// A frame injected by a third party (Scapy, on the same interface) shows as unexpected.
+    #[test]
+    fn third_party_frame_is_unexpected() {
+        if !common::require_root("third_party_frame_is_unexpected") {
+            return;
+        }
+        let r = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            // Long enough for Python to start; stopped as soon as Scapy has sent.
+            let p = TestPlan {
+                stream: StreamConfig {
+                    count: Some(2_000_000),
+                    rate_pps: Some(20_000.0),
+                    ..StreamConfig::default()
+                },
+                ..plan("vb0", "vb1", 0)
+            };
+            let run = harness::launch(&p).unwrap();
+            common::run_ok(
+                "/usr/bin/python3",
+                &[
+                    "-c",
+                    "from scapy.all import Ether, IP, UDP, sendp; \
+                     sendp(Ether(src='02:00:00:00:00:09', dst='02:00:00:00:00:02')/\
+                     IP(src='198.18.0.9', dst='198.18.0.2')/UDP(sport=9, dport=9)/(b'x'*40), \
+                     iface='vb0', verbose=False)",
+                ],
+            );
+            run.stop();
+            run.wait().unwrap()
+        });
+        assert!(!r.passed(), "{r}");
+        assert_eq!(r.unexpected, 1, "{r}");
+        assert_eq!(r.lost, 0, "{r}");
+    }
+}
+
+mod noise {
+    use super::*;
+
+    /// `expect_no_other` passes despite IPv6 ND/MLD noise with the filter on, fails with it off.
+    #[test]
+    fn ipv6_noise_is_ignored_only_when_asked() {
+        if !common::require_root("ipv6_noise_is_ignored_only_when_asked") {
+            return;
+        }
+        for filter_on in [true, false] {
+            let outcome = common::in_private_netns(move || {
+                common::veth_pair("vb0", "vb1");
+                let (mut tb, ends) = Testbench::attach(&[("vb0", None), ("vb1", None)]).unwrap();
+                tb.set_noise_filter(if filter_on {
+                    NoiseFilter::all()
+                } else {
+                    NoiseFilter::none()
+                });
+                // IPv6 on for vb0, then bounce it: MLD reports, DAD and router solicitations.
+                std::fs::write("/proc/sys/net/ipv6/conf/vb0/disable_ipv6", "0").unwrap();
+                common::run_ok("ip", &["link", "set", "vb0", "down"]);
+                common::run_ok("ip", &["link", "set", "vb0", "up"]);
+                let r = tb.expect_no_other(ends[1], Duration::from_secs(3));
+                (r.is_ok(), tb.received().len())
+            });
+            assert!(
+                outcome.1 > 0,
+                "the kernel sent no IPv6 frame: the test proves nothing"
+            );
+            assert_eq!(outcome.0, filter_on, "filter_on = {filter_on}");
+        }
+    }
+
+    /// A wrong TTL is reported field by field.
+    #[test]
+    fn failed_expectation_prints_the_field_diff() {
+        if !common::require_root("failed_expectation_prints_the_field_diff") {
+            return;
+        }
+        common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            let (mut tb, ends) = Testbench::attach(&[("vb0", None), ("vb1", None)]).unwrap();
+            let sent = udp4(b"ttl");
+            let mut want = sent.clone();
+            want[22] = 63;
+            tb.send(ends[0], &sent).unwrap();
+            let err = tb
+                .expect(ends[1], want, Duration::from_millis(200))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("ip.ttl: expected 63, got 64"), "{err}");
+            tb.expect(
+                ends[1],
+                Matcher::masked(sent, &["ip.ttl"]).unwrap(),
+                Duration::ZERO,
+            )
+            .unwrap();
+        });
+    }
+}
+
+/// The harness's own modes over a real pair.
+mod modes {
+    use super::*;
+
+    #[test]
+    fn latency_mode_measures_every_frame() {
+        if !common::require_root("latency_mode_measures_every_frame") {
+            return;
+        }
+        let r = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            let mut p = plan("vb0", "vb1", 1000);
+            p.stream.mode = Mode::Latency;
+            harness::launch(&p).unwrap().wait().unwrap()
+        });
+        assert!(r.passed(), "{r}");
+        let l = r.latency.unwrap();
+        assert_eq!(l.samples, 1000);
+        assert!(
+            l.p50_us > 0.0 && l.p50_us <= l.p99_us && l.p99_us <= l.max_us,
+            "{l:?}"
+        );
+    }
+}
+
+/// The per-frame work of a stream run allocates nothing: counted with a global allocator that
+/// counts this thread's allocations only.
+mod hot_path {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    use vethbench::harness::plan::default_frame;
+    use vethbench::harness::{Checker, LatencyHist, NoiseFilter, Template};
+
+    struct Counting;
+
+    thread_local! {
+        static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    // SAFETY: forwards to the system allocator unchanged; only counts calls.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: p was allocated by System with layout l.
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: same contract as the caller's.
+            unsafe { System.realloc(p, l, n) }
+        }
+    }
+
+    #[global_allocator]
+    static A: Counting = Counting;
+
+    #[test]
+    fn stamp_check_record_allocate_nothing() {
+        let t = Template::new(default_frame(256), 3).unwrap();
+        let mut buf = t.bytes().to_vec();
+        let mut checker = Checker::new(t.clone(), 1 << 40);
+        let mut hist = LatencyHist::new();
+        let nf = NoiseFilter::all();
+        let other = default_frame(100);
+        let before = ALLOCS.with(|c| c.get());
+        for seq in 0..100_000u64 {
+            t.stamp(&mut buf, seq, 1_000 + seq);
+            let (class, st) = checker.check(&buf);
+            assert!(class.is_first_intact());
+            hist.record(st.unwrap().tx_ns, 5_000 + seq);
+            assert!(!nf.is_noise(&other));
+        }
+        let after = ALLOCS.with(|c| c.get());
+        assert_eq!(after - before, 0, "allocations in the per-frame path");
+        // The counter does count: one allocation shows.
+        drop(std::hint::black_box(vec![0u8; 16]));
+        assert_eq!(ALLOCS.with(|c| c.get()) - after, 1);
+        assert_eq!(checker.counts().intact, 100_000);
+    }
+}
