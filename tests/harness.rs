@@ -293,8 +293,6 @@ mod faults {
 
     /// Frames larger than the receiver's MTU are dropped by the kernel: reported lost.
     #[test]
-    #[ignore = "sock::tx retries ENOBUFS forever; veth returns it for a frame it dropped (over \
-                the peer's MTU), so the sender never ends: fix in sock::tx, then remove this"]
     fn over_mtu_frames_are_lost() {
         if !common::require_root("over_mtu_frames_are_lost") {
             return;

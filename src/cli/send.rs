@@ -295,6 +295,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.count == 1 {
         sock.send(tmpl.bytes())?;
         println!(".\nSent 1 packets.");
+        warn_dropped(&sock);
         return Ok(ExitCode::SUCCESS);
     }
     let burst = BurstSpec {
@@ -311,5 +312,17 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         stats.pps(),
         stats.pps() * tmpl.len() as f64 * 8.0 / 1e6
     );
+    warn_dropped(&sock);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Frames the kernel kept refusing (ENOBUFS) were sent but cannot have arrived: say so.
+fn warn_dropped(sock: &TxSocket) {
+    if sock.dropped() > 0 {
+        eprintln!(
+            "WARNING: {} of them dropped by the kernel on '{}' (ENOBUFS: larger than the peer's MTU, or the peer's backlog full).",
+            sock.dropped(),
+            sock.iface()
+        );
+    }
 }

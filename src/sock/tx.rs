@@ -20,7 +20,20 @@ pub struct TxSocket {
     iface: String,
     ifindex: u32,
     sent: u64,
+    /// Frames the kernel kept refusing with ENOBUFS, given up on (see [`TxSocket::dropped`]).
+    dropped: u64,
+    /// When the current run of ENOBUFS began; None while frames are accepted.
+    refused_since: Option<Instant>,
+    /// A frame was given up on and nothing was accepted since: give up on the next at once.
+    giving_up: bool,
 }
+
+/// How long a frame refused with ENOBUFS is offered again before it is counted as dropped.
+///
+/// On veth, ENOBUFS means the frame was dropped on the way (the peer's backlog was full, or
+/// the frame is over the peer's MTU). Offering it again gives lossless backpressure in the
+/// first case; the patience bounds the second, which never succeeds.
+const ENOBUFS_PATIENCE: Duration = Duration::from_millis(20);
 
 impl TxSocket {
     /// Open a packet socket on `iface` (in the calling thread's network namespace). Needs
@@ -38,6 +51,9 @@ impl TxSocket {
             iface: iface.to_string(),
             ifindex: index,
             sent: 0,
+            dropped: 0,
+            refused_since: None,
+            giving_up: false,
         })
     }
 
@@ -51,9 +67,38 @@ impl TxSocket {
         self.ifindex
     }
 
-    /// Frames sent so far.
+    /// Frames the kernel accepted so far.
     pub fn sent(&self) -> u64 {
         self.sent
+    }
+
+    /// Frames given up on after the kernel refused them with ENOBUFS for longer than the
+    /// patience (20 ms), e.g. frames over the peer's MTU. Not counted in [`TxSocket::sent`].
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Decide what to do with a frame refused with ENOBUFS: true to give up on it (it is
+    /// counted as dropped), false to offer it again.
+    fn give_up_refused(&mut self) -> bool {
+        let since = *self.refused_since.get_or_insert_with(Instant::now);
+        if self.giving_up || since.elapsed() >= ENOBUFS_PATIENCE {
+            self.dropped += 1;
+            self.giving_up = true;
+            self.refused_since = None;
+            return true;
+        }
+        std::thread::yield_now();
+        false
+    }
+
+    /// Frames are being accepted again.
+    fn accepted(&mut self, n: usize) {
+        self.sent += n as u64;
+        if n > 0 {
+            self.giving_up = false;
+            self.refused_since = None;
+        }
     }
 
     /// Skip the qdisc layer (PACKET_QDISC_BYPASS). Off by default: with it, sent frames are not
@@ -81,8 +126,13 @@ impl TxSocket {
         loop {
             match sys::send(&self.fd, frame) {
                 Ok(_) => {
-                    self.sent += 1;
+                    self.accepted(1);
                     return Ok(());
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    if self.give_up_refused() {
+                        return Ok(());
+                    }
                 }
                 Err(e) if retryable(&e) => std::thread::yield_now(),
                 Err(e) => return Err(self.err("send", e)),
@@ -109,10 +159,15 @@ impl TxSocket {
             match mmsg.sendmmsg(&self.fd, frames) {
                 Ok(k) => {
                     done += k;
-                    self.sent += k as u64;
+                    self.accepted(k);
                 }
-                // The device or socket buffer is full: let the receiver drain, then resume
-                // with the frame that was refused (order is kept).
+                // The frame at `done` was dropped on the way (the peer's backlog is full): let
+                // the receiver drain, then offer it again, so order is kept; or give up on it.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    if self.give_up_refused() {
+                        done += 1;
+                    }
+                }
                 Err(e) if retryable(&e) => std::thread::yield_now(),
                 Err(e) => return Err(self.err("sendmmsg", e)),
             }
@@ -199,10 +254,7 @@ impl BurstStats {
 }
 
 fn retryable(e: &std::io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::ENOBUFS | libc::EAGAIN | libc::EINTR)
-    )
+    matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EINTR))
 }
 
 /// `capacity` frame slots of `slot_size` bytes each, in one allocation, plus the `sendmmsg`
