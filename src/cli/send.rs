@@ -12,7 +12,7 @@ use vethbench::frame::{
     self, FrameError, FrameSpec, FrameTemplate, L4Spec, MacAddr, TcpFlags, Vary,
 };
 use vethbench::link;
-use vethbench::sock::tx::{BurstSpec, TxSocket};
+use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_BATCH};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -94,9 +94,10 @@ pub struct Args {
     /// Make copies distinct: copy i gets ip-id+i or seq+i.
     #[arg(long, value_enum, default_value = "nothing")]
     vary: VaryArg,
-    /// Frames per sendmmsg(2) call.
-    #[arg(long, default_value_t = 64, value_name = "N")]
-    batch: usize,
+    /// Frames per sendmmsg(2) call (1..=1024: the kernel takes at most UIO_MAXIOV per call).
+    #[arg(long, default_value_t = 64, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=MAX_BATCH as i64))]
+    batch: u16,
     /// Skip the qdisc (PACKET_QDISC_BYPASS): faster, but other packet sockets on this host
     /// (tcpdump on the sending side) no longer see the frames.
     #[arg(long)]
@@ -301,7 +302,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let burst = BurstSpec {
         count: a.count,
         rate_pps: a.rate,
-        batch: a.batch,
+        batch: a.batch.into(),
     };
     let stats = sock.send_burst(&tmpl, &burst)?;
     println!("Sent {} packets.", stats.sent);

@@ -183,7 +183,7 @@ impl TxSocket {
         tmpl: &FrameTemplate,
         burst: &BurstSpec,
     ) -> Result<BurstStats, SockError> {
-        let cap = (burst.batch.max(1) as u64).min(burst.count.max(1)) as usize;
+        let cap = (burst.batch.clamp(1, MAX_BATCH) as u64).min(burst.count.max(1)) as usize;
         let mut batch = TxBatch::new(cap, tmpl.len());
         batch.fill(tmpl.bytes());
         let pacer = burst.rate_pps.map(Pacer::new);
@@ -219,13 +219,16 @@ impl TxSocket {
     }
 }
 
+/// The most frames one `sendmmsg(2)` takes (UIO_MAXIOV): a larger batch only costs memory.
+pub const MAX_BATCH: usize = 1024;
+
 /// How to send a burst: how many, how fast, how many per `sendmmsg(2)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BurstSpec {
     pub count: u64,
     /// None: as fast as the kernel takes them.
     pub rate_pps: Option<f64>,
-    /// Frames per `sendmmsg(2)` at full speed.
+    /// Frames per `sendmmsg(2)` at full speed (clamped to 1..=[`MAX_BATCH`]).
     pub batch: usize,
 }
 
@@ -243,13 +246,17 @@ impl Default for BurstSpec {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BurstStats {
     pub sent: u64,
+    /// From the first frame handed to the kernel to the last one.
     pub elapsed: Duration,
 }
 
 impl BurstStats {
-    /// Achieved packets per second.
+    /// Achieved packets per second: `sent - 1` intervals over `elapsed`, the rate a receiver
+    /// measures between the first and last frame. For a paced burst this is the asked rate
+    /// (`sent / elapsed` would read 110 pps for 11 frames at `--rate 100`).
     pub fn pps(&self) -> f64 {
-        self.sent as f64 / self.elapsed.as_secs_f64().max(1e-9)
+        let intervals = self.sent.saturating_sub(1).max(1) as f64;
+        intervals / self.elapsed.as_secs_f64().max(1e-9)
     }
 }
 
@@ -426,6 +433,20 @@ mod tests {
         );
         assert_eq!(Pacer::burst(1000.0), 1);
         assert_eq!(Pacer::burst(450_000.0), 9);
+    }
+
+    #[test]
+    fn pps_counts_intervals_not_frames() {
+        let paced = BurstStats {
+            sent: 11,
+            elapsed: Duration::from_millis(100),
+        };
+        assert!((paced.pps() - 100.0).abs() < 1e-9, "{}", paced.pps());
+        let big = BurstStats {
+            sent: 1_000_001,
+            elapsed: Duration::from_secs(2),
+        };
+        assert!((big.pps() - 500_000.0).abs() < 1e-6, "{}", big.pps());
     }
 
     #[test]
