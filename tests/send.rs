@@ -472,31 +472,80 @@ fn other_golden_frames_arrive_byte_exact() {
     });
 }
 
+/// `tcpdump -c 1` on `iface` (inside the named namespace `netns`, if given), ready once it
+/// says it is listening; [`OneFrame::frame`] waits for it and returns the frame it wrote.
+/// tcpdump, unlike a plain raw socket, puts back an 802.1Q tag the kernel moved out of band.
+struct OneFrame {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    pcap: std::path::PathBuf,
+}
+
+impl OneFrame {
+    fn start(netns: Option<&str>, iface: &str, filter: &str) -> OneFrame {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let pcap = dir.path().join("one.pcap");
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "tcpdump"]);
+                c
+            }
+            None => Command::new("tcpdump"),
+        };
+        let mut child = cmd
+            .args(["-i", iface, "--immediate-mode", "-U", "-c", "1", "-w"])
+            .arg(&pcap)
+            .arg(filter)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tcpdump is needed: apt-get install tcpdump");
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        if !line.contains("listening on") {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tcpdump did not start: {line}");
+        }
+        OneFrame {
+            child,
+            _dir: dir,
+            pcap,
+        }
+    }
+
+    fn frame(mut self) -> Vec<u8> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("tcpdump saw no frame in 5 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Classic pcap: 24-byte file header, 16-byte record header, then the frame.
+        let bytes = std::fs::read(&self.pcap).unwrap();
+        assert!(bytes.len() > 40, "{} bytes of pcap", bytes.len());
+        let incl = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+        bytes[40..40 + incl].to_vec()
+    }
+}
+
 #[test]
 fn vlan_frame_arrives_tagged_as_tcpdump_sees_it() {
     if !common::require_root("vlan_frame_arrives_tagged_as_tcpdump_sees_it") {
         return;
     }
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     common::in_private_netns(|| {
         common::veth_pair("va", "vb");
         common::run_ok("ip", &["link", "set", "va", "address", "02:00:00:00:00:01"]);
-        let dir = tempfile::tempdir().unwrap();
-        let pcap = dir.path().join("vlan.pcap");
-        // tcpdump reads the tag the kernel moved out of band (PACKET_AUXDATA) and puts it back.
-        let mut td = Command::new("tcpdump")
-            .args(["-i", "vb", "--immediate-mode", "-U", "-c", "1", "-w"])
-            .arg(&pcap)
-            .arg("vlan")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tcpdump is needed: apt-get install tcpdump");
-        let mut err = BufReader::new(td.stderr.take().unwrap());
-        let mut line = String::new();
-        err.read_line(&mut line).unwrap();
-        assert!(line.contains("listening on vb"), "tcpdump: {line}");
+        let cap = OneFrame::start(None, "vb", "vlan");
         let out = run(&[
             "send",
             "-i",
@@ -510,18 +559,66 @@ fn vlan_frame_arrives_tagged_as_tcpdump_sees_it() {
             "123",
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while td.try_wait().unwrap().is_none() {
-            if Instant::now() > deadline {
-                let _ = td.kill();
-                panic!("tcpdump saw no VLAN frame on vb");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // Classic pcap: 24-byte file header, 16-byte record header, then the frame.
-        let bytes = std::fs::read(&pcap).unwrap();
-        assert!(bytes.len() > 40, "{} bytes of pcap", bytes.len());
-        let incl = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
-        assert_eq!(&bytes[40..40 + incl], &fixture("vlan")[..]);
+        assert_eq!(cap.frame(), fixture("vlan"));
     });
+}
+
+/// Removes a named namespace on drop (with iproute2, independent of the code under test).
+struct NamedNetns(String);
+
+impl Drop for NamedNetns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn send_with_netns_flag_sends_inside_the_named_namespace() {
+    if !common::require_root("send_with_netns_flag_sends_inside_the_named_namespace") {
+        return;
+    }
+    // `-n NS` like `ip -n`: the interface exists only inside NS, and nothing else is needed.
+    let ns = common::unique_name("vbsn");
+    let (x, y) = (common::unique_name("vsx"), common::unique_name("vsy"));
+    let _cleanup = NamedNetns(ns.clone());
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    ok(&["netns", "add", &ns]);
+    ok(&[
+        "veth",
+        "add",
+        &x,
+        "--peer",
+        &y,
+        "--netns",
+        &ns,
+        "--peer-netns",
+        &ns,
+        "--up",
+        "--no-ipv6",
+    ]);
+    let onepkt = [
+        "--src-mac",
+        "22:11:11:11:11:11",
+        "--dst-mac",
+        "22:22:22:22:22:22",
+        "--src-ip",
+        "1.1.1.1",
+        "--dst-ip",
+        "2.2.2.2",
+        "--msg",
+        "123",
+        "-q",
+    ];
+    // Without -n the interface is not found (it is not in this namespace).
+    let out = run(&[&["send", "-i", &x][..], &onepkt[..]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    let cap = OneFrame::start(Some(&ns), &y, "tcp");
+    ok(&[&["send", "-n", &ns, "-i", &x][..], &onepkt[..]].concat());
+    assert_eq!(cap.frame(), fixture("onepkt"));
 }
