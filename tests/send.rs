@@ -622,3 +622,49 @@ fn send_with_netns_flag_sends_inside_the_named_namespace() {
     ok(&[&["send", "-n", &ns, "-i", &x][..], &onepkt[..]].concat());
     assert_eq!(cap.frame(), fixture("onepkt"));
 }
+
+#[test]
+fn bench_send_leaves_no_scratch_files_when_a_tool_fails() {
+    if !common::require_root("bench_send_leaves_no_scratch_files_when_a_tool_fails") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = common::vethbench()
+        .env("TMPDIR", tmp.path())
+        .args([
+            "bench",
+            "send",
+            "--count",
+            "10",
+            "--tools",
+            "tcpreplay,nosuchtool",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown tool 'nosuchtool'"),
+        "{}",
+        stderr(&out)
+    );
+    // Refused before anything ran.
+    assert!(!stderr(&out).contains("running"), "{}", stderr(&out));
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "scratch files left behind: {left:?}");
+    // A tool that cannot run (not on PATH) ends the bench early: the scratch files go too.
+    let empty = tempfile::tempdir().unwrap();
+    let out = common::vethbench()
+        .env("TMPDIR", tmp.path())
+        .env("PATH", empty.path())
+        .args(["bench", "send", "--count", "10", "--tools", "tcpreplay"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is it installed?"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "scratch files left behind: {left:?}");
+}

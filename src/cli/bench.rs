@@ -78,8 +78,16 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
         size: Some(size),
         ..FrameSpec::default()
     };
+    // Refuse an unknown tool before running the others (a full run takes seconds).
+    if let Some(other) = tools
+        .iter()
+        .find(|t| !matches!(t.as_str(), "vethbench" | "tcpreplay" | "trafgen"))
+    {
+        bail!("unknown tool '{other}' (vethbench, tcpreplay, trafgen)");
+    }
     let frame = spec.build()?;
-    let dir = tempdir()?;
+    let dir = TempDir::new()?;
+    let dir = dir.path();
     let pcap = dir.join("frame.pcap");
     write_pcap(&pcap, &frame)?;
     let cfg = dir.join("frame.trafgen");
@@ -160,7 +168,6 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
             None => rows.push(row),
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     println!(
         "{count} frames of {size} bytes, veth pair in a private namespace, rx counter of the peer, best of {rounds} round(s):"
     );
@@ -234,8 +241,24 @@ fn trafgen_conf(frame: &[u8]) -> String {
     format!("{{ {} }}\n", bytes.join(", "))
 }
 
-fn tempdir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("vethbench-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// A scratch directory for the pcap and trafgen files, removed on drop: also when a tool is
+/// missing or fails and the bench returns early.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> anyhow::Result<TempDir> {
+        let dir = std::env::temp_dir().join(format!("vethbench-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
