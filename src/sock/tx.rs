@@ -450,6 +450,62 @@ mod tests {
     }
 
     #[test]
+    fn a_burst_allocates_nothing_per_frame() {
+        use crate::frame::{FrameSpec, L4Spec, MacAddr, Vary};
+        use crate::link::{LinkError, PrivatePair, VethPairSpec};
+        use sys::counting_alloc::allocations;
+        if !nix::unistd::geteuid().is_root() {
+            if std::env::var_os("VETHBENCH_REQUIRE_ROOT").is_some_and(|v| v == "1") {
+                panic!("a_burst_allocates_nothing_per_frame: needs root");
+            }
+            eprintln!("SKIP a_burst_allocates_nothing_per_frame: needs root");
+            return;
+        }
+        let pair = PrivatePair::same_netns(&VethPairSpec::new("vbal0", "vbal1")).unwrap();
+        let spec = FrameSpec {
+            dst_mac: MacAddr([2, 0, 0, 0, 0, 2]),
+            l4: L4Spec::Udp,
+            payload: b"123".to_vec(),
+            ..FrameSpec::default()
+        };
+        let tmpl = FrameTemplate::with_vary(&spec, Vary::IpId).unwrap();
+        // (count, rate): full speed and paced, each short and long. Allocations are counted on
+        // the thread that sends (run_a's), so other tests running meanwhile do not count.
+        let runs = [
+            (100, None),
+            (20_000, None),
+            (10, Some(1e6)),
+            (2_000, Some(1e6)),
+        ];
+        let counts = pair
+            .run_a(|| {
+                let mut sock = TxSocket::open("vbal0").map_err(|e| LinkError::Io {
+                    op: "open".into(),
+                    error: std::io::Error::other(e.to_string()),
+                })?;
+                let mut counts = Vec::with_capacity(runs.len());
+                for (count, rate_pps) in runs {
+                    let burst = BurstSpec {
+                        count,
+                        rate_pps,
+                        batch: 64,
+                    };
+                    let before = allocations();
+                    let stats = sock.send_burst(&tmpl, &burst).unwrap();
+                    counts.push(allocations() - before);
+                    assert_eq!(stats.sent, count);
+                }
+                Ok(counts)
+            })
+            .unwrap();
+        // The batch (frame slots, lengths, mmsghdr and iovec arrays) is allocated once per
+        // burst, whatever its length: a per-frame allocation would grow with the count.
+        assert_eq!(counts[0], counts[1], "full speed: {counts:?}");
+        assert_eq!(counts[2], counts[3], "paced: {counts:?}");
+        assert!(counts[1] <= 8, "{counts:?}");
+    }
+
+    #[test]
     fn open_on_missing_interface_is_typed() {
         let e = TxSocket::open("vb-nonexist0").unwrap_err();
         assert!(matches!(e, SockError::NoSuchInterface { .. }), "{e}");
