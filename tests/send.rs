@@ -668,3 +668,61 @@ fn bench_send_leaves_no_scratch_files_when_a_tool_fails() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert!(left.is_empty(), "scratch files left behind: {left:?}");
 }
+
+#[test]
+fn count_is_sent_with_batched_sendmmsg() {
+    if !common::require_root("count_is_sent_with_batched_sendmmsg") {
+        return;
+    }
+    // strace is not in tests/run.sh's package list (yet): without it, skip loudly.
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP count_is_sent_with_batched_sendmmsg: needs strace (apt-get install strace)"
+        );
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        let dir = tempfile::tempdir().unwrap();
+        let trace = dir.path().join("strace.txt");
+        let out = std::process::Command::new("strace")
+            .args(["-f", "-e", "trace=sendmmsg,sendto,sendmsg,write", "-o"])
+            .arg(&trace)
+            .arg(common::bin_path())
+            .args(["send", "-i", "va", "-q", "--dst-mac", "02:00:00:00:00:02"])
+            .args(["--count", "10000"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = std::fs::read_to_string(&trace).unwrap();
+        let mut calls = 0;
+        let mut frames = 0;
+        for l in text.lines().filter(|l| l.contains("sendmmsg(")) {
+            calls += 1;
+            // "... = 64", or "= -1 ENOBUFS (...)" for a refused call (retried).
+            if let Some(n) = l
+                .rsplit_once(" = ")
+                .and_then(|(_, r)| r.parse::<u64>().ok())
+            {
+                frames += n;
+            }
+        }
+        assert_eq!(frames, 10000, "frames handed over by sendmmsg");
+        // 64 frames a call: 157 calls, plus a few retries when the peer's backlog is full.
+        assert!(
+            calls <= 10000 / 32,
+            "{calls} sendmmsg calls for 10000 frames"
+        );
+        // Nothing else carries frames: the only sendto/sendmsg calls are netlink look-ups.
+        let others = text
+            .lines()
+            .filter(|l| l.contains("sendto(") || l.contains("sendmsg("))
+            .filter(|l| !l.contains("AF_NETLINK"))
+            .count();
+        assert_eq!(others, 0, "{text}");
+    });
+}
