@@ -726,3 +726,37 @@ fn count_is_sent_with_batched_sendmmsg() {
         assert_eq!(others, 0, "{text}");
     });
 }
+
+#[test]
+fn fields_the_frame_does_not_have_are_refused_not_ignored() {
+    // Dry runs: no privilege needed. Scapy refuses a field its layer lacks; so do we.
+    let dry = ["send", "--dry-run", "-q"];
+    let with = |extra: &[&'static str]| [&dry[..], extra].concat();
+    refused(
+        &with(&["--udp", "--flags", "SA"]),
+        "'--udp' cannot be used with",
+    );
+    refused(
+        &with(&["--udp", "--seq", "5"]),
+        "'--udp' cannot be used with",
+    );
+    refused(
+        &with(&["--icmp", "--dport", "80"]),
+        "'--icmp' cannot be used with",
+    );
+    refused(
+        &with(&["--icmp", "--window", "1"]),
+        "'--icmp' cannot be used with",
+    );
+    refused(
+        &with(&["--src-ip", "2001:2::1", "--ip-id", "5"]),
+        "--ip-id and --df are IPv4 header fields",
+    );
+    refused(
+        &with(&["--dst-ip", "2001:2::2", "--df"]),
+        "--ip-id and --df are IPv4 header fields",
+    );
+    // What does apply still builds.
+    let out = run(&with(&["--udp", "--sport", "5", "--ip-id", "7", "--df"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+}

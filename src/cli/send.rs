@@ -58,9 +58,9 @@ pub struct Args {
     /// IPv4 TTL or IPv6 hop limit.
     #[arg(long, default_value_t = 64)]
     ttl: u8,
-    /// IPv4 identification.
-    #[arg(long, default_value_t = 1)]
-    ip_id: u16,
+    /// IPv4 identification [default: 1, Scapy's].
+    #[arg(long)]
+    ip_id: Option<u16>,
     /// IPv4 TOS / IPv6 traffic class (decimal or 0x..).
     #[arg(long, default_value = "0")]
     tos: String,
@@ -68,10 +68,10 @@ pub struct Args {
     #[arg(long)]
     df: bool,
     /// UDP instead of TCP.
-    #[arg(long, conflicts_with = "icmp")]
+    #[arg(long, conflicts_with_all = ["icmp", "flags", "seq", "ack", "window"])]
     udp: bool,
     /// ICMP echo request (ICMPv6 over IPv6) instead of TCP.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["flags", "seq", "ack", "window", "sport", "dport"])]
     icmp: bool,
     /// 802.1Q tag with this VLAN id (0-4095).
     #[arg(long, value_name = "ID")]
@@ -153,6 +153,12 @@ fn spec_of(a: &Args) -> Result<FrameSpec, FrameError> {
     let dst = a.dst_ip.as_deref().map(parse_ip).transpose()?;
     // One address given as IPv6 makes the other default to IPv6 as well.
     let v6 = matches!(src, Some(IpAddr::V6(_))) || matches!(dst, Some(IpAddr::V6(_)));
+    if v6 && (a.ip_id.is_some() || a.df) {
+        // Scapy refuses them too (IPv6 has no such field): better than ignoring them.
+        return Err(FrameError::Build {
+            why: "--ip-id and --df are IPv4 header fields; this frame is IPv6".into(),
+        });
+    }
     let (dsrc, ddst) = if v6 {
         (
             IpAddr::V6(FrameSpec::DEFAULT_SRC_V6),
@@ -200,7 +206,7 @@ fn spec_of(a: &Args) -> Result<FrameSpec, FrameError> {
         src_ip: src.unwrap_or(dsrc),
         dst_ip: dst.unwrap_or(ddst),
         ttl: a.ttl,
-        ip_id: a.ip_id,
+        ip_id: a.ip_id.unwrap_or(1),
         tos: parse_u8("TOS", &a.tos)?,
         dont_fragment: a.df,
         sport: a.sport,
