@@ -483,6 +483,10 @@ struct OneFrame {
 
 impl OneFrame {
     fn start(netns: Option<&str>, iface: &str, filter: &str) -> OneFrame {
+        Self::spawn(netns, iface, filter, 1, false)
+    }
+
+    fn spawn(netns: Option<&str>, iface: &str, filter: &str, count: usize, nano: bool) -> OneFrame {
         use std::io::{BufRead, BufReader};
         use std::process::{Command, Stdio};
         let dir = tempfile::tempdir().unwrap();
@@ -496,7 +500,14 @@ impl OneFrame {
             None => Command::new("tcpdump"),
         };
         let mut child = cmd
-            .args(["-i", iface, "--immediate-mode", "-U", "-c", "1", "-w"])
+            .args(["-i", iface, "--immediate-mode", "-U", "-B", "16384"])
+            .args(["-c", &count.to_string()])
+            .args(if nano {
+                &["--time-stamp-precision=nano"][..]
+            } else {
+                &[][..]
+            })
+            .arg("-w")
             .arg(&pcap)
             .arg(filter)
             .stdout(Stdio::null())
@@ -516,6 +527,42 @@ impl OneFrame {
             child,
             _dir: dir,
             pcap,
+        }
+    }
+
+    /// Like [`OneFrame::start`], for `count` frames, with nanosecond timestamps.
+    fn start_many(iface: &str, filter: &str, count: usize) -> OneFrame {
+        Self::spawn(None, iface, filter, count, true)
+    }
+
+    /// Wait for tcpdump and return every (timestamp in ns, frame) it wrote.
+    fn frames(mut self) -> Vec<(u64, Vec<u8>)> {
+        self.wait();
+        let bytes = std::fs::read(&self.pcap).unwrap();
+        let nano = u32::from_le_bytes(bytes[0..4].try_into().unwrap()) == 0xa1b2_3c4d;
+        let mut off = 24;
+        let mut out = Vec::new();
+        while off + 16 <= bytes.len() {
+            let word = |i: usize| {
+                u32::from_le_bytes(bytes[off + i..off + i + 4].try_into().unwrap()) as u64
+            };
+            let ts = word(0) * 1_000_000_000 + if nano { word(4) } else { word(4) * 1000 };
+            let incl = word(8) as usize;
+            out.push((ts, bytes[off + 16..off + 16 + incl].to_vec()));
+            off += 16 + incl;
+        }
+        out
+    }
+
+    fn wait(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("tcpdump did not see all the frames in 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -759,4 +806,54 @@ fn fields_the_frame_does_not_have_are_refused_not_ignored() {
     // What does apply still builds.
     let out = run(&with(&["--udp", "--sport", "5", "--ip-id", "7", "--df"]));
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn rate_spaces_frames_evenly_below_a_millisecond() {
+    if !common::require_root("rate_spaces_frames_evenly_below_a_millisecond") {
+        return;
+    }
+    // 10 kpps: one frame every 100 µs, where Scapy's `inter` and trafgen's gap fall apart.
+    // The receiver's kernel timestamps (tcpdump, nanoseconds) must show frames spaced by about
+    // that, not bunched into bursts at a coarser tick with the right average. Relative bounds
+    // only: the median gap within 20% of the interval, and most gaps within half of it.
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        let cap = OneFrame::start_many("vb", "udp", 2000);
+        let out = run(&[
+            "send",
+            "-i",
+            "va",
+            "-q",
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--udp",
+            "--count",
+            "2000",
+            "--rate",
+            "10000",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let ts: Vec<u64> = cap.frames().into_iter().map(|(t, _)| t).collect();
+        assert_eq!(ts.len(), 2000);
+        let mut gaps: Vec<f64> = ts.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+        gaps.sort_by(f64::total_cmp);
+        let interval = 1e9 / 10_000.0;
+        let median = gaps[gaps.len() / 2];
+        assert!(
+            (median - interval).abs() < 0.2 * interval,
+            "median gap {median} ns for an interval of {interval} ns"
+        );
+        let close = gaps
+            .iter()
+            .filter(|g| (*g - interval).abs() < 0.5 * interval)
+            .count();
+        assert!(
+            close * 10 >= gaps.len() * 8,
+            "only {close} of {} gaps within 50% of {interval} ns (p10 {}, p90 {})",
+            gaps.len(),
+            gaps[gaps.len() / 10],
+            gaps[gaps.len() * 9 / 10]
+        );
+    });
 }
