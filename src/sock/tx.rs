@@ -191,12 +191,19 @@ impl TxSocket {
         let start = Instant::now();
         let mut i = 0u64;
         while i < burst.count {
-            let k = per_wait.min((burst.count - i) as usize);
+            let left = burst.count - i;
+            let k = match &pacer {
+                None => cap.min(left as usize),
+                Some(p) => {
+                    p.wait(i);
+                    // On time: `per_wait` frames. Late (the CPU was taken): every overdue
+                    // frame at once, up to a batch, so the average rate holds.
+                    let overdue = p.due_now().saturating_sub(i).min(left);
+                    per_wait.max(overdue as usize).min(cap).min(left as usize)
+                }
+            };
             for j in 0..k {
                 tmpl.make_copy(batch.frame_mut(j), i + j as u64);
-            }
-            if let Some(p) = &pacer {
-                p.wait(i);
             }
             self.send_batch(&mut batch, k)?;
             i += k as u64;
@@ -371,6 +378,12 @@ impl Pacer {
         self.start + Duration::from_nanos((i as f64 * self.interval_ns) as u64)
     }
 
+    /// How many frames are due by now (frames `0..n` have deadlines in the past): a sender that
+    /// fell behind (its CPU was taken) sends the overdue ones in one batch to catch up.
+    pub fn due_now(&self) -> u64 {
+        (self.start.elapsed().as_nanos() as f64 / self.interval_ns) as u64 + 1
+    }
+
     /// Wait until frame `i` is due (returns at once if it is late).
     pub fn wait(&self, i: u64) {
         let due = self.deadline(i);
@@ -432,6 +445,10 @@ mod tests {
             "{total:?}, worst {late:?}"
         );
         assert_eq!(Pacer::burst(1000.0), 1);
+        // Long after the start, every frame up to now is due.
+        let p = Pacer::new(1000.0);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(p.due_now() >= 20, "{}", p.due_now());
         assert_eq!(Pacer::burst(450_000.0), 9);
     }
 
