@@ -872,3 +872,33 @@ fn rate_spaces_frames_evenly_below_a_millisecond() {
         );
     });
 }
+
+#[test]
+fn bench_send_compares_the_qdisc_bypass_path_too() {
+    if !common::require_root("bench_send_compares_the_qdisc_bypass_path_too") {
+        return;
+    }
+    // trafgen bypasses the qdisc by default: the bench also runs vethbench that way.
+    let out = run(&[
+        "bench",
+        "send",
+        "--count",
+        "2000",
+        "--tools",
+        "vethbench,vethbench-bypass",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for tool in ["vethbench send --count", "vethbench --qdisc-bypass"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(tool))
+            .unwrap_or_else(|| panic!("no row for {tool}: {text}"));
+        let received: u64 = line[tool.len()..]
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        assert_eq!(received, 2000, "{line}");
+    }
+}

@@ -2,9 +2,12 @@
 //!
 //! In a fresh anonymous network namespace (gone when the command ends), the same 64-byte frame
 //! is sent N times by `vethbench send --count N`, by `tcpreplay --topspeed` (a one-frame pcap
-//! preloaded and looped N times) and by `trafgen` (one CPU, N frames). Each rate is what the
-//! peer actually received (its rx_packets counter) over the tool's wall time, startup
-//! included. The figures are only comparable within one run on one machine.
+//! preloaded and looped N times) and by `trafgen` (one CPU, N frames). trafgen skips the qdisc
+//! by default (PACKET_QDISC_BYPASS; its `--qdisc-path` turns that off), so
+//! `vethbench send --qdisc-bypass` is offered too (tool `vethbench-bypass`) to compare the
+//! same kernel path. Each rate is what the peer actually received (its rx_packets counter)
+//! over the tool's wall time, startup included. The figures are only comparable within one
+//! run on one machine.
 
 use std::io::Write as _;
 use std::process::{Command, ExitCode, Stdio};
@@ -35,11 +38,11 @@ enum What {
         /// machine's load changes less between turns than between whole runs).
         #[arg(long, default_value_t = 1)]
         rounds: u32,
-        /// Only these tools (vethbench, tcpreplay, trafgen).
+        /// Only these tools (vethbench, vethbench-bypass, tcpreplay, trafgen).
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "vethbench,tcpreplay,trafgen"
+            default_value = "vethbench,vethbench-bypass,tcpreplay,trafgen"
         )]
         tools: Vec<String>,
     },
@@ -55,6 +58,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         } => bench_send(count, size, rounds.max(1), &tools),
     }
 }
+
+/// The tools `--tools` takes.
+const TOOLS: [&str; 4] = ["vethbench", "vethbench-bypass", "tcpreplay", "trafgen"];
 
 /// One tool's result.
 struct Row {
@@ -79,11 +85,8 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
         ..FrameSpec::default()
     };
     // Refuse an unknown tool before running the others (a full run takes seconds).
-    if let Some(other) = tools
-        .iter()
-        .find(|t| !matches!(t.as_str(), "vethbench" | "tcpreplay" | "trafgen"))
-    {
-        bail!("unknown tool '{other}' (vethbench, tcpreplay, trafgen)");
+    if let Some(other) = tools.iter().find(|t| !TOOLS.contains(&t.as_str())) {
+        bail!("unknown tool '{other}' ({})", TOOLS.join(", "));
     }
     let frame = spec.build()?;
     let dir = TempDir::new()?;
@@ -99,7 +102,7 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
     for round in 0..rounds * tools.len() as u32 {
         let tool = &tools[(round as usize) % tools.len()];
         let (name, mut cmd): (&'static str, Command) = match tool.as_str() {
-            "vethbench" => {
+            "vethbench" | "vethbench-bypass" => {
                 let mut c = Command::new(&exe);
                 c.args([
                     "send",
@@ -111,7 +114,12 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                 ])
                 .args(["--udp", "--msg", "vethbench", "--size", &size.to_string()])
                 .args(["--count", &count.to_string()]);
-                ("vethbench send --count", c)
+                if tool == "vethbench" {
+                    ("vethbench send --count", c)
+                } else {
+                    c.arg("--qdisc-bypass");
+                    ("vethbench --qdisc-bypass", c)
+                }
             }
             "tcpreplay" => {
                 let mut c = Command::new("tcpreplay");
@@ -135,7 +143,7 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                 .arg("--no-sock-mem");
                 ("trafgen --cpus 1", c)
             }
-            other => bail!("unknown tool '{other}' (vethbench, tcpreplay, trafgen)"),
+            other => bail!("unknown tool '{other}' ({})", TOOLS.join(", ")),
         };
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         eprintln!("running {name} ({count} frames)...");
@@ -184,10 +192,11 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
             r.pps()
         );
     }
-    if let Some(ours) = rows.iter().find(|r| r.tool.starts_with("vethbench")) {
+    for ours in rows.iter().filter(|r| r.tool.starts_with("vethbench")) {
         for r in rows.iter().filter(|r| !r.tool.starts_with("vethbench")) {
             println!(
-                "ratio vethbench / {}: {:.2}",
+                "ratio {} / {}: {:.2}",
+                ours.tool.trim_end_matches(" send --count"),
                 r.tool.split(' ').next().unwrap_or(r.tool),
                 ours.pps() / r.pps().max(1e-9)
             );
