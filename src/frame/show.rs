@@ -413,33 +413,61 @@ fn tos(ip: &Ipv4Header) -> u8 {
     (ip.dscp.value() << 2) | ip.ecn.value()
 }
 
-/// Bytes as Python's `repr(bytes)` prints them, without the `b` prefix (Scapy's `load`).
+/// Bytes as Scapy 2.5's show() prints a `load`: `repr(plain_str(x))`, that is the bytes
+/// decoded as UTF-8 with `backslashreplace`, then Python's `repr` of that string. So valid
+/// UTF-8 shows as its characters (`'é'`), and a byte that is not UTF-8 shows as `\\xff`
+/// (the backslash of `backslashreplace`, doubled by `repr`), unlike `repr(bytes)`'s `\xff`.
 fn py_bytes(data: &[u8]) -> String {
-    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
-        '"'
-    } else {
-        '\''
-    };
+    let has = |c: u8| data.contains(&c);
+    let quote = if has(b'\'') && !has(b'"') { '"' } else { '\'' };
     let mut s = String::with_capacity(data.len() + 2);
     s.push(quote);
-    for &b in data {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'\t' => s.push_str("\\t"),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            _ if b as char == quote => {
-                s.push('\\');
-                s.push(quote);
+    for chunk in data.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => s.push_str("\\\\"),
+                '\t' => s.push_str("\\t"),
+                '\n' => s.push_str("\\n"),
+                '\r' => s.push_str("\\r"),
+                _ if c == quote => {
+                    s.push('\\');
+                    s.push(quote);
+                }
+                _ if py_printable(c) => s.push(c),
+                _ if (c as u32) < 0x100 => {
+                    let _ = write!(s, "\\x{:02x}", c as u32);
+                }
+                _ if (c as u32) < 0x10000 => {
+                    let _ = write!(s, "\\u{:04x}", c as u32);
+                }
+                _ => {
+                    let _ = write!(s, "\\U{:08x}", c as u32);
+                }
             }
-            0x20..=0x7e => s.push(b as char),
-            _ => {
-                let _ = write!(s, "\\x{b:02x}");
-            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(s, "\\\\x{b:02x}");
         }
     }
     s.push(quote);
     s
+}
+
+/// Python's `str.isprintable()` for one character, closely enough: ASCII 0x20..=0x7e, and
+/// beyond ASCII anything but controls, separators (whitespace), the common format characters
+/// (zero-width and direction marks, BOM) and private use.
+fn py_printable(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    let u = c as u32;
+    let format = matches!(
+        u,
+        0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f
+            | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
+    );
+    let private = matches!(u, 0xe000..=0xf8ff | 0xf0000..);
+    !(c.is_control() || c.is_whitespace() || format || private)
 }
 
 fn ether_type_name(t: u16) -> String {
@@ -565,5 +593,25 @@ mod tests {
         assert_eq!(py_bytes(b"a'b"), "\"a'b\"");
         assert_eq!(py_bytes(b"a'\"b"), "'a\\'\"b'");
         assert_eq!(py_bytes(&[0, 0x7f, b'\\', b'\n']), "'\\x00\\x7f\\\\\\n'");
+        // What Scapy 2.5.0 (Debian python3-scapy) prints as `load` for these payloads:
+        // `Ether(raw(Ether()/IP()/UDP(sport=1111, dport=2222)/Raw(bytes.fromhex(HEX)))).show()`.
+        for (hex, scapy) in [
+            ("ff", r"'\\xff'"),
+            ("00ff", r"'\x00\\xff'"),
+            ("27ff", r#""'\\xff""#),
+            ("807f0a", r"'\\x80\x7f\n'"),
+            ("0001ff275c", r#""\x00\x01\\xff'\\""#),
+            ("c3a9", "'\u{e9}'"),
+            ("61c3a9ff", "'a\u{e9}\\\\xff'"),
+            ("c2a0", r"'\xa0'"),
+            ("e282ac22", "'\u{20ac}\"'"),
+            ("f09f9880", "'\u{1f600}'"),
+            ("e2808b", r"'\u200b'"),
+            ("c3", r"'\\xc3'"),
+            ("2227", r#"'"\''"#),
+        ] {
+            let data = crate::frame::parse_hex(hex).unwrap();
+            assert_eq!(py_bytes(&data), scapy, "{hex}");
+        }
     }
 }
