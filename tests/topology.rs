@@ -801,3 +801,23 @@ fn bad_missing_capabilities() {
         assert!(!std::path::Path::new("/run/netns").join(&ns).exists());
     });
 }
+
+#[test]
+fn veth_add_with_n_puts_both_ends_in_the_namespace_like_ip_n() {
+    if !common::require_root("veth_add_with_n_puts_both_ends_in_the_namespace_like_ip_n") {
+        return;
+    }
+    let ns = common::unique_name("vbnn");
+    let (a, b) = (common::unique_name("vna"), common::unique_name("vnb"));
+    let _cleanup = NetnsCleanup(vec![ns.clone()]);
+    vb_ok(&["netns", "add", &ns]);
+    // `ip -n NS link add A type veth peer name B` makes both ends in NS; so does `-n`.
+    vb_ok(&["veth", "add", &a, "--peer", &b, "-n", &ns, "--up"]);
+    let links = common::run_ok("ip", &["-n", &ns, "-o", "link"]);
+    assert!(links.contains(&a) && links.contains(&b), "{links}");
+    let host = common::run_ok("ip", &["-o", "link"]);
+    assert!(!host.contains(&a) && !host.contains(&b), "{host}");
+    let rows = json(&vb_ok(&["veth", "list", "--json", "-n", &ns]));
+    assert_eq!(row(&rows, &a)["peer_netns"], Value::String(ns.clone()));
+    vb_ok(&["netns", "del", &ns]);
+}

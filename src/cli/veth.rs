@@ -59,6 +59,10 @@ struct AddArgs {
     /// Name of the peer end.
     #[arg(long, value_name = "PEER")]
     peer: String,
+    /// Work in this named namespace, like `ip -n NS link add ...`: both ends are created there
+    /// (unless --netns or --peer-netns puts one elsewhere).
+    #[arg(short = 'n', value_name = "NS")]
+    in_netns: Option<String>,
     /// Put the first end in this named namespace.
     #[arg(long, value_name = "NS")]
     netns: Option<String>,
@@ -156,8 +160,8 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         up: a.up,
         disable_ipv6: a.no_ipv6,
     };
-    let ns_a = Netns::open_or_current(a.netns.as_deref())?;
-    let ns_b = Netns::open_or_current(a.peer_netns.as_deref())?;
+    let ns_a = Netns::open_or_current(a.netns.as_deref().or(a.in_netns.as_deref()))?;
+    let ns_b = Netns::open_or_current(a.peer_netns.as_deref().or(a.in_netns.as_deref()))?;
     let (ea, eb) = veth::create(&spec, &ns_a, &ns_b)?;
     println!(
         "{} (ifindex {}, netns {}) <-> {} (ifindex {}, netns {})",
