@@ -551,6 +551,12 @@ fn bad_input_fails_in_one_line_with_exit_2() {
         let (code, _, err) = run_fail(&["capture", "vethY", "-w", "/dev/full", "-c", "1"]);
         assert_one_line_error(code, &err, "No space left on device");
 
+        // Numbers out of range: one line, no panic (1e30 s used to overflow Instant).
+        let (code, _, err) = run_fail(&["capture", "vethY", "--duration", "1e30"]);
+        assert_one_line_error(code, &err, "--duration");
+        let (code, _, err) = run_fail(&["capture", "vethY", "--block-timeout-ms", "70000"]);
+        assert_one_line_error(code, &err, "--block-timeout-ms");
+
         let (code, _, err) = run_fail(&["read", &format!("{dir}/missing.pcapng")]);
         assert_one_line_error(code, &err, "missing.pcapng");
 

@@ -88,10 +88,15 @@ pub struct Args {
     /// Number of ring blocks.
     #[arg(long, default_value_t = 32, value_name = "N")]
     blocks: u32,
-    /// A partly filled block is delivered after this many ms.
-    #[arg(long, default_value_t = 4, value_name = "MS")]
+    /// A partly filled block is delivered after this many ms (1-1000; the kernel keeps it in
+    /// 16 bits, and stopping waits for it once).
+    #[arg(long, default_value_t = 4, value_name = "MS",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
     block_timeout_ms: u32,
 }
+
+/// Longest `--duration` (about 31 years).
+const MAX_DURATION_S: f64 = 1e9;
 
 fn now_ns() -> u64 {
     SystemTime::now()
@@ -117,8 +122,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("-s 0 is not a snaplen: leave -s out to keep whole frames");
     }
     if let Some(d) = args.duration {
-        if !(d.is_finite() && d > 0.0) {
-            anyhow::bail!("--duration {d}: expected a positive number of seconds");
+        // The upper bound keeps `Instant + Duration` from overflowing (a panic otherwise).
+        if !(d.is_finite() && d > 0.0 && d <= MAX_DURATION_S) {
+            anyhow::bail!("--duration {d}: expected a positive number of seconds, at most 1e9");
         }
     }
     let printer = match (args.output, args.fields.is_empty()) {
