@@ -790,3 +790,92 @@ fn interface_that_disappears_ends_the_capture_with_a_complete_file() {
         assert_eq!(capinfos_count(&file), 2);
     });
 }
+
+/// Deletes a named network namespace (`ip netns add`) on drop, even when the test panics.
+struct NamedNetns(String);
+
+impl Drop for NamedNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+#[test]
+fn default_direction_snaplen_quiet_and_named_netns() {
+    if !common::require_root("direction_snaplen_quiet_netns") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let (_d, dir) = tmp();
+        let eth_x = "Ether(dst='02:00:00:00:00:02', src='02:00:00:00:00:01')/\
+                     IP(src='198.18.0.1', dst='198.18.0.2')/UDP(sport=1, dport=2)";
+        let eth_y = "Ether(dst='02:00:00:00:00:01', src='02:00:00:00:00:02')/\
+                     IP(src='198.18.0.2', dst='198.18.0.1')/UDP(sport=3, dport=4)";
+
+        // Default direction on vethX: what vethX itself sends is ignored, what it receives is
+        // kept. The outgoing frame goes first, so `-c 1` would keep it if it leaked through.
+        let file = format!("{dir}/in.pcapng");
+        let cap = Capture::start(&["vethX", "-w", &file, "-c", "1"]);
+        scapy_send("vethX", &format!("{eth_x}/'sent by X'"));
+        scapy_send("vethY", &format!("{eth_y}/'sent by Y'"));
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["udp.dstport", "frame.packet_flags_direction"]),
+            "4\t0x00000001\n",
+            "only the received frame, marked inbound"
+        );
+
+        // --direction out: the reverse.
+        let file = format!("{dir}/out.pcapng");
+        let cap = Capture::start(&["vethX", "-w", &file, "-c", "1", "--direction", "out"]);
+        scapy_send("vethY", &format!("{eth_y}/'sent by Y'"));
+        scapy_send("vethX", &format!("{eth_x}/'sent by X'"));
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["udp.dstport", "frame.packet_flags_direction"]),
+            "2\t0x00000002\n"
+        );
+
+        // -s 20: 20 bytes kept, the original length recorded, the IDB says 20.
+        let file = format!("{dir}/snap.pcapng");
+        let cap = Capture::start(&["vethY", "-w", &file, "-c", "1", "-s", "20"]);
+        scapy_send("vethX", ONEPKT);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["frame.len", "frame.cap_len", "eth.src"]),
+            "57\t20\t22:11:11:11:11:11\n"
+        );
+        let info = common::run_ok("capinfos", &[&file]);
+        assert!(info.contains("Capture length = 20"), "{info}");
+
+        // -q with no -w: nothing on stdout, the summary still counts the frame.
+        let cap = Capture::start(&["vethY", "-q", "-c", "1"]);
+        scapy_send("vethX", ONEPKT);
+        let (code, out, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(out, "", "-q printed frames");
+        assert_eq!(summary_count(&err, " packets captured"), 1);
+
+        // -n NETNS: vethY moved into a named namespace, captured from there.
+        let ns = NamedNetns(common::unique_name("vbq4"));
+        common::run_ok("ip", &["netns", "add", &ns.0]);
+        common::run_ok("ip", &["link", "set", "vethY", "netns", &ns.0]);
+        common::run_ok("ip", &["-n", &ns.0, "link", "set", "vethY", "up"]);
+        let file = format!("{dir}/ns.pcapng");
+        let cap = Capture::start(&["-n", &ns.0, "vethY", "-w", &file, "-c", "1"]);
+        scapy_send("vethX", ONEPKT);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["frame.interface_name", "tcp.dstport"]),
+            "vethY\t2222\n"
+        );
+        // Without -n, vethY is not in this namespace any more.
+        let (code, _, err) = run_fail(&["capture", "vethY", "-c", "1"]);
+        assert_one_line_error(code, &err, "vethY");
+    });
+}
