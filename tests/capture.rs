@@ -879,3 +879,53 @@ fn default_direction_snaplen_quiet_and_named_netns() {
         assert_one_line_error(code, &err, "vethY");
     });
 }
+
+#[test]
+fn write_to_stdout_piped_into_read_from_stdin() {
+    if !common::require_root("stdout_stdin") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        // `capture -w - | read -`, as with `tcpdump -w - | tshark -r -`: a pipe, not a file.
+        let bin = common::bin_path();
+        let bin = bin.to_str().unwrap();
+        let mut sh = Command::new("sh")
+            .args([
+                "-c",
+                &format!(
+                    "{bin} capture vethY -w - -c 2 | {bin} read - -T fields -e eth.src -e data"
+                ),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sh");
+        let err = BufReader::new(sh.stderr.take().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                if line.starts_with("Capturing on") {
+                    let _ = tx.send(());
+                }
+                l2.lock().unwrap().push(line);
+            }
+        });
+        if rx.recv_timeout(Duration::from_secs(10)).is_err() {
+            let _ = sh.kill();
+            panic!("capture never became ready: {:?}", lines.lock().unwrap());
+        }
+        scapy_send("vethX", &format!("{ONEPKT}, {ONEPKT}"));
+        let out = sh.wait_with_output().unwrap();
+        assert!(out.status.success(), "{:?}", lines.lock().unwrap());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "22:11:11:11:11:11\t313233\n22:11:11:11:11:11\t313233\n"
+        );
+        // -P would mix printed lines into the file: refused.
+        let (code, _, err) = run_fail(&["capture", "vethY", "-w", "-", "-P"]);
+        assert_one_line_error(code, &err, "-P");
+    });
+}

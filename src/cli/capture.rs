@@ -46,7 +46,8 @@ pub struct Args {
     /// Interface to capture on (repeatable).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     interface: Vec<String>,
-    /// Write frames to FILE (pcapng unless -F pcap). Without it, frames are printed.
+    /// Write frames to FILE (pcapng unless -F pcap; `-` for stdout). Without it, frames are
+    /// printed.
     #[arg(short = 'w', long, value_name = "FILE")]
     write: Option<String>,
     /// Stop after N frames.
@@ -132,6 +133,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => Printer::Summary,
     };
+    if args.print && args.write.as_deref() == Some("-") {
+        anyhow::bail!("-P with -w -: the file already goes to stdout");
+    }
     let printer = if (args.write.is_some() && !args.print) || (args.write.is_none() && args.quiet) {
         Printer::None
     } else {
@@ -169,7 +173,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         FileFormat::Pcapng => Format::Pcapng,
         FileFormat::Pcap => Format::Pcap,
     };
-    let mut writer = match &args.write {
+    let mut writer = match args.write.as_deref() {
+        // `-w -`: the file goes to stdout (e.g. `| tshark -r -`), as with tcpdump and tshark.
+        Some("-") => {
+            let fd = std::io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .context("duplicating stdout")?;
+            Some(CaptureWriter::new(
+                std::fs::File::from(fd),
+                "stdout",
+                format,
+                &descs,
+            )?)
+        }
         Some(path) => Some(CaptureWriter::create(path, format, &descs)?),
         None => None,
     };
