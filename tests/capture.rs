@@ -639,6 +639,20 @@ fn two_interfaces_into_one_file_with_direction_and_csum_flag() {
             ],
             "{t}"
         );
+        // And the draft's epb_flags bit 9 ("checksum not ready") on both copies.
+        let mut r = CaptureReader::open(&file).unwrap();
+        let mut n = 0;
+        while let Some(f) = r.next() {
+            let f = f.unwrap();
+            assert_ne!(
+                f.flags.unwrap_or(0) & EpbFlags::CSUM_NOT_READY,
+                0,
+                "{:?}",
+                f.flags
+            );
+            n += 1;
+        }
+        assert_eq!(n, 2);
     });
 }
 

@@ -238,7 +238,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 *captured += 1;
                 let data = &f.data()[..f.data().len().min(snaplen)];
                 if let Some(w) = writer.as_mut() {
-                    let flags = EpbFlags::from_pkttype(f.pkttype());
+                    let mut flags = EpbFlags::from_pkttype(f.pkttype());
+                    if f.csum_valid() {
+                        flags.0 |= EpbFlags::CSUM_VALID;
+                    }
+                    if f.gso_tcp() {
+                        flags.0 |= EpbFlags::TCP_SEGMENTATION_OFFLOADED;
+                    }
                     if let Err(e) = w.write_frame(
                         idx as u32,
                         f.ts_ns(),

@@ -43,6 +43,9 @@ use super::sys::rx as sys;
 use super::SockError;
 use crate::Capability;
 
+/// `TP_STATUS_GSO_TCP` (linux/if_packet.h since 6.4; not in the libc crate yet).
+const TP_STATUS_GSO_TCP: u32 = 1 << 8;
+
 /// Which frames a ring keeps, by direction relative to the capturing interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {
@@ -166,6 +169,14 @@ impl<'a> RxFrame<'a> {
     /// TP_STATUS_CSUMNOTREADY: the TCP/UDP checksum is partial (offload), not wrong.
     pub fn csum_not_ready(&self) -> bool {
         self.status & libc::TP_STATUS_CSUMNOTREADY != 0
+    }
+    /// TP_STATUS_CSUM_VALID: the checksum was already verified (by the NIC or the stack).
+    pub fn csum_valid(&self) -> bool {
+        self.status & libc::TP_STATUS_CSUM_VALID != 0
+    }
+    /// TP_STATUS_GSO_TCP: a TCP GSO/GRO frame larger than the MTU (Linux 6.4+ sets it).
+    pub fn gso_tcp(&self) -> bool {
+        self.status & TP_STATUS_GSO_TCP != 0
     }
     /// TP_STATUS_LOSING: the kernel dropped frames around this one.
     pub fn losing(&self) -> bool {
