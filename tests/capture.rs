@@ -943,3 +943,84 @@ fn write_to_stdout_piped_into_read_from_stdin() {
         assert_one_line_error(code, &err, "-P");
     });
 }
+
+/// Kills (and reaps) a helper process on drop, even when the test panics.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn gso_frames_larger_than_the_mtu_are_kept_whole() {
+    if !common::require_root("gso_whole") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        // vethX goes into a second private namespace (held by a `sleep`), so TCP really
+        // crosses the pair: the sender's TSO hands veth 64 KiB segments, which vethY receives
+        // as they are (no segmentation on a veth).
+        let peer = KillOnDrop(
+            Command::new("unshare")
+                .args(["-n", "sleep", "60"])
+                .spawn()
+                .expect("spawn unshare -n sleep"),
+        );
+        let pid = peer.0.id().to_string();
+        let mut moved = false;
+        for _ in 0..50 {
+            // Until unshare has exec'd sleep, its pid is still in our namespace: retry.
+            std::thread::sleep(Duration::from_millis(20));
+            let own = std::fs::read_link("/proc/thread-self/ns/net").unwrap();
+            if std::fs::read_link(format!("/proc/{pid}/ns/net")).is_ok_and(|l| l != own) {
+                common::run_ok("ip", &["link", "set", "vethX", "netns", &pid]);
+                moved = true;
+                break;
+            }
+        }
+        assert!(moved, "the peer namespace never appeared");
+        let peer_sh = "ip link set lo up && ip addr add 198.18.0.1/24 dev vethX && \
+                       ip link set vethX up";
+        common::run_ok("nsenter", &["-t", &pid, "-n", "sh", "-c", peer_sh]);
+        common::run_ok("ip", &["addr", "add", "198.18.0.2/24", "dev", "vethY"]);
+        let listener = std::net::TcpListener::bind("198.18.0.2:5001").unwrap();
+        let sink = std::thread::spawn(move || {
+            use std::io::Read;
+            let (mut c, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut total = 0usize;
+            loop {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break total,
+                    Ok(n) => total += n,
+                }
+            }
+        });
+
+        let (_d, dir) = tmp();
+        let file = format!("{dir}/gso.pcapng");
+        // Default snaplen: whole frames (the test fails with e.g. `-s 1000`).
+        let cap = Capture::start(&["vethY", "-w", &file]);
+        let send = "import socket\nc=socket.create_connection(('198.18.0.2',5001))\n\
+                    c.sendall(b'x'*4000000)\nc.close()\n";
+        common::run_ok("nsenter", &["-t", &pid, "-n", PY, "-c", send]);
+        assert_eq!(sink.join().unwrap(), 4_000_000);
+        std::thread::sleep(Duration::from_millis(100));
+        cap.signal(nix::sys::signal::Signal::SIGINT);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+
+        let t = tshark_fields(&file, &["frame.len", "frame.cap_len"]);
+        let mut biggest = 0u64;
+        for l in t.lines() {
+            let (len, cap_len) = l.split_once('\t').unwrap();
+            assert_eq!(len, cap_len, "a frame was truncated: {l}");
+            biggest = biggest.max(len.parse().unwrap());
+        }
+        assert!(biggest > 1514, "no frame above the MTU; largest {biggest}");
+    });
+}
