@@ -557,6 +557,18 @@ fn bad_input_fails_in_one_line_with_exit_2() {
         let (code, _, err) = run_fail(&["capture", "vethY", "--block-timeout-ms", "70000"]);
         assert_one_line_error(code, &err, "--block-timeout-ms");
 
+        // A non-Ethernet interface (a tun device: frames start at the IP header) is refused
+        // rather than written as Ethernet.
+        common::run_ok("ip", &["tuntap", "add", "dev", "vbtun0", "mode", "tun"]);
+        common::run_ok("ip", &["link", "set", "vbtun0", "up"]);
+        let tun_file = format!("{dir}/tun.pcapng");
+        let (code, _, err) = run_fail(&["capture", "vbtun0", "-w", &tun_file, "-c", "1"]);
+        assert_one_line_error(code, &err, "not Ethernet");
+        assert!(
+            !std::path::Path::new(&tun_file).exists(),
+            "file created for a refused interface"
+        );
+
         let (code, _, err) = run_fail(&["read", &format!("{dir}/missing.pcapng")]);
         assert_one_line_error(code, &err, "missing.pcapng");
 

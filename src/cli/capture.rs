@@ -153,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .context("signalfd")?;
 
-    // Check every interface exists before creating the file.
+    // Check every interface exists (and open its ring) before creating the file.
     for i in &ifaces {
         vethbench::sock::ifindex(i)?;
     }
@@ -173,6 +173,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         FileFormat::Pcapng => Format::Pcapng,
         FileFormat::Pcap => Format::Pcap,
     };
+    let cfg = RxConfig {
+        block_size: args.block_size,
+        block_count: args.blocks,
+        frame_size: 2048,
+        block_timeout_ms: args.block_timeout_ms,
+        direction: args.direction,
+        filter: prog,
+    };
+    let mut rings = Vec::with_capacity(ifaces.len());
+    for i in &ifaces {
+        rings.push(RxRing::open(i, &cfg)?);
+    }
     let mut writer = match args.write.as_deref() {
         // `-w -`: the file goes to stdout (e.g. `| tshark -r -`), as with tcpdump and tshark.
         Some("-") => {
@@ -191,18 +203,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
 
-    let cfg = RxConfig {
-        block_size: args.block_size,
-        block_count: args.blocks,
-        frame_size: 2048,
-        block_timeout_ms: args.block_timeout_ms,
-        direction: args.direction,
-        filter: prog,
-    };
-    let mut rings = Vec::with_capacity(ifaces.len());
-    for i in &ifaces {
-        rings.push(RxRing::open(i, &cfg)?);
-    }
     let start_ns = now_ns();
     let quoted: Vec<String> = ifaces.iter().map(|i| format!("'{i}'")).collect();
     eprintln!("Capturing on {}", quoted.join(" and "));

@@ -34,7 +34,8 @@
 //! # Ok::<(), vethbench::sock::SockError>(())
 //! ```
 //!
-//! Not done here: hardware timestamps, fanout, transmit rings.
+//! Not done here: hardware timestamps, fanout, transmit rings, non-Ethernet interfaces
+//! (`open` refuses them: their frames do not start with an Ethernet header).
 
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
@@ -233,6 +234,24 @@ impl RxRing {
             cfg.filter.as_ref().map(|p| p.insns()),
         )
         .map_err(|(op, e)| SockError::from_io(op, iface, e, Capability::NetRaw))?;
+        // Frames are read, written (LINKTYPE_ETHERNET) and decoded as Ethernet: refuse an
+        // interface whose frames start elsewhere (tun, ip tunnels...) rather than mislabel it.
+        let hatype = ring
+            .hatype()
+            .map_err(|e| SockError::from_io("getsockname", iface, e, Capability::NetRaw))?;
+        if hatype != libc::ARPHRD_ETHER && hatype != libc::ARPHRD_LOOPBACK {
+            return Err(SockError::Io {
+                op: "link type",
+                iface: iface.to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "ARPHRD {hatype} is not Ethernet: only Ethernet interfaces (veth, \
+                         dummy, bridge, lo...) can be captured"
+                    ),
+                ),
+            });
+        }
         Ok(RxRing {
             iface: iface.to_string(),
             ifindex,
