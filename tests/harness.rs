@@ -466,6 +466,114 @@ mod modes {
             "{l:?}"
         );
     }
+
+    /// The per-frame receive socket of latency/rtt runs: the frame comes back byte-exact with
+    /// its VLAN tag restored, and its timestamp is the kernel's, taken between the send and
+    /// the end of the read.
+    #[test]
+    fn recv_socket_restores_the_tag_and_stamps_in_the_kernel() {
+        if !common::require_root("recv_socket_restores_the_tag_and_stamps_in_the_kernel") {
+            return;
+        }
+        common::in_private_netns(|| {
+            use vethbench::sock::recv::{RecvConfig, RecvSocket};
+            use vethbench::sock::tx::TxSocket;
+            common::veth_pair("vb0", "vb1");
+            let mut rx = RecvSocket::open("vb1", &RecvConfig::default()).unwrap();
+            let mut tx = TxSocket::open("vb0").unwrap();
+            let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .single_vlan(42.try_into().unwrap())
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+                .udp(1111, 2222);
+            let mut tagged = Vec::new();
+            b.write(&mut tagged, b"tagged").unwrap();
+            for frame in [udp4(b"plain"), tagged] {
+                let t0 = harness::stamp::now_realtime_ns();
+                tx.send(&frame).unwrap();
+                let fr = rx
+                    .recv(Duration::from_secs(2))
+                    .unwrap()
+                    .expect("a frame within 2 s");
+                let t1 = harness::stamp::now_realtime_ns();
+                assert_eq!(fr.data(), &frame[..]);
+                assert_eq!(fr.wire_len(), frame.len());
+                assert!(fr.kernel_ts(), "no SCM_TIMESTAMPNS");
+                assert!(
+                    t0 <= fr.ts_ns() && fr.ts_ns() <= t1,
+                    "{t0} {} {t1}",
+                    fr.ts_ns()
+                );
+            }
+            // Nothing else queued; the sender's own frames are not seen on its side.
+            assert!(rx.recv(Duration::ZERO).unwrap().is_none());
+            assert_eq!(rx.drops().unwrap(), 0);
+        });
+    }
+
+    /// rtt mode goes through the reflector on the peer and back: every frame is echoed, and a
+    /// round trip takes longer than the one-way trip of latency mode on the same pair.
+    #[test]
+    fn rtt_is_a_round_trip() {
+        if !common::require_root("rtt_is_a_round_trip") {
+            return;
+        }
+        let (one_way, rtt) = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            let mut p = plan("vb0", "vb1", 2000);
+            p.stream.mode = Mode::Latency;
+            let one_way = harness::launch(&p).unwrap().wait().unwrap();
+            p.stream.mode = Mode::Rtt;
+            let rtt = harness::launch(&p).unwrap().wait().unwrap();
+            (one_way, rtt)
+        });
+        assert!(one_way.passed(), "{one_way}");
+        assert!(rtt.passed(), "{rtt}");
+        assert_eq!(rtt.latency_kind, "rtt");
+        let (a, b) = (one_way.latency.unwrap(), rtt.latency.unwrap());
+        assert_eq!(b.samples, 2000);
+        assert!(
+            b.p50_us > a.p50_us,
+            "rtt p50 {} <= one-way p50 {}",
+            b.p50_us,
+            a.p50_us
+        );
+    }
+
+    /// The per-frame receive path allocates nothing per frame (this thread's allocations are
+    /// counted by the allocator of `hot_path`).
+    #[test]
+    fn recv_source_allocates_nothing_per_frame() {
+        if !common::require_root("recv_source_allocates_nothing_per_frame") {
+            return;
+        }
+        common::in_private_netns(|| {
+            use vethbench::harness::FrameSource;
+            use vethbench::link::Netns;
+            common::veth_pair("vb0", "vb1");
+            let ns = Netns::open_or_current(None).unwrap();
+            let mut src = harness::kernel::open_recv(&ns, "vb1", 256, false).unwrap();
+            let mut tx = vethbench::sock::tx::TxSocket::open("vb0").unwrap();
+            let frame = udp4(&[7; 100]);
+            // Warm up (first SO_RCVTIMEO, lazy statics).
+            tx.send(&frame).unwrap();
+            let mut n = src.poll(Duration::from_secs(1), &mut |_, _| {}).unwrap();
+            let before = hot_path::allocs();
+            let mut bytes = 0usize;
+            for _ in 0..500 {
+                tx.send(&frame).unwrap();
+                n += src
+                    .poll(Duration::from_secs(1), &mut |f, _| bytes += f.len())
+                    .unwrap();
+            }
+            assert_eq!(
+                hot_path::allocs() - before,
+                0,
+                "allocations per received frame"
+            );
+            assert_eq!(n, 501);
+            assert_eq!(bytes, 500 * frame.len());
+        });
+    }
 }
 
 /// The per-frame work of a stream run allocates nothing: counted with a global allocator that
@@ -503,6 +611,11 @@ mod hot_path {
 
     #[global_allocator]
     static A: Counting = Counting;
+
+    /// Allocations made so far by the calling thread.
+    pub fn allocs() -> u64 {
+        ALLOCS.with(|c| c.get())
+    }
 
     #[test]
     fn stamp_check_record_allocate_nothing() {

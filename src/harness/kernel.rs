@@ -11,6 +11,7 @@ use std::fs::File;
 
 use crate::link::{Netns, PrivatePair, VethPairSpec};
 use crate::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
+use crate::sock::recv::{RecvConfig, RecvSocket};
 use crate::sock::rx::{RxConfig, RxRing};
 use crate::sock::tx::{TxBatch, TxSocket};
 
@@ -104,6 +105,54 @@ impl FrameSource for RingSource {
     }
 }
 
+/// Receive on an interface one frame per `recvmsg`, with the kernel's timestamp: a blocked
+/// reader wakes for each frame (latency and rtt runs, the reflector), where the ring would hold
+/// it until its block retires.
+#[derive(Debug)]
+pub struct RecvSource {
+    sock: RecvSocket,
+}
+
+/// Frames one `poll` reads at most after the first, without waiting (bounds the time between
+/// two checks of the caller's stop condition).
+const RECV_BURST: usize = 64;
+
+impl RecvSource {
+    pub fn new(sock: RecvSocket) -> Self {
+        RecvSource { sock }
+    }
+}
+
+impl FrameSource for RecvSource {
+    fn poll(
+        &mut self,
+        timeout: std::time::Duration,
+        f: &mut dyn FnMut(&[u8], u64),
+    ) -> Result<usize, HarnessError> {
+        let mut wait = timeout;
+        let mut n = 0;
+        while n <= RECV_BURST {
+            match self.sock.recv(wait) {
+                Ok(Some(fr)) => f(fr.data(), fr.ts_ns()),
+                Ok(None) => break,
+                Err(e) => return Err(HarnessError::io(self.sock.iface(), e)),
+            }
+            n += 1;
+            wait = std::time::Duration::ZERO;
+        }
+        Ok(n)
+    }
+
+    fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
+        let iface = self.sock.iface().to_string();
+        self.sock.drops().map_err(|e| HarnessError::io(&iface, e))
+    }
+
+    fn name(&self) -> &str {
+        self.sock.iface()
+    }
+}
+
 /// Every received frame to a pcapng file, one IDB per end.
 #[derive(Debug)]
 pub struct PcapngTap {
@@ -194,6 +243,25 @@ pub fn open_source(ns: &Netns, iface: &str, cfg: &RxConfig) -> Result<RingSource
         .map_err(link_err(iface))?
         .map_err(|e| HarnessError::io(iface, e))?;
     Ok(RingSource::new(ring))
+}
+
+/// Open a per-frame receive socket on `iface` inside `ns`; ready when this returns.
+pub fn open_recv(
+    ns: &Netns,
+    iface: &str,
+    max_frame: usize,
+    busy_poll: bool,
+) -> Result<RecvSource, HarnessError> {
+    let cfg = RecvConfig {
+        max_frame: max_frame + 4,
+        busy_poll_us: busy_poll.then_some(50),
+        ..RecvConfig::default()
+    };
+    let sock = ns
+        .run(|| Ok(RecvSocket::open(iface, &cfg)))
+        .map_err(link_err(iface))?
+        .map_err(|e| HarnessError::io(iface, e))?;
+    Ok(RecvSource::new(sock))
 }
 
 /// A veth pair `a`/`b` across two private namespaces, up, IPv6 off, with this MTU (if any).

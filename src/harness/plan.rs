@@ -153,19 +153,29 @@ fn open_in(
     rx_name: &str,
 ) -> Result<Ends, HarnessError> {
     use super::kernel;
-    let rxc = kernel::rx_config(plan.stream.mode != Mode::Throughput);
     let max = plan.frame_len;
     let tx = kernel::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
     let rtt = plan.stream.mode == Mode::Rtt;
+    // One frame in flight: a socket that wakes per frame; a stream: the ring.
+    let busy = plan.stream.busy_poll;
+    let open_rx = |ns: &crate::link::Netns,
+                   iface: &str|
+     -> Result<Box<dyn FrameSource + Send>, HarnessError> {
+        Ok(if plan.stream.mode == Mode::Throughput {
+            Box::new(kernel::open_source(ns, iface, &kernel::rx_config(false))?)
+        } else {
+            Box::new(kernel::open_recv(ns, iface, max, busy)?)
+        })
+    };
     let (rx, reflect): (Box<dyn FrameSource + Send>, _) = if rtt {
-        let back = kernel::open_source(ns_tx, tx_name, &rxc)?;
-        let peer_rx = kernel::open_source(ns_rx, rx_name, &rxc)?;
+        let back = open_rx(ns_tx, tx_name)?;
+        let peer_rx = open_rx(ns_rx, rx_name)?;
         let peer_tx = kernel::open_sink(ns_rx, rx_name, 1, max)?;
         let reflect: (Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>) =
-            (Box::new(peer_rx), Box::new(peer_tx));
-        (Box::new(back), Some(reflect))
+            (peer_rx, Box::new(peer_tx));
+        (back, Some(reflect))
     } else {
-        (Box::new(kernel::open_source(ns_rx, rx_name, &rxc)?), None)
+        (open_rx(ns_rx, rx_name)?, None)
     };
     let tap: Option<Box<dyn Tap + Send>> = match &plan.pcapng {
         Some(p) => {
