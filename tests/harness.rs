@@ -539,6 +539,38 @@ mod modes {
         );
     }
 
+    /// `steer_rx` sets the interface's RPS mask inside its own namespace (read back through a
+    /// sysfs mounted in a private mount namespace, like `ip netns exec` does).
+    #[test]
+    fn steer_rx_sets_the_rps_mask_in_the_namespace() {
+        if !common::require_root("steer_rx_sets_the_rps_mask_in_the_namespace") {
+            return;
+        }
+        let cpu = harness::stream::allowed_cpus().last().copied().unwrap();
+        let mask = common::in_private_netns(move || {
+            common::veth_pair("vb0", "vb1");
+            let ns = vethbench::link::Netns::open_or_current(None).unwrap();
+            harness::kernel::steer_rx(&ns, "vb1", cpu).unwrap();
+            common::run_ok(
+                "unshare",
+                &[
+                    "--mount",
+                    "sh",
+                    "-c",
+                    "mount -t sysfs sysfs /sys && cat /sys/class/net/vb1/queues/rx-0/rps_cpus",
+                ],
+            )
+        });
+        let words: Vec<u32> = mask
+            .trim()
+            .split(',')
+            .map(|w| u32::from_str_radix(w, 16).unwrap())
+            .collect();
+        let bit = words[words.len() - 1 - cpu / 32];
+        assert_eq!(bit, 1 << (cpu % 32), "rps_cpus {mask:?} for CPU {cpu}");
+        assert_eq!(words.iter().map(|w| w.count_ones()).sum::<u32>(), 1);
+    }
+
     /// The per-frame receive path allocates nothing per frame (this thread's allocations are
     /// counted by the allocator of `hot_path`).
     #[test]

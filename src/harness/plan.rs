@@ -129,6 +129,12 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
         Topology::Private => {
             let mtu = (plan.frame_len - 14).max(1500) as u32;
             let pair = super::kernel::private_pair("vbtx", "vbrx", Some(mtu))?;
+            if plan.stream.mode == Mode::Throughput && plan.stream.auto_pin {
+                if let Some(cpu) = plan.stream.cpu_rx {
+                    // Best effort: without it the sender's CPU does the receive work too.
+                    let _ = super::kernel::steer_rx(pair.netns_b(), "vbrx", cpu);
+                }
+            }
             let ends = open_in(plan, pair.netns_a(), "vbtx", pair.netns_b(), "vbrx")?;
             Ok(Ends {
                 guard: Box::new(pair),
@@ -235,9 +241,27 @@ impl Running {
     }
 }
 
+/// The plan with its automatic pinning resolved (see [`StreamConfig::auto_pin`]): in throughput
+/// mode, the sender on the first allowed CPU, the receiver on the second, when there are two
+/// and none was given.
+pub fn resolve_pinning(plan: &TestPlan) -> TestPlan {
+    let mut p = plan.clone();
+    let s = &mut p.stream;
+    // Only a stream gains: with one frame in flight, each hand-over between two pinned
+    // threads becomes a cross-CPU wake-up (measured: 80 k -> 20 k frames/s in latency mode).
+    if s.auto_pin && s.mode == Mode::Throughput && s.cpu_tx.is_none() && s.cpu_rx.is_none() {
+        if let [a, b, ..] = stream::allowed_cpus()[..] {
+            s.cpu_tx = Some(a);
+            s.cpu_rx = Some(b);
+        }
+    }
+    p
+}
+
 /// Check `plan`, open its ends and start the run.
 pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
     plan.check()?;
+    let plan = &resolve_pinning(plan);
     let template = plan.template()?;
     let ends = open_ends(plan)?;
     let reflector = match ends.reflect {

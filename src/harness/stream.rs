@@ -81,6 +81,11 @@ pub struct StreamConfig {
     /// Pin the sender / receiver thread to these CPUs.
     pub cpu_tx: Option<usize>,
     pub cpu_rx: Option<usize>,
+    /// In throughput mode, when `cpu_tx`/`cpu_rx` are not given, [`super::plan::launch`] pins
+    /// the sender to the first CPU the process may use and the receiver to the second (when
+    /// there are two), and on a private pair steers the receiving end's softirq work to the
+    /// receiver's CPU (RPS). Latency/rtt runs are left to the scheduler.
+    pub auto_pin: bool,
     /// After the last send, how long to wait for frames still on their way.
     pub drain: Duration,
     /// latency/rtt: how long one frame may be in flight before it is given up as lost.
@@ -102,6 +107,7 @@ impl Default for StreamConfig {
             busy_poll: false,
             cpu_tx: None,
             cpu_rx: None,
+            auto_pin: true,
             drain: Duration::from_millis(200),
             inflight_timeout: Duration::from_millis(100),
             noise: NoiseFilter::all(),
@@ -143,6 +149,16 @@ impl StreamConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// The CPUs this process may run on (its affinity mask), in order.
+pub fn allowed_cpus() -> Vec<usize> {
+    match nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)) {
+        Ok(set) => (0..nix::sched::CpuSet::count())
+            .filter(|&c| set.is_set(c).unwrap_or(false))
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 
