@@ -408,6 +408,8 @@ mod faults {
         assert!(!r.passed());
         assert_eq!(r.sent, 100, "{r}");
         assert_eq!(r.lost, 100, "{r}");
+        // The kernel refused them on transmit (ENOBUFS): the report says where they went.
+        assert_eq!(r.kernel_drops, 100, "{r}");
     }
 
     /// A link set down mid-run shows as loss.

@@ -64,14 +64,14 @@ struct Flags {
     /// The network namespace --tx and --rx are in (like `ip -n NS`).
     #[arg(short = 'n', long = "netns", requires = "tx", value_name = "NS")]
     netns: Option<String>,
-    /// Pin the sender (and receiver) threads: TX or TX,RX [default in throughput mode: the
-    /// first two CPUs this process may use, and on the private pair the receive softirq
-    /// steered to RX's CPU].
+    /// Pin the sender (and receiver) threads: TX or TX,RX.
     #[arg(long, value_name = "TX[,RX]")]
     cpu: Option<String>,
-    /// Do not pin the threads or steer the receive work (let the scheduler place them).
+    /// Throughput mode: pin the sender and receiver to the first two CPUs this process may use
+    /// and, on the private pair, steer the receive softirq to the receiver's CPU (RPS). Faster
+    /// on an idle machine; can overflow the ring when other work loads those CPUs.
     #[arg(long, conflicts_with = "cpu")]
-    no_pin: bool,
+    pin: bool,
     /// Write every received frame to this pcapng file.
     #[arg(short = 'w', long, value_name = "FILE")]
     write: Option<PathBuf>,
@@ -181,7 +181,7 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         busy_poll: a.busy_poll,
         cpu_tx,
         cpu_rx,
-        auto_pin: !a.no_pin,
+        auto_pin: a.pin,
         drain: parse_duration("--drain", &a.drain)?,
         noise: if a.no_noise_filter {
             NoiseFilter::none()

@@ -60,6 +60,10 @@ impl FrameSink for SockSink {
     fn name(&self) -> &str {
         self.sock.iface()
     }
+
+    fn tx_drops(&self) -> u64 {
+        self.sock.dropped()
+    }
 }
 
 /// Receive on an interface through a TPACKET_V3 ring.
@@ -266,8 +270,10 @@ pub fn open_recv(
 
 /// Steer the receive work of `iface` (the softirq that runs the stack and fills the rings) to
 /// `cpu` with RPS, so that it does not run on the sending CPU: on a veth pair the sender's
-/// CPU otherwise carries both sides (measured on 2 cores: 350 k -> 430 kpps with the receiver
-/// pinned to the other core).
+/// CPU otherwise carries both sides (measured on an otherwise idle 2-core box: 390-414k ->
+/// 445-498 kpps with the sender and receiver pinned apart; but with other processes on the
+/// receiver's CPU the softirq and the receiver thread starve each other and the ring
+/// overflows: opt-in, `vethbench test --pin`).
 ///
 /// `/sys/class/net` shows the namespace of whoever mounted /sys, so this runs
 /// `unshare --mount` (util-linux) from a thread inside `ns`: a private mount namespace where a
@@ -317,14 +323,15 @@ pub fn private_pair(a: &str, b: &str, mtu: Option<u32>) -> Result<PrivatePair, H
     PrivatePair::across(&spec).map_err(link_err("private veth pair"))
 }
 
-/// The ring settings of the harness: only frames the interface received; 32 blocks of 256 KiB
-/// (8 MiB: ~65k frames of 66 bytes queued before the kernel drops, and drops are counted).
-/// Smaller than the capture default (32 MiB), whose allocation and locking took 70 ms of every
-/// run; blocks retire after 4 ms when frames trickle (1 ms when they go one at a time).
+/// The ring settings of the harness: only frames the interface received; 64 blocks of 256 KiB
+/// (16 MiB: ~100k frames of 66 bytes queued before the kernel drops, and drops are counted).
+/// Half the capture default (32 MiB), whose allocation and locking took 70 ms of every run;
+/// 8 MiB overflowed when another process starved the receiver thread. Blocks retire after
+/// 4 ms when frames trickle (1 ms when they go one at a time).
 pub fn rx_config(one_at_a_time: bool) -> RxConfig {
     RxConfig {
         block_size: 256 << 10,
-        block_count: 32,
+        block_count: 64,
         block_timeout_ms: if one_at_a_time { 1 } else { 4 },
         ..RxConfig::default()
     }
