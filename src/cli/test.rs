@@ -330,6 +330,13 @@ mod tests {
     }
 
     #[test]
+    fn pin_is_opt_in_and_excludes_cpu() {
+        assert!(!parse(&[]).unwrap().stream.auto_pin);
+        assert!(parse(&["--pin"]).unwrap().stream.auto_pin);
+        assert!(parse(&["--pin", "--cpu", "0,1"]).is_err());
+    }
+
+    #[test]
     fn bad_values_are_errors() {
         for argv in [
             &["--rate", "fast"][..],

@@ -310,6 +310,33 @@ mod tests {
     }
 
     #[test]
+    fn pinning_is_opt_in_and_only_for_throughput() {
+        let two = stream::allowed_cpus().len() >= 2;
+        // Off by default: nothing pinned.
+        let p = resolve_pinning(&plan());
+        assert_eq!((p.stream.cpu_tx, p.stream.cpu_rx), (None, None));
+        let mut on = plan();
+        on.stream.auto_pin = true;
+        let p = resolve_pinning(&on);
+        if two {
+            let cpus = stream::allowed_cpus();
+            assert_eq!(
+                (p.stream.cpu_tx, p.stream.cpu_rx),
+                (Some(cpus[0]), Some(cpus[1]))
+            );
+        }
+        // Latency: left to the scheduler even when asked.
+        on.stream.mode = Mode::Latency;
+        let p = resolve_pinning(&on);
+        assert_eq!((p.stream.cpu_tx, p.stream.cpu_rx), (None, None));
+        // Explicit CPUs win.
+        on.stream.mode = Mode::Throughput;
+        on.stream.cpu_tx = Some(0);
+        let p = resolve_pinning(&on);
+        assert_eq!((p.stream.cpu_tx, p.stream.cpu_rx), (Some(0), None));
+    }
+
+    #[test]
     fn checks() {
         assert!(plan().check().is_ok());
         for bad in [
