@@ -43,6 +43,10 @@ enum What {
         )]
         tools: Vec<String>,
     },
+    /// `vethbench test` against its references on one private veth pair: throughput (vs
+    /// `vethbench send` alone and `tcpreplay --topspeed`), latency (vs a blocking AF_PACKET
+    /// ping-pong) and Scapy's `sendp` + `sniff`.
+    Test(bench_test::Args),
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -53,6 +57,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             rounds,
             tools,
         } => bench_send(count, size, rounds.max(1), &tools),
+        What::Test(a) => bench_test::run(a),
     }
 }
 
@@ -239,3 +244,6 @@ fn tempdir() -> anyhow::Result<std::path::PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+#[path = "bench_test.rs"]
+mod bench_test;

@@ -69,3 +69,4 @@ pub fn ifindex(iface: &str) -> Result<u32, SockError> {
         iface: iface.to_string(),
     })
 }
+pub mod recv;

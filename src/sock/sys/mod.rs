@@ -4,5 +4,6 @@
 
 pub(crate) mod common;
 pub(crate) mod filter;
+pub(crate) mod recv;
 pub(crate) mod rx;
 pub(crate) mod tx;
