@@ -29,8 +29,6 @@ pub(crate) struct RecvMeta {
     pub vlan: Option<(u16, u16)>,
     /// sll_pkttype (PACKET_HOST, PACKET_OUTGOING...).
     pub pkttype: u8,
-    /// sll_ifindex.
-    pub ifindex: u32,
 }
 
 /// Open a packet socket with receive timestamps and auxdata, then bind it to `ifindex` for all
@@ -122,7 +120,7 @@ pub(crate) fn recv(
         copied: wire_len.min(buf.len()),
         wire_len,
         pkttype: sll.sll_pkttype,
-        ifindex: sll.sll_ifindex as u32,
+
         ..RecvMeta::default()
     };
     // SAFETY: the kernel filled msg_control with msg_controllen bytes of well-formed cmsgs;
