@@ -551,6 +551,24 @@ fn bad_input_fails_in_one_line_with_exit_2() {
         let (code, _, err) = run_fail(&["capture", "vethY", "-w", "/dev/full", "-c", "1"]);
         assert_one_line_error(code, &err, "No space left on device");
 
+        // Numbers out of range: one line, no panic (1e30 s used to overflow Instant).
+        let (code, _, err) = run_fail(&["capture", "vethY", "--duration", "1e30"]);
+        assert_one_line_error(code, &err, "--duration");
+        let (code, _, err) = run_fail(&["capture", "vethY", "--block-timeout-ms", "70000"]);
+        assert_one_line_error(code, &err, "--block-timeout-ms");
+
+        // A non-Ethernet interface (a tun device: frames start at the IP header) is refused
+        // rather than written as Ethernet.
+        common::run_ok("ip", &["tuntap", "add", "dev", "vbtun0", "mode", "tun"]);
+        common::run_ok("ip", &["link", "set", "vbtun0", "up"]);
+        let tun_file = format!("{dir}/tun.pcapng");
+        let (code, _, err) = run_fail(&["capture", "vbtun0", "-w", &tun_file, "-c", "1"]);
+        assert_one_line_error(code, &err, "not Ethernet");
+        assert!(
+            !std::path::Path::new(&tun_file).exists(),
+            "file created for a refused interface"
+        );
+
         let (code, _, err) = run_fail(&["read", &format!("{dir}/missing.pcapng")]);
         assert_one_line_error(code, &err, "missing.pcapng");
 
@@ -633,6 +651,20 @@ fn two_interfaces_into_one_file_with_direction_and_csum_flag() {
             ],
             "{t}"
         );
+        // And the draft's epb_flags bit 9 ("checksum not ready") on both copies.
+        let mut r = CaptureReader::open(&file).unwrap();
+        let mut n = 0;
+        while let Some(f) = r.next() {
+            let f = f.unwrap();
+            assert_ne!(
+                f.flags.unwrap_or(0) & EpbFlags::CSUM_NOT_READY,
+                0,
+                "{:?}",
+                f.flags
+            );
+            n += 1;
+        }
+        assert_eq!(n, 2);
     });
 }
 
@@ -782,5 +814,225 @@ fn interface_that_disappears_ends_the_capture_with_a_complete_file() {
         );
         assert_eq!(summary_count(&err, " packets captured"), 2);
         assert_eq!(capinfos_count(&file), 2);
+    });
+}
+
+/// Deletes a named network namespace (`ip netns add`) on drop, even when the test panics.
+struct NamedNetns(String);
+
+impl Drop for NamedNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+#[test]
+fn default_direction_snaplen_quiet_and_named_netns() {
+    if !common::require_root("direction_snaplen_quiet_netns") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let (_d, dir) = tmp();
+        let eth_x = "Ether(dst='02:00:00:00:00:02', src='02:00:00:00:00:01')/\
+                     IP(src='198.18.0.1', dst='198.18.0.2')/UDP(sport=1, dport=2)";
+        let eth_y = "Ether(dst='02:00:00:00:00:01', src='02:00:00:00:00:02')/\
+                     IP(src='198.18.0.2', dst='198.18.0.1')/UDP(sport=3, dport=4)";
+
+        // Default direction on vethX: what vethX itself sends is ignored, what it receives is
+        // kept. The outgoing frame goes first, so `-c 1` would keep it if it leaked through.
+        let file = format!("{dir}/in.pcapng");
+        let cap = Capture::start(&["vethX", "-w", &file, "-c", "1"]);
+        scapy_send("vethX", &format!("{eth_x}/'sent by X'"));
+        scapy_send("vethY", &format!("{eth_y}/'sent by Y'"));
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["udp.dstport", "frame.packet_flags_direction"]),
+            "4\t0x00000001\n",
+            "only the received frame, marked inbound"
+        );
+
+        // --direction out: the reverse.
+        let file = format!("{dir}/out.pcapng");
+        let cap = Capture::start(&["vethX", "-w", &file, "-c", "1", "--direction", "out"]);
+        scapy_send("vethY", &format!("{eth_y}/'sent by Y'"));
+        scapy_send("vethX", &format!("{eth_x}/'sent by X'"));
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["udp.dstport", "frame.packet_flags_direction"]),
+            "2\t0x00000002\n"
+        );
+
+        // -s 20: 20 bytes kept, the original length recorded, the IDB says 20.
+        let file = format!("{dir}/snap.pcapng");
+        let cap = Capture::start(&["vethY", "-w", &file, "-c", "1", "-s", "20"]);
+        scapy_send("vethX", ONEPKT);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["frame.len", "frame.cap_len", "eth.src"]),
+            "57\t20\t22:11:11:11:11:11\n"
+        );
+        let info = common::run_ok("capinfos", &[&file]);
+        assert!(info.contains("Capture length = 20"), "{info}");
+
+        // -q with no -w: nothing on stdout, the summary still counts the frame.
+        let cap = Capture::start(&["vethY", "-q", "-c", "1"]);
+        scapy_send("vethX", ONEPKT);
+        let (code, out, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(out, "", "-q printed frames");
+        assert_eq!(summary_count(&err, " packets captured"), 1);
+
+        // -n NETNS: vethY moved into a named namespace, captured from there.
+        let ns = NamedNetns(common::unique_name("vbq4"));
+        common::run_ok("ip", &["netns", "add", &ns.0]);
+        common::run_ok("ip", &["link", "set", "vethY", "netns", &ns.0]);
+        common::run_ok("ip", &["-n", &ns.0, "link", "set", "vethY", "up"]);
+        let file = format!("{dir}/ns.pcapng");
+        let cap = Capture::start(&["-n", &ns.0, "vethY", "-w", &file, "-c", "1"]);
+        scapy_send("vethX", ONEPKT);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+        assert_eq!(
+            tshark_fields(&file, &["frame.interface_name", "tcp.dstport"]),
+            "vethY\t2222\n"
+        );
+        // Without -n, vethY is not in this namespace any more.
+        let (code, _, err) = run_fail(&["capture", "vethY", "-c", "1"]);
+        assert_one_line_error(code, &err, "vethY");
+    });
+}
+
+#[test]
+fn write_to_stdout_piped_into_read_from_stdin() {
+    if !common::require_root("stdout_stdin") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        // `capture -w - | read -`, as with `tcpdump -w - | tshark -r -`: a pipe, not a file.
+        let bin = common::bin_path();
+        let bin = bin.to_str().unwrap();
+        let mut sh = Command::new("sh")
+            .args([
+                "-c",
+                &format!(
+                    "{bin} capture vethY -w - -c 2 | {bin} read - -T fields -e eth.src -e data"
+                ),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sh");
+        let err = BufReader::new(sh.stderr.take().unwrap());
+        let (tx, rx) = mpsc::channel();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l2 = lines.clone();
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                if line.starts_with("Capturing on") {
+                    let _ = tx.send(());
+                }
+                l2.lock().unwrap().push(line);
+            }
+        });
+        if rx.recv_timeout(Duration::from_secs(10)).is_err() {
+            let _ = sh.kill();
+            panic!("capture never became ready: {:?}", lines.lock().unwrap());
+        }
+        scapy_send("vethX", &format!("{ONEPKT}, {ONEPKT}"));
+        let out = sh.wait_with_output().unwrap();
+        assert!(out.status.success(), "{:?}", lines.lock().unwrap());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "22:11:11:11:11:11\t313233\n22:11:11:11:11:11\t313233\n"
+        );
+        // -P would mix printed lines into the file: refused.
+        let (code, _, err) = run_fail(&["capture", "vethY", "-w", "-", "-P"]);
+        assert_one_line_error(code, &err, "-P");
+    });
+}
+
+/// Kills (and reaps) a helper process on drop, even when the test panics.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn gso_frames_larger_than_the_mtu_are_kept_whole() {
+    if !common::require_root("gso_whole") {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        // vethX goes into a second private namespace (held by a `sleep`), so TCP really
+        // crosses the pair: the sender's TSO hands veth 64 KiB segments, which vethY receives
+        // as they are (no segmentation on a veth).
+        let peer = KillOnDrop(
+            Command::new("unshare")
+                .args(["-n", "sleep", "60"])
+                .spawn()
+                .expect("spawn unshare -n sleep"),
+        );
+        let pid = peer.0.id().to_string();
+        let mut moved = false;
+        for _ in 0..50 {
+            // Until unshare has exec'd sleep, its pid is still in our namespace: retry.
+            std::thread::sleep(Duration::from_millis(20));
+            let own = std::fs::read_link("/proc/thread-self/ns/net").unwrap();
+            if std::fs::read_link(format!("/proc/{pid}/ns/net")).is_ok_and(|l| l != own) {
+                common::run_ok("ip", &["link", "set", "vethX", "netns", &pid]);
+                moved = true;
+                break;
+            }
+        }
+        assert!(moved, "the peer namespace never appeared");
+        let peer_sh = "ip link set lo up && ip addr add 198.18.0.1/24 dev vethX && \
+                       ip link set vethX up";
+        common::run_ok("nsenter", &["-t", &pid, "-n", "sh", "-c", peer_sh]);
+        common::run_ok("ip", &["addr", "add", "198.18.0.2/24", "dev", "vethY"]);
+        let listener = std::net::TcpListener::bind("198.18.0.2:5001").unwrap();
+        let sink = std::thread::spawn(move || {
+            use std::io::Read;
+            let (mut c, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut total = 0usize;
+            loop {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break total,
+                    Ok(n) => total += n,
+                }
+            }
+        });
+
+        let (_d, dir) = tmp();
+        let file = format!("{dir}/gso.pcapng");
+        // Default snaplen: whole frames (the test fails with e.g. `-s 1000`).
+        let cap = Capture::start(&["vethY", "-w", &file]);
+        let send = "import socket\nc=socket.create_connection(('198.18.0.2',5001))\n\
+                    c.sendall(b'x'*4000000)\nc.close()\n";
+        common::run_ok("nsenter", &["-t", &pid, "-n", PY, "-c", send]);
+        assert_eq!(sink.join().unwrap(), 4_000_000);
+        std::thread::sleep(Duration::from_millis(100));
+        cap.signal(nix::sys::signal::Signal::SIGINT);
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{err:?}");
+
+        let t = tshark_fields(&file, &["frame.len", "frame.cap_len"]);
+        let mut biggest = 0u64;
+        for l in t.lines() {
+            let (len, cap_len) = l.split_once('\t').unwrap();
+            assert_eq!(len, cap_len, "a frame was truncated: {l}");
+            biggest = biggest.max(len.parse().unwrap());
+        }
+        assert!(biggest > 1514, "no frame above the MTU; largest {biggest}");
     });
 }

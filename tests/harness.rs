@@ -147,6 +147,104 @@ mod cli_existing {
     }
 }
 
+/// `-n NS`: interfaces in a named namespace the test creates (unique name), deleted by a
+/// guard even when the test fails.
+mod cli_named_netns {
+    use super::common;
+
+    /// `ip netns add NAME` now, `ip netns del NAME` on drop.
+    struct NamedNetnsGuard(String);
+
+    impl NamedNetnsGuard {
+        fn new(prefix: &str) -> Self {
+            let name = common::unique_name(prefix);
+            common::run_ok("ip", &["netns", "add", &name]);
+            NamedNetnsGuard(name)
+        }
+    }
+
+    impl Drop for NamedNetnsGuard {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("ip")
+                .args(["netns", "del", &self.0])
+                .status();
+        }
+    }
+
+    #[test]
+    fn test_with_netns_flag_finds_the_pair_there() {
+        if !common::require_root("test_with_netns_flag_finds_the_pair_there") {
+            return;
+        }
+        let ns = NamedNetnsGuard::new("vbtn");
+        let n = ns.0.clone();
+        for args in [
+            vec!["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
+            vec!["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
+        ] {
+            let mut a = vec!["netns", "exec", &n];
+            a.extend(args);
+            common::run_ok("ip", &a);
+        }
+        common::run_ok(
+            "ip",
+            &[
+                "-n", &n, "link", "add", "vn0", "type", "veth", "peer", "name", "vn1",
+            ],
+        );
+        for d in ["vn0", "vn1"] {
+            common::run_ok("ip", &["-n", &n, "link", "set", d, "up"]);
+        }
+        // Run from a fresh namespace where vn0/vn1 do not exist: only -n can find them.
+        let outs = common::in_private_netns(move || {
+            let run = |extra: &[&str]| {
+                common::vethbench()
+                    .args(["test", "--tx", "vn0", "--rx", "vn1", "--json"])
+                    .args(extra)
+                    .output()
+                    .unwrap()
+            };
+            (
+                run(&["-n", &n, "--count", "2000"]),
+                run(&["-n", &n, "--mode", "rtt", "--count", "500"]),
+                run(&["--count", "10"]),
+            )
+        });
+        for (out, sent) in [(&outs.0, 2000), (&outs.1, 500)] {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["sent"], sent, "{text}");
+            assert_eq!(v["intact"], sent, "{text}");
+            assert_eq!(v["tx_iface"], "vn0");
+        }
+        let (no_ns, err) = (&outs.2, String::from_utf8_lossy(&outs.2.stderr));
+        assert_eq!(no_ns.status.code(), Some(2), "{err}");
+        assert!(err.contains("vn0") && err.lines().count() == 1, "{err}");
+        drop(ns);
+    }
+
+    #[test]
+    fn missing_netns_is_an_error_on_one_line() {
+        if !common::require_root("missing_netns_is_an_error_on_one_line") {
+            return;
+        }
+        let name = common::unique_name("vbnone");
+        let out = common::vethbench()
+            .args(["test", "--tx", "a0", "--rx", "a1", "-n", &name])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&name) && err.lines().count() == 1, "{err}");
+    }
+}
+
 mod delivery {
     use super::*;
 
@@ -310,6 +408,8 @@ mod faults {
         assert!(!r.passed());
         assert_eq!(r.sent, 100, "{r}");
         assert_eq!(r.lost, 100, "{r}");
+        // The kernel refused them on transmit (ENOBUFS): the report says where they went.
+        assert_eq!(r.kernel_drops, 100, "{r}");
     }
 
     /// A link set down mid-run shows as loss.
@@ -466,6 +566,146 @@ mod modes {
             "{l:?}"
         );
     }
+
+    /// The per-frame receive socket of latency/rtt runs: the frame comes back byte-exact with
+    /// its VLAN tag restored, and its timestamp is the kernel's, taken between the send and
+    /// the end of the read.
+    #[test]
+    fn recv_socket_restores_the_tag_and_stamps_in_the_kernel() {
+        if !common::require_root("recv_socket_restores_the_tag_and_stamps_in_the_kernel") {
+            return;
+        }
+        common::in_private_netns(|| {
+            use vethbench::sock::recv::{RecvConfig, RecvSocket};
+            use vethbench::sock::tx::TxSocket;
+            common::veth_pair("vb0", "vb1");
+            let mut rx = RecvSocket::open("vb1", &RecvConfig::default()).unwrap();
+            let mut tx = TxSocket::open("vb0").unwrap();
+            let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .single_vlan(42.try_into().unwrap())
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+                .udp(1111, 2222);
+            let mut tagged = Vec::new();
+            b.write(&mut tagged, b"tagged").unwrap();
+            for frame in [udp4(b"plain"), tagged] {
+                let t0 = harness::stamp::now_realtime_ns();
+                tx.send(&frame).unwrap();
+                let fr = rx
+                    .recv(Duration::from_secs(2))
+                    .unwrap()
+                    .expect("a frame within 2 s");
+                let t1 = harness::stamp::now_realtime_ns();
+                assert_eq!(fr.data(), &frame[..]);
+                assert_eq!(fr.wire_len(), frame.len());
+                assert!(fr.kernel_ts(), "no SCM_TIMESTAMPNS");
+                assert!(
+                    t0 <= fr.ts_ns() && fr.ts_ns() <= t1,
+                    "{t0} {} {t1}",
+                    fr.ts_ns()
+                );
+            }
+            // Nothing else queued; the sender's own frames are not seen on its side.
+            assert!(rx.recv(Duration::ZERO).unwrap().is_none());
+            assert_eq!(rx.drops().unwrap(), 0);
+        });
+    }
+
+    /// rtt mode goes through the reflector on the peer and back: every frame is echoed, and a
+    /// round trip takes longer than the one-way trip of latency mode on the same pair.
+    #[test]
+    fn rtt_is_a_round_trip() {
+        if !common::require_root("rtt_is_a_round_trip") {
+            return;
+        }
+        let (one_way, rtt) = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            let mut p = plan("vb0", "vb1", 2000);
+            p.stream.mode = Mode::Latency;
+            let one_way = harness::launch(&p).unwrap().wait().unwrap();
+            p.stream.mode = Mode::Rtt;
+            let rtt = harness::launch(&p).unwrap().wait().unwrap();
+            (one_way, rtt)
+        });
+        assert!(one_way.passed(), "{one_way}");
+        assert!(rtt.passed(), "{rtt}");
+        assert_eq!(rtt.latency_kind, "rtt");
+        let (a, b) = (one_way.latency.unwrap(), rtt.latency.unwrap());
+        assert_eq!(b.samples, 2000);
+        assert!(
+            b.p50_us > a.p50_us,
+            "rtt p50 {} <= one-way p50 {}",
+            b.p50_us,
+            a.p50_us
+        );
+    }
+
+    /// `steer_rx` sets the interface's RPS mask inside its own namespace (read back through a
+    /// sysfs mounted in a private mount namespace, like `ip netns exec` does).
+    #[test]
+    fn steer_rx_sets_the_rps_mask_in_the_namespace() {
+        if !common::require_root("steer_rx_sets_the_rps_mask_in_the_namespace") {
+            return;
+        }
+        let cpu = harness::stream::allowed_cpus().last().copied().unwrap();
+        let mask = common::in_private_netns(move || {
+            common::veth_pair("vb0", "vb1");
+            let ns = vethbench::link::Netns::open_or_current(None).unwrap();
+            harness::kernel::steer_rx(&ns, "vb1", cpu).unwrap();
+            common::run_ok(
+                "unshare",
+                &[
+                    "--mount",
+                    "sh",
+                    "-c",
+                    "mount -t sysfs sysfs /sys && cat /sys/class/net/vb1/queues/rx-0/rps_cpus",
+                ],
+            )
+        });
+        let words: Vec<u32> = mask
+            .trim()
+            .split(',')
+            .map(|w| u32::from_str_radix(w, 16).unwrap())
+            .collect();
+        let bit = words[words.len() - 1 - cpu / 32];
+        assert_eq!(bit, 1 << (cpu % 32), "rps_cpus {mask:?} for CPU {cpu}");
+        assert_eq!(words.iter().map(|w| w.count_ones()).sum::<u32>(), 1);
+    }
+
+    /// The per-frame receive path allocates nothing per frame (this thread's allocations are
+    /// counted by the allocator of `hot_path`).
+    #[test]
+    fn recv_source_allocates_nothing_per_frame() {
+        if !common::require_root("recv_source_allocates_nothing_per_frame") {
+            return;
+        }
+        common::in_private_netns(|| {
+            use vethbench::harness::FrameSource;
+            use vethbench::link::Netns;
+            common::veth_pair("vb0", "vb1");
+            let ns = Netns::open_or_current(None).unwrap();
+            let mut src = harness::kernel::open_recv(&ns, "vb1", 256, false).unwrap();
+            let mut tx = vethbench::sock::tx::TxSocket::open("vb0").unwrap();
+            let frame = udp4(&[7; 100]);
+            // Warm up (first SO_RCVTIMEO, lazy statics).
+            tx.send(&frame).unwrap();
+            let mut n = src.poll(Duration::from_secs(1), &mut |_, _| {}).unwrap();
+            let before = hot_path::allocs();
+            let mut bytes = 0usize;
+            for _ in 0..500 {
+                tx.send(&frame).unwrap();
+                n += src
+                    .poll(Duration::from_secs(1), &mut |f, _| bytes += f.len())
+                    .unwrap();
+            }
+            assert_eq!(
+                hot_path::allocs() - before,
+                0,
+                "allocations per received frame"
+            );
+            assert_eq!(n, 501);
+            assert_eq!(bytes, 500 * frame.len());
+        });
+    }
 }
 
 /// The per-frame work of a stream run allocates nothing: counted with a global allocator that
@@ -503,6 +743,11 @@ mod hot_path {
 
     #[global_allocator]
     static A: Counting = Counting;
+
+    /// Allocations made so far by the calling thread.
+    pub fn allocs() -> u64 {
+        ALLOCS.with(|c| c.get())
+    }
 
     #[test]
     fn stamp_check_record_allocate_nothing() {

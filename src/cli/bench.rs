@@ -46,6 +46,10 @@ enum What {
         )]
         tools: Vec<String>,
     },
+    /// `vethbench test` against its references on one private veth pair: throughput (vs
+    /// `vethbench send` alone and `tcpreplay --topspeed`), latency (vs a blocking AF_PACKET
+    /// ping-pong) and Scapy's `sendp` + `sniff`.
+    Test(bench_test::Args),
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -56,6 +60,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             rounds,
             tools,
         } => bench_send(count, size, rounds.max(1), &tools),
+        What::Test(a) => bench_test::run(a),
     }
 }
 
@@ -271,3 +276,6 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+#[path = "bench_test.rs"]
+mod bench_test;

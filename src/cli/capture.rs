@@ -46,7 +46,8 @@ pub struct Args {
     /// Interface to capture on (repeatable).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     interface: Vec<String>,
-    /// Write frames to FILE (pcapng unless -F pcap). Without it, frames are printed.
+    /// Write frames to FILE (pcapng unless -F pcap; `-` for stdout). Without it, frames are
+    /// printed.
     #[arg(short = 'w', long, value_name = "FILE")]
     write: Option<String>,
     /// Stop after N frames.
@@ -88,10 +89,15 @@ pub struct Args {
     /// Number of ring blocks.
     #[arg(long, default_value_t = 32, value_name = "N")]
     blocks: u32,
-    /// A partly filled block is delivered after this many ms.
-    #[arg(long, default_value_t = 4, value_name = "MS")]
+    /// A partly filled block is delivered after this many ms (1-1000; the kernel keeps it in
+    /// 16 bits, and stopping waits for it once).
+    #[arg(long, default_value_t = 4, value_name = "MS",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
     block_timeout_ms: u32,
 }
+
+/// Longest `--duration` (about 31 years).
+const MAX_DURATION_S: f64 = 1e9;
 
 fn now_ns() -> u64 {
     SystemTime::now()
@@ -117,8 +123,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("-s 0 is not a snaplen: leave -s out to keep whole frames");
     }
     if let Some(d) = args.duration {
-        if !(d.is_finite() && d > 0.0) {
-            anyhow::bail!("--duration {d}: expected a positive number of seconds");
+        // The upper bound keeps `Instant + Duration` from overflowing (a panic otherwise).
+        if !(d.is_finite() && d > 0.0 && d <= MAX_DURATION_S) {
+            anyhow::bail!("--duration {d}: expected a positive number of seconds, at most 1e9");
         }
     }
     let printer = match (args.output, args.fields.is_empty()) {
@@ -126,6 +133,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => Printer::Summary,
     };
+    if args.print && args.write.as_deref() == Some("-") {
+        anyhow::bail!("-P with -w -: the file already goes to stdout");
+    }
     let printer = if (args.write.is_some() && !args.print) || (args.write.is_none() && args.quiet) {
         Printer::None
     } else {
@@ -143,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .context("signalfd")?;
 
-    // Check every interface exists before creating the file.
+    // Check every interface exists (and open its ring) before creating the file.
     for i in &ifaces {
         vethbench::sock::ifindex(i)?;
     }
@@ -163,11 +173,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         FileFormat::Pcapng => Format::Pcapng,
         FileFormat::Pcap => Format::Pcap,
     };
-    let mut writer = match &args.write {
-        Some(path) => Some(CaptureWriter::create(path, format, &descs)?),
-        None => None,
-    };
-
     let cfg = RxConfig {
         block_size: args.block_size,
         block_count: args.blocks,
@@ -180,6 +185,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for i in &ifaces {
         rings.push(RxRing::open(i, &cfg)?);
     }
+    let mut writer = match args.write.as_deref() {
+        // `-w -`: the file goes to stdout (e.g. `| tshark -r -`), as with tcpdump and tshark.
+        Some("-") => {
+            let fd = std::io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .context("duplicating stdout")?;
+            Some(CaptureWriter::new(
+                std::fs::File::from(fd),
+                "stdout",
+                format,
+                &descs,
+            )?)
+        }
+        Some(path) => Some(CaptureWriter::create(path, format, &descs)?),
+        None => None,
+    };
+
     let start_ns = now_ns();
     let quoted: Vec<String> = ifaces.iter().map(|i| format!("'{i}'")).collect();
     eprintln!("Capturing on {}", quoted.join(" and "));
@@ -215,7 +238,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 *captured += 1;
                 let data = &f.data()[..f.data().len().min(snaplen)];
                 if let Some(w) = writer.as_mut() {
-                    let flags = EpbFlags::from_pkttype(f.pkttype());
+                    let mut flags = EpbFlags::from_pkttype(f.pkttype());
+                    if f.csum_valid() {
+                        flags.0 |= EpbFlags::CSUM_VALID;
+                    }
+                    if f.gso_tcp() {
+                        flags.0 |= EpbFlags::TCP_SEGMENTATION_OFFLOADED;
+                    }
                     if let Err(e) = w.write_frame(
                         idx as u32,
                         f.ts_ns(),

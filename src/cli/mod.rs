@@ -16,10 +16,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit code when an expectation failed (a test's verdict, not an error).
-#[allow(dead_code)]
-pub const EXIT_FAILED: u8 = 1;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "vethbench",

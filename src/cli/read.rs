@@ -7,6 +7,7 @@
 //! (e.g. Linux cooked captures) get a one-line note.
 
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use vethbench::frame::fields::FieldSet;
@@ -18,7 +19,7 @@ const LINKTYPE_ETHERNET: u16 = 1;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The pcapng or pcap file.
+    /// The pcapng or pcap file (`-` for stdin).
     #[arg(value_name = "FILE")]
     file: String,
     /// Per-layer dump of every frame (Scapy-like show()).
@@ -41,7 +42,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => None,
     };
-    let mut r = CaptureReader::open(&args.file)?;
+    let mut r = if args.file == "-" {
+        // `read -`: the file comes from stdin (e.g. `capture -w - | read -`), like tshark -r -.
+        let fd = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| anyhow::anyhow!("duplicating stdin: {e}"))?;
+        let src = std::io::BufReader::with_capacity(1 << 20, std::fs::File::from(fd));
+        CaptureReader::new(src, "stdin")?
+    } else {
+        CaptureReader::open(&args.file)?
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let limit = args.count.unwrap_or(u64::MAX);

@@ -188,6 +188,12 @@ fn dissect(data: &[u8]) -> Dissected<'_> {
             d.payload = Some(&l4[8..]);
         }
         IpNumber::ICMP => {}
+        // ICMPv6 likewise: echo request/reply (128/129) carry data, the rest (neighbour
+        // discovery, MLD...) is all dissected by tshark, so `data` is empty there too.
+        IpNumber::IPV6_ICMP if l4.len() >= 8 && (l4[0] == 128 || l4[0] == 129) => {
+            d.payload = Some(&l4[8..]);
+        }
+        IpNumber::IPV6_ICMP => {}
         _ => d.payload = Some(l4),
     }
     d
@@ -384,6 +390,33 @@ mod tests {
                     22:22:22:22:22:22\t0x0800\t\t1.1.1.1\t2.2.2.2\t6\t64\t0x0001\t1111\t2222\t\
                     0x0002\t0\t\t\t57\t1700000000.123456000\t313233";
         assert_eq!(s, want);
+    }
+
+    #[test]
+    fn icmpv6_data_like_tshark() {
+        // Scapy: Ether()/IPv6(src='2001:2::1', dst='2001:2::2')/ICMPv6EchoRequest(data=b'abc'),
+        // then the same with ICMPv6ND_NS(tgt='2001:2::2'). tshark 4.0 prints `data` 616263
+        // for the echo and nothing for the neighbour solicitation.
+        let mut echo = vec![
+            0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x86, 0xdd, // Ethernet, IPv6
+            0x60, 0, 0, 0, 0, 11, 58, 64, // v6, payload length 11, next header ICMPv6, hlim
+        ];
+        echo.extend_from_slice(&[0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        echo.extend_from_slice(&[0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        let mut ns = echo.clone();
+        // echo request, code 0, checksum, id 0, seq 0, "abc"
+        echo.extend_from_slice(&[128, 0, 0x7b, 0x4e, 0, 0, 0, 0, b'a', b'b', b'c']);
+        // neighbour solicitation: type 135, code, checksum, reserved, target
+        ns[19] = 24;
+        ns.extend_from_slice(&[135, 0, 0x18, 0x9f, 0, 0, 0, 0]);
+        ns.extend_from_slice(&[0x20, 0x01, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        let fs = FieldSet::parse(&["data"]).unwrap();
+        let mut s = String::new();
+        fs.write_line(&mut s, &echo, echo.len() as u32, 0);
+        assert_eq!(s, "616263");
+        s.clear();
+        fs.write_line(&mut s, &ns, ns.len() as u32, 0);
+        assert_eq!(s, "");
     }
 
     #[test]

@@ -22,6 +22,13 @@ pub trait FrameSink {
 
     /// The interface (for reports and errors).
     fn name(&self) -> &str;
+
+    /// Frames counted as accepted by [`FrameSink::send_batch`] that the kernel in fact dropped
+    /// on transmit (e.g. refused with ENOBUFS past the socket's patience: over the peer's MTU,
+    /// or its backlog full). They reach no receiver; a report counts them as kernel drops.
+    fn tx_drops(&self) -> u64 {
+        0
+    }
 }
 
 /// Receive side of an end.
@@ -54,6 +61,9 @@ impl<T: FrameSink + ?Sized> FrameSink for Box<T> {
     }
     fn name(&self) -> &str {
         (**self).name()
+    }
+    fn tx_drops(&self) -> u64 {
+        (**self).tx_drops()
     }
 }
 

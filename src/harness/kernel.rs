@@ -11,6 +11,7 @@ use std::fs::File;
 
 use crate::link::{Netns, PrivatePair, VethPairSpec};
 use crate::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
+use crate::sock::recv::{RecvConfig, RecvSocket};
 use crate::sock::rx::{RxConfig, RxRing};
 use crate::sock::tx::{TxBatch, TxSocket};
 
@@ -59,6 +60,10 @@ impl FrameSink for SockSink {
     fn name(&self) -> &str {
         self.sock.iface()
     }
+
+    fn tx_drops(&self) -> u64 {
+        self.sock.dropped()
+    }
 }
 
 /// Receive on an interface through a TPACKET_V3 ring.
@@ -101,6 +106,54 @@ impl FrameSource for RingSource {
 
     fn name(&self) -> &str {
         self.ring.iface()
+    }
+}
+
+/// Receive on an interface one frame per `recvmsg`, with the kernel's timestamp: a blocked
+/// reader wakes for each frame (latency and rtt runs, the reflector), where the ring would hold
+/// it until its block retires.
+#[derive(Debug)]
+pub struct RecvSource {
+    sock: RecvSocket,
+}
+
+/// Frames one `poll` reads at most after the first, without waiting (bounds the time between
+/// two checks of the caller's stop condition).
+const RECV_BURST: usize = 64;
+
+impl RecvSource {
+    pub fn new(sock: RecvSocket) -> Self {
+        RecvSource { sock }
+    }
+}
+
+impl FrameSource for RecvSource {
+    fn poll(
+        &mut self,
+        timeout: std::time::Duration,
+        f: &mut dyn FnMut(&[u8], u64),
+    ) -> Result<usize, HarnessError> {
+        let mut wait = timeout;
+        let mut n = 0;
+        while n <= RECV_BURST {
+            match self.sock.recv(wait) {
+                Ok(Some(fr)) => f(fr.data(), fr.ts_ns()),
+                Ok(None) => break,
+                Err(e) => return Err(HarnessError::io(self.sock.iface(), e)),
+            }
+            n += 1;
+            wait = std::time::Duration::ZERO;
+        }
+        Ok(n)
+    }
+
+    fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
+        let iface = self.sock.iface().to_string();
+        self.sock.drops().map_err(|e| HarnessError::io(&iface, e))
+    }
+
+    fn name(&self) -> &str {
+        self.sock.iface()
     }
 }
 
@@ -196,6 +249,71 @@ pub fn open_source(ns: &Netns, iface: &str, cfg: &RxConfig) -> Result<RingSource
     Ok(RingSource::new(ring))
 }
 
+/// Open a per-frame receive socket on `iface` inside `ns`; ready when this returns.
+pub fn open_recv(
+    ns: &Netns,
+    iface: &str,
+    max_frame: usize,
+    busy_poll: bool,
+) -> Result<RecvSource, HarnessError> {
+    let cfg = RecvConfig {
+        max_frame: max_frame + 4,
+        busy_poll_us: busy_poll.then_some(50),
+        ..RecvConfig::default()
+    };
+    let sock = ns
+        .run(|| Ok(RecvSocket::open(iface, &cfg)))
+        .map_err(link_err(iface))?
+        .map_err(|e| HarnessError::io(iface, e))?;
+    Ok(RecvSource::new(sock))
+}
+
+/// Steer the receive work of `iface` (the softirq that runs the stack and fills the rings) to
+/// `cpu` with RPS, so that it does not run on the sending CPU: on a veth pair the sender's
+/// CPU otherwise carries both sides (measured on an otherwise idle 2-core box: 390-414k ->
+/// 445-498 kpps with the sender and receiver pinned apart; but with other processes on the
+/// receiver's CPU the softirq and the receiver thread starve each other and the ring
+/// overflows: opt-in, `vethbench test --pin`).
+///
+/// `/sys/class/net` shows the namespace of whoever mounted /sys, so this runs
+/// `unshare --mount` (util-linux) from a thread inside `ns`: a private mount namespace where a
+/// fresh sysfs shows `ns`'s interfaces; nothing is mounted outside it.
+pub fn steer_rx(ns: &Netns, iface: &str, cpu: usize) -> Result<(), HarnessError> {
+    let mask = rps_mask(cpu);
+    let script = format!(
+        "mount -t sysfs sysfs /sys && for q in /sys/class/net/{iface}/queues/rx-*; do echo {mask} > $q/rps_cpus; done"
+    );
+    let out = ns
+        .run(|| {
+            Ok(std::process::Command::new("unshare")
+                .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+                .output())
+        })
+        .map_err(link_err(iface))?
+        .map_err(|e| HarnessError::Setup(format!("{iface}: RPS: running unshare: {e}")))?;
+    if !out.status.success() {
+        return Err(HarnessError::Setup(format!(
+            "{iface}: RPS: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// The rps_cpus mask with one CPU set: hex words of 32 bits, comma-separated, most significant
+/// first (the kernel's cpumask format).
+fn rps_mask(cpu: usize) -> String {
+    let words = cpu / 32 + 1;
+    (0..words)
+        .rev()
+        .map(|w| {
+            let v: u32 = if w == cpu / 32 { 1 << (cpu % 32) } else { 0 };
+            format!("{v:08x}")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// A veth pair `a`/`b` across two private namespaces, up, IPv6 off, with this MTU (if any).
 pub fn private_pair(a: &str, b: &str, mtu: Option<u32>) -> Result<PrivatePair, HarnessError> {
     let spec = VethPairSpec {
@@ -205,11 +323,26 @@ pub fn private_pair(a: &str, b: &str, mtu: Option<u32>) -> Result<PrivatePair, H
     PrivatePair::across(&spec).map_err(link_err("private veth pair"))
 }
 
-/// The ring settings of the harness: only frames the interface received; a 1 ms block timeout
-/// when frames go one at a time (the ring hands a block over when full or timed out).
+/// The ring settings of the harness: only frames the interface received; 64 blocks of 256 KiB
+/// (16 MiB: ~100k frames of 66 bytes queued before the kernel drops, and drops are counted).
+/// Half the capture default (32 MiB), whose allocation and locking took 70 ms of every run;
+/// 8 MiB overflowed when another process starved the receiver thread. Blocks retire after
+/// 4 ms when frames trickle (1 ms when they go one at a time).
 pub fn rx_config(one_at_a_time: bool) -> RxConfig {
     RxConfig {
+        block_size: 256 << 10,
+        block_count: 64,
         block_timeout_ms: if one_at_a_time { 1 } else { 4 },
         ..RxConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rps_masks() {
+        assert_eq!(super::rps_mask(0), "00000001");
+        assert_eq!(super::rps_mask(1), "00000002");
+        assert_eq!(super::rps_mask(33), "00000002,00000000");
     }
 }

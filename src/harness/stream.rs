@@ -81,6 +81,13 @@ pub struct StreamConfig {
     /// Pin the sender / receiver thread to these CPUs.
     pub cpu_tx: Option<usize>,
     pub cpu_rx: Option<usize>,
+    /// Opt-in (default off): in throughput mode, when `cpu_tx`/`cpu_rx` are not given,
+    /// [`super::plan::launch`] pins the sender to the first CPU the process may use and the
+    /// receiver to the second (when there are two), and on a private pair steers the receiving
+    /// end's softirq work to the receiver's CPU (RPS). Faster on an idle machine, lossy when
+    /// other processes load the receiver's CPU (see [`super::kernel::steer_rx`]). Latency/rtt
+    /// runs are always left to the scheduler unless `cpu_*` are given.
+    pub auto_pin: bool,
     /// After the last send, how long to wait for frames still on their way.
     pub drain: Duration,
     /// latency/rtt: how long one frame may be in flight before it is given up as lost.
@@ -102,6 +109,7 @@ impl Default for StreamConfig {
             busy_poll: false,
             cpu_tx: None,
             cpu_rx: None,
+            auto_pin: false,
             drain: Duration::from_millis(200),
             inflight_timeout: Duration::from_millis(100),
             noise: NoiseFilter::all(),
@@ -146,6 +154,16 @@ impl StreamConfig {
     }
 }
 
+/// The CPUs this process may run on (its affinity mask), in order.
+pub fn allowed_cpus() -> Vec<usize> {
+    match nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)) {
+        Ok(set) => (0..nix::sched::CpuSet::count())
+            .filter(|&c| set.is_set(c).unwrap_or(false))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Pin the calling thread to one CPU.
 pub fn pin_current_thread(cpu: usize) -> Result<(), HarnessError> {
     let mut set = nix::sched::CpuSet::new();
@@ -181,6 +199,8 @@ pub struct Progress {
 struct TxDone {
     sent: u64,
     duration: Duration,
+    /// Frames the kernel dropped on transmit (see [`FrameSink::tx_drops`]).
+    tx_drops: u64,
 }
 
 struct RxDone {
@@ -312,7 +332,7 @@ impl RunHandle {
             sent: tx.sent,
             counts: rx.counts,
             noise: rx.noise,
-            kernel_drops: rx.kernel_drops,
+            kernel_drops: rx.kernel_drops + tx.tx_drops,
             duration_s: tx.duration.as_secs_f64(),
             rtt: self.cfg.mode == Mode::Rtt,
             latency: rx.hist.summary(),
@@ -435,6 +455,7 @@ fn sender<Tx: FrameSink>(
     Ok(TxDone {
         sent: seq,
         duration: start.elapsed(),
+        tx_drops: sink.tx_drops(),
     })
 }
 

@@ -389,6 +389,12 @@ impl<R: Read> CaptureReader<R> {
                 let ty = self.u32_at(b, 0);
                 if ty == 3 {
                     // Simple packet block: interface 0, no timestamp.
+                    if b.len() < 16 {
+                        return Err(self.corrupt(at, "simple packet block too short".into()));
+                    }
+                    let ifd = self.ifaces.first().ok_or_else(|| {
+                        self.corrupt(at, "simple packet block before any IDB".into())
+                    })?;
                     let orig = self.u32_at(b, 8);
                     let cap = (orig as usize).min(b.len() - 16);
                     return Ok(ReadFrame {
@@ -397,7 +403,7 @@ impl<R: Read> CaptureReader<R> {
                         data: &b[12..12 + cap],
                         orig_len: orig,
                         flags: None,
-                        linktype: self.ifaces.first().map_or(1, |i| i.linktype),
+                        linktype: ifd.linktype,
                     });
                 }
                 if b.len() < 32 {
@@ -483,10 +489,61 @@ mod tests {
             while let Some(f) = r.next() {
                 let f = f.unwrap();
                 assert_eq!(f.data, &[n; 61][..]);
+                if fmt == Format::Pcapng {
+                    // Frame 1 was written checksum-not-ready: epb_flags bit 9 besides inbound.
+                    let want = if n == 1 { 0x201 } else { 0x1 };
+                    assert_eq!(f.flags, Some(want));
+                }
                 assert_eq!(f.ts_ns, 1_000_000_007 + n as u64);
                 n += 1;
             }
             assert_eq!(n, 3, "{fmt:?}");
+        }
+    }
+
+    /// Read `v` to the end; the reader must stop (error or end) without panicking.
+    fn drain(v: &[u8]) -> usize {
+        let Ok(mut r) = CaptureReader::new(v, "fuzz") else {
+            return 0;
+        };
+        let mut n = 0;
+        while let Some(f) = r.next() {
+            if f.is_err() {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn short_simple_packet_block_is_an_error_not_a_panic() {
+        let mut v = file(Format::Pcapng);
+        // Keep SHB + IDB, then a 12-byte SPB (no room for its original-length word).
+        let shb = u32::from_le_bytes(v[4..8].try_into().unwrap()) as usize;
+        let idb = u32::from_le_bytes(v[shb + 4..shb + 8].try_into().unwrap()) as usize;
+        v.truncate(shb + idb);
+        v.extend_from_slice(&[3, 0, 0, 0, 12, 0, 0, 0, 12, 0, 0, 0]);
+        let mut r = CaptureReader::new(&v[..], "spb").unwrap();
+        let e = r.next().unwrap().unwrap_err().to_string();
+        assert!(e.contains(&format!("at byte {}", shb + idb)), "{e}");
+    }
+
+    #[test]
+    fn no_truncation_or_byte_overwrite_makes_the_reader_panic() {
+        for fmt in [Format::Pcapng, Format::Pcap] {
+            let v = file(fmt);
+            for cut in 0..v.len() {
+                drain(&v[..cut]);
+            }
+            let mut m = v.clone();
+            for at in 0..v.len() {
+                for x in [0x00, 0x01, 0x03, 0x0c, 0x10, 0x7f, 0x80, 0xff] {
+                    m[at] = x;
+                    drain(&m);
+                }
+                m[at] = v[at];
+            }
         }
     }
 

@@ -2,11 +2,13 @@
 //!
 //! EPB `epb_flags` we set (draft-ietf-opsawg-pcapng, "epb_flags"): bits 0-1 direction
 //! (01 inbound, 10 outbound), bits 2-4 reception type (001 unicast, 010 multicast,
-//! 011 broadcast, 100 promiscuous) from `sll_pkttype`. The format has no "checksum not ready"
-//! bit (bits 9-15 are reserved, 16-31 are link-layer errors such as CRC error, which a partial
-//! checksum is not), so a frame the ring marked TP_STATUS_CSUMNOTREADY gets a constant
-//! `opt_comment` "csum-not-ready": Wireshark shows it (`frame.comment`) and no reader
-//! misreads it as an error.
+//! 011 broadcast, 100 promiscuous) from `sll_pkttype`; bit 9 "checksum not ready", bit 10
+//! "checksum valid" and bit 11 "TCP segmentation offloaded", the draft's mapping of the ring's
+//! TP_STATUS_CSUMNOTREADY, TP_STATUS_CSUM_VALID and TP_STATUS_GSO_TCP (added to the draft in
+//! 2023, IETF-OPSAWG-WG/draft-ietf-opsawg-pcap#144). Readers older than that (Wireshark 4.0
+//! among them) show bits 9-11 only as "reserved", so a frame whose checksum is not ready also
+//! gets a constant `opt_comment` "csum-not-ready", which every Wireshark shows
+//! (`frame.comment`).
 
 use std::fs::File;
 use std::io::Write;
@@ -49,6 +51,12 @@ pub struct EpbFlags(pub u32);
 impl EpbFlags {
     pub const INBOUND: u32 = 0b01;
     pub const OUTBOUND: u32 = 0b10;
+    /// Bit 9: the transport checksum is partial (offload), do not validate it.
+    pub const CSUM_NOT_READY: u32 = 1 << 9;
+    /// Bit 10: the checksum was already validated.
+    pub const CSUM_VALID: u32 = 1 << 10;
+    /// Bit 11: a TCP segmentation-offload (GSO/GRO) frame, larger than the MTU.
+    pub const TCP_SEGMENTATION_OFFLOADED: u32 = 1 << 11;
 
     /// Direction and reception type from an AF_PACKET `sll_pkttype`.
     pub fn from_pkttype(pkttype: u8) -> Self {
@@ -227,6 +235,11 @@ impl<W: Write> CaptureWriter<W> {
         csum_not_ready: bool,
     ) -> Result<(), PcapngError> {
         debug_assert!(iface < self.n_ifaces.max(1));
+        let flags = if csum_not_ready {
+            EpbFlags(flags.0 | EpbFlags::CSUM_NOT_READY)
+        } else {
+            flags
+        };
         self.frames += 1;
         let cap = data.len();
         match self.format {

@@ -38,7 +38,6 @@ pub enum SockError {
 }
 
 impl SockError {
-    #[allow(dead_code)]
     /// Build an error from an errno, mapping EPERM/EACCES to the capability `cap`.
     pub(crate) fn from_io(
         op: &'static str,
@@ -70,3 +69,4 @@ pub fn ifindex(iface: &str) -> Result<u32, SockError> {
         iface: iface.to_string(),
     })
 }
+pub mod recv;

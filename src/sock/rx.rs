@@ -34,7 +34,8 @@
 //! # Ok::<(), vethbench::sock::SockError>(())
 //! ```
 //!
-//! Not done here: hardware timestamps, fanout, transmit rings.
+//! Not done here: hardware timestamps, fanout, transmit rings, non-Ethernet interfaces
+//! (`open` refuses them: their frames do not start with an Ethernet header).
 
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
@@ -42,6 +43,9 @@ use std::time::Duration;
 use super::sys::rx as sys;
 use super::SockError;
 use crate::Capability;
+
+/// `TP_STATUS_GSO_TCP` (linux/if_packet.h since 6.4; not in the libc crate yet).
+const TP_STATUS_GSO_TCP: u32 = 1 << 8;
 
 /// Which frames a ring keeps, by direction relative to the capturing interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,6 +171,14 @@ impl<'a> RxFrame<'a> {
     pub fn csum_not_ready(&self) -> bool {
         self.status & libc::TP_STATUS_CSUMNOTREADY != 0
     }
+    /// TP_STATUS_CSUM_VALID: the checksum was already verified (by the NIC or the stack).
+    pub fn csum_valid(&self) -> bool {
+        self.status & libc::TP_STATUS_CSUM_VALID != 0
+    }
+    /// TP_STATUS_GSO_TCP: a TCP GSO/GRO frame larger than the MTU (Linux 6.4+ sets it).
+    pub fn gso_tcp(&self) -> bool {
+        self.status & TP_STATUS_GSO_TCP != 0
+    }
     /// TP_STATUS_LOSING: the kernel dropped frames around this one.
     pub fn losing(&self) -> bool {
         self.status & libc::TP_STATUS_LOSING != 0
@@ -222,6 +234,24 @@ impl RxRing {
             cfg.filter.as_ref().map(|p| p.insns()),
         )
         .map_err(|(op, e)| SockError::from_io(op, iface, e, Capability::NetRaw))?;
+        // Frames are read, written (LINKTYPE_ETHERNET) and decoded as Ethernet: refuse an
+        // interface whose frames start elsewhere (tun, ip tunnels...) rather than mislabel it.
+        let hatype = ring
+            .hatype()
+            .map_err(|e| SockError::from_io("getsockname", iface, e, Capability::NetRaw))?;
+        if hatype != libc::ARPHRD_ETHER && hatype != libc::ARPHRD_LOOPBACK {
+            return Err(SockError::Io {
+                op: "link type",
+                iface: iface.to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "ARPHRD {hatype} is not Ethernet: only Ethernet interfaces (veth, \
+                         dummy, bridge, lo...) can be captured"
+                    ),
+                ),
+            });
+        }
         Ok(RxRing {
             iface: iface.to_string(),
             ifindex,

@@ -231,6 +231,26 @@ impl Ring {
         Ok(err)
     }
 
+    /// The ARPHRD_* type of the bound interface (`sll_hatype` from getsockname).
+    pub(crate) fn hatype(&self) -> io::Result<u16> {
+        // SAFETY: sockaddr_ll is plain old data, for which all-zero bytes are a valid value.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: `sll` and `len` are valid for writes for the duration of the call, and
+        // `len` tells the kernel how many bytes `sll` has.
+        let rc = unsafe {
+            libc::getsockname(
+                self.fd.as_raw_fd(),
+                &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(sll.sll_hatype)
+    }
+
     /// Read and reset the kernel's counters (PACKET_STATISTICS).
     pub(crate) fn take_stats(&self) -> io::Result<libc::tpacket_stats_v3> {
         let mut st = libc::tpacket_stats_v3 {

@@ -1,0 +1,456 @@
+//! `vethbench bench test`: `vethbench test` against its references, in one run, on one private
+//! veth pair (`vbbt0` -> `vbbt1`, both ends in one fresh anonymous namespace, gone when the
+//! command ends), each figure printed next to its reference with the ratio.
+//!
+//! - **Throughput.** The same N frames of the same size sent by `vethbench test` (every frame
+//!   verified by the receiver), `vethbench send` alone, and `tcpreplay --topspeed` (one-frame
+//!   pcap, preloaded, looped N times). For every tool the figure is the same: frames the peer
+//!   received (its `rx_packets` counter) over the tool's wall time, process start included.
+//!   Nothing is pinned; a fourth row runs `vethbench test --pin` with the receive softirq of
+//!   `vbbt1` steered to the second CPU (RPS), as `--pin` does on its own private pair. The
+//!   `own report` column is the figure `vethbench test` prints itself (first send to last
+//!   frame checked, no process start-up or teardown).
+//! - **Latency.** p50 one-way latency of `vethbench test --mode latency` against half the p50
+//!   round trip of the simplest AF_PACKET ping-pong: one thread `send(2)`s a frame on `vbbt0`
+//!   and blocks in `recvmsg(2)` for the echo; a reflector thread blocks in `recvmsg(2)` on
+//!   `vbbt1` and `send(2)`s each frame back. No batching, no polling, one frame in flight;
+//!   the round trip is taken with the monotonic clock around send + receive.
+//! - **Scapy.** A Python script (`/usr/bin/python3`, Scapy) runs in the namespace: an
+//!   `AsyncSniffer` on `vbbt1`, then `sendp` of N' prebuilt frames on `vbbt0` (frames/s =
+//!   frames sniffed / time from the start of `sendp` to the last sniffed frame's timestamp);
+//!   then frames sent one at a time, each carrying `time.time()` taken just before the send,
+//!   latency = the sniffed frame's timestamp (the kernel's, via SIOCGSTAMP) minus that.
+//!
+//! Ratios are only comparable within one run on one machine; nothing here is a pass/fail.
+
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use vethbench::harness;
+use vethbench::link::veth::{PrivatePair, VethPairSpec};
+use vethbench::link::LinkError;
+use vethbench::sock::recv::{RecvConfig, RecvSocket};
+use vethbench::sock::tx::TxSocket;
+
+use super::{rx_packets, tempdir, write_pcap};
+
+const TX: &str = "vbbt0";
+const RX: &str = "vbbt1";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Frames per throughput run (each tool sends this many).
+    #[arg(long, default_value_t = 1_000_000)]
+    count: u64,
+    /// Frame size in bytes (66 is the smallest that carries the stamp).
+    #[arg(long, default_value_t = 66)]
+    size: usize,
+    /// Frames of the latency runs (ours and the ping-pong).
+    #[arg(long, default_value_t = 20_000)]
+    latency_count: u64,
+    /// Frames Scapy sends in its throughput run (and a tenth of it, at least 200, one at a time
+    /// for its latency).
+    #[arg(long, default_value_t = 20_000)]
+    scapy_count: u64,
+    /// Rounds of the throughput runs; the tools take turns and each one's best round counts.
+    #[arg(long, default_value_t = 2)]
+    rounds: u32,
+    /// Skip the Scapy runs.
+    #[arg(long)]
+    no_scapy: bool,
+}
+
+/// One throughput figure: frames the peer received over wall time.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rate {
+    received: u64,
+    secs: f64,
+}
+
+impl Rate {
+    fn pps(&self) -> f64 {
+        self.received as f64 / self.secs.max(1e-9)
+    }
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    if a.size < harness::plan::MIN_FRAME_LEN || a.size > 1514 {
+        bail!(
+            "--size {}: expected {}..=1514 bytes",
+            a.size,
+            harness::plan::MIN_FRAME_LEN
+        );
+    }
+    let exe = std::env::current_exe().context("locate the vethbench binary")?;
+    let frame = harness::plan::default_frame(a.size);
+    let dir = tempdir()?;
+    let pcap = dir.join("frame.pcap");
+    write_pcap(&pcap, &frame)?;
+
+    let pair = PrivatePair::same_netns(&VethPairSpec::new(TX, RX))?;
+    let cpus = harness::stream::allowed_cpus();
+    let cpu_rx = cpus.get(1).copied();
+    let steer = |on: bool| -> anyhow::Result<()> {
+        if let Some(c) = cpu_rx {
+            if on {
+                harness::kernel::steer_rx(pair.netns_a(), RX, c)?;
+            } else {
+                // An empty mask: RPS off.
+                pair.run_a(|| {
+                    Ok(Command::new("unshare")
+                        .args(["--mount", "--propagation", "private", "sh", "-c"])
+                        .arg(format!(
+                            "mount -t sysfs sysfs /sys && echo 0 > /sys/class/net/{RX}/queues/rx-0/rps_cpus"
+                        ))
+                        .status())
+                })??;
+            }
+        }
+        Ok(())
+    };
+    let n = a.count.to_string();
+    let size = a.size.to_string();
+
+    // ---- throughput ----
+    let names = [
+        "vethbench test (verifying)",
+        "vethbench test --pin, RPS",
+        "vethbench send alone",
+        "tcpreplay --topspeed",
+    ];
+    let mut best: [Option<(Rate, Option<serde_json::Value>)>; 4] = [None, None, None, None];
+    for round in 0..a.rounds.max(1) {
+        for (i, name) in names.iter().enumerate() {
+            if i == 1 && cpu_rx.is_none() {
+                continue;
+            }
+            // Only the --pin row has the receive softirq steered to the receiver's CPU, as
+            // `vethbench test --pin` does on its own private pair.
+            steer(i == 1)?;
+            let mut cmd = match i {
+                0 | 1 => {
+                    let mut c = Command::new(&exe);
+                    c.args(["test", "--tx", TX, "--rx", RX, "--json", "--count", &n])
+                        .args(["--size", &size]);
+                    if i == 1 {
+                        c.arg("--pin");
+                    }
+                    c
+                }
+                2 => {
+                    let mut c = Command::new(&exe);
+                    c.args(["send", "-i", TX, "-q", "--dst-mac", "02:00:00:00:00:02"])
+                        .args(["--udp", "--size", &size, "--count", &n]);
+                    c
+                }
+                _ => {
+                    let mut c = Command::new("tcpreplay");
+                    c.args(["-q", "--topspeed", "--preload-pcap", "-i", TX])
+                        .arg(format!("--loop={}", a.count))
+                        .arg(&pcap);
+                    c
+                }
+            };
+            eprintln!("round {}: {name} ({} frames)...", round + 1, a.count);
+            let (rate, out) = timed(&pair, &mut cmd, name)?;
+            let json = if i <= 1 {
+                Some(
+                    serde_json::from_slice::<serde_json::Value>(&out).with_context(|| {
+                        format!(
+                            "{name}: report is not JSON: {}",
+                            String::from_utf8_lossy(&out)
+                        )
+                    })?,
+                )
+            } else {
+                None
+            };
+            match &best[i] {
+                Some((b, _)) if b.pps() >= rate.pps() => {}
+                _ => best[i] = Some((rate, json)),
+            }
+        }
+    }
+    steer(false)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let get = |i: usize| best[i].as_ref().map(|b| b.0).unwrap_or_default();
+    let ours = get(0);
+    let send_ref = get(2);
+    println!(
+        "throughput: {} frames of {} bytes on a private veth pair, peer rx counter / wall time, best of {} round(s)",
+        a.count, a.size, a.rounds.max(1)
+    );
+    println!(
+        "{:<30} {:>10} {:>9} {:>11} {:>12} {:>8}",
+        "", "received", "seconds", "frames/s", "own report", "lost"
+    );
+    for (i, name) in names.iter().enumerate() {
+        let r = get(i);
+        let json = best[i].as_ref().and_then(|b| b.1.as_ref());
+        let jn = |k: &str| json.and_then(|v| v.get(k)).and_then(|v| v.as_f64());
+        let own = jn("pps").map_or("-".to_string(), |v| format!("{v:.0}"));
+        let lost = jn("lost").map_or("-".to_string(), |v| format!("{v:.0}"));
+        println!(
+            "{name:<30} {:>10} {:>9.3} {:>11.0} {:>12} {:>8}",
+            r.received,
+            r.secs,
+            r.pps(),
+            own,
+            lost
+        );
+    }
+    println!(
+        "ratio test / send alone:            {:.2}   (goal >= 0.90)",
+        ours.pps() / send_ref.pps().max(1e-9)
+    );
+    if get(1).received > 0 {
+        println!(
+            "ratio test --pin / send alone:      {:.2}",
+            get(1).pps() / send_ref.pps().max(1e-9)
+        );
+    }
+    println!(
+        "ratio test / tcpreplay --topspeed:  {:.2}   (goal >= 1.00)",
+        ours.pps() / get(3).pps().max(1e-9)
+    );
+
+    // ---- latency ----
+    eprintln!(
+        "latency: vethbench test --mode latency ({} frames)...",
+        a.latency_count
+    );
+    let mut cmd = Command::new(&exe);
+    cmd.args([
+        "test", "--tx", TX, "--rx", RX, "--json", "--mode", "latency",
+    ])
+    .args(["--size", &size, "--count", &a.latency_count.to_string()]);
+    let (_, out) = timed(&pair, &mut cmd, "vethbench test --mode latency")?;
+    let lat: serde_json::Value = serde_json::from_slice(&out).context("latency report")?;
+    let l = |k: &str| {
+        lat.get("latency")
+            .and_then(|v| v.get(k))
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let lat_pps = lat.get("pps").and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+    eprintln!(
+        "latency: blocking AF_PACKET ping-pong ({} frames)...",
+        a.latency_count
+    );
+    let rtts = ping_pong(&pair, &frame, a.latency_count)?;
+    let rtt_p50 = percentile(&rtts, 0.5);
+    let rtt_p99 = percentile(&rtts, 0.99);
+    println!();
+    println!(
+        "latency: {} frames of {} bytes, one in flight, µs",
+        a.latency_count, a.size
+    );
+    println!("{:<44} {:>8} {:>8} {:>11}", "", "p50", "p99", "frames/s");
+    println!(
+        "{:<44} {:>8.2} {:>8.2} {:>11.0}",
+        "vethbench test --mode latency (one-way)",
+        l("p50_us"),
+        l("p99_us"),
+        lat_pps
+    );
+    println!(
+        "{:<44} {:>8.2} {:>8.2} {:>11.0}",
+        "ping-pong send/recvmsg, half the round trip",
+        rtt_p50 / 2.0,
+        rtt_p99 / 2.0,
+        rtts.len() as f64 / (rtts.iter().sum::<f64>() / 1e6).max(1e-9)
+    );
+    println!(
+        "ratio one-way p50 / half-rtt p50: {:.2}   (goal <= 1.50)",
+        l("p50_us") / (rtt_p50 / 2.0).max(1e-9)
+    );
+
+    // ---- Scapy ----
+    if !a.no_scapy {
+        eprintln!("scapy: sendp + sniff ({} frames)...", a.scapy_count);
+        match scapy(&pair, a.size, a.scapy_count) {
+            Ok(sc) => {
+                let g = |k: &str| sc.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+                println!();
+                println!("against Scapy 2.x sendp + AsyncSniffer, same pair:");
+                println!(
+                    "{:<36} {:>11} {:>10} {:>10}",
+                    "", "frames/s", "p50 µs", "p99 µs"
+                );
+                println!(
+                    "{:<36} {:>11.0} {:>10.2} {:>10.2}",
+                    "scapy",
+                    g("fps"),
+                    g("p50_us"),
+                    g("p99_us")
+                );
+                println!(
+                    "{:<36} {:>11.0} {:>10.2} {:>10.2}",
+                    "vethbench test (throughput/latency)",
+                    ours.pps(),
+                    l("p50_us"),
+                    l("p99_us")
+                );
+                println!(
+                    "scapy: sent {} in sendp, sniffed {}; latency from {} frames",
+                    g("sent"),
+                    g("received"),
+                    g("lat_samples")
+                );
+                println!(
+                    "speed-up: {:.1}x frames/s, {:.1}x lower p50 latency",
+                    ours.pps() / g("fps").max(1e-9),
+                    g("p50_us") / l("p50_us").max(1e-9)
+                );
+            }
+            Err(e) => println!("scapy: not run: {e:#}"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run `cmd` in the pair's namespace; frames `RX` received over its wall time, and its stdout.
+fn timed(pair: &PrivatePair, cmd: &mut Command, name: &str) -> anyhow::Result<(Rate, Vec<u8>)> {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    pair.run_a(|| -> Result<anyhow::Result<(Rate, Vec<u8>)>, LinkError> {
+        Ok((|| {
+            let before = rx_packets(RX)?;
+            let t = Instant::now();
+            let out = cmd
+                .output()
+                .with_context(|| format!("run {name} (is it installed?)"))?;
+            let secs = t.elapsed().as_secs_f64();
+            // `vethbench test` exits 1 when an expectation failed: the report says why.
+            if !(out.status.success() || out.status.code() == Some(1) && !out.stdout.is_empty()) {
+                bail!(
+                    "{name} failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+            }
+            let received = rx_packets(RX)? - before;
+            Ok((Rate { received, secs }, out.stdout))
+        })())
+    })?
+}
+
+/// The reference: blocking ping-pong, one frame in flight, plain send(2) / recvmsg(2).
+/// Returns the round trips in µs.
+fn ping_pong(pair: &PrivatePair, frame: &[u8], count: u64) -> anyhow::Result<Vec<f64>> {
+    let cfg = RecvConfig {
+        max_frame: frame.len() + 64,
+        ..RecvConfig::default()
+    };
+    let (mut a_tx, mut a_rx, mut b_tx, mut b_rx) = pair.run_a(|| {
+        Ok((|| -> anyhow::Result<_> {
+            Ok((
+                TxSocket::open(TX)?,
+                RecvSocket::open(TX, &cfg)?,
+                TxSocket::open(RX)?,
+                RecvSocket::open(RX, &cfg)?,
+            ))
+        })())
+    })??;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let reflector = std::thread::spawn(move || -> anyhow::Result<u64> {
+        let mut n = 0;
+        let mut buf = vec![0u8; 65536];
+        while !stop2.load(Ordering::Relaxed) {
+            let len = match b_rx.recv(Duration::from_millis(50))? {
+                Some(f) => {
+                    buf[..f.data().len()].copy_from_slice(f.data());
+                    f.data().len()
+                }
+                None => continue,
+            };
+            b_tx.send(&buf[..len])?;
+            n += 1;
+        }
+        Ok(n)
+    });
+    let mut rtts = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let t = Instant::now();
+        a_tx.send(frame)?;
+        match a_rx.recv(Duration::from_secs(1))? {
+            Some(_) => rtts.push(t.elapsed().as_nanos() as f64 / 1e3),
+            None => bail!("ping-pong: no echo within 1 s"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    reflector
+        .join()
+        .map_err(|_| anyhow::anyhow!("ping-pong reflector panicked"))??;
+    Ok(rtts)
+}
+
+fn percentile(v: &[f64], q: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    s[((s.len() - 1) as f64 * q).round() as usize]
+}
+
+const SCAPY_SCRIPT: &str = r#"
+import sys, time, json, struct
+from scapy.all import Ether, IP, UDP, Raw, AsyncSniffer, conf, sendp
+tx, rx, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+nlat = max(200, n // 10)
+MAGIC = b"VBSCAPY!"
+base = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=49152, dport=9)
+def frame(seq):
+    pl = MAGIC + struct.pack("!Qd", seq, 0.0)
+    return bytearray(bytes(base / Raw(pl + b"\0" * max(0, size - 42 - len(pl)))))
+def ours(p):
+    return bytes(p)[42:50] == MAGIC
+def start_sniffer():
+    s = AsyncSniffer(iface=rx, store=True, lfilter=ours)
+    s.start()
+    # sniff has no ready barrier: give its socket time to open.
+    time.sleep(1.0)
+    return s
+frames = [bytes(frame(i)) for i in range(n)]
+sn = start_sniffer()
+t0 = time.time()
+sendp(frames, iface=tx, verbose=0)
+t_sent = time.time()
+deadline = time.time() + 5
+while len(sn.results or []) < n and time.time() < deadline:
+    time.sleep(0.05)
+got = sn.stop() or []
+last = max((float(p.time) for p in got), default=t_sent)
+fps = len(got) / max(last - t0, 1e-9)
+sn = start_sniffer()
+s = conf.L2socket(iface=tx)
+buf = frame(0)
+for i in range(nlat):
+    struct.pack_into("!Qd", buf, 50, i, time.time())
+    s.send(bytes(buf))
+    time.sleep(0.001)
+time.sleep(0.3)
+got2 = sn.stop() or []
+lat = sorted((float(p.time) - struct.unpack("!d", bytes(p)[58:66])[0]) * 1e6 for p in got2)
+q = lambda f: lat[int(round((len(lat) - 1) * f))] if lat else float("nan")
+print(json.dumps({"fps": fps, "sent": n, "received": len(got), "send_fps": n / max(t_sent - t0, 1e-9),
+                  "lat_samples": len(lat), "p50_us": q(0.5), "p99_us": q(0.99)}))
+"#;
+
+/// Scapy's figures (JSON from the script above).
+fn scapy(pair: &PrivatePair, size: usize, count: u64) -> anyhow::Result<serde_json::Value> {
+    let dir = tempdir()?;
+    let script = dir.join("scapy_bench.py");
+    std::fs::write(&script, SCAPY_SCRIPT)?;
+    let mut cmd = Command::new("/usr/bin/python3");
+    cmd.arg(&script)
+        .args([TX, RX, &count.to_string(), &size.to_string()]);
+    let (_, out) = timed(pair, &mut cmd, "/usr/bin/python3 (Scapy)")?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let line = String::from_utf8_lossy(&out);
+    serde_json::from_str(line.lines().last().unwrap_or(""))
+        .with_context(|| format!("scapy output: {line}"))
+}
