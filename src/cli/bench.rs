@@ -94,8 +94,7 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
         bail!("unknown tool '{other}' ({})", TOOLS.join(", "));
     }
     let frame = spec.build()?;
-    let dir = TempDir::new()?;
-    let dir = dir.path();
+    let dir = tempdir()?;
     let pcap = dir.join("frame.pcap");
     write_pcap(&pcap, &frame)?;
     let cfg = dir.join("frame.trafgen");
@@ -255,18 +254,29 @@ fn trafgen_conf(frame: &[u8]) -> String {
     format!("{{ {} }}\n", bytes.join(", "))
 }
 
-/// A scratch directory for the pcap and trafgen files, removed on drop: also when a tool is
-/// missing or fails and the bench returns early.
+/// A scratch directory for the pcap, trafgen and script files, removed on drop: also when a
+/// tool is missing or fails and the bench returns early. Each one has its own name.
 struct TempDir(std::path::PathBuf);
 
-impl TempDir {
-    fn new() -> anyhow::Result<TempDir> {
-        let dir = std::env::temp_dir().join(format!("vethbench-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
-        Ok(TempDir(dir))
-    }
+/// A fresh [`TempDir`] under `$TMPDIR`.
+fn tempdir() -> anyhow::Result<TempDir> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("vethbench-bench-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    Ok(TempDir(dir))
+}
 
-    fn path(&self) -> &std::path::Path {
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
         &self.0
     }
 }
