@@ -902,3 +902,27 @@ fn bench_send_compares_the_qdisc_bypass_path_too() {
         assert_eq!(received, 2000, "{line}");
     }
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `vethbench send --dry-run | head -1`, `vethbench veth list | head`: the reader is gone,
+    // so writing fails with EPIPE. No panic and no backtrace; exit 0, as ripgrep does.
+    use std::os::fd::OwnedFd;
+    let (read_end, write_end): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
+    drop(read_end);
+    let out = common::vethbench()
+        .args([
+            "send",
+            "--dry-run",
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--hex",
+        ])
+        .stdout(std::process::Stdio::from(write_end))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

@@ -50,8 +50,28 @@ enum Command {
     Bench(bench::Args),
 }
 
+/// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
+/// SIGPIPE, so `println!` panics on EPIPE with a backtrace. End quietly with exit 0 instead,
+/// as ripgrep does; any other panic keeps the default report.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to std") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 /// Parse the command line and run the subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
+    quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
