@@ -51,22 +51,25 @@ enum Command {
 }
 
 /// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
-/// SIGPIPE, so `println!` panics on EPIPE with a backtrace. End quietly with exit 0 instead,
-/// as ripgrep does; any other panic keeps the default report.
+/// SIGPIPE, so `println!` panics on EPIPE. That one panic is not reported (no message, no
+/// backtrace) and [`run`] turns it into exit 0, as ripgrep does, after unwinding (so open
+/// files are still flushed and closed). Any other panic keeps the default report.
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if msg.starts_with("failed printing to std") && msg.contains("Broken pipe") {
-            std::process::exit(0);
+        if !is_broken_pipe(info.payload()) {
+            default(info);
         }
-        default(info);
     }));
+}
+
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let msg = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    msg.starts_with("failed printing to std") && msg.contains("Broken pipe")
 }
 
 /// Parse the command line and run the subcommand.
@@ -94,7 +97,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    match cli.command {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
         Command::Send(a) => send::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Read(a) => read::run(a),
@@ -103,5 +106,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Ping(a) => ping::run(a),
         Command::Test(a) => test::run(a),
         Command::Bench(a) => bench::run(a),
+    }));
+    match outcome {
+        Ok(result) => result,
+        Err(payload) if is_broken_pipe(payload.as_ref()) => Ok(ExitCode::SUCCESS),
+        Err(payload) => std::panic::resume_unwind(payload),
     }
 }
