@@ -247,6 +247,22 @@ fn rate_paces_the_burst() {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("no rate in {text}"));
         assert!((pps - 20000.0).abs() < 2000.0, "{pps} pps for --rate 20000");
+        // Any finite positive rate is taken: an absurd one means "as fast as possible", and
+        // must not overflow the schedule (it panicked in debug builds).
+        let out = run(&[
+            "send",
+            "-i",
+            "va",
+            "-q",
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--count",
+            "5",
+            "--rate",
+            "1e300",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("Sent 5 packets."), "{}", stdout(&out));
         // A short, slow burst: 5 frames at 40 pps are 4 intervals (100 ms), so the rate printed
         // is 40, not 5 / 0.1 s = 50. A late wake-up on a loaded machine only lowers it, so the
         // upper bound is tight (5%) and the lower one loose.

@@ -381,7 +381,8 @@ impl Pacer {
     /// How many frames are due by now (frames `0..n` have deadlines in the past): a sender that
     /// fell behind (its CPU was taken) sends the overdue ones in one batch to catch up.
     pub fn due_now(&self) -> u64 {
-        (self.start.elapsed().as_nanos() as f64 / self.interval_ns) as u64 + 1
+        // Saturating: at an absurd rate (1e300 pps) the quotient is infinite.
+        ((self.start.elapsed().as_nanos() as f64 / self.interval_ns) as u64).saturating_add(1)
     }
 
     /// Wait until frame `i` is due (returns at once if it is late).
@@ -449,6 +450,12 @@ mod tests {
         let p = Pacer::new(1000.0);
         std::thread::sleep(Duration::from_millis(20));
         assert!(p.due_now() >= 20, "{}", p.due_now());
+        // Any rate the CLI accepts (finite, positive) is safe: no overflow, no panic.
+        let fast = Pacer::new(1e300);
+        std::thread::sleep(Duration::from_millis(1));
+        assert_eq!(fast.due_now(), u64::MAX);
+        assert_eq!(Pacer::new(1e-300).due_now(), 1);
+        assert_eq!(Pacer::burst(1e300), usize::MAX);
         assert_eq!(Pacer::burst(450_000.0), 9);
     }
 
