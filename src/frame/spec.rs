@@ -257,6 +257,10 @@ impl FrameSpec {
     pub const DEFAULT_SRC_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 1);
     pub const DEFAULT_DST_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 2);
 
+    /// The largest `size` padding may reach: the largest MTU (65535) plus the Ethernet and
+    /// 802.1Q headers. Larger is refused before anything is allocated.
+    pub const MAX_PADDED_LEN: usize = 65535 + 14 + 4;
+
     fn ip_header_len(&self) -> usize {
         match self.src_ip {
             IpAddr::V4(_) => Ipv4Header::MIN_LEN,
@@ -327,6 +331,12 @@ impl FrameSpec {
             )));
         }
         if let Some(size) = self.size {
+            if size > Self::MAX_PADDED_LEN && size > self.unpadded_len() {
+                return Err(FrameError::build(format!(
+                    "--size {size} is larger than any link carries (at most {} bytes: a 65535-byte MTU plus the Ethernet and 802.1Q headers)",
+                    Self::MAX_PADDED_LEN
+                )));
+            }
             if size < self.unpadded_len() {
                 return Err(FrameError::build(format!(
                     "--size {size} is smaller than the frame's {} bytes of headers and payload",
@@ -339,6 +349,8 @@ impl FrameSpec {
 
     /// The frame's bytes.
     pub fn build(&self) -> Result<Vec<u8>, FrameError> {
+        // Before sizing the buffer: len() is whatever `size` asks for.
+        self.validate()?;
         let mut buf = Vec::with_capacity(self.len());
         self.build_into(&mut buf)?;
         Ok(buf)
@@ -788,6 +800,21 @@ pub(crate) mod tests {
             ..FrameSpec::default()
         };
         assert!(huge.build().is_err());
+        // A huge --size is refused by validate(), before build() tries to allocate it (it
+        // used to abort on a 1 TB allocation, or panic on capacity overflow).
+        for size in [FrameSpec::MAX_PADDED_LEN + 1, 999_999_999_999, usize::MAX] {
+            let padded = FrameSpec {
+                size: Some(size),
+                ..FrameSpec::default()
+            };
+            let e = padded.build().unwrap_err().to_string();
+            assert!(e.contains("larger than any link carries"), "{e}");
+        }
+        let largest = FrameSpec {
+            size: Some(FrameSpec::MAX_PADDED_LEN),
+            ..FrameSpec::default()
+        };
+        assert_eq!(largest.build().unwrap().len(), FrameSpec::MAX_PADDED_LEN);
     }
 
     #[test]
