@@ -749,14 +749,15 @@ fn count_is_sent_with_batched_sendmmsg() {
     if !common::require_root("count_is_sent_with_batched_sendmmsg") {
         return;
     }
-    // strace is not in tests/run.sh's package list (yet): without it, skip loudly.
+    // tests/run.sh installs strace; elsewhere, without it, skip loudly (a failure under CI).
     if std::process::Command::new("strace")
         .arg("-V")
         .output()
         .is_err()
     {
-        eprintln!(
-            "SKIP count_is_sent_with_batched_sendmmsg: needs strace (apt-get install strace)"
+        common::skip(
+            "count_is_sent_with_batched_sendmmsg",
+            "needs strace (apt-get install strace)",
         );
         return;
     }

@@ -25,6 +25,15 @@ pub fn require_root(test: &str) -> bool {
     false
 }
 
+/// Skip a test for a missing tool: loudly, and as a failure under `VETHBENCH_REQUIRE_ROOT=1`
+/// (CI installs every tool, so a skip there means the test did not run).
+pub fn skip(test: &str, why: &str) {
+    if std::env::var_os("VETHBENCH_REQUIRE_ROOT").is_some_and(|v| v == "1") {
+        panic!("{test}: {why}, and VETHBENCH_REQUIRE_ROOT=1 forbids skipping");
+    }
+    eprintln!("SKIP {test}: {why}");
+}
+
 /// Run `f` on a new thread inside a new anonymous network namespace with `lo` up and IPv6
 /// disabled by default (no router solicitations or MLD noise on new links).
 pub fn in_private_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
