@@ -529,7 +529,7 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, FrameError> {
         .filter(|b| !matches!(b, b' ' | b':' | b'\n' | b'\t'))
         .collect();
     let digits = digits.strip_prefix(b"0x").unwrap_or(&digits[..]).to_vec();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(FrameError::invalid(
             "hex payload",
             s,

@@ -291,7 +291,7 @@ impl<R: Read> CaptureReader<R> {
         }
         let ty = self.u32_at(&self.buf, 0);
         let len = self.u32_at(&self.buf, 4) as usize;
-        if len < 12 || len % 4 != 0 || len > (1 << 26) {
+        if len < 12 || !len.is_multiple_of(4) || len > (1 << 26) {
             return Some(Err(self.corrupt(
                 at,
                 format!("block length {len} is invalid (type {ty:#x})"),

@@ -201,10 +201,10 @@ impl RxRing {
         let ifindex = super::ifindex(iface)?;
         let page = 4096u32;
         if cfg.block_size == 0
-            || cfg.block_size % page != 0
+            || !cfg.block_size.is_multiple_of(page)
             || cfg.frame_size < 64
-            || cfg.frame_size % 16 != 0
-            || cfg.block_size % cfg.frame_size != 0
+            || !cfg.frame_size.is_multiple_of(16)
+            || !cfg.block_size.is_multiple_of(cfg.frame_size)
             || cfg.block_count == 0
         {
             return Err(SockError::Io {
