@@ -425,27 +425,8 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-const ALL_FIELDS: [&str; 19] = [
-    "eth",
-    "eth.src",
-    "eth.dst",
-    "eth.type",
-    "vlan.id",
-    "ip.src",
-    "ip.dst",
-    "ip.proto",
-    "ip.ttl",
-    "ip.id",
-    "tcp.srcport",
-    "tcp.dstport",
-    "tcp.flags",
-    "tcp.seq",
-    "udp.srcport",
-    "udp.dstport",
-    "frame.len",
-    "frame.time_epoch",
-    "data",
-];
+// Every field vethbench supports, each checked against tshark's output.
+use vethbench::frame::fields::FIELD_NAMES as ALL_FIELDS;
 
 #[test]
 fn read_matches_tshark_on_dumpcap_and_own_files() {

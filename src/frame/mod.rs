@@ -9,6 +9,7 @@
 //!
 //! It does not do IP options, TCP options, fragments or ARP (yet).
 
+pub mod csum;
 pub mod fields;
 pub mod show;
 mod spec;

@@ -121,15 +121,16 @@ impl FrameTemplate {
 }
 
 /// Replace the 16-bit word at `at` by `new` and update the ones'-complement checksum at `csum`
-/// (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')).
+/// (RFC 1624, eqn. 3).
+#[inline]
 fn patch16(frame: &mut [u8], at: usize, csum: usize, new: u16) {
-    let old = u16::from_be_bytes([frame[at], frame[at + 1]]);
+    let old = [frame[at], frame[at + 1]];
     let hc = u16::from_be_bytes([frame[csum], frame[csum + 1]]);
-    let mut sum = (!hc as u32) + (!old as u32) + new as u32;
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    frame[at..at + 2].copy_from_slice(&new.to_be_bytes());
-    frame[csum..csum + 2].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    let new = new.to_be_bytes();
+    // Both fields patched here sit at even offsets of the checksummed data.
+    let hc = super::csum::csum_update(hc, &old, &new, false);
+    frame[at..at + 2].copy_from_slice(&new);
+    frame[csum..csum + 2].copy_from_slice(&hc.to_be_bytes());
 }
 
 #[cfg(test)]
