@@ -14,6 +14,7 @@ mod veth;
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -112,4 +113,28 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Err(payload) if is_broken_pipe(payload.as_ref()) => Ok(ExitCode::SUCCESS),
         Err(payload) => std::panic::resume_unwind(payload),
     }
+}
+
+/// "250k" → 250000, "1.5M" → 1500000.
+pub(crate) fn parse_rate(s: &str) -> anyhow::Result<f64> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'm' | 'M')) => (&t[..i], 1e6),
+        Some((i, 'g' | 'G')) => (&t[..i], 1e9),
+        _ => (t, 1.0),
+    };
+    let v: f64 = num
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v > 0.0)
+        .with_context(|| {
+            format!("--rate '{s}': expected frames per second, e.g. 50000, 250k, 1.5M")
+        })?;
+    Ok(v * mult)
+}
+
+/// [`parse_rate`] as a clap value parser.
+pub(crate) fn rate_arg(s: &str) -> Result<f64, String> {
+    parse_rate(s).map_err(|e| format!("{e:#}"))
 }

@@ -88,8 +88,8 @@ pub struct Args {
     /// Send N copies.
     #[arg(short, long, default_value_t = 1, value_name = "N")]
     count: u64,
-    /// Pace the copies at this many packets per second (sub-millisecond precision).
-    #[arg(long, value_name = "PPS")]
+    /// Pace the copies at this many packets per second, e.g. 10000, 250k, 1.5M (sub-millisecond precision).
+    #[arg(long, value_name = "PPS", value_parser = super::rate_arg)]
     rate: Option<f64>,
     /// Make copies distinct: copy i gets ip-id+i or seq+i.
     #[arg(long, value_enum, default_value = "nothing")]
@@ -259,7 +259,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         if !a.dry_run {
             if !info.is_virtual() && !a.allow_physical {
                 bail!(
-                    "refusing to send on '{}': it is not a virtual interface (kind {}); pass --allow-physical if you mean it",
+                    "refusing to send on '{}' (kind {}): only links whose frames cannot reach a physical network are allowed (veth, dummy, netkit, tun, vcan, lo); pass --allow-physical if you mean it",
                     info.name,
                     info.kind.as_deref().unwrap_or("none: a physical NIC?")
                 );

@@ -92,25 +92,6 @@ struct Flags {
     drain: String,
 }
 
-/// "250k" → 250000, "1.5M" → 1500000.
-fn parse_rate(s: &str) -> anyhow::Result<f64> {
-    let t = s.trim();
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
-        Some((i, 'm' | 'M')) => (&t[..i], 1e6),
-        Some((i, 'g' | 'G')) => (&t[..i], 1e9),
-        _ => (t, 1.0),
-    };
-    let v: f64 = num
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite() && *v > 0.0)
-        .with_context(|| {
-            format!("--rate '{s}': expected frames per second, e.g. 50000, 250k, 1.5M")
-        })?;
-    Ok(v * mult)
-}
-
 /// "10" and "10s" → 10 s, "500ms", "200us", "2m".
 fn parse_duration(flag: &str, s: &str) -> anyhow::Result<Duration> {
     let t = s.trim();
@@ -168,6 +149,9 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         Some((t, r)) => (Some(t), r),
         None => (None, None),
     };
+    if a.pin && !matches!(a.mode, ModeArg::Throughput) {
+        anyhow::bail!("--pin is for --mode throughput only (pinning slows latency and rtt runs)");
+    }
     let stream = StreamConfig {
         mode: match a.mode {
             ModeArg::Throughput => Mode::Throughput,
@@ -176,7 +160,7 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         },
         count,
         duration,
-        rate_pps: a.rate.as_deref().map(parse_rate).transpose()?,
+        rate_pps: a.rate.as_deref().map(super::parse_rate).transpose()?,
         batch: a.batch,
         busy_poll: a.busy_poll,
         cpu_tx,
@@ -326,7 +310,7 @@ mod tests {
         );
         // --duration alone: no implicit count.
         assert_eq!(parse(&["-d", "2m"]).unwrap().stream.count, None);
-        assert_eq!(parse_rate("1.5M").unwrap(), 1_500_000.0);
+        assert_eq!(crate::cli::parse_rate("1.5M").unwrap(), 1_500_000.0);
     }
 
     #[test]

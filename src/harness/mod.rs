@@ -59,7 +59,7 @@ pub enum HarnessError {
     #[error("unknown field '{field}' (known: {known})")]
     UnknownField { field: String, known: String },
     /// A socket or link operation failed under the harness.
-    #[error("{end}: {source}")]
+    #[error("{}", with_end(end, source))]
     Io {
         /// The end (interface) involved.
         end: String,
@@ -72,6 +72,16 @@ pub enum HarnessError {
     /// An expectation of the [`Testbench`] API failed; the message carries the field-level diff.
     #[error("{0}")]
     Expectation(Box<testbench::ExpectFailure>),
+}
+
+/// "END: message", unless the message already names the end (the path or interface).
+fn with_end(end: &str, source: &crate::Error) -> String {
+    let msg = source.to_string();
+    if msg.contains(end) {
+        msg
+    } else {
+        format!("{end}: {msg}")
+    }
 }
 
 impl HarnessError {

@@ -144,6 +144,18 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
         Topology::Existing { tx, rx, netns } => {
             let ns = crate::link::Netns::open_or_current(netns.as_deref())
                 .map_err(|e| HarnessError::io(netns.as_deref().unwrap_or("netns"), e))?;
+            // Say it up front, as `send` does, rather than as EMSGSIZE from sendmmsg.
+            let info = ns
+                .run(|| crate::link::iface::info(tx))
+                .map_err(|e| HarnessError::io(tx, e))?;
+            if plan.frame_len > info.mtu as usize + 14 {
+                return Err(HarnessError::Setup(format!(
+                    "frames of {} bytes are too large for '{tx}' (MTU {} allows {} bytes with the Ethernet header)",
+                    plan.frame_len,
+                    info.mtu,
+                    info.mtu as usize + 14
+                )));
+            }
             open_in(plan, &ns, tx, &ns, rx)
         }
     }
