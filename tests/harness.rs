@@ -412,6 +412,29 @@ mod faults {
         assert_eq!(r.kernel_drops, 100, "{r}");
     }
 
+    /// Frames over the sender's own MTU are refused before anything is sent, in one line.
+    #[test]
+    fn frames_over_the_senders_mtu_are_refused_up_front() {
+        if !common::require_root("frames_over_the_senders_mtu_are_refused_up_front") {
+            return;
+        }
+        let err = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            let p = TestPlan {
+                frame_len: 3000,
+                ..plan("vb0", "vb1", 10)
+            };
+            match harness::launch(&p) {
+                Ok(_) => panic!("a 3000-byte frame on a 1500-MTU link was accepted"),
+                Err(e) => e.to_string(),
+            }
+        });
+        assert!(
+            err.contains("too large for 'vb0'") && err.contains("MTU 1500"),
+            "{err}"
+        );
+    }
+
     /// A link set down mid-run shows as loss.
     #[test]
     fn link_down_mid_run_is_loss() {

@@ -138,3 +138,16 @@ pub(crate) fn parse_rate(s: &str) -> anyhow::Result<f64> {
 pub(crate) fn rate_arg(s: &str) -> Result<f64, String> {
     parse_rate(s).map_err(|e| format!("{e:#}"))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_take_suffixes_and_refuse_nonsense() {
+        assert_eq!(super::rate_arg("10000"), Ok(10_000.0));
+        assert_eq!(super::rate_arg("250k"), Ok(250_000.0));
+        assert_eq!(super::rate_arg("1.5M"), Ok(1_500_000.0));
+        for bad in ["", "0", "-5", "fast", "1e400", "NaN"] {
+            assert!(super::rate_arg(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+}

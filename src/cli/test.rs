@@ -318,6 +318,8 @@ mod tests {
         assert!(!parse(&[]).unwrap().stream.auto_pin);
         assert!(parse(&["--pin"]).unwrap().stream.auto_pin);
         assert!(parse(&["--pin", "--cpu", "0,1"]).is_err());
+        assert!(parse(&["--pin", "--mode", "latency"]).is_err());
+        assert!(parse(&["--pin", "--mode", "rtt"]).is_err());
     }
 
     #[test]
