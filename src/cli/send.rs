@@ -139,7 +139,12 @@ fn parse_u8(what: &'static str, s: &str) -> Result<u8, FrameError> {
     r.map_err(|e| FrameError::Invalid {
         what,
         input: s.to_string(),
-        why: e.to_string(),
+        why: match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                "out of range: 0..=255 (0x00..=0xff)".into()
+            }
+            _ => format!("{e}: expected 0..=255, decimal or 0x hex"),
+        },
     })
 }
 
@@ -279,11 +284,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let tmpl = FrameTemplate::with_vary(&spec, vary)?;
+    // Only once the frame is built, so that an error stays the one line printed.
     if a.dst_mac.is_none() {
         // Scapy's words when it cannot resolve the destination.
         eprintln!("WARNING: Mac address to reach destination not found. Using broadcast.");
     }
-    let tmpl = FrameTemplate::with_vary(&spec, vary)?;
     if !a.quiet {
         print!("{}", frame::show(tmpl.bytes()));
     }

@@ -169,8 +169,12 @@ pub fn pin_current_thread(cpu: usize) -> Result<(), HarnessError> {
     let mut set = nix::sched::CpuSet::new();
     set.set(cpu)
         .map_err(|e| HarnessError::Config(format!("CPU {cpu}: {e}")))?;
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
-        .map_err(|e| HarnessError::Config(format!("pinning to CPU {cpu}: {e}")))
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).map_err(|e| {
+        HarnessError::Config(format!(
+            "pinning to CPU {cpu}: {e} (this process may use CPUs {:?})",
+            allowed_cpus()
+        ))
+    })
 }
 
 /// Counters the threads publish while running (for a progress bar) and the sender/receiver
