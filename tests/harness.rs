@@ -435,6 +435,27 @@ mod faults {
         );
     }
 
+    /// The traffic rule: a link that may reach a physical network (here a bridge) is refused.
+    #[test]
+    fn a_link_that_may_reach_a_physical_network_is_refused() {
+        if !common::require_root("a_link_that_may_reach_a_physical_network_is_refused") {
+            return;
+        }
+        let err = common::in_private_netns(|| {
+            common::veth_pair("vb0", "vb1");
+            common::run_ok("ip", &["link", "add", "vbr0", "type", "bridge"]);
+            common::run_ok("ip", &["link", "set", "vbr0", "up"]);
+            match harness::launch(&plan("vbr0", "vb1", 10)) {
+                Ok(_) => panic!("the harness agreed to send on a bridge"),
+                Err(e) => e.to_string(),
+            }
+        });
+        assert!(
+            err.contains("refusing to send on 'vbr0' (kind bridge)"),
+            "{err}"
+        );
+    }
+
     /// A link set down mid-run shows as loss.
     #[test]
     fn link_down_mid_run_is_loss() {

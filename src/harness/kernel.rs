@@ -233,6 +233,17 @@ pub fn open_sink(
     batch: usize,
     max_frame: usize,
 ) -> Result<SockSink, HarnessError> {
+    // The traffic rule: the harness injects only where frames cannot reach a physical network.
+    // (A caller who really means another link brings its own FrameSink to `add_end`.)
+    let info = ns
+        .run(|| crate::link::iface::info(iface))
+        .map_err(link_err(iface))?;
+    if !info.is_virtual() {
+        return Err(HarnessError::Setup(format!(
+            "refusing to send on '{iface}' (kind {}): the harness sends only on links whose frames cannot reach a physical network (veth, dummy, netkit, tun, vcan, lo)",
+            info.kind.as_deref().unwrap_or("none: a physical NIC?")
+        )));
+    }
     let sock = ns
         .run(|| Ok(TxSocket::open(iface)))
         .map_err(link_err(iface))?
