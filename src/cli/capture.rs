@@ -275,7 +275,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                             rel / 1_000_000_000,
                             rel % 1_000_000_000
                         );
-                        line.push_str(&vethbench::frame::summary(data));
+                        vethbench::frame::write_summary(&mut line, data);
                     }
                 }
                 line.push('\n');

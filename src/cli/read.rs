@@ -92,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 rel / 1_000_000_000,
                 rel % 1_000_000_000
             );
-            line.push_str(&vethbench::frame::summary(f.data));
+            vethbench::frame::write_summary(&mut line, f.data);
             line.push('\n');
             if args.verbose {
                 line.push_str(&vethbench::frame::show(f.data));

@@ -15,7 +15,7 @@ pub mod show;
 mod spec;
 mod template;
 
-pub use show::{hexdump, show, summary};
+pub use show::{hexdump, show, summary, write_summary};
 pub use spec::{parse_hex, FrameSpec, L4Spec, MacAddr, TcpFlags};
 pub use template::{FrameTemplate, Vary};
 

@@ -7,13 +7,14 @@
 //! Not covered: IP/TCP options are shown as raw bytes, not decoded; extension headers of IPv6.
 
 use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
 
 use etherparse::{
     Ethernet2Header, Icmpv4Header, Icmpv4Type, Icmpv6Header, Icmpv6Type, IpNumber, Ipv4Header,
     Ipv6Header, SingleVlanHeader, TcpHeader, UdpHeader,
 };
 
-use super::TcpFlags;
+use super::{MacAddr, TcpFlags};
 
 /// Accumulates Scapy's layer-by-layer layout: `###[ Name ]###`, then fields indented by 3 more
 /// spaces per layer.
@@ -233,69 +234,85 @@ pub fn show(frame: &[u8]) -> String {
 /// time columns: `198.18.0.1 → 198.18.0.2 TCP 57 1111 → 2222 [SYN] Seq=0 Win=8192 Len=3`.
 /// Sequence numbers are absolute (tshark shows them relative to the stream's first).
 pub fn summary(frame: &[u8]) -> String {
+    let mut out = String::new();
+    write_summary(&mut out, frame);
+    out
+}
+
+/// [`summary`], appended to `out`: with a reused `out`, printing a capture line by line
+/// allocates nothing per frame.
+pub fn write_summary(out: &mut String, frame: &[u8]) {
     let len = frame.len();
-    let Ok((eth, mut rest)) = Ethernet2Header::from_slice(frame) else {
-        return format!("? → ? Raw {len}");
+    let Ok((eth, after_eth)) = Ethernet2Header::from_slice(frame) else {
+        let _ = write!(out, "? → ? Raw {len}");
+        return;
     };
     let mut ether_type = eth.ether_type.0;
-    let mut vlan_note = String::new();
+    let mut rest = after_eth;
     while ether_type == 0x8100 || ether_type == 0x88a8 {
         let Ok((vlan, r)) = SingleVlanHeader::from_slice(rest) else {
             break;
         };
-        let _ = write!(vlan_note, " [VLAN {}]", vlan.vlan_id.value());
         ether_type = vlan.ether_type.0;
         rest = r;
     }
-    let (src, dst, proto, payload, ttl): (String, String, _, &[u8], u8) = match ether_type {
+    let (src, dst, proto, payload, ttl): (IpAddr, IpAddr, _, &[u8], u8) = match ether_type {
         0x0800 => match Ipv4Header::from_slice(rest) {
             Ok((ip, _)) => {
                 let end = (ip.total_len as usize).clamp(ip.header_len(), rest.len());
                 (
-                    std::net::Ipv4Addr::from(ip.source).to_string(),
-                    std::net::Ipv4Addr::from(ip.destination).to_string(),
+                    Ipv4Addr::from(ip.source).into(),
+                    Ipv4Addr::from(ip.destination).into(),
                     ip.protocol,
                     &rest[ip.header_len()..end],
                     ip.time_to_live,
                 )
             }
             Err(_) => {
-                return format!(
+                let _ = write!(
+                    out,
                     "{} → {} IPv4 {len} [Malformed]",
-                    mac(eth.source),
-                    mac(eth.destination)
-                )
+                    MacAddr(eth.source),
+                    MacAddr(eth.destination)
+                );
+                return;
             }
         },
         0x86dd => match Ipv6Header::from_slice(rest) {
             Ok((ip, _)) => {
                 let end = (Ipv6Header::LEN + ip.payload_length as usize).min(rest.len());
                 (
-                    ip.source_addr().to_string(),
-                    ip.destination_addr().to_string(),
+                    ip.source_addr().into(),
+                    ip.destination_addr().into(),
                     ip.next_header,
                     &rest[Ipv6Header::LEN..end],
                     ip.hop_limit,
                 )
             }
             Err(_) => {
-                return format!(
+                let _ = write!(
+                    out,
                     "{} → {} IPv6 {len} [Malformed]",
-                    mac(eth.source),
-                    mac(eth.destination)
-                )
+                    MacAddr(eth.source),
+                    MacAddr(eth.destination)
+                );
+                return;
             }
         },
         t => {
-            return format!(
-                "{} → {} {} {len} Ethernet II{vlan_note}",
-                mac(eth.source),
-                mac(eth.destination),
+            let _ = write!(
+                out,
+                "{} → {} {} {len} Ethernet II",
+                MacAddr(eth.source),
+                MacAddr(eth.destination),
                 ether_type_name(t)
-            )
+            );
+            write_vlans(out, eth.ether_type.0, after_eth);
+            return;
         }
     };
-    let info = match proto {
+    let _ = write!(out, "{src} → {dst} ");
+    let _ = match proto {
         IpNumber::TCP => match TcpHeader::from_slice(payload) {
             Ok((t, data)) => {
                 let f = TcpFlags::of(&t);
@@ -310,74 +327,90 @@ pub fn summary(frame: &[u8]) -> String {
                     (TcpFlags::CWR, "CWR"),
                     (TcpFlags::NS, "NS"),
                 ];
-                let set: Vec<&str> = names
-                    .iter()
-                    .filter(|(b, _)| f.contains(*b))
-                    .map(|(_, n)| *n)
-                    .collect();
-                let mut s = format!(
-                    "TCP {len} {} → {} [{}] Seq={}",
-                    t.source_port,
-                    t.destination_port,
-                    set.join(", "),
-                    t.sequence_number
+                let _ = write!(
+                    out,
+                    "TCP {len} {} → {} [",
+                    t.source_port, t.destination_port
                 );
+                let mut sep = "";
+                for (_, name) in names.iter().filter(|(b, _)| f.contains(*b)) {
+                    out.push_str(sep);
+                    out.push_str(name);
+                    sep = ", ";
+                }
+                let _ = write!(out, "] Seq={}", t.sequence_number);
                 if f.contains(TcpFlags::ACK) {
-                    let _ = write!(s, " Ack={}", t.acknowledgment_number);
+                    let _ = write!(out, " Ack={}", t.acknowledgment_number);
                 }
-                let _ = write!(s, " Win={}", t.window_size);
+                let _ = write!(out, " Win={}", t.window_size);
                 if f.contains(TcpFlags::URG) {
-                    let _ = write!(s, " Urg={}", t.urgent_pointer);
+                    let _ = write!(out, " Urg={}", t.urgent_pointer);
                 }
-                let _ = write!(s, " Len={}", data.len());
-                s
+                write!(out, " Len={}", data.len())
             }
-            Err(_) => format!("TCP {len} [Malformed]"),
+            Err(_) => write!(out, "TCP {len} [Malformed]"),
         },
         IpNumber::UDP => match UdpHeader::from_slice(payload) {
-            Ok((u, data)) => format!(
+            Ok((u, data)) => write!(
+                out,
                 "UDP {len} {} → {} Len={}",
                 u.source_port,
                 u.destination_port,
                 data.len()
             ),
-            Err(_) => format!("UDP {len} [Malformed]"),
+            Err(_) => write!(out, "UDP {len} [Malformed]"),
         },
         IpNumber::ICMP => match Icmpv4Header::from_slice(payload) {
             Ok((i, _)) => match i.icmp_type {
-                Icmpv4Type::EchoRequest(e) => format!(
+                Icmpv4Type::EchoRequest(e) => write!(
+                    out,
                     "ICMP {len} Echo (ping) request  id={:#06x}, seq={}/{}, ttl={ttl}",
                     e.id,
                     e.seq,
                     e.seq.swap_bytes()
                 ),
-                Icmpv4Type::EchoReply(e) => format!(
+                Icmpv4Type::EchoReply(e) => write!(
+                    out,
                     "ICMP {len} Echo (ping) reply    id={:#06x}, seq={}/{}, ttl={ttl}",
                     e.id,
                     e.seq,
                     e.seq.swap_bytes()
                 ),
-                _ => format!("ICMP {len} {}", icmp_name(i.to_bytes()[0])),
+                _ => write!(out, "ICMP {len} {}", icmp_name(i.to_bytes()[0])),
             },
-            Err(_) => format!("ICMP {len} [Malformed]"),
+            Err(_) => write!(out, "ICMP {len} [Malformed]"),
         },
         IpNumber::IPV6_ICMP => match Icmpv6Header::from_slice(payload) {
             Ok((i, _)) => match i.icmp_type {
-                Icmpv6Type::EchoRequest(e) => format!(
+                Icmpv6Type::EchoRequest(e) => write!(
+                    out,
                     "ICMPv6 {len} Echo (ping) request id={:#06x}, seq={}, hop limit={ttl}",
                     e.id, e.seq
                 ),
-                Icmpv6Type::EchoReply(e) => format!(
+                Icmpv6Type::EchoReply(e) => write!(
+                    out,
                     "ICMPv6 {len} Echo (ping) reply id={:#06x}, seq={}, hop limit={ttl}",
                     e.id, e.seq
                 ),
-                _ => format!("ICMPv6 {len} type {}", i.to_bytes()[0]),
+                _ => write!(out, "ICMPv6 {len} type {}", i.to_bytes()[0]),
             },
-            Err(_) => format!("ICMPv6 {len} [Malformed]"),
+            Err(_) => write!(out, "ICMPv6 {len} [Malformed]"),
         },
-        p => format!("{} {len}", ip_proto_name(p, false)),
+        p => write!(out, "{} {len}", ip_proto_name(p, false)),
     };
-    format!("{src} → {dst} {info}{vlan_note}")
+    write_vlans(out, eth.ether_type.0, after_eth);
+}
+
+/// Append ` [VLAN id]` for each 802.1Q/802.1ad tag after the Ethernet header.
+fn write_vlans(out: &mut String, mut ether_type: u16, mut rest: &[u8]) {
+    while ether_type == 0x8100 || ether_type == 0x88a8 {
+        let Ok((vlan, r)) = SingleVlanHeader::from_slice(rest) else {
+            break;
+        };
+        let _ = write!(out, " [VLAN {}]", vlan.vlan_id.value());
+        ether_type = vlan.ether_type.0;
+        rest = r;
+    }
 }
 
 /// A hexdump in the style of Scapy's `hexdump()`: offset, 16 bytes in upper-case hex, the
@@ -572,6 +605,22 @@ mod tests {
         );
         assert!(summary(&fixture("icmp")).contains("Echo (ping) request"));
         assert!(summary(&fixture("vlan")).ends_with("[VLAN 100]"));
+    }
+
+    #[test]
+    fn write_summary_appends_to_a_reused_line() {
+        let mut line = String::from("    1 ");
+        write_summary(&mut line, &fixture("tcp_synack"));
+        assert_eq!(line, format!("    1 {}", summary(&fixture("tcp_synack"))));
+        let cap = line.capacity();
+        line.clear();
+        write_summary(&mut line, &fixture("onepkt"));
+        assert_eq!(line, summary(&fixture("onepkt")));
+        assert_eq!(
+            line.capacity(),
+            cap,
+            "a reused line grew for a shorter summary"
+        );
     }
 
     #[test]
