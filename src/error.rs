@@ -14,6 +14,8 @@ pub enum Capability {
     NetAdmin,
     /// Create, enter and bind-mount network namespaces.
     SysAdmin,
+    /// Set another process's CPU affinity (a NAPI kernel thread's).
+    SysNice,
 }
 
 impl Capability {
@@ -23,6 +25,7 @@ impl Capability {
             Capability::NetRaw => "CAP_NET_RAW",
             Capability::NetAdmin => "CAP_NET_ADMIN",
             Capability::SysAdmin => "CAP_SYS_ADMIN",
+            Capability::SysNice => "CAP_SYS_NICE",
         }
     }
 

@@ -683,36 +683,113 @@ mod modes {
         );
     }
 
-    /// `steer_rx` sets the interface's RPS mask inside its own namespace (read back through a
-    /// sysfs mounted in a private mount namespace, like `ip netns exec` does).
+    /// CPU time (user + system, in clock ticks) a thread has used so far.
+    fn cpu_ticks(pid: nix::unistd::Pid) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        // Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let f: Vec<&str> = rest.split(' ').collect();
+        f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+    }
+
+    /// `link::offload::thread_rx` turns TSO off on the sender and GRO and threaded NAPI on
+    /// on the receiver (read back through ethtool's ioctl, `ethtool -k` and sysfs); the
+    /// receiver's `napi/IFACE-N` thread appears, `pin_napi_threads` pins it, and it does the
+    /// receive work of a 200,000-frame stream, which arrives whole (a full NAPI ring pushes
+    /// back on the sender instead of dropping). `false` puts the defaults back.
     #[test]
-    fn steer_rx_sets_the_rps_mask_in_the_namespace() {
-        if !common::require_root("steer_rx_sets_the_rps_mask_in_the_namespace") {
+    fn thread_rx_moves_the_receive_work_to_a_napi_thread() {
+        if !common::require_root("thread_rx_moves_the_receive_work_to_a_napi_thread") {
             return;
         }
-        let cpu = harness::stream::allowed_cpus().last().copied().unwrap();
-        let mask = common::in_private_netns(move || {
-            common::veth_pair("vb0", "vb1");
+        use vethbench::link::offload::{self, Offload};
+        // Unique names: kernel threads are named after the interface, in any namespace.
+        let (a, b) = (common::unique_name("vbo"), common::unique_name("vbo"));
+        let cpu = *harness::stream::allowed_cpus().last().unwrap();
+        common::in_private_netns(move || {
+            common::veth_pair(&a, &b);
             let ns = vethbench::link::Netns::open_or_current(None).unwrap();
-            harness::kernel::steer_rx(&ns, "vb1", cpu).unwrap();
-            common::run_ok(
-                "unshare",
-                &[
-                    "--mount",
-                    "sh",
-                    "-c",
-                    "mount -t sysfs sysfs /sys && cat /sys/class/net/vb1/queues/rx-0/rps_cpus",
-                ],
-            )
+            assert!(!offload::threaded(&ns, &b).unwrap());
+            assert!(offload::napi_threads(&b).is_empty());
+
+            offload::thread_rx(&ns, &a, &ns, &b, true).unwrap();
+            assert!(!offload::get(&a, Offload::Tso).unwrap());
+            assert!(offload::get(&b, Offload::Gro).unwrap());
+            assert!(offload::threaded(&ns, &b).unwrap());
+            let k = common::run_ok("ethtool", &["-k", &b]);
+            assert!(k.contains("generic-receive-offload: on"), "{k}");
+            let k = common::run_ok("ethtool", &["-k", &a]);
+            assert!(k.contains("\ttx-tcp-segmentation: off"), "{k}");
+
+            let pids = offload::napi_threads(&b);
+            assert!(!pids.is_empty(), "no napi/{b}-N thread");
+            assert_eq!(offload::pin_napi_threads(&b, &[cpu]).unwrap(), pids.len());
+            for &pid in &pids {
+                let set = nix::sched::sched_getaffinity(pid).unwrap();
+                let on: Vec<usize> = (0..nix::sched::CpuSet::count())
+                    .filter(|&c| set.is_set(c).unwrap())
+                    .collect();
+                assert_eq!(on, vec![cpu], "NAPI thread {pid}");
+            }
+
+            let before: u64 = pids.iter().map(|&p| cpu_ticks(p)).sum();
+            let mut p = plan(&a, &b, 200_000);
+            p.frame_len = 66;
+            let r = harness::launch(&p).unwrap().wait().unwrap();
+            assert!(r.passed(), "{r}");
+            assert_eq!((r.intact, r.lost, r.kernel_drops), (200_000, 0, 0), "{r}");
+            let after: u64 = pids.iter().map(|&p| cpu_ticks(p)).sum();
+            assert!(
+                after > before,
+                "the NAPI thread did no work ({before} ticks)"
+            );
+
+            offload::thread_rx(&ns, &a, &ns, &b, false).unwrap();
+            assert!(offload::get(&a, Offload::Tso).unwrap());
+            assert!(!offload::get(&b, Offload::Gro).unwrap());
+            assert!(!offload::threaded(&ns, &b).unwrap());
         });
-        let words: Vec<u32> = mask
-            .trim()
-            .split(',')
-            .map(|w| u32::from_str_radix(w, 16).unwrap())
-            .collect();
-        let bit = words[words.len() - 1 - cpu / 32];
-        assert_eq!(bit, 1 << (cpu % 32), "rps_cpus {mask:?} for CPU {cpu}");
-        assert_eq!(words.iter().map(|w| w.count_ones()).sum::<u32>(), 1);
+    }
+
+    /// `vethbench test`'s own pair has threaded NAPI in throughput mode, where a stream gains
+    /// from a second CPU, and not in latency mode, where a thread wake-up per frame would be
+    /// measured.
+    #[test]
+    fn private_pair_is_threaded_only_for_throughput() {
+        if !common::require_root("private_pair_is_threaded_only_for_throughput") {
+            return;
+        }
+        for (mode, want) in [(Mode::Throughput, true), (Mode::Latency, false)] {
+            let mut p = plan("", "", 10);
+            p.topology = Topology::Private;
+            p.stream.mode = mode;
+            let ends = harness::plan::open_ends(&p).unwrap();
+            let pair = ends
+                .guard
+                .downcast_ref::<vethbench::link::PrivatePair>()
+                .expect("the private topology's guard is its pair");
+            assert_eq!(
+                vethbench::link::offload::threaded(pair.netns_b(), "vbrx").unwrap(),
+                want,
+                "{mode:?}"
+            );
+        }
+    }
+
+    /// Errors of the offload calls name the interface, on one line.
+    #[test]
+    fn offload_errors_name_the_interface() {
+        if !common::require_root("offload_errors_name_the_interface") {
+            return;
+        }
+        use vethbench::link::offload::{self, Offload};
+        let e = common::in_private_netns(|| offload::get("vbnone0", Offload::Gro).unwrap_err());
+        assert_eq!(e.to_string(), "interface 'vbnone0' does not exist");
+        let e = common::in_private_netns(|| {
+            let ns = vethbench::link::Netns::open_or_current(None).unwrap();
+            offload::threaded(&ns, "vbnone0").unwrap_err()
+        });
+        assert_eq!(e.to_string(), "interface 'vbnone0' does not exist");
     }
 
     /// The per-frame receive path allocates nothing per frame (this thread's allocations are

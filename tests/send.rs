@@ -342,6 +342,20 @@ fn bad_input_is_one_line_and_exit_two() {
             "--batch",
         );
         refused(
+            &with(&base, &["--cpu", "4096"]),
+            "CPU 4096 is not one this process may use",
+        );
+        let first = vethbench::harness::stream::allowed_cpus()[0].to_string();
+        let out = common::vethbench()
+            .args(with(&base, &["--cpu", &first, "--count", "100"]))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        refused(
             &["send", "-i", "nosuch0", "-q"],
             "interface 'nosuch0' does not exist",
         );

@@ -4,13 +4,16 @@
 //!
 //! - **Throughput.** The same N frames of the same size sent by `vethbench test` (every frame
 //!   verified by the receiver), `vethbench send` alone, and `tcpreplay --topspeed` (one-frame
-//!   pcap, preloaded, looped N times). For every tool the figure is the same: frames the peer
-//!   received (its `rx_packets` counter) over the tool's wall time, process start included.
-//!   Nothing is pinned; a fourth row runs `vethbench test --pin` with the receive softirq of
-//!   `vbbt1` steered to the second CPU (RPS), as `--pin` does on its own private pair. The
-//!   `own report` column is the figure `vethbench test` prints itself (first send to last
-//!   frame checked, no process start-up or teardown).
-//! - **Latency.** p50 one-way latency of `vethbench test --mode latency` against half the p50
+//!   pcap, preloaded, looped N times), on the pair set up as `vethbench test` sets up its own:
+//!   threaded NAPI on `vbbt1` (`link::offload::thread_rx`), so that the receive work runs on
+//!   a kernel thread, not on the sending CPU. For every tool the figure is the same: frames the
+//!   peer received (its `rx_packets` counter) over the tool's wall time, process start
+//!   included. Unpinned rows leave every thread to the scheduler; the two pinned rows put the
+//!   sender on the first CPU and the NAPI thread (and our receiver) on the second. The `own
+//!   report` column is the figure `vethbench test` prints itself (first send to last frame
+//!   checked, no process start-up or teardown). Each row's best round counts.
+//! - **Latency.** On the same pair, threaded NAPI off again (as on latency mode's own pair):
+//!   p50 one-way latency of `vethbench test --mode latency` against half the p50
 //!   round trip of the simplest AF_PACKET ping-pong: one thread `send(2)`s a frame on `vbbt0`
 //!   and blocks in `recvmsg(2)` for the echo; a reflector thread blocks in `recvmsg(2)` on
 //!   `vbbt1` and `send(2)`s each frame back. No batching, no polling, one frame in flight;
@@ -91,59 +94,60 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     write_pcap(&pcap, &frame)?;
 
     let pair = PrivatePair::same_netns(&VethPairSpec::new(TX, RX))?;
+    // The pair as `vethbench test` sets up its own: the receive work on RX's NAPI thread,
+    // off the sending CPU. Every row below runs on it.
+    let thread_rx = |on: bool| {
+        vethbench::link::offload::thread_rx(pair.netns_a(), TX, pair.netns_a(), RX, on)
+            .context("threaded NAPI on the bench pair")
+    };
+    thread_rx(true)?;
     let cpus = harness::stream::allowed_cpus();
-    let cpu_rx = cpus.get(1).copied();
-    let steer = |on: bool| -> anyhow::Result<()> {
-        if let Some(c) = cpu_rx {
-            if on {
-                harness::kernel::steer_rx(pair.netns_a(), RX, c)?;
-            } else {
-                // An empty mask: RPS off.
-                pair.run_a(|| {
-                    Ok(Command::new("unshare")
-                        .args(["--mount", "--propagation", "private", "sh", "-c"])
-                        .arg(format!(
-                            "mount -t sysfs sysfs /sys && echo 0 > /sys/class/net/{RX}/queues/rx-0/rps_cpus"
-                        ))
-                        .status())
-                })??;
-            }
-        }
-        Ok(())
+    let pinned = match cpus[..] {
+        [a, b, ..] => Some((a, b)),
+        _ => None,
     };
     let n = a.count.to_string();
     let size = a.size.to_string();
 
     // ---- throughput ----
+    // Pairs of rows compared with each other: (ours, reference).
     let names = [
         "vethbench test (verifying)",
-        "vethbench test --pin, RPS",
         "vethbench send alone",
+        "vethbench test --pin",
+        "vethbench send --cpu A, NAPI B",
         "tcpreplay --topspeed",
     ];
-    let mut best: [Option<(Rate, Option<serde_json::Value>)>; 4] = [None, None, None, None];
+    let mut best: [Option<(Rate, Option<serde_json::Value>)>; 5] = Default::default();
     for round in 0..a.rounds.max(1) {
         for (i, name) in names.iter().enumerate() {
-            if i == 1 && cpu_rx.is_none() {
+            let pin = i == 2 || i == 3;
+            if pin && pinned.is_none() {
                 continue;
             }
-            // Only the --pin row has the receive softirq steered to the receiver's CPU, as
-            // `vethbench test --pin` does on its own private pair.
-            steer(i == 1)?;
+            // Unpinned rows leave RX's NAPI thread to the scheduler too.
+            let napi_cpus = match (pin, pinned) {
+                (true, Some((_, b))) => vec![b],
+                _ => cpus.clone(),
+            };
+            pin_napi(&napi_cpus)?;
             let mut cmd = match i {
-                0 | 1 => {
+                0 | 2 => {
                     let mut c = Command::new(&exe);
                     c.args(["test", "--tx", TX, "--rx", RX, "--json", "--count", &n])
                         .args(["--size", &size]);
-                    if i == 1 {
+                    if pin {
                         c.arg("--pin");
                     }
                     c
                 }
-                2 => {
+                1 | 3 => {
                     let mut c = Command::new(&exe);
                     c.args(["send", "-i", TX, "-q", "--dst-mac", "02:00:00:00:00:02"])
                         .args(["--udp", "--size", &size, "--count", &n]);
+                    if let (true, Some((a, _))) = (pin, pinned) {
+                        c.args(["--cpu", &a.to_string()]);
+                    }
                     c
                 }
                 _ => {
@@ -156,7 +160,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             };
             eprintln!("round {}: {name} ({} frames)...", round + 1, a.count);
             let (rate, out) = timed(&pair, &mut cmd, name)?;
-            let json = if i <= 1 {
+            eprintln!("  {:.0} frames/s", rate.pps());
+            let json = if i == 0 || i == 2 {
                 Some(
                     serde_json::from_slice::<serde_json::Value>(&out).with_context(|| {
                         format!(
@@ -174,27 +179,35 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    steer(false)?;
+    // Latency mode runs on a private pair without threaded NAPI (a thread wake-up per frame
+    // would be measured): so does the bench.
+    thread_rx(false)?;
     let _ = std::fs::remove_dir_all(&dir);
     let get = |i: usize| best[i].as_ref().map(|b| b.0).unwrap_or_default();
+    let ratio = |x: usize, y: usize| get(x).pps() / get(y).pps().max(1e-9);
     let ours = get(0);
-    let send_ref = get(2);
     println!(
-        "throughput: {} frames of {} bytes on a private veth pair, peer rx counter / wall time, best of {} round(s)",
+        "throughput: {} frames of {} bytes on a private veth pair with threaded NAPI on the receiver, peer rx counter / wall time, best of {} round(s)",
         a.count, a.size, a.rounds.max(1)
     );
+    if let Some((a, b)) = pinned {
+        println!("pinned rows: sender on CPU {a}, receiver and {RX}'s NAPI thread on CPU {b}");
+    }
     println!(
-        "{:<30} {:>10} {:>9} {:>11} {:>12} {:>8}",
+        "{:<32} {:>10} {:>9} {:>11} {:>12} {:>8}",
         "", "received", "seconds", "frames/s", "own report", "lost"
     );
     for (i, name) in names.iter().enumerate() {
         let r = get(i);
+        if r.received == 0 {
+            continue;
+        }
         let json = best[i].as_ref().and_then(|b| b.1.as_ref());
         let jn = |k: &str| json.and_then(|v| v.get(k)).and_then(|v| v.as_f64());
         let own = jn("pps").map_or("-".to_string(), |v| format!("{v:.0}"));
         let lost = jn("lost").map_or("-".to_string(), |v| format!("{v:.0}"));
         println!(
-            "{name:<30} {:>10} {:>9.3} {:>11.0} {:>12} {:>8}",
+            "{name:<32} {:>10} {:>9.3} {:>11.0} {:>12} {:>8}",
             r.received,
             r.secs,
             r.pps(),
@@ -203,18 +216,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "ratio test / send alone:            {:.2}   (goal >= 0.90)",
-        ours.pps() / send_ref.pps().max(1e-9)
+        "ratio test / send alone:                {:.2}   (goal >= 0.90)",
+        ratio(0, 1)
     );
-    if get(1).received > 0 {
+    if get(2).received > 0 && get(3).received > 0 {
         println!(
-            "ratio test --pin / send alone:      {:.2}",
-            get(1).pps() / send_ref.pps().max(1e-9)
+            "ratio test --pin / send, same pinning:  {:.2}   (goal >= 0.90)",
+            ratio(2, 3)
         );
     }
     println!(
-        "ratio test / tcpreplay --topspeed:  {:.2}   (goal >= 1.00)",
-        ours.pps() / get(3).pps().max(1e-9)
+        "ratio test / tcpreplay --topspeed:      {:.2}   (goal >= 1.00)",
+        ratio(0, 4)
     );
 
     // ---- latency ----
@@ -310,6 +323,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Let `RX`'s NAPI threads run on these CPUs.
+fn pin_napi(cpus: &[usize]) -> anyhow::Result<()> {
+    vethbench::link::offload::pin_napi_threads(RX, cpus)?;
+    Ok(())
 }
 
 /// Run `cmd` in the pair's namespace; frames `RX` received over its wall time, and its stdout.

@@ -102,6 +102,9 @@ pub struct Args {
     /// (tcpdump on the sending side) no longer see the frames.
     #[arg(long)]
     qdisc_bypass: bool,
+    /// Pin the sending thread to this CPU (like trafgen --cpu).
+    #[arg(long, value_name = "CPU")]
+    cpu: Option<usize>,
     /// Also print a hexdump of the frame.
     #[arg(long)]
     hex: bool,
@@ -301,6 +304,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let iface = a.iface.as_deref().context("--iface is required to send")?;
+    if let Some(cpu) = a.cpu {
+        vethbench::harness::stream::pin_current_thread(cpu)?;
+    }
     let mut sock = TxSocket::open(iface)?;
     if a.qdisc_bypass {
         sock.set_qdisc_bypass(true)?;

@@ -67,9 +67,9 @@ struct Flags {
     /// Pin the sender (and receiver) threads: TX or TX,RX.
     #[arg(long, value_name = "TX[,RX]")]
     cpu: Option<String>,
-    /// Throughput mode: pin the sender and receiver to the first two CPUs this process may use
-    /// and, on the private pair, steer the receive softirq to the receiver's CPU (RPS). Faster
-    /// on an idle machine; can overflow the ring when other work loads those CPUs.
+    /// Throughput mode: pin the sender to the first CPU this process may use, and the receiver
+    /// and the receiving veth's NAPI thread to the second. Steadier figures; slower when other
+    /// work loads those CPUs.
     #[arg(long, conflicts_with = "cpu")]
     pin: bool,
     /// Write every received frame to this pcapng file.

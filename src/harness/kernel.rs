@@ -279,52 +279,6 @@ pub fn open_recv(
     Ok(RecvSource::new(sock))
 }
 
-/// Steer the receive work of `iface` (the softirq that runs the stack and fills the rings) to
-/// `cpu` with RPS, so that it does not run on the sending CPU: on a veth pair the sender's
-/// CPU otherwise carries both sides (measured on an otherwise idle 2-core box: 390-414k ->
-/// 445-498 kpps with the sender and receiver pinned apart; but with other processes on the
-/// receiver's CPU the softirq and the receiver thread starve each other and the ring
-/// overflows: opt-in, `vethbench test --pin`).
-///
-/// `/sys/class/net` shows the namespace of whoever mounted /sys, so this runs
-/// `unshare --mount` (util-linux) from a thread inside `ns`: a private mount namespace where a
-/// fresh sysfs shows `ns`'s interfaces; nothing is mounted outside it.
-pub fn steer_rx(ns: &Netns, iface: &str, cpu: usize) -> Result<(), HarnessError> {
-    let mask = rps_mask(cpu);
-    let script = format!(
-        "mount -t sysfs sysfs /sys && for q in /sys/class/net/{iface}/queues/rx-*; do echo {mask} > $q/rps_cpus; done"
-    );
-    let out = ns
-        .run(|| {
-            Ok(std::process::Command::new("unshare")
-                .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-                .output())
-        })
-        .map_err(link_err(iface))?
-        .map_err(|e| HarnessError::Setup(format!("{iface}: RPS: running unshare: {e}")))?;
-    if !out.status.success() {
-        return Err(HarnessError::Setup(format!(
-            "{iface}: RPS: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(())
-}
-
-/// The rps_cpus mask with one CPU set: hex words of 32 bits, comma-separated, most significant
-/// first (the kernel's cpumask format).
-fn rps_mask(cpu: usize) -> String {
-    let words = cpu / 32 + 1;
-    (0..words)
-        .rev()
-        .map(|w| {
-            let v: u32 = if w == cpu / 32 { 1 << (cpu % 32) } else { 0 };
-            format!("{v:08x}")
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// A veth pair `a`/`b` across two private namespaces, up, IPv6 off, with this MTU (if any).
 pub fn private_pair(a: &str, b: &str, mtu: Option<u32>) -> Result<PrivatePair, HarnessError> {
     let spec = VethPairSpec {
@@ -345,15 +299,5 @@ pub fn rx_config(one_at_a_time: bool) -> RxConfig {
         block_count: 64,
         block_timeout_ms: if one_at_a_time { 1 } else { 4 },
         ..RxConfig::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rps_masks() {
-        assert_eq!(super::rps_mask(0), "00000001");
-        assert_eq!(super::rps_mask(1), "00000002");
-        assert_eq!(super::rps_mask(33), "00000002,00000000");
     }
 }

@@ -83,10 +83,12 @@ pub struct StreamConfig {
     pub cpu_rx: Option<usize>,
     /// Opt-in (default off): in throughput mode, when `cpu_tx`/`cpu_rx` are not given,
     /// [`super::plan::launch`] pins the sender to the first CPU the process may use and the
-    /// receiver to the second (when there are two), and on a private pair steers the receiving
-    /// end's softirq work to the receiver's CPU (RPS). Faster on an idle machine, lossy when
-    /// other processes load the receiver's CPU (see [`super::kernel::steer_rx`]). Latency/rtt
-    /// runs are always left to the scheduler unless `cpu_*` are given.
+    /// receiver to the second (when there are two). In throughput mode the receiving
+    /// interface's NAPI threads, when it has threaded NAPI (the private pair does, see
+    /// [`crate::link::offload`]), go to the receiver's CPU whenever `cpu_rx` is set. Pinned
+    /// runs vary less; on a machine whose other work loads those CPUs they are slower, never
+    /// lossy (veth pushes back on the sender). Latency/rtt runs are left to the scheduler unless
+    /// `cpu_*` are given.
     pub auto_pin: bool,
     /// After the last send, how long to wait for frames still on their way.
     pub drain: Duration,
@@ -166,6 +168,12 @@ pub fn allowed_cpus() -> Vec<usize> {
 
 /// Pin the calling thread to one CPU.
 pub fn pin_current_thread(cpu: usize) -> Result<(), HarnessError> {
+    let allowed = allowed_cpus();
+    if !allowed.contains(&cpu) {
+        return Err(HarnessError::Config(format!(
+            "CPU {cpu} is not one this process may use (CPUs {allowed:?})"
+        )));
+    }
     let mut set = nix::sched::CpuSet::new();
     set.set(cpu)
         .map_err(|e| HarnessError::Config(format!("CPU {cpu}: {e}")))?;

@@ -10,15 +10,19 @@
 //!   (IFLA_LINK + IFLA_LINK_NETNSID + RTM_GETNSID); [`veth::PrivatePair`] for tests.
 //! - [`addr`]: CIDR parsing and RTM_NEWADDR.
 //! - [`ping`]: ICMP echo through the kernel's stack.
+//! - [`offload`]: GRO/TSO (`ethtool -K`) and threaded NAPI, which decide on which CPU a veth's
+//!   peer receives.
 //!
 //! What stays true: `setns`/`unshare` only ever move a thread this module spawned (or the
 //! caller's, when asked by [`netns::enter`]); nothing here shells out to `ip`. No `unsafe`:
-//! nix's wrappers cover setns, unshare, mount and the ICMP socket.
+//! nix's wrappers cover setns, unshare, mount and the ICMP socket; the ethtool ioctl is in
+//! `sock::sys`.
 
 pub mod addr;
 pub mod iface;
 pub mod netns;
 pub mod nl;
+pub mod offload;
 pub mod ping;
 pub mod veth;
 

@@ -6,7 +6,7 @@
 
 pub mod filter;
 pub mod rx;
-mod sys;
+pub(crate) mod sys;
 pub mod tx;
 
 use crate::Capability;
