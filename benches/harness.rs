@@ -1,13 +1,17 @@
 //! Harness hot-path benchmarks: the per-frame costs of a stream run that are ours (not the
 //! kernel's): stamping a frame, checking a received frame, recording a latency sample, and the
-//! noise test a non-stream frame goes through.
+//! noise test a non-stream frame goes through; and, as root, one `Testbench` send + expect
+//! across a private pair, with the per-frame socket `Testbench` opens against a ring end (what
+//! it used before) as the reference.
 //!
 //! Run: `cargo bench --bench harness` (short: `-- --warm-up-time 1 --measurement-time 2`).
 use std::hint::black_box;
 
+use std::time::Duration;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vethbench::harness::plan::default_frame;
-use vethbench::harness::{Checker, LatencyHist, NoiseFilter, Template};
+use vethbench::harness::{kernel, Checker, LatencyHist, NoiseFilter, Template, Testbench};
 
 fn bench(c: &mut Criterion) {
     for len in [128usize, 1514] {
@@ -63,5 +67,50 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// One frame sent on one end and expected on the other, per iteration.
+fn testbench(c: &mut Criterion) {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIP testbench benches: need root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN)");
+        return;
+    }
+    let frame = default_frame(128);
+    let mut g = c.benchmark_group("testbench");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+
+    let (mut tb, a, b) = Testbench::private_pair().expect("private pair");
+    g.bench_function("send_expect/socket", |bn| {
+        bn.iter(|| {
+            tb.send(a, &frame).unwrap();
+            tb.expect(b, frame.as_slice(), Duration::from_secs(1))
+                .unwrap();
+        })
+    });
+    drop(tb);
+
+    // The reference: the same, received through a TPACKET_V3 ring (1 ms block timer).
+    let pair = kernel::private_pair("vbr0", "vbr1", None).expect("private pair");
+    let mut tb = Testbench::new();
+    let ring = |ns, iface| {
+        (
+            Box::new(kernel::open_sink(ns, iface, 16, 1514).unwrap()),
+            Box::new(kernel::open_source(ns, iface, &kernel::rx_config(true)).unwrap()),
+        )
+    };
+    let (sink, src) = ring(pair.netns_a(), "vbr0");
+    let a = tb.add_end("vbr0", sink, src);
+    let (sink, src) = ring(pair.netns_b(), "vbr1");
+    let b = tb.add_end("vbr1", sink, src);
+    g.bench_function("send_expect/ring", |bn| {
+        bn.iter(|| {
+            tb.send(a, &frame).unwrap();
+            tb.expect(b, frame.as_slice(), Duration::from_secs(1))
+                .unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, testbench);
 criterion_main!(benches);

@@ -272,8 +272,17 @@ pub fn open_recv(
         busy_poll_us: busy_poll.then_some(50),
         ..RecvConfig::default()
     };
+    open_recv_with(ns, iface, &cfg)
+}
+
+/// [`open_recv`] with every setting given.
+pub fn open_recv_with(
+    ns: &Netns,
+    iface: &str,
+    cfg: &RecvConfig,
+) -> Result<RecvSource, HarnessError> {
     let sock = ns
-        .run(|| Ok(RecvSocket::open(iface, &cfg)))
+        .run(|| Ok(RecvSocket::open(iface, cfg)))
         .map_err(link_err(iface))?
         .map_err(|e| HarnessError::io(iface, e))?;
     Ok(RecvSource::new(sock))

@@ -167,8 +167,14 @@ impl Testbench {
         Ok((tb, ids))
     }
 
-    /// Open a send socket and a receive ring on `iface` in `ns` and add them as an end (for
+    /// Open a send socket and a receive socket on `iface` in `ns` and add them as an end (for
     /// topologies built by hand, e.g. hosts behind a bridge).
+    ///
+    /// The receive side is a plain socket read with one `recvmsg` per frame, not a ring: a
+    /// ring hands frames over a block at a time (a block retires after 1 ms at best), so every
+    /// `expect` would wait for the timer; a socket wakes for each frame. Its 16 MiB buffer
+    /// queues some 20,000 small frames sent before they are expected; beyond, the kernel
+    /// drops and counts them.
     pub fn open_end(
         &mut self,
         ns: &crate::link::Netns,
@@ -176,7 +182,12 @@ impl Testbench {
     ) -> Result<EndId, HarnessError> {
         // 16 slots of the largest frame a veth carries.
         let sink = kernel::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
-        let source = kernel::open_source(ns, iface, &kernel::rx_config(true))?;
+        let cfg = crate::sock::recv::RecvConfig {
+            max_frame: super::plan::MAX_FRAME_LEN + 4,
+            rcvbuf: 16 << 20,
+            ..Default::default()
+        };
+        let source = kernel::open_recv_with(ns, iface, &cfg)?;
         Ok(self.add_end(iface, Box::new(sink), Box::new(source)))
     }
 
