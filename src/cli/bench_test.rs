@@ -10,8 +10,9 @@
 //!   peer received (its `rx_packets` counter) over the tool's wall time, process start
 //!   included. Unpinned rows leave every thread to the scheduler; the two pinned rows put the
 //!   sender on the first CPU and the NAPI thread (and our receiver) on the second. The `own
-//!   report` column is the figure `vethbench test` prints itself (first send to last frame
-//!   checked, no process start-up or teardown). Each row's best round counts.
+//!   report` column is the figure each vethbench command prints itself, without process
+//!   start-up or teardown (`test`: first send to last frame checked; `send`: first to last
+//!   send). Each row's best round counts.
 //! - **Latency.** On the same pair, threaded NAPI off again (as on latency mode's own pair):
 //!   p50 one-way latency of `vethbench test --mode latency` against half the p50
 //!   round trip of the simplest AF_PACKET ping-pong: one thread `send(2)`s a frame on `vbbt0`
@@ -161,17 +162,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             eprintln!("round {}: {name} ({} frames)...", round + 1, a.count);
             let (rate, out) = timed(&pair, &mut cmd, name)?;
             eprintln!("  {:.0} frames/s", rate.pps());
-            let json = if i == 0 || i == 2 {
-                Some(
+            let json = match i {
+                0 | 2 => Some(
                     serde_json::from_slice::<serde_json::Value>(&out).with_context(|| {
                         format!(
                             "{name}: report is not JSON: {}",
                             String::from_utf8_lossy(&out)
                         )
                     })?,
-                )
-            } else {
-                None
+                ),
+                // `send` prints "N packets in S s: P pps, ...": its own figure, first to last send.
+                1 | 3 => send_pps(&out).map(|p| serde_json::json!({ "pps": p })),
+                _ => None,
             };
             match &best[i] {
                 Some((b, _)) if b.pps() >= rate.pps() => {}
@@ -215,14 +217,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             lost
         );
     }
+    let own = |i: usize| {
+        best[i]
+            .as_ref()
+            .and_then(|b| b.1.as_ref())
+            .and_then(|v| v.get("pps"))
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN)
+    };
     println!(
-        "ratio test / send alone:                {:.2}   (goal >= 0.90)",
-        ratio(0, 1)
+        "ratio test / send alone:                {:.2}   (goal >= 0.90; own reports: {:.2})",
+        ratio(0, 1),
+        own(0) / own(1)
     );
     if get(2).received > 0 && get(3).received > 0 {
         println!(
-            "ratio test --pin / send, same pinning:  {:.2}   (goal >= 0.90)",
-            ratio(2, 3)
+            "ratio test --pin / send, same pinning:  {:.2}   (goal >= 0.90; own reports: {:.2})",
+            ratio(2, 3),
+            own(2) / own(3)
         );
     }
     println!(
@@ -323,6 +335,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pps figure of `vethbench send`'s summary line.
+fn send_pps(out: &[u8]) -> Option<f64> {
+    let text = String::from_utf8_lossy(out);
+    let line = text.lines().find(|l| l.contains(" pps"))?;
+    line.split(": ").nth(1)?.split(' ').next()?.parse().ok()
 }
 
 /// Let `RX`'s NAPI threads run on these CPUs.
