@@ -1,8 +1,9 @@
 //! Harness hot-path benchmarks: the per-frame costs of a stream run that are ours (not the
-//! kernel's): stamping a frame, checking a received frame, recording a latency sample, and the
-//! noise test a non-stream frame goes through; and, as root, one `Testbench` send + expect
-//! across a private pair, with the per-frame socket `Testbench` opens against a ring end (what
-//! it used before) as the reference.
+//! kernel's): stamping a frame (into a copy of its own then copied into a send slot, as the
+//! sender did, or in the send slot itself, as it does), checking a received frame, recording a
+//! latency sample, and the noise test a non-stream frame goes through; and, as root, one
+//! `Testbench` send + expect across a private pair, with the per-frame socket `Testbench`
+//! opens against a ring end (what it used before) as the reference.
 //!
 //! Run: `cargo bench --bench harness` (short: `-- --warm-up-time 1 --measurement-time 2`).
 use std::hint::black_box;
@@ -25,6 +26,31 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 seq = seq.wrapping_add(1);
                 t.stamp(black_box(&mut buf), seq, 1_700_000_000_000_000_000 + seq);
+            })
+        });
+
+        // The sender's per-frame work before and after the sink lent its slots: stamp a copy
+        // of its own, then copy it into the sendmmsg slot; or stamp in the slot itself.
+        let mut own = t.bytes().to_vec();
+        let mut slot = vec![0u8; len + 64];
+        t.fill_slot(&mut slot, true, 0, 0);
+        g.bench_function("stamp+copy_to_slot", |b| {
+            b.iter(|| {
+                seq = seq.wrapping_add(1);
+                t.stamp(&mut own, seq, 1_700_000_000_000_000_000 + seq);
+                slot[..own.len()].copy_from_slice(black_box(&own));
+                black_box(&mut slot);
+            })
+        });
+        g.bench_function("fill_slot", |b| {
+            b.iter(|| {
+                seq = seq.wrapping_add(1);
+                black_box(t.fill_slot(
+                    black_box(&mut slot),
+                    false,
+                    seq,
+                    1_700_000_000_000_000_000 + seq,
+                ));
             })
         });
 

@@ -893,4 +893,79 @@ mod hot_path {
         assert_eq!(ALLOCS.with(|c| c.get()) - after, 1);
         assert_eq!(checker.counts().intact, 100_000);
     }
+
+    /// The sender's path on the real sink: frames stamped in place in the socket's sendmmsg
+    /// slots (`send_filled` + `Template::fill_slot`) arrive intact and in order, with batch sizes
+    /// that change from call to call and a `send_batch` now and then that takes the slots over;
+    /// sending, receiving and checking allocate nothing per frame.
+    #[test]
+    fn sock_sink_lends_its_slots_without_allocating() {
+        if !crate::common::require_root("sock_sink_lends_its_slots_without_allocating") {
+            return;
+        }
+        crate::common::in_private_netns(|| {
+            use std::time::{Duration, Instant};
+            use vethbench::harness::kernel::{open_sink, open_source, rx_config};
+            use vethbench::harness::{stamp, FrameSink, FrameSource};
+            use vethbench::link::Netns;
+            crate::common::veth_pair("vb0", "vb1");
+            let ns = Netns::open_or_current(None).unwrap();
+            let t = Template::new(default_frame(128), 11).unwrap();
+            let other = default_frame(100);
+            let mut sink = open_sink(&ns, "vb0", 16, 256).unwrap();
+            let mut src = open_source(&ns, "vb1", &rx_config(false)).unwrap();
+            let mut checker = Checker::new(t.clone(), u64::MAX);
+            let mut others = 0u64;
+            // Read what is ready (waiting up to `wait`), check ours, count the others.
+            let mut recv = |wait: Duration, checker: &mut Checker, others: &mut u64| {
+                src.poll(wait, &mut |f, _| {
+                    if stamp::parse(f, t.stamp_off()).is_some_and(|s| s.stream_id == 11) {
+                        checker.check(f);
+                    } else if f == &other[..] {
+                        *others += 1;
+                    }
+                })
+                .unwrap();
+            };
+            let mut seq = 0u64;
+            let send = |sink: &mut dyn FrameSink, n: usize, seq: &mut u64| {
+                let first = *seq;
+                let k = sink
+                    .send_filled(n, &mut |i, slot, fresh| {
+                        t.fill_slot(slot, fresh, first + i as u64, 1_000 + first + i as u64)
+                    })
+                    .unwrap();
+                // The socket retries internally: all it holds are taken.
+                assert_eq!(k, n.min(16));
+                *seq += k as u64;
+            };
+            // Warm up (first sendmmsg, first poll).
+            send(&mut sink, 16, &mut seq);
+            recv(Duration::from_millis(50), &mut checker, &mut others);
+            let before = allocs();
+            let mut batches = 0u64;
+            for round in 0..3_000usize {
+                send(&mut sink, [16, 1, 7, 16, 3, 40][round % 6], &mut seq);
+                if round % 97 == 0 {
+                    assert_eq!(sink.send_batch(&[&other, &other]).unwrap(), 2);
+                    batches += 1;
+                }
+                recv(Duration::ZERO, &mut checker, &mut others);
+            }
+            let give_up = Instant::now() + Duration::from_secs(5);
+            while checker.counts().intact < seq && Instant::now() < give_up {
+                recv(Duration::from_millis(10), &mut checker, &mut others);
+            }
+            assert_eq!(allocs() - before, 0, "allocations per frame sent");
+            let c = checker.counts();
+            assert_eq!(c.intact, seq, "{c:?}");
+            assert_eq!(
+                (c.corrupted, c.unexpected, c.reordered, c.duplicated),
+                (0, 0, 0, 0),
+                "{c:?}"
+            );
+            assert_eq!(others, 2 * batches);
+            assert_eq!(sink.tx_drops(), 0);
+        });
+    }
 }

@@ -13,12 +13,35 @@ use std::time::Duration;
 
 use super::HarnessError;
 
+/// Writes frame `i` of a [`FrameSink::send_filled`] call into a slot the sink lends:
+/// `fill(i, slot, fresh)` gets the whole slot (its maximum frame size) and returns the length
+/// of the frame it left at the start of it.
+///
+/// `fresh` false: the slot holds exactly what the previous `fill` of slot `i` left there (the
+/// sink has not touched it since), so a filler sending copies of one template only updates what
+/// differs (e.g. [`Template::fill_slot`](super::stamp::Template::fill_slot)). `fresh` true: its
+/// contents are unspecified; write the whole frame. A returned length over `slot.len()` means
+/// the frame does not fit: the sink sends nothing and returns an error.
+pub type Fill<'a> = dyn FnMut(usize, &mut [u8], bool) -> usize + 'a;
+
 /// Transmit side of an end.
 pub trait FrameSink {
     /// Hand `frames` to the kernel, in order, in as few syscalls as possible. Returns how many
     /// were accepted: fewer than `frames.len()` (possibly 0) means the transmit queue is full
     /// right now and the caller retries the rest. Must not allocate.
     fn send_batch(&mut self, frames: &[&[u8]]) -> Result<usize, HarnessError>;
+
+    /// Send up to `n` frames written in place into the sink's own transmit slots, sparing the
+    /// copy [`FrameSink::send_batch`] makes: for each slot `i` in `0..m` (`m` ≤ `n`: at most
+    /// what the sink holds), [`Fill`] `fill(i, slot, fresh)` writes frame `i`; then the `m`
+    /// frames are sent in order. Returns how many were accepted, counted from frame 0: the
+    /// caller retries the rest in a later call, where they are filled again (into slots from 0).
+    /// Must not allocate.
+    ///
+    /// Slots are lent to one filler: the sink marks `fresh` every slot it wrote itself
+    /// ([`FrameSink::send_batch`]) or never lent; two fillers sharing a sink would see each
+    /// other's frames as not fresh.
+    fn send_filled(&mut self, n: usize, fill: &mut Fill<'_>) -> Result<usize, HarnessError>;
 
     /// The interface (for reports and errors).
     fn name(&self) -> &str;
@@ -58,6 +81,9 @@ pub trait Tap {
 impl<T: FrameSink + ?Sized> FrameSink for Box<T> {
     fn send_batch(&mut self, frames: &[&[u8]]) -> Result<usize, HarnessError> {
         (**self).send_batch(frames)
+    }
+    fn send_filled(&mut self, n: usize, fill: &mut Fill<'_>) -> Result<usize, HarnessError> {
+        (**self).send_filled(n, fill)
     }
     fn name(&self) -> &str {
         (**self).name()
@@ -102,7 +128,19 @@ pub(crate) mod mem {
         fault: Option<Fault>,
         /// Accept at most this many frames per call (exercises the caller's retry).
         pub max_per_call: usize,
+        /// Lent slots ([`FrameSink::send_filled`]), grown on demand, of `slot_size` bytes.
+        slots: Vec<Vec<u8>>,
+        /// Slots `0..lent` hold what their last fill left; the others are fresh.
+        lent: usize,
+        pub slot_size: usize,
+        /// Every this many `send_filled` calls (0: never), scribble over every slot first and
+        /// lend them fresh (as a sink whose `send_batch` wrote them would).
+        pub scribble_every: u64,
+        filled_calls: u64,
     }
+
+    /// What a fresh slot of a [`MemSink`] holds: a filler that does not rewrite it sends garbage.
+    pub const SCRIBBLE: u8 = 0xa5;
 
     pub struct MemSource {
         name: String,
@@ -120,6 +158,11 @@ pub(crate) mod mem {
                 n: 0,
                 fault,
                 max_per_call: usize::MAX,
+                slots: Vec::new(),
+                lent: 0,
+                slot_size: 16 << 10,
+                scribble_every: 0,
+                filled_calls: 0,
             },
             MemSource {
                 name: format!("{name}-rx"),
@@ -129,19 +172,58 @@ pub(crate) mod mem {
         )
     }
 
+    impl MemSink {
+        /// Put one frame on the wire, through the fault if any.
+        fn put(&mut self, f: &[u8]) {
+            let out = match &mut self.fault {
+                Some(fault) => fault(self.n, f),
+                None => vec![f.to_vec()],
+            };
+            self.n += 1;
+            for o in out {
+                // The receiver may be gone at the end of a test: not an error here.
+                let _ = self.wire.send(o);
+            }
+        }
+    }
+
     impl FrameSink for MemSink {
         fn send_batch(&mut self, frames: &[&[u8]]) -> Result<usize, HarnessError> {
             let k = frames.len().min(self.max_per_call);
             for f in &frames[..k] {
-                let out = match &mut self.fault {
-                    Some(fault) => fault(self.n, f),
-                    None => vec![f.to_vec()],
-                };
-                self.n += 1;
-                for o in out {
-                    // The receiver may be gone at the end of a test: not an error here.
-                    let _ = self.wire.send(o);
+                self.put(f);
+            }
+            Ok(k)
+        }
+
+        fn send_filled(&mut self, n: usize, fill: &mut Fill<'_>) -> Result<usize, HarnessError> {
+            let k = n.min(self.max_per_call);
+            self.filled_calls += 1;
+            if self.scribble_every > 0 && self.filled_calls.is_multiple_of(self.scribble_every) {
+                for s in &mut self.slots {
+                    s.fill(SCRIBBLE);
                 }
+                self.lent = 0;
+            }
+            while self.slots.len() < k {
+                self.slots.push(vec![SCRIBBLE; self.slot_size]);
+            }
+            let mut lens = Vec::with_capacity(k);
+            for i in 0..k {
+                let len = fill(i, &mut self.slots[i], i >= self.lent);
+                if len > self.slot_size {
+                    self.lent = self.lent.min(i);
+                    return Err(HarnessError::Setup(format!(
+                        "{}: a {len}-byte frame exceeds the {}-byte send slot",
+                        self.name, self.slot_size
+                    )));
+                }
+                lens.push(len);
+            }
+            self.lent = self.lent.max(k);
+            for (i, len) in lens.into_iter().enumerate() {
+                let f = self.slots[i][..len].to_vec();
+                self.put(&f);
             }
             Ok(k)
         }

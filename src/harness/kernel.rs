@@ -15,15 +15,18 @@ use crate::sock::recv::{RecvConfig, RecvSocket};
 use crate::sock::rx::{RxConfig, RxRing};
 use crate::sock::tx::{TxBatch, TxSocket};
 
-use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::endpoint::{Fill, FrameSink, FrameSource, Tap};
 use super::stamp::now_realtime_ns;
 use super::HarnessError;
 
-/// Transmit on an interface: frames are copied into preallocated sendmmsg slots.
+/// Transmit on an interface through preallocated sendmmsg slots: `send_batch` copies frames
+/// into them, `send_filled` lends them to the caller, who writes the frames in place.
 #[derive(Debug)]
 pub struct SockSink {
     sock: TxSocket,
     batch: TxBatch,
+    /// Slots `0..lent` hold what the filler of `send_filled` last left there (not fresh).
+    lent: usize,
 }
 
 impl SockSink {
@@ -32,29 +35,57 @@ impl SockSink {
         SockSink {
             sock,
             batch: TxBatch::new(batch, max_frame),
+            lent: 0,
         }
+    }
+
+    fn too_large(&self, len: usize) -> HarnessError {
+        HarnessError::Setup(format!(
+            "{}: a {len}-byte frame exceeds the {}-byte send slot",
+            self.sock.iface(),
+            self.batch.slot_size()
+        ))
+    }
+
+    /// Send the first `n` slots. TxSocket::send_batch retries while the queue is full and keeps
+    /// the order: all `n` are accepted (the ones the kernel gave up on count in `tx_drops`).
+    fn send_slots(&mut self, n: usize) -> Result<usize, HarnessError> {
+        self.sock
+            .send_batch(&mut self.batch, n)
+            .map_err(|e| HarnessError::io(self.sock.iface(), e))?;
+        Ok(n)
     }
 }
 
 impl FrameSink for SockSink {
     fn send_batch(&mut self, frames: &[&[u8]]) -> Result<usize, HarnessError> {
         let n = frames.len().min(self.batch.capacity());
+        if n > 0 {
+            // Slot 0 on will hold these frames, no longer the filler's.
+            self.lent = 0;
+        }
         for (i, f) in frames[..n].iter().enumerate() {
             if f.len() > self.batch.slot_size() {
-                return Err(HarnessError::Setup(format!(
-                    "{}: a {}-byte frame exceeds the {}-byte send slot",
-                    self.sock.iface(),
-                    f.len(),
-                    self.batch.slot_size()
-                )));
+                return Err(self.too_large(f.len()));
             }
             self.batch.set(i, f);
         }
-        // TxSocket::send_batch retries while the queue is full and keeps the order.
-        self.sock
-            .send_batch(&mut self.batch, n)
-            .map_err(|e| HarnessError::io(self.sock.iface(), e))?;
-        Ok(n)
+        self.send_slots(n)
+    }
+
+    fn send_filled(&mut self, n: usize, fill: &mut Fill<'_>) -> Result<usize, HarnessError> {
+        let n = n.min(self.batch.capacity());
+        for i in 0..n {
+            let len = fill(i, self.batch.slot_mut(i), i >= self.lent);
+            if len > self.batch.slot_size() {
+                // What the filler left in slot i is unknown.
+                self.lent = self.lent.min(i);
+                return Err(self.too_large(len));
+            }
+            self.batch.set_len(i, len);
+        }
+        self.lent = self.lent.max(n);
+        self.send_slots(n)
     }
 
     fn name(&self) -> &str {

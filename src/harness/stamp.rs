@@ -192,7 +192,9 @@ impl Template {
     }
 
     /// Write `seq` and `tx_ns` into `buf`, a copy of [`Template::bytes`] (possibly stamped
-    /// before), and fix the checksum. No allocation.
+    /// before, with any seq), and set the checksum. Only the seq, tx_ns and checksum bytes are
+    /// written, and the checksum is computed from the template's, not from `buf`'s: every other
+    /// byte of `buf` must already be the template's. No allocation.
     #[inline]
     pub fn stamp(&self, buf: &mut [u8], seq: u64, tx_ns: u64) {
         let o = self.stamp_off;
@@ -201,6 +203,23 @@ impl Template {
         if let (Some(c), Some(v)) = (self.csum, self.expected_csum(seq, tx_ns)) {
             buf[c.off..c.off + 2].copy_from_slice(&v.to_be_bytes());
         }
+    }
+
+    /// Write frame `seq` into a transmit slot lent by a sink (a
+    /// [`Fill`](super::endpoint::Fill)): the whole template first when the slot is `fresh`,
+    /// then the stamp; returns the frame length. A slot that is not fresh must hold what an
+    /// earlier `fill_slot` of this template left (any seq). A slot shorter than the frame is
+    /// left untouched, and the length returned is over `slot.len()`: the sink refuses it.
+    /// No allocation.
+    #[inline]
+    pub fn fill_slot(&self, slot: &mut [u8], fresh: bool, seq: u64, tx_ns: u64) -> usize {
+        if let Some(f) = slot.get_mut(..self.bytes.len()) {
+            if fresh {
+                f.copy_from_slice(&self.bytes);
+            }
+            self.stamp(f, seq, tx_ns);
+        }
+        self.bytes.len()
     }
 }
 
@@ -341,6 +360,30 @@ pub(crate) mod tests {
         let mut buf = t.bytes().to_vec();
         t.stamp(&mut buf, 77, 88);
         assert_eq!(&buf[40..42], &[0, 0]);
+    }
+
+    #[test]
+    fn fill_slot_writes_the_template_only_when_fresh() {
+        let t = Template::new(udp4(40), 3).unwrap();
+        let mut slot = vec![0xa5u8; 200];
+        // Fresh: the whole frame; then reused with other seqs (lower, higher): only the stamp
+        // changes, and the frame is the one a fresh slot would get.
+        for (fresh, seq, ts) in [(true, 10, 1), (false, 3, 2), (false, u64::MAX, 3)] {
+            assert_eq!(t.fill_slot(&mut slot, fresh, seq, ts), t.len());
+            let mut want = t.bytes().to_vec();
+            t.stamp(&mut want, seq, ts);
+            assert_eq!(&slot[..t.len()], &want[..]);
+            assert!(l4_csum_ok(&slot[..t.len()]));
+            assert!(slot[t.len()..].iter().all(|&b| b == 0xa5));
+        }
+        // Not fresh: the rest of the slot is trusted as is.
+        slot[0] ^= 1;
+        t.fill_slot(&mut slot, false, 4, 4);
+        assert_ne!(slot[0], t.bytes()[0]);
+        // Too small: untouched, and the length says so.
+        let mut small = vec![0u8; t.len() - 1];
+        assert_eq!(t.fill_slot(&mut small, true, 1, 1), t.len());
+        assert!(small.iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //!    ready barrier) and calls [`start`].
 //! 2. The receiver thread pins itself, builds its checker and histogram, then signals ready;
 //!    the sender thread waits for that signal before its first send. No sleeps.
-//! 3. The sender stamps `seq`/`tx_ns` into a batch of preallocated copies and sends it; before
-//!    each send it publishes how far it has stamped (frames beyond are unexpected).
+//! 3. The sender stamps `seq`/`tx_ns` into a batch of copies of the template that live in the
+//!    sink's transmit slots ([`FrameSink::send_filled`]: written whole once per slot, then only
+//!    the stamp, no copy per frame) and sends it; before each send it publishes how far it has
+//!    stamped (frames beyond are unexpected).
 //!    - `throughput`: batches of `batch` frames, as fast as the sink takes them, or paced at
 //!      `rate_pps` against absolute deadlines (`start + seq / rate`), sleeping when the next
 //!      deadline is more than 200 µs away and spinning below that.
@@ -17,8 +19,8 @@
 //! 4. The sender tells the receiver how many it sent; the receiver stops as soon as every seq
 //!    is accounted for, or `drain` after that message, then reads the kernel drop counter.
 //!
-//! Nothing is allocated per frame: buffers, checker window and histogram exist before the
-//! first send, the batch of references is an array on the stack.
+//! Nothing is allocated per frame: the sink's slots, checker window and histogram exist before
+//! the first send.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -36,7 +38,7 @@ use super::report::{Report, RunResults};
 use super::stamp::{self, now_realtime_ns, Template};
 use super::HarnessError;
 
-/// Largest batch the sender builds (a stack array of this many slices).
+/// Largest batch the sender sends per call.
 pub const MAX_BATCH: usize = 256;
 
 /// How the stream is sent.
@@ -390,8 +392,6 @@ fn sender<Tx: FrameSink>(
     } else {
         cfg.batch
     };
-    // All the buffers the run will use, before the first send.
-    let mut bufs: Vec<Vec<u8>> = (0..batch).map(|_| template.bytes().to_vec()).collect();
     match ready.recv() {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(HarnessError::Setup(format!("receiver: {e}"))),
@@ -421,17 +421,15 @@ fn sender<Tx: FrameSink>(
         let n = n as usize;
         shared.stamped.store(seq + n as u64, Ordering::Release);
         let tx_ns = now_realtime_ns();
-        for (i, b) in bufs[..n].iter_mut().enumerate() {
-            template.stamp(b, seq + i as u64, tx_ns);
-        }
-        let mut refs: [&[u8]; MAX_BATCH] = [&[]; MAX_BATCH];
-        for (r, b) in refs.iter_mut().zip(&bufs[..n]) {
-            *r = b;
-        }
         let mut off = 0;
         let mut spins = 0u32;
         while off < n {
-            let k = sink.send_batch(&refs[off..n])?;
+            // Frames `seq + off..seq + n`, stamped in the sink's own slots (slot i: frame
+            // `first + i`); a retry stamps the rest again, with the same tx_ns.
+            let first = seq + off as u64;
+            let k = sink.send_filled(n - off, &mut |i, slot, fresh| {
+                template.fill_slot(slot, fresh, first + i as u64, tx_ns)
+            })?;
             off += k;
             if k == 0 {
                 // Transmit queue full: back off briefly, unless told to stop.
@@ -707,6 +705,82 @@ mod tests {
             .unwrap();
         assert!(r.passed(), "{r}");
         assert_eq!(r.sent, 1000);
+    }
+
+    /// The sender stamps in the sink's slots: slots the sink lends fresh (never lent, or written
+    /// by the sink since) get the whole template again, whatever the batch size of the call
+    /// (short sends, paced runs) and whichever seq a slot held before.
+    #[test]
+    fn lent_slots_are_rewritten_when_fresh() {
+        for (max_per_call, scribble_every, rate_pps) in [
+            (usize::MAX, 1, None),
+            (usize::MAX, 3, None),
+            (5, 2, None),
+            (7, 5, Some(50_000.0)),
+        ] {
+            let (mut tx, rx) = mem::wire("m", None);
+            tx.max_per_call = max_per_call;
+            tx.scribble_every = scribble_every;
+            let c = StreamConfig {
+                rate_pps,
+                batch: 16,
+                ..cfg(1000)
+            };
+            let r = start(c, template(), tx, rx, None).unwrap().wait().unwrap();
+            assert!(
+                r.passed(),
+                "{max_per_call} {scribble_every} {rate_pps:?}: {r}"
+            );
+            assert_eq!((r.sent, r.intact), (1000, 1000));
+        }
+        // Latency mode: one frame per call, through the same slots.
+        let (mut tx, rx) = mem::wire("m", None);
+        tx.scribble_every = 4;
+        let c = StreamConfig {
+            mode: Mode::Latency,
+            ..cfg(100)
+        };
+        let r = start(c, template(), tx, rx, None).unwrap().wait().unwrap();
+        assert!(r.passed(), "{r}");
+    }
+
+    /// A filler that ignored `fresh` would send what a fresh slot holds: the test above would
+    /// see it (the mem sink's fresh slots are garbage, not a stale frame).
+    #[test]
+    fn mem_sink_fresh_slots_are_garbage() {
+        let (mut tx, mut rx) = mem::wire("m", None);
+        tx.scribble_every = 2;
+        let t = template();
+        let mut fresh_seen = Vec::new();
+        for _ in 0..3 {
+            let k = tx
+                .send_filled(2, &mut |i, slot, fresh| {
+                    fresh_seen.push(fresh);
+                    t.stamp(&mut slot[..t.len()], i as u64, 1);
+                    t.len()
+                })
+                .unwrap();
+            assert_eq!(k, 2);
+        }
+        assert_eq!(fresh_seen, [true, true, true, true, false, false]);
+        let mut got = Vec::new();
+        rx.poll(Duration::ZERO, &mut |f, _| got.push(f.to_vec()))
+            .unwrap();
+        assert_eq!(got.len(), 6);
+        assert_eq!(got[0][0], mem::SCRIBBLE);
+        assert_eq!(stamp::parse(&got[0], t.stamp_off()), None);
+    }
+
+    /// A template larger than the sink's slots stops the run with an error, nothing sent.
+    #[test]
+    fn a_frame_over_the_slot_size_is_an_error() {
+        let (mut tx, rx) = mem::wire("m", None);
+        tx.slot_size = template().len() - 1;
+        let e = start(cfg(10), template(), tx, rx, None)
+            .unwrap()
+            .wait()
+            .unwrap_err();
+        assert!(e.to_string().contains("exceeds the"), "{e}");
     }
 
     #[test]
