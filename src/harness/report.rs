@@ -19,7 +19,7 @@
 //! | `duplicated` | int | byte-exact copies of a seq already received |
 //! | `unexpected` | int | not ours (no stamp, other stream) or a seq never sent |
 //! | `noise` | int | frames ignored by the noise filter (LLDP, IPv6 ND/MLD, IGMP) |
-//! | `kernel_drops` | int | frames the kernel dropped: on receive before the receiver saw them (ring or socket queue full), and on transmit (refused with ENOBUFS past the 20 ms patience: over the peer's MTU, backlog full) |
+//! | `kernel_drops` | int | frames the kernel dropped: on receive before the receiver saw them (ring or socket queue full), and on transmit (refused with ENOBUFS past the 200 ms patience: over the peer's MTU, backlog full) |
 //! | `duration_s` | float | first send to end of transmit |
 //! | `tx_pps` | float | `sent / duration_s` |
 //! | `pps` | float | `intact / duration_s` |

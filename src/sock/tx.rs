@@ -30,10 +30,13 @@ pub struct TxSocket {
 
 /// How long a frame refused with ENOBUFS is offered again before it is counted as dropped.
 ///
-/// On veth, ENOBUFS means the frame was dropped on the way (the peer's backlog was full, or
-/// the frame is over the peer's MTU). Offering it again gives lossless backpressure in the
-/// first case; the patience bounds the second, which never succeeds.
-const ENOBUFS_PATIENCE: Duration = Duration::from_millis(20);
+/// On veth, ENOBUFS means the frame was dropped on the way (the CPU's backlog or the peer's
+/// NAPI ring was full, or the frame is over the peer's MTU). Offering it again gives lossless
+/// backpressure in the first case; the patience bounds the second, which never succeeds, once
+/// per run of refusals. The backlog is per CPU, shared by every namespace: another process
+/// blasting frames can keep it full for tens of milliseconds (with 20 ms, a one-frame-at-a-time
+/// test once lost a frame while other tests streamed alongside).
+const ENOBUFS_PATIENCE: Duration = Duration::from_millis(200);
 
 impl TxSocket {
     /// Open a packet socket on `iface` (in the calling thread's network namespace). Needs
@@ -73,7 +76,7 @@ impl TxSocket {
     }
 
     /// Frames given up on after the kernel refused them with ENOBUFS for longer than the
-    /// patience (20 ms), e.g. frames over the peer's MTU. Not counted in [`TxSocket::sent`].
+    /// patience (200 ms), e.g. frames over the peer's MTU. Not counted in [`TxSocket::sent`].
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
