@@ -712,7 +712,7 @@ mod modes {
             assert!(!offload::threaded(&ns, &b).unwrap());
             assert!(offload::napi_threads(&b).is_empty());
 
-            offload::thread_rx(&ns, &a, &ns, &b, true).unwrap();
+            let new = offload::thread_rx(&ns, &a, &ns, &b, true).unwrap();
             assert!(!offload::get(&a, Offload::Tso).unwrap());
             assert!(offload::get(&b, Offload::Gro).unwrap());
             assert!(offload::threaded(&ns, &b).unwrap());
@@ -723,6 +723,7 @@ mod modes {
 
             let pids = offload::napi_threads(&b);
             assert!(!pids.is_empty(), "no napi/{b}-N thread");
+            assert_eq!(new, pids, "thread_rx returns the threads it made");
             assert_eq!(offload::pin_napi_threads(&b, &[cpu]).unwrap(), pids.len());
             for &pid in &pids {
                 let set = nix::sched::sched_getaffinity(pid).unwrap();
@@ -752,8 +753,8 @@ mod modes {
     }
 
     /// `vethbench test`'s own pair has threaded NAPI in throughput mode, where a stream gains
-    /// from a second CPU, and not in latency mode, where a thread wake-up per frame would be
-    /// measured.
+    /// from a second CPU, with the NAPI thread pinned to one CPU; not in latency mode, where a
+    /// thread wake-up per frame would be measured.
     #[test]
     fn private_pair_is_threaded_only_for_throughput() {
         if !common::require_root("private_pair_is_threaded_only_for_throughput") {
@@ -773,6 +774,19 @@ mod modes {
                 want,
                 "{mode:?}"
             );
+            // Its NAPI thread is pinned to one CPU (other runs' may be about too: any one).
+            if want && harness::stream::allowed_cpus().len() >= 2 {
+                let one_cpu = vethbench::link::offload::napi_threads("vbrx")
+                    .into_iter()
+                    .filter_map(|pid| nix::sched::sched_getaffinity(pid).ok())
+                    .any(|set| {
+                        (0..nix::sched::CpuSet::count())
+                            .filter(|&c| set.is_set(c).unwrap_or(false))
+                            .count()
+                            == 1
+                    });
+                assert!(one_cpu, "no napi/vbrx-N thread pinned to one CPU");
+            }
         }
     }
 

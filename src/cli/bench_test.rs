@@ -8,8 +8,9 @@
 //!   threaded NAPI on `vbbt1` (`link::offload::thread_rx`), so that the receive work runs on
 //!   a kernel thread, not on the sending CPU. For every tool the figure is the same: frames the
 //!   peer received (its `rx_packets` counter) over the tool's wall time, process start
-//!   included. Unpinned rows leave every thread to the scheduler; the two pinned rows put the
-//!   sender on the first CPU and the NAPI thread (and our receiver) on the second. The `own
+//!   included. The NAPI thread is on the second CPU throughout, as `vethbench test` pins its
+//!   own pair's; the tools' threads are left to the scheduler, except in the two pinned rows
+//!   (the sender on the first CPU, our receiver on the second). The `own
 //!   report` column is the figure each vethbench command prints itself, without process
 //!   start-up or teardown (`test`: first send to last frame checked; `send`: first to last
 //!   send). Each row's best round counts.
@@ -101,12 +102,17 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         vethbench::link::offload::thread_rx(pair.netns_a(), TX, pair.netns_a(), RX, on)
             .context("threaded NAPI on the bench pair")
     };
-    thread_rx(true)?;
+    let napi = thread_rx(true)?;
     let cpus = harness::stream::allowed_cpus();
     let pinned = match cpus[..] {
         [a, b, ..] => Some((a, b)),
         _ => None,
     };
+    // RX's NAPI thread on the second CPU for every row, as `vethbench test` pins its own pair's
+    // (on a CPU other than its own); rows differ in whether the tool's threads are pinned too.
+    if let Some((_, b)) = pinned {
+        vethbench::link::offload::pin_threads(&napi, &[b])?;
+    }
     let n = a.count.to_string();
     let size = a.size.to_string();
 
@@ -116,7 +122,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "vethbench test (verifying)",
         "vethbench send alone",
         "vethbench test --pin",
-        "vethbench send --cpu A, NAPI B",
+        "vethbench send --cpu A",
         "tcpreplay --topspeed",
     ];
     let mut best: [Option<(Rate, Option<serde_json::Value>)>; 5] = Default::default();
@@ -126,12 +132,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             if pin && pinned.is_none() {
                 continue;
             }
-            // Unpinned rows leave RX's NAPI thread to the scheduler too.
-            let napi_cpus = match (pin, pinned) {
-                (true, Some((_, b))) => vec![b],
-                _ => cpus.clone(),
-            };
-            pin_napi(&napi_cpus)?;
             let mut cmd = match i {
                 0 | 2 => {
                     let mut c = Command::new(&exe);
@@ -193,7 +193,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         a.count, a.size, a.rounds.max(1)
     );
     if let Some((a, b)) = pinned {
-        println!("pinned rows: sender on CPU {a}, receiver and {RX}'s NAPI thread on CPU {b}");
+        println!(
+            "{RX}'s NAPI thread on CPU {b} throughout; pinned rows: sender on CPU {a}, receiver on CPU {b}"
+        );
     }
     println!(
         "{:<32} {:>10} {:>9} {:>11} {:>12} {:>8}",
@@ -342,12 +344,6 @@ fn send_pps(out: &[u8]) -> Option<f64> {
     let text = String::from_utf8_lossy(out);
     let line = text.lines().find(|l| l.contains(" pps"))?;
     line.split(": ").nth(1)?.split(' ').next()?.parse().ok()
-}
-
-/// Let `RX`'s NAPI threads run on these CPUs.
-fn pin_napi(cpus: &[usize]) -> anyhow::Result<()> {
-    vethbench::link::offload::pin_napi_threads(RX, cpus)?;
-    Ok(())
 }
 
 /// Run `cmd` in the pair's namespace; frames `RX` received over its wall time, and its stdout.

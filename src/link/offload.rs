@@ -168,21 +168,29 @@ pub fn threaded(ns: &Netns, iface: &str) -> Result<bool, LinkError> {
 /// ring to the `napi/rx-N` kernel thread. GRO merges nothing of a UDP stream (no socket asked
 /// for UDP GRO) nor TCP segments that do not follow each other; a TCP stream can be merged.
 /// Off: the kernel's defaults for a new veth, back.
+///
+/// Returns the NAPI threads that appeared (on): `rx`'s, told apart from those of interfaces of
+/// the same name in other namespaces by being new.
 pub fn thread_rx(
     ns_tx: &Netns,
     tx: &str,
     ns_rx: &Netns,
     rx: &str,
     on: bool,
-) -> Result<(), LinkError> {
+) -> Result<Vec<Pid>, LinkError> {
     if on {
+        let before = napi_threads(rx);
         ns_tx.run(|| set(tx, Offload::Tso, false))?;
         ns_rx.run(|| set(rx, Offload::Gro, true))?;
-        set_threaded(ns_rx, rx, true)
+        set_threaded(ns_rx, rx, true)?;
+        let mut new = napi_threads(rx);
+        new.retain(|p| !before.contains(p));
+        Ok(new)
     } else {
         set_threaded(ns_rx, rx, false)?;
         ns_rx.run(|| set(rx, Offload::Gro, false))?;
-        ns_tx.run(|| set(tx, Offload::Tso, true))
+        ns_tx.run(|| set(tx, Offload::Tso, true))?;
+        Ok(Vec::new())
     }
 }
 
@@ -209,24 +217,30 @@ pub fn napi_threads(iface: &str) -> Vec<Pid> {
 
 /// Let `iface`'s NAPI threads run only on `cpus`; how many threads there were.
 pub fn pin_napi_threads(iface: &str, cpus: &[usize]) -> Result<usize, LinkError> {
+    let pids = napi_threads(iface);
+    pin_threads(&pids, cpus)?;
+    Ok(pids.len())
+}
+
+/// Let these (NAPI) threads run only on `cpus`.
+pub fn pin_threads(pids: &[Pid], cpus: &[usize]) -> Result<(), LinkError> {
     let mut set = CpuSet::new();
     for &cpu in cpus {
         set.set(cpu)
             .map_err(|e| errno_err(format!("CPU {cpu}"), e, Capability::SysNice))?;
     }
-    let pids = napi_threads(iface);
-    for &pid in &pids {
+    for &pid in pids {
         match sched_setaffinity(pid, &set) {
             // Gone meanwhile (the interface was deleted).
             Ok(()) | Err(Errno::ESRCH) => {}
             Err(e) => {
                 return Err(errno_err(
-                    format!("pin {iface}'s NAPI thread {pid} to CPUs {cpus:?}"),
+                    format!("pin NAPI thread {pid} to CPUs {cpus:?}"),
                     e,
                     Capability::SysNice,
                 ))
             }
         }
     }
-    Ok(pids.len())
+    Ok(())
 }
