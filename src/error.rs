@@ -59,5 +59,17 @@ pub enum Error {
     Harness(#[from] crate::harness::HarnessError),
 }
 
+impl Error {
+    /// True when the error is, or wraps, "interface ... does not exist".
+    pub fn is_no_such_interface(&self) -> bool {
+        match self {
+            Error::Sock(crate::sock::SockError::NoSuchInterface { .. }) => true,
+            Error::Link(crate::link::LinkError::NoSuchInterface { .. }) => true,
+            Error::Harness(h) => h.is_no_such_interface(),
+            _ => false,
+        }
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -113,7 +113,8 @@ mod cli {
 }
 
 mod cli_existing {
-    /// `--tx/--rx` on a pair the test made, `-w` a pcapng that capinfos counts.
+    /// `--tx/--rx` on a pair the test made, `-w` a pcapng that capinfos counts, with each
+    /// frame's direction and reception type as `capture` writes them (tshark reads them).
     #[test]
     fn existing_pair_and_pcapng() {
         if !super::common::require_root("existing_pair_and_pcapng") {
@@ -144,6 +145,24 @@ mod cli_existing {
         );
         let caps = super::common::run_ok("capinfos", &["-c", "-M", &path.to_string_lossy()]);
         assert!(caps.contains("3000"), "{caps}");
+        // The stream is addressed to 02:00:00:00:00:02, not to vx1's own (random) MAC: inbound,
+        // reception type 4 ("promiscuous"), as the kernel's PACKET_OTHERHOST says.
+        let flags = super::common::run_ok(
+            "tshark",
+            &[
+                "-r",
+                &path.to_string_lossy(),
+                "-T",
+                "fields",
+                "-e",
+                "frame.packet_flags_direction",
+                "-e",
+                "frame.packet_flags_reception_type",
+            ],
+        );
+        let mut kinds: Vec<&str> = flags.lines().collect();
+        kinds.dedup();
+        assert_eq!(kinds, ["0x00000001\t4"], "{flags}");
     }
 }
 
@@ -242,6 +261,30 @@ mod cli_named_netns {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains(&name) && err.lines().count() == 1, "{err}");
+    }
+
+    /// A missing interface in a namespace given with `-n` is named with that namespace, once,
+    /// by `test`, `send` and `capture` alike.
+    #[test]
+    fn missing_interface_names_the_netns() {
+        if !common::require_root("missing_interface_names_the_netns") {
+            return;
+        }
+        let ns = NamedNetnsGuard::new("vbmi");
+        let want = format!(
+            "vethbench: error: in network namespace '{}': interface 'vbnone0' does not exist",
+            ns.0
+        );
+        for args in [
+            &["test", "--tx", "vbnone0", "--rx", "vbnone1", "-n", &ns.0][..],
+            &["send", "-i", "vbnone0", "-q", "-n", &ns.0],
+            &["capture", "vbnone0", "-c", "1", "-n", &ns.0],
+        ] {
+            let out = common::vethbench().args(args).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert_eq!(err.trim_end(), want, "{args:?}");
+        }
     }
 }
 
@@ -673,6 +716,17 @@ mod modes {
         assert!(one_way.passed(), "{one_way}");
         assert!(rtt.passed(), "{rtt}");
         assert_eq!(rtt.latency_kind, "rtt");
+        // Out on vb0, echoed by vb1, back on vb0: the report names all three.
+        assert_eq!(
+            (
+                rtt.tx_iface.as_deref(),
+                rtt.reflector_iface.as_deref(),
+                rtt.rx_iface.as_deref()
+            ),
+            (Some("vb0"), Some("vb1"), Some("vb0"))
+        );
+        assert!(rtt.to_string().contains("vb0 -> vb1 -> vb0"), "{rtt}");
+        assert_eq!(one_way.reflector_iface, None);
         let (a, b) = (one_way.latency.unwrap(), rtt.latency.unwrap());
         assert_eq!(b.samples, 2000);
         assert!(
@@ -749,6 +803,50 @@ mod modes {
             assert!(offload::get(&a, Offload::Tso).unwrap());
             assert!(!offload::get(&b, Offload::Gro).unwrap());
             assert!(!offload::threaded(&ns, &b).unwrap());
+        });
+    }
+
+    /// On someone else's pair (`--tx/--rx`) with threaded NAPI, a run with the receiver pinned
+    /// pins the NAPI thread to the receiver's CPU for the run only: its CPUs come back after.
+    #[test]
+    fn existing_pairs_napi_thread_is_pinned_for_the_run_only() {
+        if !common::require_root("existing_pairs_napi_thread_is_pinned_for_the_run_only") {
+            return;
+        }
+        let cpus = harness::stream::allowed_cpus();
+        if cpus.len() < 2 {
+            common::skip(
+                "existing_pairs_napi_thread_is_pinned_for_the_run_only",
+                "needs two CPUs",
+            );
+            return;
+        }
+        use vethbench::link::offload;
+        let (a, b) = (common::unique_name("vbp"), common::unique_name("vbp"));
+        let affinity = |pid| {
+            let set = nix::sched::sched_getaffinity(pid).unwrap();
+            (0..nix::sched::CpuSet::count())
+                .filter(|&c| set.is_set(c).unwrap())
+                .collect::<Vec<usize>>()
+        };
+        common::in_private_netns(move || {
+            common::veth_pair(&a, &b);
+            let ns = vethbench::link::Netns::open_or_current(None).unwrap();
+            let pids = offload::thread_rx(&ns, &a, &ns, &b, true).unwrap();
+            assert!(!pids.is_empty());
+            let before: Vec<Vec<usize>> = pids.iter().map(|&p| affinity(p)).collect();
+            assert!(before.iter().all(|s| s.len() >= 2), "{before:?}");
+            let mut p = plan(&a, &b, 20_000);
+            p.stream.cpu_tx = Some(cpus[0]);
+            p.stream.cpu_rx = Some(cpus[1]);
+            let running = harness::launch(&p).unwrap();
+            for &pid in &pids {
+                assert_eq!(affinity(pid), vec![cpus[1]], "during the run");
+            }
+            let r = running.wait().unwrap();
+            assert!(r.passed(), "{r}");
+            let after: Vec<Vec<usize>> = pids.iter().map(|&p| affinity(p)).collect();
+            assert_eq!(after, before, "after the run");
         });
     }
 

@@ -64,7 +64,7 @@ pub struct Args {
     snaplen: u32,
     /// Capture in this named network namespace (like `ip -n`).
     #[arg(short = 'n', long, value_name = "NETNS")]
-    netns: Option<String>,
+    pub(crate) netns: Option<String>,
     /// File format.
     #[arg(short = 'F', long = "format", value_enum, default_value_t = FileFormat::Pcapng)]
     format: FileFormat,

@@ -99,19 +99,52 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
-        Command::Send(a) => send::run(a),
-        Command::Capture(a) => capture::run(a),
+        Command::Send(a) => {
+            let ns = a.netns.clone();
+            send::run(a).map_err(|e| name_netns(e, ns.as_deref()))
+        }
+        Command::Capture(a) => {
+            let ns = a.netns.clone();
+            capture::run(a).map_err(|e| name_netns(e, ns.as_deref()))
+        }
         Command::Read(a) => read::run(a),
         Command::Veth(a) => veth::run(a),
         Command::Netns(a) => netns::run(a),
         Command::Ping(a) => ping::run(a),
-        Command::Test(a) => test::run(a),
+        Command::Test(a) => {
+            let ns = a.netns().map(str::to_string);
+            test::run(a).map_err(|e| name_netns(e, ns.as_deref()))
+        }
         Command::Bench(a) => bench::run(a),
     }));
     match outcome {
         Ok(result) => result,
         Err(payload) if is_broken_pipe(payload.as_ref()) => Ok(ExitCode::SUCCESS),
         Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// With `-n NS`, "interface 'X' does not exist" also says where it was looked for.
+pub(crate) fn name_netns(e: anyhow::Error, ns: Option<&str>) -> anyhow::Error {
+    let Some(ns) = ns else { return e };
+    let missing = e.chain().any(|c| {
+        c.downcast_ref::<vethbench::Error>()
+            .is_some_and(|x| x.is_no_such_interface())
+            || c.downcast_ref::<vethbench::harness::HarnessError>()
+                .is_some_and(|x| x.is_no_such_interface())
+            || matches!(
+                c.downcast_ref::<vethbench::link::LinkError>(),
+                Some(vethbench::link::LinkError::NoSuchInterface { .. })
+            )
+            || matches!(
+                c.downcast_ref::<vethbench::sock::SockError>(),
+                Some(vethbench::sock::SockError::NoSuchInterface { .. })
+            )
+    });
+    if missing {
+        e.context(format!("in network namespace '{ns}'"))
+    } else {
+        e
     }
 }
 

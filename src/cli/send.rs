@@ -26,7 +26,7 @@ pub struct Args {
     iface: Option<String>,
     /// Run in the named network namespace (/run/netns/NS), like `ip -n NS`.
     #[arg(short = 'n', long, value_name = "NS")]
-    netns: Option<String>,
+    pub(crate) netns: Option<String>,
     /// Source MAC [default: the interface's MAC].
     #[arg(long, value_name = "MAC")]
     src_mac: Option<String>,
@@ -274,8 +274,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             }
             if !info.admin_up {
                 bail!(
-                    "interface '{}' is down: bring it up with `ip link set {} up`",
+                    "interface '{}' is down: bring it up with `ip{} link set {} up`",
                     info.name,
+                    a.netns
+                        .as_deref()
+                        .map(|n| format!(" -n {n}"))
+                        .unwrap_or_default(),
                     info.name
                 );
             }

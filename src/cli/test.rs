@@ -226,9 +226,16 @@ fn watch(run: Running) -> anyhow::Result<Report> {
     Ok(run.wait()?)
 }
 
+impl Args {
+    /// The namespace given with `-n`.
+    pub fn netns(&self) -> Option<&str> {
+        self.flags.netns.as_deref()
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan(&args.flags)?;
-    let running = harness::launch(&plan).context("vethbench test")?;
+    let running = harness::launch(&plan)?;
     let report = watch(running)?;
     if args.flags.json {
         println!("{}", report.to_json());

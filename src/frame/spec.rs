@@ -41,7 +41,7 @@ impl FromStr for MacAddr {
             return Err(FrameError::invalid(
                 "MAC address",
                 s,
-                "expected six hex bytes separated by ':' (e.g. 02:00:00:00:00:01)",
+                "expected six hex bytes separated by ':' or '-' (e.g. 02:00:00:00:00:01)",
             ));
         }
         let mut mac = [0u8; 6];

@@ -193,6 +193,8 @@ impl FrameSource for RecvSource {
 pub struct PcapngTap {
     w: Option<CaptureWriter<File>>,
     stats: Vec<IfaceStats>,
+    /// Each end's own MAC, when known: frames to it are "unicast", to others "promiscuous".
+    macs: Vec<Option<[u8; 6]>>,
 }
 
 impl PcapngTap {
@@ -217,7 +219,32 @@ impl PcapngTap {
                     ..IfaceStats::default()
                 })
                 .collect(),
+            macs: vec![None; ends.len()],
         })
+    }
+
+    /// End `end`'s own MAC, for the reception type of the frames it receives.
+    pub fn set_mac(&mut self, end: usize, mac: [u8; 6]) {
+        if let Some(m) = self.macs.get_mut(end) {
+            *m = Some(mac);
+        }
+    }
+}
+
+/// The `sll_pkttype` the kernel gives a received frame, from its destination MAC and the
+/// receiver's own (unknown: taken as the receiver's): what `capture` writes in the EPB flags.
+fn pkttype(frame: &[u8], own: Option<[u8; 6]>) -> u8 {
+    let Some(dst) = frame.get(..6) else {
+        return libc::PACKET_HOST;
+    };
+    if dst == [0xff; 6] {
+        libc::PACKET_BROADCAST
+    } else if dst[0] & 1 == 1 {
+        libc::PACKET_MULTICAST
+    } else if own.is_some_and(|m| m != dst) {
+        libc::PACKET_OTHERHOST
+    } else {
+        libc::PACKET_HOST
     }
 }
 
@@ -232,7 +259,7 @@ impl Tap for PcapngTap {
                 rx_ts_ns,
                 frame,
                 frame.len() as u32,
-                EpbFlags(EpbFlags::INBOUND),
+                EpbFlags::from_pkttype(pkttype(frame, self.macs.get(end).copied().flatten())),
                 false,
             )
             .map_err(|e| HarnessError::io("pcapng", e))?;
@@ -339,5 +366,32 @@ pub fn rx_config(one_at_a_time: bool) -> RxConfig {
         block_count: 64,
         block_timeout_ms: if one_at_a_time { 1 } else { 4 },
         ..RxConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pkttype_from_the_destination_mac() {
+        let own = Some([2, 0, 0, 0, 0, 2]);
+        let to = |dst: [u8; 6]| [&dst[..], &[0u8; 8][..]].concat();
+        assert_eq!(
+            super::pkttype(&to([2, 0, 0, 0, 0, 2]), own),
+            libc::PACKET_HOST
+        );
+        assert_eq!(
+            super::pkttype(&to([2, 0, 0, 0, 0, 9]), own),
+            libc::PACKET_OTHERHOST
+        );
+        assert_eq!(
+            super::pkttype(&to([2, 0, 0, 0, 0, 9]), None),
+            libc::PACKET_HOST
+        );
+        assert_eq!(super::pkttype(&to([0xff; 6]), own), libc::PACKET_BROADCAST);
+        assert_eq!(
+            super::pkttype(&to([0x33, 0x33, 0, 0, 0, 1]), own),
+            libc::PACKET_MULTICAST
+        );
+        assert_eq!(super::pkttype(&[1, 2], own), libc::PACKET_HOST);
     }
 }

@@ -85,6 +85,11 @@ fn with_end(end: &str, source: &crate::Error) -> String {
 }
 
 impl HarnessError {
+    /// True when the error wraps "interface ... does not exist".
+    pub fn is_no_such_interface(&self) -> bool {
+        matches!(self, HarnessError::Io { source, .. } if source.is_no_such_interface())
+    }
+
     /// Wrap a socket/link/pcapng error of the end `end` (what the real [`FrameSink`] /
     /// [`FrameSource`] implementations return).
     pub fn io(end: &str, e: impl Into<crate::Error>) -> Self {

@@ -166,21 +166,26 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
                     info.mtu as usize + 14
                 )));
             }
-            if plan.stream.mode == Mode::Throughput {
-                pin_napi(plan, rx);
-            }
-            open_in(plan, &ns, tx, &ns, rx)
+            let pinned = if plan.stream.mode == Mode::Throughput {
+                pin_napi(plan, rx)
+            } else {
+                None
+            };
+            let ends = open_in(plan, &ns, tx, &ns, rx)?;
+            Ok(Ends {
+                guard: Box::new(pinned),
+                ..ends
+            })
         }
     }
 }
 
 /// With the receiver pinned (`--pin`, `--cpu TX,RX`), the receiving interface's NAPI threads
-/// (if it has threaded NAPI) go on the receiver's CPU, away from the sender's. Best effort: a
-/// thread left where it is only costs speed.
-fn pin_napi(plan: &TestPlan, rx: &str) {
-    if let Some(cpu) = plan.stream.cpu_rx {
-        let _ = crate::link::offload::pin_napi_threads(rx, &[cpu]);
-    }
+/// (if it has threaded NAPI) go on the receiver's CPU, away from the sender's, for the run:
+/// the guard puts their CPUs back. Best effort: a thread left where it is only costs speed.
+fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::link::offload::PinnedThreads> {
+    let cpu = plan.stream.cpu_rx?;
+    crate::link::offload::pin_napi_threads_for_now(rx, &[cpu]).ok()
 }
 
 /// The CPU for the private pair's NAPI thread: the receiver's when it is pinned; otherwise
@@ -238,11 +243,17 @@ fn open_in(
     };
     let tap: Option<Box<dyn Tap + Send>> = match &plan.pcapng {
         Some(p) => {
-            let end = if rtt { tx_name } else { rx_name };
-            Some(Box::new(kernel::PcapngTap::create(
-                &p.to_string_lossy(),
-                &[end],
-            )?))
+            let (ns, end) = if rtt {
+                (ns_tx, tx_name)
+            } else {
+                (ns_rx, rx_name)
+            };
+            let mut tap = kernel::PcapngTap::create(&p.to_string_lossy(), &[end])?;
+            // The reception type of each frame (to us, or to another host) needs our MAC.
+            if let Ok(info) = ns.run(|| crate::link::iface::info(end)) {
+                tap.set_mac(0, info.mac);
+            }
+            Some(Box::new(tap))
         }
         None => None,
     };
@@ -260,6 +271,7 @@ fn open_in(
 pub struct Running {
     handle: RunHandle,
     reflector: Option<Reflector>,
+    reflector_name: Option<String>,
     _guard: GuardBox,
 }
 
@@ -286,10 +298,11 @@ impl Running {
 
     /// Wait for the end of the run; the topology is removed afterwards.
     pub fn wait(self) -> Result<Report, HarnessError> {
-        let report = self.handle.wait()?;
+        let mut report = self.handle.wait()?;
         if let Some(r) = self.reflector {
             r.finish()?;
         }
+        report.reflector_iface = self.reflector_name;
         Ok(report)
     }
 }
@@ -317,6 +330,7 @@ pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
     let plan = &resolve_pinning(plan);
     let template = plan.template()?;
     let ends = open_ends(plan)?;
+    let reflector_name = ends.reflect.as_ref().map(|(src, _)| src.name().to_string());
     let reflector = match ends.reflect {
         Some((src, sink)) => Some(Reflector::start(
             src,
@@ -330,6 +344,7 @@ pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
     Ok(Running {
         handle,
         reflector,
+        reflector_name,
         _guard: GuardBox(ends.guard),
     })
 }

@@ -8,7 +8,8 @@
 //! |---|---|---|
 //! | `schema_version` | int | 1 |
 //! | `mode` | string | `throughput`, `latency` or `rtt` |
-//! | `tx_iface`, `rx_iface` | string or null | interfaces used |
+//! | `tx_iface`, `rx_iface` | string or null | interfaces used (rtt: `rx_iface` is where the echoes come back, `tx_iface` again) |
+//! | `reflector_iface` | string or null | rtt: the peer interface that echoes each frame back; null otherwise |
 //! | `frame_len` | int | bytes per frame (Ethernet header to end of payload, no FCS) |
 //! | `sent` | int | frames the kernel accepted for transmit |
 //! | `received` | int | frames seen by the receiver, noise excluded: `intact + duplicated + corrupted + unexpected` |
@@ -54,6 +55,9 @@ pub struct Report {
     pub mode: String,
     pub tx_iface: Option<String>,
     pub rx_iface: Option<String>,
+    /// rtt: the peer interface that echoes frames back (added within schema version 1).
+    #[serde(default)]
+    pub reflector_iface: Option<String>,
     pub frame_len: usize,
     pub sent: u64,
     pub received: u64,
@@ -124,6 +128,7 @@ impl Report {
             mode: r.mode,
             tx_iface: r.tx_iface,
             rx_iface: r.rx_iface,
+            reflector_iface: None,
             frame_len: r.frame_len,
             sent: r.sent,
             received: c.received,
@@ -172,8 +177,9 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ifaces = match (&self.tx_iface, &self.rx_iface) {
-            (Some(t), Some(r)) => format!(" {t} -> {r}"),
+        let ifaces = match (&self.tx_iface, &self.reflector_iface, &self.rx_iface) {
+            (Some(t), Some(m), Some(r)) => format!(" {t} -> {m} -> {r}"),
+            (Some(t), None, Some(r)) => format!(" {t} -> {r}"),
             _ => String::new(),
         };
         writeln!(

@@ -65,6 +65,8 @@ pub enum LinkError {
     InvalidCidr { input: String, reason: String },
     #[error("invalid MAC address '{input}' (expected e.g. 02:00:00:00:00:01)")]
     InvalidMac { input: String },
+    #[error("invalid MAC address '{mac}': not a unicast address (the first byte must be even, e.g. 02:00:00:00:00:01)")]
+    NotUnicastMac { mac: String },
     #[error("interface '{iface}' is not a veth (kind: {kind})")]
     NotVeth { iface: String, kind: String },
     #[error("{op}: unexpected netlink reply: {detail}")]

@@ -222,6 +222,34 @@ pub fn pin_napi_threads(iface: &str, cpus: &[usize]) -> Result<usize, LinkError>
     Ok(pids.len())
 }
 
+/// Threads pinned for a while (e.g. a run on someone else's pair): the CPUs each was allowed
+/// before come back when this is dropped.
+#[derive(Debug)]
+pub struct PinnedThreads {
+    saved: Vec<(Pid, CpuSet)>,
+}
+
+impl Drop for PinnedThreads {
+    fn drop(&mut self) {
+        for (pid, set) in &self.saved {
+            // Gone meanwhile, or not ours to change any more: nothing to restore.
+            let _ = sched_setaffinity(*pid, set);
+        }
+    }
+}
+
+/// [`pin_napi_threads`] until the returned guard is dropped.
+pub fn pin_napi_threads_for_now(iface: &str, cpus: &[usize]) -> Result<PinnedThreads, LinkError> {
+    let pids = napi_threads(iface);
+    let saved = pids
+        .iter()
+        .filter_map(|&p| nix::sched::sched_getaffinity(p).ok().map(|s| (p, s)))
+        .collect();
+    let guard = PinnedThreads { saved };
+    pin_threads(&pids, cpus)?;
+    Ok(guard)
+}
+
 /// Let these (NAPI) threads run only on `cpus`.
 pub fn pin_threads(pids: &[Pid], cpus: &[usize]) -> Result<(), LinkError> {
     let mut set = CpuSet::new();

@@ -87,8 +87,8 @@ pub fn create(
     for mac in [spec.a.mac, spec.b.mac].into_iter().flatten() {
         // The kernel refuses these with a bare EADDRNOTAVAIL; say why instead.
         if mac[0] & 1 == 1 || mac == [0; 6] {
-            return Err(LinkError::InvalidMac {
-                input: format!("{} (not a unicast address)", super::format_mac(&mac)),
+            return Err(LinkError::NotUnicastMac {
+                mac: super::format_mac(&mac),
             });
         }
     }

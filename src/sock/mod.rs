@@ -15,7 +15,7 @@ use crate::Capability;
 #[derive(Debug, thiserror::Error)]
 pub enum SockError {
     /// The named interface does not exist in this network namespace.
-    #[error("interface '{iface}' does not exist (in this network namespace)")]
+    #[error("interface '{iface}' does not exist")]
     NoSuchInterface { iface: String },
     /// The kernel said EPERM/EACCES: a capability is missing.
     #[error("{op} on '{iface}': permission denied: needs {cap} ({hint})", hint = cap.hint())]
