@@ -286,9 +286,13 @@ where
             .spawn(move || {
                 // The receiver unparks this thread in latency/rtt mode.
                 let _ = thread_tx.send(thread::current());
-                let r = sender(&cfg, &template, tx, &shared, ready_rx);
+                let mut tx = tx;
+                let r = sender(&cfg, &template, &mut tx, &shared, ready_rx);
                 // Always tell the receiver, even after an error, so it stops.
                 let _ = done_tx.send(shared.sent.load(Ordering::Acquire));
+                // Only then close the socket: closing a packet socket waits for an RCU grace
+                // period (~15 ms here), which the receiver need not wait for.
+                drop(tx);
                 r
             })
             .map_err(|e| HarnessError::Setup(format!("spawning the sender thread: {e}")))?
@@ -380,7 +384,7 @@ fn wait_until(deadline: Instant) {
 fn sender<Tx: FrameSink>(
     cfg: &StreamConfig,
     template: &Template,
-    mut sink: Tx,
+    sink: &mut Tx,
     shared: &Shared,
     ready: Receiver<Result<(), String>>,
 ) -> Result<TxDone, HarnessError> {
