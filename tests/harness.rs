@@ -108,6 +108,9 @@ mod cli {
         assert_eq!(n("sent"), n("intact") + n("corrupted") + n("lost"));
         assert_eq!(v["verdict"], "passed", "{text}");
         assert_eq!(out.status.code(), Some(0));
+        for k in ["tx", "rx", "napi"] {
+            assert!(v["cpus"].get(k).is_some(), "cpus.{k} missing: {text}");
+        }
         assert!(v["latency"]["p50_us"].as_f64().unwrap() > 0.0);
     }
 }
@@ -845,6 +848,11 @@ mod modes {
             }
             let r = running.wait().unwrap();
             assert!(r.passed(), "{r}");
+            assert_eq!(
+                (r.cpus.tx, r.cpus.rx, r.cpus.napi),
+                (Some(cpus[0]), Some(cpus[1]), Some(cpus[1])),
+                "the report says where the work ran"
+            );
             let after: Vec<Vec<usize>> = pids.iter().map(|&p| affinity(p)).collect();
             assert_eq!(after, before, "after the run");
         });
@@ -872,18 +880,21 @@ mod modes {
                 want,
                 "{mode:?}"
             );
-            // Its NAPI thread is pinned to one CPU (other runs' may be about too: any one).
+            // Its NAPI thread is pinned to the CPU the ends say (other runs'
+            // threads of the same name may be about too: any one).
             if want && harness::stream::allowed_cpus().len() >= 2 {
-                let one_cpu = vethbench::link::offload::napi_threads("vbrx")
+                let cpu = ends.napi_cpu.expect("the NAPI thread's CPU");
+                let pinned = vethbench::link::offload::napi_threads("vbrx")
                     .into_iter()
                     .filter_map(|pid| nix::sched::sched_getaffinity(pid).ok())
                     .any(|set| {
                         (0..nix::sched::CpuSet::count())
                             .filter(|&c| set.is_set(c).unwrap_or(false))
-                            .count()
-                            == 1
+                            .eq([cpu])
                     });
-                assert!(one_cpu, "no napi/vbrx-N thread pinned to one CPU");
+                assert!(pinned, "no napi/vbrx-N thread pinned to CPU {cpu}");
+            } else {
+                assert_eq!(ends.napi_cpu, None, "{mode:?}");
             }
         }
     }

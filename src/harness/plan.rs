@@ -109,6 +109,8 @@ pub struct Ends {
     pub reflect: Option<(Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>)>,
     pub tap: Option<Box<dyn Tap + Send>>,
     pub guard: Box<dyn std::any::Any + Send>,
+    /// The CPU the receiving interface's NAPI thread was pinned to, if it was.
+    pub napi_cpu: Option<usize>,
 }
 
 impl std::fmt::Debug for Ends {
@@ -129,6 +131,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
         Topology::Private => {
             let mtu = (plan.frame_len - 14).max(1500) as u32;
             let pair = super::kernel::private_pair("vbtx", "vbrx", Some(mtu))?;
+            let mut pinned_napi = None;
             if plan.stream.mode == Mode::Throughput {
                 // The peer's receive work on a NAPI thread, off the sending CPU. Best effort:
                 // without it (a kernel before 5.12) the sender's CPU does both, slower but
@@ -141,13 +144,18 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
                     true,
                 ) {
                     if let Some(cpu) = napi_cpu(plan) {
-                        let _ = crate::link::offload::pin_threads(&napi, &[cpu]);
+                        if !napi.is_empty()
+                            && crate::link::offload::pin_threads(&napi, &[cpu]).is_ok()
+                        {
+                            pinned_napi = Some(cpu);
+                        }
                     }
                 }
             }
             let ends = open_in(plan, pair.netns_a(), "vbtx", pair.netns_b(), "vbrx")?;
             Ok(Ends {
                 guard: Box::new(pair),
+                napi_cpu: pinned_napi,
                 ..ends
             })
         }
@@ -173,6 +181,10 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             };
             let ends = open_in(plan, &ns, tx, &ns, rx)?;
             Ok(Ends {
+                napi_cpu: pinned
+                    .as_ref()
+                    .filter(|p| !p.is_empty())
+                    .and(plan.stream.cpu_rx),
                 guard: Box::new(pinned),
                 ..ends
             })
@@ -263,6 +275,7 @@ fn open_in(
         reflect,
         tap,
         guard: Box::new(()),
+        napi_cpu: None,
     })
 }
 
@@ -272,6 +285,7 @@ pub struct Running {
     handle: RunHandle,
     reflector: Option<Reflector>,
     reflector_name: Option<String>,
+    cpus: super::report::Cpus,
     _guard: GuardBox,
 }
 
@@ -303,6 +317,7 @@ impl Running {
             r.finish()?;
         }
         report.reflector_iface = self.reflector_name;
+        report.cpus = self.cpus;
         Ok(report)
     }
 }
@@ -345,6 +360,11 @@ pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
         handle,
         reflector,
         reflector_name,
+        cpus: super::report::Cpus {
+            tx: plan.stream.cpu_tx,
+            rx: plan.stream.cpu_rx,
+            napi: ends.napi_cpu,
+        },
         _guard: GuardBox(ends.guard),
     })
 }

@@ -10,6 +10,7 @@
 //! | `mode` | string | `throughput`, `latency` or `rtt` |
 //! | `tx_iface`, `rx_iface` | string or null | interfaces used (rtt: `rx_iface` is where the echoes come back, `tx_iface` again) |
 //! | `reflector_iface` | string or null | rtt: the peer interface that echoes each frame back; null otherwise |
+//! | `cpus` | object | where the work ran: `tx`, `rx` (our sender and receiver threads) and `napi` (the receiving veth's NAPI thread), each a CPU number, or null when left to the scheduler; `napi` is also null without threaded NAPI |
 //! | `frame_len` | int | bytes per frame (Ethernet header to end of payload, no FCS) |
 //! | `sent` | int | frames the kernel accepted for transmit |
 //! | `received` | int | frames seen by the receiver, noise excluded: `intact + duplicated + corrupted + unexpected` |
@@ -58,6 +59,9 @@ pub struct Report {
     /// rtt: the peer interface that echoes frames back (added within schema version 1).
     #[serde(default)]
     pub reflector_iface: Option<String>,
+    /// Where the work ran (added within schema version 1).
+    #[serde(default)]
+    pub cpus: Cpus,
     pub frame_len: usize,
     pub sent: u64,
     pub received: u64,
@@ -77,6 +81,17 @@ pub struct Report {
     pub latency: Option<LatencySummary>,
     pub verdict: Verdict,
     pub failures: Vec<String>,
+}
+
+/// The CPUs a run's threads were pinned to; None: left to the scheduler.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cpus {
+    /// Our sender thread.
+    pub tx: Option<usize>,
+    /// Our receiver thread.
+    pub rx: Option<usize>,
+    /// The receiving veth's NAPI thread (threaded NAPI only).
+    pub napi: Option<usize>,
 }
 
 /// The raw results a run hands to [`Report::new`].
@@ -129,6 +144,7 @@ impl Report {
             tx_iface: r.tx_iface,
             rx_iface: r.rx_iface,
             reflector_iface: None,
+            cpus: Cpus::default(),
             frame_len: r.frame_len,
             sent: r.sent,
             received: c.received,
@@ -209,6 +225,18 @@ impl fmt::Display for Report {
             "throughput", self.pps, self.tx_pps
         )?;
         writeln!(f, "  {:<14} {:>12.1} Mbit/s", "", self.mbps)?;
+        let c = self.cpus;
+        if c != Cpus::default() {
+            let cpu = |v: Option<usize>| v.map_or("any".to_string(), |c| c.to_string());
+            writeln!(
+                f,
+                "  {:<14} sender {}, receiver {}, NAPI thread {}",
+                "CPUs",
+                cpu(c.tx),
+                cpu(c.rx),
+                cpu(c.napi)
+            )?;
+        }
         match &self.latency {
             Some(l) => {
                 let kind = if self.latency_kind == "rtt" {

@@ -229,6 +229,17 @@ pub struct PinnedThreads {
     saved: Vec<(Pid, CpuSet)>,
 }
 
+impl PinnedThreads {
+    /// How many threads were pinned.
+    pub fn len(&self) -> usize {
+        self.saved.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.saved.is_empty()
+    }
+}
+
 impl Drop for PinnedThreads {
     fn drop(&mut self) {
         for (pid, set) in &self.saved {
