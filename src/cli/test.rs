@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
 use vethbench::harness::{
     self, Mode, NoiseFilter, Report, Running, StreamConfig, TestPlan, Topology,
 };
@@ -194,8 +196,10 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
     Ok(plan)
 }
 
-/// Follow a run with a progress bar on stderr (hidden when stderr is not a terminal).
-fn watch(run: Running) -> anyhow::Result<Report> {
+/// Follow a run with a progress bar on stderr (hidden when stderr is not a terminal). A stop
+/// signal on `stop` (Ctrl-C, SIGTERM) ends it early, as `--duration` would: the frames sent
+/// so far are still waited for and checked, and the pcapng is closed. True when that happened.
+fn watch(run: Running, stop: &SignalFd) -> anyhow::Result<(Report, bool)> {
     let p = run.progress();
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
@@ -213,7 +217,12 @@ fn watch(run: Running) -> anyhow::Result<Report> {
     // Redraw every 100 ms, but notice the end within 2 ms: a short run is not padded by the
     // bar's period (it was up to 100 ms of every run's wall time).
     let mut last_draw = std::time::Instant::now();
+    let mut interrupted = false;
     while !run.is_finished() {
+        if !interrupted && matches!(stop.read_signal(), Ok(Some(_))) {
+            interrupted = true;
+            run.stop();
+        }
         if last_draw.elapsed() >= Duration::from_millis(100) {
             let p = run.progress();
             bar.set_position(p.sent);
@@ -223,7 +232,7 @@ fn watch(run: Running) -> anyhow::Result<Report> {
         std::thread::sleep(Duration::from_millis(2));
     }
     bar.finish_and_clear();
-    Ok(run.wait()?)
+    Ok((run.wait()?, interrupted))
 }
 
 impl Args {
@@ -235,8 +244,22 @@ impl Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan(&args.flags)?;
+    // Blocked before the run's threads exist, so that they inherit the mask and the signal
+    // waits on the signalfd for `watch` rather than killing the process mid-run.
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGINT);
+    mask.add(Signal::SIGTERM);
+    mask.thread_block().context("blocking SIGINT/SIGTERM")?;
+    let stop = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .context("signalfd")?;
     let running = harness::launch(&plan)?;
-    let report = watch(running)?;
+    let (report, interrupted) = watch(running, &stop)?;
+    if interrupted {
+        eprintln!(
+            "vethbench: interrupted: stopped after {} frames; those were checked",
+            report.sent
+        );
+    }
     if args.flags.json {
         println!("{}", report.to_json());
     } else {
