@@ -32,7 +32,8 @@ enum ModeArg {
     vethbench test                                  10000 frames over a private veth pair\n  \
     vethbench test --count 1000000 --size 1514 --json\n  \
     vethbench test --mode latency --count 10000 --cpu 0,1\n  \
-    vethbench test --tx vethX --rx vethY --rate 100k --duration 10s -w run.pcapng\n\n\
+    vethbench test --tx vethX --rx vethY --rate 100k --duration 10s -w run.pcapng\n  \
+    vethbench test --frame vlan.pcap                copies of a frame Scapy saved with wrpcap\n\n\
     Exit codes: 0 every frame arrived intact, 1 some did not, 2 an error.")]
 pub struct Args {
     // Boxed: keeps the subcommand enum small (clippy::large_enum_variant).
@@ -48,6 +49,11 @@ struct Flags {
     /// Frame size in bytes, Ethernet header to end of payload, no FCS (66..=65549).
     #[arg(short = 's', long, default_value_t = 128)]
     size: usize,
+    /// Send copies of the first frame of this pcap or pcapng file (e.g. from Scapy's wrpcap)
+    /// instead of the default UDP frame. Its transport payload must have room for the 24-byte
+    /// stamp, which overwrites the payload's first bytes.
+    #[arg(long, value_name = "FILE", conflicts_with = "size")]
+    frame: Option<PathBuf>,
     /// Frames per second, e.g. 50000, 250k, 1.5M [default: as fast as possible].
     #[arg(short = 'r', long)]
     rate: Option<String>,
@@ -184,16 +190,45 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         },
         _ => Topology::Private,
     };
+    let frame = a.frame.as_deref().map(read_frame).transpose()?;
     let plan = TestPlan {
         stream,
-        frame_len: a.size,
+        frame_len: frame.as_ref().map_or(a.size, Vec::len),
+        frame,
         topology,
         pcapng: a.write.clone(),
         // Different runs on the same pair tell their frames apart.
         stream_id: std::process::id(),
     };
-    plan.check()?;
+    plan.check().map_err(|e| match (&a.frame, &e) {
+        (Some(p), vethbench::harness::HarnessError::Template(_)) => anyhow::anyhow!(
+            "--frame {}: {e} (give the frame a payload of at least 24 bytes)",
+            p.display()
+        ),
+        _ => e.into(),
+    })?;
     Ok(plan)
+}
+
+/// The first frame of a pcap or pcapng file.
+fn read_frame(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let name = path.to_string_lossy();
+    let mut r = vethbench::pcapng::CaptureReader::open(&name)?;
+    let f = match r.next() {
+        Some(f) => f?,
+        None => anyhow::bail!("--frame {name}: the file holds no frame"),
+    };
+    if f.linktype != 1 {
+        anyhow::bail!("--frame {name}: link type {}, not Ethernet (1)", f.linktype);
+    }
+    if f.data.len() < f.orig_len as usize {
+        anyhow::bail!(
+            "--frame {name}: the first frame was cut to {} of its {} bytes (snaplen)",
+            f.data.len(),
+            f.orig_len
+        );
+    }
+    Ok(f.data.to_vec())
 }
 
 /// Follow a run with a progress bar on stderr (hidden when stderr is not a terminal). A stop

@@ -40,6 +40,9 @@ pub enum Topology {
 pub struct TestPlan {
     pub stream: StreamConfig,
     pub frame_len: usize,
+    /// The frame to send copies of (`frame_len` bytes); None: [`default_frame`]. The stamp goes
+    /// at the start of its transport payload, which must have room for it.
+    pub frame: Option<Vec<u8>>,
     pub topology: Topology,
     /// Write every frame the receiving end(s) saw to this pcapng.
     pub pcapng: Option<PathBuf>,
@@ -51,7 +54,17 @@ impl TestPlan {
     /// Reject values that cannot run, with the flag's meaning in the message.
     pub fn check(&self) -> Result<(), HarnessError> {
         self.stream.check()?;
-        if !(MIN_FRAME_LEN..=MAX_FRAME_LEN).contains(&self.frame_len) {
+        if let Some(f) = &self.frame {
+            if f.len() != self.frame_len || f.len() > MAX_FRAME_LEN {
+                return Err(HarnessError::Config(format!(
+                    "a {}-byte frame: expected {} bytes, at most {MAX_FRAME_LEN}",
+                    f.len(),
+                    self.frame_len
+                )));
+            }
+            // Room for the stamp, a header it would not overwrite.
+            self.template()?;
+        } else if !(MIN_FRAME_LEN..=MAX_FRAME_LEN).contains(&self.frame_len) {
             return Err(HarnessError::Config(format!(
                 "frame size {} is outside {MIN_FRAME_LEN}..={MAX_FRAME_LEN} bytes \
                  (Ethernet+IPv4+UDP headers and the {STAMP_LEN}-byte stamp must fit)",
@@ -81,7 +94,11 @@ impl TestPlan {
 
     /// The template frame of this run.
     pub fn template(&self) -> Result<Template, HarnessError> {
-        Template::new(default_frame(self.frame_len), self.stream_id)
+        let frame = match &self.frame {
+            Some(f) => f.clone(),
+            None => default_frame(self.frame_len),
+        };
+        Template::new(frame, self.stream_id)
     }
 }
 
@@ -135,7 +152,8 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             if plan.stream.mode == Mode::Throughput {
                 // The peer's receive work on a NAPI thread, off the sending CPU. Best effort:
                 // without it (a kernel before 5.12) the sender's CPU does both, slower but
-                // correct. Only for the harness's own UDP stream, which GRO leaves alone.
+                // correct. GRO merges none of the stream's frames: copies of one frame, no TCP
+                // segment continues another, and no socket asked for UDP GRO.
                 if let Ok(napi) = crate::link::offload::thread_rx(
                     pair.netns_a(),
                     "vbtx",
@@ -377,10 +395,39 @@ mod tests {
         TestPlan {
             stream: StreamConfig::default(),
             frame_len: 128,
+            frame: None,
             topology: Topology::Private,
             pcapng: None,
             stream_id: 1,
         }
+    }
+
+    #[test]
+    fn a_given_frame_is_the_template() {
+        let mut f = default_frame(200);
+        f[20] ^= 0xff; // any byte: the template is this frame, not the default one
+        let p = TestPlan {
+            frame_len: 200,
+            frame: Some(f.clone()),
+            ..plan()
+        };
+        p.check().unwrap();
+        assert_eq!(p.template().unwrap().bytes()[20], f[20]);
+        // Its length is the plan's.
+        let p = TestPlan {
+            frame_len: 128,
+            frame: Some(f),
+            ..plan()
+        };
+        assert!(matches!(p.check(), Err(HarnessError::Config(_))));
+        // No room for the stamp in a 10-byte payload.
+        let short = default_frame(52);
+        let p = TestPlan {
+            frame_len: 52,
+            frame: Some(short),
+            ..plan()
+        };
+        assert!(matches!(p.check(), Err(HarnessError::Template(_))));
     }
 
     #[test]
