@@ -83,6 +83,37 @@ mod cli {
         }
     }
 
+    /// `--cpu`: a CPU this process may not use is refused up front, naming the usable ones;
+    /// with the sender alone pinned, the NAPI thread goes elsewhere.
+    #[test]
+    fn cpu_flags() {
+        if !common::require_root("cpu_flags") {
+            return;
+        }
+        let cpus = harness::stream::allowed_cpus();
+        let out = common::vethbench()
+            .args(["test", "--cpu", "0,4095"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--cpu 0,4095: CPU 4095 is not one this process may use"),
+            "{err}"
+        );
+        if cpus.len() >= 2 {
+            let tx = cpus[0].to_string();
+            let out = common::vethbench()
+                .args(["test", "--count", "2000", "--json", "--cpu", &tx])
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["cpus"]["tx"], cpus[0]);
+            let napi = v["cpus"]["napi"].as_u64().expect("a pinned NAPI thread");
+            assert_ne!(napi as usize, cpus[0], "NAPI thread on the sender's CPU");
+        }
+    }
+
     /// `vethbench test --json`: the report parses and the counts add up.
     #[test]
     fn json_report_parses_and_adds_up() {
@@ -185,6 +216,49 @@ mod cli_frame {
         assert_eq!(lines, ["100\t0x0018\t1"], "{t}");
     }
 
+    /// `--frame -`: the pcap comes on stdin, straight from Scapy.
+    #[test]
+    fn a_frame_on_stdin() {
+        if !common::require_root("a_frame_on_stdin") {
+            return;
+        }
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let frame = dir.path().join("v6.pcap");
+        wrpcap(
+            &frame,
+            "[Ether(dst='02:00:00:00:00:02')/IPv6(src='2001:2::1', dst='2001:2::2')\
+             /UDP(sport=1, dport=2)/Raw(b'y' * 64)]",
+        );
+        let mut child = common::vethbench()
+            .args(["test", "--count", "1000", "--json", "--frame", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&std::fs::read(&frame).unwrap())
+            .unwrap();
+        let res = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&res.stdout);
+        assert_eq!(
+            res.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // 14 + 40 + 8 + 64.
+        assert_eq!(
+            (v["frame_len"].as_u64(), v["intact"].as_u64()),
+            (Some(126), Some(1000))
+        );
+    }
+
     #[test]
     fn a_frame_without_room_for_the_stamp_is_refused() {
         if !common::require_root("a_frame_without_room_for_the_stamp_is_refused") {
@@ -202,6 +276,17 @@ mod cli_frame {
         assert_eq!(res.status.code(), Some(2), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("payload of at least 24 bytes"), "{err}");
+        // GRE: the stamp would overwrite its header.
+        let gre = dir.path().join("gre.pcap");
+        wrpcap(&gre, "[Ether()/IP()/GRE()/IP()/UDP()/Raw(b'x' * 40)]");
+        let res = common::vethbench()
+            .args(["test", "--frame"])
+            .arg(&gre)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{err}");
+        assert!(err.contains("protocol 47"), "{err}");
         let empty = dir.path().join("empty.pcap");
         wrpcap(&empty, "[]");
         let res = common::vethbench()
@@ -254,6 +339,7 @@ mod cli_interrupt {
         assert!(sent > 0 && sent < 600_000, "{text}");
         assert_eq!(v["intact"].as_u64(), Some(sent), "{text}");
         assert_eq!(v["verdict"], "passed", "{text}");
+        assert_eq!(v["interrupted"], true, "{text}");
         let caps = common::run_ok("capinfos", &["-c", "-M", &path.to_string_lossy()]);
         assert!(
             caps.contains(&format!(" {sent}\n")),
@@ -429,6 +515,7 @@ mod cli_named_netns {
             &["test", "--tx", "vbnone0", "--rx", "vbnone1", "-n", &ns.0][..],
             &["send", "-i", "vbnone0", "-q", "-n", &ns.0],
             &["capture", "vbnone0", "-c", "1", "-n", &ns.0],
+            &["veth", "peer", "vbnone0", "-n", &ns.0],
         ] {
             let out = common::vethbench().args(args).output().unwrap();
             let err = String::from_utf8_lossy(&out.stderr);

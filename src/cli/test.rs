@@ -157,8 +157,22 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         Some((t, r)) => (Some(t), r),
         None => (None, None),
     };
+    let allowed = harness::stream::allowed_cpus();
+    for c in [cpu_tx, cpu_rx].into_iter().flatten() {
+        if !allowed.contains(&c) {
+            anyhow::bail!(
+                "--cpu {}: CPU {c} is not one this process may use (CPUs {allowed:?})",
+                a.cpu.as_deref().unwrap_or_default()
+            );
+        }
+    }
     if a.pin && !matches!(a.mode, ModeArg::Throughput) {
         anyhow::bail!("--pin is for --mode throughput only (pinning slows latency and rtt runs)");
+    }
+    if a.pin && allowed.len() < 2 {
+        eprintln!(
+            "vethbench: --pin: this process may use one CPU only ({allowed:?}): nothing pinned"
+        );
     }
     let stream = StreamConfig {
         mode: match a.mode {
@@ -201,21 +215,31 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         stream_id: std::process::id(),
     };
     plan.check().map_err(|e| match (&a.frame, &e) {
-        (Some(p), vethbench::harness::HarnessError::Template(_)) => anyhow::anyhow!(
-            "--frame {}: {e} (give the frame a payload of at least 24 bytes)",
-            p.display()
-        ),
+        (Some(p), vethbench::harness::HarnessError::Template(_)) => {
+            anyhow::anyhow!("--frame {}: {e}", p.display())
+        }
         _ => e.into(),
     })?;
     Ok(plan)
 }
 
-/// The first frame of a pcap or pcapng file.
+/// The first frame of a pcap or pcapng file (`-`: standard input, e.g. from Scapy).
 fn read_frame(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::os::fd::AsFd;
     let name = path.to_string_lossy();
-    let mut r = vethbench::pcapng::CaptureReader::open(&name)?;
+    let (src, label): (Box<dyn std::io::Read>, &str) = if name == "-" {
+        let fd = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .context("--frame -: duplicating stdin")?;
+        (Box::new(std::fs::File::from(fd)), "stdin")
+    } else {
+        let file = std::fs::File::open(path).with_context(|| format!("--frame {name}"))?;
+        (Box::new(std::io::BufReader::new(file)), &name)
+    };
+    let mut r = vethbench::pcapng::CaptureReader::new(src, label).context("--frame")?;
     let f = match r.next() {
-        Some(f) => f?,
+        Some(f) => f.context("--frame")?,
         None => anyhow::bail!("--frame {name}: the file holds no frame"),
     };
     if f.linktype != 1 {
@@ -234,6 +258,7 @@ fn read_frame(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 /// Follow a run with a progress bar on stderr (hidden when stderr is not a terminal). A stop
 /// signal on `stop` (Ctrl-C, SIGTERM) ends it early, as `--duration` would: the frames sent
 /// so far are still waited for and checked, and the pcapng is closed. True when that happened.
+/// A second signal abandons the run (exit 2, no report).
 fn watch(run: Running, stop: &SignalFd) -> anyhow::Result<(Report, bool)> {
     let p = run.progress();
     let target = if std::io::stderr().is_terminal() {
@@ -254,7 +279,13 @@ fn watch(run: Running, stop: &SignalFd) -> anyhow::Result<(Report, bool)> {
     let mut last_draw = std::time::Instant::now();
     let mut interrupted = false;
     while !run.is_finished() {
-        if !interrupted && matches!(stop.read_signal(), Ok(Some(_))) {
+        if matches!(stop.read_signal(), Ok(Some(_))) {
+            if interrupted {
+                // A second one: the user does not want to wait for the drain.
+                bar.finish_and_clear();
+                eprintln!("vethbench: error: interrupted twice: run abandoned, no report");
+                std::process::exit(2);
+            }
             interrupted = true;
             run.stop();
         }
@@ -288,7 +319,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .context("signalfd")?;
     let running = harness::launch(&plan)?;
-    let (report, interrupted) = watch(running, &stop)?;
+    let (mut report, interrupted) = watch(running, &stop)?;
+    report.interrupted = interrupted;
     if interrupted {
         eprintln!(
             "vethbench: interrupted: stopped after {} frames; those were checked",

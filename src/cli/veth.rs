@@ -97,7 +97,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Cmd::Add(a) => add(a),
         Cmd::Del { name, netns } => {
             let ns = Netns::open_or_current(netns.as_deref())?;
-            veth::delete(&name, &ns).with_context(|| format!("veth del {name}"))?;
+            veth::delete(&name, &ns)
+                .map_err(|e| super::name_netns(e.into(), netns.as_deref()))
+                .with_context(|| format!("veth del {name}"))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::List {
@@ -119,7 +121,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Cmd::Peer { name, netns, json } => {
             let ns = Netns::open_or_current(netns.as_deref())?;
-            let row = veth::peer(&name, &ns)?;
+            let row = veth::peer(&name, &ns)
+                .map_err(|e| super::name_netns(e.into(), netns.as_deref()))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&row)?);
             } else {

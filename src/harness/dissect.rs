@@ -55,6 +55,9 @@ pub struct Layout {
     /// Offset of the innermost payload (after the transport header, or after the last
     /// header understood). Equals the frame length when there is none.
     pub payload_off: usize,
+    /// Where that payload ends: the IP length (and the UDP length) bound it, the bytes after
+    /// are Ethernet padding. The frame length when nothing bounds it.
+    pub payload_end: usize,
     /// The first byte of the ICMP/ICMPv6 type, when there is one.
     pub icmp_type: Option<u8>,
 }
@@ -77,6 +80,7 @@ fn walk(
 ) -> Layout {
     let mut lay = Layout {
         payload_off: frame.len(),
+        payload_end: frame.len(),
         ..Layout::default()
     };
     let Ok(eth) = Ethernet2HeaderSlice::from_slice(frame) else {
@@ -207,6 +211,7 @@ fn walk(
         _ => return lay,
     };
     lay.payload_off = l4_off;
+    lay.payload_end = l4_end;
     let seg = &frame[l4_off..l4_end];
     let o = l4_off;
     match proto {
@@ -262,6 +267,7 @@ fn walk(
             lay.l4 = Some((L4::Udp, o));
             lay.l4_csum_off = Some(o + 6);
             lay.payload_off = o + 8;
+            lay.payload_end = (o + u.length() as usize).clamp(o + 8, l4_end);
         }
         IpNumber::ICMP => {
             let Ok(i) = Icmpv4Slice::from_slice(seg) else {

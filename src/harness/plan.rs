@@ -55,9 +55,16 @@ impl TestPlan {
     pub fn check(&self) -> Result<(), HarnessError> {
         self.stream.check()?;
         if let Some(f) = &self.frame {
-            if f.len() != self.frame_len || f.len() > MAX_FRAME_LEN {
+            if f.len() > MAX_FRAME_LEN {
                 return Err(HarnessError::Config(format!(
-                    "a {}-byte frame: expected {} bytes, at most {MAX_FRAME_LEN}",
+                    "a {}-byte frame is over the {MAX_FRAME_LEN}-byte maximum (64 KiB of IP \
+                     and an Ethernet header)",
+                    f.len()
+                )));
+            }
+            if f.len() != self.frame_len {
+                return Err(HarnessError::Config(format!(
+                    "the frame is {} bytes but the plan says {}",
                     f.len(),
                     self.frame_len
                 )));
@@ -219,7 +226,7 @@ fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::link::offload::PinnedThr
 }
 
 /// The CPU for the private pair's NAPI thread: the receiver's when it is pinned; otherwise
-/// the allowed CPU after the one this thread runs on, so that the thread that does the peer's
+/// the allowed CPU after the sender's (when pinned) or the one this thread runs on, so that the thread that does the peer's
 /// receive work stays on one CPU and the scheduler moves our own threads off it (measured:
 /// 0.66-0.88 M frames/s with it free, 0.80-0.90 M with it alone pinned, 0.83-0.93 M with
 /// everything pinned); concurrent runs started on different CPUs pick different ones. Pinning
@@ -232,7 +239,11 @@ fn napi_cpu(plan: &TestPlan) -> Option<usize> {
     if cpus.len() < 2 {
         return None;
     }
-    let here = nix::sched::sched_getcpu().unwrap_or(cpus[0]);
+    // Away from the sender's CPU when it is pinned, from ours otherwise.
+    let here = plan
+        .stream
+        .cpu_tx
+        .unwrap_or_else(|| nix::sched::sched_getcpu().unwrap_or(cpus[0]));
     let i = cpus.iter().position(|&c| c == here).unwrap_or(0);
     Some(cpus[(i + 1) % cpus.len()])
 }
@@ -405,14 +416,14 @@ mod tests {
     #[test]
     fn a_given_frame_is_the_template() {
         let mut f = default_frame(200);
-        f[20] ^= 0xff; // any byte: the template is this frame, not the default one
+        f[100] ^= 0xff; // a payload byte: the template is this frame, not the default one
         let p = TestPlan {
             frame_len: 200,
             frame: Some(f.clone()),
             ..plan()
         };
         p.check().unwrap();
-        assert_eq!(p.template().unwrap().bytes()[20], f[20]);
+        assert_eq!(p.template().unwrap().bytes()[100], f[100]);
         // Its length is the plan's.
         let p = TestPlan {
             frame_len: 128,

@@ -10,6 +10,7 @@
 //! | `mode` | string | `throughput`, `latency` or `rtt` |
 //! | `tx_iface`, `rx_iface` | string or null | interfaces used (rtt: `rx_iface` is where the echoes come back, `tx_iface` again) |
 //! | `reflector_iface` | string or null | rtt: the peer interface that echoes each frame back; null otherwise |
+//! | `interrupted` | bool | the run was stopped early (`vethbench test`: Ctrl-C or SIGTERM); the counts cover the frames sent until then |
 //! | `cpus` | object | where the work ran: `tx`, `rx` (our sender and receiver threads) and `napi` (the receiving veth's NAPI thread), each a CPU number, or null when left to the scheduler; `napi` is also null without threaded NAPI |
 //! | `frame_len` | int | bytes per frame (Ethernet header to end of payload, no FCS) |
 //! | `sent` | int | frames the kernel accepted for transmit |
@@ -62,6 +63,9 @@ pub struct Report {
     /// Where the work ran (added within schema version 1).
     #[serde(default)]
     pub cpus: Cpus,
+    /// Stopped early by the user (added within schema version 1).
+    #[serde(default)]
+    pub interrupted: bool,
     pub frame_len: usize,
     pub sent: u64,
     pub received: u64,
@@ -145,6 +149,7 @@ impl Report {
             rx_iface: r.rx_iface,
             reflector_iface: None,
             cpus: Cpus::default(),
+            interrupted: false,
             frame_len: r.frame_len,
             sent: r.sent,
             received: c.received,
@@ -203,6 +208,12 @@ impl fmt::Display for Report {
             "mode {}{ifaces}, {}-byte frames",
             self.mode, self.frame_len
         )?;
+        if self.interrupted {
+            writeln!(
+                f,
+                "  interrupted: the counts cover the frames sent until then"
+            )?;
+        }
         let rows: [(&str, u64); 10] = [
             ("sent", self.sent),
             ("received", self.received),
@@ -225,17 +236,25 @@ impl fmt::Display for Report {
             "throughput", self.pps, self.tx_pps
         )?;
         writeln!(f, "  {:<14} {:>12.1} Mbit/s", "", self.mbps)?;
+        // Only when something was pinned; the NAPI thread only when there is a pinned one.
         let c = self.cpus;
         if c != Cpus::default() {
             let cpu = |v: Option<usize>| v.map_or("any".to_string(), |c| c.to_string());
-            writeln!(
+            write!(
                 f,
-                "  {:<14} sender {}, receiver {}, NAPI thread {}",
+                "  {:<14} sender {}, receiver {}",
                 "CPUs",
                 cpu(c.tx),
-                cpu(c.rx),
-                cpu(c.napi)
+                cpu(c.rx)
             )?;
+            match c.napi {
+                Some(n) => writeln!(
+                    f,
+                    ", {}'s NAPI thread {n}",
+                    self.rx_iface.as_deref().unwrap_or("the receiver")
+                )?,
+                None => writeln!(f)?,
+            }
         }
         match &self.latency {
             Some(l) => {

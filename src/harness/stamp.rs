@@ -70,9 +70,31 @@ pub struct Template {
 }
 
 impl Template {
-    /// Put a stamp slot for `stream_id` at the start of the innermost payload of `frame`.
+    /// Put a stamp slot for `stream_id` at the start of the transport payload of `frame`: a
+    /// UDP, TCP, ICMP or ICMPv6 payload, or what follows the Ethernet header (and tags) of a
+    /// non-IP frame. Refused where the stamp would overwrite a header vethbench does not parse
+    /// (another IP protocol, ARP, a non-first fragment) or run into Ethernet padding.
     pub fn new(frame: Vec<u8>, stream_id: u32) -> Result<Self, HarnessError> {
         let lay = dissect::layout(&frame);
+        let refuse = |what: String| {
+            Err(HarnessError::Template(format!(
+                "{what}: the {STAMP_LEN}-byte stamp would overwrite a header; \
+                 use a UDP, TCP or ICMP frame"
+            )))
+        };
+        match lay.l4 {
+            Some((dissect::L4::Tcp | dissect::L4::Udp, _))
+            | Some((dissect::L4::Icmpv4 | dissect::L4::Icmpv6, _)) => {}
+            Some((dissect::L4::Igmp, _)) => return refuse("an IGMP frame".into()),
+            Some((dissect::L4::Other(p), _)) => {
+                return refuse(format!("an IP frame of protocol {p}"))
+            }
+            None if lay.l3_off.is_some() => {
+                return refuse("an IP frame whose transport header is not in it".into())
+            }
+            None if lay.ether_type == 0x0806 => return refuse("an ARP frame".into()),
+            None => {}
+        }
         let off = lay.payload_off;
         Self::with_offset(frame, stream_id, off)
     }
@@ -87,12 +109,21 @@ impl Template {
         if stamp_off + STAMP_LEN > frame.len() {
             return Err(HarnessError::Template(format!(
                 "a {}-byte frame has no room for the {STAMP_LEN}-byte stamp at offset {stamp_off} \
-                 (needs at least {} bytes)",
+                 (it needs at least {} bytes: give it a payload of at least {STAMP_LEN} bytes)",
                 frame.len(),
                 stamp_off + STAMP_LEN
             )));
         }
         let lay = dissect::layout(&frame);
+        if stamp_off >= lay.payload_off && stamp_off + STAMP_LEN > lay.payload_end {
+            return Err(HarnessError::Template(format!(
+                "the transport payload ends at byte {} of this {}-byte frame, the rest is \
+                 padding: no room for the {STAMP_LEN}-byte stamp at offset {stamp_off} (give it a \
+                 payload of at least {STAMP_LEN} bytes)",
+                lay.payload_end,
+                frame.len()
+            )));
+        }
         let csum = match (lay.l4, lay.l4_csum_off) {
             (Some((l4, l4_off)), Some(off)) if stamp_off >= l4_off => {
                 if stamp_off < off + 2 {
@@ -252,6 +283,43 @@ pub(crate) mod tests {
         let payload: Vec<u8> = (0..payload_len).map(|i| i as u8).collect();
         b.write(&mut v, &payload).unwrap();
         v
+    }
+
+    /// Where the stamp cannot go, Template::new says so instead of writing over a header or
+    /// into Ethernet padding (each of these was accepted, and sent with a bad checksum or a
+    /// broken header, before).
+    #[test]
+    fn the_stamp_stays_inside_the_transport_payload() {
+        let refused = |f: Vec<u8>, why: &str| match Template::new(f, 1) {
+            Err(HarnessError::Template(m)) => assert!(m.contains(why), "{m}"),
+            other => panic!("{why}: {other:?}"),
+        };
+        // A 2-byte UDP payload padded to 84 bytes: the stamp would run into the padding.
+        let mut f = udp4(2);
+        f.resize(84, 0);
+        refused(f, "the rest is padding");
+        // UDP length 20 (a 12-byte payload) in a longer IP datagram.
+        let mut f = udp4(40);
+        f[38..40].copy_from_slice(&20u16.to_be_bytes());
+        refused(f, "padding");
+        // GRE (IP protocol 47): its header would be overwritten.
+        let mut f = udp4(40);
+        f[23] = 47;
+        refused(f, "protocol 47");
+        // A non-first fragment: no transport header in it.
+        let mut f = udp4(40);
+        f[20..22].copy_from_slice(&0x0010u16.to_be_bytes());
+        refused(f, "transport header is not in it");
+        // ARP.
+        let mut f = vec![0u8; 14 + 28 + 40];
+        f[12..14].copy_from_slice(&0x0806u16.to_be_bytes());
+        refused(f, "ARP");
+        // A non-IP ethertype of the user's: the stamp follows the Ethernet header.
+        let mut f = vec![0u8; 14 + 60];
+        f[12..14].copy_from_slice(&0x88b5u16.to_be_bytes());
+        assert_eq!(Template::new(f, 1).unwrap().stamp_off(), 14);
+        // Exactly room: a 24-byte UDP payload, no padding.
+        assert_eq!(Template::new(udp4(24), 1).unwrap().stamp_off(), 42);
     }
 
     fn tcp6(payload_len: usize) -> Vec<u8> {
