@@ -109,6 +109,8 @@ pub struct RunResults {
     pub counts: Counts,
     pub noise: u64,
     pub kernel_drops: u64,
+    /// Of `kernel_drops`, the frames refused on transmit (the rest: on receive).
+    pub tx_drops: u64,
     pub duration_s: f64,
     pub rtt: bool,
     pub latency: Option<LatencySummary>,
@@ -138,7 +140,14 @@ impl Report {
         fail(c.reordered, "frame(s) reordered");
         fail(c.duplicated, "frame(s) duplicated");
         fail(c.unexpected, "unexpected frame(s)");
-        fail(r.kernel_drops, "frame(s) dropped by the kernel");
+        if r.kernel_drops > 0 {
+            let rx = r.kernel_drops.saturating_sub(r.tx_drops);
+            failures.push(format!(
+                "{} frame(s) dropped by the kernel ({rx} on receive: ring or socket queue full; \
+                 {} on transmit: refused for over 200 ms)",
+                r.kernel_drops, r.tx_drops
+            ));
+        }
         if r.sent == 0 {
             failures.push("nothing was sent".to_string());
         }
@@ -352,11 +361,18 @@ mod tests {
                 0,
                 "1 unexpected frame(s)",
             ),
-            (10, base, 3, "3 frame(s) dropped by the kernel"),
+            (
+                10,
+                base,
+                3,
+                "3 frame(s) dropped by the kernel (2 on receive: ring or socket queue full; \
+                 1 on transmit: refused for over 200 ms)",
+            ),
             (0, Counts::default(), 0, "nothing was sent"),
         ] {
             let mut res = results(sent, c);
             res.kernel_drops = drops;
+            res.tx_drops = drops.min(1);
             let r = Report::new(res);
             assert_eq!(r.exit_code(), 1, "{why}");
             assert!(r.failures.iter().any(|f| f == why), "{:?}", r.failures);

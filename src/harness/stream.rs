@@ -351,6 +351,7 @@ impl RunHandle {
             counts: rx.counts,
             noise: rx.noise,
             kernel_drops: rx.kernel_drops + tx.tx_drops,
+            tx_drops: tx.tx_drops,
             duration_s: tx.duration.as_secs_f64(),
             rtt: self.cfg.mode == Mode::Rtt,
             latency: rx.hist.summary(),
