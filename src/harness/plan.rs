@@ -226,11 +226,12 @@ fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::link::offload::PinnedThr
 }
 
 /// The CPU for the private pair's NAPI thread: the receiver's when it is pinned; otherwise
-/// the allowed CPU after the sender's (when pinned) or the one this thread runs on, so that the thread that does the peer's
-/// receive work stays on one CPU and the scheduler moves our own threads off it (measured:
-/// 0.66-0.88 M frames/s with it free, 0.80-0.90 M with it alone pinned, 0.83-0.93 M with
-/// everything pinned); concurrent runs started on different CPUs pick different ones. Pinning
-/// our own pair's kernel thread restricts nobody else. None with a single CPU.
+/// the allowed CPU after the sender's (when pinned) or after the one this thread runs on. So
+/// the thread that does the peer's receive work stays on one CPU and the scheduler moves our
+/// own threads off it (measured: 0.66-0.88 M frames/s with it free, 0.80-0.90 M with it alone
+/// pinned, 0.83-0.93 M with everything pinned); concurrent runs started on different CPUs
+/// pick different ones. Pinning our own pair's kernel thread restricts nobody else. None with
+/// a single CPU.
 fn napi_cpu(plan: &TestPlan) -> Option<usize> {
     if let Some(cpu) = plan.stream.cpu_rx {
         return Some(cpu);
