@@ -862,46 +862,67 @@ fn rate_spaces_frames_evenly_below_a_millisecond() {
     // only: the median gap within 20% of the interval, and at least half of the gaps within
     // half of it (not more: on a loaded machine a sender that lost its CPU catches up with a
     // burst of overdue frames, which is right for the average but makes short gaps).
-    common::in_private_netns(|| {
-        common::veth_pair("va", "vb");
-        let cap = OneFrame::start_many("vb", "udp");
-        let out = run(&[
-            "send",
-            "-i",
-            "va",
-            "-q",
-            "--dst-mac",
-            "02:00:00:00:00:02",
-            "--udp",
-            "--count",
-            "2000",
-            "--rate",
-            "10000",
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let ts: Vec<u64> = cap.frames().into_iter().map(|(t, _)| t).collect();
-        // Tests running alongside share the CPU's backlog: a few frames may be dropped.
-        assert!(ts.len() >= 1800, "{} of 2000 frames captured", ts.len());
-        let mut gaps: Vec<f64> = ts.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
-        gaps.sort_by(f64::total_cmp);
-        let interval = 1e9 / 10_000.0;
-        let median = gaps[gaps.len() / 2];
-        assert!(
-            (median - interval).abs() < 0.2 * interval,
+    // A sender that lost its CPU to other work for milliseconds must catch up in a burst, so
+    // one attempt may fail on a busy machine: up to three, and it passes if one does. A pacer
+    // that bunches frames at a coarser tick fails them all.
+    let mut why = String::new();
+    for attempt in 1..=3 {
+        match common::in_private_netns(pacing_attempt) {
+            Ok(()) => return,
+            Err(e) => {
+                eprintln!("attempt {attempt}: {e}");
+                why = e;
+            }
+        }
+    }
+    panic!("{why}");
+}
+
+/// One run of `rate_spaces_frames_evenly_below_a_millisecond`: 2000 frames at 10 kpps.
+fn pacing_attempt() -> Result<(), String> {
+    common::veth_pair("va", "vb");
+    let cap = OneFrame::start_many("vb", "udp");
+    let out = run(&[
+        "send",
+        "-i",
+        "va",
+        "-q",
+        "--dst-mac",
+        "02:00:00:00:00:02",
+        "--udp",
+        "--count",
+        "2000",
+        "--rate",
+        "10000",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ts: Vec<u64> = cap.frames().into_iter().map(|(t, _)| t).collect();
+    // Tests running alongside share the CPU's backlog: a few frames may be dropped.
+    if ts.len() < 1800 {
+        return Err(format!("{} of 2000 frames captured", ts.len()));
+    }
+    let mut gaps: Vec<f64> = ts.windows(2).map(|w| (w[1] - w[0]) as f64).collect();
+    gaps.sort_by(f64::total_cmp);
+    let interval = 1e9 / 10_000.0;
+    let median = gaps[gaps.len() / 2];
+    if (median - interval).abs() >= 0.2 * interval {
+        return Err(format!(
             "median gap {median} ns for an interval of {interval} ns"
-        );
-        let close = gaps
-            .iter()
-            .filter(|g| (*g - interval).abs() < 0.5 * interval)
-            .count();
-        assert!(
-            close * 2 >= gaps.len(),
+        ));
+    }
+    let close = gaps
+        .iter()
+        .filter(|g| (*g - interval).abs() < 0.5 * interval)
+        .count();
+    if close * 2 < gaps.len() {
+        return Err(format!(
             "only {close} of {} gaps within 50% of {interval} ns (p10 {}, p90 {})",
             gaps.len(),
             gaps[gaps.len() / 10],
             gaps[gaps.len() * 9 / 10]
-        );
-    });
+        ));
+    }
+    Ok(())
 }
 
 #[test]
