@@ -267,36 +267,26 @@ mod cli_frame {
         let dir = tempfile::tempdir().unwrap();
         let frame = dir.path().join("short.pcap");
         wrpcap(&frame, "[Ether()/IP()/TCP()/Raw(b'123')]");
-        let res = common::vethbench()
-            .args(["test", "--frame"])
-            .arg(&frame)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&res.stderr);
-        assert_eq!(res.status.code(), Some(2), "{err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains("payload of at least 24 bytes"), "{err}");
+        // Each refused on one line, exit 2, saying why.
+        let refused = |file: &std::path::Path, why: &str| {
+            let res = common::vethbench()
+                .args(["test", "--frame"])
+                .arg(file)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&res.stderr);
+            assert_eq!(res.status.code(), Some(2), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains(why), "{why}: {err}");
+        };
+        refused(&frame, "payload of at least 24 bytes");
         // GRE: the stamp would overwrite its header.
         let gre = dir.path().join("gre.pcap");
         wrpcap(&gre, "[Ether()/IP()/GRE()/IP()/UDP()/Raw(b'x' * 40)]");
-        let res = common::vethbench()
-            .args(["test", "--frame"])
-            .arg(&gre)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&res.stderr);
-        assert_eq!(res.status.code(), Some(2), "{err}");
-        assert!(err.contains("protocol 47"), "{err}");
+        refused(&gre, "protocol 47");
         let empty = dir.path().join("empty.pcap");
         wrpcap(&empty, "[]");
-        let res = common::vethbench()
-            .args(["test", "--frame"])
-            .arg(&empty)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&res.stderr);
-        assert_eq!(res.status.code(), Some(2), "{err}");
-        assert!(err.contains("holds no frame"), "{err}");
+        refused(&empty, "holds no frame");
     }
 }
 

@@ -18,8 +18,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use vethbench::frame::fields::FieldSet;
 use vethbench::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
@@ -146,12 +144,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         vethbench::link::netns::enter(ns)?;
     }
     // Block the stop signals before anything else: read from a signalfd in the poll loop.
-    let mut mask = SigSet::empty();
-    mask.add(Signal::SIGINT);
-    mask.add(Signal::SIGTERM);
-    mask.thread_block().context("blocking SIGINT/SIGTERM")?;
-    let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-        .context("signalfd")?;
+    let sigfd = super::stop_signals()?;
 
     // Check every interface exists (and open its ring) before creating the file.
     for i in &ifaces {

@@ -124,6 +124,20 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Block SIGINT and SIGTERM in this thread (and the threads it spawns afterwards) and return a
+/// signalfd that reads them: a stop request the command handles (closing files, printing a
+/// report) instead of dying mid-write.
+pub(crate) fn stop_signals() -> anyhow::Result<nix::sys::signalfd::SignalFd> {
+    use anyhow::Context;
+    use nix::sys::signal::{SigSet, Signal};
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGINT);
+    mask.add(Signal::SIGTERM);
+    mask.thread_block().context("blocking SIGINT/SIGTERM")?;
+    SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).context("signalfd")
+}
+
 /// With `-n NS`, "interface 'X' does not exist" also says where it was looked for.
 pub(crate) fn name_netns(e: anyhow::Error, ns: Option<&str>) -> anyhow::Error {
     let Some(ns) = ns else { return e };

@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nix::sys::signal::{SigSet, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::signalfd::SignalFd;
 use vethbench::harness::{
     self, Mode, NoiseFilter, Report, Running, StreamConfig, TestPlan, Topology,
 };
@@ -312,12 +311,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan(&args.flags)?;
     // Blocked before the run's threads exist, so that they inherit the mask and the signal
     // waits on the signalfd for `watch` rather than killing the process mid-run.
-    let mut mask = SigSet::empty();
-    mask.add(Signal::SIGINT);
-    mask.add(Signal::SIGTERM);
-    mask.thread_block().context("blocking SIGINT/SIGTERM")?;
-    let stop = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-        .context("signalfd")?;
+    let stop = super::stop_signals()?;
     let running = harness::launch(&plan)?;
     let (mut report, interrupted) = watch(running, &stop)?;
     report.interrupted = interrupted;
