@@ -975,7 +975,7 @@ mod modes {
 
     /// `link::offload::thread_rx` turns TSO off on the sender and GRO and threaded NAPI on
     /// on the receiver (read back through ethtool's ioctl, `ethtool -k` and sysfs); the
-    /// receiver's `napi/IFACE-N` thread appears, `pin_napi_threads` pins it, and it does the
+    /// receiver's `napi/IFACE-N` thread appears, `pin_threads` pins it, and it does the
     /// receive work of a 60,000-frame stream, which arrives whole (a full NAPI ring pushes
     /// back on the sender instead of dropping). `false` puts the defaults back.
     #[test]
@@ -1005,7 +1005,7 @@ mod modes {
             let pids = offload::napi_threads(&b);
             assert!(!pids.is_empty(), "no napi/{b}-N thread");
             assert_eq!(new, pids, "thread_rx returns the threads it made");
-            assert_eq!(offload::pin_napi_threads(&b, &[cpu]).unwrap(), pids.len());
+            offload::pin_threads(&pids, &[cpu]).unwrap();
             for &pid in &pids {
                 let set = nix::sched::sched_getaffinity(pid).unwrap();
                 let on: Vec<usize> = (0..nix::sched::CpuSet::count())

@@ -138,6 +138,23 @@ pub(crate) fn stop_signals() -> anyhow::Result<nix::sys::signalfd::SignalFd> {
     SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).context("signalfd")
 }
 
+/// Open a pcap or pcapng file for reading; `-` is standard input (e.g. `capture -w - | read -`,
+/// like tshark -r -, or a pcap piped from Scapy).
+pub(crate) fn open_capture(
+    path: &str,
+) -> anyhow::Result<vethbench::pcapng::CaptureReader<std::io::BufReader<std::fs::File>>> {
+    use std::os::fd::AsFd;
+    if path != "-" {
+        return Ok(vethbench::pcapng::CaptureReader::open(path)?);
+    }
+    let fd = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| anyhow::anyhow!("duplicating stdin: {e}"))?;
+    let src = std::io::BufReader::with_capacity(1 << 20, std::fs::File::from(fd));
+    Ok(vethbench::pcapng::CaptureReader::new(src, "stdin")?)
+}
+
 /// With `-n NS`, "interface 'X' does not exist" also says where it was looked for.
 pub(crate) fn name_netns(e: anyhow::Error, ns: Option<&str>) -> anyhow::Error {
     let Some(ns) = ns else { return e };

@@ -7,11 +7,9 @@
 //! (e.g. Linux cooked captures) get a one-line note.
 
 use std::io::Write;
-use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use vethbench::frame::fields::FieldSet;
-use vethbench::pcapng::CaptureReader;
 
 use super::capture::OutputKind;
 
@@ -42,17 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => None,
     };
-    let mut r = if args.file == "-" {
-        // `read -`: the file comes from stdin (e.g. `capture -w - | read -`), like tshark -r -.
-        let fd = std::io::stdin()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| anyhow::anyhow!("duplicating stdin: {e}"))?;
-        let src = std::io::BufReader::with_capacity(1 << 20, std::fs::File::from(fd));
-        CaptureReader::new(src, "stdin")?
-    } else {
-        CaptureReader::open(&args.file)?
-    };
+    let mut r = super::open_capture(&args.file)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let limit = args.count.unwrap_or(u64::MAX);

@@ -224,19 +224,8 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
 
 /// The first frame of a pcap or pcapng file (`-`: standard input, e.g. from Scapy).
 fn read_frame(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    use std::os::fd::AsFd;
     let name = path.to_string_lossy();
-    let (src, label): (Box<dyn std::io::Read>, &str) = if name == "-" {
-        let fd = std::io::stdin()
-            .as_fd()
-            .try_clone_to_owned()
-            .context("--frame -: duplicating stdin")?;
-        (Box::new(std::fs::File::from(fd)), "stdin")
-    } else {
-        let file = std::fs::File::open(path).with_context(|| format!("--frame {name}"))?;
-        (Box::new(std::io::BufReader::new(file)), &name)
-    };
-    let mut r = vethbench::pcapng::CaptureReader::new(src, label).context("--frame")?;
+    let mut r = super::open_capture(&name).context("--frame")?;
     let f = match r.next() {
         Some(f) => f.context("--frame")?,
         None => anyhow::bail!("--frame {name}: the file holds no frame"),

@@ -222,7 +222,8 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
 /// the guard puts their CPUs back. Best effort: a thread left where it is only costs speed.
 fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::link::offload::PinnedThreads> {
     let cpu = plan.stream.cpu_rx?;
-    crate::link::offload::pin_napi_threads_for_now(rx, &[cpu]).ok()
+    let napi = crate::link::offload::napi_threads(rx);
+    crate::link::offload::pin_threads_for_now(&napi, &[cpu]).ok()
 }
 
 /// The CPU for the private pair's NAPI thread: the receiver's when it is pinned; otherwise

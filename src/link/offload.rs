@@ -7,7 +7,7 @@
 //!
 //! With GRO on the receiving end, veth passes frames through a ring (256 entries) to a NAPI
 //! instance instead; with threaded NAPI that instance is a kernel thread, `napi/IFACE-ID`,
-//! which the scheduler can run on another CPU (or [`pin_napi_threads`] puts there). veth takes
+//! which the scheduler can run on another CPU (or [`pin_threads`] puts there). veth takes
 //! that path only for frames GRO may see: those of a sender whose TSO is off. When the ring
 //! is full, veth refuses the frame and the packet socket's send fails with ENOBUFS, which
 //! `sock::tx` offers again: backpressure, not loss. [`thread_rx`] sets all three.
@@ -215,13 +215,6 @@ pub fn napi_threads(iface: &str) -> Vec<Pid> {
     pids
 }
 
-/// Let `iface`'s NAPI threads run only on `cpus`; how many threads there were.
-pub fn pin_napi_threads(iface: &str, cpus: &[usize]) -> Result<usize, LinkError> {
-    let pids = napi_threads(iface);
-    pin_threads(&pids, cpus)?;
-    Ok(pids.len())
-}
-
 /// Threads pinned for a while (e.g. a run on someone else's pair): the CPUs each was allowed
 /// before come back when this is dropped.
 #[derive(Debug)]
@@ -230,11 +223,7 @@ pub struct PinnedThreads {
 }
 
 impl PinnedThreads {
-    /// How many threads were pinned.
-    pub fn len(&self) -> usize {
-        self.saved.len()
-    }
-
+    /// True when there were no threads to pin.
     pub fn is_empty(&self) -> bool {
         self.saved.is_empty()
     }
@@ -249,15 +238,14 @@ impl Drop for PinnedThreads {
     }
 }
 
-/// [`pin_napi_threads`] until the returned guard is dropped.
-pub fn pin_napi_threads_for_now(iface: &str, cpus: &[usize]) -> Result<PinnedThreads, LinkError> {
-    let pids = napi_threads(iface);
+/// [`pin_threads`] until the returned guard is dropped.
+pub fn pin_threads_for_now(pids: &[Pid], cpus: &[usize]) -> Result<PinnedThreads, LinkError> {
     let saved = pids
         .iter()
         .filter_map(|&p| nix::sched::sched_getaffinity(p).ok().map(|s| (p, s)))
         .collect();
     let guard = PinnedThreads { saved };
-    pin_threads(&pids, cpus)?;
+    pin_threads(pids, cpus)?;
     Ok(guard)
 }
 
