@@ -11,12 +11,14 @@
 
 pub mod csum;
 pub mod fields;
+mod mac;
 pub mod show;
 mod spec;
 mod template;
 
 pub use show::{hexdump, show, summary, write_summary};
-pub use spec::{parse_hex, FrameSpec, L4Spec, MacAddr, TcpFlags};
+pub use mac::MacAddr;
+pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use template::{FrameTemplate, Vary};
 
 /// An error building or parsing a frame.

@@ -118,32 +118,20 @@ pub fn check_ifname(name: &str) -> Result<(), LinkError> {
     }
 }
 
-/// Parse `02:00:00:00:00:01` (also `-` separated).
+/// Parse `02:00:00:00:00:01` (also `-` separated), with [`MacAddr`](crate::frame::MacAddr)'s
+/// parser.
 pub fn parse_mac(input: &str) -> Result<[u8; 6], LinkError> {
-    let bad = || LinkError::InvalidMac {
-        input: input.to_string(),
-    };
-    let mut mac = [0u8; 6];
-    let mut parts = input.split([':', '-']);
-    for byte in mac.iter_mut() {
-        let p = parts.next().ok_or_else(bad)?;
-        if p.is_empty() || p.len() > 2 {
-            return Err(bad());
-        }
-        *byte = u8::from_str_radix(p, 16).map_err(|_| bad())?;
-    }
-    if parts.next().is_some() {
-        return Err(bad());
-    }
-    Ok(mac)
+    input
+        .parse::<crate::frame::MacAddr>()
+        .map(|m| m.0)
+        .map_err(|_| LinkError::InvalidMac {
+            input: input.to_string(),
+        })
 }
 
-/// `02:00:00:00:00:01`.
+/// `02:00:00:00:00:01`, as [`MacAddr`](crate::frame::MacAddr) prints it.
 pub fn format_mac(mac: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
-    )
+    crate::frame::MacAddr(*mac).to_string()
 }
 
 #[cfg(test)]
