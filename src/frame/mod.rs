@@ -15,6 +15,7 @@ mod mac;
 pub mod show;
 mod spec;
 mod template;
+pub mod view;
 
 pub use show::{hexdump, show, summary, write_summary};
 pub use mac::MacAddr;
@@ -47,5 +48,20 @@ impl FrameError {
 
     pub(crate) fn build(why: impl Into<String>) -> Self {
         FrameError::Build { why: why.into() }
+    }
+}
+
+/// Every reader of the crate on `data`, output dropped: the packet view's [`view::layout`] and
+/// [`view::dissect`], [`show()`], [`summary`], every `-T fields` column, [`hexdump`]. None may
+/// panic on any bytes: this is the entry of the proptest in `view` and of a fuzz target.
+pub fn read_every_way(data: &[u8]) {
+    let _ = view::layout(data);
+    let _ = view::dissect(data);
+    let _ = show(data);
+    let _ = summary(data);
+    let _ = hexdump(data);
+    if let Ok(all) = fields::FieldSet::parse(&fields::FIELD_NAMES) {
+        let mut line = String::new();
+        all.write_line(&mut line, data, data.len() as u32, 1);
     }
 }

@@ -1,75 +1,20 @@
 //! What `expect` compares a received frame with: exact bytes, bytes with named fields masked
 //! out, or a predicate. A mismatch gives a field-level diff (`ip.ttl: expected 64, got 63`).
 //!
-//! Masks are byte ranges taken from the [`dissect`] of the expected frame, so a
-//! sub-byte field masks the whole byte(s) that hold it (`ip.flags` masks the fragment offset's
-//! first byte too). Field names are the dissector's: `eth.src`, `vlan.id`, `ip.id`, `ip.ttl`,
-//! `ip.chksum`, `ipv6.hlim`, `ipv6.flow`, `tcp.seq`, `tcp.ack`, `tcp.chksum`, `udp.chksum`,
-//! `icmp.chksum`, `icmpv6.chksum`, `data`... Not a hot path: matching allocates.
+//! Masks are byte ranges taken from the packet view's [`dissect`](crate::frame::view::dissect)
+//! of the expected frame, so a sub-byte field masks the whole byte(s) that hold it (`ip.flags`
+//! masks the fragment offset's first byte too). Field names are the view's
+//! ([`FIELD_NAMES`]): `eth.src`, `vlan.id`, `ip.id`, `ip.ttl`, `ip.chksum`, `ipv6.hlim`,
+//! `ipv6.flow`, `tcp.seq`, `tcp.ack`, `tcp.chksum`, `udp.chksum`, `icmp.chksum`,
+//! `icmpv6.chksum`, `data`..., with tshark's spellings accepted too (`ip.checksum`). Not a hot
+//! path: matching allocates.
 
 use std::fmt;
 use std::ops::Range;
 
-use super::dissect::{self, Field};
 use super::HarnessError;
-
-/// Every name the dissector can produce (for masks and error messages).
-pub const FIELD_NAMES: &[&str] = &[
-    "eth.dst",
-    "eth.src",
-    "eth.type",
-    "vlan.prio",
-    "vlan.dei",
-    "vlan.id",
-    "vlan.etype",
-    "ip.version",
-    "ip.hdr_len",
-    "ip.dsfield",
-    "ip.len",
-    "ip.id",
-    "ip.flags",
-    "ip.frag_offset",
-    "ip.ttl",
-    "ip.proto",
-    "ip.chksum",
-    "ip.src",
-    "ip.dst",
-    "ip.options",
-    "ipv6.version",
-    "ipv6.tclass",
-    "ipv6.flow",
-    "ipv6.plen",
-    "ipv6.nxt",
-    "ipv6.hlim",
-    "ipv6.src",
-    "ipv6.dst",
-    "ipv6.exthdrs",
-    "tcp.srcport",
-    "tcp.dstport",
-    "tcp.seq",
-    "tcp.ack",
-    "tcp.hdr_len",
-    "tcp.flags",
-    "tcp.window",
-    "tcp.chksum",
-    "tcp.urgptr",
-    "tcp.options",
-    "udp.srcport",
-    "udp.dstport",
-    "udp.length",
-    "udp.chksum",
-    "icmp.type",
-    "icmp.code",
-    "icmp.chksum",
-    "icmp.rest",
-    "icmpv6.type",
-    "icmpv6.code",
-    "icmpv6.chksum",
-    "icmpv6.rest",
-    "igmp.type",
-    "igmp.chksum",
-    "data",
-];
+use crate::frame::view::{self as dissect, Field};
+pub use crate::frame::view::FIELD_NAMES;
 
 /// A predicate over a frame.
 pub type Predicate = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;
@@ -154,7 +99,7 @@ impl Matcher {
         let mut names = Vec::with_capacity(fields.len());
         let mut ranges = Vec::new();
         for &name in fields {
-            let Some(&known) = FIELD_NAMES.iter().find(|&&n| n == name) else {
+            let Some(known) = dissect::canonical_name(name) else {
                 return Err(HarnessError::UnknownField {
                     field: name.to_string(),
                     known: FIELD_NAMES.join(", "),

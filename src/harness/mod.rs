@@ -2,7 +2,8 @@
 //! measure latency and report; and a [`Testbench`] API for regression tests with expectations.
 //!
 //! The layers, bottom-up:
-//! - [`dissect`]: frame → named fields with byte ranges (masks, diffs, layouts).
+//! - (the frame's layers and named fields, for masks, diffs, noise and stamp placement, come
+//!   from the packet view, [`crate::frame::view`]).
 //! - [`stamp`]: the 24-byte stamp (magic, stream, seq, tx time) written in place into a
 //!   template frame, checksum fixed up incrementally.
 //! - [`checker`]: per-frame verdicts (intact, lost, corrupted, reordered, duplicated,
@@ -21,7 +22,6 @@
 //! [`Report`] with a failed verdict, not an error; errors are for what stops a run.
 
 pub mod checker;
-pub mod dissect;
 pub mod endpoint;
 pub mod kernel;
 pub mod latency;

@@ -12,7 +12,7 @@
 //! VLAN tags and IPv6 extension headers are walked. ARP is not noise: a test that did not ask
 //! for it should see it.
 
-use super::dissect::{self, L4};
+use crate::frame::view::{self, L4};
 
 /// Which background frames to ignore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl NoiseFilter {
         if self.stp && frame[..6] == [0x01, 0x80, 0xc2, 0, 0, 0] {
             return true;
         }
-        let lay = dissect::layout(frame);
+        let lay = view::layout(frame);
         if self.lldp && lay.ether_type == 0x88cc {
             return true;
         }

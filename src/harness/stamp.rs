@@ -19,10 +19,10 @@
 //! checksum is deliberately wrong stays wrong by the same amount, and a UDP checksum of 0
 //! ("none", IPv4) stays 0. The IPv4 header checksum does not cover the payload: untouched.
 
-use super::dissect;
 use super::HarnessError;
 pub use crate::frame::csum::csum_update;
 use crate::frame::csum::fold;
+use crate::frame::view::{self, L4};
 
 /// "VBT1".
 pub const MAGIC: u32 = 0x5642_5431;
@@ -75,7 +75,7 @@ impl Template {
     /// non-IP frame. Refused where the stamp would overwrite a header vethbench does not parse
     /// (another IP protocol, ARP, a non-first fragment) or run into Ethernet padding.
     pub fn new(frame: Vec<u8>, stream_id: u32) -> Result<Self, HarnessError> {
-        let lay = dissect::layout(&frame);
+        let lay = view::layout(&frame);
         let refuse = |what: String| {
             Err(HarnessError::Template(format!(
                 "{what}: the {STAMP_LEN}-byte stamp would overwrite a header; \
@@ -83,10 +83,10 @@ impl Template {
             )))
         };
         match lay.l4 {
-            Some((dissect::L4::Tcp | dissect::L4::Udp, _))
-            | Some((dissect::L4::Icmpv4 | dissect::L4::Icmpv6, _)) => {}
-            Some((dissect::L4::Igmp, _)) => return refuse("an IGMP frame".into()),
-            Some((dissect::L4::Other(p), _)) => {
+            Some((L4::Tcp | L4::Udp, _))
+            | Some((L4::Icmpv4 | L4::Icmpv6, _)) => {}
+            Some((L4::Igmp, _)) => return refuse("an IGMP frame".into()),
+            Some((L4::Other(p), _)) => {
                 return refuse(format!("an IP frame of protocol {p}"))
             }
             None if lay.l3_off.is_some() => {
@@ -114,7 +114,7 @@ impl Template {
                 stamp_off + STAMP_LEN
             )));
         }
-        let lay = dissect::layout(&frame);
+        let lay = view::layout(&frame);
         if stamp_off >= lay.payload_off && stamp_off + STAMP_LEN > lay.payload_end {
             return Err(HarnessError::Template(format!(
                 "the transport payload ends at byte {} of this {}-byte frame, the rest is \
@@ -134,7 +134,7 @@ impl Template {
                 Some(CsumField {
                     off,
                     odd: (stamp_off - l4_off) % 2 == 1,
-                    udp: l4 == dissect::L4::Udp,
+                    udp: l4 == L4::Udp,
                 })
             }
             _ => None,
