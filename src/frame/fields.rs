@@ -15,11 +15,12 @@
 
 use std::fmt::Write as _;
 
-use etherparse::{
-    EtherType, Ethernet2HeaderSlice, IpNumber, Ipv4HeaderSlice, SingleVlanHeaderSlice,
-};
+use std::net::Ipv4Addr;
 
-use super::FrameError;
+use etherparse::{EtherType, IpNumber};
+
+use super::view::{self, be16, is_vlan, Layout};
+use super::{FrameError, MacAddr};
 
 /// A field tshark knows by this name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,13 +110,15 @@ impl std::str::FromStr for Field {
 #[derive(Debug, Clone)]
 pub struct FieldSet(Vec<Field>);
 
-/// What one frame's headers say; borrowed from the frame.
+/// What one frame's headers say, read from the packet view's [`Layout`]; borrowed from the
+/// frame.
 #[derive(Debug, Default)]
 struct Dissected<'a> {
-    eth: Option<([u8; 6], [u8; 6], u16)>,
+    eth: Option<(MacAddr, MacAddr, u16)>,
     vlans: [u16; 4],
     n_vlans: usize,
-    ip: Option<Ipv4HeaderSlice<'a>>,
+    /// The IPv4 header (whole, as the view checked it).
+    ip: Option<&'a [u8]>,
     tcp: Option<&'a [u8]>,
     udp: Option<&'a [u8]>,
     payload: Option<&'a [u8]>,
@@ -123,53 +126,41 @@ struct Dissected<'a> {
 
 fn dissect(data: &[u8]) -> Dissected<'_> {
     let mut d = Dissected::default();
-    let Ok(eth) = Ethernet2HeaderSlice::from_slice(data) else {
+    let lay = view::layout(data);
+    if !lay.eth {
         return d;
-    };
-    let mut ty = eth.ether_type();
-    d.eth = Some((eth.source(), eth.destination(), ty.0));
-    let mut rest = &data[eth.slice().len()..];
-    while matches!(
-        ty,
-        EtherType::VLAN_TAGGED_FRAME
-            | EtherType::PROVIDER_BRIDGING
-            | EtherType::VLAN_DOUBLE_TAGGED_FRAME
-    ) {
-        let Ok(v) = SingleVlanHeaderSlice::from_slice(rest) else {
-            return d;
-        };
-        if d.n_vlans < d.vlans.len() {
-            d.vlans[d.n_vlans] = v.vlan_identifier().value();
-            d.n_vlans += 1;
-        }
-        ty = v.ether_type();
-        rest = &rest[v.slice().len()..];
     }
-    let (proto, l4) = match ty {
-        EtherType::IPV4 => {
-            let Ok(ip) = Ipv4HeaderSlice::from_slice(rest) else {
-                return d;
-            };
-            let hl = ip.slice().len();
-            // The IP total length bounds the payload: Ethernet padding is not data.
-            let end = (ip.total_len() as usize).clamp(hl, rest.len());
-            let first_fragment = ip.fragments_offset().value() == 0;
-            let proto = ip.protocol();
-            d.ip = Some(ip);
-            if !first_fragment {
-                d.payload = Some(&rest[hl..end]);
+    let mac = |at: usize| {
+        let mut m = [0; 6];
+        m.copy_from_slice(&data[at..at + 6]);
+        MacAddr(m)
+    };
+    d.eth = Some((mac(6), mac(0), be16(data, 12)));
+    d.n_vlans = lay.vlans.min(d.vlans.len());
+    for k in 0..d.n_vlans {
+        d.vlans[k] = be16(data, Layout::vlan_off(k)) & 0x0fff;
+    }
+    let (proto, l4) = match (EtherType(lay.ether_type), lay.ip_payload()) {
+        // A tag cut short.
+        (t, _) if is_vlan(t.0) => return d,
+        (EtherType::IPV4, Some((proto, range))) => {
+            let o = range.start - lay.ip_hdr_len;
+            d.ip = Some(&data[o..range.start]);
+            if lay.ip_later_fragment {
+                d.payload = Some(&data[range]);
                 return d;
             }
-            (proto, &rest[hl..end])
+            (proto, &data[range])
         }
-        EtherType::IPV6 if rest.len() >= 40 => {
-            let plen = u16::from_be_bytes([rest[4], rest[5]]) as usize;
-            let end = (40 + plen).min(rest.len());
-            (IpNumber(rest[6]), &rest[40..end])
+        (EtherType::IPV6, Some((proto, range))) => (proto, &data[range]),
+        // Not even an IPv6 header's length: the bytes are data, as for an unknown EtherType.
+        (EtherType::IPV6, None) if data.len() - lay.payload_off < 40 => {
+            d.payload = Some(&data[lay.payload_off..]);
+            return d;
         }
-        EtherType::ARP => return d,
+        (EtherType::IPV4 | EtherType::IPV6 | EtherType::ARP, _) => return d,
         _ => {
-            d.payload = Some(rest);
+            d.payload = Some(&data[lay.payload_off..]);
             return d;
         }
     };
@@ -199,16 +190,9 @@ fn dissect(data: &[u8]) -> Dissected<'_> {
     d
 }
 
-fn mac(out: &mut String, m: &[u8; 6]) {
-    let _ = write!(
-        out,
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    );
-}
-
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
+/// The IPv4 address at `at` of a header.
+fn ip4(ip: &[u8], at: usize) -> [u8; 4] {
+    [ip[at], ip[at + 1], ip[at + 2], ip[at + 3]]
 }
 
 impl FieldSet {
@@ -243,25 +227,17 @@ impl FieldSet {
             match f {
                 Field::Eth => {
                     if let Some((s, t, _)) = &d.eth {
-                        out.push_str("Ethernet II, Src: ");
-                        mac(out, s);
-                        out.push_str(" (");
-                        mac(out, s);
-                        out.push_str("), Dst: ");
-                        mac(out, t);
-                        out.push_str(" (");
-                        mac(out, t);
-                        out.push(')');
+                        let _ = write!(out, "Ethernet II, Src: {s} ({s}), Dst: {t} ({t})");
                     }
                 }
                 Field::EthSrc => {
                     if let Some((s, _, _)) = &d.eth {
-                        mac(out, s)
+                        let _ = write!(out, "{s}");
                     }
                 }
                 Field::EthDst => {
                     if let Some((_, t, _)) = &d.eth {
-                        mac(out, t)
+                        let _ = write!(out, "{t}");
                     }
                 }
                 Field::EthType => {
@@ -279,27 +255,27 @@ impl FieldSet {
                 }
                 Field::IpSrc => {
                     if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", ip.source_addr());
+                        let _ = write!(out, "{}", Ipv4Addr::from(ip4(ip, 12)));
                     }
                 }
                 Field::IpDst => {
                     if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", ip.destination_addr());
+                        let _ = write!(out, "{}", Ipv4Addr::from(ip4(ip, 16)));
                     }
                 }
                 Field::IpProto => {
                     if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", ip.protocol().0);
+                        let _ = write!(out, "{}", ip[9]);
                     }
                 }
                 Field::IpTtl => {
                     if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", ip.ttl());
+                        let _ = write!(out, "{}", ip[8]);
                     }
                 }
                 Field::IpId => {
                     if let Some(ip) = &d.ip {
-                        let _ = write!(out, "0x{:04x}", ip.identification());
+                        let _ = write!(out, "0x{:04x}", be16(ip, 4));
                     }
                 }
                 Field::TcpSrcport => {

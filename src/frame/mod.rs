@@ -13,11 +13,13 @@ pub mod csum;
 pub mod fields;
 mod mac;
 pub mod show;
+mod summary;
 mod spec;
 mod template;
 pub mod view;
 
-pub use show::{hexdump, show, summary, write_summary};
+pub use show::{hexdump, show};
+pub use summary::{summary, write_summary};
 pub use mac::MacAddr;
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use template::{FrameTemplate, Vary};

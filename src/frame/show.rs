@@ -7,13 +7,13 @@
 //! Not covered: IP/TCP options are shown as raw bytes, not decoded; extension headers of IPv6.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr};
 
 use etherparse::{
     Ethernet2Header, Icmpv4Header, Icmpv4Type, Icmpv6Header, Icmpv6Type, IpNumber, Ipv4Header,
     Ipv6Header, SingleVlanHeader, TcpHeader, UdpHeader,
 };
 
+use super::view::{self, be16, Layout};
 use super::{MacAddr, TcpFlags};
 
 /// Accumulates Scapy's layer-by-layer layout: `###[ Name ]###`, then fields indented by 3 more
@@ -52,30 +52,35 @@ pub fn show(frame: &[u8]) -> String {
         out: String::new(),
         depth: 0,
     };
-    let Ok((eth, mut rest)) = Ethernet2Header::from_slice(frame) else {
+    let lay = view::layout(frame);
+    let Ok((eth, _)) = Ethernet2Header::from_slice(frame) else {
         d.raw("Raw", frame);
         return d.out;
     };
     d.layer("Ethernet");
-    d.field("dst", mac(eth.destination));
-    d.field("src", mac(eth.source));
+    d.field("dst", MacAddr(eth.destination));
+    d.field("src", MacAddr(eth.source));
     d.field("type", ether_type_name(eth.ether_type.0));
-    let mut ether_type = eth.ether_type.0;
-    while ether_type == 0x8100 || ether_type == 0x88a8 {
-        let Ok((vlan, r)) = SingleVlanHeader::from_slice(rest) else {
-            break;
-        };
-        d.layer("802.1Q");
-        d.field("prio", vlan.pcp.value());
-        d.field("id", vlan.drop_eligible_indicator as u8);
-        d.field("vlan", vlan.vlan_id.value());
-        d.field("type", ether_type_name(vlan.ether_type.0));
-        ether_type = vlan.ether_type.0;
-        rest = r;
+    let (tags, ether_type, after_tags) = scapy_tags(frame, &lay);
+    for k in 0..tags {
+        if let Ok((vlan, _)) = SingleVlanHeader::from_slice(&frame[Layout::vlan_off(k)..]) {
+            d.layer("802.1Q");
+            d.field("prio", vlan.pcp.value());
+            d.field("id", vlan.drop_eligible_indicator as u8);
+            d.field("vlan", vlan.vlan_id.value());
+            d.field("type", ether_type_name(vlan.ether_type.0));
+        }
     }
-    let (l4, proto, payload, padding) = match ether_type {
-        0x0800 => match Ipv4Header::from_slice(rest) {
-            Ok((ip, _)) => {
+    let rest = &frame[after_tags..];
+    let ip = match (ether_type, lay.l3_off, lay.ip_payload()) {
+        (0x0800 | 0x86dd, Some(o), Some((proto, range))) if o == after_tags => {
+            Some((o, proto, range))
+        }
+        _ => None,
+    };
+    let (l4, proto, payload, padding) = match ip {
+        Some((o, proto, range)) if !lay.ipv6 => {
+            if let Ok((ip, _)) = Ipv4Header::from_slice(&frame[o..]) {
                 d.layer("IP");
                 d.field("version", 4);
                 d.field("ihl", ip.ihl());
@@ -100,18 +105,11 @@ pub fn show(frame: &[u8]) -> String {
                 } else {
                     d.field("options", py_bytes(&ip.options));
                 }
-                let end = (ip.total_len as usize).clamp(ip.header_len(), rest.len());
-                (
-                    Some(ip.protocol),
-                    false,
-                    &rest[ip.header_len()..end],
-                    &rest[end..],
-                )
             }
-            Err(_) => (None, false, rest, &[][..]),
-        },
-        0x86dd => match Ipv6Header::from_slice(rest) {
-            Ok((ip, _)) => {
+            (Some(proto), false, &frame[range.clone()], &frame[range.end..])
+        }
+        Some((o, proto, range)) => {
+            if let Ok((ip, _)) = Ipv6Header::from_slice(&frame[o..]) {
                 d.layer("IPv6");
                 d.field("version", 6);
                 d.field("tc", ip.traffic_class);
@@ -121,17 +119,10 @@ pub fn show(frame: &[u8]) -> String {
                 d.field("hlim", ip.hop_limit);
                 d.field("src", ip.source_addr());
                 d.field("dst", ip.destination_addr());
-                let end = (Ipv6Header::LEN + ip.payload_length as usize).min(rest.len());
-                (
-                    Some(ip.next_header),
-                    true,
-                    &rest[Ipv6Header::LEN..end],
-                    &rest[end..],
-                )
             }
-            Err(_) => (None, false, rest, &[][..]),
-        },
-        _ => (None, false, rest, &[][..]),
+            (Some(proto), true, &frame[range.clone()], &frame[range.end..])
+        }
+        None => (None, false, rest, &[][..]),
     };
     let data = match l4 {
         Some(IpNumber::TCP) => match TcpHeader::from_slice(payload) {
@@ -230,189 +221,6 @@ pub fn show(frame: &[u8]) -> String {
     d.out
 }
 
-/// One line per frame, in the style of tshark's default output, without its frame number and
-/// time columns: `198.18.0.1 → 198.18.0.2 TCP 57 1111 → 2222 [SYN] Seq=0 Win=8192 Len=3`.
-/// Sequence numbers are absolute (tshark shows them relative to the stream's first).
-pub fn summary(frame: &[u8]) -> String {
-    let mut out = String::new();
-    write_summary(&mut out, frame);
-    out
-}
-
-/// [`summary`], appended to `out`: with a reused `out`, printing a capture line by line
-/// allocates nothing per frame.
-pub fn write_summary(out: &mut String, frame: &[u8]) {
-    let len = frame.len();
-    let Ok((eth, after_eth)) = Ethernet2Header::from_slice(frame) else {
-        let _ = write!(out, "? → ? Raw {len}");
-        return;
-    };
-    let mut ether_type = eth.ether_type.0;
-    let mut rest = after_eth;
-    while ether_type == 0x8100 || ether_type == 0x88a8 {
-        let Ok((vlan, r)) = SingleVlanHeader::from_slice(rest) else {
-            break;
-        };
-        ether_type = vlan.ether_type.0;
-        rest = r;
-    }
-    let (src, dst, proto, payload, ttl): (IpAddr, IpAddr, _, &[u8], u8) = match ether_type {
-        0x0800 => match Ipv4Header::from_slice(rest) {
-            Ok((ip, _)) => {
-                let end = (ip.total_len as usize).clamp(ip.header_len(), rest.len());
-                (
-                    Ipv4Addr::from(ip.source).into(),
-                    Ipv4Addr::from(ip.destination).into(),
-                    ip.protocol,
-                    &rest[ip.header_len()..end],
-                    ip.time_to_live,
-                )
-            }
-            Err(_) => {
-                let _ = write!(
-                    out,
-                    "{} → {} IPv4 {len} [Malformed]",
-                    MacAddr(eth.source),
-                    MacAddr(eth.destination)
-                );
-                return;
-            }
-        },
-        0x86dd => match Ipv6Header::from_slice(rest) {
-            Ok((ip, _)) => {
-                let end = (Ipv6Header::LEN + ip.payload_length as usize).min(rest.len());
-                (
-                    ip.source_addr().into(),
-                    ip.destination_addr().into(),
-                    ip.next_header,
-                    &rest[Ipv6Header::LEN..end],
-                    ip.hop_limit,
-                )
-            }
-            Err(_) => {
-                let _ = write!(
-                    out,
-                    "{} → {} IPv6 {len} [Malformed]",
-                    MacAddr(eth.source),
-                    MacAddr(eth.destination)
-                );
-                return;
-            }
-        },
-        t => {
-            let _ = write!(
-                out,
-                "{} → {} {} {len} Ethernet II",
-                MacAddr(eth.source),
-                MacAddr(eth.destination),
-                ether_type_name(t)
-            );
-            write_vlans(out, eth.ether_type.0, after_eth);
-            return;
-        }
-    };
-    let _ = write!(out, "{src} → {dst} ");
-    let _ = match proto {
-        IpNumber::TCP => match TcpHeader::from_slice(payload) {
-            Ok((t, data)) => {
-                let f = TcpFlags::of(&t);
-                let names = [
-                    (TcpFlags::FIN, "FIN"),
-                    (TcpFlags::SYN, "SYN"),
-                    (TcpFlags::RST, "RST"),
-                    (TcpFlags::PSH, "PSH"),
-                    (TcpFlags::ACK, "ACK"),
-                    (TcpFlags::URG, "URG"),
-                    (TcpFlags::ECE, "ECE"),
-                    (TcpFlags::CWR, "CWR"),
-                    (TcpFlags::NS, "NS"),
-                ];
-                let _ = write!(
-                    out,
-                    "TCP {len} {} → {} [",
-                    t.source_port, t.destination_port
-                );
-                let mut sep = "";
-                for (_, name) in names.iter().filter(|(b, _)| f.contains(*b)) {
-                    out.push_str(sep);
-                    out.push_str(name);
-                    sep = ", ";
-                }
-                let _ = write!(out, "] Seq={}", t.sequence_number);
-                if f.contains(TcpFlags::ACK) {
-                    let _ = write!(out, " Ack={}", t.acknowledgment_number);
-                }
-                let _ = write!(out, " Win={}", t.window_size);
-                if f.contains(TcpFlags::URG) {
-                    let _ = write!(out, " Urg={}", t.urgent_pointer);
-                }
-                write!(out, " Len={}", data.len())
-            }
-            Err(_) => write!(out, "TCP {len} [Malformed]"),
-        },
-        IpNumber::UDP => match UdpHeader::from_slice(payload) {
-            Ok((u, data)) => write!(
-                out,
-                "UDP {len} {} → {} Len={}",
-                u.source_port,
-                u.destination_port,
-                data.len()
-            ),
-            Err(_) => write!(out, "UDP {len} [Malformed]"),
-        },
-        IpNumber::ICMP => match Icmpv4Header::from_slice(payload) {
-            Ok((i, _)) => match i.icmp_type {
-                Icmpv4Type::EchoRequest(e) => write!(
-                    out,
-                    "ICMP {len} Echo (ping) request  id={:#06x}, seq={}/{}, ttl={ttl}",
-                    e.id,
-                    e.seq,
-                    e.seq.swap_bytes()
-                ),
-                Icmpv4Type::EchoReply(e) => write!(
-                    out,
-                    "ICMP {len} Echo (ping) reply    id={:#06x}, seq={}/{}, ttl={ttl}",
-                    e.id,
-                    e.seq,
-                    e.seq.swap_bytes()
-                ),
-                _ => write!(out, "ICMP {len} {}", icmp_name(i.to_bytes()[0])),
-            },
-            Err(_) => write!(out, "ICMP {len} [Malformed]"),
-        },
-        IpNumber::IPV6_ICMP => match Icmpv6Header::from_slice(payload) {
-            Ok((i, _)) => match i.icmp_type {
-                Icmpv6Type::EchoRequest(e) => write!(
-                    out,
-                    "ICMPv6 {len} Echo (ping) request id={:#06x}, seq={}, hop limit={ttl}",
-                    e.id, e.seq
-                ),
-                Icmpv6Type::EchoReply(e) => write!(
-                    out,
-                    "ICMPv6 {len} Echo (ping) reply id={:#06x}, seq={}, hop limit={ttl}",
-                    e.id, e.seq
-                ),
-                _ => write!(out, "ICMPv6 {len} type {}", i.to_bytes()[0]),
-            },
-            Err(_) => write!(out, "ICMPv6 {len} [Malformed]"),
-        },
-        p => write!(out, "{} {len}", ip_proto_name(p, false)),
-    };
-    write_vlans(out, eth.ether_type.0, after_eth);
-}
-
-/// Append ` [VLAN id]` for each 802.1Q/802.1ad tag after the Ethernet header.
-fn write_vlans(out: &mut String, mut ether_type: u16, mut rest: &[u8]) {
-    while ether_type == 0x8100 || ether_type == 0x88a8 {
-        let Ok((vlan, r)) = SingleVlanHeader::from_slice(rest) else {
-            break;
-        };
-        let _ = write!(out, " [VLAN {}]", vlan.vlan_id.value());
-        ether_type = vlan.ether_type.0;
-        rest = r;
-    }
-}
-
 /// A hexdump in the style of Scapy's `hexdump()`: offset, 16 bytes in upper-case hex, the
 /// printable ASCII; one line per 16 bytes, each ending in `\n`.
 pub fn hexdump(frame: &[u8]) -> String {
@@ -438,8 +246,18 @@ pub fn hexdump(frame: &[u8]) -> String {
     out
 }
 
-fn mac(m: [u8; 6]) -> String {
-    super::MacAddr(m).to_string()
+/// The tags Scapy dissects (0x8100 and 0x88a8, not 0x9100), the EtherType after them and
+/// where its layer starts: the view walks 0x9100 tags too, Scapy shows them as `Raw`.
+pub(super) fn scapy_tags(frame: &[u8], lay: &Layout) -> (usize, u16, usize) {
+    let tags = (0..lay.vlans)
+        .take_while(|&k| matches!(be16(frame, Layout::vlan_off(k) - 2), 0x8100 | 0x88a8))
+        .count();
+    let ether_type = if tags == lay.vlans {
+        lay.ether_type
+    } else {
+        be16(frame, Layout::vlan_off(tags) - 2)
+    };
+    (tags, ether_type, Layout::vlan_off(tags))
 }
 
 fn tos(ip: &Ipv4Header) -> u8 {
@@ -503,7 +321,7 @@ fn py_printable(c: char) -> bool {
     !(c.is_control() || c.is_whitespace() || format || private)
 }
 
-fn ether_type_name(t: u16) -> String {
+pub(super) fn ether_type_name(t: u16) -> String {
     match t {
         0x0800 => "IPv4".into(),
         0x86dd => "IPv6".into(),
@@ -515,7 +333,7 @@ fn ether_type_name(t: u16) -> String {
     }
 }
 
-fn ip_proto_name(p: IpNumber, v6_style: bool) -> String {
+pub(super) fn ip_proto_name(p: IpNumber, v6_style: bool) -> String {
     let name = match (p, v6_style) {
         (IpNumber::TCP, false) => "tcp",
         (IpNumber::UDP, false) => "udp",
@@ -529,7 +347,7 @@ fn ip_proto_name(p: IpNumber, v6_style: bool) -> String {
     name.into()
 }
 
-fn icmp_name(t: u8) -> String {
+pub(super) fn icmp_name(t: u8) -> String {
     match t {
         0 => "echo-reply".into(),
         3 => "dest-unreach".into(),
@@ -561,6 +379,7 @@ fn port_name(p: u16) -> String {
 mod tests {
     use super::*;
     use crate::frame::spec::tests::{cases, fixture};
+    use crate::frame::summary;
 
     fn golden(name: &str, ext: &str) -> String {
         let path = format!(
@@ -587,40 +406,6 @@ mod tests {
         for (name, _) in cases() {
             assert_eq!(hexdump(&fixture(name)), golden(name, "hexdump"), "{name}");
         }
-    }
-
-    #[test]
-    fn summary_like_tshark() {
-        assert_eq!(
-            summary(&fixture("tcp_default")),
-            "198.18.0.1 → 198.18.0.2 TCP 59 1111 → 2222 [SYN] Seq=0 Win=8192 Len=5"
-        );
-        assert_eq!(
-            summary(&fixture("tcp_synack")),
-            "198.18.0.1 → 198.18.0.2 TCP 54 2222 → 1111 [SYN, ACK] Seq=1000 Ack=1 Win=8192 Len=0"
-        );
-        assert_eq!(
-            summary(&fixture("padded")),
-            "198.18.0.1 → 198.18.0.2 UDP 64 1111 → 2222 Len=3"
-        );
-        assert!(summary(&fixture("icmp")).contains("Echo (ping) request"));
-        assert!(summary(&fixture("vlan")).ends_with("[VLAN 100]"));
-    }
-
-    #[test]
-    fn write_summary_appends_to_a_reused_line() {
-        let mut line = String::from("    1 ");
-        write_summary(&mut line, &fixture("tcp_synack"));
-        assert_eq!(line, format!("    1 {}", summary(&fixture("tcp_synack"))));
-        let cap = line.capacity();
-        line.clear();
-        write_summary(&mut line, &fixture("onepkt"));
-        assert_eq!(line, summary(&fixture("onepkt")));
-        assert_eq!(
-            line.capacity(),
-            cap,
-            "a reused line grew for a shorter summary"
-        );
     }
 
     #[test]

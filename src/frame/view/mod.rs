@@ -38,6 +38,8 @@ mod ipv4;
 mod ipv6;
 mod tcp;
 mod udp;
+
+pub(crate) use eth::is_vlan;
 #[cfg(test)]
 mod tests;
 
