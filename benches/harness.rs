@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vethbench::harness::plan::default_frame;
-use vethbench::harness::{kernel, Checker, LatencyHist, NoiseFilter, Template, Testbench};
+use vethbench::harness::{kernel, Checker, LatencyHist, NoiseFilter, StampedTemplate, Testbench};
 
 fn bench(c: &mut Criterion) {
     for len in [128usize, 1514] {
-        let t = Template::new(default_frame(len), 1).expect("template");
+        let t = StampedTemplate::new(default_frame(len), 1).expect("template");
         let mut g = c.benchmark_group(format!("harness/{len}B"));
         g.throughput(Throughput::Elements(1));
 

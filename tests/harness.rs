@@ -1186,7 +1186,7 @@ mod hot_path {
     use std::cell::Cell;
 
     use vethbench::harness::plan::default_frame;
-    use vethbench::harness::{Checker, LatencyHist, NoiseFilter, Template};
+    use vethbench::harness::{Checker, LatencyHist, NoiseFilter, StampedTemplate};
 
     struct Counting;
 
@@ -1222,7 +1222,7 @@ mod hot_path {
 
     #[test]
     fn stamp_check_record_allocate_nothing() {
-        let t = Template::new(default_frame(256), 3).unwrap();
+        let t = StampedTemplate::new(default_frame(256), 3).unwrap();
         let mut buf = t.bytes().to_vec();
         let mut checker = Checker::new(t.clone(), 1 << 40);
         let mut hist = LatencyHist::new();
@@ -1245,7 +1245,7 @@ mod hot_path {
     }
 
     /// The sender's path on the real sink: frames stamped in place in the socket's sendmmsg
-    /// slots (`send_filled` + `Template::fill_slot`) arrive intact and in order, with batch sizes
+    /// slots (`send_filled` + `StampedTemplate::fill_slot`) arrive intact and in order, with batch sizes
     /// that change from call to call and a `send_batch` now and then that takes the slots over;
     /// sending, receiving and checking allocate nothing per frame.
     #[test]
@@ -1260,7 +1260,7 @@ mod hot_path {
             use vethbench::link::Netns;
             crate::common::veth_pair("vb0", "vb1");
             let ns = Netns::open_or_current(None).unwrap();
-            let t = Template::new(default_frame(128), 11).unwrap();
+            let t = StampedTemplate::new(default_frame(128), 11).unwrap();
             let other = default_frame(100);
             let mut sink = open_sink(&ns, "vb0", 16, 256).unwrap();
             let mut src = open_source(&ns, "vb1", &rx_config(false)).unwrap();

@@ -20,7 +20,9 @@ pub enum Vary {
     TcpSeq,
 }
 
-/// A built frame and where its patchable fields are.
+/// A built frame and where its patchable header fields are (`vethbench send`'s copies). The
+/// harness's frames carry a stamp in their payload instead: that is
+/// `harness::stamp::StampedTemplate`.
 #[derive(Debug, Clone)]
 pub struct FrameTemplate {
     bytes: Vec<u8>,

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::stamp::{self, Stamp, Template, STAMP_LEN};
+use super::stamp::{self, Stamp, StampedTemplate, STAMP_LEN};
 
 /// What a received frame was found to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ enum Limit {
 /// Verifies frames of one stream against its template.
 #[derive(Debug, Clone)]
 pub struct Checker {
-    template: Template,
+    template: StampedTemplate,
     /// Byte ranges compared with the template: everything but seq/tx_ns and the checksum.
     segs: [(usize, usize); 3],
     seen: SeqWindow,
@@ -151,16 +151,16 @@ pub const DEFAULT_WINDOW: u64 = 1 << 18;
 
 impl Checker {
     /// A checker for frames built from `template`, accepting seqs below `seq_limit`.
-    pub fn new(template: Template, seq_limit: u64) -> Self {
+    pub fn new(template: StampedTemplate, seq_limit: u64) -> Self {
         Self::build(template, Limit::Fixed(seq_limit), DEFAULT_WINDOW)
     }
 
     /// A checker whose seq limit follows a running sender (see [`Checker`]'s module doc).
-    pub fn with_shared_limit(template: Template, limit: Arc<AtomicU64>, window: u64) -> Self {
+    pub fn with_shared_limit(template: StampedTemplate, limit: Arc<AtomicU64>, window: u64) -> Self {
         Self::build(template, Limit::Shared(limit), window)
     }
 
-    fn build(template: Template, limit: Limit, window: u64) -> Self {
+    fn build(template: StampedTemplate, limit: Limit, window: u64) -> Self {
         let so = template.stamp_off();
         let len = template.len();
         // Skip [so+8, so+24) (seq, tx_ns) and the checksum; the checksum sits before the stamp.
@@ -182,7 +182,7 @@ impl Checker {
         }
     }
 
-    pub fn template(&self) -> &Template {
+    pub fn template(&self) -> &StampedTemplate {
         &self.template
     }
 
@@ -258,18 +258,18 @@ mod tests {
     use super::*;
     use crate::harness::stamp::tests::udp4;
 
-    fn template() -> Template {
-        Template::new(udp4(64), 42).unwrap()
+    fn template() -> StampedTemplate {
+        StampedTemplate::new(udp4(64), 42).unwrap()
     }
 
     /// Frame `seq` of the stream, as the sender would build it.
-    fn frame(t: &Template, seq: u64) -> Vec<u8> {
+    fn frame(t: &StampedTemplate, seq: u64) -> Vec<u8> {
         let mut b = t.bytes().to_vec();
         t.stamp(&mut b, seq, 1_000 + seq);
         b
     }
 
-    fn run(t: &Template, limit: u64, frames: &[Vec<u8>]) -> (Vec<Class>, Counts) {
+    fn run(t: &StampedTemplate, limit: u64, frames: &[Vec<u8>]) -> (Vec<Class>, Counts) {
         let mut c = Checker::new(t.clone(), limit);
         let classes = frames.iter().map(|f| c.check(f).0).collect();
         (classes, c.counts())
@@ -361,7 +361,7 @@ mod tests {
     #[test]
     fn unexpected_frames() {
         let t = template();
-        let other_stream = Template::new(udp4(64), 43).unwrap();
+        let other_stream = StampedTemplate::new(udp4(64), 43).unwrap();
         let frames = vec![
             frame(&t, 0),
             frame(&other_stream, 1),

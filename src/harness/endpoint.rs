@@ -19,8 +19,8 @@ use super::HarnessError;
 ///
 /// `fresh` false: the slot holds exactly what the previous `fill` of slot `i` left there (the
 /// sink has not touched it since), so a filler sending copies of one template only updates what
-/// differs (e.g. [`Template::fill_slot`](super::stamp::Template::fill_slot)). `fresh` true: its
-/// contents are unspecified; write the whole frame. A returned length over `slot.len()` means
+/// differs (e.g. [`StampedTemplate::fill_slot`](super::stamp::StampedTemplate::fill_slot)).
+/// `fresh` true: its contents are unspecified; write the whole frame. A returned length over `slot.len()` means
 /// the frame does not fit: the sink sends nothing and returns an error.
 pub type Fill<'a> = dyn FnMut(usize, &mut [u8], bool) -> usize + 'a;
 

@@ -40,7 +40,7 @@ pub use matcher::{Matcher, Mismatch};
 pub use noise::NoiseFilter;
 pub use plan::{launch, Running, TestPlan, Topology};
 pub use report::{Report, RunResults, Verdict};
-pub use stamp::{Stamp, Template};
+pub use stamp::{Stamp, StampedTemplate};
 pub use stream::{Mode, RunHandle, StreamConfig};
 pub use testbench::{EndId, Received, Testbench};
 

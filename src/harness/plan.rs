@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::endpoint::{FrameSink, FrameSource, Tap};
 use super::report::Report;
-use super::stamp::{Template, STAMP_LEN};
+use super::stamp::{StampedTemplate, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
 use super::HarnessError;
 
@@ -100,12 +100,12 @@ impl TestPlan {
     }
 
     /// The template frame of this run.
-    pub fn template(&self) -> Result<Template, HarnessError> {
+    pub fn template(&self) -> Result<StampedTemplate, HarnessError> {
         let frame = match &self.frame {
             Some(f) => f.clone(),
             None => default_frame(self.frame_len),
         };
-        Template::new(frame, self.stream_id)
+        StampedTemplate::new(frame, self.stream_id)
     }
 }
 

@@ -58,9 +58,11 @@ struct CsumField {
 }
 
 /// A frame built once, with a stamp slot: every frame of a stream is a copy of it with its own
-/// sequence number and transmit time.
+/// sequence number and transmit time, in the payload (the harness's frames). Not to be confused
+/// with [`frame::FrameTemplate`](crate::frame::FrameTemplate), whose copies differ in a header
+/// field (IPv4 id, TCP seq) and carry no stamp (`vethbench send`'s frames).
 #[derive(Debug, Clone)]
-pub struct Template {
+pub struct StampedTemplate {
     bytes: Vec<u8>,
     stamp_off: usize,
     stream_id: u32,
@@ -69,7 +71,7 @@ pub struct Template {
     csum0: u16,
 }
 
-impl Template {
+impl StampedTemplate {
     /// Put a stamp slot for `stream_id` at the start of the transport payload of `frame`: a
     /// UDP, TCP, ICMP or ICMPv6 payload, or what follows the Ethernet header (and tags) of a
     /// non-IP frame. Refused where the stamp would overwrite a header vethbench does not parse
@@ -157,7 +159,7 @@ impl Template {
             frame[c.off..c.off + 2].copy_from_slice(&csum0.to_be_bytes());
         }
         frame[stamp_off..stamp_off + STAMP_LEN].copy_from_slice(&new);
-        Ok(Template {
+        Ok(StampedTemplate {
             bytes: frame,
             stamp_off,
             stream_id,
@@ -222,7 +224,7 @@ impl Template {
         Some(v)
     }
 
-    /// Write `seq` and `tx_ns` into `buf`, a copy of [`Template::bytes`] (possibly stamped
+    /// Write `seq` and `tx_ns` into `buf`, a copy of [`StampedTemplate::bytes`] (possibly stamped
     /// before, with any seq), and set the checksum. Only the seq, tx_ns and checksum bytes are
     /// written, and the checksum is computed from the template's, not from `buf`'s: every other
     /// byte of `buf` must already be the template's. No allocation.
@@ -285,12 +287,12 @@ pub(crate) mod tests {
         v
     }
 
-    /// Where the stamp cannot go, Template::new says so instead of writing over a header or
+    /// Where the stamp cannot go, StampedTemplate::new says so instead of writing over a header or
     /// into Ethernet padding (each of these was accepted, and sent with a bad checksum or a
     /// broken header, before).
     #[test]
     fn the_stamp_stays_inside_the_transport_payload() {
-        let refused = |f: Vec<u8>, why: &str| match Template::new(f, 1) {
+        let refused = |f: Vec<u8>, why: &str| match StampedTemplate::new(f, 1) {
             Err(HarnessError::Template(m)) => assert!(m.contains(why), "{m}"),
             other => panic!("{why}: {other:?}"),
         };
@@ -317,9 +319,9 @@ pub(crate) mod tests {
         // A non-IP ethertype of the user's: the stamp follows the Ethernet header.
         let mut f = vec![0u8; 14 + 60];
         f[12..14].copy_from_slice(&0x88b5u16.to_be_bytes());
-        assert_eq!(Template::new(f, 1).unwrap().stamp_off(), 14);
+        assert_eq!(StampedTemplate::new(f, 1).unwrap().stamp_off(), 14);
         // Exactly room: a 24-byte UDP payload, no padding.
-        assert_eq!(Template::new(udp4(24), 1).unwrap().stamp_off(), 42);
+        assert_eq!(StampedTemplate::new(udp4(24), 1).unwrap().stamp_off(), 42);
     }
 
     fn tcp6(payload_len: usize) -> Vec<u8> {
@@ -355,7 +357,7 @@ pub(crate) mod tests {
     #[test]
     fn stamp_round_trip_and_checksum_stays_valid() {
         for f in [udp4(40), tcp6(64)] {
-            let t = Template::new(f, 7).unwrap();
+            let t = StampedTemplate::new(f, 7).unwrap();
             assert!(l4_csum_ok(t.bytes()));
             let mut buf = t.bytes().to_vec();
             for (seq, ts) in [
@@ -382,7 +384,7 @@ pub(crate) mod tests {
     fn odd_offset_checksum() {
         let f = udp4(41);
         let off = 42 + 1;
-        let t = Template::with_offset(f, 1, off).unwrap();
+        let t = StampedTemplate::with_offset(f, 1, off).unwrap();
         let mut buf = t.bytes().to_vec();
         t.stamp(&mut buf, 99, 123_456_789_012);
         assert!(l4_csum_ok(&buf));
@@ -407,7 +409,7 @@ pub(crate) mod tests {
         let ok = tcp6_csum(&f);
         let wrong = fold(ok as u64 + 0x1234);
         f[70..72].copy_from_slice(&wrong.to_be_bytes());
-        let t = Template::new(f, 1).unwrap();
+        let t = StampedTemplate::new(f, 1).unwrap();
         assert!(!l4_csum_ok(t.bytes()));
         let mut buf = t.bytes().to_vec();
         for (seq, ts) in [(5, 6), (u64::MAX, 1 << 62)] {
@@ -424,7 +426,7 @@ pub(crate) mod tests {
         let mut f = udp4(30);
         f[40] = 0;
         f[41] = 0;
-        let t = Template::new(f, 1).unwrap();
+        let t = StampedTemplate::new(f, 1).unwrap();
         let mut buf = t.bytes().to_vec();
         t.stamp(&mut buf, 77, 88);
         assert_eq!(&buf[40..42], &[0, 0]);
@@ -432,7 +434,7 @@ pub(crate) mod tests {
 
     #[test]
     fn fill_slot_writes_the_template_only_when_fresh() {
-        let t = Template::new(udp4(40), 3).unwrap();
+        let t = StampedTemplate::new(udp4(40), 3).unwrap();
         let mut slot = vec![0xa5u8; 200];
         // Fresh: the whole frame; then reused with other seqs (lower, higher): only the stamp
         // changes, and the frame is the one a fresh slot would get.
@@ -456,7 +458,7 @@ pub(crate) mod tests {
 
     #[test]
     fn too_small_is_an_error() {
-        assert!(Template::new(udp4(10), 1).is_err());
+        assert!(StampedTemplate::new(udp4(10), 1).is_err());
         assert!(parse(&udp4(10), 42).is_none());
     }
 }

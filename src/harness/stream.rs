@@ -35,7 +35,7 @@ use super::endpoint::{FrameSink, FrameSource, Tap};
 use super::latency::LatencyHist;
 use super::noise::NoiseFilter;
 use super::report::{Report, RunResults};
-use super::stamp::{self, now_realtime_ns, Template};
+use super::stamp::{self, now_realtime_ns, StampedTemplate};
 use super::HarnessError;
 
 /// Largest batch the sender sends per call.
@@ -254,7 +254,7 @@ impl std::fmt::Debug for RxDone {
 /// on the peer. `tap`, if any, sees every received frame (noise included).
 pub fn start<Tx, Rx>(
     cfg: StreamConfig,
-    template: Template,
+    template: StampedTemplate,
     tx: Tx,
     rx: Rx,
     tap: Option<Box<dyn Tap + Send>>,
@@ -384,7 +384,7 @@ fn wait_until(deadline: Instant) {
 
 fn sender<Tx: FrameSink>(
     cfg: &StreamConfig,
-    template: &Template,
+    template: &StampedTemplate,
     sink: &mut Tx,
     shared: &Shared,
     ready: Receiver<Result<(), String>>,
@@ -477,7 +477,7 @@ fn sender<Tx: FrameSink>(
 #[allow(clippy::too_many_arguments)]
 fn receiver<Rx: FrameSource>(
     cfg: StreamConfig,
-    template: Template,
+    template: StampedTemplate,
     mut source: Rx,
     mut tap: Option<Box<dyn Tap + Send>>,
     shared: Arc<Shared>,
@@ -672,8 +672,8 @@ mod tests {
     use crate::harness::report::Verdict;
     use crate::harness::stamp::tests::udp4;
 
-    fn template() -> Template {
-        Template::new(udp4(64), 9).unwrap()
+    fn template() -> StampedTemplate {
+        StampedTemplate::new(udp4(64), 9).unwrap()
     }
 
     fn cfg(count: u64) -> StreamConfig {
