@@ -1,5 +1,5 @@
 //! Frame benchmarks: building (fresh Vec, reused buffer, template patch), and printing back
-//! (show, summary, hexdump). `cargo bench --bench frame`.
+//! (show, summary, hexdump) and the packet view (layout, dissect). `cargo bench --bench frame`.
 
 use std::hint::black_box;
 
@@ -54,7 +54,20 @@ fn parse(c: &mut Criterion) {
     let bytes = onepkt().build().unwrap();
     g.bench_function("show", |b| b.iter(|| frame::show(black_box(&bytes))));
     g.bench_function("summary", |b| b.iter(|| frame::summary(black_box(&bytes))));
+    let mut line = String::with_capacity(128);
+    g.bench_function("write_summary-reused", |b| {
+        b.iter(|| {
+            line.clear();
+            frame::write_summary(&mut line, black_box(&bytes));
+        })
+    });
     g.bench_function("hexdump", |b| b.iter(|| frame::hexdump(black_box(&bytes))));
+    g.bench_function("view-layout", |b| {
+        b.iter(|| frame::view::layout(black_box(&bytes)))
+    });
+    g.bench_function("view-dissect", |b| {
+        b.iter(|| frame::view::dissect(black_box(&bytes)))
+    });
     g.bench_function("etherparse-slice", |b| {
         b.iter(|| etherparse::SlicedPacket::from_ethernet(black_box(&bytes)).is_ok())
     });

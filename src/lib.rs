@@ -2,8 +2,12 @@
 //!
 //! The tour, top-down, arrows pointing from the user towards the kernel:
 //!
-//! - [`frame`]: what to send. A [`frame::FrameSpec`] becomes bytes (byte-exact with Scapy's
-//!   `raw(pkt)` for the same arguments); a Scapy-like `show()` and a hexdump print them back.
+//! - [`frame`]: what to send, and how to read it back. A [`frame::FrameSpec`] becomes bytes
+//!   (byte-exact with Scapy's `raw(pkt)` for the same arguments). One packet view,
+//!   [`frame::view`], walks received bytes once into layers and named fields (tshark's names);
+//!   Scapy's `show()`, tshark's one-line summary and `-T fields`, and the harness's matchers,
+//!   noise filter and stamp placement all read that walk. [`frame::MacAddr`] is the one MAC
+//!   parser and printer.
 //! - [`link`]: where to send it. Netlink (no `ip`, no shell): veth pairs, addresses, link state,
 //!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak.
 //! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit, a TPACKET_V3 receive ring with
@@ -12,7 +16,9 @@
 //! - [`pcapng`]: what is kept. A pcapng writer (nanosecond IDBs, EPB flags, closing ISB) and a
 //!   reader for pcapng and classic pcap.
 //! - [`harness`]: what is asserted. A [`harness`] testbench that sends, captures and checks
-//!   delivery (loss, corruption, order, duplicates) with one-way latency percentiles.
+//!   delivery (loss, corruption, order, duplicates) with one-way latency percentiles; its
+//!   frames carry a stamp ([`harness::StampedTemplate`]) placed where the packet view says the
+//!   payload starts.
 //!
 //! What stays true: nothing in the hot paths (transmit, receive, pcapng write) allocates per
 //! packet; library errors are typed and carry the interface, path or capability involved.

@@ -2,8 +2,9 @@
 //! per frame, each value formatted as tshark 4.0 prints it (checked against tshark on the same
 //! file: `0x0800`, `0x0001`, `0x0002`, `1700000000.123456789`, `313233`).
 //!
-//! Parsing uses etherparse's header slices; nothing is allocated per frame (the caller passes
-//! a reusable `String`).
+//! The layers come from the packet view ([`view::layout`]), the values are read at the offsets
+//! it gives; nothing is allocated per frame (the caller passes a reusable `String`). Column
+//! names are the view's vocabulary (tshark's); an alias the view accepts names the same column.
 //!
 //! Differences from tshark, on purpose: `tcp.seq` is the raw sequence number (tshark prints a
 //! number relative to the conversation's first; same for a SYN that starts at 0, use
@@ -11,10 +12,11 @@
 //! of IP fragments; `ip.*` fields are IPv4 only (as in tshark, where IPv6 is `ipv6.*`);
 //! `data` is always the transport payload (within the IP length, Ethernet padding excluded),
 //! whereas tshark shows it only when no dissector claims the port (port 53 is DNS, 20 is
-//! FTP-DATA...: there tshark's `data` is empty).
+//! FTP-DATA...: there tshark's `data` is empty). A frame of EtherType 0x86dd whose header is
+//! not IPv6 (version is not 6) has no `data` (before the packet view, its bytes after the first
+//! 40 were taken for a payload).
 
 use std::fmt::Write as _;
-
 use std::net::Ipv4Addr;
 
 use etherparse::{EtherType, IpNumber};
@@ -22,9 +24,9 @@ use etherparse::{EtherType, IpNumber};
 use super::view::{self, be16, is_vlan, Layout};
 use super::{FrameError, MacAddr};
 
-/// A field tshark knows by this name.
+/// A column of `-T fields`: a field tshark knows by this name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub enum Column {
     Eth,
     EthSrc,
     EthDst,
@@ -46,7 +48,8 @@ pub enum Field {
     Data,
 }
 
-/// Every supported field name, in the order of [`Field`].
+/// Every column name, in the order of [`Column`]: names of the packet view's vocabulary
+/// ([`view::FIELD_NAMES`]) plus the frame-level `eth`, `frame.len` and `frame.time_epoch`.
 pub const FIELD_NAMES: [&str; 19] = [
     "eth",
     "eth.src",
@@ -69,34 +72,36 @@ pub const FIELD_NAMES: [&str; 19] = [
     "data",
 ];
 
-const ALL: [Field; 19] = [
-    Field::Eth,
-    Field::EthSrc,
-    Field::EthDst,
-    Field::EthType,
-    Field::VlanId,
-    Field::IpSrc,
-    Field::IpDst,
-    Field::IpProto,
-    Field::IpTtl,
-    Field::IpId,
-    Field::TcpSrcport,
-    Field::TcpDstport,
-    Field::TcpFlags,
-    Field::TcpSeq,
-    Field::UdpSrcport,
-    Field::UdpDstport,
-    Field::FrameLen,
-    Field::FrameTimeEpoch,
-    Field::Data,
+const ALL: [Column; 19] = [
+    Column::Eth,
+    Column::EthSrc,
+    Column::EthDst,
+    Column::EthType,
+    Column::VlanId,
+    Column::IpSrc,
+    Column::IpDst,
+    Column::IpProto,
+    Column::IpTtl,
+    Column::IpId,
+    Column::TcpSrcport,
+    Column::TcpDstport,
+    Column::TcpFlags,
+    Column::TcpSeq,
+    Column::UdpSrcport,
+    Column::UdpDstport,
+    Column::FrameLen,
+    Column::FrameTimeEpoch,
+    Column::Data,
 ];
 
-impl std::str::FromStr for Field {
+impl std::str::FromStr for Column {
     type Err = FrameError;
     fn from_str(s: &str) -> Result<Self, FrameError> {
+        // A tshark spelling the view knows as an alias names the same column.
+        let name = view::canonical_name(s).unwrap_or(s);
         FIELD_NAMES
             .iter()
-            .position(|n| *n == s)
+            .position(|n| *n == name)
             .map(|i| ALL[i])
             .ok_or_else(|| FrameError::Invalid {
                 what: "field",
@@ -108,7 +113,7 @@ impl std::str::FromStr for Field {
 
 /// The fields to print, in order.
 #[derive(Debug, Clone)]
-pub struct FieldSet(Vec<Field>);
+pub struct FieldSet(Vec<Column>);
 
 /// What one frame's headers say, read from the packet view's [`Layout`]; borrowed from the
 /// frame.
@@ -212,7 +217,7 @@ impl FieldSet {
             .map(FieldSet)
     }
 
-    pub fn fields(&self) -> &[Field] {
+    pub fn fields(&self) -> &[Column] {
         &self.0
     }
 
@@ -225,27 +230,27 @@ impl FieldSet {
                 out.push('\t');
             }
             match f {
-                Field::Eth => {
+                Column::Eth => {
                     if let Some((s, t, _)) = &d.eth {
                         let _ = write!(out, "Ethernet II, Src: {s} ({s}), Dst: {t} ({t})");
                     }
                 }
-                Field::EthSrc => {
+                Column::EthSrc => {
                     if let Some((s, _, _)) = &d.eth {
                         let _ = write!(out, "{s}");
                     }
                 }
-                Field::EthDst => {
+                Column::EthDst => {
                     if let Some((_, t, _)) = &d.eth {
                         let _ = write!(out, "{t}");
                     }
                 }
-                Field::EthType => {
+                Column::EthType => {
                     if let Some((_, _, ty)) = &d.eth {
                         let _ = write!(out, "0x{ty:04x}");
                     }
                 }
-                Field::VlanId => {
+                Column::VlanId => {
                     for (k, v) in d.vlans[..d.n_vlans].iter().enumerate() {
                         if k > 0 {
                             out.push(',');
@@ -253,65 +258,65 @@ impl FieldSet {
                         let _ = write!(out, "{v}");
                     }
                 }
-                Field::IpSrc => {
+                Column::IpSrc => {
                     if let Some(ip) = &d.ip {
                         let _ = write!(out, "{}", Ipv4Addr::from(ip4(ip, 12)));
                     }
                 }
-                Field::IpDst => {
+                Column::IpDst => {
                     if let Some(ip) = &d.ip {
                         let _ = write!(out, "{}", Ipv4Addr::from(ip4(ip, 16)));
                     }
                 }
-                Field::IpProto => {
+                Column::IpProto => {
                     if let Some(ip) = &d.ip {
                         let _ = write!(out, "{}", ip[9]);
                     }
                 }
-                Field::IpTtl => {
+                Column::IpTtl => {
                     if let Some(ip) = &d.ip {
                         let _ = write!(out, "{}", ip[8]);
                     }
                 }
-                Field::IpId => {
+                Column::IpId => {
                     if let Some(ip) = &d.ip {
                         let _ = write!(out, "0x{:04x}", be16(ip, 4));
                     }
                 }
-                Field::TcpSrcport => {
+                Column::TcpSrcport => {
                     if let Some(t) = d.tcp {
                         let _ = write!(out, "{}", be16(t, 0));
                     }
                 }
-                Field::TcpDstport => {
+                Column::TcpDstport => {
                     if let Some(t) = d.tcp {
                         let _ = write!(out, "{}", be16(t, 2));
                     }
                 }
-                Field::TcpFlags => {
+                Column::TcpFlags => {
                     if let Some(t) = d.tcp {
                         let _ = write!(out, "0x{:04x}", be16(t, 12) & 0x0fff);
                     }
                 }
-                Field::TcpSeq => {
+                Column::TcpSeq => {
                     if let Some(t) = d.tcp {
                         let _ = write!(out, "{}", u32::from_be_bytes([t[4], t[5], t[6], t[7]]));
                     }
                 }
-                Field::UdpSrcport => {
+                Column::UdpSrcport => {
                     if let Some(u) = d.udp {
                         let _ = write!(out, "{}", be16(u, 0));
                     }
                 }
-                Field::UdpDstport => {
+                Column::UdpDstport => {
                     if let Some(u) = d.udp {
                         let _ = write!(out, "{}", be16(u, 2));
                     }
                 }
-                Field::FrameLen => {
+                Column::FrameLen => {
                     let _ = write!(out, "{wire_len}");
                 }
-                Field::FrameTimeEpoch => {
+                Column::FrameTimeEpoch => {
                     let _ = write!(
                         out,
                         "{}.{:09}",
@@ -319,7 +324,7 @@ impl FieldSet {
                         ts_ns % 1_000_000_000
                     );
                 }
-                Field::Data => {
+                Column::Data => {
                     if let Some(p) = d.payload {
                         for b in p {
                             let _ = write!(out, "{b:02x}");

@@ -7,21 +7,33 @@
 //! patches the IP id or TCP sequence number of a built frame in place (checksums updated
 //! incrementally), so a hot loop sends distinct frames without rebuilding or allocating.
 //!
-//! It does not do IP options, TCP options, fragments or ARP (yet).
+//! Reading frames back goes through ONE packet view, [`view`]: a single walk of the layers
+//! (Ethernet, VLAN tags, IPv4/IPv6 and extension headers, TCP/UDP/ICMP/ICMPv6/IGMP) that gives
+//! their offsets ([`view::Layout`]) and their fields by tshark's names with byte ranges
+//! ([`view::dissect`]). [`show()`], [`summary`], `-T fields` ([`fields`]) and the harness's
+//! matcher, noise filter and stamp placement all read it. [`MacAddr`] is parsed and printed in
+//! `mac.rs` only. [`read_every_way`] runs every reader on any bytes (proptest, fuzzing).
+//!
+//! The files: `spec/` (what to send, a file per concern), `template.rs` ([`FrameTemplate`]),
+//! `csum.rs` (incremental checksums), `view/` (the packet view, a file per protocol),
+//! `show.rs` (Scapy's `show()`, `hexdump()`), `summary.rs` (tshark's one line), `fields.rs`
+//! (`-T fields`), `mac.rs`.
+//!
+//! It does not build IP options, TCP options, fragments or ARP (yet).
 
 pub mod csum;
 pub mod fields;
 mod mac;
 pub mod show;
-mod summary;
 mod spec;
+mod summary;
 mod template;
 pub mod view;
 
-pub use show::{hexdump, show};
-pub use summary::{summary, write_summary};
 pub use mac::MacAddr;
+pub use show::{hexdump, show};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
+pub use summary::{summary, write_summary};
 pub use template::{FrameTemplate, Vary};
 
 /// An error building or parsing a frame.

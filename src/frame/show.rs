@@ -1,5 +1,11 @@
-//! Printing frames: Scapy-like [`show`], a one-line [`summary`] like tshark's, a Scapy-like
-//! [`hexdump`]. Called by `send`, `capture` and `read`.
+//! Printing frames: Scapy-like [`show`] and [`hexdump`] (the one-line summary like tshark's is
+//! [`summary`](super::summary)). Called by `send`, `capture` and `read`.
+//!
+//! The layers come from the packet view ([`Layout`]); each header is then read at the offset it
+//! gives, to print its fields. Like Scapy, `show` dissects the 0x8100 and 0x88a8 tags (a 0x9100
+//! tag and what follows is `Raw`) and reads the transport header at the start of the IP
+//! payload (an IPv6 extension header is `Raw`; an IPv4 later fragment is dissected as if it were
+//! the first).
 //!
 //! These take any bytes and never panic: what does not parse is shown as `Raw`. Field values
 //! are the ones on the wire (Scapy's `show()` of a dissected frame, i.e. `show2()`), checksums and
@@ -106,7 +112,12 @@ pub fn show(frame: &[u8]) -> String {
                     d.field("options", py_bytes(&ip.options));
                 }
             }
-            (Some(proto), false, &frame[range.clone()], &frame[range.end..])
+            (
+                Some(proto),
+                false,
+                &frame[range.clone()],
+                &frame[range.end..],
+            )
         }
         Some((o, proto, range)) => {
             if let Ok((ip, _)) = Ipv6Header::from_slice(&frame[o..]) {
@@ -120,7 +131,12 @@ pub fn show(frame: &[u8]) -> String {
                 d.field("src", ip.source_addr());
                 d.field("dst", ip.destination_addr());
             }
-            (Some(proto), true, &frame[range.clone()], &frame[range.end..])
+            (
+                Some(proto),
+                true,
+                &frame[range.clone()],
+                &frame[range.end..],
+            )
         }
         None => (None, false, rest, &[][..]),
     };

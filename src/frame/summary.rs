@@ -36,7 +36,10 @@ pub fn write_summary(out: &mut String, frame: &[u8]) {
         let _ = write!(out, "? → ? Raw {len}");
         return;
     }
-    let macs = (MacAddr::from(field6(frame, 6)), MacAddr::from(field6(frame, 0)));
+    let macs = (
+        MacAddr::from(field6(frame, 6)),
+        MacAddr::from(field6(frame, 0)),
+    );
     let (tags, ether_type, after_tags) = scapy_tags(frame, &lay);
     let ip = match lay.l3_off {
         Some(o) if o == after_tags => lay.ip_payload().map(|(p, range)| (o, p, range)),

@@ -156,7 +156,11 @@ impl Checker {
     }
 
     /// A checker whose seq limit follows a running sender (see [`Checker`]'s module doc).
-    pub fn with_shared_limit(template: StampedTemplate, limit: Arc<AtomicU64>, window: u64) -> Self {
+    pub fn with_shared_limit(
+        template: StampedTemplate,
+        limit: Arc<AtomicU64>,
+        window: u64,
+    ) -> Self {
         Self::build(template, Limit::Shared(limit), window)
     }
 

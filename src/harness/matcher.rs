@@ -13,8 +13,8 @@ use std::fmt;
 use std::ops::Range;
 
 use super::HarnessError;
-use crate::frame::view::{self as dissect, Field};
 pub use crate::frame::view::FIELD_NAMES;
+use crate::frame::view::{self as dissect, Field};
 
 /// A predicate over a frame.
 pub type Predicate = Box<dyn Fn(&[u8]) -> bool + Send + Sync>;

@@ -85,12 +85,9 @@ impl StampedTemplate {
             )))
         };
         match lay.l4 {
-            Some((L4::Tcp | L4::Udp, _))
-            | Some((L4::Icmpv4 | L4::Icmpv6, _)) => {}
+            Some((L4::Tcp | L4::Udp, _)) | Some((L4::Icmpv4 | L4::Icmpv6, _)) => {}
             Some((L4::Igmp, _)) => return refuse("an IGMP frame".into()),
-            Some((L4::Other(p), _)) => {
-                return refuse(format!("an IP frame of protocol {p}"))
-            }
+            Some((L4::Other(p), _)) => return refuse(format!("an IP frame of protocol {p}")),
             None if lay.l3_off.is_some() => {
                 return refuse("an IP frame whose transport header is not in it".into())
             }

@@ -32,4 +32,3 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, FrameError> {
         })
         .collect()
 }
-

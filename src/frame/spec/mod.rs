@@ -298,4 +298,3 @@ impl FrameSpec {
 pub(super) fn too_big<E: fmt::Display>(e: E) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
-

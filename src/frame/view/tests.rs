@@ -88,7 +88,11 @@ fn every_field_name_is_produced() {
         .map(|(name, _)| crate::frame::spec::tests::fixture(name))
         .collect();
     frames.push(udp4(&[1; 8]));
-    let mut seen: Vec<&str> = frames.iter().flat_map(|f| dissect(f)).map(|f| f.name).collect();
+    let mut seen: Vec<&str> = frames
+        .iter()
+        .flat_map(|f| dissect(f))
+        .map(|f| f.name)
+        .collect();
     seen.sort();
     seen.dedup();
     for n in &seen {
@@ -104,7 +108,9 @@ fn plausible() -> impl Strategy<Value = Vec<u8>> {
         Just(vec![0x08, 0x00, 0x45, 0x00]),
         Just(vec![0x08, 0x00, 0x46, 0x00, 0x00, 0x10]),
         Just(vec![0x81, 0x00, 0x00, 0x64, 0x08, 0x00, 0x45]),
-        Just(vec![0x91, 0x00, 0x00, 0x01, 0x81, 0x00, 0x00, 0x02, 0x86, 0xdd, 0x60]),
+        Just(vec![
+            0x91, 0x00, 0x00, 0x01, 0x81, 0x00, 0x00, 0x02, 0x86, 0xdd, 0x60
+        ]),
         Just(vec![0x86, 0xdd, 0x60, 0, 0, 0, 0, 0x20, 0]),
         Just(vec![0x86, 0xdd, 0x60, 0, 0, 0, 0, 0x20, 58]),
         Just(vec![0x86, 0xdd, 0x60, 0, 0, 0, 0, 0x20, 44]),
