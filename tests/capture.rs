@@ -208,7 +208,7 @@ fn tmp() -> (tempfile::TempDir, String) {
 
 #[test]
 fn second_walkthrough_onepkt_on_vethx_captured_on_vethy() {
-    if !common::require_root("second_walkthrough") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -265,7 +265,7 @@ fn second_walkthrough_onepkt_on_vethx_captured_on_vethy() {
 
 #[test]
 fn blast_of_200k_frames_is_fully_accounted_for() {
-    if !common::require_root("blast_200k") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -323,7 +323,7 @@ fn blast_of_200k_frames_is_fully_accounted_for() {
 
 #[test]
 fn sigint_halfway_through_a_blast_leaves_a_valid_file() {
-    if !common::require_root("sigint_halfway") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -363,7 +363,7 @@ fn sigint_halfway_through_a_blast_leaves_a_valid_file() {
 
 #[test]
 fn filter_lets_only_matching_frames_in() {
-    if !common::require_root("filter") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -394,7 +394,7 @@ fn filter_lets_only_matching_frames_in() {
 
 #[test]
 fn vlan_tag_is_restored() {
-    if !common::require_root("vlan") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -414,15 +414,15 @@ fn vlan_tag_is_restored() {
         );
         assert_eq!(t, "10\t3\t0x8100\t8\n");
         // Byte for byte the frame that was sent.
-        let mut r = CaptureReader::open(&file).unwrap();
-        let f = r.next().unwrap().unwrap();
-        assert_eq!(hex(f.data), scapy_hex(frame));
-        assert_eq!(f.orig_len as usize, f.data.len());
+        common::assert_only_frame(&file, &unhex(&scapy_hex(frame)));
     });
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+fn unhex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 // Every field vethbench supports, each checked against tshark's output.
@@ -430,7 +430,7 @@ use vethbench::frame::fields::FIELD_NAMES as ALL_FIELDS;
 
 #[test]
 fn read_matches_tshark_on_dumpcap_and_own_files() {
-    if !common::require_root("round_trip") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -507,7 +507,7 @@ fn assert_one_line_error(code: i32, err: &str, needle: &str) {
 
 #[test]
 fn bad_input_fails_in_one_line_with_exit_2() {
-    if !common::require_root("bad_input") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -575,7 +575,7 @@ fn bad_input_fails_in_one_line_with_exit_2() {
 
 #[test]
 fn two_interfaces_into_one_file_with_direction_and_csum_flag() {
-    if !common::require_root("two_interfaces") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -651,7 +651,7 @@ fn two_interfaces_into_one_file_with_direction_and_csum_flag() {
 
 #[test]
 fn prints_fields_live_and_stops_on_duration_and_sigterm() {
-    if !common::require_root("print_duration_sigterm") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -698,7 +698,7 @@ fn prints_fields_live_and_stops_on_duration_and_sigterm() {
 #[test]
 fn rx_ring_api_moved_to_another_thread() {
     use vethbench::sock::rx::{Direction, RxConfig, RxRing};
-    if !common::require_root("rx_ring_api") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -771,7 +771,7 @@ fn rx_ring_api_moved_to_another_thread() {
 
 #[test]
 fn interface_that_disappears_ends_the_capture_with_a_complete_file() {
-    if !common::require_root("iface_gone") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -809,7 +809,7 @@ impl Drop for NamedNetns {
 
 #[test]
 fn default_direction_snaplen_quiet_and_named_netns() {
-    if !common::require_root("direction_snaplen_quiet_netns") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -889,7 +889,7 @@ fn default_direction_snaplen_quiet_and_named_netns() {
 
 #[test]
 fn write_to_stdout_piped_into_read_from_stdin() {
-    if !common::require_root("stdout_stdin") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -949,7 +949,7 @@ impl Drop for KillOnDrop {
 
 #[test]
 fn gso_frames_larger_than_the_mtu_are_kept_whole() {
-    if !common::require_root("gso_whole") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {

@@ -87,7 +87,7 @@ mod cli {
     /// with the sender alone pinned, the NAPI thread goes elsewhere.
     #[test]
     fn cpu_flags() {
-        if !common::require_root("cpu_flags") {
+        if !common::require_root!() {
             return;
         }
         let cpus = harness::stream::allowed_cpus();
@@ -117,7 +117,7 @@ mod cli {
     /// `vethbench test --json`: the report parses and the counts add up.
     #[test]
     fn json_report_parses_and_adds_up() {
-        if !common::require_root("json_report_parses_and_adds_up") {
+        if !common::require_root!() {
             return;
         }
         let out = common::vethbench()
@@ -162,7 +162,7 @@ mod cli_frame {
 
     #[test]
     fn a_scapy_frame_is_streamed_stamped_and_intact() {
-        if !common::require_root("a_scapy_frame_is_streamed_stamped_and_intact") {
+        if !common::require_root!() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -219,7 +219,7 @@ mod cli_frame {
     /// `--frame -`: the pcap comes on stdin, straight from Scapy.
     #[test]
     fn a_frame_on_stdin() {
-        if !common::require_root("a_frame_on_stdin") {
+        if !common::require_root!() {
             return;
         }
         use std::io::Write;
@@ -261,7 +261,7 @@ mod cli_frame {
 
     #[test]
     fn a_frame_without_room_for_the_stamp_is_refused() {
-        if !common::require_root("a_frame_without_room_for_the_stamp_is_refused") {
+        if !common::require_root!() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -297,7 +297,7 @@ mod cli_interrupt {
 
     #[test]
     fn ctrl_c_stops_the_run_and_keeps_the_report_and_the_file() {
-        if !common::require_root("ctrl_c_stops_the_run_and_keeps_the_report_and_the_file") {
+        if !common::require_root!() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -343,7 +343,7 @@ mod cli_existing {
     /// frame's direction and reception type as `capture` writes them (tshark reads them).
     #[test]
     fn existing_pair_and_pcapng() {
-        if !super::common::require_root("existing_pair_and_pcapng") {
+        if !super::common::require_root!() {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -418,7 +418,7 @@ mod cli_named_netns {
 
     #[test]
     fn test_with_netns_flag_finds_the_pair_there() {
-        if !common::require_root("test_with_netns_flag_finds_the_pair_there") {
+        if !common::require_root!() {
             return;
         }
         let ns = NamedNetnsGuard::new("vbtn");
@@ -476,7 +476,7 @@ mod cli_named_netns {
 
     #[test]
     fn missing_netns_is_an_error_on_one_line() {
-        if !common::require_root("missing_netns_is_an_error_on_one_line") {
+        if !common::require_root!() {
             return;
         }
         let name = common::unique_name("vbnone");
@@ -493,7 +493,7 @@ mod cli_named_netns {
     /// by `test`, `send` and `capture` alike.
     #[test]
     fn missing_interface_names_the_netns() {
-        if !common::require_root("missing_interface_names_the_netns") {
+        if !common::require_root!() {
             return;
         }
         let ns = NamedNetnsGuard::new("vbmi");
@@ -521,7 +521,7 @@ mod delivery {
     /// 10,000 frames across a veth pair, all present, byte-exact, in order.
     #[test]
     fn ten_thousand_frames_in_order() {
-        if !common::require_root("ten_thousand_frames_in_order") {
+        if !common::require_root!() {
             return;
         }
         let r = common::in_private_netns(|| {
@@ -542,7 +542,7 @@ mod delivery {
     /// 9000-MTU pair arrive unchanged.
     #[test]
     fn tags_and_payloads_survive() {
-        if !common::require_root("tags_and_payloads_survive") {
+        if !common::require_root!() {
             return;
         }
         common::in_private_netns(|| {
@@ -601,7 +601,7 @@ mod bridge {
     /// speaks netlink; the link module has no bridge API yet.)
     #[test]
     fn bridge_floods_to_the_other_two() {
-        if !common::require_root("bridge_floods_to_the_other_two") {
+        if !common::require_root!() {
             return;
         }
         common::in_private_netns(|| {
@@ -662,7 +662,7 @@ mod faults {
     /// Frames larger than the receiver's MTU are dropped by the kernel: reported lost.
     #[test]
     fn over_mtu_frames_are_lost() {
-        if !common::require_root("over_mtu_frames_are_lost") {
+        if !common::require_root!() {
             return;
         }
         let r = common::in_private_netns(|| {
@@ -685,7 +685,7 @@ mod faults {
     /// Frames over the sender's own MTU are refused before anything is sent, in one line.
     #[test]
     fn frames_over_the_senders_mtu_are_refused_up_front() {
-        if !common::require_root("frames_over_the_senders_mtu_are_refused_up_front") {
+        if !common::require_root!() {
             return;
         }
         let err = common::in_private_netns(|| {
@@ -708,7 +708,7 @@ mod faults {
     /// The traffic rule: a link that may reach a physical network (here a bridge) is refused.
     #[test]
     fn a_link_that_may_reach_a_physical_network_is_refused() {
-        if !common::require_root("a_link_that_may_reach_a_physical_network_is_refused") {
+        if !common::require_root!() {
             return;
         }
         let err = common::in_private_netns(|| {
@@ -729,7 +729,7 @@ mod faults {
     /// A link set down mid-run shows as loss.
     #[test]
     fn link_down_mid_run_is_loss() {
-        if !common::require_root("link_down_mid_run_is_loss") {
+        if !common::require_root!() {
             return;
         }
         let r = common::in_private_netns(|| {
@@ -762,7 +762,7 @@ mod faults {
     /// A frame injected by a third party (Scapy, on the same interface) shows as unexpected.
     #[test]
     fn third_party_frame_is_unexpected() {
-        if !common::require_root("third_party_frame_is_unexpected") {
+        if !common::require_root!() {
             return;
         }
         let r = common::in_private_netns(|| {
@@ -802,7 +802,7 @@ mod noise {
     /// `expect_no_other` passes despite IPv6 ND/MLD noise with the filter on, fails with it off.
     #[test]
     fn ipv6_noise_is_ignored_only_when_asked() {
-        if !common::require_root("ipv6_noise_is_ignored_only_when_asked") {
+        if !common::require_root!() {
             return;
         }
         for filter_on in [true, false] {
@@ -832,7 +832,7 @@ mod noise {
     /// A wrong TTL is reported field by field.
     #[test]
     fn failed_expectation_prints_the_field_diff() {
-        if !common::require_root("failed_expectation_prints_the_field_diff") {
+        if !common::require_root!() {
             return;
         }
         common::in_private_netns(|| {
@@ -863,7 +863,7 @@ mod modes {
 
     #[test]
     fn latency_mode_measures_every_frame() {
-        if !common::require_root("latency_mode_measures_every_frame") {
+        if !common::require_root!() {
             return;
         }
         let r = common::in_private_netns(|| {
@@ -886,7 +886,7 @@ mod modes {
     /// the end of the read.
     #[test]
     fn recv_socket_restores_the_tag_and_stamps_in_the_kernel() {
-        if !common::require_root("recv_socket_restores_the_tag_and_stamps_in_the_kernel") {
+        if !common::require_root!() {
             return;
         }
         common::in_private_netns(|| {
@@ -928,7 +928,7 @@ mod modes {
     /// round trip takes longer than the one-way trip of latency mode on the same pair.
     #[test]
     fn rtt_is_a_round_trip() {
-        if !common::require_root("rtt_is_a_round_trip") {
+        if !common::require_root!() {
             return;
         }
         let (one_way, rtt) = common::in_private_netns(|| {
@@ -980,7 +980,7 @@ mod modes {
     /// back on the sender instead of dropping). `false` puts the defaults back.
     #[test]
     fn thread_rx_moves_the_receive_work_to_a_napi_thread() {
-        if !common::require_root("thread_rx_moves_the_receive_work_to_a_napi_thread") {
+        if !common::require_root!() {
             return;
         }
         use vethbench::link::offload::{self, Offload};
@@ -1040,15 +1040,12 @@ mod modes {
     /// pins the NAPI thread to the receiver's CPU for the run only: its CPUs come back after.
     #[test]
     fn existing_pairs_napi_thread_is_pinned_for_the_run_only() {
-        if !common::require_root("existing_pairs_napi_thread_is_pinned_for_the_run_only") {
+        if !common::require_root!() {
             return;
         }
         let cpus = harness::stream::allowed_cpus();
         if cpus.len() < 2 {
-            common::skip(
-                "existing_pairs_napi_thread_is_pinned_for_the_run_only",
-                "needs two CPUs",
-            );
+            common::skip!("needs two CPUs");
             return;
         }
         use vethbench::link::offload;
@@ -1090,7 +1087,7 @@ mod modes {
     /// thread wake-up per frame would be measured.
     #[test]
     fn private_pair_is_threaded_only_for_throughput() {
-        if !common::require_root("private_pair_is_threaded_only_for_throughput") {
+        if !common::require_root!() {
             return;
         }
         for (mode, want) in [(Mode::Throughput, true), (Mode::Latency, false)] {
@@ -1129,7 +1126,7 @@ mod modes {
     /// Errors of the offload calls name the interface, on one line.
     #[test]
     fn offload_errors_name_the_interface() {
-        if !common::require_root("offload_errors_name_the_interface") {
+        if !common::require_root!() {
             return;
         }
         use vethbench::link::offload::{self, Offload};
@@ -1146,7 +1143,7 @@ mod modes {
     /// counted by the allocator of `hot_path`).
     #[test]
     fn recv_source_allocates_nothing_per_frame() {
-        if !common::require_root("recv_source_allocates_nothing_per_frame") {
+        if !common::require_root!() {
             return;
         }
         common::in_private_netns(|| {
@@ -1250,7 +1247,7 @@ mod hot_path {
     /// sending, receiving and checking allocate nothing per frame.
     #[test]
     fn sock_sink_lends_its_slots_without_allocating() {
-        if !crate::common::require_root("sock_sink_lends_its_slots_without_allocating") {
+        if !crate::common::require_root!() {
             return;
         }
         crate::common::in_private_netns(|| {

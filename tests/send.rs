@@ -88,7 +88,7 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn onepkt_walkthrough_delivers_the_golden_bytes() {
-    if !common::require_root("onepkt_walkthrough_delivers_the_golden_bytes") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -133,7 +133,7 @@ fn onepkt_walkthrough_delivers_the_golden_bytes() {
 
 #[test]
 fn defaults_broadcast_with_scapy_warning_and_interface_mac() {
-    if !common::require_root("defaults_broadcast_with_scapy_warning_and_interface_mac") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -156,7 +156,7 @@ fn defaults_broadcast_with_scapy_warning_and_interface_mac() {
 
 #[test]
 fn count_10000_all_arrive_in_order_byte_exact() {
-    if !common::require_root("count_10000_all_arrive_in_order_byte_exact") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -216,7 +216,7 @@ fn count_10000_all_arrive_in_order_byte_exact() {
 
 #[test]
 fn rate_paces_the_burst() {
-    if !common::require_root("rate_paces_the_burst") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -306,7 +306,7 @@ fn refused(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_input_is_one_line_and_exit_two() {
-    if !common::require_root("bad_input_is_one_line_and_exit_two") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -375,7 +375,7 @@ fn bad_input_is_one_line_and_exit_two() {
 
 #[test]
 fn missing_cap_net_raw_is_named() {
-    if !common::require_root("missing_cap_net_raw_is_named") {
+    if !common::require_root!() {
         return;
     }
     if std::process::Command::new("setpriv")
@@ -413,7 +413,7 @@ fn missing_cap_net_raw_is_named() {
 
 #[test]
 fn other_golden_frames_arrive_byte_exact() {
-    if !common::require_root("other_golden_frames_arrive_byte_exact") {
+    if !common::require_root!() {
         return;
     }
     // The CLI flags that rebuild each fixture of fixtures/frames (see make.py's expressions).
@@ -503,7 +503,7 @@ fn other_golden_frames_arrive_byte_exact() {
 }
 
 /// `tcpdump -c 1` on `iface` (inside the named namespace `netns`, if given), ready once it
-/// says it is listening; [`OneFrame::frame`] waits for it and returns the frame it wrote.
+/// says it is listening; [`OneFrame::assert_only_frame`] waits for it and checks the frame it wrote.
 /// tcpdump, unlike a plain raw socket, puts back an 802.1Q tag the kernel moved out of band.
 struct OneFrame {
     child: std::process::Child,
@@ -608,7 +608,8 @@ impl OneFrame {
         }
     }
 
-    fn frame(mut self) -> Vec<u8> {
+    /// Wait for tcpdump to exit after its one frame, then check that frame is `want`.
+    fn assert_only_frame(mut self, want: &[u8]) {
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.child.try_wait().unwrap().is_none() {
             if Instant::now() > deadline {
@@ -618,17 +619,13 @@ impl OneFrame {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        // Classic pcap: 24-byte file header, 16-byte record header, then the frame.
-        let bytes = std::fs::read(&self.pcap).unwrap();
-        assert!(bytes.len() > 40, "{} bytes of pcap", bytes.len());
-        let incl = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
-        bytes[40..40 + incl].to_vec()
+        common::assert_only_frame(&self.pcap, want);
     }
 }
 
 #[test]
 fn vlan_frame_arrives_tagged_as_tcpdump_sees_it() {
-    if !common::require_root("vlan_frame_arrives_tagged_as_tcpdump_sees_it") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -648,7 +645,7 @@ fn vlan_frame_arrives_tagged_as_tcpdump_sees_it() {
             "123",
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert_eq!(cap.frame(), fixture("vlan"));
+        cap.assert_only_frame(&fixture("vlan"));
     });
 }
 
@@ -665,7 +662,7 @@ impl Drop for NamedNetns {
 
 #[test]
 fn send_with_netns_flag_sends_inside_the_named_namespace() {
-    if !common::require_root("send_with_netns_flag_sends_inside_the_named_namespace") {
+    if !common::require_root!() {
         return;
     }
     // `-n NS` like `ip -n`: the interface exists only inside NS, and nothing else is needed.
@@ -709,12 +706,12 @@ fn send_with_netns_flag_sends_inside_the_named_namespace() {
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
     let cap = OneFrame::start(Some(&ns), &y, "tcp");
     ok(&[&["send", "-n", &ns, "-i", &x][..], &onepkt[..]].concat());
-    assert_eq!(cap.frame(), fixture("onepkt"));
+    cap.assert_only_frame(&fixture("onepkt"));
 }
 
 #[test]
 fn bench_send_leaves_no_scratch_files_when_a_tool_fails() {
-    if !common::require_root("bench_send_leaves_no_scratch_files_when_a_tool_fails") {
+    if !common::require_root!() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -760,7 +757,7 @@ fn bench_send_leaves_no_scratch_files_when_a_tool_fails() {
 
 #[test]
 fn count_is_sent_with_batched_sendmmsg() {
-    if !common::require_root("count_is_sent_with_batched_sendmmsg") {
+    if !common::require_root!() {
         return;
     }
     // tests/run.sh installs strace; elsewhere, without it, skip loudly (a failure under CI).
@@ -769,10 +766,7 @@ fn count_is_sent_with_batched_sendmmsg() {
         .output()
         .is_err()
     {
-        common::skip(
-            "count_is_sent_with_batched_sendmmsg",
-            "needs strace (apt-get install strace)",
-        );
+        common::skip!("needs strace (apt-get install strace)");
         return;
     }
     common::in_private_netns(|| {
@@ -853,7 +847,7 @@ fn fields_the_frame_does_not_have_are_refused_not_ignored() {
 
 #[test]
 fn rate_spaces_frames_evenly_below_a_millisecond() {
-    if !common::require_root("rate_spaces_frames_evenly_below_a_millisecond") {
+    if !common::require_root!() {
         return;
     }
     // 10 kpps: one frame every 100 µs, where Scapy's `inter` and trafgen's gap fall apart.
@@ -927,7 +921,7 @@ fn pacing_attempt() -> Result<(), String> {
 
 #[test]
 fn bench_send_compares_the_qdisc_bypass_path_too() {
-    if !common::require_root("bench_send_compares_the_qdisc_bypass_path_too") {
+    if !common::require_root!() {
         return;
     }
     // trafgen bypasses the qdisc by default: the bench also runs vethbench that way.

@@ -111,7 +111,7 @@ fn ip_everything() -> String {
 
 #[test]
 fn walkthrough_000_with_vethbench_alone() {
-    if !common::require_root("walkthrough_000_with_vethbench_alone") {
+    if !common::require_root!() {
         return;
     }
     let ns1 = common::unique_name("vbwa");
@@ -238,7 +238,7 @@ fn walkthrough_000_with_vethbench_alone() {
 
 #[test]
 fn interop_ip_sees_our_pair_across_namespaces() {
-    if !common::require_root("interop_ip_sees_our_pair_across_namespaces") {
+    if !common::require_root!() {
         return;
     }
     let ns1 = common::unique_name("vbia");
@@ -307,7 +307,7 @@ fn interop_ip_sees_our_pair_across_namespaces() {
 
 #[test]
 fn interop_ip_sees_our_pair_in_one_namespace() {
-    if !common::require_root("interop_ip_sees_our_pair_in_one_namespace") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -338,7 +338,7 @@ fn interop_ip_sees_our_pair_in_one_namespace() {
 
 #[test]
 fn interop_we_read_pairs_made_by_ip() {
-    if !common::require_root("interop_we_read_pairs_made_by_ip") {
+    if !common::require_root!() {
         return;
     }
     let ns1 = common::unique_name("vbra");
@@ -472,7 +472,7 @@ fn references_to(inode: u64) -> Vec<String> {
 
 #[test]
 fn no_leak_under_sigkill() {
-    if !common::require_root("no_leak_under_sigkill") {
+    if !common::require_root!() {
         return;
     }
     let mut child = KillOnDrop(
@@ -551,7 +551,7 @@ fn no_leak_under_sigkill() {
 
 #[test]
 fn private_pair_pings_across_and_stays_out_of_the_host() {
-    if !common::require_root("private_pair_pings_across_and_stays_out_of_the_host") {
+    if !common::require_root!() {
         return;
     }
     use vethbench::link::{ping::Pinger, Cidr, PrivatePair, VethPairSpec};
@@ -597,7 +597,7 @@ fn private_pair_pings_across_and_stays_out_of_the_host() {
 
 #[test]
 fn bad_name_too_long() {
-    if !common::require_root("bad_name_too_long") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -615,7 +615,7 @@ fn bad_name_too_long() {
 
 #[test]
 fn bad_name_already_exists() {
-    if !common::require_root("bad_name_already_exists") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -642,7 +642,7 @@ fn bad_name_already_exists() {
 
 #[test]
 fn bad_netns_does_not_exist() {
-    if !common::require_root("bad_netns_does_not_exist") {
+    if !common::require_root!() {
         return;
     }
     let missing = common::unique_name("vbnone");
@@ -673,7 +673,7 @@ fn bad_netns_does_not_exist() {
 
 #[test]
 fn bad_cidr_and_mac() {
-    if !common::require_root("bad_cidr_and_mac") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -721,7 +721,7 @@ fn bad_cidr_and_mac() {
 
 #[test]
 fn failure_in_the_address_step_leaves_nothing() {
-    if !common::require_root("failure_in_the_address_step_leaves_nothing") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -753,7 +753,7 @@ fn failure_in_the_address_step_leaves_nothing() {
 
 #[test]
 fn bad_delete_not_a_veth() {
-    if !common::require_root("bad_delete_not_a_veth") {
+    if !common::require_root!() {
         return;
     }
     common::in_private_netns(|| {
@@ -785,7 +785,7 @@ fn without_caps(caps: &str, args: &[&str]) -> Output {
 
 #[test]
 fn bad_missing_capabilities() {
-    if !common::require_root("bad_missing_capabilities") {
+    if !common::require_root!() {
         return;
     }
     let ns = common::unique_name("vbcap");
@@ -804,7 +804,7 @@ fn bad_missing_capabilities() {
 
 #[test]
 fn veth_add_with_n_puts_both_ends_in_the_namespace_like_ip_n() {
-    if !common::require_root("veth_add_with_n_puts_both_ends_in_the_namespace_like_ip_n") {
+    if !common::require_root!() {
         return;
     }
     let ns = common::unique_name("vbnn");
