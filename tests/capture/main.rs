@@ -1,6 +1,7 @@
 //! `vethbench capture` and `vethbench read` against the real kernel and the reference tools
 //! (tshark, capinfos, dumpcap, Scapy's rdpcap, tcpreplay). Every test runs in its own network
-//! namespace with its own veth pair (see `common::in_private_netns`).
+//! namespace with its own veth pair (see `common::in_private_netns`). One module per topic
+//! (`files`, `load`, `options`); the helpers below.
 
 #[path = "../common/mod.rs"]
 mod common;
