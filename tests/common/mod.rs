@@ -8,13 +8,58 @@
 //!
 //! Without root a test skips loudly, unless `VETHBENCH_REQUIRE_ROOT=1` (set by `.ci/run`), in
 //! which case the skip is a failure: a green CI means the kernel paths ran.
-#![allow(dead_code)]
+//!
+//! `require_root!()` and `skip!(why)` name the calling test themselves; `assert_only_frame`
+//! (in `pcap.rs`) checks that a capture file holds one frame, the expected one.
+#![allow(dead_code, unused_macros, unused_imports)]
+
+mod pcap;
+
+pub use pcap::{assert_only_frame, frames_in};
 
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The path of the test that calls it, inside its test binary (`topic::test_name`, as libtest
+/// prints it): from the type name of a function item declared where the macro expands.
+macro_rules! test_name {
+    () => {{
+        fn here() {}
+        $crate::common::test_path(std::any::type_name_of_val(&here))
+    }};
+}
+pub(crate) use test_name;
+
+/// `if !common::require_root!() { return; }`: true when the calling test may use the kernel
+/// (root); otherwise it prints SKIP with the test's name, or panics under CI.
+macro_rules! require_root {
+    () => {
+        $crate::common::require_root_for(&$crate::common::test_name!())
+    };
+}
+pub(crate) use require_root;
+
+/// `common::skip!("needs X"); return;`: skip the calling test for a missing tool (see [`skip_for`]).
+macro_rules! skip {
+    ($why:expr) => {
+        $crate::common::skip_for(&$crate::common::test_name!(), $why)
+    };
+}
+pub(crate) use skip;
+
+/// `binary::topic::test::here` (or `...::test::{{closure}}::here`) -> `topic::test`.
+pub fn test_path(type_name: &str) -> String {
+    let mut parts: Vec<&str> = type_name
+        .split("::")
+        .filter(|p| *p != "{{closure}}")
+        .collect();
+    parts.pop(); // `here`
+    parts.remove(0); // the test binary's crate
+    parts.join("::")
+}
+
 /// True when the test may use the kernel (root). Otherwise prints SKIP, or panics under CI.
-pub fn require_root(test: &str) -> bool {
+pub fn require_root_for(test: &str) -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
@@ -27,7 +72,7 @@ pub fn require_root(test: &str) -> bool {
 
 /// Skip a test for a missing tool: loudly, and as a failure under `VETHBENCH_REQUIRE_ROOT=1`
 /// (CI installs every tool, so a skip there means the test did not run).
-pub fn skip(test: &str, why: &str) {
+pub fn skip_for(test: &str, why: &str) {
     if std::env::var_os("VETHBENCH_REQUIRE_ROOT").is_some_and(|v| v == "1") {
         panic!("{test}: {why}, and VETHBENCH_REQUIRE_ROOT=1 forbids skipping");
     }

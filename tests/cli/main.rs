@@ -1,6 +1,16 @@
-//! The binary's contract: help works, bad usage exits 2 with one line.
+//! The binary's contract: help works, bad usage exits 2 with one line; and `vethbench test`
+//! from the command line, one module per topic (`test_*`). The other subcommands are tested
+//! in their own binaries (`send`, `capture`, `read`, `topology`); the `Testbench` API in
+//! `harness`.
 
+#[path = "../common/mod.rs"]
 mod common;
+
+mod test_cmd;
+mod test_existing;
+mod test_frame;
+mod test_interrupt;
+mod test_named_netns;
 
 #[test]
 fn help_exits_zero_and_lists_subcommands() {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run each cargo-fuzz target for a fixed number of inputs (default 50000; `fuzz/run.sh 1000000`
+# for longer), seeded with the golden captures and frames of fixtures/. Needs the nightly
+# toolchain (libFuzzer's instrumentation); installs cargo-fuzz from crates.io if it is missing.
+# Without a nightly toolchain it says so and exits 0: the proptests of tests/fuzz_props.rs run
+# the reader over arbitrary bytes in every `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-50000}"
+
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "SKIP fuzz: no nightly toolchain (cargo-fuzz needs one); tests/fuzz_props.rs still ran"
+    exit 0
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    cargo install --locked cargo-fuzz --version 0.13.2
+fi
+# The fuzz crate's own lock file must be current (cargo fuzz has no --locked).
+cargo +nightly fetch -q --locked --manifest-path fuzz/Cargo.toml
+
+seeds="$(mktemp -d)"
+trap 'rm -rf "$seeds"' EXIT
+mkdir -p "$seeds/pcapng_reader" "$seeds/packet_view"
+cp fixtures/captures/*.pcap fixtures/captures/*.pcapng "$seeds/pcapng_reader/"
+for f in fixtures/frames/*.hex; do
+    sed 's/#.*//' "$f" | xxd -r -p >"$seeds/packet_view/$(basename "$f" .hex)"
+done
+
+for target in pcapng_reader packet_view; do
+    echo "fuzz $target: $runs runs"
+    # The seeds dir comes first: libFuzzer adds the inputs it finds there (a temporary dir).
+    log="$seeds/$target.log"
+    if ! cargo +nightly fuzz run "$target" "$seeds/$target" -- \
+        -runs="$runs" -max_len=65536 -timeout=10 >"$log" 2>&1; then
+        tail -n 40 "$log"
+        echo "fuzz $target FAILED: the input is in fuzz/artifacts/$target/"
+        exit 1
+    fi
+    grep '^Done' "$log"
+done

@@ -1,0 +1,169 @@
+//! What `send` refuses, and how: one line and exit 2, a missing CAP_NET_RAW named, fields
+//! the frame does not have; a closed output pipe ends it quietly.
+
+use super::*;
+
+#[test]
+fn bad_input_is_one_line_and_exit_two() {
+    if !common::require_root!() {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        let base = ["send", "-i", "va", "-q"];
+        fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+            [base, extra].concat()
+        }
+        refused(
+            &with(&base, &["--dst-mac", "02:00:00:00:00"]),
+            "invalid MAC address '02:00:00:00:00'",
+        );
+        refused(
+            &with(&base, &["--src-mac", "zz:00:00:00:00:01"]),
+            "invalid MAC address",
+        );
+        refused(
+            &with(&base, &["--dst-ip", "198.18.0.300"]),
+            "invalid IP address '198.18.0.300'",
+        );
+        refused(
+            &with(&base, &["--src-ip", "2001:2::1", "--dst-ip", "198.18.0.2"]),
+            "same IP version",
+        );
+        refused(&with(&base, &["--flags", "SYN"]), "invalid TCP flags 'SYN'");
+        // sendmmsg takes at most 1024 frames a call: a larger batch is refused, not allocated
+        // (this one used to abort on a 5 TB allocation with a backtrace).
+        refused(
+            &with(
+                &base,
+                &["--count", "100000000000", "--batch", "100000000000"],
+            ),
+            "--batch",
+        );
+        refused(
+            &with(&base, &["--cpu", "4096"]),
+            "CPU 4096 is not one this process may use",
+        );
+        let first = vethbench::harness::stream::allowed_cpus()[0].to_string();
+        let out = common::vethbench()
+            .args(with(&base, &["--cpu", &first, "--count", "100"]))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        refused(
+            &["send", "-i", "nosuch0", "-q"],
+            "interface 'nosuch0' does not exist",
+        );
+        let big = "x".repeat(1500);
+        refused(
+            &with(&base, &["--msg", &big]),
+            "too large for 'va' (MTU 1500",
+        );
+        // A bridge is not in the list of virtual kinds: refused like a physical NIC would be.
+        common::run_ok("ip", &["link", "add", "br0", "type", "bridge"]);
+        common::run_ok("ip", &["link", "set", "br0", "up"]);
+        refused(&["send", "-i", "br0", "-q"], "--allow-physical");
+        common::run_ok("ip", &["link", "set", "va", "down"]);
+        refused(&base, "interface 'va' is down");
+    });
+}
+
+#[test]
+fn missing_cap_net_raw_is_named() {
+    if !common::require_root!() {
+        return;
+    }
+    if std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("setpriv (util-linux) is needed: apt-get install util-linux");
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("va", "vb");
+        // Still root, but CAP_NET_RAW is out of the bounding set, so the exec'd binary lacks it.
+        let out = std::process::Command::new("setpriv")
+            .args(["--inh-caps=-all", "--bounding-set=-net_raw", "--"])
+            .arg(common::bin_path())
+            .args(["send", "-i", "va", "-q", "--dst-mac", "02:00:00:00:00:02"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("CAP_NET_RAW"), "{err}");
+        assert!(err.contains("setcap"), "no hint how to get it: {err}");
+        // Dry run needs no privilege at all.
+        let out = std::process::Command::new("setpriv")
+            .args(["--inh-caps=-all", "--bounding-set=-all", "--"])
+            .arg(common::bin_path())
+            .args(["send", "-i", "va", "--dry-run", "--msg", "123"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("load      = '123'"));
+    });
+}
+
+#[test]
+fn fields_the_frame_does_not_have_are_refused_not_ignored() {
+    // Dry runs: no privilege needed. Scapy refuses a field its layer lacks; so do we.
+    let dry = ["send", "--dry-run", "-q"];
+    let with = |extra: &[&'static str]| [&dry[..], extra].concat();
+    refused(
+        &with(&["--udp", "--flags", "SA"]),
+        "'--udp' cannot be used with",
+    );
+    refused(
+        &with(&["--udp", "--seq", "5"]),
+        "'--udp' cannot be used with",
+    );
+    refused(
+        &with(&["--icmp", "--dport", "80"]),
+        "'--icmp' cannot be used with",
+    );
+    refused(
+        &with(&["--icmp", "--window", "1"]),
+        "'--icmp' cannot be used with",
+    );
+    refused(
+        &with(&["--src-ip", "2001:2::1", "--ip-id", "5"]),
+        "--ip-id and --df are IPv4 header fields",
+    );
+    refused(
+        &with(&["--dst-ip", "2001:2::2", "--df"]),
+        "--ip-id and --df are IPv4 header fields",
+    );
+    // What does apply still builds.
+    let out = run(&with(&["--udp", "--sport", "5", "--ip-id", "7", "--df"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `vethbench send --dry-run | head -1`, `vethbench veth list | head`: the reader is gone,
+    // so writing fails with EPIPE. No panic and no backtrace; exit 0, as ripgrep does.
+    use std::os::fd::OwnedFd;
+    let (read_end, write_end): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
+    drop(read_end);
+    let out = common::vethbench()
+        .args([
+            "send",
+            "--dry-run",
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--hex",
+        ])
+        .stdout(std::process::Stdio::from(write_end))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
