@@ -22,9 +22,14 @@ seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
 mkdir -p "$seeds/pcapng_reader" "$seeds/packet_view"
 cp fixtures/captures/*.pcap fixtures/captures/*.pcapng "$seeds/pcapng_reader/"
-for f in fixtures/frames/*.hex; do
-    sed 's/#.*//' "$f" | xxd -r -p >"$seeds/packet_view/$(basename "$f" .hex)"
-done
+# The golden frames' hex, comments dropped (python3, not xxd: a fresh machine may lack it).
+python3 - "$seeds/packet_view" fixtures/frames/*.hex <<'PY'
+import os, re, sys
+for f in sys.argv[2:]:
+    hexs = re.sub(r"#.*", "", open(f).read())
+    name = os.path.basename(f)[: -len(".hex")]
+    open(os.path.join(sys.argv[1], name), "wb").write(bytes.fromhex("".join(hexs.split())))
+PY
 
 for target in pcapng_reader packet_view; do
     echo "fuzz $target: $runs runs"
