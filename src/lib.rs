@@ -25,5 +25,6 @@ pub mod harness;
 pub mod link;
 pub mod pcapng;
 pub mod sock;
+pub mod sys;
 
 pub use error::{Capability, Error, Result};

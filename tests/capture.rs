@@ -697,7 +697,7 @@ fn prints_fields_live_and_stops_on_duration_and_sigterm() {
 
 #[test]
 fn rx_ring_api_moved_to_another_thread() {
-    use vethbench::sock::rx::{Direction, RxConfig, RxRing};
+    use vethbench::sock::ring::{Direction, RxConfig, RxRing};
     if !common::require_root("rx_ring_api") {
         return;
     }

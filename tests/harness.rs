@@ -90,7 +90,7 @@ mod cli {
         if !common::require_root("cpu_flags") {
             return;
         }
-        let cpus = harness::stream::allowed_cpus();
+        let cpus = vethbench::sys::cpu::allowed();
         let out = common::vethbench()
             .args(["test", "--cpu", "0,4095"])
             .output()
@@ -890,7 +890,7 @@ mod modes {
             return;
         }
         common::in_private_netns(|| {
-            use vethbench::sock::recv::{RecvConfig, RecvSocket};
+            use vethbench::sock::recvmsg::{RecvConfig, RecvSocket};
             use vethbench::sock::tx::TxSocket;
             common::veth_pair("vb0", "vb1");
             let mut rx = RecvSocket::open("vb1", &RecvConfig::default()).unwrap();
@@ -986,7 +986,7 @@ mod modes {
         use vethbench::link::offload::{self, Offload};
         // Unique names: kernel threads are named after the interface, in any namespace.
         let (a, b) = (common::unique_name("vbo"), common::unique_name("vbo"));
-        let cpu = *harness::stream::allowed_cpus().last().unwrap();
+        let cpu = *vethbench::sys::cpu::allowed().last().unwrap();
         common::in_private_netns(move || {
             common::veth_pair(&a, &b);
             let ns = vethbench::link::Netns::open_or_current(None).unwrap();
@@ -1005,7 +1005,7 @@ mod modes {
             let pids = offload::napi_threads(&b);
             assert!(!pids.is_empty(), "no napi/{b}-N thread");
             assert_eq!(new, pids, "thread_rx returns the threads it made");
-            offload::pin_threads(&pids, &[cpu]).unwrap();
+            vethbench::sys::cpu::pin_threads(&pids, &[cpu]).unwrap();
             for &pid in &pids {
                 let set = nix::sched::sched_getaffinity(pid).unwrap();
                 let on: Vec<usize> = (0..nix::sched::CpuSet::count())
@@ -1043,7 +1043,7 @@ mod modes {
         if !common::require_root("existing_pairs_napi_thread_is_pinned_for_the_run_only") {
             return;
         }
-        let cpus = harness::stream::allowed_cpus();
+        let cpus = vethbench::sys::cpu::allowed();
         if cpus.len() < 2 {
             common::skip(
                 "existing_pairs_napi_thread_is_pinned_for_the_run_only",
@@ -1109,7 +1109,7 @@ mod modes {
             );
             // Its NAPI thread is pinned to the CPU the ends say (other runs'
             // threads of the same name may be about too: any one).
-            if want && harness::stream::allowed_cpus().len() >= 2 {
+            if want && vethbench::sys::cpu::allowed().len() >= 2 {
                 let cpu = ends.napi_cpu.expect("the NAPI thread's CPU");
                 let pinned = vethbench::link::offload::napi_threads("vbrx")
                     .into_iter()

@@ -38,7 +38,7 @@ use anyhow::{bail, Context};
 use vethbench::harness;
 use vethbench::link::veth::{PrivatePair, VethPairSpec};
 use vethbench::link::LinkError;
-use vethbench::sock::recv::{RecvConfig, RecvSocket};
+use vethbench::sock::recvmsg::{RecvConfig, RecvSocket};
 use vethbench::sock::tx::TxSocket;
 
 use super::{rx_packets, tempdir, write_pcap};
@@ -104,7 +104,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .context("threaded NAPI on the bench pair")
     };
     let napi = thread_rx(true)?;
-    let cpus = harness::stream::allowed_cpus();
+    let cpus = vethbench::sys::cpu::allowed();
     let pinned = match cpus[..] {
         [a, b, ..] => Some((a, b)),
         _ => None,
@@ -112,7 +112,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // RX's NAPI thread on the second CPU for every row, as `vethbench test` pins its own pair's
     // (on a CPU other than its own); rows differ in whether the tool's threads are pinned too.
     if let Some((_, b)) = pinned {
-        vethbench::link::offload::pin_threads(&napi, &[b])?;
+        vethbench::sys::cpu::pin_threads(&napi, &[b])?;
     }
     let n = a.count.to_string();
     let size = a.size.to_string();

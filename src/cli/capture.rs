@@ -22,7 +22,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use vethbench::frame::fields::FieldSet;
 use vethbench::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
 use vethbench::sock::filter;
-use vethbench::sock::rx::{Direction, RxConfig, RxRing};
+use vethbench::sock::ring::{Direction, RxConfig, RxRing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FileFormat {

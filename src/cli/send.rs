@@ -12,7 +12,7 @@ use vethbench::frame::{
     self, FrameError, FrameSpec, FrameTemplate, L4Spec, MacAddr, TcpFlags, Vary,
 };
 use vethbench::link;
-use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_BATCH};
+use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_SENDMMSG_BATCH};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -96,7 +96,7 @@ pub struct Args {
     vary: VaryArg,
     /// Frames per sendmmsg(2) call (1..=1024: the kernel takes at most UIO_MAXIOV per call).
     #[arg(long, default_value_t = 64, value_name = "N",
-          value_parser = clap::value_parser!(u16).range(1..=MAX_BATCH as i64))]
+          value_parser = clap::value_parser!(u16).range(1..=MAX_SENDMMSG_BATCH as i64))]
     batch: u16,
     /// Skip the qdisc (PACKET_QDISC_BYPASS): faster, but other packet sockets on this host
     /// (tcpdump on the sending side) no longer see the frames.
@@ -309,7 +309,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let iface = a.iface.as_deref().context("--iface is required to send")?;
     if let Some(cpu) = a.cpu {
-        vethbench::harness::stream::pin_current_thread(cpu)?;
+        vethbench::sys::cpu::pin_current_thread(cpu)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     }
     let mut sock = TxSocket::open(iface)?;
     if a.qdisc_bypass {

@@ -1,7 +1,7 @@
 //! The seams between the harness and the kernel: [`FrameSink`] (transmit), [`FrameSource`]
 //! (receive, with kernel timestamps) and [`Tap`] (a copy of every frame, e.g. to pcapng).
 //!
-//! The real implementations are the AF_PACKET sockets of `sock::tx` / `sock::rx` and the pcapng
+//! The real implementations are the AF_PACKET sockets of `sock::tx` / `sock::ring` and the pcapng
 //! writer; the in-memory ones under `mem` exist only for unit tests of the loop logic (they are
 //! compiled in test builds only: the kernel tests use real veth pairs).
 //!

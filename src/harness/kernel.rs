@@ -1,5 +1,5 @@
 //! The real ends: [`FrameSink`] over `sock::tx` (sendmmsg batches), [`FrameSource`] over the
-//! `sock::rx` TPACKET_V3 ring (kernel timestamps, drop counters), [`Tap`] over the pcapng
+//! `sock::ring` TPACKET_V3 ring (kernel timestamps, drop counters), [`Tap`] over the pcapng
 //! writer, and the topologies (`link::PrivatePair`, named or current namespaces).
 //!
 //! What stays true: every socket is opened on a thread inside the namespace of its interface
@@ -11,8 +11,8 @@ use std::fs::File;
 
 use crate::link::{Netns, PrivatePair, VethPairSpec};
 use crate::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
-use crate::sock::recv::{RecvConfig, RecvSocket};
-use crate::sock::rx::{RxConfig, RxRing};
+use crate::sock::recvmsg::{RecvConfig, RecvSocket};
+use crate::sock::ring::{RxConfig, RxRing};
 use crate::sock::tx::{TxBatch, TxSocket};
 
 use super::endpoint::{Fill, FrameSink, FrameSource, Tap};

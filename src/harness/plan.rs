@@ -170,7 +170,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
                 ) {
                     if let Some(cpu) = napi_cpu(plan) {
                         if !napi.is_empty()
-                            && crate::link::offload::pin_threads(&napi, &[cpu]).is_ok()
+                            && crate::sys::cpu::pin_threads(&napi, &[cpu]).is_ok()
                         {
                             pinned_napi = Some(cpu);
                         }
@@ -220,10 +220,10 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
 /// With the receiver pinned (`--pin`, `--cpu TX,RX`), the receiving interface's NAPI threads
 /// (if it has threaded NAPI) go on the receiver's CPU, away from the sender's, for the run:
 /// the guard puts their CPUs back. Best effort: a thread left where it is only costs speed.
-fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::link::offload::PinnedThreads> {
+fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::sys::cpu::PinnedThreads> {
     let cpu = plan.stream.cpu_rx?;
     let napi = crate::link::offload::napi_threads(rx);
-    crate::link::offload::pin_threads_for_now(&napi, &[cpu]).ok()
+    crate::sys::cpu::pin_threads_for_now(&napi, &[cpu]).ok()
 }
 
 /// The CPU for the private pair's NAPI thread: the receiver's when it is pinned; otherwise
@@ -237,7 +237,7 @@ fn napi_cpu(plan: &TestPlan) -> Option<usize> {
     if let Some(cpu) = plan.stream.cpu_rx {
         return Some(cpu);
     }
-    let cpus = stream::allowed_cpus();
+    let cpus = crate::sys::cpu::allowed();
     if cpus.len() < 2 {
         return None;
     }
@@ -245,7 +245,7 @@ fn napi_cpu(plan: &TestPlan) -> Option<usize> {
     let here = plan
         .stream
         .cpu_tx
-        .unwrap_or_else(|| nix::sched::sched_getcpu().unwrap_or(cpus[0]));
+        .unwrap_or_else(|| crate::sys::cpu::current().unwrap_or(cpus[0]));
     let i = cpus.iter().position(|&c| c == here).unwrap_or(0);
     Some(cpus[(i + 1) % cpus.len()])
 }
@@ -362,7 +362,7 @@ pub fn resolve_pinning(plan: &TestPlan) -> TestPlan {
     // Only a stream gains: with one frame in flight, each hand-over between two pinned
     // threads becomes a cross-CPU wake-up (measured: 80 k -> 20 k frames/s in latency mode).
     if s.auto_pin && s.mode == Mode::Throughput && s.cpu_tx.is_none() && s.cpu_rx.is_none() {
-        if let [a, b, ..] = stream::allowed_cpus()[..] {
+        if let [a, b, ..] = crate::sys::cpu::allowed()[..] {
             s.cpu_tx = Some(a);
             s.cpu_rx = Some(b);
         }
@@ -459,7 +459,7 @@ mod tests {
 
     #[test]
     fn pinning_is_opt_in_and_only_for_throughput() {
-        let two = stream::allowed_cpus().len() >= 2;
+        let two = crate::sys::cpu::allowed().len() >= 2;
         // Off by default: nothing pinned.
         let p = resolve_pinning(&plan());
         assert_eq!((p.stream.cpu_tx, p.stream.cpu_rx), (None, None));
@@ -467,7 +467,7 @@ mod tests {
         on.stream.auto_pin = true;
         let p = resolve_pinning(&on);
         if two {
-            let cpus = stream::allowed_cpus();
+            let cpus = crate::sys::cpu::allowed();
             assert_eq!(
                 (p.stream.cpu_tx, p.stream.cpu_rx),
                 (Some(cpus[0]), Some(cpus[1]))

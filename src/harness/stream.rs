@@ -39,7 +39,7 @@ use super::stamp::{self, now_realtime_ns, Template};
 use super::HarnessError;
 
 /// Largest batch the sender sends per call.
-pub const MAX_BATCH: usize = 256;
+pub const MAX_STREAM_BATCH: usize = 256;
 
 /// How the stream is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub struct StreamConfig {
     pub duration: Option<Duration>,
     /// Frames per second; None: as fast as possible.
     pub rate_pps: Option<f64>,
-    /// Frames per send call in throughput mode (1..=MAX_BATCH).
+    /// Frames per send call in throughput mode (1..=MAX_STREAM_BATCH).
     pub batch: usize,
     /// Spin instead of sleeping while waiting (latency/rtt modes and the receiver).
     pub busy_poll: bool,
@@ -142,49 +142,22 @@ impl StreamConfig {
                 ));
             }
         }
-        if self.batch == 0 || self.batch > MAX_BATCH {
+        if self.batch == 0 || self.batch > MAX_STREAM_BATCH {
             return bad(format!(
-                "the batch must be 1..={MAX_BATCH}, not {}",
+                "the batch must be 1..={MAX_STREAM_BATCH}, not {}",
                 self.batch
             ));
         }
-        let ncpu = nix::sched::CpuSet::count();
         for c in [self.cpu_tx, self.cpu_rx].into_iter().flatten() {
-            if c >= ncpu {
-                return bad(format!("CPU {c} does not exist (at most {})", ncpu - 1));
-            }
+            crate::sys::cpu::check_allowed(c).map_err(|e| HarnessError::Config(e.to_string()))?;
         }
         Ok(())
     }
 }
 
-/// The CPUs this process may run on (its affinity mask), in order.
-pub fn allowed_cpus() -> Vec<usize> {
-    match nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)) {
-        Ok(set) => (0..nix::sched::CpuSet::count())
-            .filter(|&c| set.is_set(c).unwrap_or(false))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Pin the calling thread to one CPU.
-pub fn pin_current_thread(cpu: usize) -> Result<(), HarnessError> {
-    let allowed = allowed_cpus();
-    if !allowed.contains(&cpu) {
-        return Err(HarnessError::Config(format!(
-            "CPU {cpu} is not one this process may use (CPUs {allowed:?})"
-        )));
-    }
-    let mut set = nix::sched::CpuSet::new();
-    set.set(cpu)
-        .map_err(|e| HarnessError::Config(format!("CPU {cpu}: {e}")))?;
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).map_err(|e| {
-        HarnessError::Config(format!(
-            "pinning to CPU {cpu}: {e} (this process may use CPUs {:?})",
-            allowed_cpus()
-        ))
-    })
+/// Pin the calling thread to one CPU (a stream thread: the error is a configuration one).
+fn pin_current_thread(cpu: usize) -> Result<(), HarnessError> {
+    crate::sys::cpu::pin_current_thread(cpu).map_err(|e| HarnessError::Config(e.to_string()))
 }
 
 /// Counters the threads publish while running (for a progress bar) and the sender/receiver
@@ -918,7 +891,7 @@ mod tests {
             },
             StreamConfig { batch: 0, ..cfg(1) },
             StreamConfig {
-                batch: MAX_BATCH + 1,
+                batch: MAX_STREAM_BATCH + 1,
                 ..cfg(1)
             },
             StreamConfig {

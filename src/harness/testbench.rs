@@ -210,7 +210,7 @@ impl Testbench {
     ) -> Result<EndId, HarnessError> {
         // 16 slots of the largest frame a veth carries.
         let sink = kernel::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
-        let cfg = crate::sock::recv::RecvConfig {
+        let cfg = crate::sock::recvmsg::RecvConfig {
             max_frame: super::plan::MAX_FRAME_LEN + 4,
             rcvbuf: 16 << 20,
             ..Default::default()

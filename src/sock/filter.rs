@@ -7,7 +7,7 @@
 //! offline compiler used here, so a `vlan` primitive could never match: it is refused with a
 //! clear message rather than silently capturing nothing.
 
-use super::sys::filter as sys;
+use crate::sys::filter as sys;
 use super::SockError;
 
 /// A compiled classic BPF program.

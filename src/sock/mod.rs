@@ -1,12 +1,14 @@
-//! AF_PACKET sockets: the safe API. Transmit lives in [`tx`], the receive ring in [`rx`],
-//! in-kernel filters in [`filter`]; every `unsafe` block is in the private `sys` module.
+//! AF_PACKET sockets: the safe API. Transmit (`sendmmsg` batches) lives in [`tx`], the
+//! TPACKET_V3 receive ring in [`ring`], the per-frame `recvmsg` receive socket in [`recvmsg`],
+//! in-kernel filters in [`filter`]; every `unsafe` block is in the crate's OS-glue room
+//! (`crate::sys`).
 //!
 //! Sockets belong to the network namespace of the thread that opened them: enter the namespace
 //! (see `link::netns`) before opening, not after.
 
 pub mod filter;
-pub mod rx;
-pub(crate) mod sys;
+pub mod recvmsg;
+pub mod ring;
 pub mod tx;
 
 use crate::Capability;
@@ -69,4 +71,3 @@ pub fn ifindex(iface: &str) -> Result<u32, SockError> {
         iface: iface.to_string(),
     })
 }
-pub mod recv;

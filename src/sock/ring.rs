@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use vethbench::sock::rx::{RxConfig, RxRing};
+//! use vethbench::sock::ring::{RxConfig, RxRing};
 //! let mut ring = RxRing::open("vethY", &RxConfig::default())?;
 //! // ... signal the sender that we are ready ...
 //! let mut n = 0u64;
@@ -40,7 +40,7 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use super::sys::rx as sys;
+use crate::sys::ring as sys;
 use super::SockError;
 use crate::Capability;
 
@@ -127,17 +127,8 @@ impl Vlan {
     }
 }
 
-/// One received frame, borrowed from the ring.
-#[derive(Debug)]
-pub struct RxFrame<'a> {
-    pub(crate) data: &'a [u8],
-    pub(crate) wire_len: u32,
-    pub(crate) ts_ns: u64,
-    pub(crate) ifindex: u32,
-    pub(crate) pkttype: u8,
-    pub(crate) vlan: Option<(u16, u16)>,
-    pub(crate) status: u32,
-}
+/// One received frame, borrowed from the ring (defined beside the ring walk in `sys`).
+pub use crate::sys::ring::RxFrame;
 
 impl<'a> RxFrame<'a> {
     /// The captured bytes, starting at the Ethernet header, VLAN tag restored.

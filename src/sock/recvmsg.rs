@@ -18,7 +18,7 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
-use super::sys::recv as sys;
+use crate::sys::recvmsg as sys;
 use super::{ifindex, SockError};
 use crate::Capability;
 
