@@ -19,6 +19,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod capture;
 pub mod error;
 pub mod frame;
 pub mod harness;

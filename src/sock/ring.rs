@@ -44,8 +44,7 @@ use crate::sys::ring as sys;
 use super::SockError;
 use crate::Capability;
 
-/// `TP_STATUS_GSO_TCP` (linux/if_packet.h since 6.4; not in the libc crate yet).
-const TP_STATUS_GSO_TCP: u32 = 1 << 8;
+use super::{RxMeta, TP_STATUS_GSO_TCP};
 
 /// Which frames a ring keeps, by direction relative to the capturing interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -169,6 +168,10 @@ impl<'a> RxFrame<'a> {
     /// TP_STATUS_GSO_TCP: a TCP GSO/GRO frame larger than the MTU (Linux 6.4+ sets it).
     pub fn gso_tcp(&self) -> bool {
         self.status & TP_STATUS_GSO_TCP != 0
+    }
+    /// Timestamp, wire length, packet type and checksum status, as one value.
+    pub fn meta(&self) -> RxMeta {
+        RxMeta::from_status(self.ts_ns, self.wire_len, self.pkttype, self.status)
     }
     /// TP_STATUS_LOSING: the kernel dropped frames around this one.
     pub fn losing(&self) -> bool {
