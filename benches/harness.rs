@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vethbench::harness::plan::default_frame;
-use vethbench::harness::{kernel, Checker, LatencyHist, NoiseFilter, Template, Testbench};
+use vethbench::harness::{ends as kernel, Checker, LatencyHist, NoiseFilter, Template, Testbench};
 
 fn bench(c: &mut Criterion) {
     for len in [128usize, 1514] {

@@ -1154,7 +1154,7 @@ mod modes {
             use vethbench::link::Netns;
             common::veth_pair("vb0", "vb1");
             let ns = Netns::open_or_current(None).unwrap();
-            let mut src = harness::kernel::open_recv(&ns, "vb1", 256, false).unwrap();
+            let mut src = harness::ends::open_recv(&ns, "vb1", 256, false).unwrap();
             let mut tx = vethbench::sock::tx::TxSocket::open("vb0").unwrap();
             let frame = udp4(&[7; 100]);
             // Warm up (first SO_RCVTIMEO, lazy statics).
@@ -1255,7 +1255,7 @@ mod hot_path {
         }
         crate::common::in_private_netns(|| {
             use std::time::{Duration, Instant};
-            use vethbench::harness::kernel::{open_sink, open_source, rx_config};
+            use vethbench::harness::ends::{open_sink, open_source, rx_config};
             use vethbench::harness::{stamp, FrameSink, FrameSource};
             use vethbench::link::Netns;
             crate::common::veth_pair("vb0", "vb1");

@@ -10,8 +10,9 @@
 //! - [`latency`]: hdrhistogram of rx kernel timestamp − tx stamp.
 //! - [`report`]: counts, rates, percentiles and a verdict; a table and stable JSON.
 //! - [`matcher`] and [`noise`]: what `expect` and `expect_no_other` compare with and ignore.
-//! - [`endpoint`]: the [`FrameSink`]/[`FrameSource`] traits the real sockets implement.
-//! - [`kernel`]: the real ends: AF_PACKET sockets, rings, pcapng, private veth pairs.
+//! - [`ends`]: the ends of a run under one name: the [`FrameSink`]/[`FrameSource`]/[`Tap`]
+//!   traits, their real implementations (AF_PACKET sockets, rings, the capture engine's pcapng
+//!   recorder, private veth pairs) and [`Ends`], the opened ends of a run.
 //! - [`stream`]: the sender/receiver/reflector threads of `vethbench test`.
 //! - [`plan`]: a checked `vethbench test` run, and launching it on real ends.
 //! - [`testbench`]: the [`Testbench`] API.
@@ -22,8 +23,7 @@
 
 pub mod checker;
 pub mod dissect;
-pub mod endpoint;
-pub mod kernel;
+pub mod ends;
 pub mod latency;
 pub mod matcher;
 pub mod noise;
@@ -34,7 +34,7 @@ pub mod stream;
 pub mod testbench;
 
 pub use checker::{Checker, Class, Counts};
-pub use endpoint::{FrameSink, FrameSource, Tap};
+pub use ends::{Ends, FrameSink, FrameSource, RxMeta, Tap};
 pub use latency::{LatencyHist, LatencySummary};
 pub use matcher::{Matcher, Mismatch};
 pub use noise::NoiseFilter;

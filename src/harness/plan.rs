@@ -6,12 +6,12 @@
 //! so `frame_len` is at least 14 + 20 + 8 + 24 = 66.
 //!
 //! [`launch`] opens the ends ([`open_ends`]: the private veth pair or the named interfaces, the
-//! sockets, the pcapng tap, see [`super::kernel`]), starts the reflector in rtt mode and the
+//! sockets, the pcapng tap, see [`super::ends`]), starts the reflector in rtt mode and the
 //! stream.
 
 use std::path::PathBuf;
 
-use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::ends::{Ends, FrameSink, FrameSource, Tap};
 use super::report::Report;
 use super::stamp::{Template, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
@@ -123,26 +123,6 @@ pub fn default_frame(frame_len: usize) -> Vec<u8> {
     v
 }
 
-/// The opened ends of a run. `guard` keeps the topology (namespaces, veth pair) alive.
-pub struct Ends {
-    /// Sends the stream.
-    pub tx: Box<dyn FrameSink + Send>,
-    /// Receives it (on the peer; in rtt mode, on the sender's own interface).
-    pub rx: Box<dyn FrameSource + Send>,
-    /// rtt mode: the peer's receive and transmit sides, for the reflector.
-    pub reflect: Option<(Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>)>,
-    pub tap: Option<Box<dyn Tap + Send>>,
-    pub guard: Box<dyn std::any::Any + Send>,
-    /// The CPU the receiving interface's NAPI thread was pinned to, if it was.
-    pub napi_cpu: Option<usize>,
-}
-
-impl std::fmt::Debug for Ends {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Ends({} -> {})", self.tx.name(), self.rx.name())
-    }
-}
-
 /// Open the ends `plan` asks for, every receive source ready before this returns.
 ///
 /// - Private: a veth pair `vbtx`/`vbrx` across two fresh anonymous namespaces (MTU raised to fit
@@ -154,7 +134,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
     match &plan.topology {
         Topology::Private => {
             let mtu = (plan.frame_len - 14).max(1500) as u32;
-            let pair = super::kernel::private_pair("vbtx", "vbrx", Some(mtu))?;
+            let pair = super::ends::private_pair("vbtx", "vbrx", Some(mtu))?;
             let mut pinned_napi = None;
             if plan.stream.mode == Mode::Throughput {
                 // The peer's receive work on a NAPI thread, off the sending CPU. Best effort:
@@ -259,7 +239,7 @@ fn open_in(
     ns_rx: &crate::link::Netns,
     rx_name: &str,
 ) -> Result<Ends, HarnessError> {
-    use super::kernel;
+    use super::ends as kernel;
     let max = plan.frame_len;
     let tx = kernel::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
     let rtt = plan.stream.mode == Mode::Rtt;
@@ -286,17 +266,12 @@ fn open_in(
     };
     let tap: Option<Box<dyn Tap + Send>> = match &plan.pcapng {
         Some(p) => {
-            let (ns, end) = if rtt {
-                (ns_tx, tx_name)
-            } else {
-                (ns_rx, rx_name)
-            };
-            let mut tap = kernel::PcapngTap::create(&p.to_string_lossy(), &[end])?;
-            // The reception type of each frame (to us, or to another host) needs our MAC.
-            if let Ok(info) = ns.run(|| crate::link::iface::info(end)) {
-                tap.set_mac(0, info.mac);
-            }
-            Some(Box::new(tap))
+            // The reception type of each frame comes from the kernel with the frame.
+            let end = if rtt { tx_name } else { rx_name };
+            Some(Box::new(kernel::PcapngTap::create(
+                &p.to_string_lossy(),
+                &[end],
+            )?))
         }
         None => None,
     };

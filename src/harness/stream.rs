@@ -31,7 +31,7 @@ use crossbeam_channel::{Receiver, Sender};
 use serde::{Deserialize, Serialize};
 
 use super::checker::{Checker, Class, Counts};
-use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::ends::{FrameSink, FrameSource, Tap};
 use super::latency::LatencyHist;
 use super::noise::NoiseFilter;
 use super::report::{Report, RunResults};
@@ -486,10 +486,10 @@ fn receiver<Rx: FrameSource>(
     let mut sent_total: Option<u64> = None;
     let mut drain_end = None;
     loop {
-        let r = source.poll(tick, &mut |frame, rx_ts_ns| {
+        let r = source.poll(tick, &mut |frame, meta| {
             if let Some(t) = tap.as_mut() {
                 if tap_err.is_none() {
-                    if let Err(e) = t.record(0, frame, rx_ts_ns) {
+                    if let Err(e) = t.record(0, frame, meta) {
                         tap_err = Some(e);
                     }
                 }
@@ -503,7 +503,7 @@ fn receiver<Rx: FrameSource>(
             let (class, st) = checker.check(frame);
             if let Some(st) = st {
                 if class.is_first_intact() {
-                    hist.record(st.tx_ns, rx_ts_ns);
+                    hist.record(st.tx_ns, meta.ts_ns);
                 }
                 if one_in_flight && class != Class::Unexpected {
                     shared.answered.fetch_max(st.seq + 1, Ordering::AcqRel);
@@ -641,7 +641,7 @@ impl Drop for Reflector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::endpoint::mem;
+    use crate::harness::ends::mem;
     use crate::harness::report::Verdict;
     use crate::harness::stamp::tests::udp4;
 
@@ -905,7 +905,7 @@ mod tests {
 
     struct CountTap(Arc<AtomicU64>);
     impl Tap for CountTap {
-        fn record(&mut self, _: usize, _: &[u8], _: u64) -> Result<(), HarnessError> {
+        fn record(&mut self, _: usize, _: &[u8], _: &super::super::RxMeta) -> Result<(), HarnessError> {
             self.0.fetch_add(1, Ordering::Relaxed);
             Ok(())
         }

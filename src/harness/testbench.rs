@@ -17,8 +17,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use super::endpoint::{FrameSink, FrameSource, Tap};
-use super::kernel;
+use super::ends::{FrameSink, FrameSource, Tap};
+use super::ends as kernel;
 use super::matcher::{Matcher, Mismatch};
 use super::noise::NoiseFilter;
 use super::HarnessError;
@@ -314,9 +314,9 @@ impl Testbench {
             } = self;
             let e = &mut ends[i];
             let mut tap_err = None;
-            n += e.source.poll(t, &mut |frame, rx_ts_ns| {
+            n += e.source.poll(t, &mut |frame, meta| {
                 if let Some(tp) = tap.as_mut() {
-                    if let Err(err) = tp.record(i, frame, rx_ts_ns) {
+                    if let Err(err) = tp.record(i, frame, meta) {
                         tap_err.get_or_insert(err);
                     }
                 }
@@ -326,7 +326,7 @@ impl Testbench {
                 }
                 log.push(Received {
                     end: EndId(i),
-                    rx_ts_ns,
+                    rx_ts_ns: meta.ts_ns,
                     frame: frame.to_vec(),
                     noise: is_noise,
                 });
@@ -416,7 +416,7 @@ fn f_clear_closest(e: &mut HarnessError) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::endpoint::mem;
+    use crate::harness::ends::mem;
     use crate::harness::stamp::tests::udp4;
 
     /// Two ends joined like a veth pair: what a sends, b receives, and back.
