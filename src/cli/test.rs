@@ -214,6 +214,9 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         (Some(p), vethbench::harness::HarnessError::Template(_)) => {
             anyhow::anyhow!("--frame {}: {e}", p.display())
         }
+        (_, vethbench::harness::HarnessError::SameEnds { iface }) => anyhow::anyhow!(
+            "invalid configuration: --tx and --rx are both '{iface}': give the two ends of a pair"
+        ),
         _ => e.into(),
     })?;
     Ok(plan)

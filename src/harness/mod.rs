@@ -55,6 +55,9 @@ pub enum HarnessError {
     /// An invalid run configuration (flag values that do not fit together).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// Outside rtt mode, the sending and the receiving end are one interface.
+    #[error("invalid configuration: the sending and receiving ends are both '{iface}': give the two ends of a pair")]
+    SameEnds { iface: String },
     /// A mask named a field the dissector does not know, or the frame does not have.
     #[error("unknown field '{field}' (known: {known})")]
     UnknownField { field: String, known: String },

@@ -80,20 +80,14 @@ impl TestPlan {
         }
         if let Topology::Existing { tx, rx, .. } = &self.topology {
             for i in [tx, rx] {
-                if i.is_empty()
-                    || i.len() > 15
-                    || i.contains('/')
-                    || i.contains(char::is_whitespace)
-                {
+                if crate::link::check_ifname(i).is_err() {
                     return Err(HarnessError::Config(format!(
                         "'{i}' is not a valid interface name"
                     )));
                 }
             }
             if self.stream.mode != Mode::Rtt && tx == rx {
-                return Err(HarnessError::Config(format!(
-                    "--tx and --rx are both '{tx}': give the two ends of a pair"
-                )));
+                return Err(HarnessError::SameEnds { iface: tx.clone() });
             }
         }
         Ok(())
@@ -168,17 +162,9 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             let ns = crate::link::Netns::open_or_current(netns.as_deref())
                 .map_err(|e| HarnessError::io(netns.as_deref().unwrap_or("netns"), e))?;
             // Say it up front, as `send` does, rather than as EMSGSIZE from sendmmsg.
-            let info = ns
-                .run(|| crate::link::iface::info(tx))
-                .map_err(|e| HarnessError::io(tx, e))?;
-            if plan.frame_len > info.mtu as usize + 14 {
-                return Err(HarnessError::Setup(format!(
-                    "frames of {} bytes are too large for '{tx}' (MTU {} allows {} bytes with the Ethernet header)",
-                    plan.frame_len,
-                    info.mtu,
-                    info.mtu as usize + 14
-                )));
-            }
+            let policy = crate::link::policy::SendPolicy::HARNESS;
+            crate::link::policy::check_sendable(&ns, tx, Some(plan.frame_len), policy)
+                .map_err(|e| super::ends::not_sendable(tx, e))?;
             let pinned = if plan.stream.mode == Mode::Throughput {
                 pin_napi(plan, rx)
             } else {
@@ -489,7 +475,10 @@ mod tests {
             },
         ] {
             assert!(
-                matches!(bad.check(), Err(HarnessError::Config(_))),
+                matches!(
+                    bad.check(),
+                    Err(HarnessError::Config(_) | HarnessError::SameEnds { .. })
+                ),
                 "{bad:?}"
             );
         }

@@ -8,6 +8,7 @@
 //! never sees its own transmissions and a reflector never echoes its echoes.
 
 use crate::capture::Recorder;
+use crate::link::policy::{self, NotSendable, SendPolicy, VIRTUAL_KINDS};
 use crate::link::{Netns, PrivatePair, VethPairSpec};
 use crate::pcapng::{CaptureWriter, Format, IfaceDesc, IfaceStats};
 use crate::sock::recvmsg::{RecvConfig, RecvSocket};
@@ -247,6 +248,19 @@ impl Tap for PcapngTap {
     }
 }
 
+/// A refusal of the interface policy in the harness's words.
+pub(crate) fn not_sendable(iface: &str, e: NotSendable) -> HarnessError {
+    match e {
+        NotSendable::Link(e) => HarnessError::io(iface, e),
+        NotSendable::Physical { iface, kind } => HarnessError::Setup(format!(
+            "refusing to send on '{iface}' (kind {}): the harness sends only on links whose \
+             frames cannot reach a physical network ({VIRTUAL_KINDS})",
+            policy::kind_name(&kind)
+        )),
+        e => HarnessError::Setup(e.to_string()),
+    }
+}
+
 fn link_err(end: &str) -> impl Fn(crate::link::LinkError) -> HarnessError + '_ {
     move |e| HarnessError::io(end, e)
 }
@@ -260,15 +274,8 @@ pub fn open_sink(
 ) -> Result<SockSink, HarnessError> {
     // The traffic rule: the harness injects only where frames cannot reach a physical network.
     // (A caller who really means another link brings its own FrameSink to `add_end`.)
-    let info = ns
-        .run(|| crate::link::iface::info(iface))
-        .map_err(link_err(iface))?;
-    if !info.is_virtual() {
-        return Err(HarnessError::Setup(format!(
-            "refusing to send on '{iface}' (kind {}): the harness sends only on links whose frames cannot reach a physical network (veth, dummy, netkit, tun, vcan, lo)",
-            info.kind.as_deref().unwrap_or("none: a physical NIC?")
-        )));
-    }
+    policy::check_sendable(ns, iface, None, SendPolicy::HARNESS)
+        .map_err(|e| not_sendable(iface, e))?;
     let sock = ns
         .run(|| Ok(TxSocket::open(iface)))
         .map_err(link_err(iface))?
