@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 use super::ends::{Ends, FrameSink, FrameSource, Tap};
+use crate::frame::{FrameSpec, L4Spec, MacAddr};
 use super::report::Report;
 use super::stamp::{Template, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
@@ -104,17 +105,27 @@ impl TestPlan {
 }
 
 /// The default test frame of `frame_len` bytes (see the module doc); shorter lengths are
-/// raised to the 42 bytes of headers.
+/// raised to the 42 bytes of headers. IPv4 with DF set and ID 0; the payload counts 0..=250.
 pub fn default_frame(frame_len: usize) -> Vec<u8> {
     let payload_len = frame_len.saturating_sub(42);
-    let payload: Vec<u8> = (0..payload_len).map(|i| (i % 251) as u8).collect();
-    let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-        .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
-        .udp(49152, 9);
-    let mut v = Vec::with_capacity(42 + payload_len);
-    // Writing to a Vec cannot fail; the length fits (checked against MAX_FRAME_LEN by callers).
-    b.write(&mut v, &payload).expect("UDP frame builds");
-    v
+    let spec = FrameSpec {
+        src_mac: MacAddr([2, 0, 0, 0, 0, 1]),
+        dst_mac: MacAddr([2, 0, 0, 0, 0, 2]),
+        vlan: None,
+        src_ip: [198, 18, 0, 1].into(),
+        dst_ip: [198, 18, 0, 2].into(),
+        ttl: 64,
+        ip_id: 0,
+        tos: 0,
+        dont_fragment: true,
+        sport: 49152,
+        dport: 9,
+        l4: L4Spec::Udp,
+        payload: (0..payload_len).map(|i| (i % 251) as u8).collect(),
+        size: None,
+    };
+    // Fixed headers, and callers keep the length within MAX_FRAME_LEN (64 KiB of IP).
+    spec.build().expect("the default UDP frame builds")
 }
 
 /// Open the ends `plan` asks for, every receive source ready before this returns.
@@ -481,6 +492,21 @@ mod tests {
                 ),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// The default frame is byte for byte what etherparse's builder made of the same headers
+    /// (the frame of earlier versions: captures and reports stay comparable).
+    #[test]
+    fn the_default_frame_is_unchanged() {
+        for len in [0usize, 42, 66, 100, 1514, 9000, MAX_FRAME_LEN] {
+            let payload: Vec<u8> = (0..len.saturating_sub(42)).map(|i| (i % 251) as u8).collect();
+            let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+                .udp(49152, 9);
+            let mut want = Vec::new();
+            b.write(&mut want, &payload).unwrap();
+            assert_eq!(default_frame(len), want, "{len}");
         }
     }
 }
