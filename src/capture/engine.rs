@@ -201,17 +201,14 @@ impl Capture {
                 && fds[0]
                     .revents()
                     .is_some_and(|r| r.contains(PollFlags::POLLIN));
-            let errored: u64 = fds[first_ring..]
-                .iter()
-                .enumerate()
-                .fold(0, |m, (i, fd)| {
-                    let bad = PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
-                    if fd.revents().is_some_and(|r| r.intersects(bad)) {
-                        m | (1 << i.min(63))
-                    } else {
-                        m
-                    }
-                });
+            let errored: u64 = fds[first_ring..].iter().enumerate().fold(0, |m, (i, fd)| {
+                let bad = PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
+                if fd.revents().is_some_and(|r| r.intersects(bad)) {
+                    m | (1 << i.min(63))
+                } else {
+                    m
+                }
+            });
             drop(fds);
             if stopped {
                 break;
@@ -235,9 +232,7 @@ impl Capture {
         // Frames that arrived before the stop may sit in a block the kernel has not retired
         // yet: wait for the block timeout once, then take them.
         if st.captured < st.limit && st.failure.is_none() {
-            std::thread::sleep(Duration::from_millis(
-                self.block_timeout_ms as u64 * 2 + 2,
-            ));
+            std::thread::sleep(Duration::from_millis(self.block_timeout_ms as u64 * 2 + 2));
             st.drain(&mut self.rings, &mut self.recorder, printer, out);
         }
         let end_ns = realtime_ns();

@@ -67,10 +67,22 @@ mod tests {
             ..RxMeta::default()
         };
         // Inbound (bits 0-1 = 1), reception type in bits 2-4.
-        assert_eq!(epb_flags(&meta(libc::PACKET_HOST, false, false)).0, 1 | 1 << 2);
-        assert_eq!(epb_flags(&meta(libc::PACKET_MULTICAST, false, false)).0, 1 | 2 << 2);
-        assert_eq!(epb_flags(&meta(libc::PACKET_BROADCAST, false, false)).0, 1 | 3 << 2);
-        assert_eq!(epb_flags(&meta(libc::PACKET_OTHERHOST, false, false)).0, 1 | 4 << 2);
+        assert_eq!(
+            epb_flags(&meta(libc::PACKET_HOST, false, false)).0,
+            1 | 1 << 2
+        );
+        assert_eq!(
+            epb_flags(&meta(libc::PACKET_MULTICAST, false, false)).0,
+            1 | 2 << 2
+        );
+        assert_eq!(
+            epb_flags(&meta(libc::PACKET_BROADCAST, false, false)).0,
+            1 | 3 << 2
+        );
+        assert_eq!(
+            epb_flags(&meta(libc::PACKET_OTHERHOST, false, false)).0,
+            1 | 4 << 2
+        );
         assert_eq!(epb_flags(&meta(libc::PACKET_OUTGOING, false, false)).0, 2);
         assert_eq!(
             epb_flags(&meta(libc::PACKET_HOST, true, true)).0,

@@ -12,11 +12,11 @@
 use std::path::PathBuf;
 
 use super::ends::{Ends, FrameSink, FrameSource, Tap};
-use crate::frame::{FrameSpec, L4Spec, MacAddr};
 use super::report::Report;
 use super::stamp::{Template, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
 use super::HarnessError;
+use crate::frame::{FrameSpec, L4Spec, MacAddr};
 
 /// Smallest default frame that carries the stamp: Ethernet + IPv4 + UDP + stamp.
 pub const MIN_FRAME_LEN: usize = 14 + 20 + 8 + STAMP_LEN;
@@ -154,9 +154,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
                     true,
                 ) {
                     if let Some(cpu) = napi_cpu(plan) {
-                        if !napi.is_empty()
-                            && crate::sys::cpu::pin_threads(&napi, &[cpu]).is_ok()
-                        {
+                        if !napi.is_empty() && crate::sys::cpu::pin_threads(&napi, &[cpu]).is_ok() {
                             pinned_napi = Some(cpu);
                         }
                     }
@@ -500,7 +498,9 @@ mod tests {
     #[test]
     fn the_default_frame_is_unchanged() {
         for len in [0usize, 42, 66, 100, 1514, 9000, MAX_FRAME_LEN] {
-            let payload: Vec<u8> = (0..len.saturating_sub(42)).map(|i| (i % 251) as u8).collect();
+            let payload: Vec<u8> = (0..len.saturating_sub(42))
+                .map(|i| (i % 251) as u8)
+                .collect();
             let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
                 .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
                 .udp(49152, 9);

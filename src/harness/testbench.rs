@@ -17,8 +17,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use super::ends::{FrameSink, FrameSource, Tap};
 use super::ends as kernel;
+use super::ends::{FrameSink, FrameSource, Tap};
 use super::matcher::{Matcher, Mismatch};
 use super::noise::NoiseFilter;
 use super::HarnessError;

@@ -213,4 +213,3 @@ pub fn napi_threads(iface: &str) -> Vec<Pid> {
     pids.sort();
     pids
 }
-

@@ -18,8 +18,8 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
-use crate::sys::recvmsg as sys;
 use super::{ifindex, SockError};
+use crate::sys::recvmsg as sys;
 use crate::Capability;
 
 /// Settings of a [`RecvSocket`].

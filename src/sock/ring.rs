@@ -40,8 +40,8 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use crate::sys::ring as sys;
 use super::SockError;
+use crate::sys::ring as sys;
 use crate::Capability;
 
 use super::{RxMeta, TP_STATUS_GSO_TCP};

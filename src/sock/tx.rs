@@ -8,9 +8,9 @@
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
-use crate::sys::{common, tx as sys};
 use super::{ifindex, SockError};
 use crate::frame::FrameTemplate;
+use crate::sys::{common, tx as sys};
 use crate::Capability;
 
 /// A send-only packet socket bound to one interface.
@@ -186,7 +186,8 @@ impl TxSocket {
         tmpl: &FrameTemplate,
         burst: &BurstSpec,
     ) -> Result<BurstStats, SockError> {
-        let cap = (burst.batch.clamp(1, MAX_SENDMMSG_BATCH) as u64).min(burst.count.max(1)) as usize;
+        let cap =
+            (burst.batch.clamp(1, MAX_SENDMMSG_BATCH) as u64).min(burst.count.max(1)) as usize;
         let mut batch = TxBatch::new(cap, tmpl.len());
         batch.fill(tmpl.bytes());
         let pacer = burst.rate_pps.map(Pacer::new);
