@@ -1,21 +1,31 @@
 //! vethbench: a packet injection and capture testbench for Linux veth pairs and network namespaces.
 //!
-//! The tour, top-down, arrows pointing from the user towards the kernel:
+//! The tour, top-down, arrows pointing from the user towards the kernel
+//! (cli → harness → capture → sock / link / pcapng → frame, and `sys` under everything):
 //!
 //! - [`frame`]: what to send. A [`frame::FrameSpec`] becomes bytes (byte-exact with Scapy's
 //!   `raw(pkt)` for the same arguments); a Scapy-like `show()` and a hexdump print them back.
 //! - [`link`]: where to send it. Netlink (no `ip`, no shell): veth pairs, addresses, link state,
-//!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak.
-//! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit, a TPACKET_V3 receive ring with
-//!   kernel nanosecond timestamps and drop counters, in-kernel BPF filters. All `unsafe` of the
-//!   crate lives in `sock::sys` (netlink and namespaces need none: nix wraps them).
+//!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak; the
+//!   interface policy ([`link::policy`]: virtual links only unless allowed, up, carrier, MTU).
+//! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit ([`sock::tx`]), a TPACKET_V3
+//!   receive ring ([`sock::ring`]) and a per-frame `recvmsg` socket ([`sock::recvmsg`]), both
+//!   with kernel nanosecond timestamps and the kernel's per-frame metadata ([`sock::RxMeta`]),
+//!   drop counters, in-kernel BPF filters.
 //! - [`pcapng`]: what is kept. A pcapng writer (nanosecond IDBs, EPB flags, closing ISB) and a
 //!   reader for pcapng and classic pcap.
+//! - [`capture`]: the capture engine. Rings on one or more interfaces → one pcapng/pcap file
+//!   (EPB flags from the kernel's packet type, direction and checksum status) or printed lines;
+//!   `vethbench capture` and the harness's pcapng tap both use it.
 //! - [`harness`]: what is asserted. A [`harness`] testbench that sends, captures and checks
 //!   delivery (loss, corruption, order, duplicates) with one-way latency percentiles.
+//! - [`sys`]: the OS-glue room. Every `unsafe` block of the crate (AF_PACKET rings, sendmmsg,
+//!   recvmsg control messages, the libpcap filter compiler, the ethtool ioctl) and CPU
+//!   affinity ([`sys::cpu`]) live here; netlink and namespaces need none (nix wraps them).
 //!
 //! What stays true: nothing in the hot paths (transmit, receive, pcapng write) allocates per
-//! packet; library errors are typed and carry the interface, path or capability involved.
+//! packet; library errors are typed and carry the interface, path or capability involved, and
+//! name no command-line flag.
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 

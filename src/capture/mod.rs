@@ -4,7 +4,7 @@
 //! - [`epb`]: the one place that turns what the kernel said about a frame ([`RxMeta`]: packet
 //!   type, direction, checksum status, GSO) into pcapng EPB flags, and a [`Recorder`] that
 //!   writes frames with them. `vethbench capture` and the harness's pcapng tap both use it.
-//! - [`print`]: the printed line of a frame (the seam to `frame`'s summary and fields).
+//! - [`print`](mod@print): the printed line of a frame (the seam to `frame`'s summary and fields).
 //! - [`engine`]: [`Capture`], the multi-ring drain with its stop conditions (count, duration,
 //!   a stop fd such as a signalfd, an interface that disappears) and flush cadence.
 //!

@@ -234,9 +234,9 @@ fn open_in(
     ns_rx: &crate::link::Netns,
     rx_name: &str,
 ) -> Result<Ends, HarnessError> {
-    use super::ends as kernel;
+    use super::ends;
     let max = plan.frame_len;
-    let tx = kernel::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
+    let tx = ends::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
     let rtt = plan.stream.mode == Mode::Rtt;
     // One frame in flight: a socket that wakes per frame; a stream: the ring.
     let busy = plan.stream.busy_poll;
@@ -244,15 +244,15 @@ fn open_in(
                    iface: &str|
      -> Result<Box<dyn FrameSource + Send>, HarnessError> {
         Ok(if plan.stream.mode == Mode::Throughput {
-            Box::new(kernel::open_source(ns, iface, &kernel::rx_config(false))?)
+            Box::new(ends::open_source(ns, iface, &ends::rx_config(false))?)
         } else {
-            Box::new(kernel::open_recv(ns, iface, max, busy)?)
+            Box::new(ends::open_recv(ns, iface, max, busy)?)
         })
     };
     let (rx, reflect): (Box<dyn FrameSource + Send>, _) = if rtt {
         let back = open_rx(ns_tx, tx_name)?;
         let peer_rx = open_rx(ns_rx, rx_name)?;
-        let peer_tx = kernel::open_sink(ns_rx, rx_name, 1, max)?;
+        let peer_tx = ends::open_sink(ns_rx, rx_name, 1, max)?;
         let reflect: (Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>) =
             (peer_rx, Box::new(peer_tx));
         (back, Some(reflect))
@@ -263,7 +263,7 @@ fn open_in(
         Some(p) => {
             // The reception type of each frame comes from the kernel with the frame.
             let end = if rtt { tx_name } else { rx_name };
-            Some(Box::new(kernel::PcapngTap::create(
+            Some(Box::new(ends::PcapngTap::create(
                 &p.to_string_lossy(),
                 &[end],
             )?))

@@ -17,7 +17,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use super::ends as kernel;
+use super::ends;
 use super::ends::{FrameSink, FrameSource, Tap};
 use super::matcher::{Matcher, Mismatch};
 use super::noise::NoiseFilter;
@@ -175,7 +175,7 @@ impl Testbench {
 
     /// [`Testbench::private_pair`] with both ends' MTU set (e.g. 9000 for jumbo frames).
     pub fn private_pair_mtu(mtu: Option<u32>) -> Result<(Self, EndId, EndId), HarnessError> {
-        let pair = kernel::private_pair("vb0", "vb1", mtu)?;
+        let pair = ends::private_pair("vb0", "vb1", mtu)?;
         let mut tb = Testbench::new();
         let a = tb.open_end(pair.netns_a(), "vb0")?;
         let b = tb.open_end(pair.netns_b(), "vb1")?;
@@ -209,13 +209,13 @@ impl Testbench {
         iface: &str,
     ) -> Result<EndId, HarnessError> {
         // 16 slots of the largest frame a veth carries.
-        let sink = kernel::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
+        let sink = ends::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
         let cfg = crate::sock::recvmsg::RecvConfig {
             max_frame: super::plan::MAX_FRAME_LEN + 4,
             rcvbuf: 16 << 20,
             ..Default::default()
         };
-        let source = kernel::open_recv_with(ns, iface, &cfg)?;
+        let source = ends::open_recv_with(ns, iface, &cfg)?;
         Ok(self.add_end(iface, Box::new(sink), Box::new(source)))
     }
 

@@ -4,7 +4,7 @@
 //! What stays true:
 //! - **Ready barrier.** When [`RecvSocket::open`] returns, the socket is bound: the first frame
 //!   sent after that is queued on it.
-//! - **Per-frame wake-up.** Unlike the TPACKET_V3 ring of [`super::rx`], which hands frames over
+//! - **Per-frame wake-up.** Unlike the TPACKET_V3 ring of [`super::ring`], which hands frames over
 //!   a block at a time (1 ms block timer at best), a blocked reader wakes for each frame.
 //! - **Kernel timestamps.** `SO_TIMESTAMPNS`: the software receive stamp the kernel took when
 //!   the frame entered the stack (CLOCK_REALTIME), the same clock as the ring's `tp_sec/tp_nsec`.
