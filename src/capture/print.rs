@@ -34,7 +34,7 @@ impl Printer {
 
     /// Append the line of frame number `n` (from 1), without its newline, to `line`;
     /// `first_ts` is the first printed frame's timestamp (set by the first call).
-    pub(crate) fn write_line(
+    pub fn write_line(
         &self,
         line: &mut String,
         n: u64,
