@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vethbench::harness::plan::default_frame;
-use vethbench::harness::{kernel, Checker, LatencyHist, NoiseFilter, StampedTemplate, Testbench};
+use vethbench::harness::{ends, Checker, LatencyHist, NoiseFilter, StampedTemplate, Testbench};
 
 fn bench(c: &mut Criterion) {
     for len in [128usize, 1514] {
@@ -116,12 +116,12 @@ fn testbench(c: &mut Criterion) {
     drop(tb);
 
     // The reference: the same, received through a TPACKET_V3 ring (1 ms block timer).
-    let pair = kernel::private_pair("vbr0", "vbr1", None).expect("private pair");
+    let pair = ends::private_pair("vbr0", "vbr1", None).expect("private pair");
     let mut tb = Testbench::new();
     let ring = |ns, iface| {
         (
-            Box::new(kernel::open_sink(ns, iface, 16, 1514).unwrap()),
-            Box::new(kernel::open_source(ns, iface, &kernel::rx_config(true)).unwrap()),
+            Box::new(ends::open_sink(ns, iface, 16, 1514).unwrap()),
+            Box::new(ends::open_source(ns, iface, &ends::rx_config(true)).unwrap()),
         )
     };
     let (sink, src) = ring(pair.netns_a(), "vbr0");

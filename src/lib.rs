@@ -1,6 +1,7 @@
 //! vethbench: a packet injection and capture testbench for Linux veth pairs and network namespaces.
 //!
-//! The tour, top-down, arrows pointing from the user towards the kernel:
+//! The tour, top-down, arrows pointing from the user towards the kernel
+//! (cli → harness → capture → sock / link / pcapng → frame, and `sys` under everything):
 //!
 //! - [`frame`]: what to send, and how to read it back. A [`frame::FrameSpec`] becomes bytes
 //!   (byte-exact with Scapy's `raw(pkt)` for the same arguments). One packet view,
@@ -9,27 +10,38 @@
 //!   noise filter and stamp placement all read that walk. [`frame::MacAddr`] is the one MAC
 //!   parser and printer.
 //! - [`link`]: where to send it. Netlink (no `ip`, no shell): veth pairs, addresses, link state,
-//!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak.
-//! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit, a TPACKET_V3 receive ring with
-//!   kernel nanosecond timestamps and drop counters, in-kernel BPF filters. All `unsafe` of the
-//!   crate lives in `sock::sys` (netlink and namespaces need none: nix wraps them).
+//!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak; the
+//!   interface policy ([`link::policy`]: virtual links only unless allowed, up, carrier, MTU).
+//! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit ([`sock::tx`]), a TPACKET_V3
+//!   receive ring ([`sock::ring`]) and a per-frame `recvmsg` socket ([`sock::recvmsg`]), both
+//!   with kernel nanosecond timestamps and the kernel's per-frame metadata ([`sock::RxMeta`]),
+//!   drop counters, in-kernel BPF filters.
 //! - [`pcapng`]: what is kept. A pcapng writer (nanosecond IDBs, EPB flags, closing ISB) and a
 //!   reader for pcapng and classic pcap.
+//! - [`capture`]: the capture engine. Rings on one or more interfaces → one pcapng/pcap file
+//!   (EPB flags from the kernel's packet type, direction and checksum status) or printed lines;
+//!   `vethbench capture` and the harness's pcapng tap both use it.
 //! - [`harness`]: what is asserted. A [`harness`] testbench that sends, captures and checks
 //!   delivery (loss, corruption, order, duplicates) with one-way latency percentiles; its
 //!   frames carry a stamp ([`harness::StampedTemplate`]) placed where the packet view says the
 //!   payload starts.
+//! - [`sys`]: the OS-glue room. Every `unsafe` block of the crate (AF_PACKET rings, sendmmsg,
+//!   recvmsg control messages, the libpcap filter compiler, the ethtool ioctl) and CPU
+//!   affinity ([`sys::cpu`]) live here; netlink and namespaces need none (nix wraps them).
 //!
 //! What stays true: nothing in the hot paths (transmit, receive, pcapng write) allocates per
-//! packet; library errors are typed and carry the interface, path or capability involved.
+//! packet; library errors are typed and carry the interface, path or capability involved, and
+//! name no command-line flag.
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod capture;
 pub mod error;
 pub mod frame;
 pub mod harness;
 pub mod link;
 pub mod pcapng;
 pub mod sock;
+pub mod sys;
 
 pub use error::{Capability, Error, Result};

@@ -12,7 +12,8 @@ use vethbench::frame::{
     self, FrameError, FrameSpec, FrameTemplate, L4Spec, MacAddr, TcpFlags, Vary,
 };
 use vethbench::link;
-use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_BATCH};
+use vethbench::link::policy::{self, NotSendable, SendPolicy};
+use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_SENDMMSG_BATCH};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -96,7 +97,7 @@ pub struct Args {
     vary: VaryArg,
     /// Frames per sendmmsg(2) call (1..=1024: the kernel takes at most UIO_MAXIOV per call).
     #[arg(long, default_value_t = 64, value_name = "N",
-          value_parser = clap::value_parser!(u16).range(1..=MAX_BATCH as i64))]
+          value_parser = clap::value_parser!(u16).range(1..=MAX_SENDMMSG_BATCH as i64))]
     batch: u16,
     /// Skip the qdisc (PACKET_QDISC_BYPASS): faster, but other packet sockets on this host
     /// (tcpdump on the sending side) no longer see the frames.
@@ -255,41 +256,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             spec.src_mac = MacAddr(info.mac);
         }
         let l2 = 14 + if spec.vlan.is_some() { 4 } else { 0 };
-        if spec.len() > info.mtu as usize + l2 {
-            bail!(
-                "frame of {} bytes is too large for '{}' (MTU {}: at most {} bytes with the Ethernet header)",
-                spec.len(),
-                info.name,
-                info.mtu,
-                info.mtu as usize + l2
-            );
-        }
-        if !a.dry_run {
-            if !info.is_virtual() && !a.allow_physical {
-                bail!(
-                    "refusing to send on '{}' (kind {}): only links whose frames cannot reach a physical network are allowed (veth, dummy, netkit, tun, vcan, lo); pass --allow-physical if you mean it",
-                    info.name,
-                    info.kind.as_deref().unwrap_or("none: a physical NIC?")
-                );
-            }
-            if !info.admin_up {
-                bail!(
-                    "interface '{}' is down: bring it up with `ip{} link set {} up`",
-                    info.name,
-                    a.netns
-                        .as_deref()
-                        .map(|n| format!(" -n {n}"))
-                        .unwrap_or_default(),
-                    info.name
-                );
-            }
-            if !info.oper_up {
-                bail!(
-                    "interface '{}' has no carrier (a veth whose peer is down?): frames would be dropped",
-                    info.name
-                );
-            }
-        }
+        // The MTU even for a dry run; the rest only when sending.
+        let checked = if a.dry_run {
+            policy::check_fits(info, spec.len(), l2)
+        } else {
+            let p = SendPolicy {
+                allow_physical: a.allow_physical,
+                require_up: true,
+                l2_len: l2,
+            };
+            policy::check(info, Some(spec.len()), p)
+        };
+        checked.map_err(|e| refusal(e, a.netns.as_deref()))?;
     }
     let tmpl = FrameTemplate::with_vary(&spec, vary)?;
     // Only once the frame is built, so that an error stays the one line printed.
@@ -309,7 +287,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let iface = a.iface.as_deref().context("--iface is required to send")?;
     if let Some(cpu) = a.cpu {
-        vethbench::harness::stream::pin_current_thread(cpu)?;
+        vethbench::sys::cpu::pin_current_thread(cpu)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
     }
     let mut sock = TxSocket::open(iface)?;
     if a.qdisc_bypass {
@@ -337,6 +316,29 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     );
     warn_dropped(&sock);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A refusal of the interface policy in `send`'s words (with the flag or command that helps).
+fn refusal(e: NotSendable, netns: Option<&str>) -> anyhow::Error {
+    match e {
+        NotSendable::TooLarge {
+            iface,
+            frame_len,
+            mtu,
+            max_len,
+        } => anyhow::anyhow!(
+            "frame of {frame_len} bytes is too large for '{iface}' (MTU {mtu}: at most {max_len} bytes with the Ethernet header)"
+        ),
+        e @ NotSendable::Physical { .. } => {
+            anyhow::anyhow!("{e}; pass --allow-physical if you mean it")
+        }
+        NotSendable::Down { iface } => anyhow::anyhow!(
+            "interface '{iface}' is down: bring it up with `ip{} link set {iface} up`",
+            netns.map(|n| format!(" -n {n}")).unwrap_or_default()
+        ),
+        NotSendable::Link(e) => e.into(),
+        e => e.into(),
+    }
 }
 
 /// Frames the kernel kept refusing (ENOBUFS) were sent but cannot have arrived: say so.

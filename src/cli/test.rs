@@ -156,13 +156,10 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         Some((t, r)) => (Some(t), r),
         None => (None, None),
     };
-    let allowed = harness::stream::allowed_cpus();
+    let allowed = vethbench::sys::cpu::allowed();
     for c in [cpu_tx, cpu_rx].into_iter().flatten() {
-        if !allowed.contains(&c) {
-            anyhow::bail!(
-                "--cpu {}: CPU {c} is not one this process may use (CPUs {allowed:?})",
-                a.cpu.as_deref().unwrap_or_default()
-            );
+        if let Err(e) = vethbench::sys::cpu::check_allowed(c) {
+            anyhow::bail!("--cpu {}: {e}", a.cpu.as_deref().unwrap_or_default());
         }
     }
     if a.pin && !matches!(a.mode, ModeArg::Throughput) {
@@ -217,6 +214,9 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         (Some(p), vethbench::harness::HarnessError::Template(_)) => {
             anyhow::anyhow!("--frame {}: {e}", p.display())
         }
+        (_, vethbench::harness::HarnessError::SameEnds { iface }) => anyhow::anyhow!(
+            "invalid configuration: --tx and --rx are both '{iface}': give the two ends of a pair"
+        ),
         _ => e.into(),
     })?;
     Ok(plan)

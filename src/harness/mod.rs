@@ -11,8 +11,9 @@
 //! - [`latency`]: hdrhistogram of rx kernel timestamp − tx stamp.
 //! - [`report`]: counts, rates, percentiles and a verdict; a table and stable JSON.
 //! - [`matcher`] and [`noise`]: what `expect` and `expect_no_other` compare with and ignore.
-//! - [`endpoint`]: the [`FrameSink`]/[`FrameSource`] traits the real sockets implement.
-//! - [`kernel`]: the real ends: AF_PACKET sockets, rings, pcapng, private veth pairs.
+//! - [`ends`]: the ends of a run under one name: the [`FrameSink`]/[`FrameSource`]/[`Tap`]
+//!   traits, their real implementations (AF_PACKET sockets, rings, the capture engine's pcapng
+//!   recorder, private veth pairs) and [`Ends`], the opened ends of a run.
 //! - [`stream`]: the sender/receiver/reflector threads of `vethbench test`.
 //! - [`plan`]: a checked `vethbench test` run, and launching it on real ends.
 //! - [`testbench`]: the [`Testbench`] API.
@@ -22,8 +23,7 @@
 //! [`Report`] with a failed verdict, not an error; errors are for what stops a run.
 
 pub mod checker;
-pub mod endpoint;
-pub mod kernel;
+pub mod ends;
 pub mod latency;
 pub mod matcher;
 pub mod noise;
@@ -34,7 +34,7 @@ pub mod stream;
 pub mod testbench;
 
 pub use checker::{Checker, Class, Counts};
-pub use endpoint::{FrameSink, FrameSource, Tap};
+pub use ends::{Ends, FrameSink, FrameSource, RxMeta, Tap};
 pub use latency::{LatencyHist, LatencySummary};
 pub use matcher::{Matcher, Mismatch};
 pub use noise::NoiseFilter;
@@ -55,6 +55,9 @@ pub enum HarnessError {
     /// An invalid run configuration (flag values that do not fit together).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// Outside rtt mode, the sending and the receiving end are one interface.
+    #[error("invalid configuration: the sending and receiving ends are both '{iface}': give the two ends of a pair")]
+    SameEnds { iface: String },
     /// A mask named a field the dissector does not know, or the frame does not have.
     #[error("unknown field '{field}' (known: {known})")]
     UnknownField { field: String, known: String },

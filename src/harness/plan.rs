@@ -6,16 +6,17 @@
 //! so `frame_len` is at least 14 + 20 + 8 + 24 = 66.
 //!
 //! [`launch`] opens the ends ([`open_ends`]: the private veth pair or the named interfaces, the
-//! sockets, the pcapng tap, see [`super::kernel`]), starts the reflector in rtt mode and the
+//! sockets, the pcapng tap, see [`super::ends`]), starts the reflector in rtt mode and the
 //! stream.
 
 use std::path::PathBuf;
 
-use super::endpoint::{FrameSink, FrameSource, Tap};
+use super::ends::{Ends, FrameSink, FrameSource, Tap};
 use super::report::Report;
 use super::stamp::{StampedTemplate, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
 use super::HarnessError;
+use crate::frame::{FrameSpec, L4Spec, MacAddr};
 
 /// Smallest default frame that carries the stamp: Ethernet + IPv4 + UDP + stamp.
 pub const MIN_FRAME_LEN: usize = 14 + 20 + 8 + STAMP_LEN;
@@ -80,20 +81,14 @@ impl TestPlan {
         }
         if let Topology::Existing { tx, rx, .. } = &self.topology {
             for i in [tx, rx] {
-                if i.is_empty()
-                    || i.len() > 15
-                    || i.contains('/')
-                    || i.contains(char::is_whitespace)
-                {
+                if crate::link::check_ifname(i).is_err() {
                     return Err(HarnessError::Config(format!(
                         "'{i}' is not a valid interface name"
                     )));
                 }
             }
             if self.stream.mode != Mode::Rtt && tx == rx {
-                return Err(HarnessError::Config(format!(
-                    "--tx and --rx are both '{tx}': give the two ends of a pair"
-                )));
+                return Err(HarnessError::SameEnds { iface: tx.clone() });
             }
         }
         Ok(())
@@ -110,37 +105,27 @@ impl TestPlan {
 }
 
 /// The default test frame of `frame_len` bytes (see the module doc); shorter lengths are
-/// raised to the 42 bytes of headers.
+/// raised to the 42 bytes of headers. IPv4 with DF set and ID 0; the payload counts 0..=250.
 pub fn default_frame(frame_len: usize) -> Vec<u8> {
     let payload_len = frame_len.saturating_sub(42);
-    let payload: Vec<u8> = (0..payload_len).map(|i| (i % 251) as u8).collect();
-    let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-        .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
-        .udp(49152, 9);
-    let mut v = Vec::with_capacity(42 + payload_len);
-    // Writing to a Vec cannot fail; the length fits (checked against MAX_FRAME_LEN by callers).
-    b.write(&mut v, &payload).expect("UDP frame builds");
-    v
-}
-
-/// The opened ends of a run. `guard` keeps the topology (namespaces, veth pair) alive.
-pub struct Ends {
-    /// Sends the stream.
-    pub tx: Box<dyn FrameSink + Send>,
-    /// Receives it (on the peer; in rtt mode, on the sender's own interface).
-    pub rx: Box<dyn FrameSource + Send>,
-    /// rtt mode: the peer's receive and transmit sides, for the reflector.
-    pub reflect: Option<(Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>)>,
-    pub tap: Option<Box<dyn Tap + Send>>,
-    pub guard: Box<dyn std::any::Any + Send>,
-    /// The CPU the receiving interface's NAPI thread was pinned to, if it was.
-    pub napi_cpu: Option<usize>,
-}
-
-impl std::fmt::Debug for Ends {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Ends({} -> {})", self.tx.name(), self.rx.name())
-    }
+    let spec = FrameSpec {
+        src_mac: MacAddr([2, 0, 0, 0, 0, 1]),
+        dst_mac: MacAddr([2, 0, 0, 0, 0, 2]),
+        vlan: None,
+        src_ip: [198, 18, 0, 1].into(),
+        dst_ip: [198, 18, 0, 2].into(),
+        ttl: 64,
+        ip_id: 0,
+        tos: 0,
+        dont_fragment: true,
+        sport: 49152,
+        dport: 9,
+        l4: L4Spec::Udp,
+        payload: (0..payload_len).map(|i| (i % 251) as u8).collect(),
+        size: None,
+    };
+    // Fixed headers, and callers keep the length within MAX_FRAME_LEN (64 KiB of IP).
+    spec.build().expect("the default UDP frame builds")
 }
 
 /// Open the ends `plan` asks for, every receive source ready before this returns.
@@ -154,7 +139,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
     match &plan.topology {
         Topology::Private => {
             let mtu = (plan.frame_len - 14).max(1500) as u32;
-            let pair = super::kernel::private_pair("vbtx", "vbrx", Some(mtu))?;
+            let pair = super::ends::private_pair("vbtx", "vbrx", Some(mtu))?;
             let mut pinned_napi = None;
             if plan.stream.mode == Mode::Throughput {
                 // The peer's receive work on a NAPI thread, off the sending CPU. Best effort:
@@ -169,9 +154,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
                     true,
                 ) {
                     if let Some(cpu) = napi_cpu(plan) {
-                        if !napi.is_empty()
-                            && crate::link::offload::pin_threads(&napi, &[cpu]).is_ok()
-                        {
+                        if !napi.is_empty() && crate::sys::cpu::pin_threads(&napi, &[cpu]).is_ok() {
                             pinned_napi = Some(cpu);
                         }
                     }
@@ -188,17 +171,9 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             let ns = crate::link::Netns::open_or_current(netns.as_deref())
                 .map_err(|e| HarnessError::io(netns.as_deref().unwrap_or("netns"), e))?;
             // Say it up front, as `send` does, rather than as EMSGSIZE from sendmmsg.
-            let info = ns
-                .run(|| crate::link::iface::info(tx))
-                .map_err(|e| HarnessError::io(tx, e))?;
-            if plan.frame_len > info.mtu as usize + 14 {
-                return Err(HarnessError::Setup(format!(
-                    "frames of {} bytes are too large for '{tx}' (MTU {} allows {} bytes with the Ethernet header)",
-                    plan.frame_len,
-                    info.mtu,
-                    info.mtu as usize + 14
-                )));
-            }
+            let policy = crate::link::policy::SendPolicy::HARNESS;
+            crate::link::policy::check_sendable(&ns, tx, Some(plan.frame_len), policy)
+                .map_err(|e| super::ends::not_sendable(tx, e))?;
             let pinned = if plan.stream.mode == Mode::Throughput {
                 pin_napi(plan, rx)
             } else {
@@ -220,10 +195,10 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
 /// With the receiver pinned (`--pin`, `--cpu TX,RX`), the receiving interface's NAPI threads
 /// (if it has threaded NAPI) go on the receiver's CPU, away from the sender's, for the run:
 /// the guard puts their CPUs back. Best effort: a thread left where it is only costs speed.
-fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::link::offload::PinnedThreads> {
+fn pin_napi(plan: &TestPlan, rx: &str) -> Option<crate::sys::cpu::PinnedThreads> {
     let cpu = plan.stream.cpu_rx?;
     let napi = crate::link::offload::napi_threads(rx);
-    crate::link::offload::pin_threads_for_now(&napi, &[cpu]).ok()
+    crate::sys::cpu::pin_threads_for_now(&napi, &[cpu]).ok()
 }
 
 /// The CPU for the private pair's NAPI thread: the receiver's when it is pinned; otherwise
@@ -237,7 +212,7 @@ fn napi_cpu(plan: &TestPlan) -> Option<usize> {
     if let Some(cpu) = plan.stream.cpu_rx {
         return Some(cpu);
     }
-    let cpus = stream::allowed_cpus();
+    let cpus = crate::sys::cpu::allowed();
     if cpus.len() < 2 {
         return None;
     }
@@ -245,7 +220,7 @@ fn napi_cpu(plan: &TestPlan) -> Option<usize> {
     let here = plan
         .stream
         .cpu_tx
-        .unwrap_or_else(|| nix::sched::sched_getcpu().unwrap_or(cpus[0]));
+        .unwrap_or_else(|| crate::sys::cpu::current().unwrap_or(cpus[0]));
     let i = cpus.iter().position(|&c| c == here).unwrap_or(0);
     Some(cpus[(i + 1) % cpus.len()])
 }
@@ -259,9 +234,9 @@ fn open_in(
     ns_rx: &crate::link::Netns,
     rx_name: &str,
 ) -> Result<Ends, HarnessError> {
-    use super::kernel;
+    use super::ends;
     let max = plan.frame_len;
-    let tx = kernel::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
+    let tx = ends::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
     let rtt = plan.stream.mode == Mode::Rtt;
     // One frame in flight: a socket that wakes per frame; a stream: the ring.
     let busy = plan.stream.busy_poll;
@@ -269,15 +244,15 @@ fn open_in(
                    iface: &str|
      -> Result<Box<dyn FrameSource + Send>, HarnessError> {
         Ok(if plan.stream.mode == Mode::Throughput {
-            Box::new(kernel::open_source(ns, iface, &kernel::rx_config(false))?)
+            Box::new(ends::open_source(ns, iface, &ends::rx_config(false))?)
         } else {
-            Box::new(kernel::open_recv(ns, iface, max, busy)?)
+            Box::new(ends::open_recv(ns, iface, max, busy)?)
         })
     };
     let (rx, reflect): (Box<dyn FrameSource + Send>, _) = if rtt {
         let back = open_rx(ns_tx, tx_name)?;
         let peer_rx = open_rx(ns_rx, rx_name)?;
-        let peer_tx = kernel::open_sink(ns_rx, rx_name, 1, max)?;
+        let peer_tx = ends::open_sink(ns_rx, rx_name, 1, max)?;
         let reflect: (Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>) =
             (peer_rx, Box::new(peer_tx));
         (back, Some(reflect))
@@ -286,17 +261,12 @@ fn open_in(
     };
     let tap: Option<Box<dyn Tap + Send>> = match &plan.pcapng {
         Some(p) => {
-            let (ns, end) = if rtt {
-                (ns_tx, tx_name)
-            } else {
-                (ns_rx, rx_name)
-            };
-            let mut tap = kernel::PcapngTap::create(&p.to_string_lossy(), &[end])?;
-            // The reception type of each frame (to us, or to another host) needs our MAC.
-            if let Ok(info) = ns.run(|| crate::link::iface::info(end)) {
-                tap.set_mac(0, info.mac);
-            }
-            Some(Box::new(tap))
+            // The reception type of each frame comes from the kernel with the frame.
+            let end = if rtt { tx_name } else { rx_name };
+            Some(Box::new(ends::PcapngTap::create(
+                &p.to_string_lossy(),
+                &[end],
+            )?))
         }
         None => None,
     };
@@ -362,7 +332,7 @@ pub fn resolve_pinning(plan: &TestPlan) -> TestPlan {
     // Only a stream gains: with one frame in flight, each hand-over between two pinned
     // threads becomes a cross-CPU wake-up (measured: 80 k -> 20 k frames/s in latency mode).
     if s.auto_pin && s.mode == Mode::Throughput && s.cpu_tx.is_none() && s.cpu_rx.is_none() {
-        if let [a, b, ..] = stream::allowed_cpus()[..] {
+        if let [a, b, ..] = crate::sys::cpu::allowed()[..] {
             s.cpu_tx = Some(a);
             s.cpu_rx = Some(b);
         }
@@ -459,7 +429,7 @@ mod tests {
 
     #[test]
     fn pinning_is_opt_in_and_only_for_throughput() {
-        let two = stream::allowed_cpus().len() >= 2;
+        let two = crate::sys::cpu::allowed().len() >= 2;
         // Off by default: nothing pinned.
         let p = resolve_pinning(&plan());
         assert_eq!((p.stream.cpu_tx, p.stream.cpu_rx), (None, None));
@@ -467,7 +437,7 @@ mod tests {
         on.stream.auto_pin = true;
         let p = resolve_pinning(&on);
         if two {
-            let cpus = stream::allowed_cpus();
+            let cpus = crate::sys::cpu::allowed();
             assert_eq!(
                 (p.stream.cpu_tx, p.stream.cpu_rx),
                 (Some(cpus[0]), Some(cpus[1]))
@@ -514,9 +484,29 @@ mod tests {
             },
         ] {
             assert!(
-                matches!(bad.check(), Err(HarnessError::Config(_))),
+                matches!(
+                    bad.check(),
+                    Err(HarnessError::Config(_) | HarnessError::SameEnds { .. })
+                ),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// The default frame is byte for byte what etherparse's builder made of the same headers
+    /// (the frame of earlier versions: captures and reports stay comparable).
+    #[test]
+    fn the_default_frame_is_unchanged() {
+        for len in [0usize, 42, 66, 100, 1514, 9000, MAX_FRAME_LEN] {
+            let payload: Vec<u8> = (0..len.saturating_sub(42))
+                .map(|i| (i % 251) as u8)
+                .collect();
+            let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .ipv4([198, 18, 0, 1], [198, 18, 0, 2], 64)
+                .udp(49152, 9);
+            let mut want = Vec::new();
+            b.write(&mut want, &payload).unwrap();
+            assert_eq!(default_frame(len), want, "{len}");
         }
     }
 }

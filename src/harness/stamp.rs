@@ -236,7 +236,7 @@ impl StampedTemplate {
     }
 
     /// Write frame `seq` into a transmit slot lent by a sink (a
-    /// [`Fill`](super::endpoint::Fill)): the whole template first when the slot is `fresh`,
+    /// [`Fill`](super::ends::Fill)): the whole template first when the slot is `fresh`,
     /// then the stamp; returns the frame length. A slot that is not fresh must hold what an
     /// earlier `fill_slot` of this template left (any seq). A slot shorter than the frame is
     /// left untouched, and the length returned is over `slot.len()`: the sink refuses it.

@@ -17,8 +17,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use super::endpoint::{FrameSink, FrameSource, Tap};
-use super::kernel;
+use super::ends;
+use super::ends::{FrameSink, FrameSource, Tap};
 use super::matcher::{Matcher, Mismatch};
 use super::noise::NoiseFilter;
 use super::HarnessError;
@@ -175,7 +175,7 @@ impl Testbench {
 
     /// [`Testbench::private_pair`] with both ends' MTU set (e.g. 9000 for jumbo frames).
     pub fn private_pair_mtu(mtu: Option<u32>) -> Result<(Self, EndId, EndId), HarnessError> {
-        let pair = kernel::private_pair("vb0", "vb1", mtu)?;
+        let pair = ends::private_pair("vb0", "vb1", mtu)?;
         let mut tb = Testbench::new();
         let a = tb.open_end(pair.netns_a(), "vb0")?;
         let b = tb.open_end(pair.netns_b(), "vb1")?;
@@ -209,13 +209,13 @@ impl Testbench {
         iface: &str,
     ) -> Result<EndId, HarnessError> {
         // 16 slots of the largest frame a veth carries.
-        let sink = kernel::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
-        let cfg = crate::sock::recv::RecvConfig {
+        let sink = ends::open_sink(ns, iface, 16, super::plan::MAX_FRAME_LEN)?;
+        let cfg = crate::sock::recvmsg::RecvConfig {
             max_frame: super::plan::MAX_FRAME_LEN + 4,
             rcvbuf: 16 << 20,
             ..Default::default()
         };
-        let source = kernel::open_recv_with(ns, iface, &cfg)?;
+        let source = ends::open_recv_with(ns, iface, &cfg)?;
         Ok(self.add_end(iface, Box::new(sink), Box::new(source)))
     }
 
@@ -314,9 +314,9 @@ impl Testbench {
             } = self;
             let e = &mut ends[i];
             let mut tap_err = None;
-            n += e.source.poll(t, &mut |frame, rx_ts_ns| {
+            n += e.source.poll(t, &mut |frame, meta| {
                 if let Some(tp) = tap.as_mut() {
-                    if let Err(err) = tp.record(i, frame, rx_ts_ns) {
+                    if let Err(err) = tp.record(i, frame, meta) {
                         tap_err.get_or_insert(err);
                     }
                 }
@@ -326,7 +326,7 @@ impl Testbench {
                 }
                 log.push(Received {
                     end: EndId(i),
-                    rx_ts_ns,
+                    rx_ts_ns: meta.ts_ns,
                     frame: frame.to_vec(),
                     noise: is_noise,
                 });
@@ -416,7 +416,7 @@ fn f_clear_closest(e: &mut HarnessError) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::endpoint::mem;
+    use crate::harness::ends::mem;
     use crate::harness::stamp::tests::udp4;
 
     /// Two ends joined like a veth pair: what a sends, b receives, and back.

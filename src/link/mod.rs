@@ -12,11 +12,13 @@
 //! - [`ping`]: ICMP echo through the kernel's stack.
 //! - [`offload`]: GRO/TSO (`ethtool -K`) and threaded NAPI, which decide on which CPU a veth's
 //!   peer receives.
+//! - [`policy`]: the interface policy (virtual links only unless allowed, up, carrier, MTU),
+//!   one function for `send`, `test` and the harness.
 //!
 //! What stays true: `setns`/`unshare` only ever move a thread this module spawned (or the
 //! caller's, when asked by [`netns::enter`]); nothing here shells out to `ip`. No `unsafe`:
 //! nix's wrappers cover setns, unshare, mount and the ICMP socket; the ethtool ioctl is in
-//! `sock::sys`.
+//! the OS-glue room, `crate::sys`.
 
 pub mod addr;
 pub mod iface;
@@ -24,6 +26,7 @@ pub mod netns;
 pub mod nl;
 pub mod offload;
 pub mod ping;
+pub mod policy;
 pub mod veth;
 
 pub use addr::Cidr;

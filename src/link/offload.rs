@@ -7,7 +7,7 @@
 //!
 //! With GRO on the receiving end, veth passes frames through a ring (256 entries) to a NAPI
 //! instance instead; with threaded NAPI that instance is a kernel thread, `napi/IFACE-ID`,
-//! which the scheduler can run on another CPU (or [`pin_threads`] puts there). veth takes
+//! which the scheduler can run on another CPU (or [`crate::sys::cpu::pin_threads`] puts there). veth takes
 //! that path only for frames GRO may see: those of a sender whose TSO is off. When the ring
 //! is full, veth refuses the frame and the packet socket's send fails with ENOBUFS, which
 //! `sock::tx` offers again: backpressure, not loss. [`thread_rx`] sets all three.
@@ -15,15 +15,14 @@
 use std::io;
 use std::os::fd::OwnedFd;
 
-use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
-use nix::sched::{sched_setaffinity, setns, unshare, CloneFlags, CpuSet};
+use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
 use nix::unistd::Pid;
 
 use super::netns::{errno_err, Netns};
 use super::LinkError;
-use crate::sock::sys::ethtool;
+use crate::sys::ethtool;
 use crate::Capability;
 
 /// An offload `ethtool -K` switches, of the two that decide veth's receive path.
@@ -213,61 +212,4 @@ pub fn napi_threads(iface: &str) -> Vec<Pid> {
         .collect();
     pids.sort();
     pids
-}
-
-/// Threads pinned for a while (e.g. a run on someone else's pair): the CPUs each was allowed
-/// before come back when this is dropped.
-#[derive(Debug)]
-pub struct PinnedThreads {
-    saved: Vec<(Pid, CpuSet)>,
-}
-
-impl PinnedThreads {
-    /// True when there were no threads to pin.
-    pub fn is_empty(&self) -> bool {
-        self.saved.is_empty()
-    }
-}
-
-impl Drop for PinnedThreads {
-    fn drop(&mut self) {
-        for (pid, set) in &self.saved {
-            // Gone meanwhile, or not ours to change any more: nothing to restore.
-            let _ = sched_setaffinity(*pid, set);
-        }
-    }
-}
-
-/// [`pin_threads`] until the returned guard is dropped.
-pub fn pin_threads_for_now(pids: &[Pid], cpus: &[usize]) -> Result<PinnedThreads, LinkError> {
-    let saved = pids
-        .iter()
-        .filter_map(|&p| nix::sched::sched_getaffinity(p).ok().map(|s| (p, s)))
-        .collect();
-    let guard = PinnedThreads { saved };
-    pin_threads(pids, cpus)?;
-    Ok(guard)
-}
-
-/// Let these (NAPI) threads run only on `cpus`.
-pub fn pin_threads(pids: &[Pid], cpus: &[usize]) -> Result<(), LinkError> {
-    let mut set = CpuSet::new();
-    for &cpu in cpus {
-        set.set(cpu)
-            .map_err(|e| errno_err(format!("CPU {cpu}"), e, Capability::SysNice))?;
-    }
-    for &pid in pids {
-        match sched_setaffinity(pid, &set) {
-            // Gone meanwhile (the interface was deleted).
-            Ok(()) | Err(Errno::ESRCH) => {}
-            Err(e) => {
-                return Err(errno_err(
-                    format!("pin NAPI thread {pid} to CPUs {cpus:?}"),
-                    e,
-                    Capability::SysNice,
-                ))
-            }
-        }
-    }
-    Ok(())
 }

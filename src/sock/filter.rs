@@ -7,8 +7,8 @@
 //! offline compiler used here, so a `vlan` primitive could never match: it is refused with a
 //! clear message rather than silently capturing nothing.
 
-use super::sys::filter as sys;
 use super::SockError;
+use crate::sys::filter as sys;
 
 /// A compiled classic BPF program.
 #[derive(Debug, Clone)]

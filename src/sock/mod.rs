@@ -1,15 +1,54 @@
-//! AF_PACKET sockets: the safe API. Transmit lives in [`tx`], the receive ring in [`rx`],
-//! in-kernel filters in [`filter`]; every `unsafe` block is in the private `sys` module.
+//! AF_PACKET sockets: the safe API. Transmit (`sendmmsg` batches) lives in [`tx`], the
+//! TPACKET_V3 receive ring in [`ring`], the per-frame `recvmsg` receive socket in [`recvmsg`],
+//! in-kernel filters in [`filter`]; every `unsafe` block is in the crate's OS-glue room
+//! (`crate::sys`).
 //!
 //! Sockets belong to the network namespace of the thread that opened them: enter the namespace
 //! (see `link::netns`) before opening, not after.
 
 pub mod filter;
-pub mod rx;
-pub(crate) mod sys;
+pub mod recvmsg;
+pub mod ring;
 pub mod tx;
 
 use crate::Capability;
+
+/// What the kernel said about one received frame besides its bytes: the same for a ring
+/// ([`ring::RxFrame::meta`]) and a per-frame socket ([`recvmsg::RecvFrame::meta`]), and what
+/// a capture file records (`capture::epb_flags`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RxMeta {
+    /// Kernel receive timestamp, CLOCK_REALTIME ns.
+    pub ts_ns: u64,
+    /// The frame's length on the wire (may exceed the bytes kept).
+    pub wire_len: u32,
+    /// `sll_pkttype`: PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST,
+    /// PACKET_OUTGOING.
+    pub pkttype: u8,
+    /// TP_STATUS_CSUM_VALID: the transport checksum was already verified.
+    pub csum_valid: bool,
+    /// TP_STATUS_CSUMNOTREADY: the transport checksum is partial (offload), not wrong.
+    pub csum_not_ready: bool,
+    /// TP_STATUS_GSO_TCP: a TCP GSO/GRO frame larger than the MTU.
+    pub gso_tcp: bool,
+}
+
+/// `TP_STATUS_GSO_TCP` (linux/if_packet.h since 6.4; not in the libc crate yet).
+pub(crate) const TP_STATUS_GSO_TCP: u32 = 1 << 8;
+
+impl RxMeta {
+    /// The metadata of a frame from its `tp_status` bits and the rest.
+    pub(crate) fn from_status(ts_ns: u64, wire_len: u32, pkttype: u8, status: u32) -> Self {
+        RxMeta {
+            ts_ns,
+            wire_len,
+            pkttype,
+            csum_valid: status & libc::TP_STATUS_CSUM_VALID != 0,
+            csum_not_ready: status & libc::TP_STATUS_CSUMNOTREADY != 0,
+            gso_tcp: status & TP_STATUS_GSO_TCP != 0,
+        }
+    }
+}
 
 /// An error opening or using a packet socket.
 #[derive(Debug, thiserror::Error)]
@@ -69,4 +108,3 @@ pub fn ifindex(iface: &str) -> Result<u32, SockError> {
         iface: iface.to_string(),
     })
 }
-pub mod recv;

@@ -8,9 +8,9 @@
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
-use super::sys::{common, tx as sys};
 use super::{ifindex, SockError};
 use crate::frame::FrameTemplate;
+use crate::sys::{common, tx as sys};
 use crate::Capability;
 
 /// A send-only packet socket bound to one interface.
@@ -186,7 +186,8 @@ impl TxSocket {
         tmpl: &FrameTemplate,
         burst: &BurstSpec,
     ) -> Result<BurstStats, SockError> {
-        let cap = (burst.batch.clamp(1, MAX_BATCH) as u64).min(burst.count.max(1)) as usize;
+        let cap =
+            (burst.batch.clamp(1, MAX_SENDMMSG_BATCH) as u64).min(burst.count.max(1)) as usize;
         let mut batch = TxBatch::new(cap, tmpl.len());
         batch.fill(tmpl.bytes());
         let pacer = burst.rate_pps.map(Pacer::new);
@@ -230,7 +231,7 @@ impl TxSocket {
 }
 
 /// The most frames one `sendmmsg(2)` takes (UIO_MAXIOV): a larger batch only costs memory.
-pub const MAX_BATCH: usize = 1024;
+pub const MAX_SENDMMSG_BATCH: usize = 1024;
 
 /// How to send a burst: how many, how fast, how many per `sendmmsg(2)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -238,7 +239,7 @@ pub struct BurstSpec {
     pub count: u64,
     /// None: as fast as the kernel takes them.
     pub rate_pps: Option<f64>,
-    /// Frames per `sendmmsg(2)` at full speed (clamped to 1..=[`MAX_BATCH`]).
+    /// Frames per `sendmmsg(2)` at full speed (clamped to 1..=[`MAX_SENDMMSG_BATCH`]).
     pub batch: usize,
 }
 

@@ -103,7 +103,7 @@ fn sigint_halfway_through_a_blast_leaves_a_valid_file() {
 
 #[test]
 fn rx_ring_api_moved_to_another_thread() {
-    use vethbench::sock::rx::{Direction, RxConfig, RxRing};
+    use vethbench::sock::ring::{Direction, RxConfig, RxRing};
     if !common::require_root!() {
         return;
     }

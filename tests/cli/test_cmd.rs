@@ -1,7 +1,6 @@
 //! `vethbench test`'s flags: bad ones exit 2 on one line, `--help` lists them, `--cpu`, `--json`.
 
 use super::common;
-use vethbench::harness;
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
@@ -52,7 +51,7 @@ fn cpu_flags() {
     if !common::require_root!() {
         return;
     }
-    let cpus = harness::stream::allowed_cpus();
+    let cpus = vethbench::sys::cpu::allowed();
     let out = common::vethbench()
         .args(["test", "--cpu", "0,4095"])
         .output()

@@ -74,7 +74,7 @@ fn sock_sink_lends_its_slots_without_allocating() {
     }
     crate::common::in_private_netns(|| {
         use std::time::{Duration, Instant};
-        use vethbench::harness::kernel::{open_sink, open_source, rx_config};
+        use vethbench::harness::ends::{open_sink, open_source, rx_config};
         use vethbench::harness::{stamp, FrameSink, FrameSource};
         use vethbench::link::Netns;
         crate::common::veth_pair("vb0", "vb1");

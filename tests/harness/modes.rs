@@ -31,7 +31,7 @@ fn recv_socket_restores_the_tag_and_stamps_in_the_kernel() {
         return;
     }
     common::in_private_netns(|| {
-        use vethbench::sock::recv::{RecvConfig, RecvSocket};
+        use vethbench::sock::recvmsg::{RecvConfig, RecvSocket};
         use vethbench::sock::tx::TxSocket;
         common::veth_pair("vb0", "vb1");
         let mut rx = RecvSocket::open("vb1", &RecvConfig::default()).unwrap();
@@ -127,7 +127,7 @@ fn thread_rx_moves_the_receive_work_to_a_napi_thread() {
     use vethbench::link::offload::{self, Offload};
     // Unique names: kernel threads are named after the interface, in any namespace.
     let (a, b) = (common::unique_name("vbo"), common::unique_name("vbo"));
-    let cpu = *harness::stream::allowed_cpus().last().unwrap();
+    let cpu = *vethbench::sys::cpu::allowed().last().unwrap();
     common::in_private_netns(move || {
         common::veth_pair(&a, &b);
         let ns = vethbench::link::Netns::open_or_current(None).unwrap();
@@ -146,7 +146,7 @@ fn thread_rx_moves_the_receive_work_to_a_napi_thread() {
         let pids = offload::napi_threads(&b);
         assert!(!pids.is_empty(), "no napi/{b}-N thread");
         assert_eq!(new, pids, "thread_rx returns the threads it made");
-        offload::pin_threads(&pids, &[cpu]).unwrap();
+        vethbench::sys::cpu::pin_threads(&pids, &[cpu]).unwrap();
         for &pid in &pids {
             let set = nix::sched::sched_getaffinity(pid).unwrap();
             let on: Vec<usize> = (0..nix::sched::CpuSet::count())
@@ -184,7 +184,7 @@ fn existing_pairs_napi_thread_is_pinned_for_the_run_only() {
     if !common::require_root!() {
         return;
     }
-    let cpus = harness::stream::allowed_cpus();
+    let cpus = vethbench::sys::cpu::allowed();
     if cpus.len() < 2 {
         common::skip!("needs two CPUs");
         return;
@@ -247,7 +247,7 @@ fn private_pair_is_threaded_only_for_throughput() {
         );
         // Its NAPI thread is pinned to the CPU the ends say (other runs'
         // threads of the same name may be about too: any one).
-        if want && harness::stream::allowed_cpus().len() >= 2 {
+        if want && vethbench::sys::cpu::allowed().len() >= 2 {
             let cpu = ends.napi_cpu.expect("the NAPI thread's CPU");
             let pinned = vethbench::link::offload::napi_threads("vbrx")
                 .into_iter()
@@ -292,7 +292,7 @@ fn recv_source_allocates_nothing_per_frame() {
         use vethbench::link::Netns;
         common::veth_pair("vb0", "vb1");
         let ns = Netns::open_or_current(None).unwrap();
-        let mut src = harness::kernel::open_recv(&ns, "vb1", 256, false).unwrap();
+        let mut src = harness::ends::open_recv(&ns, "vb1", 256, false).unwrap();
         let mut tx = vethbench::sock::tx::TxSocket::open("vb0").unwrap();
         let frame = udp4(&[7; 100]);
         // Warm up (first SO_RCVTIMEO, lazy statics).

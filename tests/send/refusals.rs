@@ -44,7 +44,7 @@ fn bad_input_is_one_line_and_exit_two() {
             &with(&base, &["--cpu", "4096"]),
             "CPU 4096 is not one this process may use",
         );
-        let first = vethbench::harness::stream::allowed_cpus()[0].to_string();
+        let first = vethbench::sys::cpu::allowed()[0].to_string();
         let out = common::vethbench()
             .args(with(&base, &["--cpu", &first, "--count", "100"]))
             .output()

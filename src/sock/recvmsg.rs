@@ -4,7 +4,7 @@
 //! What stays true:
 //! - **Ready barrier.** When [`RecvSocket::open`] returns, the socket is bound: the first frame
 //!   sent after that is queued on it.
-//! - **Per-frame wake-up.** Unlike the TPACKET_V3 ring of [`super::rx`], which hands frames over
+//! - **Per-frame wake-up.** Unlike the TPACKET_V3 ring of [`super::ring`], which hands frames over
 //!   a block at a time (1 ms block timer at best), a blocked reader wakes for each frame.
 //! - **Kernel timestamps.** `SO_TIMESTAMPNS`: the software receive stamp the kernel took when
 //!   the frame entered the stack (CLOCK_REALTIME), the same clock as the ring's `tp_sec/tp_nsec`.
@@ -18,8 +18,8 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
-use super::sys::recv as sys;
 use super::{ifindex, SockError};
+use crate::sys::recvmsg as sys;
 use crate::Capability;
 
 /// Settings of a [`RecvSocket`].
@@ -70,6 +70,8 @@ pub struct RecvFrame<'a> {
     wire_len: usize,
     ts_ns: u64,
     kernel_ts: bool,
+    pkttype: u8,
+    status: u32,
 }
 
 impl<'a> RecvFrame<'a> {
@@ -93,6 +95,15 @@ impl<'a> RecvFrame<'a> {
     /// True when `ts_ns` is the kernel's receive timestamp.
     pub fn kernel_ts(&self) -> bool {
         self.kernel_ts
+    }
+    /// Timestamp, wire length, packet type and checksum status, as one value.
+    pub fn meta(&self) -> super::RxMeta {
+        super::RxMeta::from_status(
+            self.ts_ns,
+            self.wire_len.min(u32::MAX as usize) as u32,
+            self.pkttype,
+            self.status,
+        )
     }
 }
 
@@ -144,7 +155,7 @@ impl RecvSocket {
             }
             let (kernel_ts, ts_ns) = match m.ts_ns {
                 Some(t) => (true, t),
-                None => (false, now_realtime_ns()),
+                None => (false, crate::sys::clock::realtime_ns()),
             };
             let (start, len, wire_len) = match m.vlan {
                 Some((tpid, tci)) if m.copied >= 12 => {
@@ -161,6 +172,8 @@ impl RecvSocket {
                 wire_len,
                 ts_ns,
                 kernel_ts,
+                pkttype: m.pkttype,
+                status: m.status,
             }));
         }
     }
@@ -180,11 +193,4 @@ impl AsFd for RecvSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
-}
-
-/// CLOCK_REALTIME in ns (the clock of the kernel's receive stamps).
-fn now_realtime_ns() -> u64 {
-    nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME)
-        .map(|t| t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
-        .unwrap_or(0)
 }

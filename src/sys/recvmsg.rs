@@ -29,6 +29,8 @@ pub(crate) struct RecvMeta {
     pub vlan: Option<(u16, u16)>,
     /// sll_pkttype (PACKET_HOST, PACKET_OUTGOING...).
     pub pkttype: u8,
+    /// tp_status of PACKET_AUXDATA (checksum bits); 0 without it.
+    pub status: u32,
 }
 
 /// Open a packet socket with receive timestamps and auxdata, then bind it to `ifindex` for all
@@ -120,7 +122,6 @@ pub(crate) fn recv(
         copied: wire_len.min(buf.len()),
         wire_len,
         pkttype: sll.sll_pkttype,
-
         ..RecvMeta::default()
     };
     // SAFETY: the kernel filled msg_control with msg_controllen bytes of well-formed cmsgs;
@@ -143,6 +144,7 @@ pub(crate) fn recv(
                 && len >= std::mem::size_of::<libc::tpacket_auxdata>()
             {
                 let aux = std::ptr::read_unaligned(data as *const libc::tpacket_auxdata);
+                meta.status = aux.tp_status;
                 if aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
                     let tpid = if aux.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
                         aux.tp_vlan_tpid

@@ -1,5 +1,5 @@
 //! The real ends: [`FrameSink`] over `sock::tx` (sendmmsg batches), [`FrameSource`] over the
-//! `sock::rx` TPACKET_V3 ring (kernel timestamps, drop counters), [`Tap`] over the pcapng
+//! `sock::ring` TPACKET_V3 ring (kernel timestamps, drop counters), [`Tap`] over the pcapng
 //! writer, and the topologies (`link::PrivatePair`, named or current namespaces).
 //!
 //! What stays true: every socket is opened on a thread inside the namespace of its interface
@@ -7,17 +7,18 @@
 //! ready barrier); rings ignore frames their own interface sent (`Direction::In`), so an end
 //! never sees its own transmissions and a reflector never echoes its echoes.
 
-use std::fs::File;
-
+use crate::capture::Recorder;
+use crate::link::policy::{self, NotSendable, SendPolicy, VIRTUAL_KINDS};
 use crate::link::{Netns, PrivatePair, VethPairSpec};
-use crate::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
-use crate::sock::recv::{RecvConfig, RecvSocket};
-use crate::sock::rx::{RxConfig, RxRing};
+use crate::pcapng::{CaptureWriter, Format, IfaceDesc, IfaceStats};
+use crate::sock::recvmsg::{RecvConfig, RecvSocket};
+use crate::sock::ring::{RxConfig, RxRing};
 use crate::sock::tx::{TxBatch, TxSocket};
+use crate::sock::RxMeta;
 
-use super::endpoint::{Fill, FrameSink, FrameSource, Tap};
-use super::stamp::now_realtime_ns;
-use super::HarnessError;
+use super::{Fill, FrameSink, FrameSource, Tap};
+use crate::harness::stamp::now_realtime_ns;
+use crate::harness::HarnessError;
 
 /// Transmit on an interface through preallocated sendmmsg slots: `send_batch` copies frames
 /// into them, `send_filled` lends them to the caller, who writes the frames in place.
@@ -113,7 +114,7 @@ impl FrameSource for RingSource {
     fn poll(
         &mut self,
         timeout: std::time::Duration,
-        f: &mut dyn FnMut(&[u8], u64),
+        f: &mut dyn FnMut(&[u8], &RxMeta),
     ) -> Result<usize, HarnessError> {
         if !self.ring.ready()
             && !self
@@ -123,7 +124,7 @@ impl FrameSource for RingSource {
         {
             return Ok(0);
         }
-        Ok(self.ring.for_each(|fr| f(fr.data(), fr.ts_ns())))
+        Ok(self.ring.for_each(|fr| f(fr.data(), &fr.meta())))
     }
 
     fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
@@ -162,13 +163,13 @@ impl FrameSource for RecvSource {
     fn poll(
         &mut self,
         timeout: std::time::Duration,
-        f: &mut dyn FnMut(&[u8], u64),
+        f: &mut dyn FnMut(&[u8], &RxMeta),
     ) -> Result<usize, HarnessError> {
         let mut wait = timeout;
         let mut n = 0;
         while n <= RECV_BURST {
             match self.sock.recv(wait) {
-                Ok(Some(fr)) => f(fr.data(), fr.ts_ns()),
+                Ok(Some(fr)) => f(fr.data(), &fr.meta()),
                 Ok(None) => break,
                 Err(e) => return Err(HarnessError::io(self.sock.iface(), e)),
             }
@@ -188,13 +189,12 @@ impl FrameSource for RecvSource {
     }
 }
 
-/// Every received frame to a pcapng file, one IDB per end.
+/// Every received frame to a pcapng file, one IDB per end, with the kernel's packet type and
+/// checksum status in the EPB flags (written by the capture engine's [`Recorder`]).
 #[derive(Debug)]
 pub struct PcapngTap {
-    w: Option<CaptureWriter<File>>,
+    w: Option<Recorder>,
     stats: Vec<IfaceStats>,
-    /// Each end's own MAC, when known: frames to it are "unicast", to others "promiscuous".
-    macs: Vec<Option<[u8; 6]>>,
 }
 
 impl PcapngTap {
@@ -211,7 +211,7 @@ impl PcapngTap {
             .map_err(|e| HarnessError::io(path, e))?;
         let start = now_realtime_ns();
         Ok(PcapngTap {
-            w: Some(w),
+            w: Some(Recorder::new(w)),
             stats: ends
                 .iter()
                 .map(|_| IfaceStats {
@@ -219,50 +219,18 @@ impl PcapngTap {
                     ..IfaceStats::default()
                 })
                 .collect(),
-            macs: vec![None; ends.len()],
         })
-    }
-
-    /// End `end`'s own MAC, for the reception type of the frames it receives.
-    pub fn set_mac(&mut self, end: usize, mac: [u8; 6]) {
-        if let Some(m) = self.macs.get_mut(end) {
-            *m = Some(mac);
-        }
-    }
-}
-
-/// The `sll_pkttype` the kernel gives a received frame, from its destination MAC and the
-/// receiver's own (unknown: taken as the receiver's): what `capture` writes in the EPB flags.
-fn pkttype(frame: &[u8], own: Option<[u8; 6]>) -> u8 {
-    let Some(dst) = frame.get(..6) else {
-        return libc::PACKET_HOST;
-    };
-    if dst == [0xff; 6] {
-        libc::PACKET_BROADCAST
-    } else if dst[0] & 1 == 1 {
-        libc::PACKET_MULTICAST
-    } else if own.is_some_and(|m| m != dst) {
-        libc::PACKET_OTHERHOST
-    } else {
-        libc::PACKET_HOST
     }
 }
 
 impl Tap for PcapngTap {
-    fn record(&mut self, end: usize, frame: &[u8], rx_ts_ns: u64) -> Result<(), HarnessError> {
+    fn record(&mut self, end: usize, frame: &[u8], meta: &RxMeta) -> Result<(), HarnessError> {
         if let Some(s) = self.stats.get_mut(end) {
             s.received += 1;
         }
         if let Some(w) = self.w.as_mut() {
-            w.write_frame(
-                end as u32,
-                rx_ts_ns,
-                frame,
-                frame.len() as u32,
-                EpbFlags::from_pkttype(pkttype(frame, self.macs.get(end).copied().flatten())),
-                false,
-            )
-            .map_err(|e| HarnessError::io("pcapng", e))?;
+            w.record(end as u32, frame, meta)
+                .map_err(|e| HarnessError::io("pcapng", e))?;
         }
         Ok(())
     }
@@ -280,6 +248,19 @@ impl Tap for PcapngTap {
     }
 }
 
+/// A refusal of the interface policy in the harness's words.
+pub(crate) fn not_sendable(iface: &str, e: NotSendable) -> HarnessError {
+    match e {
+        NotSendable::Link(e) => HarnessError::io(iface, e),
+        NotSendable::Physical { iface, kind } => HarnessError::Setup(format!(
+            "refusing to send on '{iface}' (kind {}): the harness sends only on links whose \
+             frames cannot reach a physical network ({VIRTUAL_KINDS})",
+            policy::kind_name(&kind)
+        )),
+        e => HarnessError::Setup(e.to_string()),
+    }
+}
+
 fn link_err(end: &str) -> impl Fn(crate::link::LinkError) -> HarnessError + '_ {
     move |e| HarnessError::io(end, e)
 }
@@ -293,15 +274,8 @@ pub fn open_sink(
 ) -> Result<SockSink, HarnessError> {
     // The traffic rule: the harness injects only where frames cannot reach a physical network.
     // (A caller who really means another link brings its own FrameSink to `add_end`.)
-    let info = ns
-        .run(|| crate::link::iface::info(iface))
-        .map_err(link_err(iface))?;
-    if !info.is_virtual() {
-        return Err(HarnessError::Setup(format!(
-            "refusing to send on '{iface}' (kind {}): the harness sends only on links whose frames cannot reach a physical network (veth, dummy, netkit, tun, vcan, lo)",
-            info.kind.as_deref().unwrap_or("none: a physical NIC?")
-        )));
-    }
+    policy::check_sendable(ns, iface, None, SendPolicy::HARNESS)
+        .map_err(|e| not_sendable(iface, e))?;
     let sock = ns
         .run(|| Ok(TxSocket::open(iface)))
         .map_err(link_err(iface))?
@@ -366,32 +340,5 @@ pub fn rx_config(one_at_a_time: bool) -> RxConfig {
         block_count: 64,
         block_timeout_ms: if one_at_a_time { 1 } else { 4 },
         ..RxConfig::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn pkttype_from_the_destination_mac() {
-        let own = Some([2, 0, 0, 0, 0, 2]);
-        let to = |dst: [u8; 6]| [&dst[..], &[0u8; 8][..]].concat();
-        assert_eq!(
-            super::pkttype(&to([2, 0, 0, 0, 0, 2]), own),
-            libc::PACKET_HOST
-        );
-        assert_eq!(
-            super::pkttype(&to([2, 0, 0, 0, 0, 9]), own),
-            libc::PACKET_OTHERHOST
-        );
-        assert_eq!(
-            super::pkttype(&to([2, 0, 0, 0, 0, 9]), None),
-            libc::PACKET_HOST
-        );
-        assert_eq!(super::pkttype(&to([0xff; 6]), own), libc::PACKET_BROADCAST);
-        assert_eq!(
-            super::pkttype(&to([0x33, 0x33, 0, 0, 0, 1]), own),
-            libc::PACKET_MULTICAST
-        );
-        assert_eq!(super::pkttype(&[1, 2], own), libc::PACKET_HOST);
     }
 }

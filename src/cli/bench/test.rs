@@ -16,11 +16,11 @@
 //!   send). Each row's best round counts.
 //! - **Latency.** On the same pair, threaded NAPI off again (as on latency mode's own pair):
 //!   p50 one-way latency of `vethbench test --mode latency` against half the p50
-//!   round trip of the simplest AF_PACKET ping-pong: one thread `send(2)`s a frame on `vbbt0`
-//!   and blocks in `recvmsg(2)` for the echo; a reflector thread blocks in `recvmsg(2)` on
-//!   `vbbt1` and `send(2)`s each frame back. No batching, no polling, one frame in flight;
+//!   round trip of the simplest AF_PACKET ping-pong (`pingpong`): one thread `send(2)`s a
+//!   frame on `vbbt0` and blocks in `recvmsg(2)` for the echo; the harness's reflector blocks
+//!   in `recvmsg(2)` on `vbbt1` and sends each frame back. No polling, one frame in flight;
 //!   the round trip is taken with the monotonic clock around send + receive.
-//! - **Scapy.** A Python script (`/usr/bin/python3`, Scapy) runs in the namespace: an
+//! - **Scapy** (`scapy`). A Python script (`/usr/bin/python3`, Scapy) runs in the namespace: an
 //!   `AsyncSniffer` on `vbbt1`, then `sendp` of N' prebuilt frames on `vbbt0` (frames/s =
 //!   frames sniffed / time from the start of `sendp` to the last sniffed frame's timestamp);
 //!   then frames sent one at a time, each carrying `time.time()` taken just before the send,
@@ -30,21 +30,18 @@
 //! that misses its goal is marked MISSED and the exit code stays 0.
 
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 use vethbench::harness;
 use vethbench::link::veth::{PrivatePair, VethPairSpec};
 use vethbench::link::LinkError;
-use vethbench::sock::recv::{RecvConfig, RecvSocket};
-use vethbench::sock::tx::TxSocket;
 
-use super::{rx_packets, tempdir, write_pcap};
+use super::{pingpong, rx_packets, scapy, tempdir, write_pcap};
+use vethbench::harness::LatencySummary;
 
-const TX: &str = "vbbt0";
-const RX: &str = "vbbt1";
+pub(super) const TX: &str = "vbbt0";
+pub(super) const RX: &str = "vbbt1";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -71,7 +68,7 @@ pub struct Args {
 
 /// One throughput figure: frames the peer received over wall time.
 #[derive(Debug, Clone, Copy, Default)]
-struct Rate {
+pub(super) struct Rate {
     received: u64,
     secs: f64,
 }
@@ -104,7 +101,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .context("threaded NAPI on the bench pair")
     };
     let napi = thread_rx(true)?;
-    let cpus = harness::stream::allowed_cpus();
+    let cpus = vethbench::sys::cpu::allowed();
     let pinned = match cpus[..] {
         [a, b, ..] => Some((a, b)),
         _ => None,
@@ -112,7 +109,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // RX's NAPI thread on the second CPU for every row, as `vethbench test` pins its own pair's
     // (on a CPU other than its own); rows differ in whether the tool's threads are pinned too.
     if let Some((_, b)) = pinned {
-        vethbench::link::offload::pin_threads(&napi, &[b])?;
+        vethbench::sys::cpu::pin_threads(&napi, &[b])?;
     }
     let n = a.count.to_string();
     let size = a.size.to_string();
@@ -271,9 +268,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "latency: blocking AF_PACKET ping-pong ({} frames)...",
         a.latency_count
     );
-    let rtts = ping_pong(&pair, &frame, a.latency_count)?;
-    let rtt_p50 = percentile(&rtts, 0.5);
-    let rtt_p99 = percentile(&rtts, 0.99);
+    let rtts = pingpong::ping_pong(&pair, &frame, a.latency_count)?;
+    let rtt = |f: fn(&LatencySummary) -> f64| rtts.as_ref().map_or(f64::NAN, f);
+    let (rtt_p50, rtt_p99) = (rtt(|s| s.p50_us), rtt(|s| s.p99_us));
     println!();
     println!(
         "latency: {} frames of {} bytes, one in flight, µs",
@@ -292,7 +289,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "ping-pong send/recvmsg, half the round trip",
         rtt_p50 / 2.0,
         rtt_p99 / 2.0,
-        rtts.len() as f64 / (rtts.iter().sum::<f64>() / 1e6).max(1e-9)
+        1e6 / rtt(|s| s.mean_us).max(1e-9)
     );
     let lat_ratio = l("p50_us") / (rtt_p50 / 2.0).max(1e-9);
     println!(
@@ -304,7 +301,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // ---- Scapy ----
     if !a.no_scapy {
         eprintln!("scapy: sendp + sniff ({} frames)...", a.scapy_count);
-        match scapy(&pair, a.size, a.scapy_count) {
+        match scapy::scapy(&pair, a.size, a.scapy_count) {
             Ok(sc) => {
                 let g = |k: &str| sc.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
                 println!();
@@ -362,7 +359,11 @@ fn send_pps(out: &[u8]) -> Option<f64> {
 }
 
 /// Run `cmd` in the pair's namespace; frames `RX` received over its wall time, and its stdout.
-fn timed(pair: &PrivatePair, cmd: &mut Command, name: &str) -> anyhow::Result<(Rate, Vec<u8>)> {
+pub(super) fn timed(
+    pair: &PrivatePair,
+    cmd: &mut Command,
+    name: &str,
+) -> anyhow::Result<(Rate, Vec<u8>)> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     pair.run_a(|| -> Result<anyhow::Result<(Rate, Vec<u8>)>, LinkError> {
         Ok((|| {
@@ -383,123 +384,4 @@ fn timed(pair: &PrivatePair, cmd: &mut Command, name: &str) -> anyhow::Result<(R
             Ok((Rate { received, secs }, out.stdout))
         })())
     })?
-}
-
-/// The reference: blocking ping-pong, one frame in flight, plain send(2) / recvmsg(2).
-/// Returns the round trips in µs.
-fn ping_pong(pair: &PrivatePair, frame: &[u8], count: u64) -> anyhow::Result<Vec<f64>> {
-    let cfg = RecvConfig {
-        max_frame: frame.len() + 64,
-        ..RecvConfig::default()
-    };
-    let (mut a_tx, mut a_rx, mut b_tx, mut b_rx) = pair.run_a(|| {
-        Ok((|| -> anyhow::Result<_> {
-            Ok((
-                TxSocket::open(TX)?,
-                RecvSocket::open(TX, &cfg)?,
-                TxSocket::open(RX)?,
-                RecvSocket::open(RX, &cfg)?,
-            ))
-        })())
-    })??;
-    let stop = Arc::new(AtomicBool::new(false));
-    let stop2 = stop.clone();
-    let reflector = std::thread::spawn(move || -> anyhow::Result<u64> {
-        let mut n = 0;
-        let mut buf = vec![0u8; 65536];
-        while !stop2.load(Ordering::Relaxed) {
-            let len = match b_rx.recv(Duration::from_millis(50))? {
-                Some(f) => {
-                    buf[..f.data().len()].copy_from_slice(f.data());
-                    f.data().len()
-                }
-                None => continue,
-            };
-            b_tx.send(&buf[..len])?;
-            n += 1;
-        }
-        Ok(n)
-    });
-    let mut rtts = Vec::with_capacity(count as usize);
-    for _ in 0..count {
-        let t = Instant::now();
-        a_tx.send(frame)?;
-        match a_rx.recv(Duration::from_secs(1))? {
-            Some(_) => rtts.push(t.elapsed().as_nanos() as f64 / 1e3),
-            None => bail!("ping-pong: no echo within 1 s"),
-        }
-    }
-    stop.store(true, Ordering::Relaxed);
-    reflector
-        .join()
-        .map_err(|_| anyhow::anyhow!("ping-pong reflector panicked"))??;
-    Ok(rtts)
-}
-
-fn percentile(v: &[f64], q: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    if s.is_empty() {
-        return f64::NAN;
-    }
-    s[((s.len() - 1) as f64 * q).round() as usize]
-}
-
-const SCAPY_SCRIPT: &str = r#"
-import sys, time, json, struct
-from scapy.all import Ether, IP, UDP, Raw, AsyncSniffer, conf, sendp
-tx, rx, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-nlat = max(200, n // 10)
-MAGIC = b"VBSCAPY!"
-base = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=49152, dport=9)
-def frame(seq):
-    pl = MAGIC + struct.pack("!Qd", seq, 0.0)
-    return bytearray(bytes(base / Raw(pl + b"\0" * max(0, size - 42 - len(pl)))))
-def ours(p):
-    return bytes(p)[42:50] == MAGIC
-def start_sniffer():
-    s = AsyncSniffer(iface=rx, store=True, lfilter=ours)
-    s.start()
-    # sniff has no ready barrier: give its socket time to open.
-    time.sleep(1.0)
-    return s
-frames = [bytes(frame(i)) for i in range(n)]
-sn = start_sniffer()
-t0 = time.time()
-sendp(frames, iface=tx, verbose=0)
-t_sent = time.time()
-deadline = time.time() + 5
-while len(sn.results or []) < n and time.time() < deadline:
-    time.sleep(0.05)
-got = sn.stop() or []
-last = max((float(p.time) for p in got), default=t_sent)
-fps = len(got) / max(last - t0, 1e-9)
-sn = start_sniffer()
-s = conf.L2socket(iface=tx)
-buf = frame(0)
-for i in range(nlat):
-    struct.pack_into("!Qd", buf, 50, i, time.time())
-    s.send(bytes(buf))
-    time.sleep(0.001)
-time.sleep(0.3)
-got2 = sn.stop() or []
-lat = sorted((float(p.time) - struct.unpack("!d", bytes(p)[58:66])[0]) * 1e6 for p in got2)
-q = lambda f: lat[int(round((len(lat) - 1) * f))] if lat else float("nan")
-print(json.dumps({"fps": fps, "sent": n, "received": len(got), "send_fps": n / max(t_sent - t0, 1e-9),
-                  "lat_samples": len(lat), "p50_us": q(0.5), "p99_us": q(0.99)}))
-"#;
-
-/// Scapy's figures (JSON from the script above).
-fn scapy(pair: &PrivatePair, size: usize, count: u64) -> anyhow::Result<serde_json::Value> {
-    let dir = tempdir()?;
-    let script = dir.join("scapy_bench.py");
-    std::fs::write(&script, SCAPY_SCRIPT)?;
-    let mut cmd = Command::new("/usr/bin/python3");
-    cmd.arg(&script)
-        .args([TX, RX, &count.to_string(), &size.to_string()]);
-    let (_, out) = timed(pair, &mut cmd, "/usr/bin/python3 (Scapy)")?;
-    let _ = std::fs::remove_dir_all(&dir);
-    let line = String::from_utf8_lossy(&out);
-    serde_json::from_str(line.lines().last().unwrap_or(""))
-        .with_context(|| format!("scapy output: {line}"))
 }

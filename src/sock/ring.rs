@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use vethbench::sock::rx::{RxConfig, RxRing};
+//! use vethbench::sock::ring::{RxConfig, RxRing};
 //! let mut ring = RxRing::open("vethY", &RxConfig::default())?;
 //! // ... signal the sender that we are ready ...
 //! let mut n = 0u64;
@@ -40,12 +40,11 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use super::sys::rx as sys;
 use super::SockError;
+use crate::sys::ring as sys;
 use crate::Capability;
 
-/// `TP_STATUS_GSO_TCP` (linux/if_packet.h since 6.4; not in the libc crate yet).
-const TP_STATUS_GSO_TCP: u32 = 1 << 8;
+use super::{RxMeta, TP_STATUS_GSO_TCP};
 
 /// Which frames a ring keeps, by direction relative to the capturing interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,17 +126,8 @@ impl Vlan {
     }
 }
 
-/// One received frame, borrowed from the ring.
-#[derive(Debug)]
-pub struct RxFrame<'a> {
-    pub(crate) data: &'a [u8],
-    pub(crate) wire_len: u32,
-    pub(crate) ts_ns: u64,
-    pub(crate) ifindex: u32,
-    pub(crate) pkttype: u8,
-    pub(crate) vlan: Option<(u16, u16)>,
-    pub(crate) status: u32,
-}
+/// One received frame, borrowed from the ring (defined beside the ring walk in `sys`).
+pub use crate::sys::ring::RxFrame;
 
 impl<'a> RxFrame<'a> {
     /// The captured bytes, starting at the Ethernet header, VLAN tag restored.
@@ -178,6 +168,10 @@ impl<'a> RxFrame<'a> {
     /// TP_STATUS_GSO_TCP: a TCP GSO/GRO frame larger than the MTU (Linux 6.4+ sets it).
     pub fn gso_tcp(&self) -> bool {
         self.status & TP_STATUS_GSO_TCP != 0
+    }
+    /// Timestamp, wire length, packet type and checksum status, as one value.
+    pub fn meta(&self) -> RxMeta {
+        RxMeta::from_status(self.ts_ns, self.wire_len, self.pkttype, self.status)
     }
     /// TP_STATUS_LOSING: the kernel dropped frames around this one.
     pub fn losing(&self) -> bool {

@@ -1,7 +1,7 @@
 //! The seams between the harness and the kernel: [`FrameSink`] (transmit), [`FrameSource`]
 //! (receive, with kernel timestamps) and [`Tap`] (a copy of every frame, e.g. to pcapng).
 //!
-//! The real implementations are the AF_PACKET sockets of `sock::tx` / `sock::rx` and the pcapng
+//! The real implementations are the AF_PACKET sockets of `sock::tx` / `sock::ring` and the pcapng
 //! writer; the in-memory ones under `mem` exist only for unit tests of the loop logic (they are
 //! compiled in test builds only: the kernel tests use real veth pairs).
 //!
@@ -12,6 +12,15 @@
 use std::time::Duration;
 
 use super::HarnessError;
+pub use crate::sock::RxMeta;
+
+mod kernel;
+
+pub(crate) use kernel::not_sendable;
+pub use kernel::{
+    open_recv, open_recv_with, open_sink, open_source, private_pair, rx_config, PcapngTap,
+    RecvSource, RingSource, SockSink,
+};
 
 /// Writes frame `i` of a [`FrameSink::send_filled`] call into a slot the sink lends:
 /// `fill(i, slot, fresh)` gets the whole slot (its maximum frame size) and returns the length
@@ -56,12 +65,13 @@ pub trait FrameSink {
 
 /// Receive side of an end.
 pub trait FrameSource {
-    /// Wait up to `timeout` for frames (zero: do not wait), then call `f(frame, rx_ts_ns)` for
-    /// every frame ready, in arrival order, and return how many there were. Must not allocate.
+    /// Wait up to `timeout` for frames (zero: do not wait), then call `f(frame, meta)` for
+    /// every frame ready, in arrival order, and return how many there were; `meta.ts_ns` is
+    /// the receive time. Must not allocate.
     fn poll(
         &mut self,
         timeout: Duration,
-        f: &mut dyn FnMut(&[u8], u64),
+        f: &mut dyn FnMut(&[u8], &RxMeta),
     ) -> Result<usize, HarnessError>;
 
     /// Frames the kernel dropped for this source since it was opened (e.g. ring full).
@@ -73,7 +83,8 @@ pub trait FrameSource {
 
 /// A copy of every frame an end received, e.g. a pcapng writer; `end` numbers the interfaces.
 pub trait Tap {
-    fn record(&mut self, end: usize, frame: &[u8], rx_ts_ns: u64) -> Result<(), HarnessError>;
+    /// Record `frame`, received by end `end` as `meta` says.
+    fn record(&mut self, end: usize, frame: &[u8], meta: &RxMeta) -> Result<(), HarnessError>;
     /// Flush and close (e.g. write the closing statistics block).
     fn finish(&mut self) -> Result<(), HarnessError>;
 }
@@ -97,7 +108,7 @@ impl<T: FrameSource + ?Sized> FrameSource for Box<T> {
     fn poll(
         &mut self,
         timeout: Duration,
-        f: &mut dyn FnMut(&[u8], u64),
+        f: &mut dyn FnMut(&[u8], &RxMeta),
     ) -> Result<usize, HarnessError> {
         (**self).poll(timeout, f)
     }
@@ -106,6 +117,26 @@ impl<T: FrameSource + ?Sized> FrameSource for Box<T> {
     }
     fn name(&self) -> &str {
         (**self).name()
+    }
+}
+
+/// The opened ends of a run. `guard` keeps the topology (namespaces, veth pair) alive.
+pub struct Ends {
+    /// Sends the stream.
+    pub tx: Box<dyn FrameSink + Send>,
+    /// Receives it (on the peer; in rtt mode, on the sender's own interface).
+    pub rx: Box<dyn FrameSource + Send>,
+    /// rtt mode: the peer's receive and transmit sides, for the reflector.
+    pub reflect: Option<(Box<dyn FrameSource + Send>, Box<dyn FrameSink + Send>)>,
+    pub tap: Option<Box<dyn Tap + Send>>,
+    pub guard: Box<dyn std::any::Any + Send>,
+    /// The CPU the receiving interface's NAPI thread was pinned to, if it was.
+    pub napi_cpu: Option<usize>,
+}
+
+impl std::fmt::Debug for Ends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ends({} -> {})", self.tx.name(), self.rx.name())
     }
 }
 
@@ -236,18 +267,24 @@ pub(crate) mod mem {
         fn poll(
             &mut self,
             timeout: Duration,
-            f: &mut dyn FnMut(&[u8], u64),
+            f: &mut dyn FnMut(&[u8], &RxMeta),
         ) -> Result<usize, HarnessError> {
+            let meta = |fr: &[u8]| RxMeta {
+                ts_ns: now_realtime_ns(),
+                wire_len: fr.len() as u32,
+                pkttype: libc::PACKET_HOST,
+                ..RxMeta::default()
+            };
             let first = if timeout.is_zero() {
                 self.wire.try_recv().ok()
             } else {
                 self.wire.recv_timeout(timeout).ok()
             };
             let Some(first) = first else { return Ok(0) };
-            f(&first, now_realtime_ns());
+            f(&first, &meta(&first));
             let mut n = 1;
             while let Ok(fr) = self.wire.try_recv() {
-                f(&fr, now_realtime_ns());
+                f(&fr, &meta(&fr));
                 n += 1;
             }
             Ok(n)

@@ -16,7 +16,6 @@ use std::ptr::NonNull;
 use std::sync::atomic::{fence, Ordering};
 
 use super::common;
-use crate::sock::rx::RxFrame;
 
 /// Where the `sockaddr_ll` sits after each `tpacket3_hdr` (TPACKET_ALIGN of its size).
 const SLL_OFFSET: usize = (std::mem::size_of::<libc::tpacket3_hdr>() + 15) & !15;
@@ -280,4 +279,16 @@ pub(crate) fn attach_filter(fd: &OwnedFd, prog: &[libc::sock_filter]) -> io::Res
     };
     // The kernel only reads through the pointer during the call, while `prog` is borrowed.
     common::setsockopt(fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &fprog)
+}
+
+/// One received frame, borrowed from the ring; its accessors are in `sock::ring`.
+#[derive(Debug)]
+pub struct RxFrame<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) wire_len: u32,
+    pub(crate) ts_ns: u64,
+    pub(crate) ifindex: u32,
+    pub(crate) pkttype: u8,
+    pub(crate) vlan: Option<(u16, u16)>,
+    pub(crate) status: u32,
 }

@@ -1,4 +1,8 @@
-//! `vethbench bench send`: vethbench against the reference senders, on one private veth pair.
+//! `vethbench bench`: vethbench against its references on private veth pairs. `bench send`
+//! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
+//! run (`scapy`, the Python script beside it in `scapy_bench.py`).
+//!
+//! `bench send`: vethbench against the reference senders, on one private veth pair.
 //!
 //! In a fresh anonymous network namespace (gone when the command ends), the same 64-byte frame
 //! is sent N times by `vethbench send --count N`, by `tcpreplay --topspeed` (a one-frame pcap
@@ -49,7 +53,7 @@ enum What {
     /// `vethbench test` against its references on one private veth pair: throughput (vs
     /// `vethbench send` alone and `tcpreplay --topspeed`), latency (vs a blocking AF_PACKET
     /// ping-pong) and Scapy's `sendp` + `sniff`.
-    Test(bench_test::Args),
+    Test(test::Args),
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -60,7 +64,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             rounds,
             tools,
         } => bench_send(count, size, rounds.max(1), &tools),
-        What::Test(a) => bench_test::run(a),
+        What::Test(a) => test::run(a),
     }
 }
 
@@ -287,5 +291,6 @@ impl Drop for TempDir {
     }
 }
 
-#[path = "bench_test.rs"]
-mod bench_test;
+mod pingpong;
+mod scapy;
+mod test;

@@ -1,0 +1,45 @@
+//! The capture engine: TPACKET_V3 rings on one or more interfaces → one pcapng/pcap file, or
+//! frames printed one line each (a summary like tshark's, or `-T fields` values).
+//!
+//! - [`epb`]: the one place that turns what the kernel said about a frame ([`RxMeta`]: packet
+//!   type, direction, checksum status, GSO) into pcapng EPB flags, and a [`Recorder`] that
+//!   writes frames with them. `vethbench capture` and the harness's pcapng tap both use it.
+//! - [`print`](mod@print): the printed line of a frame (the seam to `frame`'s summary and fields).
+//! - [`engine`]: [`Capture`], the multi-ring drain with its stop conditions (count, duration,
+//!   a stop fd such as a signalfd, an interface that disappears) and flush cadence.
+//!
+//! What stays true: one thread does everything (polls every ring and the stop fd, walks the
+//! ready blocks, appends to the writer's 1 MiB buffer: one write(2) per MiB); nothing is
+//! allocated per frame; every way of stopping drains the blocks already filled and completes
+//! the file (closing ISBs). What it does not do: parse flags (the CLI does), or enter a
+//! network namespace (the caller's thread must be in it).
+//!
+//! [`RxMeta`]: crate::sock::RxMeta
+
+pub mod engine;
+pub mod epb;
+pub mod print;
+
+pub use engine::{Capture, CaptureSpec, CaptureSummary, Output};
+pub use epb::{epb_flags, Recorder};
+pub use print::Printer;
+
+use crate::pcapng::PcapngError;
+use crate::sock::SockError;
+
+/// An error that stops a capture.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// Opening a ring, compiling the filter, or reading the kernel's counters.
+    #[error(transparent)]
+    Sock(#[from] SockError),
+    /// Creating or writing the capture file.
+    #[error(transparent)]
+    Pcapng(#[from] PcapngError),
+    /// Duplicating standard output for the file.
+    #[error("duplicating stdout: {0}")]
+    Stdout(#[source] std::io::Error),
+    /// poll(2) failed.
+    #[error("poll: {0}")]
+    Poll(#[source] nix::errno::Errno),
+}
