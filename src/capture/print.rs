@@ -1,10 +1,8 @@
 //! The printed line of a captured frame: nothing, a numbered one-line summary with the time
 //! since the first frame (like tshark), or the values of `-T fields`.
 //!
-//! The seam to `frame`: the two functions at the bottom are the only calls into the frame
-//! printers, so a rename there is a one-line change here.
-
-use std::fmt::Write as _;
+//! The lines themselves are `frame`'s: [`crate::frame::write_numbered`] (shared with `read`)
+//! and [`FieldSet::write_line`].
 
 use crate::frame::fields::FieldSet;
 use crate::frame::FrameError;
@@ -44,29 +42,11 @@ impl Printer {
     ) {
         match self {
             Printer::None => {}
-            Printer::Fields(fs) => write_fields(fs, line, data, meta),
+            Printer::Fields(fs) => fs.write_line(line, data, meta.wire_len, meta.ts_ns),
             Printer::Summary => {
                 let t0 = *first_ts.get_or_insert(meta.ts_ns);
-                let rel = meta.ts_ns.saturating_sub(t0);
-                let _ = write!(
-                    line,
-                    "{:>5} {:>4}.{:09} ",
-                    n,
-                    rel / 1_000_000_000,
-                    rel % 1_000_000_000
-                );
-                write_summary(line, data);
+                crate::frame::write_numbered(line, n, meta.ts_ns, t0, data);
             }
         }
     }
-}
-
-/// The seam: `frame`'s one-line summary.
-fn write_summary(line: &mut String, data: &[u8]) {
-    crate::frame::write_summary(line, data);
-}
-
-/// The seam: `frame`'s `-T fields` values.
-fn write_fields(fs: &FieldSet, line: &mut String, data: &[u8], meta: &RxMeta) {
-    fs.write_line(line, data, meta.wire_len, meta.ts_ns);
 }

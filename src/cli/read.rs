@@ -72,15 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             line.push('\n');
         } else {
             let t0 = *first_ts.get_or_insert(f.ts_ns);
-            let rel = f.ts_ns.saturating_sub(t0);
-            use std::fmt::Write as _;
-            let _ = write!(
-                line,
-                "{n:>5} {:>4}.{:09} ",
-                rel / 1_000_000_000,
-                rel % 1_000_000_000
-            );
-            vethbench::frame::write_summary(&mut line, f.data);
+            vethbench::frame::write_numbered(&mut line, n, f.ts_ns, t0, f.data);
             line.push('\n');
             if args.verbose {
                 line.push_str(&vethbench::frame::show(f.data));

@@ -33,7 +33,7 @@ pub mod view;
 pub use mac::MacAddr;
 pub use show::{hexdump, show};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
-pub use summary::{summary, write_summary};
+pub use summary::{summary, write_numbered, write_summary};
 pub use template::{FrameTemplate, Vary};
 
 /// An error building or parsing a frame.

@@ -27,6 +27,20 @@ pub fn summary(frame: &[u8]) -> String {
     out
 }
 
+/// Append tshark's numbered line, `    N SECS.NANOS summary`, without its newline: frame number
+/// `n` (from 1) and its time relative to `t0_ns`, the first frame's timestamp. What `capture`
+/// and `read` print per frame.
+pub fn write_numbered(out: &mut String, n: u64, ts_ns: u64, t0_ns: u64, frame: &[u8]) {
+    let rel = ts_ns.saturating_sub(t0_ns);
+    let _ = write!(
+        out,
+        "{n:>5} {:>4}.{:09} ",
+        rel / 1_000_000_000,
+        rel % 1_000_000_000
+    );
+    write_summary(out, frame);
+}
+
 /// [`summary`], appended to `out`: with a reused `out`, printing a capture line by line
 /// allocates nothing per frame.
 pub fn write_summary(out: &mut String, frame: &[u8]) {

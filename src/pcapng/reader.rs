@@ -4,6 +4,7 @@
 //! A truncated or corrupt block ends the iteration with [`PcapngError::Corrupt`] naming the
 //! block's byte offset, after every good frame before it was yielded.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufReader, Read};
 
@@ -64,7 +65,7 @@ pub struct CaptureReader<R: Read = BufReader<File>> {
     /// Byte offset of the next block.
     pos: u64,
     buf: Vec<u8>,
-    done: bool,
+    done: Cell<bool>,
 }
 
 impl CaptureReader<BufReader<File>> {
@@ -105,7 +106,7 @@ impl<R: Read> CaptureReader<R> {
             ifaces: Vec::new(),
             pos: 0,
             buf: Vec::with_capacity(1 << 16),
-            done: false,
+            done: Cell::new(false),
         };
         let n = n.map_err(|e| me.io(e))?;
         if n < 4 {
@@ -162,7 +163,10 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
+    /// A corrupt-file error; it ends the iteration (a `Cell`, since a frame that borrows the
+    /// buffer is built through `&self`).
     fn corrupt(&self, offset: u64, why: String) -> PcapngError {
+        self.done.set(true);
         PcapngError::Corrupt {
             path: self.path.clone(),
             offset,
@@ -191,7 +195,7 @@ impl<R: Read> CaptureReader<R> {
     /// The next frame, `None` at a clean end of file. After an error, always `None`.
     #[allow(clippy::should_implement_trait)] // a lending iterator: frames borrow the buffer
     pub fn next(&mut self) -> Option<Result<ReadFrame<'_>, PcapngError>> {
-        if self.done {
+        if self.done.get() {
             return None;
         }
         let r = match self.kind {
@@ -208,13 +212,15 @@ impl<R: Read> CaptureReader<R> {
         };
         match r {
             None => {
-                self.done = true;
+                self.done.set(true);
                 None
             }
             Some(Err(e)) => {
-                self.done = true;
+                self.done.set(true);
                 Some(Err(e))
             }
+            // An error inside the block (an unknown interface, a short EPB) ends the
+            // iteration too: `corrupt` sets `done`.
             Some(Ok(())) => Some(self.frame_from_buf()),
         }
     }
