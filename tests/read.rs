@@ -123,3 +123,107 @@ fn truncated_and_corrupt_files_print_good_frames_then_the_offset() {
         }
     }
 }
+
+/// Issue 13, item 9: a frame stamped before the first one (a file merged from two interfaces)
+/// gets a negative relative time, the same one tshark prints.
+#[test]
+fn a_frame_before_the_first_has_a_negative_time_like_tshark() {
+    use vethbench::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.pcapng");
+    let path = path.to_str().unwrap();
+    let idb = |name: &str| IfaceDesc {
+        name: name.into(),
+        snaplen: 65535,
+        filter: None,
+    };
+    let frame = unhex_fixture("udp");
+    let mut w = CaptureWriter::create(path, Format::Pcapng, &[idb("vA"), idb("vB")]).unwrap();
+    let t0 = 1_700_000_000_000_000_000u64;
+    for (iface, ts) in [(0, t0), (1, t0 - 8_545), (0, t0 + 2_000_000_001)] {
+        let len = frame.len() as u32;
+        w.write_frame(iface, ts, &frame, len, EpbFlags::default(), false)
+            .unwrap();
+    }
+    w.finish(&[]).unwrap();
+    let out = common::vethbench().args(["read", path]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let ours: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(ours, ["0.000000000", "-0.000008545", "2.000000001"]);
+    let tshark = common::run_ok(
+        "tshark",
+        &["-r", path, "-T", "fields", "-e", "frame.time_relative"],
+    );
+    let theirs: Vec<&str> = tshark.lines().collect();
+    assert_eq!(ours, theirs, "tshark's frame.time_relative");
+}
+
+fn unhex_fixture(name: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(format!(
+        "{}/fixtures/frames/{name}.hex",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let hex: String = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap())
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Issue 13, items 1, 2 and 16: output that cannot be written is an error naming stdout
+/// (exit 2, one line, no panic); `-c 0` is refused as tcpdump refuses it.
+#[test]
+fn a_full_disk_on_stdout_and_a_zero_count_are_errors() {
+    let file = fixture("dumpcap-vethY.pcapng");
+    let full = || {
+        std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for args in [
+        vec!["read", file.as_str()],
+        vec!["read", file.as_str(), "-V"],
+        vec!["send", "--dry-run", "-i", "lo"],
+    ] {
+        let out = common::vethbench()
+            .args(&args)
+            .stdout(full())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        let last = err.lines().last().unwrap_or("");
+        assert!(
+            last.starts_with("vethbench: error: writing to stdout: No space left"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    for args in [
+        vec!["read", file.as_str(), "-c", "0"],
+        vec!["capture", "lo", "-c", "0"],
+    ] {
+        let out = common::vethbench().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("-c 0 would"), "{args:?}: {err}");
+    }
+    // Two rings on one interface would record every frame twice (item 15).
+    let out = common::vethbench()
+        .args(["capture", "vethY", "vethY", "-c", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("'vethY' is named twice"), "{err}");
+}

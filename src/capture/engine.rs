@@ -154,6 +154,7 @@ impl Capture {
             first_ts: None,
             failure: None,
             out_gone: false,
+            print_err: None,
         };
         let mut last_flush = Instant::now();
         let mut gone: Option<String> = None;
@@ -259,8 +260,15 @@ impl Capture {
         if let Some(w) = self.recorder.take() {
             w.finish(&stats)?;
         }
-        let _ = out.flush();
-        Ok(summary)
+        if !st.out_gone {
+            if let Err(e) = out.flush() {
+                st.out_failed(e);
+            }
+        }
+        match st.print_err {
+            Some(e) => Err(CaptureError::Print(e)),
+            None => Ok(summary),
+        }
     }
 }
 
@@ -273,8 +281,21 @@ struct DrainState {
     captured: u64,
     first_ts: Option<u64>,
     failure: Option<CaptureError>,
-    /// The reader of `out` went away: stop printing (and capturing).
+    /// The reader of `out` went away, or writing to it failed: stop printing (and capturing).
     out_gone: bool,
+    /// Why writing to `out` failed, when it was not a reader that went away (EPIPE).
+    print_err: Option<std::io::Error>,
+}
+
+impl DrainState {
+    /// A failed write to `out`: stop printing; a closed pipe is a normal end, anything else
+    /// (ENOSPC, EIO) is reported once the file is complete.
+    fn out_failed(&mut self, e: std::io::Error) {
+        self.out_gone = true;
+        if e.kind() != std::io::ErrorKind::BrokenPipe && self.print_err.is_none() {
+            self.print_err = Some(e);
+        }
+    }
 }
 
 impl DrainState {
@@ -313,13 +334,15 @@ impl DrainState {
                     &mut self.first_ts,
                 );
                 self.line.push('\n');
-                if out.write_all(self.line.as_bytes()).is_err() {
-                    self.out_gone = true;
+                if let Err(e) = out.write_all(self.line.as_bytes()) {
+                    self.out_failed(e);
                 }
             });
         }
-        if seen > 0 && out.flush().is_err() {
-            self.out_gone = true;
+        if seen > 0 && !self.out_gone {
+            if let Err(e) = out.flush() {
+                self.out_failed(e);
+            }
         }
         seen
     }

@@ -42,4 +42,8 @@ pub enum CaptureError {
     /// poll(2) failed.
     #[error("poll: {0}")]
     Poll(#[source] nix::errno::Errno),
+    /// Writing the printed frames failed for another reason than a reader that went away
+    /// (a full disk, say); the capture file, if any, was completed first.
+    #[error("writing the printed frames: {0}")]
+    Print(#[source] std::io::Error),
 }

@@ -94,6 +94,8 @@ fn unwrap_err(e: CaptureError) -> anyhow::Error {
     match e {
         CaptureError::Sock(e) => e.into(),
         CaptureError::Pcapng(e) => e.into(),
+        // Frames are printed to stdout (a file on stdout fails as PcapngError).
+        CaptureError::Print(e) => anyhow::anyhow!("writing to stdout: {e}"),
         e => e.into(),
     }
 }
@@ -103,6 +105,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     ifaces.extend(args.interface.iter().cloned());
     if ifaces.is_empty() {
         anyhow::bail!("no interface given (capture IFACE... or -i IFACE)");
+    }
+    if let Some((i, _)) = ifaces
+        .iter()
+        .enumerate()
+        .find(|(i, a)| ifaces[..*i].contains(a))
+    {
+        // Two rings on one interface would record every frame twice.
+        anyhow::bail!("interface '{}' is named twice", ifaces[i]);
+    }
+    if args.count == Some(0) {
+        anyhow::bail!("-c 0 would capture nothing: give a count of at least 1");
     }
     if args.snaplen == 0 {
         anyhow::bail!("-s 0 is not a snaplen: leave -s out to keep whole frames");

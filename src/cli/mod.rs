@@ -54,23 +54,40 @@ enum Command {
 /// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
 /// SIGPIPE, so `println!` panics on EPIPE. That one panic is not reported (no message, no
 /// backtrace) and [`run`] turns it into exit 0, as ripgrep does, after unwinding (so open
-/// files are still flushed and closed). Any other panic keeps the default report.
+/// files are still flushed and closed). A print that failed otherwise (`> /dev/full`) is one
+/// error line, exit 2. Any other panic keeps the default report.
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !is_broken_pipe(info.payload()) {
+        // A failed print is reported by `run` as one line (or not at all for EPIPE).
+        if print_failure(info.payload()).is_none() {
             default(info);
         }
     }));
 }
 
-fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
-    let msg = payload
+/// The error of a `println!`/`print!` that failed (Rust's panic "failed printing to stdout:
+/// ERROR"), if the panic is one.
+fn print_failure(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
-        .unwrap_or("");
-    msg.starts_with("failed printing to std") && msg.contains("Broken pipe")
+        .and_then(|m| m.strip_prefix("failed printing to "))
+}
+
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    print_failure(payload).is_some_and(|m| m.contains("Broken pipe"))
+}
+
+/// A failed write to standard output: a reader that went away (`| head`) ends the command
+/// quietly; anything else (a full disk) is an error naming stdout, exit 2.
+pub(crate) fn stdout_result(e: std::io::Error) -> anyhow::Result<ExitCode> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(anyhow::anyhow!("writing to stdout: {e}"))
+    }
 }
 
 /// Parse the command line and run the subcommand.
@@ -120,7 +137,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match outcome {
         Ok(result) => result,
         Err(payload) if is_broken_pipe(payload.as_ref()) => Ok(ExitCode::SUCCESS),
-        Err(payload) => std::panic::resume_unwind(payload),
+        Err(payload) => match print_failure(payload.as_ref()) {
+            // "stdout: No space left on device (os error 28)"
+            Some(what) => Err(anyhow::anyhow!("writing to {what}")),
+            None => std::panic::resume_unwind(payload),
+        },
     }
 }
 

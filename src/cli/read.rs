@@ -40,6 +40,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => None,
     };
+    if args.count == Some(0) {
+        anyhow::bail!("-c 0 would read nothing: give a count of at least 1");
+    }
     let mut r = super::open_capture(&args.file)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -82,11 +85,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 line.push('\n');
             }
         }
-        if out.write_all(line.as_bytes()).is_err() {
-            // Reader went away (e.g. `| head`): not an error.
-            return Ok(ExitCode::SUCCESS);
+        if let Err(e) = out.write_all(line.as_bytes()) {
+            return super::stdout_result(e);
         }
     }
-    let _ = out.flush();
-    Ok(ExitCode::SUCCESS)
+    match out.flush() {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => super::stdout_result(e),
+    }
 }

@@ -31,13 +31,22 @@ pub fn summary(frame: &[u8]) -> String {
 /// `n` (from 1) and its time relative to `t0_ns`, the first frame's timestamp. What `capture`
 /// and `read` print per frame.
 pub fn write_numbered(out: &mut String, n: u64, ts_ns: u64, t0_ns: u64, frame: &[u8]) {
-    let rel = ts_ns.saturating_sub(t0_ns);
-    let _ = write!(
-        out,
-        "{n:>5} {:>4}.{:09} ",
-        rel / 1_000_000_000,
-        rel % 1_000_000_000
-    );
+    // A frame stamped before the first one (files merged from several interfaces) gets a
+    // negative time, as tshark prints it: `-0.000008545`.
+    let (neg, rel) = match ts_ns.checked_sub(t0_ns) {
+        Some(rel) => (false, rel),
+        None => (true, t0_ns - ts_ns),
+    };
+    let secs = rel / 1_000_000_000;
+    let width = secs.checked_ilog10().map_or(1, |d| d as usize + 1) + usize::from(neg);
+    let _ = write!(out, "{n:>5} ");
+    for _ in width..4 {
+        out.push(' ');
+    }
+    if neg {
+        out.push('-');
+    }
+    let _ = write!(out, "{secs}.{:09} ", rel % 1_000_000_000);
     write_summary(out, frame);
 }
 
@@ -214,6 +223,23 @@ fn field16(frame: &[u8], at: usize) -> [u8; 16] {
 mod tests {
     use super::*;
     use crate::frame::spec::tests::fixture;
+
+    /// The time column as tshark prints it, before the first frame too (issue 13, item 9).
+    #[test]
+    fn numbered_line_time_before_and_after_the_first_frame() {
+        let f = fixture("tcp_default");
+        let t0 = 1_000_000_000_000;
+        let col = |ts: u64| {
+            let mut s = String::new();
+            write_numbered(&mut s, 7, ts, t0, &f);
+            s[..s.find("198.").unwrap()].to_string()
+        };
+        assert_eq!(col(t0), "    7    0.000000000 ");
+        assert_eq!(col(t0 + 1_500_000_000), "    7    1.500000000 ");
+        assert_eq!(col(t0 + 12_345_000_000_001), "    7 12345.000000001 ");
+        assert_eq!(col(t0 - 8_545), "    7   -0.000008545 ");
+        assert_eq!(col(t0 - 12_000_000_000), "    7  -12.000000000 ");
+    }
 
     #[test]
     fn summary_like_tshark() {
