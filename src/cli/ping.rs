@@ -31,15 +31,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .addr
         .parse()
         .with_context(|| format!("invalid IPv4 address '{}'", args.addr))?;
-    let secs = |v: f64, what: &str| {
-        if (0.0..=3600.0).contains(&v) {
+    // A huge value is echoed as typed in short (1e300), not as 300 digits.
+    let secs = |v: f64, what: &str, min_exclusive: bool| {
+        let low_ok = if min_exclusive { v > 0.0 } else { v >= 0.0 };
+        if low_ok && v <= 3600.0 {
             Ok(Duration::from_secs_f64(v))
         } else {
-            Err(anyhow::anyhow!("invalid {what} '{v}' (seconds, 0..=3600)"))
+            let shown = if v.abs() < 1e6 {
+                format!("{v}")
+            } else {
+                format!("{v:e}")
+            };
+            let range = if min_exclusive {
+                "0 < s <= 3600"
+            } else {
+                "0..=3600"
+            };
+            Err(anyhow::anyhow!(
+                "invalid {what} '{shown}' (seconds, {range})"
+            ))
         }
     };
-    let interval = secs(args.interval, "interval")?;
-    let timeout = secs(args.timeout, "timeout")?;
+    let interval = secs(args.interval, "interval", false)?;
+    // A wait of 0 could never see a reply.
+    let timeout = secs(args.timeout, "timeout", true)?;
     if let Some(ns) = &args.netns {
         // The CLI is single-threaded here: moving this thread moves everything after it.
         netns::enter(ns)?;

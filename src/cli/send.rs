@@ -270,7 +270,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         checked.map_err(|e| refusal(e, a.netns.as_deref()))?;
     }
     let tmpl = FrameTemplate::with_vary(&spec, vary)?;
-    // Only once the frame is built, so that an error stays the one line printed.
+    // The socket before anything is printed: a missing CAP_NET_RAW is the one line printed,
+    // not a warning and a frame dump followed by the error.
+    let mut sock = if a.dry_run {
+        None
+    } else {
+        let iface = a.iface.as_deref().context("--iface is required to send")?;
+        if let Some(cpu) = a.cpu {
+            vethbench::sys::cpu::pin_current_thread(cpu)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        }
+        let sock = TxSocket::open(iface)?;
+        if a.qdisc_bypass {
+            sock.set_qdisc_bypass(true)?;
+        }
+        Some(sock)
+    };
+    // Only once the frame is built and the socket open, so that an error stays the one line
+    // printed.
     if a.dst_mac.is_none() {
         // Scapy's words when it cannot resolve the destination.
         eprintln!("WARNING: Mac address to reach destination not found. Using broadcast.");
@@ -281,19 +298,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.hex {
         print!("{}", frame::hexdump(tmpl.bytes()));
     }
-    if a.dry_run {
+    let Some(sock) = sock.as_mut() else {
         println!("Dry run: {} packets built, none sent.", a.count);
         return Ok(ExitCode::SUCCESS);
-    }
-    let iface = a.iface.as_deref().context("--iface is required to send")?;
-    if let Some(cpu) = a.cpu {
-        vethbench::sys::cpu::pin_current_thread(cpu)
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-    }
-    let mut sock = TxSocket::open(iface)?;
-    if a.qdisc_bypass {
-        sock.set_qdisc_bypass(true)?;
-    }
+    };
     if a.count == 1 {
         sock.send(tmpl.bytes())?;
         println!(".\nSent 1 packets.");

@@ -98,6 +98,19 @@ fn missing_cap_net_raw_is_named() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("CAP_NET_RAW"), "{err}");
         assert!(err.contains("setcap"), "no hint how to get it: {err}");
+        // Without --dst-mac, Scapy's broadcast warning is not printed before the error, nor
+        // the frame (issue 13, item 14): the error is the one line.
+        let out = std::process::Command::new("setpriv")
+            .args(["--inh-caps=-all", "--bounding-set=-net_raw", "--"])
+            .arg(common::bin_path())
+            .args(["send", "-i", "va"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("CAP_NET_RAW"), "{err}");
+        assert_eq!(stdout(&out), "", "the frame was printed before the error");
         // Dry run needs no privilege at all.
         let out = std::process::Command::new("setpriv")
             .args(["--inh-caps=-all", "--bounding-set=-all", "--"])

@@ -208,3 +208,21 @@ fn bad_missing_capabilities() {
         assert!(!std::path::Path::new("/run/netns").join(&ns).exists());
     });
 }
+
+/// Issue 13, items 12 and 13: a ping wait of 0 could never see a reply, and a huge number is
+/// echoed in short, not as 300 digits. Refused before any socket is opened: no root needed.
+#[test]
+fn ping_times_out_of_range() {
+    assert_bad_input(
+        &["ping", "-W", "0", "198.18.0.1"],
+        &["invalid timeout '0'", "0 < s <= 3600"],
+    );
+    assert_bad_input(
+        &["ping", "-i", "1e300", "198.18.0.1"],
+        &["invalid interval '1e300'"],
+    );
+    assert_bad_input(
+        &["ping", "-W", "1e300", "198.18.0.1"],
+        &["invalid timeout '1e300'"],
+    );
+}
