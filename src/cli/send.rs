@@ -305,7 +305,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.count == 1 {
         sock.send(tmpl.bytes())?;
         println!(".\nSent 1 packets.");
-        warn_dropped(&sock);
+        warn_dropped(sock);
         return Ok(ExitCode::SUCCESS);
     }
     let burst = BurstSpec {
@@ -322,7 +322,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         stats.pps(),
         stats.pps() * tmpl.len() as f64 * 8.0 / 1e6
     );
-    warn_dropped(&sock);
+    warn_dropped(sock);
     Ok(ExitCode::SUCCESS)
 }
 
