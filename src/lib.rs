@@ -44,4 +44,4 @@ pub mod pcapng;
 pub mod sock;
 pub mod sys;
 
-pub use error::{Capability, Error, Result};
+pub use error::{Capability, NoSuchInterface};

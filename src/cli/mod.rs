@@ -158,24 +158,35 @@ pub(crate) fn open_capture(
 /// With `-n NS`, "interface 'X' does not exist" also says where it was looked for.
 pub(crate) fn name_netns(e: anyhow::Error, ns: Option<&str>) -> anyhow::Error {
     let Some(ns) = ns else { return e };
-    let missing = e.chain().any(|c| {
-        c.downcast_ref::<vethbench::Error>()
-            .is_some_and(|x| x.is_no_such_interface())
-            || c.downcast_ref::<vethbench::harness::HarnessError>()
-                .is_some_and(|x| x.is_no_such_interface())
-            || matches!(
-                c.downcast_ref::<vethbench::link::LinkError>(),
-                Some(vethbench::link::LinkError::NoSuchInterface { .. })
-            )
-            || matches!(
-                c.downcast_ref::<vethbench::sock::SockError>(),
-                Some(vethbench::sock::SockError::NoSuchInterface { .. })
-            )
-    });
+    let missing = e
+        .chain()
+        .any(|c| c.is::<vethbench::error::NoSuchInterface>());
     if missing {
         e.context(format!("in network namespace '{ns}'"))
     } else {
         e
+    }
+}
+
+/// A frame error in the words of the `--size` and `--vary` flags (the library names no flag).
+pub(crate) fn frame_flags(e: vethbench::frame::FrameError) -> anyhow::Error {
+    use vethbench::frame::{FrameError, Vary};
+    match e {
+        FrameError::SizeTooLarge { size, max } => anyhow::anyhow!(
+            "cannot build the frame: --size {size} is larger than any link carries (at most {max} \
+             bytes: a 65535-byte MTU plus the Ethernet and 802.1Q headers)"
+        ),
+        FrameError::SizeTooSmall { size, needed } => anyhow::anyhow!(
+            "cannot build the frame: --size {size} is smaller than the frame's {needed} bytes of \
+             headers and payload"
+        ),
+        FrameError::CannotVary { vary: Vary::IpId } => {
+            anyhow::anyhow!("cannot build the frame: --vary ip-id needs IPv4")
+        }
+        FrameError::CannotVary { vary: Vary::TcpSeq } => {
+            anyhow::anyhow!("cannot build the frame: --vary seq needs TCP")
+        }
+        e => e.into(),
     }
 }
 
