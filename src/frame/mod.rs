@@ -66,6 +66,9 @@ pub enum FrameError {
     /// number of a frame that is not TCP).
     #[error("cannot build the frame: {}", vary_needs(*.vary))]
     CannotVary { vary: Vary },
+    /// An empty list of fields to print.
+    #[error("invalid field list '': it names no field")]
+    NoFields,
 }
 
 fn vary_needs(vary: Vary) -> &'static str {

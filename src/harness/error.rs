@@ -55,7 +55,11 @@ pub enum HarnessError {
     NotSendable(#[source] NotSendable),
     /// A frame longer than the end's send slots.
     #[error("{end}: a {len}-byte frame exceeds the {slot}-byte send slot")]
-    SlotTooSmall { end: String, len: usize, slot: usize },
+    SlotTooSmall {
+        end: String,
+        len: usize,
+        slot: usize,
+    },
     /// The end's transmit queue accepted nothing for a second.
     #[error("{end}: transmit queue stayed full for 1 s ({sent} of {total} frames sent)")]
     TxQueueFull {

@@ -37,8 +37,8 @@ pub mod stream;
 pub mod testbench;
 
 pub use checker::{Checker, Class, Counts};
-pub use error::{ConfigError, EndError, HarnessError};
 pub use ends::{Ends, FrameSink, FrameSource, RxMeta, Tap};
+pub use error::{ConfigError, EndError, HarnessError};
 pub use latency::{LatencyHist, LatencySummary};
 pub use matcher::{Matcher, Mismatch};
 pub use noise::NoiseFilter;

@@ -50,7 +50,9 @@ pub fn info_with(nl: &mut Netlink, name: &str) -> Result<IfaceInfo, LinkError> {
     }
     match nl.link_by_name(name) {
         Ok(m) => Ok(LinkDetails::from_message(&m).info),
-        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Err(LinkError::NoSuchInterface(NoSuchInterface::new(name))),
+        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+            Err(LinkError::NoSuchInterface(NoSuchInterface::new(name)))
+        }
         Err(e) => Err(LinkError::from_errno(
             format!("look up interface '{name}'"),
             e,

@@ -90,7 +90,9 @@ impl SockError {
                 iface: iface.to_string(),
                 cap,
             },
-            Some(libc::ENODEV) | Some(libc::ENXIO) => SockError::NoSuchInterface(NoSuchInterface::new(iface)),
+            Some(libc::ENODEV) | Some(libc::ENXIO) => {
+                SockError::NoSuchInterface(NoSuchInterface::new(iface))
+            }
             _ => SockError::Io {
                 op,
                 iface: iface.to_string(),
@@ -102,5 +104,6 @@ impl SockError {
 
 /// Resolve an interface name to its ifindex in the calling thread's network namespace.
 pub fn ifindex(iface: &str) -> Result<u32, SockError> {
-    nix::net::if_::if_nametoindex(iface).map_err(|_| SockError::NoSuchInterface(NoSuchInterface::new(iface)))
+    nix::net::if_::if_nametoindex(iface)
+        .map_err(|_| SockError::NoSuchInterface(NoSuchInterface::new(iface)))
 }

@@ -200,7 +200,10 @@ fn refuses_what_cannot_be_built() {
         matches!(e, FrameError::SizeTooSmall { size: 40, .. }),
         "{e}"
     );
-    assert!(e.to_string().contains("a size of 40 bytes is smaller"), "{e}");
+    assert!(
+        e.to_string().contains("a size of 40 bytes is smaller"),
+        "{e}"
+    );
     let vlan = FrameSpec {
         vlan: Some(4096),
         ..FrameSpec::default()
