@@ -4,7 +4,7 @@
 //! Each wraps only the layers below the harness: an end's socket, link, pcapng or capture
 //! error is an [`EndError`] under [`HarnessError::Io`], with the end it happened on. A run
 //! configuration that cannot work is a [`ConfigError`], a template frame that cannot carry the
-//! stamp a [`TemplateError`](super::stamp::TemplateError). Messages name no command-line flag:
+//! stamp a [`TemplateError`]. Messages name no command-line flag:
 //! the CLI words those.
 
 use crate::capture::CaptureError;
