@@ -1,7 +1,12 @@
-//! The crate's error type: one variant per module, each module with its own typed error.
+//! The leaf errors every layer shares: the [`Capability`] an operation needs, and
+//! [`NoSuchInterface`].
 //!
-//! Errors say what was being done and to what (interface, path, namespace) and, for a
-//! permission failure, which capability was missing. They print on one line.
+//! There is no crate-wide error type: each module has its own typed error, and a layer's error
+//! wraps only the errors of the layers below it (`harness` → `capture` / `sock` / `link` /
+//! `pcapng` → `frame`). Errors say what was being done and to what (interface, path,
+//! namespace) and, for a permission failure, which capability was missing; they print on one
+//! line and name no command-line flag. What stays true: this module imports nothing from the
+//! crate.
 
 use std::fmt;
 
@@ -44,32 +49,20 @@ impl fmt::Display for Capability {
     }
 }
 
-/// Any error of the library.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Frame(#[from] crate::frame::FrameError),
-    #[error(transparent)]
-    Sock(#[from] crate::sock::SockError),
-    #[error(transparent)]
-    Link(#[from] crate::link::LinkError),
-    #[error(transparent)]
-    Pcapng(#[from] crate::pcapng::PcapngError),
-    #[error(transparent)]
-    Harness(#[from] crate::harness::HarnessError),
+/// The named interface does not exist (in the network namespace it was looked up in).
+///
+/// `SockError::NoSuchInterface` and `LinkError::NoSuchInterface` hold it as their `source()`,
+/// so a caller finds it anywhere in an error chain with one `is::<NoSuchInterface>()`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("interface '{iface}' does not exist")]
+pub struct NoSuchInterface {
+    pub iface: String,
 }
 
-impl Error {
-    /// True when the error is, or wraps, "interface ... does not exist".
-    pub fn is_no_such_interface(&self) -> bool {
-        match self {
-            Error::Sock(crate::sock::SockError::NoSuchInterface { .. }) => true,
-            Error::Link(crate::link::LinkError::NoSuchInterface { .. }) => true,
-            Error::Harness(h) => h.is_no_such_interface(),
-            _ => false,
+impl NoSuchInterface {
+    pub fn new(iface: impl Into<String>) -> Self {
+        NoSuchInterface {
+            iface: iface.into(),
         }
     }
 }
-
-/// The crate's result type.
-pub type Result<T, E = Error> = std::result::Result<T, E>;

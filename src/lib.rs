@@ -29,9 +29,13 @@
 //!   recvmsg control messages, the libpcap filter compiler, the ethtool ioctl) and CPU
 //!   affinity ([`sys::cpu`]) live here; netlink and namespaces need none (nix wraps them).
 //!
+//! - [`error`]: the leaf every layer shares, [`Capability`] and [`NoSuchInterface`]. There is
+//!   no crate-wide error: each module has its own typed error, which wraps only the errors of
+//!   the layers below it (e.g. [`harness::HarnessError`] holds an end's [`harness::EndError`]).
+//!
 //! What stays true: nothing in the hot paths (transmit, receive, pcapng write) allocates per
 //! packet; library errors are typed and carry the interface, path or capability involved, and
-//! name no command-line flag.
+//! name no command-line flag (the CLI words those).
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -44,4 +48,4 @@ pub mod pcapng;
 pub mod sock;
 pub mod sys;
 
-pub use error::{Capability, Error, Result};
+pub use error::{Capability, NoSuchInterface};

@@ -127,7 +127,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let printer = match (args.output, args.fields.is_empty()) {
-        (Some(OutputKind::Fields), _) => Printer::fields(&args.fields)?,
+        (Some(OutputKind::Fields), _) => {
+            Printer::fields(&args.fields).map_err(super::frame_flags)?
+        }
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => Printer::Summary,
     };

@@ -179,24 +179,39 @@ pub(crate) fn open_capture(
 /// With `-n NS`, "interface 'X' does not exist" also says where it was looked for.
 pub(crate) fn name_netns(e: anyhow::Error, ns: Option<&str>) -> anyhow::Error {
     let Some(ns) = ns else { return e };
-    let missing = e.chain().any(|c| {
-        c.downcast_ref::<vethbench::Error>()
-            .is_some_and(|x| x.is_no_such_interface())
-            || c.downcast_ref::<vethbench::harness::HarnessError>()
-                .is_some_and(|x| x.is_no_such_interface())
-            || matches!(
-                c.downcast_ref::<vethbench::link::LinkError>(),
-                Some(vethbench::link::LinkError::NoSuchInterface { .. })
-            )
-            || matches!(
-                c.downcast_ref::<vethbench::sock::SockError>(),
-                Some(vethbench::sock::SockError::NoSuchInterface { .. })
-            )
-    });
+    let missing = e
+        .chain()
+        .any(|c| c.is::<vethbench::error::NoSuchInterface>());
     if missing {
         e.context(format!("in network namespace '{ns}'"))
     } else {
         e
+    }
+}
+
+/// A frame error in the words of the `--size`, `--vary`, `-T` and `-e` flags (the library names
+/// no flag).
+pub(crate) fn frame_flags(e: vethbench::frame::FrameError) -> anyhow::Error {
+    use vethbench::frame::{FrameError, Vary};
+    match e {
+        FrameError::SizeTooLarge { size, max } => anyhow::anyhow!(
+            "cannot build the frame: --size {size} is larger than any link carries (at most {max} \
+             bytes: a 65535-byte MTU plus the Ethernet and 802.1Q headers)"
+        ),
+        FrameError::SizeTooSmall { size, needed } => anyhow::anyhow!(
+            "cannot build the frame: --size {size} is smaller than the frame's {needed} bytes of \
+             headers and payload"
+        ),
+        FrameError::CannotVary { vary: Vary::IpId } => {
+            anyhow::anyhow!("cannot build the frame: --vary ip-id needs IPv4")
+        }
+        FrameError::CannotVary { vary: Vary::TcpSeq } => {
+            anyhow::anyhow!("cannot build the frame: --vary seq needs TCP")
+        }
+        FrameError::NoFields => {
+            anyhow::anyhow!("invalid field list '': -T fields needs at least one -e FIELD")
+        }
+        e => e.into(),
     }
 }
 
@@ -234,5 +249,102 @@ mod tests {
         for bad in ["", "0", "-5", "fast", "1e400", "NaN"] {
             assert!(super::rate_arg(bad).is_err(), "accepted {bad:?}");
         }
+    }
+
+    /// Every library error that wraps "interface ... does not exist" is found by one `is` on the
+    /// chain, and the printed line says it once.
+    #[test]
+    fn no_such_interface_is_found_through_every_wrapper() {
+        use vethbench::error::NoSuchInterface;
+        use vethbench::harness::HarnessError;
+        use vethbench::link::LinkError;
+        use vethbench::sock::SockError;
+        let sock = || SockError::NoSuchInterface(NoSuchInterface::new("vb0"));
+        let cases: Vec<anyhow::Error> = vec![
+            sock().into(),
+            LinkError::NoSuchInterface(NoSuchInterface::new("vb0")).into(),
+            HarnessError::io("vb0", sock()).into(),
+            HarnessError::io(
+                "vb0",
+                LinkError::NoSuchInterface(NoSuchInterface::new("vb0")),
+            )
+            .into(),
+            vethbench::capture::CaptureError::Sock(sock()).into(),
+            vethbench::link::policy::NotSendable::Link(LinkError::NoSuchInterface(
+                NoSuchInterface::new("vb0"),
+            ))
+            .into(),
+            anyhow::Error::from(sock()).context("opening"),
+        ];
+        for e in cases {
+            let before = crate::one_line(&e);
+            assert_eq!(
+                before.matches("interface 'vb0' does not exist").count(),
+                1,
+                "{before}"
+            );
+            let line = crate::one_line(&super::name_netns(e, Some("ns1")));
+            assert_eq!(line, format!("in network namespace 'ns1': {before}"));
+        }
+        let other = SockError::Filter {
+            expr: "x".into(),
+            why: "y".into(),
+        };
+        let line = crate::one_line(&super::name_netns(other.into(), Some("ns1")));
+        assert_eq!(line, "filter 'x': y");
+    }
+
+    /// The library's frame errors name no flag; the CLI's words for them do, as before.
+    #[test]
+    fn frame_errors_are_worded_with_the_flags() {
+        use vethbench::frame::{fields::FieldSet, FrameSpec, FrameTemplate, L4Spec, Vary};
+        let words = |e| crate::one_line(&super::frame_flags(e));
+        let small = FrameSpec {
+            size: Some(40),
+            ..FrameSpec::default()
+        };
+        let e = small.build().unwrap_err();
+        assert!(!e.to_string().contains("--"), "{e}");
+        let line = words(e);
+        assert!(
+            line.starts_with("cannot build the frame: --size 40 is smaller than the frame's ")
+                && line.ends_with(" bytes of headers and payload"),
+            "{line}"
+        );
+        let huge = FrameSpec {
+            size: Some(FrameSpec::MAX_PADDED_LEN + 1),
+            ..FrameSpec::default()
+        };
+        assert_eq!(
+            words(huge.build().unwrap_err()),
+            format!(
+                "cannot build the frame: --size {} is larger than any link carries (at most {} \
+                 bytes: a 65535-byte MTU plus the Ethernet and 802.1Q headers)",
+                FrameSpec::MAX_PADDED_LEN + 1,
+                FrameSpec::MAX_PADDED_LEN
+            )
+        );
+        let udp = FrameSpec {
+            l4: L4Spec::Udp,
+            ..FrameSpec::default()
+        };
+        assert_eq!(
+            words(FrameTemplate::with_vary(&udp, Vary::TcpSeq).unwrap_err()),
+            "cannot build the frame: --vary seq needs TCP"
+        );
+        let v6 = FrameSpec {
+            src_ip: "2001:db8::1".parse().unwrap(),
+            dst_ip: "2001:db8::2".parse().unwrap(),
+            ..FrameSpec::default()
+        };
+        assert_eq!(
+            words(FrameTemplate::with_vary(&v6, Vary::IpId).unwrap_err()),
+            "cannot build the frame: --vary ip-id needs IPv4"
+        );
+        let none: [&str; 0] = [];
+        assert_eq!(
+            words(FieldSet::parse(&none).unwrap_err()),
+            "invalid field list '': -T fields needs at least one -e FIELD"
+        );
     }
 }

@@ -36,7 +36,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let fields = match (args.output, args.fields.is_empty()) {
-        (Some(OutputKind::Fields), _) => Some(FieldSet::parse(&args.fields)?),
+        (Some(OutputKind::Fields), _) => {
+            Some(FieldSet::parse(&args.fields).map_err(super::frame_flags)?)
+        }
         (None, false) => anyhow::bail!("-e needs -T fields"),
         (None, true) => None,
     };

@@ -229,7 +229,7 @@ fn spec_of(a: &Args) -> Result<FrameSpec, FrameError> {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let mut spec = spec_of(&a)?;
+    let mut spec = spec_of(&a).map_err(super::frame_flags)?;
     if a.count == 0 {
         bail!("--count must be at least 1");
     }
@@ -269,7 +269,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         };
         checked.map_err(|e| refusal(e, a.netns.as_deref()))?;
     }
-    let tmpl = FrameTemplate::with_vary(&spec, vary)?;
+    let tmpl = FrameTemplate::with_vary(&spec, vary).map_err(super::frame_flags)?;
     // The socket before anything is printed: a missing CAP_NET_RAW is the one line printed,
     // not a warning and a frame dump followed by the error.
     let mut sock = if a.dry_run {

@@ -204,11 +204,7 @@ impl FieldSet {
     /// Check the names (`-e` values) once, up front.
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, FrameError> {
         if names.is_empty() {
-            return Err(FrameError::Invalid {
-                what: "field list",
-                input: String::new(),
-                why: "-T fields needs at least one -e FIELD".into(),
-            });
+            return Err(FrameError::NoFields);
         }
         names
             .iter()

@@ -49,6 +49,34 @@ pub enum FrameError {
     /// The frame as asked cannot be built (sizes, address families).
     #[error("cannot build the frame: {why}")]
     Build { why: String },
+    /// A padded size larger than any link carries (`max`: a 65535-byte MTU plus the Ethernet
+    /// and 802.1Q headers).
+    #[error(
+        "cannot build the frame: a size of {size} bytes is larger than any link carries (at most \
+         {max} bytes: a 65535-byte MTU plus the Ethernet and 802.1Q headers)"
+    )]
+    SizeTooLarge { size: usize, max: usize },
+    /// A padded size smaller than the headers and payload.
+    #[error(
+        "cannot build the frame: a size of {size} bytes is smaller than the frame's {needed} \
+         bytes of headers and payload"
+    )]
+    SizeTooSmall { size: usize, needed: usize },
+    /// A field to vary that the frame does not have (the IP id of an IPv6 frame, the sequence
+    /// number of a frame that is not TCP).
+    #[error("cannot build the frame: {}", vary_needs(*.vary))]
+    CannotVary { vary: Vary },
+    /// An empty list of fields to print.
+    #[error("invalid field list '': it names no field")]
+    NoFields,
+}
+
+fn vary_needs(vary: Vary) -> &'static str {
+    match vary {
+        Vary::IpId => "only an IPv4 frame has an IP id to vary",
+        Vary::TcpSeq => "only a TCP frame has a sequence number to vary",
+        Vary::Nothing => "nothing to vary",
+    }
 }
 
 impl FrameError {

@@ -49,8 +49,7 @@ impl FrameTemplate {
             (Vary::Nothing, _) => 0,
             (Vary::IpId, _) if spec.src_ip.is_ipv4() => spec.ip_id as u32,
             (Vary::TcpSeq, L4Spec::Tcp { seq, .. }) => seq,
-            (Vary::IpId, _) => return Err(FrameError::build("--vary ip-id needs IPv4")),
-            (Vary::TcpSeq, _) => return Err(FrameError::build("--vary seq needs TCP")),
+            (Vary::IpId | Vary::TcpSeq, _) => return Err(FrameError::CannotVary { vary }),
         };
         let ip = spec.ip_offset();
         let l4 = spec.l4_offset();

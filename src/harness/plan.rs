@@ -15,7 +15,7 @@ use super::ends::{Ends, FrameSink, FrameSource, Tap};
 use super::report::Report;
 use super::stamp::{StampedTemplate, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
-use super::HarnessError;
+use super::{ConfigError, HarnessError};
 use crate::frame::{FrameSpec, L4Spec, MacAddr};
 
 /// Smallest default frame that carries the stamp: Ethernet + IPv4 + UDP + stamp.
@@ -57,34 +57,27 @@ impl TestPlan {
         self.stream.check()?;
         if let Some(f) = &self.frame {
             if f.len() > MAX_FRAME_LEN {
-                return Err(HarnessError::Config(format!(
-                    "a {}-byte frame is over the {MAX_FRAME_LEN}-byte maximum (64 KiB of IP \
-                     and an Ethernet header)",
-                    f.len()
-                )));
+                return Err(ConfigError::FrameTooLarge { len: f.len() }.into());
             }
             if f.len() != self.frame_len {
-                return Err(HarnessError::Config(format!(
-                    "the frame is {} bytes but the plan says {}",
-                    f.len(),
-                    self.frame_len
-                )));
+                return Err(ConfigError::FrameLenMismatch {
+                    len: f.len(),
+                    frame_len: self.frame_len,
+                }
+                .into());
             }
             // Room for the stamp, a header it would not overwrite.
             self.template()?;
         } else if !(MIN_FRAME_LEN..=MAX_FRAME_LEN).contains(&self.frame_len) {
-            return Err(HarnessError::Config(format!(
-                "frame size {} is outside {MIN_FRAME_LEN}..={MAX_FRAME_LEN} bytes \
-                 (Ethernet+IPv4+UDP headers and the {STAMP_LEN}-byte stamp must fit)",
-                self.frame_len
-            )));
+            return Err(ConfigError::FrameSize {
+                frame_len: self.frame_len,
+            }
+            .into());
         }
         if let Topology::Existing { tx, rx, .. } = &self.topology {
             for i in [tx, rx] {
                 if crate::link::check_ifname(i).is_err() {
-                    return Err(HarnessError::Config(format!(
-                        "'{i}' is not a valid interface name"
-                    )));
+                    return Err(ConfigError::InterfaceName { name: i.clone() }.into());
                 }
             }
             if self.stream.mode != Mode::Rtt && tx == rx {

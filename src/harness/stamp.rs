@@ -71,6 +71,48 @@ pub struct StampedTemplate {
     csum0: u16,
 }
 
+/// Why a template frame cannot carry the stamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// The stamp would overwrite a header vethbench does not parse.
+    #[error("{frame}: the {STAMP_LEN}-byte stamp would overwrite a header; use a UDP, TCP or ICMP frame")]
+    HeaderInTheWay { frame: Unstampable },
+    /// The frame ends before the stamp would.
+    #[error(
+        "a {len}-byte frame has no room for the {STAMP_LEN}-byte stamp at offset {stamp_off} \
+         (it needs at least {} bytes: give it a payload of at least {STAMP_LEN} bytes)",
+        .stamp_off + STAMP_LEN
+    )]
+    TooShort { len: usize, stamp_off: usize },
+    /// The stamp would run past the transport payload into Ethernet padding.
+    #[error(
+        "the transport payload ends at byte {payload_end} of this {len}-byte frame, the rest is \
+         padding: no room for the {STAMP_LEN}-byte stamp at offset {stamp_off} (give it a \
+         payload of at least {STAMP_LEN} bytes)"
+    )]
+    IntoPadding {
+        payload_end: usize,
+        len: usize,
+        stamp_off: usize,
+    },
+    /// The stamp would overlap the transport header (whose checksum it fixes up).
+    #[error("stamp offset {stamp_off} overlaps the transport header at {l4_off}")]
+    OverlapsHeader { stamp_off: usize, l4_off: usize },
+}
+
+/// A frame whose payload does not start where vethbench can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unstampable {
+    #[error("an IGMP frame")]
+    Igmp,
+    #[error("an IP frame of protocol {0}")]
+    IpProtocol(u8),
+    #[error("an IP frame whose transport header is not in it")]
+    NoTransportHeader,
+    #[error("an ARP frame")]
+    Arp,
+}
+
 impl StampedTemplate {
     /// Put a stamp slot for `stream_id` at the start of the transport payload of `frame`: a
     /// UDP, TCP, ICMP or ICMPv6 payload, or what follows the Ethernet header (and tags) of a
@@ -78,20 +120,13 @@ impl StampedTemplate {
     /// (another IP protocol, ARP, a non-first fragment) or run into Ethernet padding.
     pub fn new(frame: Vec<u8>, stream_id: u32) -> Result<Self, HarnessError> {
         let lay = view::layout(&frame);
-        let refuse = |what: String| {
-            Err(HarnessError::Template(format!(
-                "{what}: the {STAMP_LEN}-byte stamp would overwrite a header; \
-                 use a UDP, TCP or ICMP frame"
-            )))
-        };
+        let refuse = |frame: Unstampable| Err(TemplateError::HeaderInTheWay { frame }.into());
         match lay.l4 {
             Some((L4::Tcp | L4::Udp, _)) | Some((L4::Icmpv4 | L4::Icmpv6, _)) => {}
-            Some((L4::Igmp, _)) => return refuse("an IGMP frame".into()),
-            Some((L4::Other(p), _)) => return refuse(format!("an IP frame of protocol {p}")),
-            None if lay.l3_off.is_some() => {
-                return refuse("an IP frame whose transport header is not in it".into())
-            }
-            None if lay.ether_type == 0x0806 => return refuse("an ARP frame".into()),
+            Some((L4::Igmp, _)) => return refuse(Unstampable::Igmp),
+            Some((L4::Other(p), _)) => return refuse(Unstampable::IpProtocol(p)),
+            None if lay.l3_off.is_some() => return refuse(Unstampable::NoTransportHeader),
+            None if lay.ether_type == 0x0806 => return refuse(Unstampable::Arp),
             None => {}
         }
         let off = lay.payload_off;
@@ -106,29 +141,25 @@ impl StampedTemplate {
         stamp_off: usize,
     ) -> Result<Self, HarnessError> {
         if stamp_off + STAMP_LEN > frame.len() {
-            return Err(HarnessError::Template(format!(
-                "a {}-byte frame has no room for the {STAMP_LEN}-byte stamp at offset {stamp_off} \
-                 (it needs at least {} bytes: give it a payload of at least {STAMP_LEN} bytes)",
-                frame.len(),
-                stamp_off + STAMP_LEN
-            )));
+            return Err(TemplateError::TooShort {
+                len: frame.len(),
+                stamp_off,
+            }
+            .into());
         }
         let lay = view::layout(&frame);
         if stamp_off >= lay.payload_off && stamp_off + STAMP_LEN > lay.payload_end {
-            return Err(HarnessError::Template(format!(
-                "the transport payload ends at byte {} of this {}-byte frame, the rest is \
-                 padding: no room for the {STAMP_LEN}-byte stamp at offset {stamp_off} (give it a \
-                 payload of at least {STAMP_LEN} bytes)",
-                lay.payload_end,
-                frame.len()
-            )));
+            return Err(TemplateError::IntoPadding {
+                payload_end: lay.payload_end,
+                len: frame.len(),
+                stamp_off,
+            }
+            .into());
         }
         let csum = match (lay.l4, lay.l4_csum_off) {
             (Some((l4, l4_off)), Some(off)) if stamp_off >= l4_off => {
                 if stamp_off < off + 2 {
-                    return Err(HarnessError::Template(format!(
-                        "stamp offset {stamp_off} overlaps the transport header at {l4_off}"
-                    )));
+                    return Err(TemplateError::OverlapsHeader { stamp_off, l4_off }.into());
                 }
                 Some(CsumField {
                     off,
@@ -290,7 +321,7 @@ pub(crate) mod tests {
     #[test]
     fn the_stamp_stays_inside_the_transport_payload() {
         let refused = |f: Vec<u8>, why: &str| match StampedTemplate::new(f, 1) {
-            Err(HarnessError::Template(m)) => assert!(m.contains(why), "{m}"),
+            Err(HarnessError::Template(m)) => assert!(m.to_string().contains(why), "{m}"),
             other => panic!("{why}: {other:?}"),
         };
         // A 2-byte UDP payload padded to 84 bytes: the stamp would run into the padding.

@@ -283,12 +283,11 @@ impl Testbench {
             off += k;
             if k == 0 {
                 if Instant::now() >= give_up {
-                    return Err(HarnessError::Setup(format!(
-                        "{}: transmit queue stayed full for 1 s ({} of {} frames sent)",
-                        e.name,
-                        off,
-                        frames.len()
-                    )));
+                    return Err(HarnessError::TxQueueFull {
+                        end: e.name.clone(),
+                        sent: off,
+                        total: frames.len(),
+                    });
                 }
                 std::thread::yield_now();
             }

@@ -9,7 +9,7 @@ use netlink_packet_route::link::{
 
 use super::nl::Netlink;
 use super::LinkError;
-use crate::Capability;
+use crate::{Capability, NoSuchInterface};
 
 /// One interface as seen from the calling thread's network namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,9 +50,9 @@ pub fn info_with(nl: &mut Netlink, name: &str) -> Result<IfaceInfo, LinkError> {
     }
     match nl.link_by_name(name) {
         Ok(m) => Ok(LinkDetails::from_message(&m).info),
-        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Err(LinkError::NoSuchInterface {
-            iface: name.to_string(),
-        }),
+        Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+            Err(LinkError::NoSuchInterface(NoSuchInterface::new(name)))
+        }
         Err(e) => Err(LinkError::from_errno(
             format!("look up interface '{name}'"),
             e,
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn missing_interface_is_typed() {
         let e = info("vbnosuchif0").unwrap_err();
-        assert!(matches!(e, LinkError::NoSuchInterface { .. }), "{e}");
+        assert!(matches!(e, LinkError::NoSuchInterface(_)), "{e}");
         let e = info("a234567890123456").unwrap_err();
         assert!(matches!(e, LinkError::InvalidName { .. }), "{e}");
     }

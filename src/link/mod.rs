@@ -34,7 +34,7 @@ pub use iface::IfaceInfo;
 pub use netns::{Netns, PrivateNetns};
 pub use veth::{PrivatePair, VethEnd, VethPairSpec};
 
-use crate::Capability;
+use crate::{Capability, NoSuchInterface};
 
 /// IFNAMSIZ minus the terminating NUL.
 pub const IFNAME_MAX: usize = 15;
@@ -42,8 +42,8 @@ pub const IFNAME_MAX: usize = 15;
 /// An error from netlink or namespace operations.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("interface '{iface}' does not exist")]
-    NoSuchInterface { iface: String },
+    #[error("{0}")]
+    NoSuchInterface(#[source] NoSuchInterface),
     #[error("network namespace '{name}' does not exist")]
     NoSuchNetns { name: String },
     #[error("{op}: permission denied: needs {cap} ({hint})", hint = cap.hint())]

@@ -23,7 +23,7 @@ use nix::unistd::Pid;
 use super::netns::{errno_err, Netns};
 use super::LinkError;
 use crate::sys::ethtool;
-use crate::Capability;
+use crate::{Capability, NoSuchInterface};
 
 /// An offload `ethtool -K` switches, of the two that decide veth's receive path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +64,7 @@ fn ioctl_socket() -> Result<OwnedFd, LinkError> {
 
 fn ethtool_err(iface: &str, what: &str, e: io::Error) -> LinkError {
     match e.raw_os_error() {
-        Some(libc::ENODEV) => LinkError::NoSuchInterface {
-            iface: iface.to_string(),
-        },
+        Some(libc::ENODEV) => LinkError::NoSuchInterface(NoSuchInterface::new(iface)),
         _ => LinkError::from_errno(format!("{iface}: {what}"), e, Capability::NetAdmin),
     }
 }
@@ -139,9 +137,7 @@ fn in_sysfs<T: Send>(
             mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::empty(), none)
                 .map_err(|e| errno_err("mount sysfs", e, Capability::SysAdmin))?;
             f(&path).map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => LinkError::NoSuchInterface {
-                    iface: iface.to_string(),
-                },
+                io::ErrorKind::NotFound => LinkError::NoSuchInterface(NoSuchInterface::new(iface)),
                 _ => LinkError::from_errno(path.clone(), e, Capability::NetAdmin),
             })
         });

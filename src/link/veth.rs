@@ -20,7 +20,7 @@ use super::iface::{self, IfaceInfo, LinkDetails};
 use super::netns::{self, Netns, PrivateNetns};
 use super::nl::Netlink;
 use super::{check_ifname, format_mac, LinkError};
-use crate::Capability;
+use crate::{Capability, NoSuchInterface};
 
 /// One end of a pair as asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -351,9 +351,7 @@ pub fn peer(name: &str, ns: &Netns) -> Result<VethRow, LinkError> {
     list(ns)?
         .into_iter()
         .find(|r| r.name == name)
-        .ok_or_else(|| LinkError::NoSuchInterface {
-            iface: name.to_string(),
-        })
+        .ok_or_else(|| LinkError::NoSuchInterface(NoSuchInterface::new(name)))
 }
 
 fn find_index(links: &[LinkDetails], index: u32) -> Option<String> {

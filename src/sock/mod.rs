@@ -11,7 +11,7 @@ pub mod recvmsg;
 pub mod ring;
 pub mod tx;
 
-use crate::Capability;
+use crate::{Capability, NoSuchInterface};
 
 /// What the kernel said about one received frame besides its bytes: the same for a ring
 /// ([`ring::RxFrame::meta`]) and a per-frame socket ([`recvmsg::RecvFrame::meta`]), and what
@@ -54,8 +54,8 @@ impl RxMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum SockError {
     /// The named interface does not exist in this network namespace.
-    #[error("interface '{iface}' does not exist")]
-    NoSuchInterface { iface: String },
+    #[error("{0}")]
+    NoSuchInterface(#[source] NoSuchInterface),
     /// The kernel said EPERM/EACCES: a capability is missing.
     #[error("{op} on '{iface}': permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission {
@@ -90,9 +90,9 @@ impl SockError {
                 iface: iface.to_string(),
                 cap,
             },
-            Some(libc::ENODEV) | Some(libc::ENXIO) => SockError::NoSuchInterface {
-                iface: iface.to_string(),
-            },
+            Some(libc::ENODEV) | Some(libc::ENXIO) => {
+                SockError::NoSuchInterface(NoSuchInterface::new(iface))
+            }
             _ => SockError::Io {
                 op,
                 iface: iface.to_string(),
@@ -104,7 +104,6 @@ impl SockError {
 
 /// Resolve an interface name to its ifindex in the calling thread's network namespace.
 pub fn ifindex(iface: &str) -> Result<u32, SockError> {
-    nix::net::if_::if_nametoindex(iface).map_err(|_| SockError::NoSuchInterface {
-        iface: iface.to_string(),
-    })
+    nix::net::if_::if_nametoindex(iface)
+        .map_err(|_| SockError::NoSuchInterface(NoSuchInterface::new(iface)))
 }

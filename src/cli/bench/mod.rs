@@ -97,7 +97,7 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
     if let Some(other) = tools.iter().find(|t| !TOOLS.contains(&t.as_str())) {
         bail!("unknown tool '{other}' ({})", TOOLS.join(", "));
     }
-    let frame = spec.build()?;
+    let frame = spec.build().map_err(crate::cli::frame_flags)?;
     let dir = tempdir()?;
     let pcap = dir.join("frame.pcap");
     write_pcap(&pcap, &frame)?;

@@ -170,16 +170,16 @@ impl FrameSpec {
         }
         if let Some(size) = self.size {
             if size > Self::MAX_PADDED_LEN && size > self.unpadded_len() {
-                return Err(FrameError::build(format!(
-                    "--size {size} is larger than any link carries (at most {} bytes: a 65535-byte MTU plus the Ethernet and 802.1Q headers)",
-                    Self::MAX_PADDED_LEN
-                )));
+                return Err(FrameError::SizeTooLarge {
+                    size,
+                    max: Self::MAX_PADDED_LEN,
+                });
             }
             if size < self.unpadded_len() {
-                return Err(FrameError::build(format!(
-                    "--size {size} is smaller than the frame's {} bytes of headers and payload",
-                    self.unpadded_len()
-                )));
+                return Err(FrameError::SizeTooSmall {
+                    size,
+                    needed: self.unpadded_len(),
+                });
             }
         }
         Ok(())

@@ -195,7 +195,15 @@ fn refuses_what_cannot_be_built() {
         size: Some(40),
         ..FrameSpec::default()
     };
-    assert!(small.build().unwrap_err().to_string().contains("--size 40"));
+    let e = small.build().unwrap_err();
+    assert!(
+        matches!(e, FrameError::SizeTooSmall { size: 40, .. }),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("a size of 40 bytes is smaller"),
+        "{e}"
+    );
     let vlan = FrameSpec {
         vlan: Some(4096),
         ..FrameSpec::default()

@@ -8,7 +8,7 @@
 //! never sees its own transmissions and a reflector never echoes its echoes.
 
 use crate::capture::Recorder;
-use crate::link::policy::{self, NotSendable, SendPolicy, VIRTUAL_KINDS};
+use crate::link::policy::{self, NotSendable, SendPolicy};
 use crate::link::{Netns, PrivatePair, VethPairSpec};
 use crate::pcapng::{CaptureWriter, Format, IfaceDesc, IfaceStats};
 use crate::sock::recvmsg::{RecvConfig, RecvSocket};
@@ -41,11 +41,11 @@ impl SockSink {
     }
 
     fn too_large(&self, len: usize) -> HarnessError {
-        HarnessError::Setup(format!(
-            "{}: a {len}-byte frame exceeds the {}-byte send slot",
-            self.sock.iface(),
-            self.batch.slot_size()
-        ))
+        HarnessError::SlotTooSmall {
+            end: self.sock.iface().to_string(),
+            len,
+            slot: self.batch.slot_size(),
+        }
     }
 
     /// Send the first `n` slots. TxSocket::send_batch retries while the queue is full and keeps
@@ -252,12 +252,8 @@ impl Tap for PcapngTap {
 pub(crate) fn not_sendable(iface: &str, e: NotSendable) -> HarnessError {
     match e {
         NotSendable::Link(e) => HarnessError::io(iface, e),
-        NotSendable::Physical { iface, kind } => HarnessError::Setup(format!(
-            "refusing to send on '{iface}' (kind {}): the harness sends only on links whose \
-             frames cannot reach a physical network ({VIRTUAL_KINDS})",
-            policy::kind_name(&kind)
-        )),
-        e => HarnessError::Setup(e.to_string()),
+        NotSendable::Physical { iface, kind } => HarnessError::PhysicalLink { iface, kind },
+        e => HarnessError::NotSendable(e),
     }
 }
 

@@ -244,10 +244,11 @@ pub(crate) mod mem {
                 let len = fill(i, &mut self.slots[i], i >= self.lent);
                 if len > self.slot_size {
                     self.lent = self.lent.min(i);
-                    return Err(HarnessError::Setup(format!(
-                        "{}: a {len}-byte frame exceeds the {}-byte send slot",
-                        self.name, self.slot_size
-                    )));
+                    return Err(HarnessError::SlotTooSmall {
+                        end: self.name.clone(),
+                        len,
+                        slot: self.slot_size,
+                    });
                 }
                 lens.push(len);
             }

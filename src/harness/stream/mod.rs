@@ -38,7 +38,7 @@ use super::latency::LatencyHist;
 use super::noise::NoiseFilter;
 use super::report::{Report, RunResults};
 use super::stamp::StampedTemplate;
-use super::HarnessError;
+use super::{ConfigError, HarnessError};
 
 /// Largest batch the sender sends per call.
 pub const MAX_STREAM_BATCH: usize = 256;
@@ -127,39 +127,34 @@ impl Default for StreamConfig {
 impl StreamConfig {
     /// Reject combinations that cannot run.
     pub fn check(&self) -> Result<(), HarnessError> {
-        let bad = |s: String| Err(HarnessError::Config(s));
+        let bad = |e: ConfigError| Err(e.into());
         if self.count.is_none() && self.duration.is_none() {
-            return bad("give a frame count or a duration".into());
+            return bad(ConfigError::NoEnd);
         }
         if self.count == Some(0) {
-            return bad("the frame count must be at least 1".into());
+            return bad(ConfigError::ZeroCount);
         }
         if self.duration.is_some_and(|d| d.is_zero()) {
-            return bad("the duration must be positive".into());
+            return bad(ConfigError::ZeroDuration);
         }
         if let Some(r) = self.rate_pps {
             if !(r.is_finite() && r > 0.0) {
-                return bad(format!(
-                    "the rate must be a positive number of frames/s, not {r}"
-                ));
+                return bad(ConfigError::Rate { rate: r });
             }
         }
         if self.batch == 0 || self.batch > MAX_STREAM_BATCH {
-            return bad(format!(
-                "the batch must be 1..={MAX_STREAM_BATCH}, not {}",
-                self.batch
-            ));
+            return bad(ConfigError::Batch { batch: self.batch });
         }
         for c in [self.cpu_tx, self.cpu_rx].into_iter().flatten() {
-            crate::sys::cpu::check_allowed(c).map_err(|e| HarnessError::Config(e.to_string()))?;
+            crate::sys::cpu::check_allowed(c).map_err(ConfigError::Cpu)?;
         }
         Ok(())
     }
 }
 
 /// Pin the calling thread to one CPU (a stream thread: the error is a configuration one).
-fn pin_current_thread(cpu: usize) -> Result<(), HarnessError> {
-    crate::sys::cpu::pin_current_thread(cpu).map_err(|e| HarnessError::Config(e.to_string()))
+fn pin_current_thread(cpu: usize) -> Result<(), ConfigError> {
+    crate::sys::cpu::pin_current_thread(cpu).map_err(ConfigError::Cpu)
 }
 
 /// Counters the threads publish while running (for a progress bar) and the sender/receiver
@@ -240,7 +235,7 @@ where
 {
     cfg.check()?;
     let shared = Arc::new(Shared::default());
-    let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ConfigError>>(1);
     let (done_tx, done_rx) = crossbeam_channel::bounded::<u64>(1);
     let (thread_tx, thread_rx) = crossbeam_channel::bounded::<Thread>(1);
     let tx_name = tx.name().to_string();
@@ -252,7 +247,10 @@ where
         thread::Builder::new()
             .name("vethbench-rx".into())
             .spawn(move || receiver(cfg, template, rx, tap, shared, ready_tx, done_rx, thread_rx))
-            .map_err(|e| HarnessError::Setup(format!("spawning the receiver thread: {e}")))?
+            .map_err(|source| HarnessError::Spawn {
+                thread: "receiver",
+                source,
+            })?
     };
     let tx_handle = {
         let (cfg, shared) = (cfg.clone(), shared.clone());
@@ -270,7 +268,10 @@ where
                 drop(tx);
                 r
             })
-            .map_err(|e| HarnessError::Setup(format!("spawning the sender thread: {e}")))?
+            .map_err(|source| HarnessError::Spawn {
+                thread: "sender",
+                source,
+            })?
     };
     Ok(RunHandle {
         tx: Some(tx_handle),

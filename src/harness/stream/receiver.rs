@@ -13,7 +13,7 @@ use crate::harness::checker::{Checker, Class};
 use crate::harness::ends::{FrameSource, Tap};
 use crate::harness::latency::LatencyHist;
 use crate::harness::stamp::{self, StampedTemplate};
-use crate::harness::HarnessError;
+use crate::harness::{ConfigError, HarnessError};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn receiver<Rx: FrameSource>(
@@ -22,14 +22,14 @@ pub(super) fn receiver<Rx: FrameSource>(
     mut source: Rx,
     mut tap: Option<Box<dyn Tap + Send>>,
     shared: Arc<Shared>,
-    ready: Sender<Result<(), String>>,
+    ready: Sender<Result<(), ConfigError>>,
     done: Receiver<u64>,
     sender_thread: Receiver<Thread>,
 ) -> Result<RxDone, HarnessError> {
     if let Some(c) = cfg.cpu_rx {
         if let Err(e) = pin_current_thread(c) {
-            let _ = ready.send(Err(e.to_string()));
-            return Err(e);
+            let _ = ready.send(Err(e.clone()));
+            return Err(e.into());
         }
     }
     let stamp_off = template.stamp_off();

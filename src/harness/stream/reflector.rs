@@ -68,7 +68,10 @@ impl Reflector {
                     None => Ok(echoed),
                 }
             })
-            .map_err(|e| HarnessError::Setup(format!("spawning the reflector thread: {e}")))?;
+            .map_err(|source| HarnessError::Spawn {
+                thread: "reflector",
+                source,
+            })?;
         Ok(Reflector {
             stop,
             handle: Some(handle),

@@ -11,7 +11,7 @@ use crossbeam_channel::Receiver;
 use super::{pin_current_thread, Shared, StreamConfig, TxDone};
 use crate::harness::ends::FrameSink;
 use crate::harness::stamp::{now_realtime_ns, StampedTemplate};
-use crate::harness::HarnessError;
+use crate::harness::{ConfigError, HarnessError};
 
 /// Wait until `deadline`: sleep while it is far, spin the last 200 µs (sleep granularity).
 #[inline]
@@ -35,7 +35,7 @@ pub(super) fn sender<Tx: FrameSink>(
     template: &StampedTemplate,
     sink: &mut Tx,
     shared: &Shared,
-    ready: Receiver<Result<(), String>>,
+    ready: Receiver<Result<(), ConfigError>>,
 ) -> Result<TxDone, HarnessError> {
     if let Some(c) = cfg.cpu_tx {
         pin_current_thread(c)?;
@@ -47,7 +47,7 @@ pub(super) fn sender<Tx: FrameSink>(
     };
     match ready.recv() {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(HarnessError::Setup(format!("receiver: {e}"))),
+        Ok(Err(e)) => return Err(HarnessError::ReceiverConfig(e)),
         Err(_) => return Err(HarnessError::Thread("receiver")),
     }
     let count = cfg.count.unwrap_or(u64::MAX);
