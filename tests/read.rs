@@ -137,7 +137,7 @@ fn a_frame_before_the_first_has_a_negative_time_like_tshark() {
         snaplen: 65535,
         filter: None,
     };
-    let frame = unhex_fixture("udp");
+    let frame = common::golden_frame("udp");
     let mut w = CaptureWriter::create(path, Format::Pcapng, &[idb("vA"), idb("vB")]).unwrap();
     let t0 = 1_700_000_000_000_000_000u64;
     for (iface, ts) in [(0, t0), (1, t0 - 8_545), (0, t0 + 2_000_000_001)] {
@@ -159,24 +159,6 @@ fn a_frame_before_the_first_has_a_negative_time_like_tshark() {
     );
     let theirs: Vec<&str> = tshark.lines().collect();
     assert_eq!(ours, theirs, "tshark's frame.time_relative");
-}
-
-fn unhex_fixture(name: &str) -> Vec<u8> {
-    let text = std::fs::read_to_string(format!(
-        "{}/fixtures/frames/{name}.hex",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let hex: String = text
-        .lines()
-        .map(|l| l.split('#').next().unwrap())
-        .collect::<String>()
-        .split_whitespace()
-        .collect();
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// Issue 13, items 1, 2 and 16: output that cannot be written is an error naming stdout

@@ -138,3 +138,19 @@ pub fn unique_name(prefix: &str) -> String {
     let s = format!("{prefix}{:x}{n}", std::process::id() & 0xffff);
     s[..s.len().min(15)].to_string()
 }
+
+/// A golden frame from fixtures/frames (hex, `#` comments).
+pub fn golden_frame(name: &str) -> Vec<u8> {
+    let path = format!("{}/fixtures/frames/{name}.hex", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let hex: String = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap())
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}

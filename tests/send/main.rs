@@ -13,20 +13,9 @@ use std::time::{Duration, Instant};
 use nix::sys::socket::{self, sockopt, AddressFamily, LinkAddr, SockFlag, SockProtocol, SockType};
 use vethbench::frame::{FrameSpec, L4Spec};
 
-/// A golden frame from fixtures/frames (hex, `#` comments).
+/// A golden frame from fixtures/frames.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/fixtures/frames/{name}.hex", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let hex: String = text
-        .lines()
-        .map(|l| l.split('#').next().unwrap())
-        .collect::<String>()
-        .split_whitespace()
-        .collect();
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    common::golden_frame(name)
 }
 
 /// A raw socket that sees every frame of the namespace; `recv` keeps those received on `iface`.
