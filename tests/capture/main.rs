@@ -31,10 +31,15 @@ struct Capture {
 impl Capture {
     /// Spawn `vethbench capture ARGS` and wait (at most 10 s) for "Capturing on".
     fn start(args: &[&str]) -> Capture {
+        Capture::start_to(args, Stdio::piped())
+    }
+
+    /// Like [`Capture::start`], with standard output going to `stdout`.
+    fn start_to(args: &[&str], stdout: Stdio) -> Capture {
         let mut child = common::vethbench()
             .arg("capture")
             .args(args)
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn vethbench capture");

@@ -303,3 +303,32 @@ fn default_direction_snaplen_quiet_and_named_netns() {
         assert_one_line_error(code, &err, "vethY");
     });
 }
+
+/// Issue 13, item 2: printed frames that cannot be written (a full disk) are an error naming
+/// stdout, exit 2, not lost with exit 0.
+#[test]
+fn printing_to_a_full_disk_is_an_error() {
+    if !common::require_root!() {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let cap = Capture::start_to(&["vethY", "-c", "1"], full.into());
+        scapy_send(
+            "vethX",
+            "Ether(dst='02:00:00:00:00:02', src='02:00:00:00:00:01')/\
+             IP(src='198.18.0.1', dst='198.18.0.2')/UDP(sport=1111, dport=2222)/'x'",
+        );
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 2, "{err:?}");
+        let last = err.last().map(String::as_str).unwrap_or("");
+        assert!(
+            last.starts_with("vethbench: error: writing to stdout: No space left"),
+            "{err:?}"
+        );
+    });
+}
