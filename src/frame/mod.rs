@@ -22,6 +22,7 @@
 //! It does not build IP options, TCP options, fragments or ARP (yet).
 
 pub mod csum;
+pub mod expr;
 pub mod fields;
 mod mac;
 pub mod show;

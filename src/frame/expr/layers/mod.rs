@@ -1,0 +1,39 @@
+//! The layer classes, one file per protocol family, and Scapy's `bind_layers` table.
+//!
+//! Each file exports `PROTOS` (its [`Proto`]s) and `BINDINGS` (its rows of the table).
+
+use super::Proto;
+
+pub mod ip;
+mod raw;
+
+/// One row of Scapy's `bind_layers(lower, upper, field=value, ...)`: when `upper` is the
+/// payload of `lower`, these fields of `lower` default to these values.
+#[derive(Debug)]
+pub struct Binding {
+    pub lower: &'static str,
+    pub upper: &'static str,
+    pub fields: &'static [(&'static str, i128)],
+}
+
+fn protos() -> impl Iterator<Item = &'static dyn Proto> {
+    [raw::PROTOS, ip::PROTOS].into_iter().flatten().copied()
+}
+
+pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
+    [raw::BINDINGS, ip::BINDINGS].into_iter().flatten()
+}
+
+/// The layer class called `name` (Scapy's class name, case-sensitive).
+pub fn lookup(name: &str) -> Option<&'static dyn Proto> {
+    protos().find(|p| p.name() == name)
+}
+
+/// Every layer name, for help and errors.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    protos().map(|p| p.name())
+}
+
+pub(super) fn close_names(name: &str) -> Vec<&'static str> {
+    super::build::close_in(name, names())
+}

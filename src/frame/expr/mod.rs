@@ -1,0 +1,108 @@
+//! Frames in Scapy's own syntax: `Ether(dst="02:00:00:00:00:02")/IP(dst="198.18.0.2")/TCP(flags="S")`.
+//!
+//! What must stay true: for the same expression, [`Expr::build`] returns exactly the bytes of
+//! Scapy 2.5's `raw(pkt)` (or of `fragment(pkt, fragsize)`), defaults included; any field set
+//! explicitly wins over the computed one (`IP(chksum=0)` builds a broken frame on purpose).
+//!
+//! By concern: `parse.rs` reads the Python subset into an [`Expr`] (layers, fields, values,
+//! each with its column); `value.rs` the values; `proto.rs` the [`Proto`] trait a layer
+//! implements and the [`Fields`] it reads; `build.rs` the engine (Scapy's `bind_layers` table,
+//! defaults, innermost layer first so lengths and checksums see their payload); `layers/` one
+//! file per protocol family.
+
+mod build;
+mod parse;
+mod proto;
+mod value;
+
+pub mod layers;
+
+pub use build::{build_layers, Layer};
+pub use parse::parse;
+pub use proto::{Ctx, Fields, Proto};
+pub use value::Value;
+
+/// A parsed expression: the layers joined by `/`, and an optional `fragment(..., fragsize=N)`
+/// around them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub layers: Vec<LayerExpr>,
+    /// `fragment(pkt, fragsize=N)`: IPv4 fragments of at most N payload bytes (a multiple of 8).
+    pub fragsize: Option<usize>,
+}
+
+/// `Name(field=value, ...)`; a bare string or bytes is `Raw(load=...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerExpr {
+    pub name: String,
+    /// 1-based column of the name in the source.
+    pub col: usize,
+    pub fields: Vec<FieldArg>,
+}
+
+/// `field=value` inside a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldArg {
+    pub name: String,
+    /// 1-based column of the field name.
+    pub col: usize,
+    pub value: Value,
+}
+
+/// Where the values an expression leaves to its surroundings come from: functions such as a
+/// scenario's `mac("r1:eth0")`, and the defaults Scapy finds in the host's tables (the
+/// interface's MAC for `Ether.src`, a route's source address for `IP.src`).
+pub trait Env {
+    /// `name(args)` inside the expression; `None`: no such function here.
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        None
+    }
+    /// `Ether.src` when not given (Scapy: the MAC of the interface the route goes out of).
+    fn default_src_mac(&self) -> Option<crate::frame::MacAddr> {
+        None
+    }
+    /// `IP.src`/`IPv6.src` when not given (Scapy: the route's source address).
+    fn default_src_ip(&self, _dst: std::net::IpAddr) -> Option<std::net::IpAddr> {
+        None
+    }
+}
+
+/// No surroundings: Scapy's fallbacks everywhere.
+#[derive(Debug)]
+pub struct NoEnv;
+impl Env for NoEnv {}
+
+/// An error in an expression, with the 1-based column it points at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {col}: {msg}")]
+pub struct ExprError {
+    pub col: usize,
+    pub msg: String,
+}
+
+impl ExprError {
+    pub fn new(col: usize, msg: impl Into<String>) -> Self {
+        ExprError {
+            col,
+            msg: msg.into(),
+        }
+    }
+}
+
+impl Expr {
+    /// The frames (one, or several with `fragment`), with Scapy's fallbacks for what the
+    /// surroundings would give.
+    pub fn build(&self) -> Result<Vec<Vec<u8>>, ExprError> {
+        self.build_with(&NoEnv)
+    }
+
+    /// The frames, asking `env` for functions and host-dependent defaults.
+    pub fn build_with(&self, env: &dyn Env) -> Result<Vec<Vec<u8>>, ExprError> {
+        let layers = build::resolve(&self.layers, env)?;
+        let frame = build_layers(&layers, env)?;
+        match self.fragsize {
+            None => Ok(vec![frame]),
+            Some(n) => layers::ip::fragment(&frame, n).map_err(|m| ExprError::new(1, m)),
+        }
+    }
+}

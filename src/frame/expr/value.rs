@@ -1,0 +1,37 @@
+//! The values of the Python subset Scapy users write.
+
+/// A value in an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Decimal, hex (`0x..`), octal (`0o..`) or binary (`0b..`), with an optional `-`.
+    Int(i128),
+    /// `"..."` or `'...'`, escapes decoded.
+    Str(String),
+    /// `b"..."`, escapes decoded.
+    Bytes(Vec<u8>),
+    Bool(bool),
+    None,
+    Tuple(Vec<Value>),
+    List(Vec<Value>),
+    /// `name(args)` that is not a layer: resolved by an [`super::Env`] (e.g. `mac("h1:eth0")`).
+    Call {
+        name: String,
+        args: Vec<Value>,
+    },
+}
+
+impl Value {
+    /// How Python would name the value's type, for errors.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Str(_) => "str",
+            Value::Bytes(_) => "bytes",
+            Value::Bool(_) => "bool",
+            Value::None => "None",
+            Value::Tuple(_) => "tuple",
+            Value::List(_) => "list",
+            Value::Call { .. } => "call",
+        }
+    }
+}
