@@ -81,14 +81,24 @@ fn apply_bindings(ls: &mut [Layer]) {
 
 fn resolve_calls(v: &Value, env: &dyn Env) -> Result<Value, String> {
     Ok(match v {
-        Value::Call { name, args } => {
+        Value::Call { name, args, kwargs } => {
             let args = args
                 .iter()
                 .map(|a| resolve_calls(a, env))
                 .collect::<Result<Vec<_>, _>>()?;
-            match env.call(name, &args) {
-                Some(r) => r?,
-                None => return Err(format!("unknown function '{name}'")),
+            let kwargs = kwargs
+                .iter()
+                .map(|(k, a)| Ok((k.clone(), resolve_calls(a, env)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            // A function the surroundings do not know is left to the layer (an option object);
+            // the layer says "unknown function" if it does not know it either.
+            match (kwargs.is_empty(), env.call(name, &args)) {
+                (true, Some(r)) => r?,
+                _ => Value::Call {
+                    name: name.clone(),
+                    args,
+                    kwargs,
+                },
             }
         }
         Value::Tuple(vs) => Value::Tuple(

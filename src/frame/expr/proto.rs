@@ -97,10 +97,7 @@ impl Fields {
                 format!("{name}={i} does not fit in {bits} bits (0..={})", max(bits)),
             )),
             Some(Value::Bool(b)) => Ok(Some(*b as u64)),
-            Some(v) => Err(self.err(
-                name,
-                format!("{name} takes an int, not a {}", v.type_name()),
-            )),
+            Some(_) => Err(self.type_err(name, "an int")),
         }
     }
 
@@ -112,10 +109,7 @@ impl Fields {
                 .parse::<MacAddr>()
                 .map(Some)
                 .map_err(|e| self.err(name, format!("{name}: {e}"))),
-            Some(v) => Err(self.err(
-                name,
-                format!("{name} takes a MAC address string, not a {}", v.type_name()),
-            )),
+            Some(_) => Err(self.type_err(name, "a MAC address string")),
         }
     }
 
@@ -127,13 +121,7 @@ impl Fields {
                 .parse()
                 .map(Some)
                 .map_err(|_| self.err(name, format!("{name}: '{s}' is not an IPv4 address"))),
-            Some(v) => Err(self.err(
-                name,
-                format!(
-                    "{name} takes an IPv4 address string, not a {}",
-                    v.type_name()
-                ),
-            )),
+            Some(_) => Err(self.type_err(name, "an IPv4 address string")),
         }
     }
 
@@ -145,13 +133,7 @@ impl Fields {
                 .parse()
                 .map(Some)
                 .map_err(|_| self.err(name, format!("{name}: '{s}' is not an IPv6 address"))),
-            Some(v) => Err(self.err(
-                name,
-                format!(
-                    "{name} takes an IPv6 address string, not a {}",
-                    v.type_name()
-                ),
-            )),
+            Some(_) => Err(self.type_err(name, "an IPv6 address string")),
         }
     }
 
@@ -161,10 +143,19 @@ impl Fields {
             None | Some(Value::None) => Ok(None),
             Some(Value::Bytes(b)) => Ok(Some(b.clone())),
             Some(Value::Str(s)) => Ok(Some(s.as_bytes().to_vec())),
-            Some(v) => Err(self.err(
+            Some(_) => Err(self.type_err(name, "bytes or a str")),
+        }
+    }
+
+    /// The error for a value of the wrong type: `what` says what the field takes.
+    pub fn type_err(&self, name: &str, what: &str) -> ExprError {
+        match self.get(name) {
+            Some(Value::Call { name: f, .. }) => self.err(name, format!("unknown function '{f}'")),
+            Some(v) => self.err(
                 name,
-                format!("{name} takes bytes or a str, not a {}", v.type_name()),
-            )),
+                format!("{name} takes {what}, not a {}", v.type_name()),
+            ),
+            None => self.err(name, format!("{name} takes {what}")),
         }
     }
 

@@ -13,10 +13,13 @@ pub enum Value {
     None,
     Tuple(Vec<Value>),
     List(Vec<Value>),
-    /// `name(args)` that is not a layer: resolved by an [`super::Env`] (e.g. `mac("h1:eth0")`).
+    /// `name(args, key=value)` in a value: a function of the [`super::Env`] (e.g. a scenario's
+    /// `mac("h1:eth0")`), resolved before building, or an object a layer reads itself (e.g.
+    /// `IPOption_Router_Alert()` in `IP(options=[...])`).
     Call {
         name: String,
         args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
     },
 }
 
