@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use vethbench::link::netns;
-use vethbench::link::ping::{PingSummary, Pinger, PAYLOAD_LEN};
+use vethbench::link::ping::{PingOptions, PingSummary, Pinger, PAYLOAD_LEN};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,9 +15,23 @@ pub struct Args {
     /// Ping from inside this named namespace (like `ip netns exec NS ping`).
     #[arg(short = 'n', long = "netns", value_name = "NS")]
     netns: Option<String>,
-    /// Number of echo requests (ping(8) runs forever by default; we stop at 4).
-    #[arg(short = 'c', long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=65535))]
-    count: u32,
+    /// Number of echo requests [default: 4, or as many as fit in -w]. ping(8) runs forever by
+    /// default; we stop at 4.
+    #[arg(short = 'c', long, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    count: Option<u32>,
+    /// Stop after this many seconds, however many replies came (ping(8)'s -w).
+    #[arg(short = 'w', long, value_name = "SECS")]
+    deadline: Option<f64>,
+    /// Payload bytes after the ICMP header (ping(8)'s -s).
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = PAYLOAD_LEN as u32,
+          value_parser = clap::value_parser!(u32).range(0..=65507))]
+    size: u32,
+    /// Send from this interface or source address (ping(8)'s -I).
+    #[arg(short = 'I', long = "interface", value_name = "IFACE|ADDR")]
+    interface: Option<String>,
+    /// Print only the first line and the statistics (ping(8)'s -q).
+    #[arg(short = 'q', long)]
+    quiet: bool,
     /// Seconds between requests.
     #[arg(short = 'i', long, value_name = "SECS", default_value_t = 1.0)]
     interval: f64,
@@ -55,41 +69,85 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let interval = secs(args.interval, "interval", false)?;
     // A wait of 0 could never see a reply.
     let timeout = secs(args.timeout, "timeout", true)?;
+    let deadline = args
+        .deadline
+        .map(|d| secs(d, "deadline", true))
+        .transpose()?;
+    // ping(8): -w without -c sends until the deadline.
+    let count = match (args.count, deadline) {
+        (Some(c), _) => c,
+        (None, Some(_)) => u32::MAX,
+        (None, None) => 4,
+    };
+    let opts = match args
+        .interface
+        .as_deref()
+        .map(|i| (i, i.parse::<Ipv4Addr>()))
+    {
+        None => PingOptions::default(),
+        Some((_, Ok(a))) => PingOptions {
+            source: Some(a),
+            ..PingOptions::default()
+        },
+        Some((i, Err(_))) => PingOptions {
+            iface: Some(i.to_string()),
+            ..PingOptions::default()
+        },
+    };
+    let opts = PingOptions {
+        size: Some(args.size as usize),
+        ..opts
+    };
     if let Some(ns) = &args.netns {
         // The CLI is single-threaded here: moving this thread moves everything after it.
         netns::enter(ns)?;
     }
-    let mut pinger = Pinger::new(dst)?;
+    let mut pinger = Pinger::with_options(dst, &opts)?;
     println!(
-        "PING {dst} ({dst}) {PAYLOAD_LEN}({}) bytes of data.",
-        PAYLOAD_LEN + 28
+        "PING {dst} ({dst}) {}({}) bytes of data.",
+        args.size,
+        args.size + 28
     );
     let start = Instant::now();
-    let mut rtts = Vec::with_capacity(args.count as usize);
-    for i in 0..args.count {
-        let seq = (i + 1) as u16;
+    let end = deadline.map(|d| start + d);
+    let left = |now: Instant| end.map(|e| e.saturating_duration_since(now));
+    let mut rtts = Vec::with_capacity(count.min(65536) as usize);
+    let mut sent_n = 0;
+    for i in 0..count {
+        if left(Instant::now()).is_some_and(|l| l.is_zero()) {
+            break;
+        }
+        let seq = (i.wrapping_add(1) & 0xffff) as u16;
         let sent = Instant::now();
-        if let Some(r) = pinger.ping(seq, timeout)? {
+        sent_n += 1;
+        // With -w, no wait goes past the deadline.
+        let wait = left(sent).map_or(timeout, |l| timeout.min(l).max(Duration::from_millis(1)));
+        if let Some(r) = pinger.ping(seq, wait)? {
             let ttl = r.ttl.map(|t| format!(" ttl={t}")).unwrap_or_default();
-            println!(
-                "{} bytes from {}: icmp_seq={}{ttl} time={:.3} ms",
-                r.bytes,
-                r.from,
-                r.seq,
-                r.rtt.as_secs_f64() * 1e3
-            );
+            if !args.quiet {
+                println!(
+                    "{} bytes from {}: icmp_seq={}{ttl} time={:.3} ms",
+                    r.bytes,
+                    r.from,
+                    r.seq,
+                    r.rtt.as_secs_f64() * 1e3
+                );
+            }
             rtts.push(r.rtt);
         }
-        if i + 1 < args.count {
-            std::thread::sleep(interval.saturating_sub(sent.elapsed()));
+        if i + 1 < count {
+            let pause = interval.saturating_sub(sent.elapsed());
+            std::thread::sleep(left(Instant::now()).map_or(pause, |l| pause.min(l)));
         }
     }
     println!();
     print!(
         "{}",
-        PingSummary::new(args.count, &rtts, start.elapsed()).lines(dst)
+        PingSummary::new(sent_n, &rtts, start.elapsed()).lines(dst)
     );
-    Ok(if rtts.is_empty() {
+    // ping(8): with -w, fewer replies than -c asked for is a failure.
+    let short = deadline.is_some() && args.count.is_some_and(|c| (rtts.len() as u32) < c);
+    Ok(if rtts.is_empty() || short {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

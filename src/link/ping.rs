@@ -18,7 +18,7 @@ use nix::sys::socket::{
 use nix::sys::time::TimeVal;
 
 use super::LinkError;
-use crate::Capability;
+use crate::{Capability, NoSuchInterface};
 
 /// ping(8)'s default payload: 56 bytes, 64 with the ICMP header, 84 with IPv4's.
 pub const PAYLOAD_LEN: usize = 56;
@@ -35,6 +35,9 @@ pub struct EchoReply {
     pub from: Ipv4Addr,
 }
 
+/// The largest payload ping(8) accepts: 65535 minus the IPv4 and ICMP headers.
+pub const MAX_PAYLOAD_LEN: usize = 65535 - 20 - 8;
+
 /// An ICMP echo socket aimed at one IPv4 address.
 #[derive(Debug)]
 pub struct Pinger {
@@ -42,13 +45,38 @@ pub struct Pinger {
     dst: Ipv4Addr,
     id: u16,
     raw: bool,
-    tx: [u8; 8 + PAYLOAD_LEN],
-    rx: [u8; 2048],
+    /// The echo request: 8-byte ICMP header, then the payload (allocated once).
+    tx: Vec<u8>,
+    rx: Vec<u8>,
+}
+
+/// How to ping: ping(8)'s `-s` and `-I`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PingOptions {
+    /// Payload bytes after the ICMP header (`-s`); None: [`PAYLOAD_LEN`].
+    pub size: Option<usize>,
+    /// Send from this interface (`-I IFACE`, SO_BINDTODEVICE).
+    pub iface: Option<String>,
+    /// Send from this address (`-I ADDR`).
+    pub source: Option<Ipv4Addr>,
 }
 
 impl Pinger {
-    /// Open the socket in the calling thread's namespace.
+    /// Open the socket in the calling thread's namespace, with ping(8)'s defaults.
     pub fn new(dst: Ipv4Addr) -> Result<Self, LinkError> {
+        Self::with_options(dst, &PingOptions::default())
+    }
+
+    /// Open the socket in the calling thread's namespace.
+    pub fn with_options(dst: Ipv4Addr, opts: &PingOptions) -> Result<Self, LinkError> {
+        let size = opts.size.unwrap_or(PAYLOAD_LEN);
+        if size > MAX_PAYLOAD_LEN {
+            return Err(LinkError::InvalidName {
+                what: "ping size",
+                name: size.to_string(),
+                reason: "at most 65507 bytes (65535 minus the IPv4 and ICMP headers)",
+            });
+        }
         let open = |ty| {
             socket(
                 AddressFamily::Inet,
@@ -75,7 +103,30 @@ impl Pinger {
                 })
             }
         };
-        let mut tx = [0u8; 8 + PAYLOAD_LEN];
+        if let Some(iface) = &opts.iface {
+            super::check_ifname(iface)?;
+            setsockopt(&fd, sockopt::BindToDevice, &std::ffi::OsString::from(iface)).map_err(
+                |e| match e {
+                    Errno::ENODEV => LinkError::NoSuchInterface(NoSuchInterface::new(iface)),
+                    Errno::EPERM => LinkError::Permission {
+                        op: format!("bind the ICMP socket to {iface}"),
+                        cap: Capability::NetRaw,
+                    },
+                    e => LinkError::Io {
+                        op: format!("bind the ICMP socket to {iface}"),
+                        error: std::io::Error::from_raw_os_error(e as i32),
+                    },
+                },
+            )?;
+        }
+        if let Some(src) = opts.source {
+            let at = SockaddrIn::from(std::net::SocketAddrV4::new(src, 0));
+            nix::sys::socket::bind(fd.as_raw_fd(), &at).map_err(|e| LinkError::Io {
+                op: format!("use {src} as the source address"),
+                error: std::io::Error::from_raw_os_error(e as i32),
+            })?;
+        }
+        let mut tx = vec![0u8; 8 + size];
         // ping(8)'s pattern after its timestamp: 0x08, 0x09, ... so captures look familiar.
         for (i, b) in tx[8..].iter_mut().enumerate() {
             *b = i as u8;
@@ -86,7 +137,8 @@ impl Pinger {
             id: (std::process::id() as u16) ^ 0x5642,
             raw,
             tx,
-            rx: [0; 2048],
+            // The largest reply: a whole IPv4 datagram.
+            rx: vec![0; 65536],
         })
     }
 
@@ -149,7 +201,8 @@ impl Pinger {
         match s.icmp_type() {
             // A DGRAM ping socket rewrites the id to its port and filters for us.
             Icmpv4Type::EchoReply(e) if e.seq == seq && (e.id == self.id || !self.raw) => {
-                if from != self.dst {
+                // 0.0.0.0 means "this host" (Linux answers from 127.0.0.1, as ping(8) shows).
+                if from != self.dst && !self.dst.is_unspecified() {
                     return None;
                 }
                 Some(EchoReply {

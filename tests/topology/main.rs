@@ -112,4 +112,5 @@ fn ip_everything() -> String {
 mod bad_input;
 mod cleanup;
 mod interop;
+mod ping_habits;
 mod walkthrough;
