@@ -15,13 +15,20 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Create a named namespace (bind mount under /run/netns) with `lo` up.
-    Add { name: String },
+    Add {
+        /// The namespace's name (a file name under /run/netns, as `ip netns` uses).
+        name: String,
+    },
     /// Delete a named namespace (unmount and remove /run/netns/NAME).
-    Del { name: String },
+    Del {
+        /// The namespace's name, as `netns list` shows it.
+        name: String,
+    },
     /// List the named namespaces (ours and `ip netns add`'s).
     List,
     /// Run a command inside a named namespace: `vethbench netns exec NAME -- CMD ARGS...`.
     Exec {
+        /// The namespace's name.
         name: String,
         /// The command and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]

@@ -43,7 +43,9 @@ enum Cmd {
     },
     /// Show a veth's peer: name, ifindex, namespace (the `ethtool -S NAME | grep peer_ifindex` answer).
     Peer {
+        /// The veth end whose peer to find.
         name: String,
+        /// The namespace the end is in (default: the current one).
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
         /// Print the end's row as JSON.
@@ -59,14 +61,12 @@ struct AddArgs {
     /// Name of the peer end.
     #[arg(long, value_name = "PEER")]
     peer: String,
-    /// Work in this named namespace, like `ip -n NS link add ...`: both ends are created there
-    /// (unless --netns or --peer-netns puts one elsewhere).
-    #[arg(short = 'n', value_name = "NS")]
-    in_netns: Option<String>,
-    /// Put the first end in this named namespace.
-    #[arg(long, value_name = "NS")]
+    /// Create the pair in this namespace, like `ip -n NS link add ...`: the first end there,
+    /// and the peer too unless --peer-netns puts it elsewhere. (-n means --netns in every
+    /// subcommand.)
+    #[arg(short = 'n', long = "netns", value_name = "NS")]
     netns: Option<String>,
-    /// Put the peer end in this named namespace.
+    /// Put the peer end in this named namespace instead (e.g. a container's).
     #[arg(long, value_name = "NS")]
     peer_netns: Option<String>,
     /// Address of the first end, e.g. 198.18.0.10/16.
@@ -163,8 +163,8 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         up: a.up,
         disable_ipv6: a.no_ipv6,
     };
-    let ns_a = Netns::open_or_current(a.netns.as_deref().or(a.in_netns.as_deref()))?;
-    let ns_b = Netns::open_or_current(a.peer_netns.as_deref().or(a.in_netns.as_deref()))?;
+    let ns_a = Netns::open_or_current(a.netns.as_deref())?;
+    let ns_b = Netns::open_or_current(a.peer_netns.as_deref().or(a.netns.as_deref()))?;
     let (ea, eb) = veth::create(&spec, &ns_a, &ns_b)?;
     println!(
         "{} (ifindex {}, netns {}) <-> {} (ifindex {}, netns {})",

@@ -112,5 +112,6 @@ fn ip_everything() -> String {
 mod bad_input;
 mod cleanup;
 mod interop;
+mod netns_flag;
 mod ping_habits;
 mod walkthrough;
