@@ -29,8 +29,10 @@ pub enum OutputKind {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Interfaces to capture on (also -i, repeatable); all go into one file.
-    #[arg(value_name = "IFACE")]
+    /// Interfaces to capture on (also -i, repeatable); all go into one file. A capture filter
+    /// may follow them as tcpdump takes it (`capture vethY tcp port 2222`): the words from the
+    /// first filter keyword on are the filter (same as -f).
+    #[arg(value_name = "IFACE [FILTER]")]
     ifaces: Vec<String>,
     /// Interface to capture on (repeatable).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
@@ -45,11 +47,20 @@ pub struct Args {
     /// Stop after SECS seconds (fractions allowed).
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
+    /// tshark's autostop: `-a duration:SECS` or `-a packets:N` (repeatable; the first reached
+    /// stops), the same as --duration and -c.
+    #[arg(short = 'a', long = "autostop", value_name = "COND:VALUE")]
+    autostop: Vec<String>,
+    /// List the interfaces that can be captured on, in this namespace (or -n NS), like
+    /// `tcpdump -D`, and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    list_interfaces: bool,
     /// Capture filter, tcpdump syntax, run in the kernel (needs libpcap at run time).
     #[arg(short = 'f', long, value_name = "FILTER")]
     filter: Option<String>,
-    /// Bytes kept per frame. The default keeps whole frames, GSO frames included.
-    #[arg(short = 's', long, value_name = "SNAPLEN", default_value_t = 262144)]
+    /// Bytes kept per frame. The default (and 0, as with tcpdump) keeps whole frames, GSO
+    /// frames included.
+    #[arg(short = 's', long, value_name = "SNAPLEN", default_value_t = WHOLE_FRAMES)]
     snaplen: u32,
     /// Capture in this named network namespace (like `ip -n`).
     #[arg(short = 'n', long, value_name = "NETNS")]
@@ -88,6 +99,118 @@ pub struct Args {
 /// Longest `--duration` (about 31 years).
 const MAX_DURATION_S: f64 = 1e9;
 
+/// The snaplen that keeps whole frames, GSO frames included (tcpdump's 262144).
+const WHOLE_FRAMES: u32 = 262144;
+
+/// Words that start a tcpdump filter expression (pcap-filter(7)'s primitives and qualifiers):
+/// a positional argument from one of these on is the filter, not an interface.
+const FILTER_WORDS: &[&str] = &[
+    "ether",
+    "fddi",
+    "tr",
+    "wlan",
+    "ip",
+    "ip6",
+    "arp",
+    "rarp",
+    "decnet",
+    "tcp",
+    "udp",
+    "icmp",
+    "icmp6",
+    "sctp",
+    "vlan",
+    "mpls",
+    "pppoed",
+    "pppoes",
+    "geneve",
+    "host",
+    "net",
+    "port",
+    "portrange",
+    "src",
+    "dst",
+    "proto",
+    "less",
+    "greater",
+    "broadcast",
+    "multicast",
+    "inbound",
+    "outbound",
+    "not",
+    "!",
+    "(",
+    "len",
+    "gateway",
+    "igmp",
+    "pim",
+    "vrrp",
+    "stp",
+    "ipx",
+    "iso",
+];
+
+/// Split the positional arguments into interfaces and a trailing tcpdump filter.
+fn split_filter(words: &[String]) -> (Vec<String>, Option<String>) {
+    let starts = |w: &String| {
+        let first = w
+            .split(|c: char| c.is_whitespace() || c == '[')
+            .next()
+            .unwrap_or("");
+        FILTER_WORDS.contains(&first) || w.starts_with('(') || w.starts_with('!')
+    };
+    match words.iter().position(starts) {
+        Some(i) => (words[..i].to_vec(), Some(words[i..].join(" "))),
+        None => (words.to_vec(), None),
+    }
+}
+
+/// `-a duration:N` / `-a packets:N` as (duration, count).
+fn autostop(conds: &[String]) -> anyhow::Result<(Option<f64>, Option<u64>)> {
+    let (mut duration, mut packets) = (None, None);
+    for c in conds {
+        let bad = || {
+            anyhow::anyhow!(
+                "-a {c}: expected duration:SECS or packets:N (tshark's autostop conditions)"
+            )
+        };
+        let (k, v) = c.split_once(':').ok_or_else(bad)?;
+        match k {
+            "duration" => duration = Some(v.parse::<f64>().map_err(|_| bad())?),
+            "packets" => packets = Some(v.parse::<u64>().map_err(|_| bad())?),
+            "filesize" | "files" => anyhow::bail!("-a {k}: not supported (one file is written)"),
+            _ => return Err(bad()),
+        }
+    }
+    Ok((duration, packets))
+}
+
+/// `-D`: the interfaces of this namespace, numbered like tcpdump's list.
+fn list_interfaces(netns: Option<&str>) -> anyhow::Result<ExitCode> {
+    let ns = vethbench::link::Netns::open_or_current(netns)?;
+    let place = netns.map(|n| format!(" in netns {n}")).unwrap_or_default();
+    let mut links = ns.run(vethbench::link::iface::list)?;
+    links.sort_by_key(|l| l.info.ifindex);
+    let mut out = String::new();
+    for (i, l) in links.iter().enumerate() {
+        let mut flags = vec![if l.info.admin_up { "Up" } else { "Down" }];
+        if l.info.oper_up {
+            flags.push("Running");
+        }
+        let kind = l.info.kind.as_deref().unwrap_or("device");
+        out += &format!(
+            "{}.{} [{}] ({kind}){place}\n",
+            i + 1,
+            l.info.name,
+            flags.join(", ")
+        );
+    }
+    match std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => super::stdout_result(e),
+    }
+}
+
 /// The library's error as the error it wraps, so that `name_netns` (and the one-line printer)
 /// see the socket or file error itself.
 fn unwrap_err(e: CaptureError) -> anyhow::Error {
@@ -100,8 +223,20 @@ fn unwrap_err(e: CaptureError) -> anyhow::Error {
     }
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut ifaces = args.ifaces.clone();
+pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+    if args.list_interfaces {
+        return list_interfaces(args.netns.as_deref());
+    }
+    let (mut ifaces, trailing) = split_filter(&args.ifaces);
+    if let Some(f) = trailing {
+        if args.filter.is_some() {
+            anyhow::bail!("two capture filters: '{f}' after the interfaces, and -f");
+        }
+        args.filter = Some(f);
+    }
+    let (dur, packets) = autostop(&args.autostop)?;
+    args.duration = args.duration.or(dur);
+    args.count = args.count.or(packets);
     ifaces.extend(args.interface.iter().cloned());
     if ifaces.is_empty() {
         anyhow::bail!("no interface given (capture IFACE... or -i IFACE)");
@@ -118,7 +253,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("-c 0 would capture nothing: give a count of at least 1");
     }
     if args.snaplen == 0 {
-        anyhow::bail!("-s 0 is not a snaplen: leave -s out to keep whole frames");
+        // tcpdump's -s 0: whole frames.
+        args.snaplen = WHOLE_FRAMES;
     }
     if let Some(d) = args.duration {
         // The upper bound keeps `Instant + Duration` from overflowing (a panic otherwise).

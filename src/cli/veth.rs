@@ -26,8 +26,8 @@ enum Cmd {
     },
     /// List veth ends with their peers (name, ifindex, namespace).
     List {
-        /// Print JSON (one array of objects; schema in the README).
-        #[arg(long)]
+        /// Print JSON (one array of objects; schema in the README). -j as with `ip -j`.
+        #[arg(short = 'j', long)]
         json: bool,
         /// List the ends in this named namespace (default: the current one).
         #[arg(
@@ -48,8 +48,8 @@ enum Cmd {
         /// The namespace the end is in (default: the current one).
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
-        /// Print the end's row as JSON.
-        #[arg(long)]
+        /// Print the end's row as JSON (-j as with `ip -j`).
+        #[arg(short = 'j', long)]
         json: bool,
     },
 }

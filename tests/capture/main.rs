@@ -256,5 +256,6 @@ impl Drop for KillOnDrop {
 }
 
 mod files;
+mod habits;
 mod load;
 mod options;
