@@ -5,7 +5,10 @@
 use super::Proto;
 
 pub mod ip;
+mod pseudo;
 mod raw;
+mod tcp;
+mod udp;
 
 /// One row of Scapy's `bind_layers(lower, upper, field=value, ...)`: when `upper` is the
 /// payload of `lower`, these fields of `lower` default to these values.
@@ -17,11 +20,16 @@ pub struct Binding {
 }
 
 fn protos() -> impl Iterator<Item = &'static dyn Proto> {
-    [raw::PROTOS, ip::PROTOS].into_iter().flatten().copied()
+    [raw::PROTOS, ip::PROTOS, tcp::PROTOS, udp::PROTOS]
+        .into_iter()
+        .flatten()
+        .copied()
 }
 
 pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
-    [raw::BINDINGS, ip::BINDINGS].into_iter().flatten()
+    [raw::BINDINGS, ip::BINDINGS, tcp::BINDINGS, udp::BINDINGS]
+        .into_iter()
+        .flatten()
 }
 
 /// The layer class called `name` (Scapy's class name, case-sensitive).
