@@ -4,6 +4,8 @@
 
 use super::Proto;
 
+mod icmp;
+mod icmpv6;
 pub mod ip;
 mod pseudo;
 mod raw;
@@ -20,16 +22,30 @@ pub struct Binding {
 }
 
 fn protos() -> impl Iterator<Item = &'static dyn Proto> {
-    [raw::PROTOS, ip::PROTOS, tcp::PROTOS, udp::PROTOS]
-        .into_iter()
-        .flatten()
-        .copied()
+    [
+        raw::PROTOS,
+        ip::PROTOS,
+        tcp::PROTOS,
+        udp::PROTOS,
+        icmp::PROTOS,
+        icmpv6::PROTOS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
 }
 
 pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
-    [raw::BINDINGS, ip::BINDINGS, tcp::BINDINGS, udp::BINDINGS]
-        .into_iter()
-        .flatten()
+    [
+        raw::BINDINGS,
+        ip::BINDINGS,
+        tcp::BINDINGS,
+        udp::BINDINGS,
+        icmp::BINDINGS,
+        icmpv6::BINDINGS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The layer class called `name` (Scapy's class name, case-sensitive).
