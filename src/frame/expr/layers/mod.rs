@@ -10,6 +10,7 @@ pub mod ip;
 mod pseudo;
 mod raw;
 mod tcp;
+mod tunnel;
 mod udp;
 
 /// One row of Scapy's `bind_layers(lower, upper, field=value, ...)`: when `upper` is the
@@ -29,6 +30,7 @@ fn protos() -> impl Iterator<Item = &'static dyn Proto> {
         udp::PROTOS,
         icmp::PROTOS,
         icmpv6::PROTOS,
+        tunnel::PROTOS,
     ]
     .into_iter()
     .flatten()
@@ -43,6 +45,7 @@ pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
         udp::BINDINGS,
         icmp::BINDINGS,
         icmpv6::BINDINGS,
+        tunnel::BINDINGS,
     ]
     .into_iter()
     .flatten()
