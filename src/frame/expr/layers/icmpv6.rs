@@ -4,7 +4,7 @@
 
 use std::net::Ipv6Addr;
 
-use super::super::{Ctx, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, ExprError, Fields, Proto};
 use super::icmp::enum_u8;
 use super::pseudo::in6_chksum;
 use super::Binding;
