@@ -38,7 +38,8 @@ fn has_scapy() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Scapy's answers, one per expression, in order: `Ok(frames)` or `Err(message)`.
+/// Scapy's answers, one per expression, in order: `Ok(frames)` or `Err(message)` (the
+/// protocol of `tests/scapy/build.py`: a `ready VERSION` line, then one line per expression).
 fn scapy_build(exprs: &[String]) -> Vec<Result<Vec<Vec<u8>>, String>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scapy/build.py");
     let mut child = Command::new("unshare")
@@ -54,14 +55,19 @@ fn scapy_build(exprs: &[String]) -> Vec<Result<Vec<Vec<u8>>, String>> {
     let writer = std::thread::spawn(move || {
         stdin.write_all(input.as_bytes()).expect("write to Scapy");
     });
-    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = out.next().map(|l| l.expect("read from Scapy"));
+    assert!(
+        ready.as_deref().is_some_and(|l| l.starts_with("ready 2.5")),
+        "tests/scapy/build.py is not Scapy 2.5 ready: {ready:?}"
+    );
     let mut answers = Vec::with_capacity(exprs.len());
-    for line in out.lines() {
+    for line in out {
         let line = line.expect("read Scapy's answer");
-        answers.push(match line.strip_prefix("ERR ") {
+        answers.push(match line.strip_prefix("ERROR ") {
             Some(msg) => Err(msg.to_string()),
             None => Ok(line
-                .split(' ')
+                .split_whitespace()
                 .map(|h| vethbench::frame::parse_hex(h).expect("Scapy's hex"))
                 .collect()),
         });

@@ -1,42 +1,40 @@
-#!/usr/bin/python3
-"""Scapy as a build oracle: one expression per line on stdin, one answer per line on stdout.
+#!/usr/bin/env python3
+"""Scapy's reference bytes for vethbench's expression tests (issue 10).
 
-Each line is a Scapy expression as vethbench accepts it (`Ether(...)/IP(...)/"x"`, or
-`fragment(..., fragsize=N)`). The answer is `raw(pkt).hex()`, several hex strings separated by
-spaces when the expression gives a list of packets (fragment), or `ERR <message>` when Scapy
-refuses it. Run with Debian's python3-scapy inside a network namespace of its own
-(`unshare -n /usr/bin/python3 tests/scapy/build.py`): every address must be given, so nothing
-depends on the host's interfaces or routes.
+Reads one Scapy expression per line on stdin; for each prints one line:
+  the frames' `raw(pkt).hex()` joined by spaces (`fragment(...)` gives several; none: empty
+  line), or `ERROR <ExceptionName>: <message>`.
+Output is flushed per line, so a caller can drive one Scapy process for all its cases.
+Run it only inside a namespace of your own (`unshare -n python3 tests/scapy/build.py`): Scapy
+fills unset addresses from the host's routes, and a fresh namespace makes them the fallbacks
+vethbench uses with no surroundings (`NoEnv`).
 """
-import logging
 import sys
+import warnings
 
-logging.getLogger("scapy").setLevel(logging.CRITICAL)
+warnings.filterwarnings("ignore")
+import logging
 
+logging.getLogger("scapy").setLevel(logging.ERROR)
 from scapy.all import *  # noqa: E402,F401,F403
-from scapy.all import raw, conf  # noqa: E402
-from scapy.contrib.mpls import MPLS  # noqa: E402,F401  (contrib: not in scapy.all)
+from scapy.all import load_contrib, raw  # noqa: E402
 
-conf.verb = 0
-NS = {k: v for k, v in globals().items() if not k.startswith("__")}
+load_contrib("mpls")
+from scapy.contrib.mpls import *  # noqa: E402,F401,F403
+from scapy.layers.inet import fragment  # noqa: E402,F401  (scapy.all's may be another one)
 
+try:
+    load_contrib("geneve")
+except Exception:
+    pass
 
-def answer(line):
-    try:
-        pkt = eval(line, NS)
-        if isinstance(pkt, (list, tuple, PacketList)):
-            return " ".join(raw(p).hex() for p in pkt) or "ERR no packets"
-        if isinstance(pkt, (bytes, str)):
-            return "ERR not a packet"
-        return raw(pkt).hex()
-    except Exception as e:  # Scapy refuses it: the caller skips the case
-        msg = f"{type(e).__name__}: {e}".replace("\n", " ")
-        return f"ERR {msg}"
-
-
+print("ready " + __import__("scapy").VERSION, flush=True)
 for line in sys.stdin:
-    line = line.rstrip("\n")
-    if not line:
-        continue
-    sys.stdout.write(answer(line) + "\n")
-    sys.stdout.flush()
+    expr = line.rstrip("\n")
+    try:
+        p = eval(expr)
+        frames = p if isinstance(p, list) else [p]
+        print(" ".join(raw(x).hex() for x in frames), flush=True)
+    except Exception as e:  # noqa: BLE001
+        msg = str(e).replace("\n", " ")
+        print(f"ERROR {type(e).__name__}: {msg}", flush=True)

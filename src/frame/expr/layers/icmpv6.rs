@@ -29,16 +29,12 @@ const ALL_NODES: i128 = 0xff02_0000_0000_0000_0000_0000_0000_0001u128 as i128;
 const ALL_ROUTERS: i128 = 0xff02_0000_0000_0000_0000_0000_0000_0002u128 as i128;
 
 /// Scapy's `_ICMPv6.overload_fields`: `IPv6.nh` 58, and for neighbour discovery also `hlim`
-/// 255 and the multicast destination; extension headers take the rows as IPv6 does
-/// (`aliastypes`), keeping only the fields they have (`nh`).
+/// 255 and the multicast destination (extension headers take the IPv6 rows through their
+/// `aliases`, keeping only the fields they have: `nh`).
 macro_rules! rows {
     ($($upper:literal => [$($f:expr),*]),* $(,)?) => {
         &[$(
             Binding { lower: "IPv6", upper: $upper, fields: &[("nh", 58) $(, $f)*] },
-            Binding { lower: "IPv6ExtHdrHopByHop", upper: $upper, fields: &[("nh", 58)] },
-            Binding { lower: "IPv6ExtHdrRouting", upper: $upper, fields: &[("nh", 58)] },
-            Binding { lower: "IPv6ExtHdrFragment", upper: $upper, fields: &[("nh", 58)] },
-            Binding { lower: "IPv6ExtHdrDestOpt", upper: $upper, fields: &[("nh", 58)] },
         )*]
     };
 }

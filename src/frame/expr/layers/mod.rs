@@ -7,6 +7,8 @@ use super::Proto;
 mod icmp;
 mod icmpv6;
 pub mod ip;
+mod ipv6;
+mod l2;
 mod pseudo;
 mod raw;
 mod tcp;
@@ -25,7 +27,9 @@ pub struct Binding {
 fn protos() -> impl Iterator<Item = &'static dyn Proto> {
     [
         raw::PROTOS,
+        l2::PROTOS,
         ip::PROTOS,
+        ipv6::PROTOS,
         tcp::PROTOS,
         udp::PROTOS,
         icmp::PROTOS,
@@ -40,7 +44,9 @@ fn protos() -> impl Iterator<Item = &'static dyn Proto> {
 pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
     [
         raw::BINDINGS,
+        l2::BINDINGS,
         ip::BINDINGS,
+        ipv6::BINDINGS,
         tcp::BINDINGS,
         udp::BINDINGS,
         icmp::BINDINGS,
@@ -63,4 +69,16 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 pub(super) fn close_names(name: &str) -> Vec<&'static str> {
     super::build::close_in(name, names())
+}
+
+/// The Internet checksum (RFC 1071) of `data`, as Scapy's `checksum()`.
+pub fn inet_checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|c| u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0)))
+        .fold(0u32, |a, w| a.wrapping_add(w));
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
 }

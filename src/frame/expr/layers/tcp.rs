@@ -17,27 +17,6 @@ pub(super) const BINDINGS: &[Binding] = &[
         upper: "TCP",
         fields: &[("nh", 6)],
     },
-    // Scapy's IPv6 extension headers take the IPv6 rows too (`aliastypes`).
-    Binding {
-        lower: "IPv6ExtHdrHopByHop",
-        upper: "TCP",
-        fields: &[("nh", 6)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrRouting",
-        upper: "TCP",
-        fields: &[("nh", 6)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrFragment",
-        upper: "TCP",
-        fields: &[("nh", 6)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrDestOpt",
-        upper: "TCP",
-        fields: &[("nh", 6)],
-    },
 ];
 
 /// Scapy's `FlagsField("flags", 0x2, 9, "FSRPAUECN")`: bit i is letter i.

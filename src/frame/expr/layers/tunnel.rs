@@ -20,26 +20,6 @@ pub(super) const BINDINGS: &[Binding] = &[
         fields: &[("nh", 47)],
     },
     Binding {
-        lower: "IPv6ExtHdrHopByHop",
-        upper: "GRE",
-        fields: &[("nh", 47)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrRouting",
-        upper: "GRE",
-        fields: &[("nh", 47)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrFragment",
-        upper: "GRE",
-        fields: &[("nh", 47)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrDestOpt",
-        upper: "GRE",
-        fields: &[("nh", 47)],
-    },
-    Binding {
         lower: "GRE",
         upper: "IP",
         fields: &[("proto", 0x0800)],

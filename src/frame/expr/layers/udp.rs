@@ -19,27 +19,6 @@ pub(super) const BINDINGS: &[Binding] = &[
         upper: "UDP",
         fields: &[("nh", 17)],
     },
-    // Scapy's IPv6 extension headers take the IPv6 rows too (`aliastypes`).
-    Binding {
-        lower: "IPv6ExtHdrHopByHop",
-        upper: "UDP",
-        fields: &[("nh", 17)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrRouting",
-        upper: "UDP",
-        fields: &[("nh", 17)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrFragment",
-        upper: "UDP",
-        fields: &[("nh", 17)],
-    },
-    Binding {
-        lower: "IPv6ExtHdrDestOpt",
-        upper: "UDP",
-        fields: &[("nh", 17)],
-    },
 ];
 
 /// `UDP(sport=53, dport=53, len=None, chksum=None)`.
