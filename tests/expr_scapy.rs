@@ -44,7 +44,7 @@ impl Scapy {
         if let Some(e) = line.strip_prefix("ERROR ") {
             return Err(e.to_string());
         }
-        Ok(line.split_whitespace().map(|h| hex(h)).collect())
+        Ok(line.split_whitespace().map(hex).collect())
     }
 }
 

@@ -165,7 +165,8 @@ pub fn build_layers(ls: &[Layer], _env: &dyn Env) -> Result<Vec<u8>, ExprError> 
     Ok(payload)
 }
 
-/// Up to three names close to `name` (edit distance, or a different case), best first.
+/// Up to three names close to `name` (edit distance, or a different case): those at the best
+/// distance found.
 pub(super) fn close_in<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut scored: Vec<(usize, &str)> = candidates
         .filter_map(|c| {
@@ -178,7 +179,13 @@ pub(super) fn close_in<'a>(name: &str, candidates: impl Iterator<Item = &'a str>
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, c)| c).collect()
+    let best = scored.first().map_or(0, |(d, _)| *d);
+    scored
+        .into_iter()
+        .take_while(|(d, _)| *d == best)
+        .take(3)
+        .map(|(_, c)| c)
+        .collect()
 }
 
 fn did_you_mean(close: &[&str]) -> String {

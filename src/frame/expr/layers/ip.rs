@@ -183,7 +183,7 @@ impl Proto for Ip {
         out.extend_from_slice(&f.ipv4("dst")?.unwrap_or(Ipv4Addr::LOCALHOST).octets());
         out.extend_from_slice(&options(f)?);
         // Scapy's post_build: pad the options to 4 bytes, then ihl, len, chksum unless given.
-        while (out.len() - start) % 4 != 0 {
+        while !(out.len() - start).is_multiple_of(4) {
             out.push(0);
         }
         let hlen = out.len() - start;

@@ -178,7 +178,7 @@ fn hbh_options(f: &Fields) -> Result<Vec<u8>, ExprError> {
         curpos += b.len();
         out.extend_from_slice(&b);
     }
-    if autopad && curpos % 8 != 0 {
+    if autopad && !curpos.is_multiple_of(8) {
         pad(8 - curpos % 8, &mut out);
     }
     Ok(out)
@@ -204,7 +204,7 @@ impl Proto for HopByHop {
         out.push(f.uint_or("nh", 8, 59)? as u8);
         let len = match f.uint("len", 8)? {
             Some(n) => n as u8,
-            None => ((opts.len() + 2 + 7) / 8).saturating_sub(1) as u8,
+            None => (opts.len() + 2).div_ceil(8).saturating_sub(1) as u8,
         };
         out.push(len);
         out.extend_from_slice(&opts);
