@@ -60,7 +60,10 @@ impl Gen {
 
     /// `name=value` for a random int field of `bits` bits, with probability `p` percent.
     fn field(&mut self, out: &mut Vec<String>, name: &str, bits: u32, p: u64) {
-        if self.chance(p) {
+        if self.chance(p) && self.chance(1) {
+            // Scapy packs an explicit None as 0, or computes the field.
+            out.push(format!("{name}=None"));
+        } else if self.chance(p) {
             let v = self.uint(bits);
             let s = self.int(v);
             out.push(format!("{name}={s}"));
@@ -152,7 +155,10 @@ impl Gen {
             // fragment(): IPv4 over Ether, fragsize a multiple of 8.
             0 | 1 => {
                 self.ether(&mut out, false);
-                self.ip(&mut out);
+                // Without source routes: Scapy's fragment() sends every fragment to the last
+                // router once a checksum was computed (in4_pseudoheader sets IP.dst), a Scapy
+                // bug vethbench does not copy.
+                self.ip_with(&mut out, false);
                 match self.below(3) {
                     0 => self.udp(&mut out),
                     1 => self.tcp(&mut out),
@@ -239,6 +245,10 @@ impl Gen {
     }
 
     fn ip(&mut self, out: &mut Vec<String>) {
+        self.ip_with(out, true)
+    }
+
+    fn ip_with(&mut self, out: &mut Vec<String>, routes: bool) {
         let mut f = vec![format!("src={}", self.ip4()), format!("dst={}", self.ip4())];
         self.field(&mut f, "tos", 8, 30);
         self.field(&mut f, "id", 16, 40);
@@ -266,11 +276,27 @@ impl Gen {
         if self.chance(12) {
             let mut o = Vec::new();
             for _ in 0..1 + self.below(4) {
-                o.push(self.pick(&[
-                    "IPOption_NOP()",
-                    "IPOption_EOL()",
-                    "IPOption_Router_Alert()",
-                ]));
+                o.push(match self.below(5) {
+                    0 if !routes => "IPOption_NOP()".to_string(),
+                    // A loose or strict source route: the pseudo-header's destination is its
+                    // last router.
+                    0 => {
+                        let kind = self.pick(&[0x83, 0x89]);
+                        let n = self.below(3) as u8;
+                        let mut b = vec![kind, 3 + 4 * n, 4];
+                        for _ in 0..n {
+                            b.extend_from_slice(&[198, 18, self.next() as u8, self.next() as u8]);
+                        }
+                        format!("IPOption({})", bytes_lit(&b))
+                    }
+                    k => [
+                        "IPOption_NOP()",
+                        "IPOption_EOL()",
+                        "IPOption_Router_Alert()",
+                        "IPOption_NOP()",
+                    ][k as usize - 1]
+                        .to_string(),
+                });
             }
             f.push(format!("options=[{}]", o.join(", ")));
         }
@@ -373,7 +399,11 @@ impl Gen {
             };
             f.push(format!("flags={fl}"));
         }
-        if self.chance(40) {
+        if self.chance(3) {
+            // Past 40 bytes: dataofs wraps as in Scapy.
+            let n = 30 + self.below(30);
+            f.push(format!("options=[(\"NOP\", None)]*{n}"));
+        } else if self.chance(40) {
             let mut o = Vec::new();
             for _ in 0..self.below(7) {
                 o.push(match self.below(11) {

@@ -118,11 +118,11 @@ impl Proto for Icmp {
         let c = code(f, t)?.unwrap_or(0);
         let start = out.len();
         out.extend_from_slice(&[t, c]);
-        out.extend_from_slice(&(f.uint("chksum", 16)?.unwrap_or(0) as u16).to_be_bytes());
+        out.extend_from_slice(&(f.uint_or("chksum", 16, 0)? as u16).to_be_bytes());
         let u16f = |n: &str| -> Result<[u8; 2], ExprError> {
-            Ok((f.uint(n, 16)?.unwrap_or(0) as u16).to_be_bytes())
+            Ok((f.uint_or(n, 16, 0)? as u16).to_be_bytes())
         };
-        let u8f = |n: &str| -> Result<u8, ExprError> { Ok(f.uint(n, 8)?.unwrap_or(0) as u8) };
+        let u8f = |n: &str| -> Result<u8, ExprError> { Ok(f.uint_or(n, 8, 0)? as u8) };
         if ID_SEQ.contains(&t) {
             out.extend_from_slice(&u16f("id")?);
             out.extend_from_slice(&u16f("seq")?);
@@ -154,7 +154,7 @@ impl Proto for Icmp {
         match t {
             11 | 12 => out.extend_from_slice(&u16f("unused")?),
             0 | 3 | 5 | 8 | 13..=18 => {}
-            _ => out.extend_from_slice(&(f.uint("unused", 32)?.unwrap_or(0) as u32).to_be_bytes()),
+            _ => out.extend_from_slice(&(f.uint_or("unused", 32, 0)? as u32).to_be_bytes()),
         }
         if f.uint("chksum", 16)?.is_none() {
             let ck = checksum(&[&out[start..], ctx.payload]);
@@ -187,6 +187,8 @@ pub(super) fn enum_u8(
                 ))
             }
         },
+        // An explicit None packs as 0, as in Scapy.
+        Some(Value::None) => Ok(Some(0)),
         _ => Ok(f.uint(name, 8)?.map(|v| v as u8)),
     }
 }
@@ -212,7 +214,7 @@ fn timestamp(f: &Fields, name: &str) -> Result<u32, ExprError> {
                 .unwrap_or_default();
             Ok(((now.as_secs_f64() % 86400.0) * 1000.0) as u32)
         }
-        _ => Ok(f.uint(name, 32)?.unwrap_or(0) as u32),
+        _ => Ok(f.uint_or(name, 32, 0)? as u32),
     }
 }
 

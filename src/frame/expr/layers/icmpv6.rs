@@ -185,12 +185,11 @@ const ND_NA: Msg = Msg {
     codes: &[],
     fields: &["type", "code", "cksum", "R", "S", "O", "res", "tgt"],
     body: |f, o| {
-        let bit =
-            |n: &str, d: u64| -> Result<u32, ExprError> { Ok(f.uint(n, 1)?.unwrap_or(d) as u32) };
+        let bit = |n: &str, d: u64| -> Result<u32, ExprError> { Ok(f.uint_or(n, 1, d)? as u32) };
         let w = bit("R", 1)? << 31
             | bit("S", 0)? << 30
             | bit("O", 1)? << 29
-            | f.uint("res", 29)?.unwrap_or(0) as u32;
+            | f.uint_or("res", 29, 0)? as u32;
         o.extend_from_slice(&w.to_be_bytes());
         tgt(f, o)
     },
@@ -228,7 +227,7 @@ const PARAM_PROBLEM: Msg = Msg {
 
 /// An unsigned field of `bits` bits (a multiple of 8), big-endian.
 fn put(o: &mut Vec<u8>, f: &Fields, name: &str, bits: u32, default: u64) -> Result<(), ExprError> {
-    let v = f.uint(name, bits)?.unwrap_or(default);
+    let v = f.uint_or(name, bits, default)?;
     o.extend_from_slice(&v.to_be_bytes()[8 - bits as usize / 8..]);
     Ok(())
 }
@@ -251,12 +250,12 @@ fn ra(f: &Fields, o: &mut Vec<u8>) -> Result<(), ExprError> {
     if prf > 3 {
         return Err(f.err("prf", format!("prf={prf} does not fit in 2 bits (0..=3)")));
     }
-    let b = (f.uint("M", 1)?.unwrap_or(0) << 7)
-        | (f.uint("O", 1)?.unwrap_or(0) << 6)
-        | (f.uint("H", 1)?.unwrap_or(0) << 5)
+    let b = (f.uint_or("M", 1, 0)? << 7)
+        | (f.uint_or("O", 1, 0)? << 6)
+        | (f.uint_or("H", 1, 0)? << 5)
         | ((prf as u64) << 3)
-        | (f.uint("P", 1)?.unwrap_or(0) << 2)
-        | f.uint("res", 2)?.unwrap_or(0);
+        | (f.uint_or("P", 1, 0)? << 2)
+        | f.uint_or("res", 2, 0)?;
     o.push(b as u8);
     put(o, f, "routerlifetime", 16, 1800)?;
     put(o, f, "reachabletime", 32, 0)?;
@@ -309,8 +308,8 @@ impl Proto for LlAddr {
         &["type", "len", "lladdr"]
     }
     fn build(&self, f: &Fields, _ctx: &Ctx, out: &mut Vec<u8>) -> Result<(), ExprError> {
-        out.push(f.uint("type", 8)?.unwrap_or(self.ty as u64) as u8);
-        out.push(f.uint("len", 8)?.unwrap_or(1) as u8);
+        out.push(f.uint_or("type", 8, self.ty as u64)? as u8);
+        out.push(f.uint_or("len", 8, 1)? as u8);
         let mac = f.mac("lladdr")?.map(|m| m.octets()).unwrap_or([0; 6]);
         out.extend_from_slice(&mac);
         Ok(())
@@ -321,7 +320,7 @@ impl Proto for LlAddr {
 mod tests {
     use super::super::pseudo::stub::{after_ip, ip6, layer, unhex};
     use super::*;
-    use crate::frame::expr::Layer;
+    use crate::frame::expr::{Layer, Value};
 
     fn s(x: &str) -> Value {
         Value::Str(x.into())

@@ -105,13 +105,15 @@ fn in4_chksum(proto: u8, below: &[Layer], data: &[&[u8]]) -> Result<u16, ExprErr
     Ok(checksum(&parts))
 }
 
-/// The LSRR/SSRR options among IPv4 options bytes, each with its last router (if any).
+/// The LSRR/SSRR options among IPv4 options bytes, each with its last router (if any), as
+/// Scapy's `in4_pseudoheader` finds them in the options list: one route gives the destination,
+/// two or more none.
 fn source_routes(mut opts: &[u8]) -> Vec<Option<Ipv4Addr>> {
     let mut out = Vec::new();
     while let Some(&t) = opts.first() {
         match t {
-            0 => break,
-            1 => opts = &opts[1..],
+            // Scapy's option list goes on after an EOL (each EOL or NOP is one option).
+            0 | 1 => opts = &opts[1..],
             _ => {
                 let l = (opts.get(1).copied().unwrap_or(2) as usize).clamp(2, opts.len());
                 if t == 0x83 || t == 0x89 {
@@ -277,5 +279,11 @@ mod tests {
         let o = [0x83, 7, 4, 9, 9, 9, 9, 0];
         assert_eq!(source_routes(&o), vec![Some(Ipv4Addr::new(9, 9, 9, 9))]);
         assert_eq!(source_routes(&[1, 1, 0x44, 4, 5, 0]), vec![]);
+        // After an EOL too (Scapy 2.5: options=[IPOption_EOL(), IPOption(b"\x89\x07...")]).
+        let o = [0, 0x89, 7, 4, 1, 2, 3, 4, 0x83, 3, 4];
+        assert_eq!(
+            source_routes(&o),
+            vec![Some(Ipv4Addr::new(1, 2, 3, 4)), None]
+        );
     }
 }

@@ -56,16 +56,16 @@ impl Proto for Tcp {
 fn header(f: &Fields) -> Result<Vec<u8>, ExprError> {
     let sport = port(f, "sport", Services::Tcp)?.unwrap_or(20);
     let dport = port(f, "dport", Services::Tcp)?.unwrap_or(80);
-    let seq = f.uint("seq", 32)?.unwrap_or(0) as u32;
-    let ack = f.uint("ack", 32)?.unwrap_or(0) as u32;
-    let reserved = f.uint("reserved", 3)?.unwrap_or(0) as u16;
+    let seq = f.uint_or("seq", 32, 0)? as u32;
+    let ack = f.uint_or("ack", 32, 0)? as u32;
+    let reserved = f.uint_or("reserved", 3, 0)? as u16;
     let flags = flags(f, "flags", FLAG_LETTERS, 9)?.unwrap_or(0x2) as u16;
-    let window = f.uint("window", 16)?.unwrap_or(8192) as u16;
-    let chksum = f.uint("chksum", 16)?.unwrap_or(0) as u16;
-    let urgptr = f.uint("urgptr", 16)?.unwrap_or(0) as u16;
+    let window = f.uint_or("window", 16, 8192)? as u16;
+    let chksum = f.uint_or("chksum", 16, 0)? as u16;
+    let urgptr = f.uint_or("urgptr", 16, 0)? as u16;
     let opts = options(f)?;
     // Unset: 0 here, then computed below as Scapy's post_build does.
-    let dataofs = f.uint("dataofs", 4)?.unwrap_or(0) as u16;
+    let dataofs = f.uint_or("dataofs", 4, 0)? as u16;
     let b12 = (dataofs << 12) | (reserved << 9) | flags;
     let mut h = Vec::with_capacity(20 + opts.len());
     h.extend_from_slice(&sport.to_be_bytes());
@@ -123,7 +123,8 @@ pub(super) fn flags(
             }
             Ok(Some(v))
         }
-        Some(Value::Int(_) | Value::Bool(_) | Value::None) | None => f.uint(name, bits),
+        Some(Value::None) => Ok(Some(0)),
+        Some(Value::Int(_) | Value::Bool(_)) | None => f.uint(name, bits),
         Some(_) => Err(f.type_err(name, "an int or a string of flag letters")),
     }
 }

@@ -96,7 +96,7 @@ impl Proto for Gre {
         ]
     }
     fn build(&self, f: &Fields, ctx: &Ctx, out: &mut Vec<u8>) -> Result<(), ExprError> {
-        let bit = |n: &str| -> Result<u16, ExprError> { Ok(f.uint(n, 1)?.unwrap_or(0) as u16) };
+        let bit = |n: &str| -> Result<u16, ExprError> { Ok(f.uint_or(n, 1, 0)? as u16) };
         let (c, r, k, s) = (
             bit("chksum_present")?,
             bit("routing_present")?,
@@ -108,22 +108,22 @@ impl Proto for Gre {
             | k << 13
             | s << 12
             | bit("strict_route_source")? << 11
-            | (f.uint("recursion_control", 3)?.unwrap_or(0) as u16) << 8
-            | (f.uint("flags", 5)?.unwrap_or(0) as u16) << 3
-            | f.uint("version", 3)?.unwrap_or(0) as u16;
+            | (f.uint_or("recursion_control", 3, 0)? as u16) << 8
+            | (f.uint_or("flags", 5, 0)? as u16) << 3
+            | f.uint_or("version", 3, 0)? as u16;
         let start = out.len();
         out.extend_from_slice(&w.to_be_bytes());
-        out.extend_from_slice(&(f.uint("proto", 16)?.unwrap_or(0) as u16).to_be_bytes());
+        out.extend_from_slice(&(f.uint_or("proto", 16, 0)? as u16).to_be_bytes());
         let given = f.uint("chksum", 16)?;
         if c == 1 || r == 1 {
             out.extend_from_slice(&(given.unwrap_or(0) as u16).to_be_bytes());
-            out.extend_from_slice(&(f.uint("offset", 16)?.unwrap_or(0) as u16).to_be_bytes());
+            out.extend_from_slice(&(f.uint_or("offset", 16, 0)? as u16).to_be_bytes());
         }
         if k == 1 {
-            out.extend_from_slice(&(f.uint("key", 32)?.unwrap_or(0) as u32).to_be_bytes());
+            out.extend_from_slice(&(f.uint_or("key", 32, 0)? as u32).to_be_bytes());
         }
         if s == 1 {
-            let n = f.uint("sequence_number", 32)?.unwrap_or(0) as u32;
+            let n = f.uint_or("sequence_number", 32, 0)? as u32;
             out.extend_from_slice(&n.to_be_bytes());
         }
         if c == 1 && given.is_none() {
@@ -172,20 +172,20 @@ impl Proto for Vxlan {
         let (np, g) = (flags & 0x04 != 0, flags & 0x80 != 0);
         out.push(flags);
         if np {
-            out.extend_from_slice(&(f.uint("reserved0", 16)?.unwrap_or(0) as u16).to_be_bytes());
+            out.extend_from_slice(&(f.uint_or("reserved0", 16, 0)? as u16).to_be_bytes());
             out.push(enum_u8(f, "NextProtocol", NEXT_PROTOCOLS.iter().copied())?.unwrap_or(0));
         }
         if !g && !np {
-            let r = f.uint("reserved1", 24)?.unwrap_or(0) as u32;
+            let r = f.uint_or("reserved1", 24, 0)? as u32;
             out.extend_from_slice(&r.to_be_bytes()[1..]);
         }
         if g {
             out.push(named_flags(f, "gpflags", GP_FLAGS)?.unwrap_or(0) as u8);
-            out.extend_from_slice(&(f.uint("gpid", 16)?.unwrap_or(0) as u16).to_be_bytes());
+            out.extend_from_slice(&(f.uint_or("gpid", 16, 0)? as u16).to_be_bytes());
         }
-        let vni = f.uint("vni", 24)?.unwrap_or(0) as u32;
+        let vni = f.uint_or("vni", 24, 0)? as u32;
         out.extend_from_slice(&vni.to_be_bytes()[1..]);
-        out.push(f.uint("reserved2", 8)?.unwrap_or(0) as u8);
+        out.push(f.uint_or("reserved2", 8, 0)? as u8);
         Ok(())
     }
 }
@@ -226,6 +226,7 @@ fn named_flags(f: &Fields, name: &str, names: &[&str]) -> Result<Option<u64>, Ex
             }
             Ok(Some(v))
         }
+        Some(Value::None) => Ok(Some(0)),
         _ => f.uint(name, 8),
     }
 }

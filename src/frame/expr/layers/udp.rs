@@ -90,9 +90,9 @@ pub(super) fn port(f: &Fields, name: &str, table: Services) -> Result<Option<u16
                 ),
             )),
         },
-        Some(Value::Int(_) | Value::Bool(_) | Value::None) | None => {
-            Ok(f.uint(name, 16)?.map(|p| p as u16))
-        }
+        // An explicit None packs as 0, as in Scapy.
+        Some(Value::None) => Ok(Some(0)),
+        Some(Value::Int(_) | Value::Bool(_)) | None => Ok(f.uint(name, 16)?.map(|p| p as u16)),
         Some(_) => Err(f.type_err(name, "an int or a service name")),
     }
 }
