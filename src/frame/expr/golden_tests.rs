@@ -33,7 +33,10 @@ fn every_expr_fixture_builds_byte_for_byte() {
     for entry in std::fs::read_dir(dir()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_prefix("expr_").and_then(|n| n.strip_suffix(".hex")) else {
+        let Some(stem) = name
+            .strip_prefix("expr_")
+            .and_then(|n| n.strip_suffix(".hex"))
+        else {
             continue;
         };
         let (expr, bytes) = read(&path);
