@@ -156,6 +156,15 @@ const CASES: &[&str] = &[
     r#"fragment(Ether()/IP()/("x"*100), 17)"#,
     r#"fragment(IPv6()/IP()/("x"*100), 40)"#,
     r#"fragment(Ether()/IP()/IP()/("x"*100), 40)"#,
+    r#"fragment(IP(dst="198.18.0.2")/UDP()/("x"*30), fragsize=16)"#,
+    r#"fragment(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP(sport=1, dport=2)/("z"*3000), fragsize=1000)"#,
+    r#"fragment(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/TCP(flags="S")/("z"*100), fragsize=24)"#,
+    r#"fragment(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/ICMP()/("z"*100), fragsize=64)"#,
+    r#"fragment(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/"x"/Padding(b"\x00"*30), fragsize=8)"#,
+    r#"Ether()/MPLS()/MPLS()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()"#,
+    r#"Ether()/IPv6(src="2001:2::1", dst="2001:2::2")/IPv6ExtHdrHopByHop()/UDP()/"x""#,
+    r#"Ether()/IPv6(src="2001:2::1", dst="2001:2::2")/IPv6ExtHdrFragment()/TCP()"#,
+    r#"Ether()/Dot1AD()/Dot1Q()/IPv6()/IPv6ExtHdrRouting(addresses=["2001:2::9"])/ICMPv6EchoRequest()"#,
 ];
 
 #[test]
