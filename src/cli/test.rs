@@ -237,9 +237,8 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
 
 /// The one frame a Scapy expression builds (`--frame-expr`), with Scapy's fallbacks.
 fn expr_frame(src: &str) -> anyhow::Result<Vec<u8>> {
-    let one_line = |e: vethbench::frame::expr::ExprError| {
-        anyhow::anyhow!("--frame-expr {}: {e}", src.trim())
-    };
+    let one_line =
+        |e: vethbench::frame::expr::ExprError| anyhow::anyhow!("--frame-expr {}: {e}", src.trim());
     let mut frames = vethbench::frame::expr::parse(src)
         .and_then(|e| e.build())
         .map_err(one_line)?;
