@@ -126,3 +126,6 @@ impl Expr {
         }
     }
 }
+
+#[cfg(test)]
+mod golden_tests;

@@ -668,6 +668,9 @@ impl Parser {
     }
 }
 
+/// The largest value a repetition may build (a frame is at most 64 KiB; this leaves room).
+const MAX_REPEAT: usize = 1 << 24;
+
 /// `s * n` as Python does (a count below 1 gives an empty value).
 fn repeat(s: Value, n: Value, col: usize) -> Result<Value, ExprError> {
     let count = match n {
@@ -683,6 +686,18 @@ fn repeat(s: Value, n: Value, col: usize) -> Result<Value, ExprError> {
             ))
         }
     };
+    let unit = match &s {
+        Value::Str(t) => t.len(),
+        Value::Bytes(b) => b.len(),
+        Value::List(l) => l.len(),
+        _ => 0,
+    };
+    if unit.saturating_mul(count) > MAX_REPEAT {
+        return Err(ExprError::new(
+            col,
+            format!("repetition too large (over {MAX_REPEAT} bytes)"),
+        ));
+    }
     match s {
         Value::Str(s) => Ok(Value::Str(s.repeat(count))),
         Value::Bytes(b) => Ok(Value::Bytes(b.repeat(count))),

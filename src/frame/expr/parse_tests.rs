@@ -268,3 +268,47 @@ fn empty_expression() {
     let e = err("   ");
     assert_eq!(e.col, 4);
 }
+
+#[test]
+fn huge_repetition_is_an_error_not_an_abort() {
+    assert!(err(r#"Raw(load=("x"*1048576)*1048576)"#)
+        .msg
+        .contains("too large"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Any text: an expression or an error with a column inside it (or just past its end),
+    /// never a panic; building what parses never panics either.
+    #[test]
+    fn never_panics(src in "[ -~]{0,40}|[A-Za-z()/=,\\[\\]'\"0-9x*_ ]{0,60}") {
+        match parse(&src) {
+            Ok(e) => { let _ = e.build(); }
+            Err(e) => proptest::prop_assert!(e.col >= 1 && e.col <= src.chars().count() + 1, "{e}"),
+        }
+    }
+
+    /// Layer chains built from the real names, with random field values.
+    #[test]
+    fn chains_of_known_layers_never_panic(
+        parts in proptest::collection::vec(
+            (proptest::sample::select(vec!["Ether", "Dot1Q", "Dot1AD", "ARP", "MPLS", "IP", "IPv6",
+                "IPv6ExtHdrHopByHop", "IPv6ExtHdrRouting", "IPv6ExtHdrFragment", "Raw", "Padding"]),
+             proptest::sample::select(vec!["", "ttl=300", "dst='x'", "options=[1]", "load=3",
+                "vlan=-1", "flags='DF+XX'", "op='nope'", "addresses=[1]", "options=[Pad1(), 5]",
+                "len=0", "type=None", "plen=2", "hwlen=3, hwsrc=b'abc'", "src=None"])),
+            1..5),
+        frag in proptest::option::of(0usize..100),
+    ) {
+        let chain: Vec<String> = parts.iter().map(|(n, f)| format!("{n}({f})")).collect();
+        let chain = chain.join("/");
+        let src = match frag {
+            Some(n) => format!("fragment({chain}, {n})"),
+            None => chain,
+        };
+        if let Ok(e) = parse(&src) {
+            let _ = e.build();
+        }
+    }
+}

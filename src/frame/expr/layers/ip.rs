@@ -191,7 +191,15 @@ impl Proto for Ip {
             out[start] = (version as u8) << 4 | ((hlen / 4) as u8 & 0x0f);
         }
         if f.uint("len", 16)?.is_none() {
-            let total = (hlen + ctx.payload.len()) as u16;
+            let total = u16::try_from(hlen + ctx.payload.len()).map_err(|_| {
+                f.err(
+                    "len",
+                    format!(
+                        "IP: the datagram is {} bytes, over the 65535 its len field holds",
+                        hlen + ctx.payload.len()
+                    ),
+                )
+            })?;
             out[start + 2..start + 4].copy_from_slice(&total.to_be_bytes());
         }
         if f.uint("chksum", 16)?.is_none() {

@@ -68,7 +68,15 @@ impl Proto for Ipv6 {
         out.extend_from_slice(&(w as u32).to_be_bytes());
         let plen = match f.uint("plen", 16)? {
             Some(n) => n as u16,
-            None => ctx.payload.len() as u16,
+            None => u16::try_from(ctx.payload.len()).map_err(|_| {
+                f.err(
+                    "plen",
+                    format!(
+                        "IPv6: the payload is {} bytes, over the 65535 plen holds",
+                        ctx.payload.len()
+                    ),
+                )
+            })?,
         };
         out.extend_from_slice(&plen.to_be_bytes());
         out.push(f.uint_or("nh", 8, 59)? as u8);
