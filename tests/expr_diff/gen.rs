@@ -157,7 +157,8 @@ impl Gen {
                 self.ether(&mut out, false);
                 // Without source routes: Scapy's fragment() sends every fragment to the last
                 // router once a checksum was computed (in4_pseudoheader sets IP.dst), a Scapy
-                // bug vethbench does not copy.
+                // bug vethbench does not copy. `frag` below 4096: vethbench's fragment() does
+                // not yet wrap an offset past 13 bits into the flags as Scapy does (issue 10).
                 self.ip_with(&mut out, false);
                 match self.below(3) {
                     0 => self.udp(&mut out),
@@ -248,6 +249,7 @@ impl Gen {
         self.ip_with(out, true)
     }
 
+    /// `routes`: false inside `fragment()` (see [`Gen::frame`]).
     fn ip_with(&mut self, out: &mut Vec<String>, routes: bool) {
         let mut f = vec![format!("src={}", self.ip4()), format!("dst={}", self.ip4())];
         self.field(&mut f, "tos", 8, 30);
@@ -267,7 +269,7 @@ impl Gen {
             ]);
             f.push(format!("flags={fl}"));
         }
-        self.field(&mut f, "frag", 13, 8);
+        self.field(&mut f, "frag", if routes { 13 } else { 12 }, 8);
         self.field(&mut f, "chksum", 16, 5);
         if self.chance(4) {
             let l = 20 + self.below(200);
@@ -390,6 +392,12 @@ impl Gen {
             let fl = if self.chance(30) {
                 let v = self.uint(9);
                 self.int(v)
+            } else if self.chance(10) {
+                let n = self.below(3);
+                let v: Vec<String> = (0..n)
+                    .map(|_| format!("\"{}\"", self.pick(&['F', 'S', 'A', 'E'])))
+                    .collect();
+                format!("[{}]", v.join(", "))
             } else {
                 let n = self.below(4);
                 let s: String = (0..n)
@@ -530,7 +538,7 @@ impl Gen {
     fn icmpv6(&mut self, out: &mut Vec<String>, depth: u32) {
         let mut f = Vec::new();
         self.field(&mut f, "cksum", 16, 4);
-        let name = match self.below(10) {
+        let name = match self.below(11) {
             0 | 1 => {
                 self.field(&mut f, "id", 16, 50);
                 self.field(&mut f, "seq", 16, 50);
@@ -584,11 +592,25 @@ impl Gen {
                 self.field(&mut f, "length", 8, 20);
                 "ICMPv6TimeExceeded"
             }
+            8 => {
+                self.field(&mut f, "code", 8, 40);
+                self.field(&mut f, "ptr", 32, 40);
+                "ICMPv6ParamProblem"
+            }
             _ => {
                 self.field(&mut f, "mtu", 32, 60);
                 "ICMPv6PacketTooBig"
             }
         };
+        if self.chance(5) {
+            let t = self.pick(&[
+                "\"Echo Request\"",
+                "\"Time exceeded\"",
+                "\"Neighbor Solicitation\"",
+                "200",
+            ]);
+            f.push(format!("type={t}"));
+        }
         out.push(format!("{name}({})", shuffle(self, f).join(", ")));
         if name.starts_with("ICMPv6ND") {
             for _ in 0..self.below(3) {
@@ -643,6 +665,15 @@ impl Gen {
                 self.ether(out, false);
                 self.l3(out, depth + 1);
             }
+            3 if self.chance(30) => {
+                // No IP just below: Scapy leaves the checksum 0.
+                if self.chance(50) {
+                    self.udp(out)
+                } else {
+                    self.tcp(out)
+                }
+                self.payload(out);
+            }
             _ => self.payload(out),
         }
     }
@@ -656,7 +687,16 @@ impl Gen {
         out.push(format!("UDP({})", u.join(", ")));
         let mut f = Vec::new();
         if self.chance(25) {
-            let fl = self.pick(&["8", "0x0c", "0x88", "\"Instance+G\"", "0x8c", "0"]);
+            let fl = self.pick(&[
+                "8",
+                "0x0c",
+                "0x88",
+                "\"Instance+G\"",
+                "0x8c",
+                "0",
+                "[\"Instance\", \"NextProtocol\"]",
+                "\"OAM+Instance\"",
+            ]);
             f.push(format!("flags={fl}"));
         }
         self.field(&mut f, "vni", 24, 80);

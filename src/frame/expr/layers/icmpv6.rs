@@ -374,6 +374,48 @@ mod tests {
         );
     }
 
+    /// The whole frame from an expression (parser, bindings, real IPv6 layers).
+    fn built(e: &str) -> Vec<u8> {
+        let mut f = crate::frame::expr::parse(e).unwrap().build().unwrap();
+        assert_eq!(f.len(), 1);
+        f.pop().unwrap()
+    }
+
+    #[test]
+    fn nd_sets_ipv6_destination_and_hop_limit() {
+        // Scapy 2.5 (unshare -n): raw(IPv6(src="2001:2::1")/ICMPv6ND_NS(tgt="2001:2::2")):
+        // dst ff02::1 and hlim 255 from ICMPv6ND_NS's overload_fields.
+        assert_eq!(
+            built(r#"IPv6(src="2001:2::1")/ICMPv6ND_NS(tgt="2001:2::2")"#),
+            unhex(
+                "6000000000183aff20010002000000000000000000000001ff020000000000000000000000000001\
+                 870039a00000000020010002000000000000000000000002"
+            )
+        );
+        // raw(IPv6(src="2001:2::1")/ICMPv6ND_RS()): ff02::2
+        assert_eq!(
+            built(r#"IPv6(src="2001:2::1")/ICMPv6ND_RS()"#),
+            unhex(
+                "6000000000083aff20010002000000000000000000000001ff020000000000000000000000000002\
+                 85005bb400000000"
+            )
+        );
+    }
+
+    #[test]
+    fn checksum_to_the_routing_header_final_destination() {
+        // Scapy 2.5: raw(IPv6(src="2001:2::1", dst="2001:2::3")/IPv6ExtHdrRouting(
+        //   addresses=["2001:2::9"])/ICMPv6EchoRequest())
+        assert_eq!(
+            built(
+                r#"IPv6(src="2001:2::1", dst="2001:2::3")/IPv6ExtHdrRouting(addresses=["2001:2::9"])/ICMPv6EchoRequest()"#
+            ),
+            unhex(
+                "6000000000202b4020010002000000000000000000000001200100020000000000000000000000033a020001000000002001000200000000000000000000000980003fad00000000"
+            )
+        );
+    }
+
     #[test]
     fn neighbour_discovery() {
         // ICMPv6ND_NS(tgt="2001:2::2")/ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:00:01")

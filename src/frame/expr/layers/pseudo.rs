@@ -90,10 +90,8 @@ fn in4_chksum(proto: u8, below: &[Layer], data: &[&[u8]]) -> Result<u16, ExprErr
         None => total(data) as u64,
     };
     let routes = source_routes(opts);
-    if let [last] = routes.as_slice() {
-        if let Some(r) = last {
-            dst = *r;
-        }
+    if let [Some(r)] = routes.as_slice() {
+        dst = *r;
     }
     let mut ph = [0u8; 12];
     ph[0..4].copy_from_slice(&src.octets());

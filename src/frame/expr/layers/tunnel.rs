@@ -288,6 +288,39 @@ mod tests {
         );
     }
 
+    fn built(e: &str) -> Vec<u8> {
+        let mut f = crate::frame::expr::parse(e).unwrap().build().unwrap();
+        assert_eq!(f.len(), 1);
+        f.pop().unwrap()
+    }
+
+    #[test]
+    fn tunnels_in_whole_frames() {
+        // Scapy 2.5: UDP(sport=1234)/VXLAN() keeps sport and sets dport 4789; VXLAN()/Ether()
+        // sets flags 0x0c and NextProtocol 3.
+        assert_eq!(
+            built(
+                r#"Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")/IP(src="198.18.0.1", dst="198.18.0.2")/UDP(sport=1234)/VXLAN(vni=42)/Ether(src="02:00:00:00:00:03", dst="02:00:00:00:00:04")/IP(src="198.18.1.1", dst="198.18.1.2")/ICMP()"#
+            ),
+            unhex(
+                "02000000000202000000000108004500004e000100004011ee76c6120001c612000204d212b5003a19c1\
+                 0c00000300002a00 02000000000402000000000308004500001c000100004001ecb8c6120101c6120102\
+                 0800f7ff00000000"
+            )
+        );
+        // IP()/GRE()/IPv6(): IP proto 47, GRE proto 0x86dd.
+        assert_eq!(
+            built(
+                r#"Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")/IP(src="198.18.0.1", dst="198.18.0.2")/GRE()/IPv6(src="2001:2::1", dst="2001:2::2")/UDP()"#
+            ),
+            unhex(
+                "02000000000202000000000108004500004800010000402fee5ec6120001c6120002 000086dd\
+                 60000000000811402001000200000000000000000000000120010002000000000000000000000002\
+                 003500350008bf6b"
+            )
+        );
+    }
+
     #[test]
     fn vxlan_variants() {
         // Scapy 2.5: raw(VXLAN(vni=0x123456)), raw(VXLAN(flags="Instance+G", gpflags="A",
