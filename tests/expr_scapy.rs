@@ -156,6 +156,7 @@ const CASES: &[&str] = &[
     r#"fragment(Ether()/IP()/("x"*100), 17)"#,
     r#"fragment(IPv6()/IP()/("x"*100), 40)"#,
     r#"fragment(Ether()/IP()/IP()/("x"*100), 40)"#,
+    r#"fragment(IP(frag=8190)/("x"*40), 16)"#,
     r#"fragment(IP(dst="198.18.0.2")/UDP()/("x"*30), fragsize=16)"#,
     r#"fragment(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP(sport=1, dport=2)/("z"*3000), fragsize=1000)"#,
     r#"fragment(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/TCP(flags="S")/("z"*100), fragsize=24)"#,

@@ -242,7 +242,8 @@ pub fn fragment(ls: &[Layer], fragsize: usize, env: &dyn Env) -> Result<Vec<Vec<
             (i * fs, i * fs + last)
         };
         ip.set("flags", Value::Int(flags as i128), col);
-        let frag = ip.uint_or("frag", 13, 0)? + (i * fs / 8) as u64;
+        // Scapy's 13-bit field keeps the low bits of an offset that overflows it.
+        let frag = (ip.uint_or("frag", 13, 0)? + (i * fs / 8) as u64) & 0x1fff;
         let col = ip.col("frag");
         ip.set("frag", Value::Int(frag as i128), col);
         ip.set("len", Value::None, 0);
