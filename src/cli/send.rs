@@ -5,6 +5,7 @@
 //! error the binary prints on one line with exit code 2.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -15,13 +16,54 @@ use vethbench::link;
 use vethbench::link::policy::{self, NotSendable, SendPolicy};
 use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_SENDMMSG_BATCH};
 
+/// The flags that describe the frame field by field: none of them goes with an expression.
+const FIELD_FLAGS: [&str; 21] = [
+    "src_mac",
+    "dst_mac",
+    "src_ip",
+    "dst_ip",
+    "sport",
+    "dport",
+    "flags",
+    "seq",
+    "ack",
+    "window",
+    "ttl",
+    "ip_id",
+    "tos",
+    "df",
+    "udp",
+    "icmp",
+    "vlan",
+    "msg",
+    "payload_hex",
+    "size",
+    "vary",
+];
+
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Example (onepkt.py 22:11:11:11:11:11 22:22:22:22:22:22 vethX 123):\n  \
+#[command(after_help = "Examples:\n  \
+    vethbench send -i vethX 'Ether(dst=\"02:00:00:00:00:02\")/IP(dst=\"198.18.0.2\", ttl=3)/UDP(dport=53)/\"x\"'\n  \
+    vethbench send -i vethX 'fragment(Ether()/IP(dst=\"198.18.0.2\")/UDP()/(\"x\"*3000), fragsize=1480)'\n  \
+    vethbench send --dry-run -w arp.pcap 'Ether()/ARP(pdst=\"198.18.0.2\")'\n  \
+    onepkt.py 22:11:11:11:11:11 22:22:22:22:22:22 vethX 123, with flags:\n  \
     vethbench send -i vethX --src-mac 22:11:11:11:11:11 --dst-mac 22:22:22:22:22:22 \
-    --src-ip 1.1.1.1 --dst-ip 2.2.2.2 --msg 123"
-)]
+    --src-ip 1.1.1.1 --dst-ip 2.2.2.2 --msg 123")]
 pub struct Args {
+    /// The frame as a Scapy expression, e.g. 'Ether()/IP(dst="198.18.0.2")/TCP(flags="S")';
+    /// unset fields default as in Scapy, with the interface's MAC and address as sources.
+    /// Instead of the field flags.
+    #[arg(value_name = "EXPR", conflicts_with_all = FIELD_FLAGS)]
+    expr: Option<String>,
+    /// Cut the expression's IPv4 datagram into fragments of at most N payload bytes (Scapy's
+    /// fragment(pkt, fragsize=N)), sent in order.
+    #[arg(long, value_name = "N", requires = "expr",
+          value_parser = clap::value_parser!(u16).range(8..))]
+    fragment: Option<u16>,
+    /// Also write the frames built to FILE: classic pcap if it ends in .pcap, else pcapng
+    /// (Scapy's wrpcap); with or without --dry-run.
+    #[arg(short = 'w', long, value_name = "FILE")]
+    write: Option<PathBuf>,
     /// Interface to send on (a veth, dummy...; a physical NIC needs --allow-physical).
     #[arg(short, long, required_unless_present = "dry_run")]
     iface: Option<String>,
@@ -228,8 +270,7 @@ fn spec_of(a: &Args) -> Result<FrameSpec, FrameError> {
     Ok(spec)
 }
 
-pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let mut spec = spec_of(&a).map_err(super::frame_flags)?;
+fn check_count_rate(a: &Args) -> anyhow::Result<()> {
     if a.count == 0 {
         bail!("--count must be at least 1");
     }
@@ -238,6 +279,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             bail!("--rate must be a positive number of packets per second, not {r}");
         }
     }
+    Ok(())
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    if let Some(src) = &a.expr {
+        return send_expr::run(&a, src);
+    }
+    let mut spec = spec_of(&a).map_err(super::frame_flags)?;
+    check_count_rate(&a)?;
     let vary = match a.vary {
         VaryArg::Nothing => Vary::Nothing,
         VaryArg::IpId => Vary::IpId,
@@ -270,6 +320,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         checked.map_err(|e| refusal(e, a.netns.as_deref()))?;
     }
     let tmpl = FrameTemplate::with_vary(&spec, vary).map_err(super::frame_flags)?;
+    if let Some(path) = &a.write {
+        send_expr::write_frames(path, &[tmpl.bytes().to_vec()])?;
+    }
     // The socket before anything is printed: a missing CAP_NET_RAW is the one line printed,
     // not a warning and a frame dump followed by the error.
     let mut sock = if a.dry_run {
@@ -359,3 +412,6 @@ fn warn_dropped(sock: &TxSocket) {
         );
     }
 }
+
+#[path = "send_expr.rs"]
+mod send_expr;

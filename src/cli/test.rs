@@ -53,6 +53,12 @@ struct Flags {
     /// stamp, which overwrites the payload's first bytes.
     #[arg(long, value_name = "FILE", conflicts_with = "size")]
     frame: Option<PathBuf>,
+    /// Send copies of the frame this Scapy expression builds (e.g.
+    /// 'Ether(dst="02:00:00:00:00:02")/IP(dst="198.18.0.2")/UDP(dport=9)/("x"*64)'), unset
+    /// fields as Scapy's defaults with no route (Ether src 00:..:00, IP src 0.0.0.0). Same rule
+    /// as --frame: the transport payload must have room for the 24-byte stamp.
+    #[arg(long, value_name = "EXPR", conflicts_with_all = ["size", "frame"])]
+    frame_expr: Option<String>,
     /// Frames per second, e.g. 50000, 250k, 1.5M [default: as fast as possible].
     #[arg(short = 'r', long)]
     rate: Option<String>,
@@ -200,7 +206,11 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         },
         _ => Topology::Private,
     };
-    let frame = a.frame.as_deref().map(read_frame).transpose()?;
+    let frame = match (&a.frame, &a.frame_expr) {
+        (_, Some(src)) => Some(expr_frame(src)?),
+        (Some(path), None) => Some(read_frame(path)?),
+        (None, None) => None,
+    };
     let plan = TestPlan {
         stream,
         frame_len: frame.as_ref().map_or(a.size, Vec::len),
@@ -211,6 +221,9 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         stream_id: std::process::id(),
     };
     plan.check().map_err(|e| match (&a.frame, &e) {
+        (_, vethbench::harness::HarnessError::Template(_)) if a.frame_expr.is_some() => {
+            anyhow::anyhow!("--frame-expr: {e}")
+        }
         (Some(p), vethbench::harness::HarnessError::Template(_)) => {
             anyhow::anyhow!("--frame {}: {e}", p.display())
         }
@@ -220,6 +233,23 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         _ => e.into(),
     })?;
     Ok(plan)
+}
+
+/// The one frame a Scapy expression builds (`--frame-expr`), with Scapy's fallbacks.
+fn expr_frame(src: &str) -> anyhow::Result<Vec<u8>> {
+    let one_line =
+        |e: vethbench::frame::expr::ExprError| anyhow::anyhow!("--frame-expr {}: {e}", src.trim());
+    let mut frames = vethbench::frame::expr::parse(src)
+        .and_then(|e| e.build())
+        .map_err(one_line)?;
+    if frames.len() != 1 {
+        anyhow::bail!(
+            "--frame-expr {}: builds {} frames; a test sends copies of one",
+            src.trim(),
+            frames.len()
+        );
+    }
+    Ok(frames.remove(0))
 }
 
 /// The first frame of a pcap or pcapng file (`-`: standard input, e.g. from Scapy).

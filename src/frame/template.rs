@@ -62,6 +62,17 @@ impl FrameTemplate {
         })
     }
 
+    /// Bytes built elsewhere (a Scapy expression), sent as identical copies.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        FrameTemplate {
+            bytes,
+            vary: Vary::Nothing,
+            base: 0,
+            ip_id: None,
+            tcp_seq: None,
+        }
+    }
+
     /// The frame as built.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

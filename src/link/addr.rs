@@ -65,6 +65,39 @@ impl fmt::Display for Cidr {
     }
 }
 
+/// The addresses of interface `ifindex` in the calling thread's namespace (RTM_GETADDR dump),
+/// in the kernel's order: what `send` uses for an expression's default source address.
+pub fn of_iface(ifindex: u32) -> Result<Vec<IpAddr>, LinkError> {
+    use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+    use netlink_packet_route::RouteNetlinkMessage;
+    let mut nl = super::nl::Netlink::open()?;
+    let msgs = nl
+        .dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))
+        .map_err(|e| LinkError::from_errno("list addresses", e, crate::Capability::NetAdmin))?;
+    let mut out = Vec::new();
+    for m in msgs {
+        let RouteNetlinkMessage::NewAddress(a) = m else {
+            continue;
+        };
+        if a.header.index != ifindex {
+            continue;
+        }
+        // IFA_LOCAL is the interface's own address on point-to-point links; else IFA_ADDRESS.
+        let local = a.attributes.iter().find_map(|x| match x {
+            AddressAttribute::Local(ip) => Some(*ip),
+            _ => None,
+        });
+        let addr = local.or_else(|| {
+            a.attributes.iter().find_map(|x| match x {
+                AddressAttribute::Address(ip) => Some(*ip),
+                _ => None,
+            })
+        });
+        out.extend(addr);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -224,6 +224,7 @@ impl Drop for NamedNetns {
 }
 
 mod bench;
+mod expr;
 mod golden;
 mod pacing;
 mod refusals;

@@ -42,11 +42,13 @@ enum What {
         /// machine's load changes less between turns than between whole runs).
         #[arg(long, default_value_t = 1)]
         rounds: u32,
-        /// Only these tools (vethbench, vethbench-bypass, tcpreplay, trafgen).
+        /// Only these tools (vethbench, vethbench-expr, vethbench-bypass, tcpreplay, trafgen).
+        /// vethbench-expr sends the same frame given as a Scapy expression; with vethbench it
+        /// also times a cold one-shot send of each.
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "vethbench,vethbench-bypass,tcpreplay,trafgen"
+            default_value = "vethbench,vethbench-expr,vethbench-bypass,tcpreplay,trafgen"
         )]
         tools: Vec<String>,
     },
@@ -69,7 +71,52 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The tools `--tools` takes.
-const TOOLS: [&str; 4] = ["vethbench", "vethbench-bypass", "tcpreplay", "trafgen"];
+const TOOLS: [&str; 5] = [
+    "vethbench",
+    "vethbench-expr",
+    "vethbench-bypass",
+    "tcpreplay",
+    "trafgen",
+];
+
+/// The bench frame as a Scapy expression: the same bytes as the flags' `--udp --msg vethbench
+/// --size N` (the interface's MAC as source in both).
+fn bench_expr(size: usize) -> String {
+    let pad = size.saturating_sub(14 + 20 + 8 + 9);
+    format!(
+        r#"Ether(dst="02:00:00:00:00:02")/IP(src="198.18.0.1", dst="198.18.0.2")/UDP(sport=1111, dport=2222)/"vethbench"/Padding(load=b"\x00"*{pad})"#
+    )
+}
+
+/// `vethbench send -i IFACE -q ARGS` once, cold: the wall time of `runs` runs, median, in ms.
+fn one_shot_ms(
+    pair: &PrivatePair,
+    exe: &std::path::Path,
+    args: &[String],
+    runs: usize,
+) -> anyhow::Result<f64> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut c = Command::new(exe);
+        c.args(["send", "-i", "vbsend0", "-q"]).args(args);
+        c.stdout(Stdio::null()).stderr(Stdio::piped());
+        let (secs, out) = pair.run_a(|| -> Result<_, LinkError> {
+            let t = Instant::now();
+            let out = c.output();
+            Ok((t.elapsed().as_secs_f64(), out))
+        })?;
+        let out = out.context("run vethbench send")?;
+        if !out.status.success() {
+            bail!(
+                "vethbench send failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        times.push(secs * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
 
 /// One tool's result.
 struct Row {
@@ -128,6 +175,12 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                     c.arg("--qdisc-bypass");
                     ("vethbench --qdisc-bypass", c)
                 }
+            }
+            "vethbench-expr" => {
+                let mut c = Command::new(&exe);
+                c.args(["send", "-i", "vbsend0", "-q", "--count", &count.to_string()])
+                    .arg(bench_expr(size));
+                ("vethbench send EXPR", c)
             }
             "tcpreplay" => {
                 let mut c = Command::new("tcpreplay");
@@ -199,6 +252,46 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
             r.secs,
             r.pps()
         );
+    }
+    if let (Some(f), Some(e)) = (
+        rows.iter().find(|r| r.tool == "vethbench send --count"),
+        rows.iter().find(|r| r.tool == "vethbench send EXPR"),
+    ) {
+        println!(
+            "ratio EXPR / flags (--count): {:.2}",
+            e.pps() / f.pps().max(1e-9)
+        );
+    }
+    if tools.iter().any(|t| t == "vethbench") && tools.iter().any(|t| t == "vethbench-expr") {
+        const RUNS: usize = 21;
+        eprintln!("timing cold one-shot sends ({RUNS} each)...");
+        let flags: Vec<String> = [
+            "--dst-mac",
+            "02:00:00:00:00:02",
+            "--udp",
+            "--msg",
+            "vethbench",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["--size".to_string(), size.to_string()])
+        .collect();
+        let expr = vec![bench_expr(size)];
+        // Alternate, so that a change in the machine's load hits both alike.
+        let (mut tf, mut te) = (Vec::new(), Vec::new());
+        for _ in 0..3 {
+            tf.push(one_shot_ms(&pair, &exe, &flags, RUNS / 3)?);
+            te.push(one_shot_ms(&pair, &exe, &expr, RUNS / 3)?);
+        }
+        tf.sort_by(f64::total_cmp);
+        te.sort_by(f64::total_cmp);
+        let (f, e) = (tf[1], te[1]);
+        println!(
+            "cold one-shot `vethbench send` (1 frame, median wall time, process start included):"
+        );
+        println!("{:<26} {:>9.2} ms", "flags", f);
+        println!("{:<26} {:>9.2} ms", "EXPR", e);
+        println!("ratio EXPR / flags (one-shot): {:.2}", e / f.max(1e-9));
     }
     for ours in rows.iter().filter(|r| r.tool.starts_with("vethbench")) {
         for r in rows.iter().filter(|r| !r.tool.starts_with("vethbench")) {

@@ -27,13 +27,7 @@ pub(super) fn resolve(exprs: &[LayerExpr], env: &dyn Env) -> Result<Vec<Layer>, 
     }
     let mut out: Vec<Layer> = Vec::with_capacity(exprs.len());
     for e in exprs {
-        let proto = layers::lookup(&e.name).ok_or_else(|| {
-            let close = layers::close_names(&e.name);
-            ExprError::new(
-                e.col,
-                format!("unknown layer '{}'{}", e.name, did_you_mean(&close)),
-            )
-        })?;
+        let proto = layers::lookup(&e.name).ok_or_else(|| unknown_layer(&e.name, e.col))?;
         let mut fields = Fields::default();
         for a in &e.fields {
             let Some(&name) = proto.fields().iter().find(|n| **n == a.name) else {
@@ -64,16 +58,33 @@ pub(super) fn resolve(exprs: &[LayerExpr], env: &dyn Env) -> Result<Vec<Layer>, 
     Ok(out)
 }
 
+/// The error for a layer name no file registers, with the close names.
+pub(super) fn unknown_layer(name: &str, col: usize) -> ExprError {
+    let close = layers::close_names(name);
+    ExprError::new(
+        col,
+        format!("unknown layer '{name}'{}", did_you_mean(&close)),
+    )
+}
+
 /// Scapy's overloaded fields: a layer above sets fields of the layer just below it that the
 /// user left unset (`IP()/TCP()` makes `IP.proto` 6).
 fn apply_bindings(ls: &mut [Layer]) {
     for i in 0..ls.len().saturating_sub(1) {
-        let (lower, upper) = (ls[i].name(), ls[i + 1].name());
-        for b in layers::bindings().filter(|b: &&Binding| b.lower == lower && b.upper == upper) {
-            for (field, v) in b.fields {
-                if let Some(&name) = ls[i].proto.fields().iter().find(|n| *n == field) {
-                    ls[i].fields.set_default(name, Value::Int(*v));
-                }
+        let upper = ls[i + 1].name();
+        let lower = ls[i].proto;
+        // Scapy: the first of the lower class's aliastypes the upper class has a row for; the
+        // last row written for that pair.
+        let row = std::iter::once(lower.name())
+            .chain(lower.aliases().iter().copied())
+            .find_map(|l| {
+                layers::bindings()
+                    .filter(|b: &&Binding| b.lower == l && b.upper == upper)
+                    .last()
+            });
+        for (field, v) in row.map_or(&[][..], |b| b.fields) {
+            if let Some(&name) = lower.fields().iter().find(|n| *n == field) {
+                ls[i].fields.set_default(name, Value::Int(*v));
             }
         }
     }
@@ -154,7 +165,8 @@ pub fn build_layers(ls: &[Layer], _env: &dyn Env) -> Result<Vec<u8>, ExprError> 
     Ok(payload)
 }
 
-/// Up to three names close to `name` (edit distance, or a different case), best first.
+/// Up to three names close to `name` (edit distance, or a different case): those at the best
+/// distance found.
 pub(super) fn close_in<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut scored: Vec<(usize, &str)> = candidates
         .filter_map(|c| {
@@ -167,7 +179,13 @@ pub(super) fn close_in<'a>(name: &str, candidates: impl Iterator<Item = &'a str>
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, c)| c).collect()
+    let best = scored.first().map_or(0, |(d, _)| *d);
+    scored
+        .into_iter()
+        .take_while(|(d, _)| *d == best)
+        .take(3)
+        .map(|(_, c)| c)
+        .collect()
 }
 
 fn did_you_mean(close: &[&str]) -> String {

@@ -9,8 +9,28 @@
 //! implements and the [`Fields`] it reads; `build.rs` the engine (Scapy's `bind_layers` table,
 //! defaults, innermost layer first so lengths and checksums see their payload); `layers/` one
 //! file per protocol family.
+//!
+//! ```
+//! use vethbench::frame::expr;
+//!
+//! let e = expr::parse(r#"Ether(dst="02:00:00:00:00:02")/IP(dst="198.18.0.2", ttl=3)/"hi""#)?;
+//! let frames = e.build()?; // Scapy's fallbacks: Ether src 00:..:00, IP src 0.0.0.0
+//! assert_eq!(frames.len(), 1);
+//! assert_eq!(frames[0].len(), 14 + 20 + 2);
+//! assert_eq!(&frames[0][12..14], &[0x08, 0x00]); // bound by the IP layer above
+//!
+//! // fragment(): several frames, in order
+//! let e = expr::parse(r#"fragment(Ether()/IP(dst="198.18.0.2")/("x"*100), fragsize=40)"#)?;
+//! assert_eq!(e.build()?.len(), 3);
+//!
+//! // errors point at a column
+//! let err = expr::parse("Ether()/IP(tll=3)")?.build().unwrap_err();
+//! assert_eq!(err.to_string(), "column 12: IP has no field 'tll'; did you mean 'ttl'?");
+//! # Ok::<(), expr::ExprError>(())
+//! ```
 
 mod build;
+mod env;
 mod parse;
 mod proto;
 mod value;
@@ -18,7 +38,8 @@ mod value;
 pub mod layers;
 
 pub use build::{build_layers, Layer};
-pub use parse::parse;
+pub use env::IfaceEnv;
+pub use parse::{parse, DEFAULT_FRAGSIZE};
 pub use proto::{Ctx, Fields, Proto};
 pub use value::Value;
 
@@ -99,10 +120,12 @@ impl Expr {
     /// The frames, asking `env` for functions and host-dependent defaults.
     pub fn build_with(&self, env: &dyn Env) -> Result<Vec<Vec<u8>>, ExprError> {
         let layers = build::resolve(&self.layers, env)?;
-        let frame = build_layers(&layers, env)?;
         match self.fragsize {
-            None => Ok(vec![frame]),
-            Some(n) => layers::ip::fragment(&frame, n).map_err(|m| ExprError::new(1, m)),
+            None => Ok(vec![build_layers(&layers, env)?]),
+            Some(n) => layers::ip::fragment(&layers, n, env),
         }
     }
 }
+
+#[cfg(test)]
+mod golden_tests;

@@ -13,6 +13,12 @@ pub trait Proto: Sync + std::fmt::Debug {
     /// Scapy's field names, in Scapy's order: checked before anything is built, and offered as
     /// close names for a misspelt one.
     fn fields(&self) -> &'static [&'static str];
+    /// Scapy's `aliastypes` after the class itself: the classes whose `bind_layers` rows also
+    /// apply when this layer is the lower one (`Dot1Q` -> `Ether`, `IPv6ExtHdrRouting` ->
+    /// `IPv6`), first match wins.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Fill the defaults that other layers read (e.g. `IP.src`/`IP.dst` for a TCP checksum's
     /// pseudo-header), and check the types of the values given. Runs outermost first.
     fn resolve(&self, _f: &mut Fields, _env: &dyn super::Env) -> Result<(), ExprError> {
@@ -79,6 +85,11 @@ impl Fields {
             .map_or(1, |(_, _, c)| (*c).max(1))
     }
 
+    /// Whether `name` was set by a binding or a default rather than written by the user.
+    fn by_binding(&self, name: &str) -> bool {
+        self.items.iter().any(|(n, _, c)| *n == name && *c == 0)
+    }
+
     /// An error about field `name`, pointing at it.
     pub fn err(&self, name: &str, msg: impl Into<String>) -> ExprError {
         ExprError::new(self.col(name), msg)
@@ -98,6 +109,15 @@ impl Fields {
             )),
             Some(Value::Bool(b)) => Ok(Some(*b as u64)),
             Some(_) => Err(self.type_err(name, "an int")),
+        }
+    }
+
+    /// An integer field with Scapy's default `default` when not given; an explicit `None`
+    /// packs as 0, as Scapy's fields do.
+    pub fn uint_or(&self, name: &str, bits: u32, default: u64) -> Result<u64, ExprError> {
+        match self.get(name) {
+            None => Ok(default),
+            _ => Ok(self.uint(name, bits)?.unwrap_or(0)),
         }
     }
 
@@ -133,6 +153,9 @@ impl Fields {
                 .parse()
                 .map(Some)
                 .map_err(|_| self.err(name, format!("{name}: '{s}' is not an IPv6 address"))),
+            // An address set by a binding row (which carries ints): `ICMPv6ND_NS` sets
+            // `IPv6.dst` to ff02::1 as Scapy's overload_fields do.
+            Some(Value::Int(i)) if self.by_binding(name) => Ok(Some(Ipv6Addr::from(*i as u128))),
             Some(_) => Err(self.type_err(name, "an IPv6 address string")),
         }
     }
