@@ -45,6 +45,7 @@ pub mod frame;
 pub mod harness;
 pub mod link;
 pub mod pcapng;
+pub mod replay;
 pub mod sock;
 pub mod sys;
 
