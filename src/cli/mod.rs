@@ -8,6 +8,7 @@ mod capture;
 mod netns;
 mod ping;
 mod read;
+mod replay;
 mod send;
 mod test;
 mod veth;
@@ -39,6 +40,8 @@ enum Command {
     Capture(capture::Args),
     /// Read a pcapng or pcap file and print its frames (like `tshark -r`).
     Read(read::Args),
+    /// Replay a pcap or pcapng file on an interface, rewritten as asked (like tcpreplay).
+    Replay(replay::Args),
     /// Create, list, inspect and delete veth pairs.
     Veth(veth::Args),
     /// Create, list, delete network namespaces and run commands in them (like `ip netns`).
@@ -125,6 +128,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
             capture::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Read(a) => read::run(a),
+        Command::Replay(a) => {
+            let ns = a.netns.clone();
+            replay::run(a).map_err(|e| name_netns(e, ns.as_deref()))
+        }
         Command::Veth(a) => veth::run(a),
         Command::Netns(a) => netns::run(a),
         Command::Ping(a) => ping::run(a),

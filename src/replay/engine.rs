@@ -132,6 +132,9 @@ pub fn replay(
     };
     // Room for a converted frame a little over the slot (its header replaced), plus a tag.
     let mut scratch = vec![0u8; slot + 64];
+    if cfg.timing != Timing::Topspeed {
+        schedule::precise_sleeps();
+    }
     let mut sched = Schedule::new(cfg.timing);
     let mut c = Counts::default();
     let mut err = None;
@@ -251,7 +254,7 @@ pub fn replay(
     };
     let h = &tx.hist;
     let us = |ns: u64| ns as f64 / 1e3;
-    let timing_error = (h.len() > 0).then(|| TimingErrorSummary {
+    let timing_error = (!h.is_empty()).then(|| TimingErrorSummary {
         samples: h.len(),
         p50_us: us(h.value_at_quantile(0.5)),
         p99_us: us(h.value_at_quantile(0.99)),

@@ -68,13 +68,22 @@ mod tests {
 
     #[test]
     fn cooked_and_raw_frames_get_an_ethernet_header() {
-        let ip = [0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+        let ip = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        ];
         let mut sll = vec![0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00];
         sll.extend_from_slice(&ip);
-        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0];
+        let mut sll2 = vec![
+            0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0,
+        ];
         sll2.extend_from_slice(&ip);
         let (s, d) = (MacAddr([2, 0, 0, 0, 0, 1]), MacAddr([2, 0, 0, 0, 0, 2]));
-        for (lt, data) in [(SLL, &sll[..]), (SLL2, &sll2[..]), (RAW, &ip[..]), (IPV4, &ip[..])] {
+        for (lt, data) in [
+            (SLL, &sll[..]),
+            (SLL2, &sll2[..]),
+            (RAW, &ip[..]),
+            (IPV4, &ip[..]),
+        ] {
             let mut out = [0u8; 64];
             let n = to_ethernet(lt, data, s, d, &mut out).unwrap();
             assert_eq!(n, 34);

@@ -62,6 +62,9 @@ pub enum ReplayError {
     #[error(transparent)]
     Sock(#[from] SockError),
     /// A frame of a link type that cannot be sent on Ethernet.
-    #[error("{file}: link type {linktype} cannot be replayed on Ethernet: supported are {}", linktype::SUPPORTED)]
+    #[error(
+        "{file}: link type {linktype} cannot be replayed on Ethernet: supported are {}",
+        linktype::SUPPORTED
+    )]
     LinkType { file: String, linktype: u16 },
 }

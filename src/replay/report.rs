@@ -105,7 +105,10 @@ impl fmt::Display for ReplayReport {
             ("Skipped: over the MTU", self.skipped_over_mtu),
             ("Skipped: no ethertype", self.skipped_not_convertible),
             ("Sent as read: malformed", self.unchanged_malformed),
-            ("Sent as read: already tagged", self.unchanged_already_tagged),
+            (
+                "Sent as read: already tagged",
+                self.unchanged_already_tagged,
+            ),
             ("Checksums left: not whole", self.checksums_not_whole),
         ];
         for (name, v) in rows {

@@ -125,13 +125,23 @@ impl IpMap {
 impl std::str::FromStr for IpMap {
     type Err = RewriteSpecError;
     fn from_str(s: &str) -> Result<IpMap, RewriteSpecError> {
-        let bad = || spec_err("address map", s, "expected OLD_CIDR:NEW_CIDR, e.g. 10.0.0.0/8:198.18.0.0/15");
+        let bad = || {
+            spec_err(
+                "address map",
+                s,
+                "expected OLD_CIDR:NEW_CIDR, e.g. 10.0.0.0/8:198.18.0.0/15",
+            )
+        };
         let slash = s.find('/').ok_or_else(bad)?;
         let colon = s[slash..].find(':').ok_or_else(bad)? + slash;
         let old: Cidr = s[..colon].parse()?;
         let new: Cidr = s[colon + 1..].parse()?;
         if old.addr.is_ipv4() != new.addr.is_ipv4() {
-            return Err(spec_err("address map", s, "both prefixes must be IPv4 or both IPv6"));
+            return Err(spec_err(
+                "address map",
+                s,
+                "both prefixes must be IPv4 or both IPv6",
+            ));
         }
         Ok(IpMap { old, new })
     }
@@ -161,7 +171,11 @@ impl std::str::FromStr for VlanOp {
             None if s == "strip" => Ok(VlanOp::Strip),
             Some(("add", v)) => Ok(VlanOp::Add(id(v)?)),
             Some(("set", v)) => Ok(VlanOp::Set(id(v)?)),
-            _ => Err(spec_err("VLAN operation", s, "expected add:ID, strip or set:ID")),
+            _ => Err(spec_err(
+                "VLAN operation",
+                s,
+                "expected add:ID, strip or set:ID",
+            )),
         }
     }
 }
@@ -293,9 +307,16 @@ fn csum_words(b: &[u8], l: &Layout) -> (u16, u16) {
     } else {
         0
     };
-    let l4 = l
-        .l4
-        .map(|t| t.at + if t.proto == 6 { 16 } else if t.proto == 17 { 6 } else { 2 })
+    let l4 =
+        l.l4.map(|t| {
+            t.at + if t.proto == 6 {
+                16
+            } else if t.proto == 17 {
+                6
+            } else {
+                2
+            }
+        })
         .filter(|at| at + 2 <= b.len())
         .map_or(0, |at| u16::from_be_bytes([b[at], b[at + 1]]));
     (ip, l4)

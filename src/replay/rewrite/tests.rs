@@ -27,8 +27,18 @@ fn run(spec: &RewriteSpec, f: &[u8]) -> (Vec<u8>, Outcome) {
 #[test]
 fn ip_maps_give_what_the_builder_gives_with_and_without_a_tag() {
     let cases = [
-        ("10.1.2.3", "10.9.9.9", "10.0.0.0/8:198.18.0.0/15", "198.19.2.3"),
-        ("2001:db8::7", "2001:db8::9", "2001:db8::/32:2001:2::/48", "2001:2::7"),
+        (
+            "10.1.2.3",
+            "10.9.9.9",
+            "10.0.0.0/8:198.18.0.0/15",
+            "198.19.2.3",
+        ),
+        (
+            "2001:db8::7",
+            "2001:db8::9",
+            "2001:db8::/32:2001:2::/48",
+            "2001:2::7",
+        ),
     ];
     for vlan in [None, Some(100)] {
         for l4 in [L4Spec::Udp, L4Spec::TCP, L4Spec::ICMP_ECHO] {
@@ -39,10 +49,18 @@ fn ip_maps_give_what_the_builder_gives_with_and_without_a_tag() {
                 };
                 let (got, o) = run(&spec, &frame(vlan, src, dst, l4));
                 assert_eq!(got, frame(vlan, want_src, dst, l4), "{vlan:?} {map}");
-                assert!(matches!(o, Outcome::Rewritten { checksums_partial: false }));
+                assert!(matches!(
+                    o,
+                    Outcome::Rewritten {
+                        checksums_partial: false
+                    }
+                ));
                 // The destination is not in the map for dst: untouched.
                 let spec = RewriteSpec {
-                    dst_ip_map: IpMap::parse_list("198.18.0.0/15:198.19.0.0/16,2001:2::/48:2001:3::/48").unwrap(),
+                    dst_ip_map: IpMap::parse_list(
+                        "198.18.0.0/15:198.19.0.0/16,2001:2::/48:2001:3::/48",
+                    )
+                    .unwrap(),
                     ..RewriteSpec::default()
                 };
                 assert_eq!(run(&spec, &frame(vlan, src, dst, l4)).1, Outcome::Untouched);
@@ -103,11 +121,21 @@ fn fixing_checksums_of_a_tagged_frame_keeps_the_ip_flags() {
     let (got, o) = run(&spec, &bad);
     assert_eq!(got, good);
     assert_eq!(got[18 + 6], 0x40, "DF kept");
-    assert!(matches!(o, Outcome::Rewritten { checksums_partial: false }));
+    assert!(matches!(
+        o,
+        Outcome::Rewritten {
+            checksums_partial: false
+        }
+    ));
     assert_eq!(run(&spec, &good).1, Outcome::Untouched);
     // A snaplen-cut frame: not whole, so partial.
     let (_, o) = run(&spec, &good[..good.len() - 2]);
-    assert_eq!(o, Outcome::Rewritten { checksums_partial: true });
+    assert_eq!(
+        o,
+        Outcome::Rewritten {
+            checksums_partial: true
+        }
+    );
 }
 
 #[test]
@@ -120,8 +148,14 @@ fn malformed_frames_are_left_as_read() {
     };
     // Says IPv4, cut inside the IP header.
     let cut = &f[..20];
-    assert_eq!(run(&spec, cut), (cut.to_vec(), Outcome::Unchanged(Unchanged::Malformed)));
-    assert_eq!(run(&spec, &f[..10]).1, Outcome::Unchanged(Unchanged::Malformed));
+    assert_eq!(
+        run(&spec, cut),
+        (cut.to_vec(), Outcome::Unchanged(Unchanged::Malformed))
+    );
+    assert_eq!(
+        run(&spec, &f[..10]).1,
+        Outcome::Unchanged(Unchanged::Malformed)
+    );
 }
 
 #[test]
@@ -129,7 +163,12 @@ fn specs_parse_and_refuse() {
     let m: IpMap = "2001:db8::/32:2001:2::/48".parse().unwrap();
     assert_eq!(m.old.prefix, 32);
     assert_eq!(m.new.addr, "2001:2::".parse::<IpAddr>().unwrap());
-    for bad in ["10.0.0.0/8", "10.0.0.0/33:1.0.0.0/8", "10.0.0.0/8:2001::/16", "x/8:y/8"] {
+    for bad in [
+        "10.0.0.0/8",
+        "10.0.0.0/33:1.0.0.0/8",
+        "10.0.0.0/8:2001::/16",
+        "x/8:y/8",
+    ] {
         assert!(bad.parse::<IpMap>().is_err(), "{bad}");
     }
     assert_eq!("add:10".parse(), Ok(VlanOp::Add(10)));
