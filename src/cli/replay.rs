@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(short = 'x', long, value_name = "X", conflicts_with_all = ["pps", "mbps", "topspeed"])]
     multiplier: Option<f64>,
     /// Send at this many packets per second (10000, 250k, 1.5M) [at least 0.001].
-    #[arg(short, long, value_name = "PPS", value_parser = super::rate_arg,
+    #[arg(short, long, value_name = "PPS", value_parser = pps_arg,
           conflicts_with_all = ["mbps", "topspeed"])]
     pps: Option<f64>,
     /// Send at this many megabits per second (frame bytes, no preamble or FCS) [at least 0.001].
@@ -91,6 +91,11 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long, short = 'j')]
     json: bool,
+}
+
+/// `send`'s rate syntax and minimum, in `--pps`'s words.
+fn pps_arg(s: &str) -> Result<f64, String> {
+    super::rate_arg(s).map_err(|e| e.replacen("--rate", "--pps", 1))
 }
 
 fn timing(a: &Args) -> anyhow::Result<Timing> {

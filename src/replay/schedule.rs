@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The lowest `--pps` and `--mbps` accepted: one frame (or one megabit) per 1000 s.
-pub const MIN_RATE: f64 = 0.001;
+pub const MIN_RATE: f64 = crate::sock::tx::MIN_RATE_PPS;
 /// The lowest multiplier accepted.
 pub const MIN_MULTIPLIER: f64 = 0.0001;
 /// Deadlines are capped at this far from the start (31 years): no overflow whatever the file.

@@ -218,7 +218,33 @@ impl TxSocket {
         })
     }
 
+    /// The interface the socket was bound to is gone (deleted, or moved to another namespace):
+    /// the kernel unbinds the socket then (its address's ifindex is no longer ours).
+    pub fn iface_gone(&self) -> bool {
+        common::bound_ifindex(&self.fd).is_ok_and(|i| i != self.ifindex as i32)
+    }
+
     fn err(&self, op: &'static str, e: std::io::Error) -> SockError {
+        let unbound = matches!(
+            e.raw_os_error(),
+            Some(libc::ENETDOWN | libc::ENXIO | libc::ENODEV)
+        );
+        // A deletion takes the link down first (ENETDOWN) and unbinds the socket a moment
+        // later (after an RCU grace period): give it 200 ms before calling the link down.
+        let gone = unbound
+            && (0..40).any(|_| {
+                self.iface_gone() || {
+                    std::thread::sleep(Duration::from_millis(5));
+                    false
+                }
+            });
+        if gone {
+            return SockError::Io {
+                op,
+                iface: self.iface.clone(),
+                source: std::io::Error::other("the interface disappeared (deleted?)"),
+            };
+        }
         if e.raw_os_error() == Some(libc::ENETDOWN) {
             return SockError::Io {
                 op,
@@ -229,6 +255,11 @@ impl TxSocket {
         SockError::from_io(op, &self.iface, e, Capability::NetRaw)
     }
 }
+
+/// The lowest paced rate accepted (`send --rate`, `test --rate`, `replay --pps`): one frame
+/// every 1000 s. Waits honour a stop request whatever the rate, but a rate whose first gap
+/// outlasts any run is a typo.
+pub const MIN_RATE_PPS: f64 = 0.001;
 
 /// The most frames one `sendmmsg(2)` takes (UIO_MAXIOV): a larger batch only costs memory.
 pub const MAX_SENDMMSG_BATCH: usize = 1024;

@@ -238,8 +238,15 @@ fn sigterm_ends_a_slow_replay_at_once_with_a_report() {
         let out = child.wait_with_output().unwrap();
         (out, t.elapsed())
     });
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(waited < Duration::from_secs(2), "took {waited:?} after SIGTERM");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        waited < Duration::from_secs(2),
+        "took {waited:?} after SIGTERM"
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["interrupted"], true);
     assert_eq!(r["sent"], 1);

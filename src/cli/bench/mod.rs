@@ -54,6 +54,8 @@ enum What {
     /// `vethbench send` alone and `tcpreplay --topspeed`), latency (vs a blocking AF_PACKET
     /// ping-pong) and Scapy's `sendp` + `sniff`.
     Test(test::Args),
+    /// `vethbench replay` against `tcpreplay`: top-speed pps and timing fidelity.
+    Replay(replay::Args),
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -65,6 +67,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             tools,
         } => bench_send(count, size, rounds.max(1), &tools),
         What::Test(a) => test::run(a),
+        What::Replay(a) => replay::run(a),
     }
 }
 
@@ -292,5 +295,6 @@ impl Drop for TempDir {
 }
 
 mod pingpong;
+mod replay;
 mod scapy;
 mod test;
