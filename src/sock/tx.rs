@@ -186,6 +186,17 @@ impl TxSocket {
         tmpl: &FrameTemplate,
         burst: &BurstSpec,
     ) -> Result<BurstStats, SockError> {
+        self.send_burst_from(tmpl, burst, 0)
+    }
+
+    /// [`send_burst`](Self::send_burst) of copies `first..first + burst.count` (a share of a
+    /// burst split between threads: each copy stays distinct).
+    pub fn send_burst_from(
+        &mut self,
+        tmpl: &FrameTemplate,
+        burst: &BurstSpec,
+        first: u64,
+    ) -> Result<BurstStats, SockError> {
         let cap =
             (burst.batch.clamp(1, MAX_SENDMMSG_BATCH) as u64).min(burst.count.max(1)) as usize;
         let mut batch = TxBatch::new(cap, tmpl.len());
@@ -207,7 +218,7 @@ impl TxSocket {
                 }
             };
             for j in 0..k {
-                tmpl.make_copy(batch.frame_mut(j), i + j as u64);
+                tmpl.make_copy(batch.frame_mut(j), first + i + j as u64);
             }
             self.send_batch(&mut batch, k)?;
             i += k as u64;

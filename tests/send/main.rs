@@ -227,3 +227,4 @@ mod bench;
 mod golden;
 mod pacing;
 mod refusals;
+mod threads;
