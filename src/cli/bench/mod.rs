@@ -42,7 +42,8 @@ enum What {
         /// machine's load changes less between turns than between whole runs).
         #[arg(long, default_value_t = 1)]
         rounds: u32,
-        /// Only these tools (vethbench, vethbench-bypass, tcpreplay, trafgen).
+        /// Only these tools (vethbench, vethbench-bypass, tcpreplay, trafgen; also
+        /// vethbench-threads2 and trafgen-cpus2: two senders each).
         #[arg(
             long,
             value_delimiter = ',',
@@ -72,7 +73,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The tools `--tools` takes.
-const TOOLS: [&str; 4] = ["vethbench", "vethbench-bypass", "tcpreplay", "trafgen"];
+const TOOLS: [&str; 6] = [
+    "vethbench",
+    "vethbench-bypass",
+    "tcpreplay",
+    "trafgen",
+    "vethbench-threads2",
+    "trafgen-cpus2",
+];
 
 /// One tool's result.
 struct Row {
@@ -113,7 +121,7 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
     for round in 0..rounds * tools.len() as u32 {
         let tool = &tools[(round as usize) % tools.len()];
         let (name, mut cmd): (&'static str, Command) = match tool.as_str() {
-            "vethbench" | "vethbench-bypass" => {
+            "vethbench" | "vethbench-bypass" | "vethbench-threads2" => {
                 let mut c = Command::new(&exe);
                 c.args([
                     "send",
@@ -127,6 +135,9 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                 .args(["--count", &count.to_string()]);
                 if tool == "vethbench" {
                     ("vethbench send --count", c)
+                } else if tool == "vethbench-threads2" {
+                    c.args(["--threads", "2"]);
+                    ("vethbench send --threads 2", c)
                 } else {
                     c.arg("--qdisc-bypass");
                     ("vethbench --qdisc-bypass", c)
@@ -139,20 +150,28 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                     .arg(&pcap);
                 ("tcpreplay --topspeed", c)
             }
-            "trafgen" => {
+            "trafgen" | "trafgen-cpus2" => {
+                let two = tool == "trafgen-cpus2";
                 let mut c = Command::new("trafgen");
                 c.args([
                     "--dev",
                     "vbsend0",
                     "--cpus",
-                    "1",
+                    if two { "2" } else { "1" },
                     "--num",
                     &count.to_string(),
                 ])
                 .arg("--conf")
                 .arg(&cfg)
                 .arg("--no-sock-mem");
-                ("trafgen --cpus 1", c)
+                (
+                    if two {
+                        "trafgen --cpus 2"
+                    } else {
+                        "trafgen --cpus 1"
+                    },
+                    c,
+                )
             }
             other => bail!("unknown tool '{other}' ({})", TOOLS.join(", ")),
         };
@@ -208,7 +227,11 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
             println!(
                 "ratio {} / {}: {:.2}",
                 ours.tool.trim_end_matches(" send --count"),
-                r.tool.split(' ').next().unwrap_or(r.tool),
+                if r.tool.starts_with("trafgen") {
+                    r.tool
+                } else {
+                    r.tool.split(' ').next().unwrap_or(r.tool)
+                },
                 ours.pps() / r.pps().max(1e-9)
             );
         }
