@@ -21,6 +21,9 @@
 //! - [`capture`]: the capture engine. Rings on one or more interfaces → one pcapng/pcap file
 //!   (EPB flags from the kernel's packet type, direction and checksum status) or printed lines;
 //!   `vethbench capture` and the harness's pcapng tap both use it.
+//! - [`replay`]: a capture file sent again (tcpreplay's job): read with [`pcapng`], put on an
+//!   absolute schedule (the file's gaps, a rate, or top speed), rewritten (MACs, IP maps, VLAN,
+//!   checksums, MTU), sent with [`sock::tx`]'s batches, reported with the timing error.
 //! - [`harness`]: what is asserted. A [`harness`] testbench that sends, captures and checks
 //!   delivery (loss, corruption, order, duplicates) with one-way latency percentiles; its
 //!   frames carry a stamp ([`harness::StampedTemplate`]) placed where the packet view says the
@@ -45,6 +48,7 @@ pub mod frame;
 pub mod harness;
 pub mod link;
 pub mod pcapng;
+pub mod replay;
 pub mod sock;
 pub mod sys;
 

@@ -8,6 +8,7 @@ mod capture;
 mod netns;
 mod ping;
 mod read;
+mod replay;
 mod send;
 mod test;
 mod veth;
@@ -39,6 +40,8 @@ enum Command {
     Capture(capture::Args),
     /// Read a pcapng or pcap file and print its frames (like `tshark -r`).
     Read(read::Args),
+    /// Replay a pcap or pcapng file on an interface, rewritten as asked (like tcpreplay).
+    Replay(replay::Args),
     /// Create, list, inspect and delete veth pairs.
     Veth(veth::Args),
     /// Create, list, delete network namespaces and run commands in them (like `ip netns`).
@@ -125,6 +128,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
             capture::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Read(a) => read::run(a),
+        Command::Replay(a) => {
+            let ns = a.netns.clone();
+            replay::run(a).map_err(|e| name_netns(e, ns.as_deref()))
+        }
         Command::Veth(a) => veth::run(a),
         Command::Netns(a) => netns::run(a),
         Command::Ping(a) => ping::run(a),
@@ -231,7 +238,12 @@ pub(crate) fn parse_rate(s: &str) -> anyhow::Result<f64> {
         .with_context(|| {
             format!("--rate '{s}': expected frames per second, e.g. 50000, 250k, 1.5M")
         })?;
-    Ok(v * mult)
+    let v = v * mult;
+    let min = vethbench::sock::tx::MIN_RATE_PPS;
+    if !v.is_finite() || v < min {
+        anyhow::bail!("--rate '{s}': must be at least {min} frames per second (one every 1000 s)");
+    }
+    Ok(v)
 }
 
 /// [`parse_rate`] as a clap value parser.
@@ -246,7 +258,11 @@ mod tests {
         assert_eq!(super::rate_arg("10000"), Ok(10_000.0));
         assert_eq!(super::rate_arg("250k"), Ok(250_000.0));
         assert_eq!(super::rate_arg("1.5M"), Ok(1_500_000.0));
-        for bad in ["", "0", "-5", "fast", "1e400", "NaN"] {
+        assert_eq!(super::rate_arg("0.001"), Ok(0.001));
+        assert_eq!(super::rate_arg("1e27"), Ok(1e27));
+        for bad in [
+            "", "0", "-5", "fast", "1e400", "NaN", "0.0009", "1e-10", "1e308k",
+        ] {
             assert!(super::rate_arg(bad).is_err(), "accepted {bad:?}");
         }
     }

@@ -146,8 +146,13 @@ pub struct Args {
     #[arg(long)]
     qdisc_bypass: bool,
     /// Pin the sending thread to this CPU (like trafgen --cpu).
-    #[arg(long, value_name = "CPU")]
+    #[arg(long, value_name = "CPU", conflicts_with = "threads")]
     cpu: Option<usize>,
+    /// Send from N threads, each with its own socket; --count and --rate are split between
+    /// them, and each thread's rate is reported.
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
     /// Also print a hexdump of the frame.
     #[arg(long)]
     hex: bool,
@@ -366,6 +371,43 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         rate_pps: a.rate,
         batch: a.batch.into(),
     };
+    if a.threads > 1 {
+        // Each thread opens its own socket; this one only checked the privileges.
+        let iface = sock.iface().to_string();
+        let per = vethbench::sock::burst::send_split(
+            &iface,
+            &tmpl,
+            &burst,
+            a.threads.into(),
+            a.qdisc_bypass,
+        )?;
+        let sent: u64 = per.iter().map(|t| t.stats.sent).sum();
+        let secs = per
+            .iter()
+            .map(|t| t.stats.elapsed.as_secs_f64())
+            .fold(0.0, f64::max);
+        println!("Sent {sent} packets.");
+        for (k, t) in per.iter().enumerate() {
+            println!(
+                "thread {k}: {} packets in {:.3} s: {:.0} pps",
+                t.stats.sent,
+                t.stats.elapsed.as_secs_f64(),
+                t.stats.pps()
+            );
+        }
+        let pps = sent as f64 / secs.max(1e-9);
+        println!(
+            "{sent} packets in {secs:.3} s: {pps:.0} pps, {:.1} Mbit/s",
+            pps * tmpl.len() as f64 * 8.0 / 1e6
+        );
+        let dropped: u64 = per.iter().map(|t| t.dropped).sum();
+        if dropped > 0 {
+            eprintln!(
+                "WARNING: {dropped} of them dropped by the kernel on '{iface}' (ENOBUFS: larger than the peer's MTU, or the peer's backlog full)."
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let stats = sock.send_burst(&tmpl, &burst)?;
     println!("Sent {} packets.", stats.sent);
     println!(

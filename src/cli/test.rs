@@ -345,6 +345,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         println!("{report}");
     }
+    if let Some(e) = &report.error {
+        // The partial report is out; the error is the one line on stderr (exit 2).
+        eprintln!("vethbench: error: {e}");
+    }
     Ok(ExitCode::from(report.exit_code()))
 }
 

@@ -108,7 +108,10 @@ pub enum ConfigError {
     ZeroCount,
     #[error("the duration must be positive")]
     ZeroDuration,
-    #[error("the rate must be a positive number of frames/s, not {rate}")]
+    #[error(
+        "the rate must be at least {} frames/s (one frame every 1000 s), not {rate}",
+        crate::sock::tx::MIN_RATE_PPS
+    )]
     Rate { rate: f64 },
     #[error("the batch must be 1..={MAX_STREAM_BATCH}, not {batch}")]
     Batch { batch: usize },

@@ -31,6 +31,7 @@
 //! | `latency` | object or null | `samples`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p99_9_us`, `max_us`, `negative` |
 //! | `verdict` | string | `passed` or `failed` |
 //! | `failures` | array of strings | why it failed, one line each; empty when passed |
+//! | `error` | string or null | the error that ended the run early (e.g. an interface deleted mid-run); the counts cover the frames sent until then, and the exit code is 2 |
 
 use std::fmt;
 
@@ -85,6 +86,10 @@ pub struct Report {
     pub latency: Option<LatencySummary>,
     pub verdict: Verdict,
     pub failures: Vec<String>,
+    /// The error that ended the run early (an interface deleted mid-run...), with the counts
+    /// of what was sent until then; null otherwise (added within schema version 1).
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 /// The CPUs a run's threads were pinned to; None: left to the scheduler.
@@ -182,17 +187,28 @@ impl Report {
                 Verdict::Failed
             },
             failures,
+            error: None,
         }
+    }
+
+    /// The run ended early on `error`: the report covers what was sent until then, fails, and
+    /// exits with 2 (an error), not 1.
+    pub fn set_error(&mut self, error: String) {
+        self.failures.push(format!("the run ended early: {error}"));
+        self.verdict = Verdict::Failed;
+        self.error = Some(error);
     }
 
     pub fn passed(&self) -> bool {
         self.verdict == Verdict::Passed
     }
 
-    /// 0 when everything arrived intact, 1 otherwise.
+    /// 0 when everything arrived intact, 2 when an error ended the run early, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         if self.passed() {
             0
+        } else if self.error.is_some() {
+            2
         } else {
             1
         }

@@ -25,10 +25,22 @@ pub struct ReadIface {
     pub snaplen: u32,
     /// Timestamp units per second are 10^n or 2^n; kept as (base, exp).
     tsresol: (u8, u8),
+    /// `if_tsoffset`: seconds to add to every timestamp of this interface.
+    tsoffset_s: i64,
 }
 
 impl ReadIface {
     fn to_ns(&self, ts: u64) -> u64 {
+        let ns = self.units_to_ns(ts);
+        let off = self.tsoffset_s.unsigned_abs().saturating_mul(1_000_000_000);
+        if self.tsoffset_s >= 0 {
+            ns.saturating_add(off)
+        } else {
+            ns.saturating_sub(off)
+        }
+    }
+
+    fn units_to_ns(&self, ts: u64) -> u64 {
         match self.tsresol {
             (10, 9) => ts,
             (10, e) if e < 9 => ts.saturating_mul(10u64.pow((9 - e) as u32)),
@@ -139,6 +151,7 @@ impl<R: Read> CaptureReader<R> {
                     linktype,
                     snaplen,
                     tsresol: (10, if me.pcap_ns { 9 } else { 6 }),
+                    tsoffset_s: 0,
                 });
                 me.pos = 24;
             }
@@ -342,6 +355,7 @@ impl<R: Read> CaptureReader<R> {
         let snaplen = self.u32_at(b, 12);
         let mut name = None;
         let mut tsresol = (10u8, 6u8);
+        let mut tsoffset_s = 0i64;
         let mut p = 16;
         let end = b.len() - 4;
         while p + 4 <= end {
@@ -361,6 +375,15 @@ impl<R: Read> CaptureReader<R> {
                         (10, v[0])
                     }
                 }
+                14 if olen == 8 => {
+                    let (hi, lo) = (self.u32_at(v, 0) as u64, self.u32_at(v, 4) as u64);
+                    // The option is one 64-bit integer in the section's byte order.
+                    tsoffset_s = if self.big_endian {
+                        (hi << 32 | lo) as i64
+                    } else {
+                        (lo << 32 | hi) as i64
+                    };
+                }
                 _ => {}
             }
             p += 4 + ((olen + 3) & !3);
@@ -370,6 +393,7 @@ impl<R: Read> CaptureReader<R> {
             linktype,
             snaplen,
             tsresol,
+            tsoffset_s,
         });
         Ok(())
     }
@@ -550,6 +574,92 @@ mod tests {
                 }
                 m[at] = v[at];
             }
+        }
+    }
+
+    /// A pcapng written by hand in either byte order: one IDB per (linktype, tsresol byte,
+    /// tsoffset), then one EPB per (iface, timestamp units, bytes).
+    fn handmade(be: bool, ifaces: &[(u16, u8, i64)], frames: &[(u32, u64, &[u8])]) -> Vec<u8> {
+        let w32 = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let w16 = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+        let block = |out: &mut Vec<u8>, ty: u32, body: &[u8]| {
+            let len = 12 + body.len() as u32;
+            out.extend_from_slice(&w32(ty));
+            out.extend_from_slice(&w32(len));
+            out.extend_from_slice(body);
+            out.extend_from_slice(&w32(len));
+        };
+        let mut out = Vec::new();
+        let mut shb = Vec::new();
+        shb.extend_from_slice(&w32(0x1A2B_3C4D));
+        shb.extend_from_slice(&w16(1));
+        shb.extend_from_slice(&w16(0));
+        shb.extend_from_slice(&[0xff; 8]);
+        block(&mut out, 0x0A0D_0D0A, &shb);
+        for &(lt, res, off) in ifaces {
+            let mut b = Vec::new();
+            b.extend_from_slice(&w16(lt));
+            b.extend_from_slice(&w16(0));
+            b.extend_from_slice(&w32(65535));
+            b.extend_from_slice(&w16(9));
+            b.extend_from_slice(&w16(1));
+            b.extend_from_slice(&[res, 0, 0, 0]);
+            b.extend_from_slice(&w16(14));
+            b.extend_from_slice(&w16(8));
+            let off = off as u64;
+            let (hi, lo) = ((off >> 32) as u32, off as u32);
+            if be {
+                b.extend_from_slice(&w32(hi));
+                b.extend_from_slice(&w32(lo));
+            } else {
+                b.extend_from_slice(&w32(lo));
+                b.extend_from_slice(&w32(hi));
+            }
+            b.extend_from_slice(&[0; 4]); // opt_endofopt
+            block(&mut out, 1, &b);
+        }
+        for &(iface, ts, data) in frames {
+            let mut b = Vec::new();
+            b.extend_from_slice(&w32(iface));
+            b.extend_from_slice(&w32((ts >> 32) as u32));
+            b.extend_from_slice(&w32(ts as u32));
+            b.extend_from_slice(&w32(data.len() as u32));
+            b.extend_from_slice(&w32(data.len() as u32));
+            b.extend_from_slice(data);
+            b.resize(b.len().div_ceil(4) * 4, 0);
+            block(&mut out, 6, &b);
+        }
+        out
+    }
+
+    #[test]
+    fn either_byte_order_every_resolution_and_offset_every_interface() {
+        // iface 0: µs (default-like 10^-6); 1: 2^-20 s units, 10 s offset; 2: ns, -1 s offset,
+        // raw IP link type.
+        let ifaces = [(1u16, 6u8, 0i64), (1, 0x80 | 20, 10), (101, 9, -1)];
+        let frames: [(u32, u64, &[u8]); 3] = [
+            (0, 3_000_001, b"zero"),
+            (1, 3 << 20, b"one!"),
+            (2, 5_000_000_123, b"two?"),
+        ];
+        for be in [false, true] {
+            let v = handmade(be, &ifaces, &frames);
+            let mut r = CaptureReader::new(&v[..], "hand").unwrap();
+            let mut got = Vec::new();
+            while let Some(f) = r.next() {
+                let f = f.unwrap();
+                got.push((f.iface, f.ts_ns, f.data.to_vec(), f.linktype));
+            }
+            assert_eq!(
+                got,
+                [
+                    (0, 3_000_001_000, b"zero".to_vec(), 1),
+                    (1, 13_000_000_000, b"one!".to_vec(), 1),
+                    (2, 4_000_000_123, b"two?".to_vec(), 101),
+                ],
+                "big endian: {be}"
+            );
+            assert_eq!(r.interfaces().len(), 3);
         }
     }
 

@@ -6,6 +6,7 @@
 //! Sockets belong to the network namespace of the thread that opened them: enter the namespace
 //! (see `link::netns`) before opening, not after.
 
+pub mod burst;
 pub mod filter;
 pub mod recvmsg;
 pub mod ring;

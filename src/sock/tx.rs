@@ -186,6 +186,17 @@ impl TxSocket {
         tmpl: &FrameTemplate,
         burst: &BurstSpec,
     ) -> Result<BurstStats, SockError> {
+        self.send_burst_from(tmpl, burst, 0)
+    }
+
+    /// [`send_burst`](Self::send_burst) of copies `first..first + burst.count` (a share of a
+    /// burst split between threads: each copy stays distinct).
+    pub fn send_burst_from(
+        &mut self,
+        tmpl: &FrameTemplate,
+        burst: &BurstSpec,
+        first: u64,
+    ) -> Result<BurstStats, SockError> {
         let cap =
             (burst.batch.clamp(1, MAX_SENDMMSG_BATCH) as u64).min(burst.count.max(1)) as usize;
         let mut batch = TxBatch::new(cap, tmpl.len());
@@ -207,7 +218,7 @@ impl TxSocket {
                 }
             };
             for j in 0..k {
-                tmpl.make_copy(batch.frame_mut(j), i + j as u64);
+                tmpl.make_copy(batch.frame_mut(j), first + i + j as u64);
             }
             self.send_batch(&mut batch, k)?;
             i += k as u64;
@@ -218,7 +229,33 @@ impl TxSocket {
         })
     }
 
+    /// The interface the socket was bound to is gone (deleted, or moved to another namespace):
+    /// the kernel unbinds the socket then (its address's ifindex is no longer ours).
+    pub fn iface_gone(&self) -> bool {
+        common::bound_ifindex(&self.fd).is_ok_and(|i| i != self.ifindex as i32)
+    }
+
     fn err(&self, op: &'static str, e: std::io::Error) -> SockError {
+        let unbound = matches!(
+            e.raw_os_error(),
+            Some(libc::ENETDOWN | libc::ENXIO | libc::ENODEV)
+        );
+        // A deletion takes the link down first (ENETDOWN) and unbinds the socket a moment
+        // later (after an RCU grace period): give it 200 ms before calling the link down.
+        let gone = unbound
+            && (0..40).any(|_| {
+                self.iface_gone() || {
+                    std::thread::sleep(Duration::from_millis(5));
+                    false
+                }
+            });
+        if gone {
+            return SockError::Io {
+                op,
+                iface: self.iface.clone(),
+                source: std::io::Error::other("the interface disappeared (deleted?)"),
+            };
+        }
         if e.raw_os_error() == Some(libc::ENETDOWN) {
             return SockError::Io {
                 op,
@@ -229,6 +266,11 @@ impl TxSocket {
         SockError::from_io(op, &self.iface, e, Capability::NetRaw)
     }
 }
+
+/// The lowest paced rate accepted (`send --rate`, `test --rate`, `replay --pps`): one frame
+/// every 1000 s. Waits honour a stop request whatever the rate, but a rate whose first gap
+/// outlasts any run is a typo.
+pub const MIN_RATE_PPS: f64 = 0.001;
 
 /// The most frames one `sendmmsg(2)` takes (UIO_MAXIOV): a larger batch only costs memory.
 pub const MAX_SENDMMSG_BATCH: usize = 1024;

@@ -47,6 +47,27 @@ pub(crate) fn bind(fd: &OwnedFd, ifindex: u32, proto_be: u16) -> io::Result<()> 
     Ok(())
 }
 
+/// The ifindex a packet socket is bound to (`sll_ifindex` from getsockname): -1 once the
+/// kernel unbound it because its interface was unregistered (deleted, or moved away).
+pub(crate) fn bound_ifindex(fd: &OwnedFd) -> io::Result<i32> {
+    // SAFETY: sockaddr_ll is plain old data, for which all-zero bytes are a valid value.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+    // SAFETY: `sll` and `len` are valid for writes for the duration of the call, and `len`
+    // tells the kernel how many bytes `sll` has.
+    let rc = unsafe {
+        libc::getsockname(
+            fd.as_raw_fd(),
+            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sll.sll_ifindex)
+}
+
 /// setsockopt(2) with a plain-old-data value.
 pub(crate) fn setsockopt<T: Copy>(
     fd: &OwnedFd,

@@ -45,3 +45,4 @@ mod faults;
 mod hot_path;
 mod modes;
 mod noise;
+mod stops;

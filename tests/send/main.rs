@@ -228,3 +228,4 @@ mod expr;
 mod golden;
 mod pacing;
 mod refusals;
+mod threads;

@@ -42,9 +42,10 @@ enum What {
         /// machine's load changes less between turns than between whole runs).
         #[arg(long, default_value_t = 1)]
         rounds: u32,
-        /// Only these tools (vethbench, vethbench-expr, vethbench-bypass, tcpreplay, trafgen).
-        /// vethbench-expr sends the same frame given as a Scapy expression; with vethbench it
-        /// also times a cold one-shot send of each.
+        /// Only these tools (vethbench, vethbench-expr, vethbench-bypass, tcpreplay, trafgen;
+        /// also vethbench-threads2 and trafgen-cpus2: two senders each). vethbench-expr sends
+        /// the same frame given as a Scapy expression; with vethbench it also times a cold
+        /// one-shot send of each.
         #[arg(
             long,
             value_delimiter = ',',
@@ -56,6 +57,8 @@ enum What {
     /// `vethbench send` alone and `tcpreplay --topspeed`), latency (vs a blocking AF_PACKET
     /// ping-pong) and Scapy's `sendp` + `sniff`.
     Test(test::Args),
+    /// `vethbench replay` against `tcpreplay`: top-speed pps and timing fidelity.
+    Replay(replay::Args),
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -67,16 +70,19 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             tools,
         } => bench_send(count, size, rounds.max(1), &tools),
         What::Test(a) => test::run(a),
+        What::Replay(a) => replay::run(a),
     }
 }
 
 /// The tools `--tools` takes.
-const TOOLS: [&str; 5] = [
+const TOOLS: [&str; 7] = [
     "vethbench",
     "vethbench-expr",
     "vethbench-bypass",
     "tcpreplay",
     "trafgen",
+    "vethbench-threads2",
+    "trafgen-cpus2",
 ];
 
 /// The bench frame as a Scapy expression: the same bytes as the flags' `--udp --msg vethbench
@@ -157,7 +163,7 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
     for round in 0..rounds * tools.len() as u32 {
         let tool = &tools[(round as usize) % tools.len()];
         let (name, mut cmd): (&'static str, Command) = match tool.as_str() {
-            "vethbench" | "vethbench-bypass" => {
+            "vethbench" | "vethbench-bypass" | "vethbench-threads2" => {
                 let mut c = Command::new(&exe);
                 c.args([
                     "send",
@@ -171,6 +177,9 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                 .args(["--count", &count.to_string()]);
                 if tool == "vethbench" {
                     ("vethbench send --count", c)
+                } else if tool == "vethbench-threads2" {
+                    c.args(["--threads", "2"]);
+                    ("vethbench send --threads 2", c)
                 } else {
                     c.arg("--qdisc-bypass");
                     ("vethbench --qdisc-bypass", c)
@@ -189,20 +198,28 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                     .arg(&pcap);
                 ("tcpreplay --topspeed", c)
             }
-            "trafgen" => {
+            "trafgen" | "trafgen-cpus2" => {
+                let two = tool == "trafgen-cpus2";
                 let mut c = Command::new("trafgen");
                 c.args([
                     "--dev",
                     "vbsend0",
                     "--cpus",
-                    "1",
+                    if two { "2" } else { "1" },
                     "--num",
                     &count.to_string(),
                 ])
                 .arg("--conf")
                 .arg(&cfg)
                 .arg("--no-sock-mem");
-                ("trafgen --cpus 1", c)
+                (
+                    if two {
+                        "trafgen --cpus 2"
+                    } else {
+                        "trafgen --cpus 1"
+                    },
+                    c,
+                )
             }
             other => bail!("unknown tool '{other}' ({})", TOOLS.join(", ")),
         };
@@ -298,7 +315,11 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
             println!(
                 "ratio {} / {}: {:.2}",
                 ours.tool.trim_end_matches(" send --count"),
-                r.tool.split(' ').next().unwrap_or(r.tool),
+                if r.tool.starts_with("trafgen") {
+                    r.tool
+                } else {
+                    r.tool.split(' ').next().unwrap_or(r.tool)
+                },
                 ours.pps() / r.pps().max(1e-9)
             );
         }
@@ -385,5 +406,6 @@ impl Drop for TempDir {
 }
 
 mod pingpong;
+mod replay;
 mod scapy;
 mod test;

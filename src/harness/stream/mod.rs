@@ -138,7 +138,9 @@ impl StreamConfig {
             return bad(ConfigError::ZeroDuration);
         }
         if let Some(r) = self.rate_pps {
-            if !(r.is_finite() && r > 0.0) {
+            // Infinite is refused; any finite rate from the minimum up runs (a huge one as
+            // fast as possible).
+            if !(r.is_finite() && r >= crate::sock::tx::MIN_RATE_PPS) {
                 return bad(ConfigError::Rate { rate: r });
             }
         }
@@ -185,6 +187,8 @@ struct TxDone {
     duration: Duration,
     /// Frames the kernel dropped on transmit (see [`FrameSink::tx_drops`]).
     tx_drops: u64,
+    /// The error that ended the sending early, if any.
+    error: Option<HarnessError>,
 }
 
 struct RxDone {
@@ -192,6 +196,8 @@ struct RxDone {
     hist: LatencyHist,
     noise: u64,
     kernel_drops: u64,
+    /// The error that ended the receiving early, if any.
+    error: Option<HarnessError>,
 }
 
 /// A running stream. Dropping it without [`RunHandle::wait`] stops and detaches the threads.
@@ -318,7 +324,19 @@ impl RunHandle {
             Some(Ok(r)) => r?,
             _ => return Err(HarnessError::Thread("receiver")),
         };
-        Ok(Report::new(RunResults {
+        let error = tx.error.as_ref().or(rx.error.as_ref()).map(|e| {
+            let mut line = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                let t = s.to_string();
+                if !line.contains(&t) {
+                    line = format!("{line}: {t}");
+                }
+                src = s.source();
+            }
+            line
+        });
+        let mut report = Report::new(RunResults {
             mode: self.cfg.mode.name().to_string(),
             tx_iface: Some(self.tx_name.clone()),
             rx_iface: Some(self.rx_name.clone()),
@@ -331,7 +349,11 @@ impl RunHandle {
             duration_s: tx.duration.as_secs_f64(),
             rtt: self.cfg.mode == Mode::Rtt,
             latency: rx.hist.summary(),
-        }))
+        });
+        if let Some(e) = error {
+            report.set_error(e);
+        }
+        Ok(report)
     }
 }
 

@@ -53,6 +53,7 @@ pub(super) fn receiver<Rx: FrameSource>(
     };
     let mut sent_total: Option<u64> = None;
     let mut drain_end = None;
+    let mut error = None;
     loop {
         let r = source.poll(tick, &mut |frame, meta| {
             if let Some(t) = tap.as_mut() {
@@ -82,8 +83,10 @@ pub(super) fn receiver<Rx: FrameSource>(
             }
         });
         if let Err(e) = r {
+            // Mid-run (the interface deleted, say): stop the sender and report what arrived.
             shared.stop.store(true, Ordering::Release);
-            return Err(e);
+            error = Some(e);
+            break;
         }
         let c = checker.counts();
         shared.intact.store(c.intact, Ordering::Relaxed);
@@ -117,6 +120,12 @@ pub(super) fn receiver<Rx: FrameSource>(
         counts: checker.counts(),
         hist,
         noise,
-        kernel_drops: source.kernel_drops()?,
+        // After an error the counters may be gone with the interface.
+        kernel_drops: match (source.kernel_drops(), &error) {
+            (Ok(n), _) => n,
+            (Err(_), Some(_)) => 0,
+            (Err(e), None) => return Err(e),
+        },
+        error,
     })
 }

@@ -2,7 +2,7 @@
 //! batched (throughput, optionally paced against absolute deadlines) or one in flight
 //! (latency, rtt).
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,17 +13,20 @@ use crate::harness::ends::FrameSink;
 use crate::harness::stamp::{now_realtime_ns, StampedTemplate};
 use crate::harness::{ConfigError, HarnessError};
 
-/// Wait until `deadline`: sleep while it is far, spin the last 200 µs (sleep granularity).
+/// Wait until `deadline`, or until `stop` is set or `end` (the run's `--duration`) passes,
+/// whichever comes first: sleep while the deadline is far (5 ms at a time at most, so a stop is
+/// noticed within that whatever the rate), spin the last 200 µs (sleep granularity).
 #[inline]
-fn wait_until(deadline: Instant) {
+fn wait_until(deadline: Instant, end: Option<Instant>, stop: &AtomicBool) {
+    let deadline = end.map_or(deadline, |e| e.min(deadline));
     loop {
         let now = Instant::now();
-        if now >= deadline {
+        if now >= deadline || stop.load(Ordering::Relaxed) {
             return;
         }
         let left = deadline - now;
         if left > Duration::from_micros(200) {
-            thread::sleep(left - Duration::from_micros(100));
+            thread::sleep((left - Duration::from_micros(100)).min(Duration::from_millis(5)));
         } else {
             std::hint::spin_loop();
         }
@@ -55,6 +58,7 @@ pub(super) fn sender<Tx: FrameSink>(
     let start = Instant::now();
     let end = cfg.duration.map(|d| start + d);
     let mut seq = 0u64;
+    let mut error = None;
     while seq < count && !shared.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         if end.is_some_and(|e| now >= e) {
@@ -64,9 +68,12 @@ pub(super) fn sender<Tx: FrameSink>(
         if let Some(p) = period_ns {
             // Frames whose absolute deadline has passed; wait for the next one if none has.
             let elapsed = (now - start).as_nanos() as f64;
-            let due = (elapsed / p) as u64 + 1;
+            // Saturating: at a rate so high that the quotient is infinite (1e27 pps) every
+            // frame is due, i.e. as fast as possible, as in `send`.
+            let due = ((elapsed / p) as u64).saturating_add(1);
             if due <= seq {
-                wait_until(start + Duration::from_nanos((seq as f64 * p) as u64));
+                let at = Duration::from_nanos((seq as f64 * p).min(1e18) as u64);
+                wait_until(start + at, end, &shared.stop);
                 continue;
             }
             n = n.min(due - seq);
@@ -80,9 +87,19 @@ pub(super) fn sender<Tx: FrameSink>(
             // Frames `seq + off..seq + n`, stamped in the sink's own slots (slot i: frame
             // `first + i`); a retry stamps the rest again, with the same tx_ns.
             let first = seq + off as u64;
-            let k = sink.send_filled(n - off, &mut |i, slot, fresh| {
+            let k = match sink.send_filled(n - off, &mut |i, slot, fresh| {
                 template.fill_slot(slot, fresh, first + i as u64, tx_ns)
-            })?;
+            }) {
+                Ok(k) => k,
+                // Before anything was sent (a frame over the slot size...): the run fails.
+                Err(e) if seq + off as u64 == 0 => return Err(e),
+                Err(e) => {
+                    // Mid-run (the interface deleted, say): end the run; the frames sent so
+                    // far are still checked and reported, with this error.
+                    error = Some(e);
+                    break;
+                }
+            };
             off += k;
             if k == 0 {
                 // Transmit queue full: back off briefly, unless told to stop.
@@ -99,6 +116,9 @@ pub(super) fn sender<Tx: FrameSink>(
         }
         seq += off as u64;
         shared.sent.store(seq, Ordering::Release);
+        if error.is_some() {
+            break;
+        }
         if cfg.mode.one_in_flight() && off > 0 {
             let want = seq;
             let give_up = Instant::now() + cfg.inflight_timeout;
@@ -119,5 +139,6 @@ pub(super) fn sender<Tx: FrameSink>(
         sent: seq,
         duration: start.elapsed(),
         tx_drops: sink.tx_drops(),
+        error,
     })
 }
