@@ -45,6 +45,7 @@ pub mod frame;
 pub mod harness;
 pub mod link;
 pub mod pcapng;
+pub mod scenario;
 pub mod sock;
 pub mod sys;
 

@@ -8,6 +8,7 @@
 #![allow(unsafe_code)]
 
 pub mod clock;
+pub mod child;
 pub(crate) mod common;
 pub mod cpu;
 pub(crate) mod ethtool;
