@@ -27,13 +27,7 @@ pub(super) fn resolve(exprs: &[LayerExpr], env: &dyn Env) -> Result<Vec<Layer>, 
     }
     let mut out: Vec<Layer> = Vec::with_capacity(exprs.len());
     for e in exprs {
-        let proto = layers::lookup(&e.name).ok_or_else(|| {
-            let close = layers::close_names(&e.name);
-            ExprError::new(
-                e.col,
-                format!("unknown layer '{}'{}", e.name, did_you_mean(&close)),
-            )
-        })?;
+        let proto = layers::lookup(&e.name).ok_or_else(|| unknown_layer(&e.name, e.col))?;
         let mut fields = Fields::default();
         for a in &e.fields {
             let Some(&name) = proto.fields().iter().find(|n| **n == a.name) else {
@@ -62,6 +56,15 @@ pub(super) fn resolve(exprs: &[LayerExpr], env: &dyn Env) -> Result<Vec<Layer>, 
         l.proto.resolve(&mut l.fields, env)?;
     }
     Ok(out)
+}
+
+/// The error for a layer name no file registers, with the close names.
+pub(super) fn unknown_layer(name: &str, col: usize) -> ExprError {
+    let close = layers::close_names(name);
+    ExprError::new(
+        col,
+        format!("unknown layer '{name}'{}", did_you_mean(&close)),
+    )
 }
 
 /// Scapy's overloaded fields: a layer above sets fields of the layer just below it that the

@@ -1,12 +1,724 @@
 //! The Python subset Scapy users write, read into an [`Expr`].
+//!
+//! ```text
+//! top    := chain | 'fragment' '(' chain [',' ['fragsize' '='] int] [','] ')'
+//! chain  := item ('/' item)*
+//! item   := term ['*' int] | int '*' term            (a str/bytes term becomes Raw(load=...))
+//! term   := Name '(' args ')' | str | bytes | '(' chain ')'
+//! args   := [arg (',' arg)* [',']]      arg := value | name '=' value
+//! value  := atom ['*' atom] ; atom := int | str | bytes | True | False | None
+//!         | '(' tuple ')' | '[' list ']' | name '(' args ')'
+//! ```
+//!
+//! Columns are 1-based and count characters, not bytes.
 
-use super::{Expr, ExprError};
+use super::value::Value;
+use super::{Expr, ExprError, FieldArg, LayerExpr};
+
+/// Scapy's default `fragsize` for `fragment()`.
+pub const DEFAULT_FRAGSIZE: usize = 1480;
 
 /// Parse a Scapy expression (`Ether()/IP(dst="198.18.0.2")/UDP(dport=53)/"x"`).
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
-    let _ = src;
-    Err(ExprError::new(
-        1,
-        "Scapy expressions are not implemented yet",
-    ))
+    let mut p = Parser {
+        s: src.chars().collect(),
+        i: 0,
+    };
+    p.ws();
+    let expr = if p.peek_ident() == Some("fragment".into()) && p.after_ident_is('(') {
+        p.fragment()?
+    } else {
+        Expr {
+            layers: p.chain()?,
+            fragsize: None,
+        }
+    };
+    p.ws();
+    match p.peek() {
+        None => Ok(expr),
+        Some(')') => Err(p.err("unexpected ')' (no '(' is open)")),
+        Some(c) => Err(p.err(format!(
+            "unexpected character '{c}' (a '/' between layers?)"
+        ))),
+    }
 }
+
+struct Parser {
+    s: Vec<char>,
+    i: usize,
+}
+
+/// A value with the column it starts at.
+type Spanned = (Value, usize);
+
+impl Parser {
+    fn peek(&self) -> Option<char> {
+        self.s.get(self.i).copied()
+    }
+
+    fn col(&self) -> usize {
+        self.i + 1
+    }
+
+    fn err(&self, msg: impl Into<String>) -> ExprError {
+        ExprError::new(self.col(), msg)
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(c) if c.is_whitespace()) {
+            self.i += 1;
+        }
+    }
+
+    /// Skip whitespace, then consume `c` if it is next.
+    fn eat(&mut self, c: char) -> bool {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn peek_ident(&self) -> Option<String> {
+        let mut j = self.i;
+        if !matches!(self.s.get(j), Some(c) if c.is_alphabetic() || *c == '_') {
+            return None;
+        }
+        while matches!(self.s.get(j), Some(c) if c.is_alphanumeric() || *c == '_') {
+            j += 1;
+        }
+        Some(self.s[self.i..j].iter().collect())
+    }
+
+    fn ident(&mut self) -> Option<String> {
+        let id = self.peek_ident()?;
+        self.i += id.chars().count();
+        Some(id)
+    }
+
+    /// Whether the identifier at the cursor is followed (after whitespace) by `c`.
+    fn after_ident_is(&self, c: char) -> bool {
+        let Some(id) = self.peek_ident() else {
+            return false;
+        };
+        let mut j = self.i + id.chars().count();
+        while matches!(self.s.get(j), Some(w) if w.is_whitespace()) {
+            j += 1;
+        }
+        self.s.get(j) == Some(&c)
+    }
+
+    /// Whether a string or bytes literal starts at the cursor (with its prefix, if any).
+    fn at_string(&self) -> bool {
+        let mut j = self.i;
+        while j < self.i + 2 && matches!(self.s.get(j), Some('b' | 'B' | 'r' | 'R')) {
+            j += 1;
+        }
+        matches!(self.s.get(j), Some('"' | '\''))
+    }
+
+    fn fragment(&mut self) -> Result<Expr, ExprError> {
+        let name_col = self.col();
+        self.ident();
+        self.eat('(');
+        let open = self.i;
+        let layers = self.chain()?;
+        let mut fragsize = DEFAULT_FRAGSIZE;
+        if self.eat(',') {
+            self.ws();
+            if self.peek() != Some(')') {
+                let kw = self.peek_ident();
+                if kw.is_some() && self.after_ident_is('=') {
+                    let kw = kw.unwrap_or_default();
+                    let kcol = self.col();
+                    if kw != "fragsize" {
+                        return Err(ExprError::new(
+                            kcol,
+                            format!("fragment() has no argument '{kw}' (it takes fragsize=N)"),
+                        ));
+                    }
+                    self.ident();
+                    self.eat('=');
+                    self.ws();
+                    if matches!(self.peek(), Some(',' | ')') | None) {
+                        return Err(self.err("'=' without a value"));
+                    }
+                }
+                self.ws();
+                let (v, vcol) = self.value()?;
+                fragsize = match v {
+                    Value::Int(n) if n > 0 && n <= 65535 => n as usize,
+                    other => {
+                        return Err(ExprError::new(
+                            vcol,
+                            format!(
+                                "fragsize takes an int in 1..=65535, not {}",
+                                describe(&other)
+                            ),
+                        ))
+                    }
+                };
+                self.eat(',');
+            }
+        }
+        if !self.eat(')') {
+            return Err(self.missing_paren(open, name_col));
+        }
+        Ok(Expr {
+            layers,
+            fragsize: Some(fragsize),
+        })
+    }
+
+    fn missing_paren(&mut self, _open: usize, opened_at: usize) -> ExprError {
+        self.ws();
+        match self.peek() {
+            None => self.err(format!("missing ')' (for the '(' after column {opened_at})")),
+            Some(c) => self.err(format!(
+                "unexpected character '{c}': expected ',' or ')' (for the '(' after column {opened_at})"
+            )),
+        }
+    }
+
+    fn chain(&mut self) -> Result<Vec<LayerExpr>, ExprError> {
+        let mut out = Vec::new();
+        self.ws();
+        if self.peek() == Some('/') {
+            return Err(self.err("stray '/': a layer must come before it"));
+        }
+        self.item(&mut out)?;
+        loop {
+            self.ws();
+            if self.peek() != Some('/') {
+                return Ok(out);
+            }
+            let slash = self.col();
+            self.i += 1;
+            self.ws();
+            match self.peek() {
+                Some('/') => return Err(self.err("stray '/': a layer must come between two '/'")),
+                None | Some(')' | ',') => {
+                    return Err(ExprError::new(
+                        slash,
+                        "trailing '/': a layer must come after it",
+                    ))
+                }
+                _ => self.item(&mut out)?,
+            }
+        }
+    }
+
+    fn item(&mut self, out: &mut Vec<LayerExpr>) -> Result<(), ExprError> {
+        self.ws();
+        let col = self.col();
+        // `100*"x"`
+        if matches!(self.peek(), Some('0'..='9' | '-')) {
+            let (v, _) = self.atom()?;
+            if !matches!(v, Value::Int(_)) {
+                return Err(ExprError::new(col, "expected a number"));
+            }
+            if !self.eat('*') {
+                return Err(ExprError::new(
+                    col,
+                    "a number is not a layer (a str or bytes payload is written in quotes)",
+                ));
+            }
+            self.ws();
+            let (rhs, rcol) = self.atom()?;
+            let load = repeat(rhs, v, rcol)?;
+            return push_raw(out, load, col);
+        }
+        if self.at_string() {
+            let (v, _) = self.string()?;
+            let v = if self.eat('*') {
+                self.ws();
+                let (n, ncol) = self.atom()?;
+                repeat(v, n, ncol)?
+            } else {
+                v
+            };
+            return push_raw(out, v, col);
+        }
+        if self.peek() == Some('(') {
+            let open = self.col();
+            self.i += 1;
+            let inner = self.chain()?;
+            if !self.eat(')') {
+                return Err(self.missing_paren(self.i, open));
+            }
+            out.extend(inner);
+            return Ok(());
+        }
+        let Some(name) = self.ident() else {
+            return Err(match self.peek() {
+                None => self.err("a layer is missing at the end"),
+                Some(c) => self.err(format!("unexpected character '{c}': expected a layer")),
+            });
+        };
+        if !self.eat('(') {
+            return Err(match name.as_str() {
+                "True" | "False" | "None" => ExprError::new(col, format!("{name} is not a layer")),
+                _ => ExprError::new(col, format!("'{name}' needs parentheses: {name}()")),
+            });
+        }
+        let (args, kwargs) = self.args(col)?;
+        let mut fields: Vec<FieldArg> = Vec::new();
+        for (i, (v, vcol)) in args.into_iter().enumerate() {
+            match (name.as_str(), i) {
+                ("Raw" | "Padding", 0) => fields.push(FieldArg {
+                    name: "load".into(),
+                    col: vcol,
+                    value: v,
+                }),
+                _ if super::layers::lookup(&name).is_none() => {
+                    return Err(super::build::unknown_layer(&name, col))
+                }
+                _ => {
+                    return Err(ExprError::new(
+                        vcol,
+                        format!(
+                            "{name}() takes field=value arguments (Scapy would read a positional \
+                             argument as bytes to dissect)"
+                        ),
+                    ))
+                }
+            }
+        }
+        for (k, kcol, v) in kwargs {
+            fields.push(FieldArg {
+                name: k,
+                col: kcol,
+                value: v,
+            });
+        }
+        out.push(LayerExpr { name, col, fields });
+        Ok(())
+    }
+
+    /// After `(`: positional and keyword arguments up to the matching `)`.
+    #[allow(clippy::type_complexity)]
+    fn args(
+        &mut self,
+        opened_at: usize,
+    ) -> Result<(Vec<Spanned>, Vec<(String, usize, Value)>), ExprError> {
+        let mut args = Vec::new();
+        let mut kwargs: Vec<(String, usize, Value)> = Vec::new();
+        loop {
+            self.ws();
+            if self.eat(')') {
+                return Ok((args, kwargs));
+            }
+            let col = self.col();
+            if self.peek_ident().is_some() && self.after_ident_is('=') && !self.is_eq_eq() {
+                let k = self.ident().unwrap_or_default();
+                self.eat('=');
+                self.ws();
+                if matches!(self.peek(), Some(',' | ')') | None) {
+                    return Err(self.err(format!("'=' without a value (after {k})")));
+                }
+                if kwargs.iter().any(|(n, _, _)| *n == k) {
+                    return Err(ExprError::new(col, format!("{k} is given twice")));
+                }
+                let (v, _) = self.value()?;
+                kwargs.push((k, col, v));
+            } else {
+                if !kwargs.is_empty() {
+                    return Err(self.err("a positional argument after a keyword argument"));
+                }
+                if self.peek() == Some('=') {
+                    return Err(self.err("'=' without a field name before it"));
+                }
+                args.push(self.value()?);
+            }
+            self.ws();
+            match self.peek() {
+                Some(',') => self.i += 1,
+                Some(')') => {}
+                Some('=') => return Err(self.err("'=' after something that is not a field name")),
+                _ => return Err(self.missing_paren(self.i, opened_at)),
+            }
+        }
+    }
+
+    fn is_eq_eq(&self) -> bool {
+        let mut j = self.i + self.peek_ident().map_or(0, |s| s.chars().count());
+        while matches!(self.s.get(j), Some(w) if w.is_whitespace()) {
+            j += 1;
+        }
+        self.s.get(j + 1) == Some(&'=')
+    }
+
+    /// A value, with `*` repetition (`"x"*100`, `100*b"\x00"`, `2*3`).
+    fn value(&mut self) -> Result<Spanned, ExprError> {
+        self.ws();
+        let (v, col) = self.atom()?;
+        if self.eat('*') {
+            self.ws();
+            let (rhs, rcol) = self.atom()?;
+            let v = match (v, rhs) {
+                (Value::Int(a), Value::Int(b)) => Value::Int(
+                    a.checked_mul(b)
+                        .ok_or_else(|| ExprError::new(col, "integer too large"))?,
+                ),
+                (n @ Value::Int(_), s) => repeat(s, n, col)?,
+                (s, n) => repeat(s, n, rcol)?,
+            };
+            return Ok((v, col));
+        }
+        Ok((v, col))
+    }
+
+    fn atom(&mut self) -> Result<Spanned, ExprError> {
+        self.ws();
+        let col = self.col();
+        let Some(c) = self.peek() else {
+            return Err(self.err("a value is missing at the end"));
+        };
+        if self.at_string() {
+            return self.string();
+        }
+        match c {
+            '0'..='9' | '-' | '+' => self.int(),
+            '(' => {
+                self.i += 1;
+                let (items, trailing) = self.seq(')', col)?;
+                if items.len() == 1 && !trailing {
+                    let (v, _) = items.into_iter().next().unwrap_or((Value::None, col));
+                    Ok((v, col))
+                } else {
+                    Ok((
+                        Value::Tuple(items.into_iter().map(|(v, _)| v).collect()),
+                        col,
+                    ))
+                }
+            }
+            '[' => {
+                self.i += 1;
+                let (items, _) = self.seq(']', col)?;
+                Ok((
+                    Value::List(items.into_iter().map(|(v, _)| v).collect()),
+                    col,
+                ))
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let name = self.ident().unwrap_or_default();
+                match name.as_str() {
+                    "True" => return Ok((Value::Bool(true), col)),
+                    "False" => return Ok((Value::Bool(false), col)),
+                    "None" => return Ok((Value::None, col)),
+                    _ => {}
+                }
+                if !self.eat('(') {
+                    return Err(ExprError::new(
+                        col,
+                        format!("unexpected name '{name}': a value is a number, a string in quotes, True, False, None, a tuple, a list or a call"),
+                    ));
+                }
+                let (args, kwargs) = self.args(col)?;
+                Ok((
+                    Value::Call {
+                        name,
+                        args: args.into_iter().map(|(v, _)| v).collect(),
+                        kwargs: kwargs.into_iter().map(|(k, _, v)| (k, v)).collect(),
+                    },
+                    col,
+                ))
+            }
+            ',' | ')' | ']' => Err(self.err(format!("a value is missing before '{c}'"))),
+            c => Err(self.err(format!("unexpected character '{c}': expected a value"))),
+        }
+    }
+
+    /// After `(` or `[`: comma-separated values up to `close`; whether a trailing comma ended it.
+    fn seq(&mut self, close: char, opened_at: usize) -> Result<(Vec<Spanned>, bool), ExprError> {
+        let mut items = Vec::new();
+        let mut trailing = false;
+        loop {
+            if self.eat(close) {
+                return Ok((items, trailing));
+            }
+            self.ws();
+            if self.peek().is_none() {
+                return Err(self.err(format!(
+                    "missing '{close}' (for the one opened at column {opened_at})"
+                )));
+            }
+            items.push(self.value()?);
+            trailing = false;
+            self.ws();
+            match self.peek() {
+                Some(',') => {
+                    self.i += 1;
+                    trailing = true;
+                }
+                Some(c) if c == close => {}
+                None => {
+                    return Err(self.err(format!(
+                        "missing '{close}' (for the one opened at column {opened_at})"
+                    )))
+                }
+                Some(c) => {
+                    return Err(self.err(format!(
+                        "unexpected character '{c}': expected ',' or '{close}'"
+                    )))
+                }
+            }
+        }
+    }
+
+    fn int(&mut self) -> Result<Spanned, ExprError> {
+        let col = self.col();
+        let mut neg = false;
+        while let Some(c @ ('-' | '+')) = self.peek() {
+            neg ^= c == '-';
+            self.i += 1;
+            self.ws();
+        }
+        let start = self.i;
+        while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            self.i += 1;
+        }
+        let text: String = self.s[start..self.i].iter().collect();
+        if text.is_empty() {
+            return Err(self.err("a number is missing after the sign"));
+        }
+        let lower = text.to_ascii_lowercase();
+        let (radix, digits) = match lower.get(..2) {
+            Some("0x") => (16, &lower[2..]),
+            Some("0o") => (8, &lower[2..]),
+            Some("0b") => (2, &lower[2..]),
+            _ => (10, lower.as_str()),
+        };
+        let bad = || ExprError::new(col, format!("'{text}' is not an integer"));
+        if digits.is_empty()
+            || digits.starts_with('_')
+            || digits.ends_with('_')
+            || digits.contains("__")
+            || (radix == 10
+                && digits.len() > 1
+                && digits.starts_with('0')
+                && !digits.trim_start_matches(['0', '_']).is_empty())
+        {
+            return Err(bad());
+        }
+        let clean: String = digits.chars().filter(|c| *c != '_').collect();
+        let n = i128::from_str_radix(&clean, radix).map_err(|e| {
+            if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) {
+                ExprError::new(col, format!("'{text}' is too large"))
+            } else {
+                bad()
+            }
+        })?;
+        Ok((Value::Int(if neg { -n } else { n }), col))
+    }
+
+    /// A `"..."`/`'...'` str or `b"..."` bytes literal (prefixes b, r, rb, br in any case).
+    fn string(&mut self) -> Result<Spanned, ExprError> {
+        let col = self.col();
+        let (mut bytes, mut raw) = (false, false);
+        while let Some(c @ ('b' | 'B' | 'r' | 'R')) = self.peek() {
+            bytes |= c.eq_ignore_ascii_case(&'b');
+            raw |= c.eq_ignore_ascii_case(&'r');
+            self.i += 1;
+        }
+        let q = self.peek().unwrap_or('"');
+        let triple = self.s.get(self.i..self.i + 3) == Some(&[q, q, q][..]);
+        self.i += if triple { 3 } else { 1 };
+        let unterminated = || {
+            ExprError::new(
+                col,
+                format!("unterminated string: the {q} opened here is never closed"),
+            )
+        };
+        let mut out: Vec<u8> = Vec::new();
+        let mut text = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(unterminated());
+            };
+            if c == q && (!triple || self.s.get(self.i..self.i + 3) == Some(&[q, q, q][..])) {
+                self.i += if triple { 3 } else { 1 };
+                break;
+            }
+            if c == '\n' && !triple {
+                return Err(unterminated());
+            }
+            let ccol = self.col();
+            self.i += 1;
+            if c != '\\' || raw {
+                if raw && c == '\\' {
+                    // In a raw string a backslash still protects the quote after it.
+                    if let Some(n) = self.peek() {
+                        self.push_char(bytes, &mut out, &mut text, '\\', ccol)?;
+                        self.i += 1;
+                        self.push_char(bytes, &mut out, &mut text, n, ccol + 1)?;
+                        continue;
+                    }
+                }
+                self.push_char(bytes, &mut out, &mut text, c, ccol)?;
+                continue;
+            }
+            let Some(e) = self.peek() else {
+                return Err(unterminated());
+            };
+            self.i += 1;
+            let simple = match e {
+                '\n' => Some(None),
+                '\\' => Some(Some('\\')),
+                '\'' => Some(Some('\'')),
+                '"' => Some(Some('"')),
+                'a' => Some(Some('\x07')),
+                'b' => Some(Some('\x08')),
+                'f' => Some(Some('\x0c')),
+                'n' => Some(Some('\n')),
+                'r' => Some(Some('\r')),
+                't' => Some(Some('\t')),
+                'v' => Some(Some('\x0b')),
+                _ => None,
+            };
+            if let Some(ch) = simple {
+                if let Some(ch) = ch {
+                    self.push_char(bytes, &mut out, &mut text, ch, ccol)?;
+                }
+                continue;
+            }
+            match e {
+                '0'..='7' => {
+                    let mut n = e.to_digit(8).unwrap_or(0);
+                    for _ in 0..2 {
+                        match self.peek().and_then(|d| d.to_digit(8)) {
+                            Some(d) => {
+                                n = n * 8 + d;
+                                self.i += 1;
+                            }
+                            None => break,
+                        }
+                    }
+                    if bytes {
+                        out.push((n & 0xff) as u8);
+                    } else {
+                        text.push(char::from_u32(n).unwrap_or('\0'));
+                    }
+                }
+                'x' => {
+                    let n = self.hex_digits(2, ccol, "\\x")?;
+                    if bytes {
+                        out.push(n as u8);
+                    } else {
+                        text.push(char::from_u32(n).unwrap_or('\0'));
+                    }
+                }
+                'u' | 'U' if !bytes => {
+                    let n = self.hex_digits(if e == 'u' { 4 } else { 8 }, ccol, "\\u")?;
+                    let ch = char::from_u32(n).ok_or_else(|| {
+                        ExprError::new(ccol, format!("\\{e}{n:x} is not a Unicode character"))
+                    })?;
+                    text.push(ch);
+                }
+                other => {
+                    // Python keeps an unknown escape as it is, backslash included.
+                    self.push_char(bytes, &mut out, &mut text, '\\', ccol)?;
+                    self.push_char(bytes, &mut out, &mut text, other, ccol + 1)?;
+                }
+            }
+        }
+        Ok((
+            if bytes {
+                Value::Bytes(out)
+            } else {
+                Value::Str(text)
+            },
+            col,
+        ))
+    }
+
+    fn push_char(
+        &self,
+        bytes: bool,
+        out: &mut Vec<u8>,
+        text: &mut String,
+        c: char,
+        col: usize,
+    ) -> Result<(), ExprError> {
+        if !bytes {
+            text.push(c);
+        } else if c.is_ascii() {
+            out.push(c as u8);
+        } else {
+            return Err(ExprError::new(
+                col,
+                format!("bytes can only contain ASCII characters ('{c}'; write it as \\x escapes)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn hex_digits(&mut self, n: usize, col: usize, what: &str) -> Result<u32, ExprError> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let d = self.peek().and_then(|c| c.to_digit(16)).ok_or_else(|| {
+                ExprError::new(col, format!("{what} escape needs {n} hex digits"))
+            })?;
+            v = v * 16 + d;
+            self.i += 1;
+        }
+        Ok(v)
+    }
+}
+
+/// `s * n` as Python does (a count below 1 gives an empty value).
+fn repeat(s: Value, n: Value, col: usize) -> Result<Value, ExprError> {
+    let count = match n {
+        Value::Int(n) if n <= 1 << 20 => n.max(0) as usize,
+        Value::Int(_) => return Err(ExprError::new(col, "repetition count too large")),
+        other => {
+            return Err(ExprError::new(
+                col,
+                format!(
+                    "can only repeat a str or bytes by an int, not by {}",
+                    describe(&other)
+                ),
+            ))
+        }
+    };
+    match s {
+        Value::Str(s) => Ok(Value::Str(s.repeat(count))),
+        Value::Bytes(b) => Ok(Value::Bytes(b.repeat(count))),
+        Value::List(l) => Ok(Value::List(
+            std::iter::repeat_n(l, count).flatten().collect(),
+        )),
+        other => Err(ExprError::new(
+            col,
+            format!("can only repeat a str or bytes, not {}", describe(&other)),
+        )),
+    }
+}
+
+fn push_raw(out: &mut Vec<LayerExpr>, load: Value, col: usize) -> Result<(), ExprError> {
+    if !matches!(load, Value::Str(_) | Value::Bytes(_)) {
+        return Err(ExprError::new(col, "a payload must be a str or bytes"));
+    }
+    out.push(LayerExpr {
+        name: "Raw".into(),
+        col,
+        fields: vec![FieldArg {
+            name: "load".into(),
+            col,
+            value: load,
+        }],
+    });
+    Ok(())
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Int(i) => format!("the int {i}"),
+        other => format!("a {}", other.type_name()),
+    }
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;
