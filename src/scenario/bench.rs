@@ -17,7 +17,7 @@ use super::topology::Topology;
 use super::{proc, ScenarioError};
 use crate::frame::expr::{self, Env, Expr, Value};
 use crate::frame::MacAddr;
-use crate::harness::{EndId, HarnessError, Matcher, NoiseFilter, Received, RxMeta, Tap, Testbench};
+use crate::harness::{ends, EndId, HarnessError, Matcher, NoiseFilter, Received, RxMeta, Tap, Testbench};
 
 /// A topology with a testbench end on each of its veth ends.
 ///
@@ -89,7 +89,16 @@ impl Bench {
         let mut ports = Vec::new();
         for p in topo.spec.ports() {
             let ns = topo.netns(&p.node)?;
-            let id = tb.open_end(ns, &p.iface)?;
+            // As Testbench::open_end, under the port's full name (`h2:eth0`) for messages.
+            let max = crate::harness::plan::MAX_FRAME_LEN;
+            let sink = ends::open_sink(ns, &p.iface, 16, max)?;
+            let cfg = crate::sock::recvmsg::RecvConfig {
+                max_frame: max + 4,
+                rcvbuf: 16 << 20,
+                ..Default::default()
+            };
+            let source = ends::open_recv_with(ns, &p.iface, &cfg)?;
+            let id = tb.add_end(p.to_string(), Box::new(sink), Box::new(source));
             ports.push((p, id));
         }
         let tap = SharedTap::default();

@@ -448,7 +448,27 @@ fn frame(names: &Names, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
     if let Some(b) = bad {
         return Err(b);
     }
+    // Unknown layers, fields and bad values show now, with the line, not mid-run.
+    if let Err(x) = e.build_with(&LoadEnv) {
+        return err(at(s), key, x.to_string());
+    }
     Ok(FrameSrc { text, expr: e })
+}
+
+/// Stand-ins for what the topology gives once it is up: enough to build every frame at load.
+struct LoadEnv;
+
+impl expr::Env for LoadEnv {
+    fn call(&self, name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        match name {
+            "mac" => Some(Ok(Value::Str("02:00:00:00:00:00".into()))),
+            "ip" => Some(Ok(Value::Str("198.18.0.1".into()))),
+            _ => None,
+        }
+    }
+    fn default_src_mac(&self) -> Option<MacAddr> {
+        Some(MacAddr([2, 0, 0, 0, 0, 0]))
+    }
 }
 
 fn walk_calls(v: &Value, f: &mut dyn FnMut(&str, &[Value])) {

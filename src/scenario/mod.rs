@@ -91,6 +91,9 @@ pub enum ScenarioError {
     },
     #[error("{what}: {error}")]
     Io { what: String, error: std::io::Error },
+    /// The kernel lacks a feature the scenario needs.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("unknown port '{0}'")]
     NoSuchPort(String),
     #[error("unknown node '{0}'")]

@@ -164,13 +164,17 @@ fn expect(bench: &mut Bench, port: &str, f: &FrameSrc, ignore: &[String], within
     let deadline = Instant::now() + within;
     let fields: Vec<&str> = ignore.iter().map(String::as_str).collect();
     let mut matched = Vec::new();
-    for bytes in expected {
+    for (i, bytes) in expected.into_iter().enumerate() {
         let m = if fields.is_empty() {
             Matcher::exact(bytes)
         } else {
             Matcher::masked(bytes, &fields)?
         };
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = if i == 0 {
+            within
+        } else {
+            deadline.saturating_duration_since(Instant::now())
+        };
         let got = bench.expect(port, m, left)?;
         matched.push(got.rx_ts_ns);
     }

@@ -234,6 +234,12 @@ impl Topology {
                 let mut macs = Vec::new();
                 for b in &bridges {
                     if let Err(e) = nl.create_link(bridge_message(b)) {
+                        if b.vlan_filtering && e.raw_os_error() == Some(libc::EOPNOTSUPP) {
+                            return Ok(Err(ScenarioError::Unsupported(format!(
+                                "node {node}: bridge '{}' with vlan_filtering: this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)",
+                                b.name
+                            ))));
+                        }
                         return Ok(Err(io(format!("create bridge '{}'", b.name))(e)));
                     }
                     if !n.ipv6 {
@@ -331,14 +337,19 @@ impl Topology {
 fn bridge_message(b: &BridgeSpec) -> LinkMessage {
     let mut m = LinkMessage::default();
     m.attributes.push(LinkAttribute::IfName(b.name.clone()));
-    let mut data = vec![InfoBridge::VlanFiltering(b.vlan_filtering)];
+    // Only when asked: a kernel without CONFIG_BRIDGE_VLAN_FILTERING refuses the attribute.
+    let mut data = Vec::new();
+    if b.vlan_filtering {
+        data.push(InfoBridge::VlanFiltering(true));
+    }
     if let Some(p) = b.pvid {
         data.push(InfoBridge::VlanDefaultPvid(p));
     }
-    m.attributes.push(LinkAttribute::LinkInfo(vec![
-        LinkInfo::Kind(InfoKind::Bridge),
-        LinkInfo::Data(InfoData::Bridge(data)),
-    ]));
+    let mut info = vec![LinkInfo::Kind(InfoKind::Bridge)];
+    if !data.is_empty() {
+        info.push(LinkInfo::Data(InfoData::Bridge(data)));
+    }
+    m.attributes.push(LinkAttribute::LinkInfo(info));
     m
 }
 

@@ -63,11 +63,6 @@ pub fn test(t: &TestResult, verbose: bool) -> String {
 pub fn summary(files: &[ScenarioResult]) -> String {
     let t = Totals::of(files);
     let mut s = String::new();
-    for f in files {
-        if let Some(e) = &f.error {
-            let _ = writeln!(s, "could not run {}: {e}", f.file);
-        }
-    }
     let _ = write!(s, "{} passed, {} failed", t.passed, t.failed);
     if t.not_run > 0 {
         let _ = write!(s, ", {} file(s) could not run", t.not_run);
