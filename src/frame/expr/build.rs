@@ -71,12 +71,20 @@ pub(super) fn unknown_layer(name: &str, col: usize) -> ExprError {
 /// user left unset (`IP()/TCP()` makes `IP.proto` 6).
 fn apply_bindings(ls: &mut [Layer]) {
     for i in 0..ls.len().saturating_sub(1) {
-        let (lower, upper) = (ls[i].name(), ls[i + 1].name());
-        for b in layers::bindings().filter(|b: &&Binding| b.lower == lower && b.upper == upper) {
-            for (field, v) in b.fields {
-                if let Some(&name) = ls[i].proto.fields().iter().find(|n| *n == field) {
-                    ls[i].fields.set_default(name, Value::Int(*v));
-                }
+        let upper = ls[i + 1].name();
+        let lower = ls[i].proto;
+        // Scapy: the first of the lower class's aliastypes the upper class has a row for; the
+        // last row written for that pair.
+        let row = std::iter::once(lower.name())
+            .chain(lower.aliases().iter().copied())
+            .find_map(|l| {
+                layers::bindings()
+                    .filter(|b: &&Binding| b.lower == l && b.upper == upper)
+                    .last()
+            });
+        for (field, v) in row.map_or(&[][..], |b| b.fields) {
+            if let Some(&name) = lower.fields().iter().find(|n| *n == field) {
+                ls[i].fields.set_default(name, Value::Int(*v));
             }
         }
     }

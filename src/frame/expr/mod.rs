@@ -99,10 +99,9 @@ impl Expr {
     /// The frames, asking `env` for functions and host-dependent defaults.
     pub fn build_with(&self, env: &dyn Env) -> Result<Vec<Vec<u8>>, ExprError> {
         let layers = build::resolve(&self.layers, env)?;
-        let frame = build_layers(&layers, env)?;
         match self.fragsize {
-            None => Ok(vec![frame]),
-            Some(n) => layers::ip::fragment(&frame, n).map_err(|m| ExprError::new(1, m)),
+            None => Ok(vec![build_layers(&layers, env)?]),
+            Some(n) => layers::ip::fragment(&layers, n, env),
         }
     }
 }

@@ -13,6 +13,12 @@ pub trait Proto: Sync + std::fmt::Debug {
     /// Scapy's field names, in Scapy's order: checked before anything is built, and offered as
     /// close names for a misspelt one.
     fn fields(&self) -> &'static [&'static str];
+    /// Scapy's `aliastypes` after the class itself: the classes whose `bind_layers` rows also
+    /// apply when this layer is the lower one (`Dot1Q` -> `Ether`, `IPv6ExtHdrRouting` ->
+    /// `IPv6`), first match wins.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Fill the defaults that other layers read (e.g. `IP.src`/`IP.dst` for a TCP checksum's
     /// pseudo-header), and check the types of the values given. Runs outermost first.
     fn resolve(&self, _f: &mut Fields, _env: &dyn super::Env) -> Result<(), ExprError> {
@@ -98,6 +104,15 @@ impl Fields {
             )),
             Some(Value::Bool(b)) => Ok(Some(*b as u64)),
             Some(_) => Err(self.type_err(name, "an int")),
+        }
+    }
+
+    /// An integer field with Scapy's default `default` when not given; an explicit `None`
+    /// packs as 0, as Scapy's fields do.
+    pub fn uint_or(&self, name: &str, bits: u32, default: u64) -> Result<u64, ExprError> {
+        match self.get(name) {
+            None => Ok(default),
+            _ => Ok(self.uint(name, bits)?.unwrap_or(0)),
         }
     }
 

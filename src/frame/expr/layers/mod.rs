@@ -5,6 +5,8 @@
 use super::Proto;
 
 pub mod ip;
+mod ipv6;
+mod l2;
 mod raw;
 
 /// One row of Scapy's `bind_layers(lower, upper, field=value, ...)`: when `upper` is the
@@ -17,11 +19,16 @@ pub struct Binding {
 }
 
 fn protos() -> impl Iterator<Item = &'static dyn Proto> {
-    [raw::PROTOS, ip::PROTOS].into_iter().flatten().copied()
+    [raw::PROTOS, l2::PROTOS, ip::PROTOS, ipv6::PROTOS]
+        .into_iter()
+        .flatten()
+        .copied()
 }
 
 pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
-    [raw::BINDINGS, ip::BINDINGS].into_iter().flatten()
+    [raw::BINDINGS, l2::BINDINGS, ip::BINDINGS, ipv6::BINDINGS]
+        .into_iter()
+        .flatten()
 }
 
 /// The layer class called `name` (Scapy's class name, case-sensitive).
@@ -36,4 +43,16 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 pub(super) fn close_names(name: &str) -> Vec<&'static str> {
     super::build::close_in(name, names())
+}
+
+/// The Internet checksum (RFC 1071) of `data`, as Scapy's `checksum()`.
+pub fn inet_checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|c| u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0)))
+        .fold(0u32, |a, w| a.wrapping_add(w));
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
 }

@@ -1,0 +1,190 @@
+//! The expression engine against Scapy itself: each expression built by `tests/scapy/build.py`
+//! (one Scapy 2.5 process inside `unshare -n`, so no route fills an address) and by
+//! `vethbench::frame::expr`, bytes compared. These cases cover the link and IP layers (issue
+//! 10); a failing case prints the expression that reproduces it.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+/// A Scapy process reading expressions and answering hex frames.
+pub struct Scapy {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Scapy {
+    pub fn start() -> Scapy {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scapy/build.py");
+        let mut child = Command::new("unshare")
+            .args(["-n", "/usr/bin/python3", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("unshare -n python3 tests/scapy/build.py");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut ready = String::new();
+        out.read_line(&mut ready).expect("scapy starts");
+        assert!(ready.starts_with("ready 2.5"), "Scapy 2.5 expected: {ready}");
+        Scapy { child, out }
+    }
+
+    /// The frames Scapy builds for `expr`, or its error.
+    pub fn build(&mut self, expr: &str) -> Result<Vec<Vec<u8>>, String> {
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{expr}").expect("write to scapy");
+        stdin.flush().expect("flush");
+        let mut line = String::new();
+        self.out.read_line(&mut line).expect("scapy answers");
+        let line = line.trim_end();
+        if let Some(e) = line.strip_prefix("ERROR ") {
+            return Err(e.to_string());
+        }
+        Ok(line.split_whitespace().map(|h| hex(h)).collect())
+    }
+}
+
+impl Drop for Scapy {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+const CASES: &[&str] = &[
+    "Ether()",
+    "Ether()/IP()",
+    r#"Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01", type=0x1234)/"abc""#,
+    "Ether(type=None)/IP()",
+    "Ether()/Raw()",
+    "Ether()/Dot1Q()",
+    "Ether()/Dot1Q(prio=5, id=1, vlan=4095)/IP()",
+    "Ether()/Dot1Q()/Dot1Q()",
+    "Ether()/Dot1AD()",
+    "Ether()/Dot1AD(vlan=200)/Dot1Q(vlan=2001)/IP()",
+    "Ether()/Dot1AD()/Dot1AD()/Dot1Q()",
+    "Ether()/Dot1Q()/Dot1AD()",
+    "Dot1Q()",
+    "Ether()/Dot1Q()/ARP()",
+    "Ether()/Dot1Q()/IPv6()",
+    "Ether()/ARP()",
+    "ARP()",
+    r#"Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff")/ARP(op=1, hwsrc="02:00:00:00:00:01", psrc="198.18.0.1", pdst="198.18.0.2")"#,
+    r#"ARP(op="is-at", hwsrc="02:00:00:00:00:02", psrc="198.18.0.2", hwdst="02:00:00:00:00:01", pdst="198.18.0.1")"#,
+    r#"ARP(op="who-has")"#,
+    "ARP(op=9, hwtype=1, ptype=0x800)",
+    "ARP(hwlen=6, plen=4)",
+    "ARP(ptype=0x86dd)",
+    r#"ARP(ptype=0x86dd, pdst="2001:2::1", psrc="2001:2::2")"#,
+    "ARP(plen=2)",
+    "Ether()/MPLS()",
+    "Ether()/MPLS()/MPLS()/IP()",
+    "Ether()/MPLS(label=100, cos=5, ttl=64)/MPLS(label=200, ttl=63)/IPv6()",
+    r#"Ether()/MPLS()/Raw(b"x")"#,
+    "IP()/MPLS()",
+    "IPv6()/MPLS()",
+    "MPLS(label=5, cos=1, s=0, ttl=9)",
+    "Ether()/Dot1Q()/MPLS()",
+    "IP()",
+    r#"IP(dst="198.18.0.2")"#,
+    r#"IP(src="198.18.0.1", dst="198.18.0.2", ttl=1, tos=0xb8, id=0xbeef)"#,
+    r#"IP(flags="DF")"#,
+    r#"IP(flags="MF")"#,
+    r#"IP(flags="DF+MF")"#,
+    r#"IP(flags="evil")"#,
+    "IP(flags=3, frag=100)",
+    "IP(frag=8191, flags=7)",
+    "IP(tos=1, id=2, ttl=3, proto=99, chksum=0x1234, len=99, ihl=9)",
+    "IP(version=6)",
+    "IP(chksum=0)",
+    "IP(len=5)",
+    "IP(options=[IPOption_NOP()])",
+    "IP(options=[IPOption_EOL()])",
+    "IP(options=[IPOption_Router_Alert()])",
+    "IP(options=[IPOption_Router_Alert(alert=1)])",
+    "IP(options=[IPOption_Router_Alert(length=6)])",
+    "IP(options=[IPOption_NOP(), IPOption_NOP(), IPOption_NOP(), IPOption_NOP()])",
+    "IP(options=[IPOption_NOP(), IPOption_Router_Alert(), IPOption_EOL()])",
+    r#"IP(options=IPOption(b"\x01\x01\x01"))"#,
+    r#"IP(options=[b"\x01"])"#,
+    r#"IP(options=b"\x01\x02")"#,
+    "IP(ihl=2, options=[IPOption_NOP()])",
+    r#"IP(proto=0xfe)/("x"*100)"#,
+    "IP()/IP()",
+    "IP()/IPv6()",
+    "IPv6()/IP()",
+    "IPv6()/IPv6()",
+    r#"Ether()/IP()/Raw("x")"#,
+    r#"Ether()/IP()/Padding(b"ab")"#,
+    r#"Ether()/IP()/"abc"/Padding(b"\x00"*10)"#,
+    "IPv6()",
+    r#"IPv6(dst="2001:2::2")"#,
+    r#"IPv6(src="2001:2::1", dst="2001:2::2", tc=0xb8, fl=0xfffff, hlim=1)"#,
+    "IPv6(plen=3, nh=17, version=4)",
+    r#"Ether()/IPv6()/"payload""#,
+    "IPv6()/IPv6ExtHdrHopByHop()",
+    r#"IPv6(dst="2001:2::1")/IPv6ExtHdrHopByHop(options=[RouterAlert()])"#,
+    "IPv6ExtHdrHopByHop(options=[RouterAlert(value=3), Pad1()])",
+    r#"IPv6ExtHdrHopByHop(options=[Pad1(), PadN(optdata=b"ab")])"#,
+    "IPv6ExtHdrHopByHop(options=[PadN()])",
+    "IPv6ExtHdrHopByHop(autopad=0, options=[RouterAlert()])",
+    "IPv6ExtHdrHopByHop(len=5)",
+    "IPv6()/IPv6ExtHdrHopByHop()/IPv6ExtHdrHopByHop()",
+    r#"IPv6ExtHdrRouting(addresses=["2001:2::1"])"#,
+    r#"IPv6ExtHdrRouting(addresses=["2001:2::1","2001:2::2"], segleft=1, type=2, reserved=7)"#,
+    "IPv6ExtHdrFragment()",
+    "IPv6ExtHdrFragment(offset=100, m=1, id=0x12345678, res1=1, res2=2)",
+    "Ether()/IPv6()/IPv6ExtHdrRouting()/IPv6ExtHdrFragment()/IPv6ExtHdrHopByHop()",
+    "IPv6()/IPv6ExtHdrFragment()/IP()",
+    "IPv6()/IPv6ExtHdrRouting()/IPv6()",
+    r#"fragment(IP(dst="198.18.0.2")/("x"*30), fragsize=16)"#,
+    r#"fragment(IP(dst="198.18.0.2", flags="DF", options=[IPOption_NOP()])/("x"*30), fragsize=12)"#,
+    r#"fragment(Ether()/IP()/(""), fragsize=8)"#,
+    r#"fragment(Ether()/IP()/("x"*8), fragsize=8)"#,
+    r#"fragment(Ether(src="02:00:00:00:00:01")/IP(src="198.18.0.1", dst="198.18.0.2", frag=3)/("y"*3000))"#,
+    r#"fragment(Ether()/IP()/("x"*100), 17)"#,
+    r#"fragment(IPv6()/IP()/("x"*100), 40)"#,
+    r#"fragment(Ether()/IP()/IP()/("x"*100), 40)"#,
+];
+
+#[test]
+fn link_and_ip_layers_match_scapy() {
+    if !common::require_root!() {
+        return;
+    }
+    let mut scapy = Scapy::start();
+    let mut failures = Vec::new();
+    for case in CASES {
+        let want = scapy.build(case).unwrap_or_else(|e| panic!("Scapy fails on {case}: {e}"));
+        let got = vethbench::frame::expr::parse(case)
+            .and_then(|e| e.build())
+            .map_err(|e| e.to_string());
+        if got.as_ref() != Ok(&want) {
+            failures.push(format!(
+                "{case}\n  scapy:     {}\n  vethbench: {}",
+                show(&Ok(want)),
+                show(&got)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+}
+
+fn show(r: &Result<Vec<Vec<u8>>, String>) -> String {
+    match r {
+        Ok(fs) => fs
+            .iter()
+            .map(|f| f.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(e) => format!("error: {e}"),
+    }
+}
