@@ -85,6 +85,11 @@ impl Fields {
             .map_or(1, |(_, _, c)| (*c).max(1))
     }
 
+    /// Whether `name` was set by a binding or a default rather than written by the user.
+    fn by_binding(&self, name: &str) -> bool {
+        self.items.iter().any(|(n, _, c)| *n == name && *c == 0)
+    }
+
     /// An error about field `name`, pointing at it.
     pub fn err(&self, name: &str, msg: impl Into<String>) -> ExprError {
         ExprError::new(self.col(name), msg)
@@ -148,6 +153,9 @@ impl Fields {
                 .parse()
                 .map(Some)
                 .map_err(|_| self.err(name, format!("{name}: '{s}' is not an IPv6 address"))),
+            // An address set by a binding row (which carries ints): `ICMPv6ND_NS` sets
+            // `IPv6.dst` to ff02::1 as Scapy's overload_fields do.
+            Some(Value::Int(i)) if self.by_binding(name) => Ok(Some(Ipv6Addr::from(*i as u128))),
             Some(_) => Err(self.type_err(name, "an IPv6 address string")),
         }
     }

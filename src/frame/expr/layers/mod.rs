@@ -4,10 +4,16 @@
 
 use super::Proto;
 
+mod icmp;
+mod icmpv6;
 pub mod ip;
 mod ipv6;
 mod l2;
+mod pseudo;
 mod raw;
+mod tcp;
+mod tunnel;
+mod udp;
 
 /// One row of Scapy's `bind_layers(lower, upper, field=value, ...)`: when `upper` is the
 /// payload of `lower`, these fields of `lower` default to these values.
@@ -19,16 +25,36 @@ pub struct Binding {
 }
 
 fn protos() -> impl Iterator<Item = &'static dyn Proto> {
-    [raw::PROTOS, l2::PROTOS, ip::PROTOS, ipv6::PROTOS]
-        .into_iter()
-        .flatten()
-        .copied()
+    [
+        raw::PROTOS,
+        l2::PROTOS,
+        ip::PROTOS,
+        ipv6::PROTOS,
+        tcp::PROTOS,
+        udp::PROTOS,
+        icmp::PROTOS,
+        icmpv6::PROTOS,
+        tunnel::PROTOS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
 }
 
 pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
-    [raw::BINDINGS, l2::BINDINGS, ip::BINDINGS, ipv6::BINDINGS]
-        .into_iter()
-        .flatten()
+    [
+        raw::BINDINGS,
+        l2::BINDINGS,
+        ip::BINDINGS,
+        ipv6::BINDINGS,
+        tcp::BINDINGS,
+        udp::BINDINGS,
+        icmp::BINDINGS,
+        icmpv6::BINDINGS,
+        tunnel::BINDINGS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The layer class called `name` (Scapy's class name, case-sensitive).
