@@ -260,7 +260,8 @@ fn exec(bench: &mut Bench, node: &str, run: &str, exit: i32, pat: Option<&regex:
         )));
     }
     if let Some(re) = pat {
-        if !re.is_match(&out.stdout) {
+        // Without its final newline, so that `^2$` matches what `wc -l` printed.
+        if !re.is_match(out.stdout.trim_end_matches('\n')) {
             return Err(Fail::Failed(format!(
                 "'{run}' on {node}: output does not match /{}/{}",
                 re.as_str(),
