@@ -1,6 +1,7 @@
 //! Commands run inside a node: `sh -c LINE` in the node's network namespace, in the scenario's
 //! directory, with `PR_SET_PDEATHSIG` and a process group of their own
-//! ([`crate::sys::child`]), so they die with the runner and cannot keep a namespace alive.
+//! ([`crate::sys::child`]), in a PID namespace of their own (see `spawn`), so they and
+//! everything they start die with the runner and cannot keep a namespace alive.
 //!
 //! The child is forked by the calling thread after it moved into the namespace for the time of
 //! the fork ([`NetnsGuard`]); the death signal follows that thread, so the caller is the
@@ -36,9 +37,16 @@ impl Output {
 }
 
 /// `sh -c line` inside `ns`, with stdin closed and stdout/stderr piped as asked.
+///
+/// The shell runs as PID 1 of a PID namespace of its own (util-linux `unshare --pid --fork
+/// --kill-child`): `PR_SET_PDEATHSIG` reaches only our direct child, so when we die the
+/// `unshare` dies, its child (the shell, PID 1) gets SIGKILL from it, and the kernel kills
+/// everything else in that PID namespace, whatever the command forked or daemonised.
 fn spawn(ns: &Netns, line: &str, dir: Option<&Path>, piped: bool) -> std::io::Result<Child> {
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c").arg(line).stdin(Stdio::null());
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--pid", "--fork", "--kill-child", "/bin/sh", "-c"])
+        .arg(line)
+        .stdin(Stdio::null());
     if piped {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     } else {
@@ -93,7 +101,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<(Option<E
     }
 }
 
-fn kill_group(child: &Child, ) {
+fn kill_group(child: &Child) {
     let pgid = nix::unistd::Pid::from_raw(-(child.id() as i32));
     let _ = nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGKILL);
 }

@@ -141,8 +141,8 @@ fn up_and_down() {
     let want: Vec<String> = ["h1", "h2", "r1"].iter().map(|n| format!("{prefix}{n}")).collect();
     assert_eq!(made, want);
     // Left in place and working: h1 reaches h2 through r1 (iproute2 sees our namespaces).
-    let ping = std::process::Command::new("ip")
-        .args(["netns", "exec", &want[0], "ping", "-c1", "-W2", "198.18.2.2"])
+    let ping = common::vethbench()
+        .args(["ping", "-n", &want[0], "-c1", "-W2", "198.18.2.2"])
         .output()
         .unwrap();
     let o2 = vethbench(&["down", f, "--prefix", &prefix]);
@@ -167,7 +167,11 @@ fn reports_junit_tap_json_filter_and_captures() {
     let dir = tempfile::tempdir().unwrap();
     let src = std::fs::read_to_string(example("router.yaml")).unwrap();
     let path = dir.path().join("router.yaml");
-    std::fs::write(&path, src.replacen("ttl=1)/UDP(dport=9)/\"hi\"'\n", "ttl=1)/UDP(dport=9)/\"hi\"'\n      - expect_none: {port: h1:eth0, for: 300ms}\n", 1)).unwrap();
+    let from = "      - expect_none: {port: h2:eth0, for: 50ms}\n  - name: hosts";
+    assert!(src.contains(from));
+    let twin = src.replacen(from, "      - exec: {node: h2, run: 'false'}\n  - name: hosts", 1);
+    let line = 1 + twin.lines().position(|l| l.contains("run: 'false'")).unwrap();
+    std::fs::write(&path, twin).unwrap();
     let p = path.to_str().unwrap();
     let junit = dir.path().join("junit.xml");
     let caps = dir.path().join("caps");
@@ -175,7 +179,7 @@ fn reports_junit_tap_json_filter_and_captures() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("<testsuite name=\"") && xml.contains("tests=\"3\"") && xml.contains("failures=\"1\""), "{xml}");
-    assert!(xml.contains("step 2 (line 32) expect_none on h1:eth0"), "{xml}");
+    assert!(xml.contains(&format!("step 3 (line {line}) exec on h2: false")), "{xml}");
     // One capture, of the failed test, with every port in it.
     let files: Vec<_> = std::fs::read_dir(&caps).unwrap().filter_map(|e| e.ok()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
