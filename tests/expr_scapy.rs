@@ -26,7 +26,10 @@ impl Scapy {
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         let mut ready = String::new();
         out.read_line(&mut ready).expect("scapy starts");
-        assert!(ready.starts_with("ready 2.5"), "Scapy 2.5 expected: {ready}");
+        assert!(
+            ready.starts_with("ready 2.5"),
+            "Scapy 2.5 expected: {ready}"
+        );
         Scapy { child, out }
     }
 
@@ -163,7 +166,9 @@ fn link_and_ip_layers_match_scapy() {
     let mut scapy = Scapy::start();
     let mut failures = Vec::new();
     for case in CASES {
-        let want = scapy.build(case).unwrap_or_else(|e| panic!("Scapy fails on {case}: {e}"));
+        let want = scapy
+            .build(case)
+            .unwrap_or_else(|e| panic!("Scapy fails on {case}: {e}"));
         let got = vethbench::frame::expr::parse(case)
             .and_then(|e| e.build())
             .map_err(|e| e.to_string());
@@ -175,7 +180,13 @@ fn link_and_ip_layers_match_scapy() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
 }
 
 fn show(r: &Result<Vec<Vec<u8>>, String>) -> String {

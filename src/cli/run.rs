@@ -70,14 +70,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if human {
                 if !printed_header {
                     printed_header = true;
-                    let _ = write!(out, "== {file}: {}\n", s.name);
+                    let _ = write!(out, "{}", report::human::file_header(&file, &s.name));
                 }
                 let _ = write!(out, "{}", report::human::test(t, args.verbose));
                 let _ = out.flush();
             }
         });
         let r = match r {
-            Ok(r) => r,
+            Ok(r) => {
+                if human && printed_header {
+                    let _ = write!(out, "{}", report::human::file_footer(&r));
+                }
+                r
+            }
             Err(e) => ScenarioResult::not_run(&file, &s.name, format!("{e:#}")),
         };
         results.push(r);

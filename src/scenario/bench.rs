@@ -17,7 +17,9 @@ use super::topology::Topology;
 use super::{proc, ScenarioError};
 use crate::frame::expr::{self, Env, Expr, Value};
 use crate::frame::MacAddr;
-use crate::harness::{ends, EndId, HarnessError, Matcher, NoiseFilter, Received, RxMeta, Tap, Testbench};
+use crate::harness::{
+    ends, EndId, HarnessError, Matcher, NoiseFilter, Received, RxMeta, Tap, Testbench,
+};
 
 /// A topology with a testbench end on each of its veth ends.
 ///
@@ -53,7 +55,14 @@ pub struct Bench {
 impl std::fmt::Debug for Bench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bench")
-            .field("ports", &self.ports.iter().map(|(p, _)| p.to_string()).collect::<Vec<_>>())
+            .field(
+                "ports",
+                &self
+                    .ports
+                    .iter()
+                    .map(|(p, _)| p.to_string())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -195,7 +204,12 @@ impl Bench {
 
     /// Wait up to `within` for a frame on `port` that `m` matches; other frames are passed
     /// over and stay pending. A failure is [`HarnessError::Expectation`] with the diff.
-    pub fn expect(&mut self, port: &str, m: impl Into<Matcher>, within: Duration) -> Result<Received, ScenarioError> {
+    pub fn expect(
+        &mut self,
+        port: &str,
+        m: impl Into<Matcher>,
+        within: Duration,
+    ) -> Result<Received, ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.expect(e, m, within)?)
     }
@@ -207,14 +221,24 @@ impl Bench {
     }
 
     /// Send `frame` on `port` and wait for the answer `m` on the same port (Scapy's `sr1`).
-    pub fn sr(&mut self, port: &str, frame: &[u8], m: impl Into<Matcher>, within: Duration) -> Result<Received, ScenarioError> {
+    pub fn sr(
+        &mut self,
+        port: &str,
+        frame: &[u8],
+        m: impl Into<Matcher>,
+        within: Duration,
+    ) -> Result<Received, ScenarioError> {
         self.send(port, frame)?;
         self.expect(port, m, within)
     }
 
     /// Ignore background frames (true: the default) or count every frame.
     pub fn set_noise(&mut self, on: bool) {
-        self.tb.set_noise_filter(if on { NoiseFilter::all() } else { NoiseFilter::none() });
+        self.tb.set_noise_filter(if on {
+            NoiseFilter::all()
+        } else {
+            NoiseFilter::none()
+        });
     }
 
     /// Empty every port's queue and forget pending frames: the next step sees only what
@@ -242,7 +266,12 @@ impl Bench {
     }
 
     /// Run `line` by `sh -c` inside `node`.
-    pub fn exec(&self, node: &str, line: &str, timeout: Duration) -> Result<proc::Output, ScenarioError> {
+    pub fn exec(
+        &self,
+        node: &str,
+        line: &str,
+        timeout: Duration,
+    ) -> Result<proc::Output, ScenarioError> {
         let ns = self.topo.netns(node)?;
         proc::run(ns, line, self.topo.spec.dir.as_deref(), timeout).map_err(|e| ScenarioError::Io {
             what: format!("run '{line}' on {node}"),
@@ -251,12 +280,19 @@ impl Bench {
     }
 
     /// Start `line` in `node` until [`Bench::reset`] or drop.
-    pub fn start_daemon(&mut self, node: &str, line: &str) -> Result<&mut proc::Daemon, ScenarioError> {
+    pub fn start_daemon(
+        &mut self,
+        node: &str,
+        line: &str,
+    ) -> Result<&mut proc::Daemon, ScenarioError> {
         let ns = self.topo.netns(node)?;
-        let d = proc::Daemon::start(ns, node, line, self.topo.spec.dir.as_deref()).map_err(|e| ScenarioError::Io {
-            what: format!("start '{line}' on {node}"),
-            error: e,
-        })?;
+        let d =
+            proc::Daemon::start(ns, node, line, self.topo.spec.dir.as_deref()).map_err(|e| {
+                ScenarioError::Io {
+                    what: format!("start '{line}' on {node}"),
+                    error: e,
+                }
+            })?;
         self.daemons.push(d);
         Ok(self.daemons.last_mut().expect("pushed"))
     }

@@ -67,7 +67,11 @@ impl Names {
             return err(
                 at(s),
                 key,
-                format!("unknown node '{}' in '{p}' (nodes: {})", p.node, self.list()),
+                format!(
+                    "unknown node '{}' in '{p}' (nodes: {})",
+                    p.node,
+                    self.list()
+                ),
             );
         }
         let is_end = self.ends.get(&p.node).is_some_and(|e| e.contains(&p.iface));
@@ -78,7 +82,13 @@ impl Names {
         if is_end || (bridges_too && is_bridge) {
             return Ok(p);
         }
-        let mut known: Vec<String> = self.ends.get(&p.node).into_iter().flatten().cloned().collect();
+        let mut known: Vec<String> = self
+            .ends
+            .get(&p.node)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
         if bridges_too {
             known.extend(self.bridges.get(&p.node).into_iter().flatten().cloned());
         }
@@ -112,7 +122,10 @@ fn port_syntax(s: &S<String>, key: &str) -> Result<PortRef, Problem> {
 }
 
 /// Check the whole file.
-pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Result<(String, TopologySpec, Vec<TestSpec>), Problem> {
+pub(crate) fn check(
+    f: yaml::FileYaml,
+    dir: Option<std::path::PathBuf>,
+) -> Result<(String, TopologySpec, Vec<TestSpec>), Problem> {
     let mut names = Names {
         nodes: BTreeMap::new(),
         ends: BTreeMap::new(),
@@ -127,7 +140,11 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
     for (k, v) in &f.nodes.0 {
         let name = k.value.trim();
         if name.is_empty() || name.contains(':') || name.contains('/') || name.len() > 64 {
-            return err(at(k), "nodes", format!("bad node name '{name}' (no ':' or '/', at most 64 bytes)"));
+            return err(
+                at(k),
+                "nodes",
+                format!("bad node name '{name}' (no ':' or '/', at most 64 bytes)"),
+            );
         }
         if names.nodes.contains_key(name) {
             return err(at(k), "nodes", format!("node '{name}' declared twice"));
@@ -141,7 +158,11 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
         for (sk, sv) in v.map(|v| &v.sysctl.0[..]).unwrap_or(&[]) {
             let key = sk.value.trim();
             if !key.starts_with("net.") || key.contains("..") || key.contains('/') {
-                return err(at(sk), "sysctl", format!("'{key}': only net.* sysctls belong to a node's namespace"));
+                return err(
+                    at(sk),
+                    "sysctl",
+                    format!("'{key}': only net.* sysctls belong to a node's namespace"),
+                );
             }
             node.sysctl.push((key.to_string(), sv.0.clone()));
         }
@@ -157,18 +178,35 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
         let line = at(l);
         let l = &l.value;
         if l.ends.len() != 2 {
-            return err(line, "links", format!("a link has two ends, not {}", l.ends.len()));
+            return err(
+                line,
+                "links",
+                format!("a link has two ends, not {}", l.ends.len()),
+            );
         }
         let mut ends = Vec::new();
         for e in &l.ends {
             let p = port_syntax(e, "links")?;
             if !names.nodes.contains_key(&p.node) {
-                return err(at(e), "links", format!("unknown node '{}' in '{p}' (nodes: {})", p.node, names.list()));
+                return err(
+                    at(e),
+                    "links",
+                    format!(
+                        "unknown node '{}' in '{p}' (nodes: {})",
+                        p.node,
+                        names.list()
+                    ),
+                );
             }
             if let Err(x) = crate::link::check_ifname(&p.iface) {
                 return err(at(e), "links", x.to_string());
             }
-            if !names.ends.entry(p.node.clone()).or_default().insert(p.iface.clone()) {
+            if !names
+                .ends
+                .entry(p.node.clone())
+                .or_default()
+                .insert(p.iface.clone())
+            {
                 return err(at(e), "links", format!("interface '{p}' declared twice"));
             }
             ends.push(p);
@@ -181,12 +219,24 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
         let mut macs = [None, None];
         if let Some(ms) = &l.macs {
             if ms.len() != 2 {
-                return err(line, "macs", format!("two MACs, one per end, not {}", ms.len()));
+                return err(
+                    line,
+                    "macs",
+                    format!("two MACs, one per end, not {}", ms.len()),
+                );
             }
             for (i, m) in ms.iter().enumerate() {
-                let mac = MacAddr::from_str(m.value.trim()).map_err(|e| (at(m), "macs".to_string(), e.to_string()))?;
+                let mac = MacAddr::from_str(m.value.trim())
+                    .map_err(|e| (at(m), "macs".to_string(), e.to_string()))?;
                 if mac.0[0] & 1 == 1 || mac.0 == [0; 6] {
-                    return err(at(m), "macs", format!("'{}' is not a unicast MAC (e.g. 02:00:00:00:00:01)", m.value));
+                    return err(
+                        at(m),
+                        "macs",
+                        format!(
+                            "'{}' is not a unicast MAC (e.g. 02:00:00:00:00:01)",
+                            m.value
+                        ),
+                    );
                 }
                 macs[i] = Some(mac);
             }
@@ -204,13 +254,28 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
     for (k, b) in &f.bridges.0 {
         let br = port_syntax(k, "bridges")?;
         if !names.nodes.contains_key(&br.node) {
-            return err(at(k), "bridges", format!("unknown node '{}' in '{br}' (nodes: {})", br.node, names.list()));
+            return err(
+                at(k),
+                "bridges",
+                format!(
+                    "unknown node '{}' in '{br}' (nodes: {})",
+                    br.node,
+                    names.list()
+                ),
+            );
         }
         if let Err(x) = crate::link::check_ifname(&br.iface) {
             return err(at(k), "bridges", x.to_string());
         }
-        let taken = names.ends.get(&br.node).is_some_and(|e| e.contains(&br.iface))
-            || !names.bridges.entry(br.node.clone()).or_default().insert(br.iface.clone());
+        let taken = names
+            .ends
+            .get(&br.node)
+            .is_some_and(|e| e.contains(&br.iface))
+            || !names
+                .bridges
+                .entry(br.node.clone())
+                .or_default()
+                .insert(br.iface.clone());
         if taken {
             return err(at(k), "bridges", format!("interface '{br}' declared twice"));
         }
@@ -233,7 +298,11 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
             }
             let port = names.port(&ps, "ports", false)?;
             if port.node != br.node {
-                return err(line, "ports", format!("'{port}' is not in node '{}', the bridge's", br.node));
+                return err(
+                    line,
+                    "ports",
+                    format!("'{port}' is not in node '{}', the bridge's", br.node),
+                );
             }
             if !enslaved.insert(port.clone()) {
                 return err(line, "ports", format!("'{port}' is a port of two bridges"));
@@ -242,7 +311,11 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
                 check_vid(*v, line, "vids")?;
             }
             if !b.vlan_filtering && (p.value.pvid.is_some() || !p.value.vids.is_empty()) {
-                return err(line, "ports", "pvid and vids need vlan_filtering: true on the bridge");
+                return err(
+                    line,
+                    "ports",
+                    "pvid and vids need vlan_filtering: true on the bridge",
+                );
             }
             spec.ports.push(BridgePortSpec {
                 iface: port.iface,
@@ -259,9 +332,14 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
         let ipv6 = names.nodes[&port.node];
         let mut v = Vec::new();
         for c in list {
-            let cidr = Cidr::parse(c.value.trim()).map_err(|e| (at(c), "addresses".to_string(), e.to_string()))?;
+            let cidr = Cidr::parse(c.value.trim())
+                .map_err(|e| (at(c), "addresses".to_string(), e.to_string()))?;
             if cidr.addr.is_ipv6() && !ipv6 {
-                return err(at(c), "addresses", format!("{cidr}: node '{}' has IPv6 off (set ipv6: true)", port.node));
+                return err(
+                    at(c),
+                    "addresses",
+                    format!("{cidr}: node '{}' has IPv6 off (set ipv6: true)", port.node),
+                );
             }
             v.push(cidr);
         }
@@ -278,7 +356,11 @@ pub(crate) fn check(f: yaml::FileYaml, dir: Option<std::path::PathBuf>) -> Resul
                 let ok = names.ends.get(&node).is_some_and(|e| e.contains(dev))
                     || names.bridges.get(&node).is_some_and(|b| b.contains(dev));
                 if !ok {
-                    return err(at(r), "routes", format!("unknown interface '{dev}' of node '{node}'"));
+                    return err(
+                        at(r),
+                        "routes",
+                        format!("unknown interface '{dev}' of node '{node}'"),
+                    );
                 }
             }
             v.push(route);
@@ -334,7 +416,7 @@ fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Prob
                 Some(n) => n,
                 None => 1,
             },
-            rate_pps: x.rate.as_ref().map(|r| rate(r)).transpose()?,
+            rate_pps: x.rate.as_ref().map(rate).transpose()?,
         },
         Y::Expect(x) => StepKind::Expect {
             port: names.port(&x.port, "port", false)?,
@@ -351,7 +433,13 @@ fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Prob
                         ports.push(names.port(p, "ports", false)?);
                     }
                 }
-                _ => return err(line, "expect_none", "give either port or ports (a non-empty list)"),
+                _ => {
+                    return err(
+                        line,
+                        "expect_none",
+                        "give either port or ports (a non-empty list)",
+                    )
+                }
             }
             StepKind::ExpectNone {
                 ports,
@@ -368,7 +456,11 @@ fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Prob
         Y::Ping(x) => StepKind::Ping {
             node: names.node(&x.node, "node")?,
             to: IpAddr::from_str(x.to.value.trim()).map_err(|_| {
-                (at(&x.to), "to".to_string(), format!("'{}' is not an IP address", x.to.value))
+                (
+                    at(&x.to),
+                    "to".to_string(),
+                    format!("'{}' is not an IP address", x.to.value),
+                )
             })?,
             count: match x.count {
                 Some(0) => return err(line, "count", "count must be at least 1"),
@@ -381,7 +473,11 @@ fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Prob
             exit: x.exit.unwrap_or(0),
             expect_output: match &x.expect_output {
                 Some(r) => Some(regex::Regex::new(&r.value).map_err(|e| {
-                    (at(r), "expect_output".to_string(), format!("bad regular expression: {e}"))
+                    (
+                        at(r),
+                        "expect_output".to_string(),
+                        format!("bad regular expression: {e}"),
+                    )
                 })?),
                 None => None,
             },
@@ -389,7 +485,11 @@ fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Prob
         Y::Stream(x) => {
             if let Some(f) = &x.flows {
                 if f.value != 1 {
-                    return err(at(f), "flows", "only one flow per stream is supported for now (flows: 1)");
+                    return err(
+                        at(f),
+                        "flows",
+                        "only one flow per stream is supported for now (flows: 1)",
+                    );
                 }
             }
             if x.frame.is_some() && x.size.is_some() {
@@ -398,17 +498,37 @@ fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Prob
             if x.count.is_some() && x.duration.is_some() {
                 return err(line, "stream", "give count or duration, not both");
             }
-            let duration = x.duration.as_ref().map(|d| duration(d, "duration")).transpose()?;
+            let duration = x
+                .duration
+                .as_ref()
+                .map(|d| duration(d, "duration"))
+                .transpose()?;
             StepKind::Stream(Box::new(StreamStep {
                 from: names.port(&x.from, "from", false)?,
                 to: names.port(&x.to, "to", false)?,
-                frame: x.frame.as_ref().map(|f| frame(names, f, "frame")).transpose()?,
+                frame: x
+                    .frame
+                    .as_ref()
+                    .map(|f| frame(names, f, "frame"))
+                    .transpose()?,
                 size: x.size,
                 rate_pps: x.rate.as_ref().map(rate).transpose()?,
-                count: if duration.is_none() { Some(x.count.unwrap_or(1000)) } else { None },
+                count: if duration.is_none() {
+                    Some(x.count.unwrap_or(1000))
+                } else {
+                    None
+                },
                 duration,
-                max_loss: x.max_loss.as_ref().map(|l| limit(l, "max_loss")).transpose()?,
-                max_reorder: x.max_reorder.as_ref().map(|l| limit(l, "max_reorder")).transpose()?,
+                max_loss: x
+                    .max_loss
+                    .as_ref()
+                    .map(|l| limit(l, "max_loss"))
+                    .transpose()?,
+                max_reorder: x
+                    .max_reorder
+                    .as_ref()
+                    .map(|l| limit(l, "max_reorder"))
+                    .transpose()?,
                 max_p99_us: x.max_p99_us,
             }))
         }
@@ -440,7 +560,11 @@ fn frame(names: &Names, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
                         let sp = Spanned::new(p.clone(), s.referenced, s.defined);
                         names.port(&sp, key, true).err()
                     }
-                    _ => Some((at(s), key.to_string(), format!("{name}() takes one \"NODE:IFACE\" string"))),
+                    _ => Some((
+                        at(s),
+                        key.to_string(),
+                        format!("{name}() takes one \"NODE:IFACE\" string"),
+                    )),
                 };
             });
         }
@@ -487,7 +611,7 @@ fn walk_calls(v: &Value, f: &mut dyn FnMut(&str, &[Value])) {
 /// `hex:0200...` as `Raw(load=...)`.
 fn raw_expr(h: &str) -> Result<expr::Expr, String> {
     let h: String = h.chars().filter(|c| !c.is_whitespace()).collect();
-    if h.len() % 2 != 0 || h.is_empty() {
+    if !h.len().is_multiple_of(2) || h.is_empty() {
         return Err("hex: needs an even number of hex digits".into());
     }
     let bytes = (0..h.len())
@@ -511,17 +635,19 @@ fn raw_expr(h: &str) -> Result<expr::Expr, String> {
 
 fn ignore(list: &[S<String>]) -> Result<Vec<String>, Problem> {
     list.iter()
-        .map(|s| match crate::frame::view::canonical_name(s.value.trim()) {
-            Some(n) => Ok(n.to_string()),
-            None => err(
-                at(s),
-                "ignore",
-                format!(
-                    "unknown field '{}' (tshark names, e.g. ip.chksum, ip.ttl, eth.src)",
-                    s.value
+        .map(
+            |s| match crate::frame::view::canonical_name(s.value.trim()) {
+                Some(n) => Ok(n.to_string()),
+                None => err(
+                    at(s),
+                    "ignore",
+                    format!(
+                        "unknown field '{}' (tshark names, e.g. ip.chksum, ip.ttl, eth.src)",
+                        s.value
+                    ),
                 ),
-            ),
-        })
+            },
+        )
         .collect()
 }
 
@@ -568,7 +694,11 @@ fn rate(s: &S<Scalar>) -> Result<f64, Problem> {
     };
     match n.trim().parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => Ok(r * mult),
-        _ => err(at(s), "rate", format!("'{t}' is not a rate in frames per second (e.g. 1000, 10k)")),
+        _ => err(
+            at(s),
+            "rate",
+            format!("'{t}' is not a rate in frames per second (e.g. 1000, 10k)"),
+        ),
     }
 }
 
@@ -583,7 +713,11 @@ fn limit(s: &S<Scalar>, key: &str) -> Result<Limit, Problem> {
     } else if let Ok(n) = t.parse::<u64>() {
         return Ok(Limit::Frames(n));
     }
-    err(at(s), key, format!("'{t}' is neither a count of frames nor a percentage (e.g. 0, 5, 0.1%)"))
+    err(
+        at(s),
+        key,
+        format!("'{t}' is neither a count of frames nor a percentage (e.g. 0, 5, 0.1%)"),
+    )
 }
 
 fn ready(s: &S<String>) -> Result<Ready, Problem> {
@@ -599,13 +733,19 @@ fn ready(s: &S<String>) -> Result<Ready, Problem> {
             return Ok(Ready::File(p.into()));
         }
     }
-    err(at(s), "ready", format!("'{t}': expected tcp:PORT or file:PATH"))
+    err(
+        at(s),
+        "ready",
+        format!("'{t}': expected tcp:PORT or file:PATH"),
+    )
 }
 
 /// `default via 198.18.1.1`, `198.18.9.0/24 via 198.18.1.1`, `198.18.9.0/24 dev eth0`.
 pub fn parse_route(text: &str) -> Result<RouteSpec, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let bad = |m: &str| format!("route '{text}': {m} (e.g. 'default via 198.18.1.1' or '198.18.9.0/24 dev eth0')");
+    let bad = |m: &str| {
+        format!("route '{text}': {m} (e.g. 'default via 198.18.1.1' or '198.18.9.0/24 dev eth0')")
+    };
     let Some((&dst, mut rest)) = words.split_first() else {
         return Err(bad("empty"));
     };
@@ -617,7 +757,11 @@ pub fn parse_route(text: &str) -> Result<RouteSpec, String> {
     let (mut via, mut dev) = (None, None);
     while let [k, v, tail @ ..] = rest {
         match *k {
-            "via" => via = Some(IpAddr::from_str(v).map_err(|_| bad(&format!("'{v}' is not an address")))?),
+            "via" => {
+                via = Some(
+                    IpAddr::from_str(v).map_err(|_| bad(&format!("'{v}' is not an address")))?,
+                )
+            }
             "dev" => dev = Some(v.to_string()),
             k => return Err(bad(&format!("unknown word '{k}'"))),
         }

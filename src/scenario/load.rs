@@ -17,7 +17,13 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     })?;
     let dir = path
         .parent()
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
         .and_then(|p| p.canonicalize().ok());
     let mut s = parse_str(&text, dir).map_err(|e| e.in_file(&file))?;
     s.path = path.to_path_buf();
@@ -62,7 +68,12 @@ fn yaml_error(e: serde_saphyr::Error) -> LoadError {
 
 /// The key a serde message is about (`unknown field `mut``: "mut").
 fn key_of(msg: &str) -> String {
-    for pre in ["unknown field `", "missing field `", "unknown variant `", "duplicate field `"] {
+    for pre in [
+        "unknown field `",
+        "missing field `",
+        "unknown variant `",
+        "duplicate field `",
+    ] {
         if let Some(i) = msg.find(pre) {
             let rest = &msg[i + pre.len()..];
             if let Some(j) = rest.find('`') {
@@ -94,7 +105,9 @@ mod tests {
         let (line, key, msg) = bad("nodes: {h1: {}}\nlinks: [[h1:a, h1:b]]\ntests:\n  - name: t\n    steps:\n      - expect_none: {port: h1:c}\n");
         assert_eq!((line, key.as_str()), (6, "port"), "{msg}");
         assert!(msg.contains("unknown interface 'c'"), "{msg}");
-        let e = parse_str("nodes: {h1: {}}\nbogus: 1\n", None).unwrap_err().in_file("f.yaml");
+        let e = parse_str("nodes: {h1: {}}\nbogus: 1\n", None)
+            .unwrap_err()
+            .in_file("f.yaml");
         assert!(e.to_string().starts_with("f.yaml:2: bogus: "), "{e}");
     }
 

@@ -71,7 +71,12 @@ fn reader(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Stri
 }
 
 /// Run `line` in `ns` to completion (killed after `timeout`).
-pub fn run(ns: &Netns, line: &str, dir: Option<&Path>, timeout: Duration) -> std::io::Result<Output> {
+pub fn run(
+    ns: &Netns,
+    line: &str,
+    dir: Option<&Path>,
+    timeout: Duration,
+) -> std::io::Result<Output> {
     let mut child = spawn(ns, line, dir, true)?;
     let out = reader(child.stdout.take());
     let err = reader(child.stderr.take());
@@ -136,7 +141,10 @@ impl Daemon {
     /// Stop it and return what it wrote on stderr.
     pub fn stop(mut self) -> String {
         self.stop_now();
-        self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default()
+        self.stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
     }
 
     fn stop_now(&mut self) {

@@ -90,7 +90,11 @@ pub fn run_scenario(
     let setup_s = t0.elapsed().as_secs_f64();
     let mut tests = Vec::new();
     for (i, t) in s.tests.iter().enumerate() {
-        if opts.filter.as_ref().is_some_and(|k| !t.name.contains(k.as_str())) {
+        if opts
+            .filter
+            .as_ref()
+            .is_some_and(|k| !t.name.contains(k.as_str()))
+        {
             continue;
         }
         let r = run_test(&mut bench, s, i, t, opts)?;
@@ -169,7 +173,13 @@ fn capture_path(dir: &Path, s: &Scenario, index: usize, name: &str) -> PathBuf {
         .unwrap_or_else(|| "scenario".into());
     let slug: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .split('-')
         .filter(|w| !w.is_empty())

@@ -157,7 +157,13 @@ fn send(bench: &mut Bench, port: &str, f: &FrameSrc, count: u64, rate: Option<f6
     Ok(Vec::new())
 }
 
-fn expect(bench: &mut Bench, port: &str, f: &FrameSrc, ignore: &[String], within: Duration) -> Verdict {
+fn expect(
+    bench: &mut Bench,
+    port: &str,
+    f: &FrameSrc,
+    ignore: &[String],
+    within: Duration,
+) -> Verdict {
     let expected = bench.expected(&f.expr)?;
     let end = bench.end(port)?;
     let before = bench.testbench().received().len();
@@ -197,7 +203,9 @@ fn expect_none(bench: &mut Bench, ports: &[super::model::PortRef], wait: Duratio
         first = false;
         match bench.expect_none(&p.to_string(), t) {
             Ok(()) => {}
-            Err(ScenarioError::Harness(HarnessError::Expectation(f))) => failures.push(f.to_string()),
+            Err(ScenarioError::Harness(HarnessError::Expectation(f))) => {
+                failures.push(f.to_string())
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -241,7 +249,13 @@ fn ping(bench: &mut Bench, node: &str, to: IpAddr, count: u32) -> Verdict {
     }
 }
 
-fn exec(bench: &mut Bench, node: &str, run: &str, exit: i32, pat: Option<&regex::Regex>) -> Verdict {
+fn exec(
+    bench: &mut Bench,
+    node: &str,
+    run: &str,
+    exit: i32,
+    pat: Option<&regex::Regex>,
+) -> Verdict {
     let out = bench.exec(node, run, EXEC_TIMEOUT)?;
     let shown = |o: &proc::Output| {
         let mut s = String::new();
@@ -275,7 +289,11 @@ fn exec(bench: &mut Bench, node: &str, run: &str, exit: i32, pat: Option<&regex:
 fn daemon(bench: &mut Bench, node: &str, run: &str, ready: Option<&Ready>) -> Verdict {
     let dir = bench.topology().spec.dir.clone();
     let ns_ready = |b: &Bench, r: &Ready| match r {
-        Ready::Tcp(port) => b.topology().netns(node).map(|ns| proc::tcp_listening(ns, *port)).unwrap_or(false),
+        Ready::Tcp(port) => b
+            .topology()
+            .netns(node)
+            .map(|ns| proc::tcp_listening(ns, *port))
+            .unwrap_or(false),
         Ready::File(p) => proc::ready_path(dir.as_deref(), p).exists(),
     };
     bench.start_daemon(node, run)?;
@@ -291,10 +309,18 @@ fn daemon(bench: &mut Bench, node: &str, run: &str, ready: Option<&Ready>) -> Ve
         let exited = !bench.last_daemon_running();
         if exited || Instant::now() >= deadline {
             let err = bench.stop_daemons().pop().unwrap_or_default();
-            let why = if exited { "exited before it was ready" } else { "not ready within 10 s" };
+            let why = if exited {
+                "exited before it was ready"
+            } else {
+                "not ready within 10 s"
+            };
             return Err(Fail::Failed(format!(
                 "daemon '{run}' on {node} {why} ({r:?}){}",
-                if err.trim().is_empty() { String::new() } else { format!("\nstderr:\n{}", indent(err.trim_end())) }
+                if err.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("\nstderr:\n{}", indent(err.trim_end()))
+                }
             )));
         }
         // Polling a readiness condition the daemon will make true, with a short back-off.
@@ -310,14 +336,18 @@ fn stream(bench: &mut Bench, s: &StreamStep) -> Verdict {
         (Some(f), _) => {
             let mut v = bench.frames(&from, &f.expr)?;
             if v.len() != 1 {
-                return Err(Fail::Error("stream: the frame must be one frame (no fragment())".into()));
+                return Err(Fail::Error(
+                    "stream: the frame must be one frame (no fragment())".into(),
+                ));
             }
             v.remove(0)
         }
         (None, size) => {
-            let mut f = harness::plan::default_frame(size.unwrap_or(128).max(harness::plan::MIN_FRAME_LEN));
+            let mut f =
+                harness::plan::default_frame(size.unwrap_or(128).max(harness::plan::MIN_FRAME_LEN));
             // Addressed from port to port, so a bridge in between forwards it.
-            if let (Some(a), Some(b)) = (bench.topology().mac(&s.from), bench.topology().mac(&s.to)) {
+            if let (Some(a), Some(b)) = (bench.topology().mac(&s.from), bench.topology().mac(&s.to))
+            {
                 f[0..6].copy_from_slice(&b.0);
                 f[6..12].copy_from_slice(&a.0);
             }
@@ -333,8 +363,17 @@ fn stream(bench: &mut Bench, s: &StreamStep) -> Verdict {
         ..harness::StreamConfig::default()
     };
     let topo = bench.topology();
-    let sink = ends::open_sink(topo.netns(&s.from.node)?, &s.from.iface, cfg.batch, frame_len)?;
-    let source = ends::open_source(topo.netns(&s.to.node)?, &s.to.iface, &ends::rx_config(false))?;
+    let sink = ends::open_sink(
+        topo.netns(&s.from.node)?,
+        &s.from.iface,
+        cfg.batch,
+        frame_len,
+    )?;
+    let source = ends::open_source(
+        topo.netns(&s.to.node)?,
+        &s.to.iface,
+        &ends::rx_config(false),
+    )?;
     let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
     let l = report.latency.as_ref();
     let note = format!(
@@ -361,7 +400,10 @@ fn stream(bench: &mut Bench, s: &StreamStep) -> Verdict {
         }
         let reorder = s.max_reorder.unwrap_or(super::model::Limit::Frames(0));
         if !reorder.allows(report.reordered, report.sent) {
-            why.push(format!("reordered {} (max_reorder {reorder})", report.reordered));
+            why.push(format!(
+                "reordered {} (max_reorder {reorder})",
+                report.reordered
+            ));
         }
         if let (Some(max), Some(l)) = (s.max_p99_us, l) {
             if l.p99_us > max {
@@ -369,16 +411,25 @@ fn stream(bench: &mut Bench, s: &StreamStep) -> Verdict {
             }
         }
         if report.corrupted > 0 || report.duplicated > 0 {
-            why.push(format!("corrupted {}, duplicated {}", report.corrupted, report.duplicated));
+            why.push(format!(
+                "corrupted {}, duplicated {}",
+                report.corrupted, report.duplicated
+            ));
         }
     }
     if why.is_empty() {
         Ok(vec![note])
     } else {
-        Err(Fail::Failed(format!("stream {from} -> {to}: {}\n{note}", why.join(", "))))
+        Err(Fail::Failed(format!(
+            "stream {from} -> {to}: {}\n{note}",
+            why.join(", ")
+        )))
     }
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -17,7 +17,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
-use netlink_packet_route::link::{InfoBridge, InfoData, InfoKind, LinkAttribute, LinkInfo, LinkMessage};
+use netlink_packet_route::link::{
+    InfoBridge, InfoData, InfoKind, LinkAttribute, LinkInfo, LinkMessage,
+};
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
@@ -89,19 +91,24 @@ impl Topology {
         let made = (|| {
             for n in &spec.nodes {
                 let name = format!("{prefix}{}", n.name);
-                let ns = netns::add(&name).map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+                let ns = netns::add(&name)
+                    .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
                 nodes.push(Node {
                     name: n.name.clone(),
                     held: Held::Named(ns),
                 });
                 if !n.ipv6 {
-                    nodes.last().expect("pushed").netns().run(|| {
-                        for knob in ["all", "default"] {
-                            netns::set_disable_ipv6(knob, true)?;
-                        }
-                        Ok(())
-                    })
-                    .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+                    nodes
+                        .last()
+                        .expect("pushed")
+                        .netns()
+                        .run(|| {
+                            for knob in ["all", "default"] {
+                                netns::set_disable_ipv6(knob, true)?;
+                            }
+                            Ok(())
+                        })
+                        .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
                 }
             }
             Ok(())
@@ -133,11 +140,16 @@ impl Topology {
             t.bridge_vlans(b)?;
         }
         for c in &spec.setup {
-            let out = proc::run(t.netns(&c.node)?, &c.run, spec.dir.as_deref(), SETUP_TIMEOUT)
-                .map_err(|e| ScenarioError::Io {
-                    what: format!("setup on {}: '{}'", c.node, c.run),
-                    error: e,
-                })?;
+            let out = proc::run(
+                t.netns(&c.node)?,
+                &c.run,
+                spec.dir.as_deref(),
+                SETUP_TIMEOUT,
+            )
+            .map_err(|e| ScenarioError::Io {
+                what: format!("setup on {}: '{}'", c.node, c.run),
+                error: e,
+            })?;
             if out.code != Some(0) {
                 return Err(ScenarioError::Setup {
                     node: c.node.clone(),
@@ -316,10 +328,16 @@ impl Topology {
         if cmds.is_empty() {
             return Ok(());
         }
-        let line = cmds.iter().map(|c| format!("bridge {c}")).collect::<Vec<_>>().join(" && ");
-        let out = proc::run(self.netns(&b.node)?, &line, None, SETUP_TIMEOUT).map_err(|e| ScenarioError::Io {
-            what: format!("bridge {}:{} VLANs (bridge vlan)", b.node, b.name),
-            error: e,
+        let line = cmds
+            .iter()
+            .map(|c| format!("bridge {c}"))
+            .collect::<Vec<_>>()
+            .join(" && ");
+        let out = proc::run(self.netns(&b.node)?, &line, None, SETUP_TIMEOUT).map_err(|e| {
+            ScenarioError::Io {
+                what: format!("bridge {}:{} VLANs (bridge vlan)", b.node, b.name),
+                error: e,
+            }
         })?;
         if out.code != Some(0) {
             return Err(ScenarioError::Setup {
@@ -360,18 +378,27 @@ fn route_message(r: &super::model::RouteSpec, oif: Option<u32>) -> RouteMessage 
         (None, Some(v)) => v.is_ipv6(),
         _ => false,
     };
-    m.header.address_family = if v6 { AddressFamily::Inet6 } else { AddressFamily::Inet };
+    m.header.address_family = if v6 {
+        AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
+    };
     m.header.table = RouteHeader::RT_TABLE_MAIN;
     m.header.protocol = RouteProtocol::Boot;
     m.header.kind = RouteType::Unicast;
-    m.header.scope = if r.via.is_some() { RouteScope::Universe } else { RouteScope::Link };
+    m.header.scope = if r.via.is_some() {
+        RouteScope::Universe
+    } else {
+        RouteScope::Link
+    };
     let addr = |a: IpAddr| match a {
         IpAddr::V4(a) => RouteAddress::Inet(a),
         IpAddr::V6(a) => RouteAddress::Inet6(a),
     };
     if let Some(d) = &r.dst {
         m.header.destination_prefix_length = d.prefix;
-        m.attributes.push(RouteAttribute::Destination(addr(network(d.addr, d.prefix))));
+        m.attributes
+            .push(RouteAttribute::Destination(addr(network(d.addr, d.prefix))));
     }
     if let Some(v) = r.via {
         m.attributes.push(RouteAttribute::Gateway(addr(v)));
@@ -386,11 +413,19 @@ fn route_message(r: &super::model::RouteSpec, oif: Option<u32>) -> RouteMessage 
 fn network(a: IpAddr, prefix: u8) -> IpAddr {
     match a {
         IpAddr::V4(v) => {
-            let m = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+            let m = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix)
+            };
             IpAddr::V4((u32::from(v) & m).into())
         }
         IpAddr::V6(v) => {
-            let m = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+            let m = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix)
+            };
             IpAddr::V6((u128::from(v) & m).into())
         }
     }

@@ -248,7 +248,7 @@ pub enum StepYaml {
     Sr(SrYaml),
     Ping(PingYaml),
     Exec(ExecYaml),
-    Stream(StreamYaml),
+    Stream(Box<StreamYaml>),
     Daemon(DaemonYaml),
 }
 
@@ -347,7 +347,10 @@ mod tests {
         assert_eq!(f.links[1].value.mtu, Some(9000));
         assert_eq!(f.links[0].value.ends[1].referenced.line(), 6);
         let s = &f.nodes.0[1].1.as_ref().unwrap().sysctl.0[0];
-        assert_eq!((s.0.value.as_str(), s.1 .0.as_str()), ("net.ipv4.ip_forward", "1"));
+        assert_eq!(
+            (s.0.value.as_str(), s.1 .0.as_str()),
+            ("net.ipv4.ip_forward", "1")
+        );
     }
 
     #[test]

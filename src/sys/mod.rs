@@ -7,8 +7,8 @@
 //! else.
 #![allow(unsafe_code)]
 
-pub mod clock;
 pub mod child;
+pub mod clock;
 pub(crate) mod common;
 pub mod cpu;
 pub(crate) mod ethtool;

@@ -26,7 +26,10 @@ fn a_router_built_in_rust() {
         .route("h2", "default via 198.18.2.1");
     let mut bench = Bench::new(&topo).unwrap();
     let sent = bench
-        .frame("h1:eth0", r#"Ether(dst=mac("r1:eth0"))/IP(dst="198.18.2.2")/UDP(sport=7, dport=7)/"rust""#)
+        .frame(
+            "h1:eth0",
+            r#"Ether(dst=mac("r1:eth0"))/IP(dst="198.18.2.2")/UDP(sport=7, dport=7)/"rust""#,
+        )
         .unwrap();
     bench.send("h1:eth0", &sent).unwrap();
     let want = bench
@@ -39,11 +42,25 @@ fn a_router_built_in_rust() {
         .frame("h2:eth0", r#"Ether(src=mac("r1:eth1"), dst=mac("h2:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2", ttl=62)/UDP(sport=7, dport=7)/"rust""#)
         .unwrap();
     bench.send("h1:eth0", &sent).unwrap();
-    let e = bench.expect("h2:eth0", Matcher::masked(wrong, &["ip.chksum"]).unwrap(), Duration::from_millis(200)).unwrap_err();
+    let e = bench
+        .expect(
+            "h2:eth0",
+            Matcher::masked(wrong, &["ip.chksum"]).unwrap(),
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
     assert!(e.to_string().contains("ip.ttl: expected 62, got 63"), "{e}");
     // reset empties every queue: nothing pending afterwards.
     bench.reset().unwrap();
-    bench.expect_none("h2:eth0", Duration::from_millis(20)).unwrap();
-    let out = bench.exec("r1", "cat /proc/sys/net/ipv4/ip_forward", Duration::from_secs(5)).unwrap();
+    bench
+        .expect_none("h2:eth0", Duration::from_millis(20))
+        .unwrap();
+    let out = bench
+        .exec(
+            "r1",
+            "cat /proc/sys/net/ipv4/ip_forward",
+            Duration::from_secs(5),
+        )
+        .unwrap();
     assert_eq!(out.stdout.trim(), "1");
 }

@@ -24,7 +24,11 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
     }
     let dir = tempfile::tempdir().unwrap();
     let src = std::fs::read_to_string(example(name)).unwrap();
-    assert_eq!(src.matches(from).count(), 1, "{name}: '{from}' must occur once");
+    assert_eq!(
+        src.matches(from).count(),
+        1,
+        "{name}: '{from}' must occur once"
+    );
     let path = dir.path().join(name);
     let twin = src.replacen(from, to, 1);
     let line = 1 + twin
@@ -32,9 +36,9 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
         .position(|l| l.contains(marker))
         .unwrap_or_else(|| panic!("{name}: no line has '{marker}'"));
     std::fs::write(&path, twin).unwrap();
-    for extra in ["firewall.nft"] {
-        std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
-    }
+    // The files the examples' setup commands read.
+    let extra = "firewall.nft";
+    std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
     let o = vethbench(&["run", "--json", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{name} twin: {}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
@@ -57,7 +61,11 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
     let o = vethbench(&["run", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains(&format!("FAIL  {keyword}")) && out.contains(&format!("(line {line},")), "{}", text(&o));
+    assert!(
+        out.contains(&format!("FAIL  {keyword}")) && out.contains(&format!("(line {line},")),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -67,7 +75,13 @@ fn veth_namespaces() {
 
 #[test]
 fn veth_namespaces_twin() {
-    twin_fails("veth-namespaces.yaml", "to: 198.18.0.20, count: 3", "to: 198.18.0.30, count: 3", "ping", "to: 198.18.0.30");
+    twin_fails(
+        "veth-namespaces.yaml",
+        "to: 198.18.0.20, count: 3",
+        "to: 198.18.0.30, count: 3",
+        "ping",
+        "to: 198.18.0.30",
+    );
 }
 
 #[test]
@@ -77,7 +91,13 @@ fn veth_onepkt() {
 
 #[test]
 fn veth_onepkt_twin() {
-    twin_fails("veth-onepkt.yaml", "TCP(sport=1111, dport=2222)/\"123\"'\n          within", "TCP(sport=1111, dport=2222)/\"124\"'\n          within", "expect", "- expect:");
+    twin_fails(
+        "veth-onepkt.yaml",
+        "TCP(sport=1111, dport=2222)/\"123\"'\n          within",
+        "TCP(sport=1111, dport=2222)/\"124\"'\n          within",
+        "expect",
+        "- expect:",
+    );
 }
 
 #[test]
@@ -102,7 +122,13 @@ fn router() {
 
 #[test]
 fn router_twin() {
-    twin_fails("router.yaml", "ttl=63)/UDP(dport=9)/\"hi\"'\n          ignore: [ip.chksum]", "ttl=64)/UDP(dport=9)/\"hi\"'\n          ignore: [ip.chksum]", "expect", "- expect:");
+    twin_fails(
+        "router.yaml",
+        "ttl=63)/UDP(dport=9)/\"hi\"'\n          ignore: [ip.chksum]",
+        "ttl=64)/UDP(dport=9)/\"hi\"'\n          ignore: [ip.chksum]",
+        "expect",
+        "- expect:",
+    );
 }
 
 #[test]
@@ -123,7 +149,13 @@ fn mtu() {
 
 #[test]
 fn mtu_twin() {
-    twin_fails("mtu.yaml", "nexthopmtu=1280", "nexthopmtu=1500", "expect", "- expect:");
+    twin_fails(
+        "mtu.yaml",
+        "nexthopmtu=1280",
+        "nexthopmtu=1500",
+        "expect",
+        "- expect:",
+    );
 }
 
 /// This kernel may lack bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): then the run
@@ -138,9 +170,17 @@ fn vlan_bridge() {
     let err = String::from_utf8_lossy(&o.stderr);
     if err.contains("CONFIG_BRIDGE_VLAN_FILTERING") {
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-        eprintln!("NOTE vlan_bridge: this kernel has no bridge VLAN filtering; checked the refusal only");
+        eprintln!(
+            "NOTE vlan_bridge: this kernel has no bridge VLAN filtering; checked the refusal only"
+        );
         return;
     }
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    twin_fails("vlan-bridge.yaml", "Dot1Q(vlan=10)", "Dot1Q(vlan=20)", "expect", "Dot1Q(vlan=20)/IP(src=\"198.18.10.1\"");
+    twin_fails(
+        "vlan-bridge.yaml",
+        "Dot1Q(vlan=10)",
+        "Dot1Q(vlan=20)",
+        "expect",
+        "Dot1Q(vlan=20)/IP(src=\"198.18.10.1\"",
+    );
 }

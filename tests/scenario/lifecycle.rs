@@ -39,13 +39,24 @@ fn yaml_error_names_file_line_and_key_and_creates_nothing() {
         assert_eq!(err.lines().count(), 1, "{}", text(&o));
         assert!(o.stdout.is_empty(), "{}", text(&o));
     }
-    assert!(named(&prefix).is_empty(), "up made namespaces for a bad file");
+    assert!(
+        named(&prefix).is_empty(),
+        "up made namespaces for a bad file"
+    );
     // A reference to a node that does not exist, with its line.
-    let bad = src.replacen("h2: [default via 198.18.2.1]", "h3: [default via 198.18.2.1]", 1);
+    let bad = src.replacen(
+        "h2: [default via 198.18.2.1]",
+        "h3: [default via 198.18.2.1]",
+        1,
+    );
     std::fs::write(&path, bad).unwrap();
     let o = vethbench(&["run", p]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains(":18: routes: unknown node 'h3'"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(":18: routes: unknown node 'h3'"),
+        "{}",
+        text(&o)
+    );
 }
 
 /// The pids whose parent is `ppid`.
@@ -96,7 +107,10 @@ fn sigkill_leaves_no_process_and_no_namespace() {
         if mark.exists() && k.len() >= 2 {
             break k;
         }
-        assert!(Instant::now() < deadline, "the scenario did not start its commands");
+        assert!(
+            Instant::now() < deadline,
+            "the scenario did not start its commands"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let netns: Vec<String> = kids
@@ -104,24 +118,41 @@ fn sigkill_leaves_no_process_and_no_namespace() {
         .filter_map(|p| std::fs::read_link(format!("/proc/{p}/ns/net")).ok())
         .map(|l| l.to_string_lossy().into_owned())
         .collect();
-    let own = std::fs::read_link("/proc/self/ns/net").unwrap().to_string_lossy().into_owned();
-    assert!(!netns.is_empty() && netns.iter().all(|n| *n != own), "children run inside the nodes: {netns:?}");
+    let own = std::fs::read_link("/proc/self/ns/net")
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        !netns.is_empty() && netns.iter().all(|n| *n != own),
+        "children run inside the nodes: {netns:?}"
+    );
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     // PR_SET_PDEATHSIG: the children go too; then nothing holds the namespaces.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let alive: Vec<u32> = kids.iter().copied().filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists()).collect();
+        let alive: Vec<u32> = kids
+            .iter()
+            .copied()
+            .filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+            .collect();
         if alive.is_empty() {
             break;
         }
-        assert!(Instant::now() < deadline, "children outlived the runner: {alive:?}");
+        assert!(
+            Instant::now() < deadline,
+            "children outlived the runner: {alive:?}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     // No process anywhere is still in one of the nodes' namespaces.
     for e in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
         if let Ok(l) = std::fs::read_link(e.path().join("ns/net")) {
-            assert!(!netns.contains(&l.to_string_lossy().into_owned()), "{:?} is in a node's namespace", e.path());
+            assert!(
+                !netns.contains(&l.to_string_lossy().into_owned()),
+                "{:?} is in a node's namespace",
+                e.path()
+            );
         }
     }
 }
@@ -138,7 +169,10 @@ fn up_and_down() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let mut made = named(&prefix);
     made.sort();
-    let want: Vec<String> = ["h1", "h2", "r1"].iter().map(|n| format!("{prefix}{n}")).collect();
+    let want: Vec<String> = ["h1", "h2", "r1"]
+        .iter()
+        .map(|n| format!("{prefix}{n}"))
+        .collect();
     assert_eq!(made, want);
     // Left in place and working: h1 reaches h2 through r1 (iproute2 sees our namespaces).
     let ping = common::vethbench()
@@ -146,7 +180,11 @@ fn up_and_down() {
         .output()
         .unwrap();
     let o2 = vethbench(&["down", f, "--prefix", &prefix]);
-    assert!(ping.status.success(), "{}", String::from_utf8_lossy(&ping.stdout));
+    assert!(
+        ping.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ping.stdout)
+    );
     assert_eq!(o2.status.code(), Some(0), "{}", text(&o2));
     assert!(named(&prefix).is_empty());
     // A second up of the same prefix while the first stands is refused and removes its own.
@@ -169,31 +207,65 @@ fn reports_junit_tap_json_filter_and_captures() {
     let path = dir.path().join("router.yaml");
     let from = "      - expect_none: {port: h2:eth0, for: 50ms}\n  - name: hosts";
     assert!(src.contains(from));
-    let twin = src.replacen(from, "      - exec: {node: h2, run: 'false'}\n  - name: hosts", 1);
-    let line = 1 + twin.lines().position(|l| l.contains("run: 'false'")).unwrap();
+    let twin = src.replacen(
+        from,
+        "      - exec: {node: h2, run: 'false'}\n  - name: hosts",
+        1,
+    );
+    let line = 1 + twin
+        .lines()
+        .position(|l| l.contains("run: 'false'"))
+        .unwrap();
     std::fs::write(&path, twin).unwrap();
     let p = path.to_str().unwrap();
     let junit = dir.path().join("junit.xml");
     let caps = dir.path().join("caps");
-    let o = vethbench(&["run", p, "--junit", junit.to_str().unwrap(), "-w", caps.to_str().unwrap()]);
+    let o = vethbench(&[
+        "run",
+        p,
+        "--junit",
+        junit.to_str().unwrap(),
+        "-w",
+        caps.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("<testsuite name=\"") && xml.contains("tests=\"3\"") && xml.contains("failures=\"1\""), "{xml}");
-    assert!(xml.contains(&format!("step 3 (line {line}) exec on h2: false")), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"")
+            && xml.contains("tests=\"3\"")
+            && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("step 3 (line {line}) exec on h2: false")),
+        "{xml}"
+    );
     // One capture, of the failed test, with every port in it.
-    let files: Vec<_> = std::fs::read_dir(&caps).unwrap().filter_map(|e| e.ok()).collect();
+    let files: Vec<_> = std::fs::read_dir(&caps)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().to_string_lossy().into_owned();
-    assert!(name.starts_with("router-02-ttl-1") && name.ends_with(".pcapng"), "{name}");
-    assert!(!common::frames_in(&files[0].path()).is_empty());
+    assert!(
+        name.starts_with("router-02-ttl-1") && name.ends_with(".pcapng"),
+        "{name}"
+    );
+    assert!(!common::frames_in(files[0].path()).is_empty());
     // -k: only the matching test; TAP.
     let o = vethbench(&["run", p, "-k", "TTL 1", "--tap"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let tap = String::from_utf8_lossy(&o.stdout);
-    assert!(tap.starts_with("TAP version 13\n1..1\nnot ok 1 - "), "{tap}");
+    assert!(
+        tap.starts_with("TAP version 13\n1..1\nnot ok 1 - "),
+        "{tap}"
+    );
     let o = vethbench(&["run", p, "-k", "forwarded", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((doc["passed"].as_u64(), doc["failed"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (doc["passed"].as_u64(), doc["failed"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(doc["schema_version"], 1);
 }

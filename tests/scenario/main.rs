@@ -16,7 +16,9 @@ use std::process::Output;
 
 /// `examples/NAME`.
 pub fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
 }
 
 /// `vethbench ARGS...`, its output.

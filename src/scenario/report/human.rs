@@ -24,9 +24,18 @@ fn ms(s: f64) -> String {
     }
 }
 
-/// The header of a file: `== router.yaml: router between two hosts (topology 12.3 ms)`.
-pub fn file_header(file: &str, name: &str, setup_s: f64) -> String {
-    format!("== {file}: {name} (topology up in {})\n", ms(setup_s))
+/// The header of a file: `== router.yaml: router between two hosts`.
+pub fn file_header(file: &str, name: &str) -> String {
+    format!("== {file}: {name}\n")
+}
+
+/// The footer of a file: how long the topology took, and the whole file.
+pub fn file_footer(r: &ScenarioResult) -> String {
+    format!(
+        "   topology up in {}, file done in {}\n",
+        ms(r.setup_s),
+        ms(r.duration_s)
+    )
 }
 
 /// One test, with its steps (details only for what did not pass, unless `verbose`).
