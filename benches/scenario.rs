@@ -43,10 +43,16 @@ ip -n {p}h2 route add default via 198.18.2.1
 "
     );
     let t = Instant::now();
-    let st = Command::new("sh").arg("-c").arg(&script).status().expect("sh");
+    let st = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .expect("sh");
     let d = t.elapsed();
     for n in ["h1", "h2", "r1"] {
-        let _ = Command::new("ip").args(["netns", "del", &format!("{p}{n}")]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &format!("{p}{n}")])
+            .status();
     }
     assert!(st.success(), "the ip script failed");
     d
@@ -100,7 +106,11 @@ fn main() {
     // Warm-up: r1 resolves h2 (its ARP request is passed over once).
     bench.send("h1:eth0", &sent).unwrap();
     bench
-        .expect("h2:eth0", Matcher::masked(want.clone(), &["ip.chksum"]).unwrap(), Duration::from_secs(1))
+        .expect(
+            "h2:eth0",
+            Matcher::masked(want.clone(), &["ip.chksum"]).unwrap(),
+            Duration::from_secs(1),
+        )
         .unwrap();
     let mut rt = Vec::new();
     for _ in 0..2000 {
@@ -113,7 +123,11 @@ fn main() {
     }
     drop(bench);
     println!("send + expect across the router, 2000 steps:");
-    println!("  p50 {}   p99 {}", us(pct(&mut rt, 0.5)), us(pct(&mut rt, 0.99)));
+    println!(
+        "  p50 {}   p99 {}",
+        us(pct(&mut rt, 0.5)),
+        us(pct(&mut rt, 0.99))
+    );
 
     // 3. Every example, by the binary, one after another.
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -132,5 +146,9 @@ fn main() {
             .output()
             .expect("vethbench");
     }
-    println!("all {} examples, one run each: {:.2} s wall", files.len(), t.elapsed().as_secs_f64());
+    println!(
+        "all {} examples, one run each: {:.2} s wall",
+        files.len(),
+        t.elapsed().as_secs_f64()
+    );
 }
