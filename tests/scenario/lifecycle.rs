@@ -145,15 +145,30 @@ fn sigkill_leaves_no_process_and_no_namespace() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    // No process anywhere is still in one of the nodes' namespaces.
-    for e in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
-        if let Ok(l) = std::fs::read_link(e.path().join("ns/net")) {
-            assert!(
-                !netns.contains(&l.to_string_lossy().into_owned()),
-                "{:?} is in a node's namespace",
-                e.path()
-            );
+    // No process anywhere is still in one of the nodes' namespaces (the kernel kills the
+    // rest of each command's PID namespace once its PID 1 is gone: wait for it).
+    let in_nodes = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                std::fs::read_link(e.path().join("ns/net"))
+                    .is_ok_and(|l| netns.contains(&l.to_string_lossy().into_owned()))
+            })
+            .map(|e| e.path())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = in_nodes();
+        if left.is_empty() {
+            break;
         }
+        assert!(
+            Instant::now() < deadline,
+            "{left:?} still in a node's namespace"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
