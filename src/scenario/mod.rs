@@ -4,11 +4,11 @@
 //! By concern:
 //! - [`yaml`]: the file as written (serde structs, every key checked, locations kept);
 //!   [`check`]: from it to the checked [`model`] (references resolved, frames parsed);
-//!   [`load`]: reading a file, errors naming file, line and key.
+//!   [`load`](mod@load): reading a file, errors naming file, line and key.
 //! - [`topology`]: building it: nodes are private network namespaces held by this process (or
 //!   named ones for `vethbench up`), veth links, bridges, addresses, routes, sysctls;
 //!   [`proc`]: commands run inside a node (setup, `exec`, `daemon`), which die with us.
-//! - [`bench`]: the multi-port [`Bench`] on a built topology: `send`/`expect`/`expect_none`/`sr`
+//! - [`bench`](mod@bench): the multi-port [`Bench`] on a built topology: `send`/`expect`/`expect_none`/`sr`
 //!   on named ports (`h1:eth0`), frames from Scapy expressions with `mac()`/`ip()`.
 //! - [`steps`] and [`runner`]: running a scenario's tests on a [`Bench`], one result per step.
 //! - [`report`]: the human report, JUnit XML, TAP and JSON.

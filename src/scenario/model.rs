@@ -1,5 +1,5 @@
 //! The checked model of a scenario: a topology (nodes, links, bridges, addresses, routes,
-//! setup commands) and tests made of steps. Built by [`super::load`] from a file (every
+//! setup commands) and tests made of steps. Built by [`super::load()`] from a file (every
 //! reference already resolved, every value checked) or by hand through [`TopologySpec`]'s
 //! builder methods; nothing here touches the kernel.
 //!
