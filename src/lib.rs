@@ -1,7 +1,7 @@
 //! vethbench: a packet injection and capture testbench for Linux veth pairs and network namespaces.
 //!
 //! The tour, top-down, arrows pointing from the user towards the kernel
-//! (cli → harness → capture → sock / link / pcapng → frame, and `sys` under everything):
+//! (cli → scenario → harness → capture → sock / link / pcapng → frame, and `sys` under everything):
 //!
 //! - [`frame`]: what to send, and how to read it back. A [`frame::FrameSpec`] becomes bytes
 //!   (byte-exact with Scapy's `raw(pkt)` for the same arguments). One packet view,
@@ -28,6 +28,10 @@
 //!   delivery (loss, corruption, order, duplicates) with one-way latency percentiles; its
 //!   frames carry a stamp ([`harness::StampedTemplate`]) placed where the packet view says the
 //!   payload starts.
+//! - [`scenario`]: a topology with a device under test and the tests through it, from a YAML
+//!   file (`vethbench run`) or built in Rust: nodes are private namespaces, and a multi-port
+//!   [`scenario::Bench`] sends and expects on named ports (`h1:eth0`) through the harness;
+//!   reports as text, JUnit, TAP and JSON.
 //! - [`sys`]: the OS-glue room. Every `unsafe` block of the crate (AF_PACKET rings, sendmmsg,
 //!   recvmsg control messages, the libpcap filter compiler, the ethtool ioctl) and CPU
 //!   affinity ([`sys::cpu`]) live here; netlink and namespaces need none (nix wraps them).
@@ -49,6 +53,7 @@ pub mod harness;
 pub mod link;
 pub mod pcapng;
 pub mod replay;
+pub mod scenario;
 pub mod sock;
 pub mod sys;
 

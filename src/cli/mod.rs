@@ -9,6 +9,7 @@ mod netns;
 mod ping;
 mod read;
 mod replay;
+mod run;
 mod send;
 mod test;
 mod veth;
@@ -50,6 +51,12 @@ enum Command {
     Ping(ping::Args),
     /// Run an end-to-end delivery test and report loss, corruption, order and latency.
     Test(test::Args),
+    /// Run scenario files: a topology and the tests through it (JUnit, TAP, JSON reports).
+    Run(run::Args),
+    /// Build a scenario's topology in named namespaces (`ip netns` sees them) and leave it.
+    Up(run::UpArgs),
+    /// Remove what `vethbench up` made for a scenario file.
+    Down(run::UpArgs),
     /// Benchmarks against the reference tools on a private veth pair.
     Bench(bench::Args),
 }
@@ -140,6 +147,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             test::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Bench(a) => bench::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Up(a) => run::up(a),
+        Command::Down(a) => run::down(a),
     }));
     match outcome {
         Ok(result) => result,

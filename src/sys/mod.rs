@@ -7,6 +7,7 @@
 //! else.
 #![allow(unsafe_code)]
 
+pub mod child;
 pub mod clock;
 pub(crate) mod common;
 pub mod cpu;

@@ -1,0 +1,138 @@
+//! `vethbench run FILE...`: scenario files (topology + tests) with human, JUnit, TAP or JSON
+//! reports; `vethbench up FILE` / `down FILE`: the topology alone, in named namespaces.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use vethbench::scenario::report::{self, Totals};
+use vethbench::scenario::{self, RunOptions, ScenarioResult};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files (YAML; JSON is YAML too).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write a JUnit XML report here (one testsuite per file, one testcase per test).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Print TAP instead of the human report.
+    #[arg(long, conflicts_with = "json")]
+    tap: bool,
+    /// Print the JSON report instead of the human report.
+    #[arg(long)]
+    json: bool,
+    /// Run only the tests whose name contains PATTERN.
+    #[arg(short = 'k', value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Keep a pcapng of every port for each failed test in DIR.
+    #[arg(short = 'w', value_name = "DIR")]
+    capture_dir: Option<PathBuf>,
+    /// With -w: keep the pcapng of passed tests too.
+    #[arg(long, requires = "capture_dir")]
+    keep_captures: bool,
+    /// List every step of passed tests too.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// The scenario file whose topology to build (its tests are not run).
+    file: PathBuf,
+    /// Namespace names are PREFIX + node name (default: the file's name and '-').
+    #[arg(long, value_name = "P")]
+    prefix: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // Every file checks before anything is created.
+    let mut scenarios = Vec::new();
+    for f in &args.files {
+        scenarios.push(scenario::load(f)?);
+    }
+    if let Some(d) = &args.capture_dir {
+        std::fs::create_dir_all(d).with_context(|| format!("create {}", d.display()))?;
+    }
+    let opts = RunOptions {
+        filter: args.filter.clone(),
+        capture_dir: args.capture_dir.clone(),
+        keep_captures: args.keep_captures,
+    };
+    let human = !args.tap && !args.json;
+    let mut out = std::io::stdout().lock();
+    let mut results: Vec<ScenarioResult> = Vec::new();
+    for s in &scenarios {
+        let file = s.path.display().to_string();
+        let mut printed_header = false;
+        let r = scenario::run_scenario(s, &opts, &mut |t| {
+            if human {
+                if !printed_header {
+                    printed_header = true;
+                    let _ = write!(out, "{}", report::human::file_header(&file, &s.name));
+                }
+                let _ = write!(out, "{}", report::human::test(t, args.verbose));
+                let _ = out.flush();
+            }
+        });
+        let r = match r {
+            Ok(r) => {
+                if human && printed_header {
+                    let _ = write!(out, "{}", report::human::file_footer(&r));
+                }
+                r
+            }
+            Err(e) => ScenarioResult::not_run(&file, &s.name, format!("{e:#}")),
+        };
+        results.push(r);
+    }
+    if let Some(p) = &args.junit {
+        std::fs::write(p, report::junit::to_xml(&results))
+            .with_context(|| format!("write {}", p.display()))?;
+    }
+    if args.json {
+        writeln!(out, "{}", report::json::to_json(&results)).context("stdout")?;
+    } else if args.tap {
+        write!(out, "{}", report::tap::to_tap(&results)).context("stdout")?;
+    } else {
+        write!(out, "{}", report::human::summary(&results)).context("stdout")?;
+    }
+    let totals = Totals::of(&results);
+    for r in &results {
+        if let Some(e) = &r.error {
+            eprintln!("vethbench: error: {}: {e}", r.file);
+        }
+    }
+    Ok(ExitCode::from(totals.exit_code()))
+}
+
+fn prefix_of(a: &UpArgs) -> String {
+    a.prefix.clone().unwrap_or_else(|| {
+        let stem = a
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{stem}-")
+    })
+}
+
+pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
+    let s = scenario::load(&args.file)?;
+    let prefix = prefix_of(&args);
+    let topo = scenario::Topology::up(&s.topology, &prefix)?;
+    for n in topo.nodes() {
+        println!("{prefix}{}", n.name);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn down(args: UpArgs) -> anyhow::Result<ExitCode> {
+    let s = scenario::load(&args.file)?;
+    let prefix = prefix_of(&args);
+    for n in scenario::topology::down(&s.topology, &prefix)? {
+        println!("removed {n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

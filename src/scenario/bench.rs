@@ -1,0 +1,359 @@
+//! The multi-port [`Bench`]: a built [`Topology`] with a [`Testbench`] end on every veth end,
+//! addressed by name (`"h1:eth0"`). The scenario runner drives it; a Rust regression test
+//! uses the same calls, so both go through one code path.
+//!
+//! What stays true: every port's receive socket is bound when [`Bench::new`] returns (no frame
+//! sent afterwards is missed), and [`Bench::reset`] empties every queue, so a test sees only
+//! what it caused. Frames are Scapy expressions built with `mac("NODE:IFACE")` and
+//! `ip("NODE:IFACE")` resolved from the topology; a sent frame's `Ether.src` and `IP.src`
+//! default to the sending port's own.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::model::{PortRef, TopologySpec};
+use super::topology::Topology;
+use super::{proc, ScenarioError};
+use crate::frame::expr::{self, Env, Expr, Value};
+use crate::frame::MacAddr;
+use crate::harness::{
+    ends, EndId, HarnessError, Matcher, NoiseFilter, Received, RxMeta, Tap, Testbench,
+};
+
+/// A topology with a testbench end on each of its veth ends.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use vethbench::harness::Matcher;
+/// use vethbench::scenario::{Bench, TopologySpec};
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     // Two hosts on one link, in private namespaces removed when `bench` drops.
+///     let topo = TopologySpec::new()
+///         .node("h1")
+///         .node("h2")
+///         .link("h1:eth0", "h2:eth0")
+///         .address("h1:eth0", "198.18.1.1/24")
+///         .address("h2:eth0", "198.18.1.2/24");
+///     let mut bench = Bench::new(&topo)?;
+///     let f = bench.frame("h1:eth0", r#"Ether(dst=mac("h2:eth0"))/IP(dst=ip("h2:eth0"))/Raw(load=b"hi")"#)?;
+///     bench.send("h1:eth0", &f)?;
+///     bench.expect("h2:eth0", Matcher::exact(f), Duration::from_secs(1))?;
+///     bench.expect_none("h2:eth0", Duration::from_millis(50))?;
+///     Ok(())
+/// }
+/// ```
+pub struct Bench {
+    topo: Topology,
+    tb: Testbench,
+    ports: Vec<(PortRef, EndId)>,
+    tap: SharedTap,
+    daemons: Vec<proc::Daemon>,
+}
+
+impl std::fmt::Debug for Bench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bench")
+            .field(
+                "ports",
+                &self
+                    .ports
+                    .iter()
+                    .map(|(p, _)| p.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// One tap on the testbench whose inner writer is swapped per test (a pcapng per test).
+#[derive(Clone, Default)]
+struct SharedTap(Arc<Mutex<Option<Box<dyn Tap + Send>>>>);
+
+impl Tap for SharedTap {
+    fn record(&mut self, end: usize, frame: &[u8], meta: &RxMeta) -> Result<(), HarnessError> {
+        match self.0.lock().expect("tap lock").as_mut() {
+            Some(t) => t.record(end, frame, meta),
+            None => Ok(()),
+        }
+    }
+    fn finish(&mut self) -> Result<(), HarnessError> {
+        match self.0.lock().expect("tap lock").take() {
+            Some(mut t) => t.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Bench {
+    /// Build `spec` in private namespaces and open every port.
+    pub fn new(spec: &TopologySpec) -> Result<Self, ScenarioError> {
+        Self::on(Topology::build(spec)?)
+    }
+
+    /// Open every veth end of a built topology as a port.
+    pub fn on(topo: Topology) -> Result<Self, ScenarioError> {
+        let mut tb = Testbench::new();
+        let mut ports = Vec::new();
+        for p in topo.spec.ports() {
+            let ns = topo.netns(&p.node)?;
+            // As Testbench::open_end, under the port's full name (`h2:eth0`) for messages.
+            let max = crate::harness::plan::MAX_FRAME_LEN;
+            let sink = ends::open_sink(ns, &p.iface, 16, max)?;
+            let cfg = crate::sock::recvmsg::RecvConfig {
+                max_frame: max + 4,
+                rcvbuf: 16 << 20,
+                ..Default::default()
+            };
+            let source = ends::open_recv_with(ns, &p.iface, &cfg)?;
+            let id = tb.add_end(p.to_string(), Box::new(sink), Box::new(source));
+            ports.push((p, id));
+        }
+        let tap = SharedTap::default();
+        tb.set_tap(Box::new(tap.clone()));
+        Ok(Bench {
+            topo,
+            tb,
+            ports,
+            tap,
+            daemons: Vec::new(),
+        })
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topo
+    }
+
+    /// The testbench underneath (its log of every frame received, its noise filter).
+    pub fn testbench(&mut self) -> &mut Testbench {
+        &mut self.tb
+    }
+
+    /// Every port, in declaration order.
+    pub fn ports(&self) -> Vec<PortRef> {
+        self.ports.iter().map(|(p, _)| p.clone()).collect()
+    }
+
+    /// The testbench end of `port` (`"h1:eth0"`).
+    pub fn end(&self, port: &str) -> Result<EndId, ScenarioError> {
+        let p = PortRef::parse(port).ok_or_else(|| ScenarioError::NoSuchPort(port.to_string()))?;
+        self.ports
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| ScenarioError::NoSuchPort(port.to_string()))
+    }
+
+    /// Build the frame(s) of a Scapy expression as sent from `port`.
+    pub fn frames(&self, port: &str, expr: &Expr) -> Result<Vec<Vec<u8>>, ScenarioError> {
+        let from = PortRef::parse(port);
+        let env = TopoEnv {
+            topo: &self.topo,
+            from: from.as_ref(),
+        };
+        expr.build_with(&env).map_err(|e| ScenarioError::Frame {
+            text: format!("{expr:?}"),
+            msg: e.to_string(),
+        })
+    }
+
+    /// The one frame of a Scapy expression as sent from `port`.
+    pub fn frame(&self, port: &str, text: &str) -> Result<Vec<u8>, ScenarioError> {
+        let e = expr::parse(text).map_err(|e| ScenarioError::Frame {
+            text: text.to_string(),
+            msg: e.to_string(),
+        })?;
+        let mut v = self.frames(port, &e).map_err(|e| match e {
+            ScenarioError::Frame { msg, .. } => ScenarioError::Frame {
+                text: text.to_string(),
+                msg,
+            },
+            e => e,
+        })?;
+        match v.len() {
+            1 => Ok(v.remove(0)),
+            n => Err(ScenarioError::Frame {
+                text: text.to_string(),
+                msg: format!("builds {n} frames, not one"),
+            }),
+        }
+    }
+
+    /// An expected frame: `mac()`/`ip()` resolved, no sender's defaults.
+    pub fn expected(&self, expr: &Expr) -> Result<Vec<Vec<u8>>, ScenarioError> {
+        let env = TopoEnv {
+            topo: &self.topo,
+            from: None,
+        };
+        expr.build_with(&env).map_err(|e| ScenarioError::Frame {
+            text: format!("{expr:?}"),
+            msg: e.to_string(),
+        })
+    }
+
+    pub fn send(&mut self, port: &str, frame: &[u8]) -> Result<(), ScenarioError> {
+        let e = self.end(port)?;
+        Ok(self.tb.send(e, frame)?)
+    }
+
+    pub fn send_batch(&mut self, port: &str, frames: &[&[u8]]) -> Result<(), ScenarioError> {
+        let e = self.end(port)?;
+        Ok(self.tb.send_batch(e, frames)?)
+    }
+
+    /// Wait up to `within` for a frame on `port` that `m` matches; other frames are passed
+    /// over and stay pending. A failure is [`HarnessError::Expectation`] with the diff.
+    pub fn expect(
+        &mut self,
+        port: &str,
+        m: impl Into<Matcher>,
+        within: Duration,
+    ) -> Result<Received, ScenarioError> {
+        let e = self.end(port)?;
+        Ok(self.tb.expect(e, m, within)?)
+    }
+
+    /// Wait `quiet`, then fail if anything but noise is pending on `port`.
+    pub fn expect_none(&mut self, port: &str, quiet: Duration) -> Result<(), ScenarioError> {
+        let e = self.end(port)?;
+        Ok(self.tb.expect_no_other(e, quiet)?)
+    }
+
+    /// Send `frame` on `port` and wait for the answer `m` on the same port (Scapy's `sr1`).
+    pub fn sr(
+        &mut self,
+        port: &str,
+        frame: &[u8],
+        m: impl Into<Matcher>,
+        within: Duration,
+    ) -> Result<Received, ScenarioError> {
+        self.send(port, frame)?;
+        self.expect(port, m, within)
+    }
+
+    /// Ignore background frames (true: the default) or count every frame.
+    pub fn set_noise(&mut self, on: bool) {
+        self.tb.set_noise_filter(if on {
+            NoiseFilter::all()
+        } else {
+            NoiseFilter::none()
+        });
+    }
+
+    /// Empty every port's queue and forget pending frames: the next step sees only what
+    /// comes after. Stops the daemons of the previous test.
+    pub fn reset(&mut self) -> Result<(), ScenarioError> {
+        self.stop_daemons();
+        if let Some((_, first)) = self.ports.first() {
+            // One pass over every end without waiting; what it finds is set aside.
+            let _ = self.tb.expect_no_other(*first, Duration::ZERO);
+        }
+        for (_, id) in &self.ports {
+            self.tb.clear_pending(*id);
+        }
+        Ok(())
+    }
+
+    /// Copy every frame received from now on to `tap` (e.g. a per-test pcapng), replacing
+    /// (and finishing) the previous one.
+    pub fn set_capture(&mut self, tap: Option<Box<dyn Tap + Send>>) -> Result<(), ScenarioError> {
+        let old = std::mem::replace(&mut *self.tap.0.lock().expect("tap lock"), tap);
+        if let Some(mut t) = old {
+            t.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Run `line` by `sh -c` inside `node`.
+    pub fn exec(
+        &self,
+        node: &str,
+        line: &str,
+        timeout: Duration,
+    ) -> Result<proc::Output, ScenarioError> {
+        let ns = self.topo.netns(node)?;
+        proc::run(ns, line, self.topo.spec.dir.as_deref(), timeout).map_err(|e| ScenarioError::Io {
+            what: format!("run '{line}' on {node}"),
+            error: e,
+        })
+    }
+
+    /// Start `line` in `node` until [`Bench::reset`] or drop.
+    pub fn start_daemon(
+        &mut self,
+        node: &str,
+        line: &str,
+    ) -> Result<&mut proc::Daemon, ScenarioError> {
+        let ns = self.topo.netns(node)?;
+        let d =
+            proc::Daemon::start(ns, node, line, self.topo.spec.dir.as_deref()).map_err(|e| {
+                ScenarioError::Io {
+                    what: format!("start '{line}' on {node}"),
+                    error: e,
+                }
+            })?;
+        self.daemons.push(d);
+        Ok(self.daemons.last_mut().expect("pushed"))
+    }
+
+    /// True while the daemon started last runs.
+    pub fn last_daemon_running(&mut self) -> bool {
+        self.daemons.last_mut().is_some_and(|d| d.running())
+    }
+
+    /// Stop every daemon; returns each one's stderr.
+    pub fn stop_daemons(&mut self) -> Vec<String> {
+        self.daemons.drain(..).map(|d| d.stop()).collect()
+    }
+}
+
+/// `mac()`, `ip()` and the sender's defaults, from the topology.
+struct TopoEnv<'a> {
+    topo: &'a Topology,
+    from: Option<&'a PortRef>,
+}
+
+impl Env for TopoEnv<'_> {
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        if name != "mac" && name != "ip" {
+            return None;
+        }
+        let [Value::Str(p)] = args else {
+            return Some(Err(format!("{name}() takes one \"NODE:IFACE\" string")));
+        };
+        let Some(port) = PortRef::parse(p) else {
+            return Some(Err(format!("{name}(\"{p}\"): not NODE:IFACE")));
+        };
+        Some(if name == "mac" {
+            self.topo
+                .mac(&port)
+                .map(|m| Value::Str(m.to_string()))
+                .ok_or_else(|| format!("mac(\"{p}\"): no such interface"))
+        } else {
+            self.topo
+                .ip(&port, None)
+                .map(|a| Value::Str(a.to_string()))
+                .ok_or_else(|| format!("ip(\"{p}\"): the interface has no address"))
+        })
+    }
+
+    fn default_src_mac(&self) -> Option<MacAddr> {
+        self.topo.mac(self.from?)
+    }
+
+    fn default_src_ip(&self, dst: IpAddr) -> Option<IpAddr> {
+        let from = self.from?;
+        self.topo.ip(from, Some(dst.is_ipv6())).or_else(|| {
+            // Another address of the node, as a route through another interface would pick.
+            self.topo
+                .spec
+                .addresses
+                .iter()
+                .filter(|(p, _)| p.node == from.node)
+                .flat_map(|(_, v)| v)
+                .map(|c| c.addr)
+                .find(|a| a.is_ipv6() == dst.is_ipv6())
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Reading a scenario file: YAML (JSON is YAML too) through serde-saphyr, every key checked,
+//! then [`super::check`]. Errors name the file, the line and the key.
+
+use std::path::Path;
+
+use super::check;
+use super::model::Scenario;
+use super::yaml::FileYaml;
+use super::LoadError;
+
+/// Read and check the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Read {
+        file: file.clone(),
+        error: e,
+    })?;
+    let dir = path
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .and_then(|p| p.canonicalize().ok());
+    let mut s = parse_str(&text, dir).map_err(|e| e.in_file(&file))?;
+    s.path = path.to_path_buf();
+    if s.name.is_empty() {
+        s.name = path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+    }
+    Ok(s)
+}
+
+/// Check a scenario given as text (`dir`: where its commands run).
+pub fn parse_str(text: &str, dir: Option<std::path::PathBuf>) -> Result<Scenario, LoadError> {
+    let raw: FileYaml = serde_saphyr::from_str(text).map_err(yaml_error)?;
+    let (name, topology, tests) = check::check(raw, dir)?;
+    Ok(Scenario {
+        name,
+        path: Default::default(),
+        topology,
+        tests,
+    })
+}
+
+/// serde-saphyr's error as one line: its message, without the snippet it renders.
+fn yaml_error(e: serde_saphyr::Error) -> LoadError {
+    let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
+    let full = e.without_snippet().to_string();
+    // The message is the first line; the location is ours to print.
+    let mut msg = full.lines().next().unwrap_or("").trim().to_string();
+    if let Some(i) = msg.find(" at line ") {
+        msg.truncate(i);
+    }
+    let key = key_of(&msg);
+    LoadError::Invalid {
+        file: String::new(),
+        line,
+        key,
+        msg,
+    }
+}
+
+/// The key a serde message is about (`unknown field `mut``: "mut").
+fn key_of(msg: &str) -> String {
+    for pre in [
+        "unknown field `",
+        "missing field `",
+        "unknown variant `",
+        "duplicate field `",
+    ] {
+        if let Some(i) = msg.find(pre) {
+            let rest = &msg[i + pre.len()..];
+            if let Some(j) = rest.find('`') {
+                return rest[..j].to_string();
+            }
+        }
+    }
+    String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bad(y: &str) -> (usize, String, String) {
+        match parse_str(y, None).unwrap_err() {
+            LoadError::Invalid { line, key, msg, .. } => (line, key, msg),
+            e => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn messages_name_line_and_key() {
+        let (line, key, msg) = bad("nodes:\n  h1: {}\nlinks:\n  - {ends: [h1:a, h1:b], mut: 9}\n");
+        assert_eq!((line, key.as_str()), (4, "mut"), "{msg}");
+        let (line, key, msg) = bad("nodes:\n  h1: {}\nlinks:\n  - [h1:a, h2:b]\n");
+        assert_eq!((line, key.as_str()), (4, "links"), "{msg}");
+        assert!(msg.contains("unknown node 'h2'"), "{msg}");
+        let (line, key, msg) = bad("nodes: {h1: {}}\nlinks: [[h1:a, h1:b]]\ntests:\n  - name: t\n    steps:\n      - expect_none: {port: h1:c}\n");
+        assert_eq!((line, key.as_str()), (6, "port"), "{msg}");
+        assert!(msg.contains("unknown interface 'c'"), "{msg}");
+        let e = parse_str("nodes: {h1: {}}\nbogus: 1\n", None)
+            .unwrap_err()
+            .in_file("f.yaml");
+        assert!(e.to_string().starts_with("f.yaml:2: bogus: "), "{e}");
+    }
+
+    #[test]
+    fn a_full_topology_checks() {
+        let y = r#"
+name: t
+nodes:
+  h1: {}
+  r1: {sysctl: {net.ipv4.ip_forward: 1}}
+  sw: {}
+links:
+  - [h1:eth0, r1:eth0]
+  - {ends: [r1:eth1, sw:p1], mtu: 9000, macs: ["02:00:00:00:00:01", "02:00:00:00:00:02"]}
+  - [r1:eth2, sw:p2]
+bridges:
+  sw:br0: {ports: [sw:p1, {port: sw:p2, pvid: 10}], vlan_filtering: true}
+addresses:
+  h1:eth0: [198.18.1.2/24]
+routes:
+  h1: [default via 198.18.1.1]
+setup:
+  - {node: r1, run: "true"}
+tests:
+  - name: a
+    steps:
+      - exec: {node: r1, run: "true", expect_output: "^$"}
+      - ping: {node: h1, to: 198.18.1.1, count: 2}
+      - expect_none: {ports: [h1:eth0, r1:eth0], for: 10ms}
+"#;
+        let s = parse_str(y, None).unwrap();
+        assert_eq!(s.topology.nodes.len(), 3);
+        assert_eq!(s.topology.links[1].mtu, Some(9000));
+        assert_eq!(s.topology.bridges[0].ports[1].pvid, Some(10));
+        assert_eq!(s.tests[0].steps.len(), 3);
+        assert_eq!(s.tests[0].steps[2].line, 24);
+    }
+}

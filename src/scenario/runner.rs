@@ -1,0 +1,190 @@
+//! Running a checked [`Scenario`]: build its topology on a [`Bench`], then each test: empty
+//! every queue, (optionally) capture every port to a pcapng, run the steps until one does not
+//! pass, stop the test's daemons.
+//!
+//! An error building the topology or in a setup command is an `Err` (the scenario could not
+//! run); a failed step is a result.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::bench::Bench;
+use super::model::{Scenario, TestSpec};
+use super::steps::{self, Outcome, StepResult};
+use super::ScenarioError;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Run only tests whose name contains this.
+    pub filter: Option<String>,
+    /// Write a pcapng of every port for each failed test here.
+    pub capture_dir: Option<PathBuf>,
+    /// Keep the pcapng of passed tests too.
+    pub keep_captures: bool,
+}
+
+/// What one test did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    pub line: usize,
+    pub outcome: Outcome,
+    pub duration_s: f64,
+    pub steps: Vec<StepResult>,
+    /// The pcapng of its ports, when kept.
+    pub capture: Option<PathBuf>,
+}
+
+impl TestResult {
+    /// The first step that did not pass.
+    pub fn failing_step(&self) -> Option<&StepResult> {
+        self.steps
+            .iter()
+            .find(|s| matches!(s.outcome, Outcome::Failed | Outcome::Error))
+    }
+}
+
+/// What a scenario file did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    pub file: String,
+    pub name: String,
+    /// Why it could not run (then `tests` is empty).
+    pub error: Option<String>,
+    /// Building the topology, setup included.
+    pub setup_s: f64,
+    pub duration_s: f64,
+    pub tests: Vec<TestResult>,
+}
+
+impl ScenarioResult {
+    /// A file that could not run.
+    pub fn not_run(file: &str, name: &str, error: String) -> Self {
+        ScenarioResult {
+            file: file.to_string(),
+            name: name.to_string(),
+            error: Some(error),
+            setup_s: 0.0,
+            duration_s: 0.0,
+            tests: Vec::new(),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.tests.iter().all(|t| t.outcome == Outcome::Passed)
+    }
+}
+
+/// Build `s`'s topology and run its tests (those `opts.filter` selects); `on_test` sees each
+/// result as it comes.
+pub fn run_scenario(
+    s: &Scenario,
+    opts: &RunOptions,
+    on_test: &mut dyn FnMut(&TestResult),
+) -> Result<ScenarioResult, ScenarioError> {
+    let t0 = Instant::now();
+    let mut bench = Bench::new(&s.topology)?;
+    let setup_s = t0.elapsed().as_secs_f64();
+    let mut tests = Vec::new();
+    for (i, t) in s.tests.iter().enumerate() {
+        if opts
+            .filter
+            .as_ref()
+            .is_some_and(|k| !t.name.contains(k.as_str()))
+        {
+            continue;
+        }
+        let r = run_test(&mut bench, s, i, t, opts)?;
+        on_test(&r);
+        tests.push(r);
+    }
+    Ok(ScenarioResult {
+        file: s.path.display().to_string(),
+        name: s.name.clone(),
+        error: None,
+        setup_s,
+        duration_s: t0.elapsed().as_secs_f64(),
+        tests,
+    })
+}
+
+/// One test on `bench`.
+pub fn run_test(
+    bench: &mut Bench,
+    s: &Scenario,
+    index: usize,
+    t: &TestSpec,
+    opts: &RunOptions,
+) -> Result<TestResult, ScenarioError> {
+    let t0 = Instant::now();
+    bench.reset()?;
+    bench.set_noise(t.noise);
+    let capture = match &opts.capture_dir {
+        Some(dir) => {
+            let path = capture_path(dir, s, index, &t.name);
+            let names: Vec<String> = bench.ports().iter().map(|p| p.to_string()).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let tap = crate::harness::ends::PcapngTap::create(&path.to_string_lossy(), &refs)?;
+            bench.set_capture(Some(Box::new(tap)))?;
+            Some(path)
+        }
+        None => None,
+    };
+    let mut results = Vec::with_capacity(t.steps.len());
+    let mut outcome = Outcome::Passed;
+    for step in &t.steps {
+        if outcome != Outcome::Passed {
+            results.push(StepResult::skipped(step));
+            continue;
+        }
+        let r = steps::run(bench, step);
+        outcome = r.outcome;
+        results.push(r);
+    }
+    bench.stop_daemons();
+    bench.set_capture(None)?;
+    let capture = capture.and_then(|p| {
+        if outcome == Outcome::Passed && !opts.keep_captures {
+            let _ = std::fs::remove_file(&p);
+            None
+        } else {
+            Some(p)
+        }
+    });
+    Ok(TestResult {
+        name: t.name.clone(),
+        line: t.line,
+        outcome,
+        duration_s: t0.elapsed().as_secs_f64(),
+        steps: results,
+        capture,
+    })
+}
+
+/// `DIR/FILESTEM-NN-test-name.pcapng`.
+fn capture_path(dir: &Path, s: &Scenario, index: usize, name: &str) -> PathBuf {
+    let stem = s
+        .path
+        .file_stem()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let slug: String = slug.chars().take(48).collect();
+    dir.join(format!("{stem}-{:02}-{slug}.pcapng", index + 1))
+}

@@ -1,0 +1,447 @@
+//! Building a [`TopologySpec`]: nodes, veth links, bridges, sysctls, addresses, routes, then
+//! the setup commands.
+//!
+//! - [`Topology::build`]: nodes are private namespaces held by this process only
+//!   ([`PrivateNetns`]): the kernel removes them, their links and bridges when the topology
+//!   drops or the process dies, SIGKILL included.
+//! - [`Topology::up`]: named namespaces (`PREFIX` + node name, seen by `ip netns`), left in
+//!   place; [`down`] removes exactly those.
+//!
+//! Everything goes over netlink (links, bridges, addresses, routes, link state) except the
+//! VLANs of a filtering bridge, set by `bridge vlan` (iproute2) inside the node: the
+//! netlink crate's AF_BRIDGE VLAN messages are untested here, and a wrong family on a
+//! delete removes the port itself.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_route::link::{
+    InfoBridge, InfoData, InfoKind, LinkAttribute, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+
+use super::model::{BridgeSpec, PortRef, TopologySpec};
+use super::{proc, ScenarioError};
+use crate::frame::MacAddr;
+use crate::link::nl::Netlink;
+use crate::link::{iface, netns, veth, Netns, PrivateNetns, VethEnd, VethPairSpec};
+use crate::Capability;
+
+/// How long one setup command may run.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+enum Held {
+    Private(PrivateNetns),
+    Named(Netns),
+}
+
+/// A node: its name and namespace.
+pub struct Node {
+    pub name: String,
+    held: Held,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Node({})", self.name)
+    }
+}
+
+impl Node {
+    pub fn netns(&self) -> &Netns {
+        match &self.held {
+            Held::Private(p) => p.netns(),
+            Held::Named(n) => n,
+        }
+    }
+}
+
+/// A built topology. Dropping a private one removes it.
+#[derive(Debug)]
+pub struct Topology {
+    pub spec: TopologySpec,
+    nodes: Vec<Node>,
+    macs: HashMap<PortRef, MacAddr>,
+}
+
+impl Topology {
+    /// Build `spec` in private namespaces and run its setup commands.
+    pub fn build(spec: &TopologySpec) -> Result<Self, ScenarioError> {
+        let mut nodes = Vec::with_capacity(spec.nodes.len());
+        for n in &spec.nodes {
+            let ns = PrivateNetns::with_ipv6(n.ipv6)
+                .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+            nodes.push(Node {
+                name: n.name.clone(),
+                held: Held::Private(ns),
+            });
+        }
+        Self::finish(spec, nodes)
+    }
+
+    /// Build `spec` in named namespaces `PREFIX`+node, left in place when this drops
+    /// (removed by [`down`]). On failure, what was made is removed.
+    pub fn up(spec: &TopologySpec, prefix: &str) -> Result<Self, ScenarioError> {
+        let mut nodes = Vec::with_capacity(spec.nodes.len());
+        let made = (|| {
+            for n in &spec.nodes {
+                let name = format!("{prefix}{}", n.name);
+                let ns = netns::add(&name)
+                    .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+                nodes.push(Node {
+                    name: n.name.clone(),
+                    held: Held::Named(ns),
+                });
+                if !n.ipv6 {
+                    nodes
+                        .last()
+                        .expect("pushed")
+                        .netns()
+                        .run(|| {
+                            for knob in ["all", "default"] {
+                                netns::set_disable_ipv6(knob, true)?;
+                            }
+                            Ok(())
+                        })
+                        .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = made {
+            for n in &nodes {
+                let _ = netns::del(&format!("{prefix}{}", n.name));
+            }
+            return Err(e);
+        }
+        let r = Self::finish(spec, nodes);
+        if r.is_err() {
+            let _ = down(spec, prefix);
+        }
+        r
+    }
+
+    fn finish(spec: &TopologySpec, nodes: Vec<Node>) -> Result<Self, ScenarioError> {
+        let mut t = Topology {
+            spec: spec.clone(),
+            nodes,
+            macs: HashMap::new(),
+        };
+        t.links()?;
+        for n in &spec.nodes {
+            t.configure(&n.name)?;
+        }
+        for b in &spec.bridges {
+            t.bridge_vlans(b)?;
+        }
+        for c in &spec.setup {
+            let out = proc::run(
+                t.netns(&c.node)?,
+                &c.run,
+                spec.dir.as_deref(),
+                SETUP_TIMEOUT,
+            )
+            .map_err(|e| ScenarioError::Io {
+                what: format!("setup on {}: '{}'", c.node, c.run),
+                error: e,
+            })?;
+            if out.code != Some(0) {
+                return Err(ScenarioError::Setup {
+                    node: c.node.clone(),
+                    run: c.run.clone(),
+                    line: c.line,
+                    status: out.status_text(),
+                    stderr: out.stderr,
+                });
+            }
+        }
+        Ok(t)
+    }
+
+    /// The namespace of node `name`.
+    pub fn netns(&self, name: &str) -> Result<&Netns, ScenarioError> {
+        self.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .map(Node::netns)
+            .ok_or_else(|| ScenarioError::NoSuchNode(name.to_string()))
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The MAC of a veth end or bridge.
+    pub fn mac(&self, port: &PortRef) -> Option<MacAddr> {
+        self.macs.get(port).copied()
+    }
+
+    /// The first address of `port` in the family of `v6` (None: any).
+    pub fn ip(&self, port: &PortRef, v6: Option<bool>) -> Option<IpAddr> {
+        self.spec
+            .addresses
+            .iter()
+            .filter(|(p, _)| p == port)
+            .flat_map(|(_, v)| v)
+            .map(|c| c.addr)
+            .find(|a| v6.is_none_or(|v6| a.is_ipv6() == v6))
+    }
+
+    fn links(&mut self) -> Result<(), ScenarioError> {
+        for l in &self.spec.links {
+            let [a, b] = &l.ends;
+            let spec = VethPairSpec {
+                a: VethEnd {
+                    mac: l.macs[0].map(|m| m.0),
+                    ..VethEnd::new(&a.iface)
+                },
+                b: VethEnd {
+                    mac: l.macs[1].map(|m| m.0),
+                    ..VethEnd::new(&b.iface)
+                },
+                mtu: l.mtu,
+                up: false,
+                // Per node below (a node may keep IPv6), before anything goes up.
+                disable_ipv6: false,
+            };
+            let (ia, ib) = veth::create(&spec, self.netns(&a.node)?, self.netns(&b.node)?)
+                .map_err(|e| ScenarioError::link(format!("link {a} - {b}"), e))?;
+            self.macs.insert(a.clone(), MacAddr(ia.mac));
+            self.macs.insert(b.clone(), MacAddr(ib.mac));
+        }
+        Ok(())
+    }
+
+    /// One node, on one thread inside it: IPv6 off on its ends, bridges and their ports,
+    /// sysctls, everything up, addresses, routes.
+    fn configure(&mut self, node: &str) -> Result<(), ScenarioError> {
+        let spec = &self.spec;
+        let n = spec.find_node(node).expect("checked node");
+        let ends: Vec<&str> = spec
+            .links
+            .iter()
+            .flat_map(|l| &l.ends)
+            .filter(|p| p.node == node)
+            .map(|p| p.iface.as_str())
+            .collect();
+        let bridges: Vec<&BridgeSpec> = spec.bridges.iter().filter(|b| b.node == node).collect();
+        let ns = self.netns(node)?;
+        let what = |w: &str| format!("node {node}: {w}");
+        let bridge_macs = ns
+            .run(|| -> Result<Result<Vec<(String, MacAddr)>, ScenarioError>, crate::link::LinkError> {
+                let mut nl = Netlink::open()?;
+                let io = |op: String| move |e: std::io::Error| ScenarioError::link(what(&op), crate::link::LinkError::from_errno(op.clone(), e, Capability::NetAdmin));
+                let mut index = HashMap::new();
+                for e in &ends {
+                    if !n.ipv6 {
+                        netns::set_disable_ipv6(e, true)?;
+                    }
+                    index.insert(e.to_string(), iface::info_with(&mut nl, e)?.ifindex);
+                }
+                let mut macs = Vec::new();
+                for b in &bridges {
+                    if let Err(e) = nl.create_link(bridge_message(b)) {
+                        if b.vlan_filtering && e.raw_os_error() == Some(libc::EOPNOTSUPP) {
+                            return Ok(Err(ScenarioError::Unsupported(format!(
+                                "node {node}: bridge '{}' with vlan_filtering: this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)",
+                                b.name
+                            ))));
+                        }
+                        return Ok(Err(io(format!("create bridge '{}'", b.name))(e)));
+                    }
+                    if !n.ipv6 {
+                        netns::set_disable_ipv6(&b.name, true)?;
+                    }
+                    let info = iface::info_with(&mut nl, &b.name)?;
+                    macs.push((b.name.clone(), MacAddr(info.mac)));
+                    for p in &b.ports {
+                        let mut m = LinkMessage::default();
+                        m.header.index = index[&p.iface];
+                        m.attributes.push(LinkAttribute::Controller(info.ifindex));
+                        if let Err(e) = nl.ack(RouteNetlinkMessage::SetLink(m), 0) {
+                            return Ok(Err(io(format!("add '{}' to bridge '{}'", p.iface, b.name))(e)));
+                        }
+                    }
+                    index.insert(b.name.clone(), info.ifindex);
+                }
+                for (k, v) in &n.sysctl {
+                    let path = format!("/proc/sys/{}", k.replace('.', "/"));
+                    if let Err(e) = std::fs::write(&path, v) {
+                        return Ok(Err(ScenarioError::Io {
+                            what: what(&format!("sysctl {k}={v}")),
+                            error: e,
+                        }));
+                    }
+                }
+                for (name, ix) in &index {
+                    if let Err(e) = nl.set_up(*ix, true) {
+                        return Ok(Err(io(format!("bring '{name}' up"))(e)));
+                    }
+                }
+                for (p, cidrs) in spec.addresses.iter().filter(|(p, _)| p.node == node) {
+                    for c in cidrs {
+                        if let Err(e) = nl.add_address(index[&p.iface], c.addr, c.prefix) {
+                            return Ok(Err(io(format!("add address {c} to '{}'", p.iface))(e)));
+                        }
+                    }
+                }
+                for (_, routes) in spec.routes.iter().filter(|(n, _)| n == node) {
+                    for r in routes {
+                        let oif = r.dev.as_ref().map(|d| index[d]);
+                        if let Err(e) = nl.ack(RouteNetlinkMessage::NewRoute(route_message(r, oif)), NLM_F_CREATE | NLM_F_EXCL) {
+                            return Ok(Err(io(format!("add route '{}'", r.text))(e)));
+                        }
+                    }
+                }
+                Ok(Ok(macs))
+            })
+            .map_err(|e| ScenarioError::link(what("configure"), e))??;
+        for (b, m) in bridge_macs {
+            self.macs.insert(PortRef::new(node, &b), m);
+        }
+        Ok(())
+    }
+
+    /// A filtering bridge's VLANs, by `bridge -batch` in the node.
+    fn bridge_vlans(&self, b: &BridgeSpec) -> Result<(), ScenarioError> {
+        let mut cmds = Vec::new();
+        for p in &b.ports {
+            if let Some(pvid) = p.pvid {
+                let dflt = b.pvid.unwrap_or(1);
+                if pvid != dflt {
+                    cmds.push(format!("vlan del dev {} vid {dflt}", p.iface));
+                }
+                cmds.push(format!("vlan add dev {} vid {pvid} pvid untagged", p.iface));
+            }
+            for v in &p.vids {
+                cmds.push(format!("vlan add dev {} vid {v}", p.iface));
+            }
+        }
+        for v in &b.vids {
+            cmds.push(format!("vlan add dev {} vid {v} self", b.name));
+        }
+        if cmds.is_empty() {
+            return Ok(());
+        }
+        let line = cmds
+            .iter()
+            .map(|c| format!("bridge {c}"))
+            .collect::<Vec<_>>()
+            .join(" && ");
+        let out = proc::run(self.netns(&b.node)?, &line, None, SETUP_TIMEOUT).map_err(|e| {
+            ScenarioError::Io {
+                what: format!("bridge {}:{} VLANs (bridge vlan)", b.node, b.name),
+                error: e,
+            }
+        })?;
+        if out.code != Some(0) {
+            return Err(ScenarioError::Setup {
+                node: b.node.clone(),
+                run: line,
+                line: 0,
+                status: out.status_text(),
+                stderr: out.stderr,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn bridge_message(b: &BridgeSpec) -> LinkMessage {
+    let mut m = LinkMessage::default();
+    m.attributes.push(LinkAttribute::IfName(b.name.clone()));
+    // Only when asked: a kernel without CONFIG_BRIDGE_VLAN_FILTERING refuses the attribute.
+    let mut data = Vec::new();
+    if b.vlan_filtering {
+        data.push(InfoBridge::VlanFiltering(true));
+    }
+    if let Some(p) = b.pvid {
+        data.push(InfoBridge::VlanDefaultPvid(p));
+    }
+    let mut info = vec![LinkInfo::Kind(InfoKind::Bridge)];
+    if !data.is_empty() {
+        info.push(LinkInfo::Data(InfoData::Bridge(data)));
+    }
+    m.attributes.push(LinkAttribute::LinkInfo(info));
+    m
+}
+
+fn route_message(r: &super::model::RouteSpec, oif: Option<u32>) -> RouteMessage {
+    let mut m = RouteMessage::default();
+    let v6 = match (&r.dst, &r.via) {
+        (Some(d), _) => d.addr.is_ipv6(),
+        (None, Some(v)) => v.is_ipv6(),
+        _ => false,
+    };
+    m.header.address_family = if v6 {
+        AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
+    };
+    m.header.table = RouteHeader::RT_TABLE_MAIN;
+    m.header.protocol = RouteProtocol::Boot;
+    m.header.kind = RouteType::Unicast;
+    m.header.scope = if r.via.is_some() {
+        RouteScope::Universe
+    } else {
+        RouteScope::Link
+    };
+    let addr = |a: IpAddr| match a {
+        IpAddr::V4(a) => RouteAddress::Inet(a),
+        IpAddr::V6(a) => RouteAddress::Inet6(a),
+    };
+    if let Some(d) = &r.dst {
+        m.header.destination_prefix_length = d.prefix;
+        m.attributes
+            .push(RouteAttribute::Destination(addr(network(d.addr, d.prefix))));
+    }
+    if let Some(v) = r.via {
+        m.attributes.push(RouteAttribute::Gateway(addr(v)));
+    }
+    if let Some(i) = oif {
+        m.attributes.push(RouteAttribute::Oif(i));
+    }
+    m
+}
+
+/// The network of `a/prefix` (the kernel refuses host bits in a route's destination).
+fn network(a: IpAddr, prefix: u8) -> IpAddr {
+    match a {
+        IpAddr::V4(v) => {
+            let m = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix)
+            };
+            IpAddr::V4((u32::from(v) & m).into())
+        }
+        IpAddr::V6(v) => {
+            let m = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix)
+            };
+            IpAddr::V6((u128::from(v) & m).into())
+        }
+    }
+}
+
+/// Remove the named namespaces [`Topology::up`] made for `spec` with `prefix`; their links
+/// and bridges go with them. Returns the names removed; a missing one is skipped.
+pub fn down(spec: &TopologySpec, prefix: &str) -> Result<Vec<String>, ScenarioError> {
+    let mut gone = Vec::new();
+    for n in &spec.nodes {
+        let name = format!("{prefix}{}", n.name);
+        match netns::del(&name) {
+            Ok(()) => gone.push(name),
+            Err(crate::link::LinkError::NoSuchNetns { .. }) => {}
+            Err(e) => return Err(ScenarioError::link(format!("node {}", n.name), e)),
+        }
+    }
+    Ok(gone)
+}
