@@ -46,6 +46,16 @@ pub enum LinkError {
     NoSuchInterface(#[source] NoSuchInterface),
     #[error("network namespace '{name}' does not exist")]
     NoSuchNetns { name: String },
+    /// A path given as a namespace that is something else (a plain file, a symlink in
+    /// `/run/netns`, another type of namespace).
+    #[error("'{path}' is not a network namespace ({what})")]
+    NotNetns { path: String, what: String },
+    /// `pid:PID` of a process that does not exist, or has exited.
+    #[error("process {pid} does not exist (or has exited): no network namespace to open")]
+    NoSuchProcess { pid: u32 },
+    /// A namespace file or process we may not open.
+    #[error("cannot open the network namespace of {what}: permission denied (run as root)")]
+    NetnsAccess { what: String },
     #[error("{op}: permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission { op: String, cap: Capability },
     /// The errno's text is part of the message (and not a `source()`), so that the CLI's
