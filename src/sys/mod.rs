@@ -12,6 +12,7 @@ pub(crate) mod common;
 pub mod cpu;
 pub(crate) mod ethtool;
 pub(crate) mod filter;
+pub(crate) mod nsfs;
 pub(crate) mod recvmsg;
 pub(crate) mod ring;
 pub(crate) mod tx;

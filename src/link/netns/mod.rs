@@ -296,30 +296,25 @@ impl NetnsKind {
     }
 }
 
-/// Whether `fd` is a network namespace: on nsfs (fstatfs), and of type net (the
-/// `/proc/thread-self/fd/N` link reads `net:[INODE]`; no ioctl, so no `unsafe`).
+/// Whether `fd` is a network namespace: on nsfs (fstatfs), and of type net (NS_GET_NSTYPE;
+/// the `/proc/self/fd/N` link would show a bind mount's path, not `net:[INODE]`).
 pub(crate) fn is_net_ns(fd: &OwnedFd) -> NetnsKind {
     match nix::sys::statfs::fstatfs(fd) {
         Ok(st) if st.filesystem_type().0 == NSFS_MAGIC => {}
         _ => return NetnsKind::NotNsfs,
     }
-    let link = fs::read_link(format!("/proc/thread-self/fd/{}", fd.as_raw_fd()));
-    let text = link
-        .map(|l| l.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    match text.split(':').next() {
-        Some("net") => NetnsKind::Net,
-        Some(t) => NetnsKind::Other(match t {
-            "mnt" => "mount",
-            "pid" | "pid_for_children" => "pid",
-            "uts" => "uts",
-            "ipc" => "ipc",
-            "user" => "user",
-            "cgroup" => "cgroup",
-            "time" | "time_for_children" => "time",
+    match crate::sys::nsfs::ns_type(fd.as_fd()) {
+        Ok(t) if t == libc::CLONE_NEWNET => NetnsKind::Net,
+        Ok(t) => NetnsKind::Other(match t {
+            libc::CLONE_NEWNS => "mount",
+            libc::CLONE_NEWPID => "pid",
+            libc::CLONE_NEWUTS => "uts",
+            libc::CLONE_NEWIPC => "ipc",
+            libc::CLONE_NEWUSER => "user",
+            libc::CLONE_NEWCGROUP => "cgroup",
             _ => "non-network",
         }),
-        None => NetnsKind::NotNsfs,
+        Err(_) => NetnsKind::NotNsfs,
     }
 }
 
