@@ -143,8 +143,7 @@ pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
     let entries = netns::scan()?;
     let own = entries.iter().find(|e| e.inode == ns.inode());
     // Candidate namespaces, opened and asked for their id only as far as needed.
-    let mut cands: Vec<(usize, Option<Netns>, Option<Option<i32>>)> =
-        (0..entries.len()).map(|i| (i, None, None)).collect();
+    let mut cands: Vec<Candidate> = (0..entries.len()).map(|i| (i, None, None)).collect();
     let mut rows = Vec::new();
     for l in links.iter().filter(|l| is_veth(l)) {
         let mut row = VethRow::new(l);
@@ -169,12 +168,16 @@ pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
     Ok(rows)
 }
 
+/// A scanned namespace as a peer candidate: its index in the scan, the handle once opened,
+/// and the id the end's namespace gives it once asked (inner None: no id).
+type Candidate = (usize, Option<Netns>, Option<Option<i32>>);
+
 /// The entry whose namespace `nl`'s namespace calls `id`; opens and asks candidates in turn,
 /// remembering each answer.
 fn find_nsid(
     nl: &mut Netlink,
     entries: &[NetnsEntry],
-    cands: &mut [(usize, Option<Netns>, Option<Option<i32>>)],
+    cands: &mut [Candidate],
     id: i32,
     own_inode: u64,
 ) -> Result<Option<usize>, LinkError> {
