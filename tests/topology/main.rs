@@ -109,7 +109,9 @@ fn ip_everything() -> String {
     format!("{host}\n{all}")
 }
 
+mod across;
 mod bad_input;
 mod cleanup;
+mod containers;
 mod interop;
 mod walkthrough;
