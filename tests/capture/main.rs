@@ -255,6 +255,8 @@ impl Drop for KillOnDrop {
     }
 }
 
+mod across;
 mod files;
 mod load;
 mod options;
+mod stats;
