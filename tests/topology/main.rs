@@ -114,4 +114,5 @@ mod bad_input;
 mod cleanup;
 mod containers;
 mod interop;
+mod run_dir;
 mod walkthrough;
