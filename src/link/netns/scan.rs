@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{named, Netns, NetnsRef, NETNS_RUN_DIR, THREAD_NETNS};
+use super::{named, Netns, NETNS_RUN_DIR, THREAD_NETNS};
 use crate::link::LinkError;
 
 /// A container found in a process's cgroup path.
@@ -75,15 +75,23 @@ impl NetnsEntry {
         if let Some(n) = &self.name {
             return Netns::open(n);
         }
-        let ns = Netns::open_ref(&NetnsRef::Path(self.path.clone()))?;
+        // Not through NetnsRef: an unnamed entry needs no look-up of /run/netns names.
+        let gone = || LinkError::NoSuchNetns { name: self.label() };
+        let fd = super::open_ns_file(&self.path).map_err(|_| gone())?;
+        if super::is_net_ns(&fd) != super::NetnsKind::Net {
+            return Err(gone());
+        }
+        let ns = Netns {
+            current: super::same_inode(&fd, Path::new(THREAD_NETNS)),
+            fd,
+            name: None,
+            desc: Some(self.label()),
+        };
         // The process may have exited and its pid been reused: check the inode.
         if ns.inode() != self.inode {
-            return Err(LinkError::NoSuchNetns { name: self.label() });
+            return Err(gone());
         }
-        Ok(Netns {
-            desc: Some(self.label()),
-            ..ns
-        })
+        Ok(ns)
     }
 }
 

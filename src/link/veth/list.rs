@@ -108,6 +108,20 @@ impl VethRow {
         }
     }
 
+    /// Fill the end's namespace fields from the scan alone.
+    fn set_own_entry(&mut self, e: &NetnsEntry) {
+        self.netns = e.name.clone();
+        self.netns_inode = Some(e.inode);
+        self.netns_label = Some(e.label());
+        self.netns_pid = e.pid;
+        self.netns_comm = e.comm.clone();
+        self.container_id = e.container.as_ref().map(|c| c.id.clone());
+        self.container_runtime = e
+            .container
+            .as_ref()
+            .and_then(|c| c.runtime.map(str::to_string));
+    }
+
     /// The peer is in the end's own namespace.
     fn peer_here(&mut self) {
         self.peer_netns = self.netns.clone();
@@ -156,8 +170,12 @@ pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
             (Some(peer), Some(id)) => {
                 if let Some(i) = find_nsid(&mut nl, &entries, &mut cands, id, ns.inode())? {
                     row.peer_in(&entries[i]);
-                    if let Some(peer_ns) = cands[i].1.as_ref() {
-                        row.peer_name = name_at(peer_ns, peer);
+                    let peer_ns = match cands[i].1.take() {
+                        Some(n) => Some(n),
+                        None => entries[i].open().ok(),
+                    };
+                    if let Some(peer_ns) = peer_ns {
+                        row.peer_name = name_at(&peer_ns, peer);
                     }
                 }
             }
@@ -168,8 +186,8 @@ pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
     Ok(rows)
 }
 
-/// A scanned namespace as a peer candidate: its index in the scan, the handle once opened,
-/// and the id the end's namespace gives it once asked (inner None: no id).
+/// A scanned namespace as a peer candidate: its index in the scan, the handle when it matched
+/// (until used), and the id the end's namespace gives it once asked (inner None: no id).
 type Candidate = (usize, Option<Netns>, Option<Option<i32>>);
 
 /// The entry whose namespace `nl`'s namespace calls `id`; opens and asks candidates in turn,
@@ -197,78 +215,120 @@ fn find_nsid(
         let got = nl
             .nsid_of(std::os::fd::AsRawFd::as_raw_fd(&ns))
             .map_err(|e| LinkError::from_errno("RTM_GETNSID", e, Capability::NetAdmin))?;
-        c.1 = Some(ns);
         c.2 = Some(got);
         if got == Some(id) {
+            c.1 = Some(ns);
             return Ok(Some(c.0));
         }
+        // Not kept open: a host with thousands of namespaces would run out of descriptors.
     }
     Ok(None)
 }
 
 /// Every veth end in every network namespace on the host (the caller's, named ones, those
 /// bind-mounted by container runtimes, those held only by processes).
+///
+/// Two passes on one thread that moves from namespace to namespace, each opened and closed
+/// in turn (a few descriptors at a time, however many namespaces there are): every link
+/// dump first, then, for the ends whose peer is elsewhere, RTM_GETNSID from the end's
+/// namespace about the few namespaces that have a veth at the peer's ifindex pointing back.
 pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
     let entries = netns::scan()?;
-    // Opened here, on the calling thread (the current namespace's path is thread-relative).
-    let opened: Vec<(usize, Netns)> = entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| e.open().ok().map(|ns| (i, ns)))
-        .collect();
-    // One thread walks through the namespaces: a netlink socket and a link dump in each.
-    let dumps: Vec<Option<(Vec<LinkDetails>, Netlink)>> = std::thread::scope(|s| {
+    // The caller's namespace, opened here: its path is relative to the opening thread.
+    let current = Netns::current()?;
+    let open = |e: &NetnsEntry| -> Option<Netns> {
+        if e.current {
+            Some(Netns::from_fd(
+                current.fd().try_clone_to_owned().ok()?,
+                None,
+            ))
+        } else {
+            e.open().ok()
+        }
+    };
+    let (dumps, found) = std::thread::scope(|s| {
         s.spawn(|| {
-            opened
-                .iter()
-                .map(|(_, ns)| {
-                    let _in = NetnsGuard::enter(ns).ok()?;
-                    let mut nl = Netlink::open().ok()?;
-                    let links = iface::list_with(&mut nl).ok()?;
-                    Some((links, nl))
-                })
-                .collect()
+            // Pass 1: each namespace's veths.
+            let mut dumps: Vec<(usize, Vec<LinkDetails>)> = Vec::new();
+            for (i, e) in entries.iter().enumerate() {
+                let Some(ns) = open(e) else { continue };
+                let Ok(_in) = NetnsGuard::enter(&ns) else {
+                    continue;
+                };
+                let Ok(mut nl) = Netlink::open() else {
+                    continue;
+                };
+                if let Ok(links) = iface::list_with(&mut nl) {
+                    dumps.push((i, links.into_iter().filter(is_veth).collect()));
+                }
+            }
+            // Pass 2: (dump k, link index in it) -> the dump its peer is in.
+            let mut found: Vec<((usize, usize), usize)> = Vec::new();
+            for k in 0..dumps.len() {
+                let wanted: Vec<(usize, i32, Vec<usize>)> = dumps[k]
+                    .1
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, l)| {
+                        let (peer, id) = (l.link?, l.link_netnsid?);
+                        let cands = (0..dumps.len())
+                            .filter(|&m| m != k)
+                            .filter(|&m| {
+                                dumps[m].1.iter().any(|p| {
+                                    p.info.ifindex == peer
+                                        && p.link == Some(l.info.ifindex)
+                                        && p.link_netnsid.is_some()
+                                })
+                            })
+                            .collect::<Vec<_>>();
+                        (!cands.is_empty()).then_some((j, id, cands))
+                    })
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                let Some(ns) = open(&entries[dumps[k].0]) else {
+                    continue;
+                };
+                let Ok(_in) = NetnsGuard::enter(&ns) else {
+                    continue;
+                };
+                let Ok(mut nl) = Netlink::open() else {
+                    continue;
+                };
+                for (j, id, cands) in wanted {
+                    for m in cands {
+                        let Some(other) = open(&entries[dumps[m].0]) else {
+                            continue;
+                        };
+                        let fd = std::os::fd::AsRawFd::as_raw_fd(&other);
+                        if nl.nsid_of(fd).ok().flatten() == Some(id) {
+                            found.push(((k, j), m));
+                            break;
+                        }
+                    }
+                }
+            }
+            (dumps, found)
         })
         .join()
         .unwrap_or_else(|p| std::panic::resume_unwind(p))
     });
-    let mut dumps: Vec<(usize, &Netns, Vec<LinkDetails>, Netlink)> = opened
-        .iter()
-        .zip(dumps)
-        .filter_map(|((i, ns), d)| d.map(|(links, nl)| (*i, ns, links, nl)))
-        .collect();
     let mut rows = Vec::new();
-    for k in 0..dumps.len() {
-        let (i, ns) = (dumps[k].0, dumps[k].1);
-        let veths: Vec<LinkDetails> = dumps[k].2.iter().filter(|l| is_veth(l)).cloned().collect();
-        for l in &veths {
+    for (k, (i, links)) in dumps.iter().enumerate() {
+        let e = &entries[*i];
+        for (j, l) in links.iter().enumerate() {
             let mut row = VethRow::new(l);
-            row.set_own(ns, Some(&entries[i]));
+            row.set_own_entry(e);
             match (l.link, l.link_netnsid) {
                 (Some(peer), None) => {
                     row.peer_here();
-                    row.peer_name = find_index(&dumps[k].2, peer);
+                    row.peer_name = find_index(links, peer);
                 }
-                (Some(peer), Some(id)) => {
-                    // Namespaces with a veth at `peer` whose own peer is this end's ifindex.
-                    let cands: Vec<usize> = (0..dumps.len())
-                        .filter(|&m| m != k)
-                        .filter(|&m| {
-                            dumps[m].2.iter().any(|p| {
-                                p.info.ifindex == peer
-                                    && p.link == Some(l.info.ifindex)
-                                    && p.link_netnsid.is_some()
-                                    && is_veth(p)
-                            })
-                        })
-                        .collect();
-                    for m in cands {
-                        let fd = std::os::fd::AsRawFd::as_raw_fd(dumps[m].1);
-                        if dumps[k].3.nsid_of(fd).ok().flatten() == Some(id) {
-                            row.peer_in(&entries[dumps[m].0]);
-                            row.peer_name = find_index(&dumps[m].2, peer);
-                            break;
-                        }
+                (Some(peer), Some(_)) => {
+                    if let Some(&(_, m)) = found.iter().find(|(key, _)| *key == (k, j)) {
+                        row.peer_in(&entries[dumps[m].0]);
+                        row.peer_name = find_index(&dumps[m].1, peer);
                     }
                 }
                 _ => {}
@@ -276,7 +336,6 @@ pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
             rows.push(row);
         }
     }
-    dumps.clear();
     Ok(rows)
 }
 
