@@ -10,7 +10,8 @@
 //!   noise filter and stamp placement all read that walk. [`frame::MacAddr`] is the one MAC
 //!   parser and printer.
 //! - [`link`]: where to send it. Netlink (no `ip`, no shell): veth pairs, addresses, link state,
-//!   named namespaces compatible with `ip netns`, and anonymous ones that cannot leak; the
+//!   named namespaces compatible with `ip netns`, any namespace by path or `pid:PID`, every
+//!   namespace on the host found (containers' too), and anonymous ones that cannot leak; the
 //!   interface policy ([`link::policy`]: virtual links only unless allowed, up, carrier, MTU).
 //! - [`sock`]: how it moves. AF_PACKET sockets: batched transmit ([`sock::tx`]), a TPACKET_V3
 //!   receive ring ([`sock::ring`]) and a per-frame `recvmsg` socket ([`sock::recvmsg`]), both
@@ -18,7 +19,8 @@
 //!   drop counters, in-kernel BPF filters.
 //! - [`pcapng`]: what is kept. A pcapng writer (nanosecond IDBs, EPB flags, closing ISB) and a
 //!   reader for pcapng and classic pcap.
-//! - [`capture`]: the capture engine. Rings on one or more interfaces → one pcapng/pcap file
+//! - [`capture`]: the capture engine. Rings on one or more interfaces (in one or more
+//!   namespaces), merged in timestamp order → one pcapng/pcap file
 //!   (EPB flags from the kernel's packet type, direction and checksum status) or printed lines;
 //!   `vethbench capture` and the harness's pcapng tap both use it.
 //! - [`replay`]: a capture file sent again (tcpreplay's job): read with [`pcapng`], put on an
@@ -33,8 +35,8 @@
 //!   [`scenario::Bench`] sends and expects on named ports (`h1:eth0`) through the harness;
 //!   reports as text, JUnit, TAP and JSON.
 //! - [`sys`]: the OS-glue room. Every `unsafe` block of the crate (AF_PACKET rings, sendmmsg,
-//!   recvmsg control messages, the libpcap filter compiler, the ethtool ioctl) and CPU
-//!   affinity ([`sys::cpu`]) live here; netlink and namespaces need none (nix wraps them).
+//!   recvmsg control messages, the libpcap filter compiler, the ethtool and nsfs ioctls) and
+//!   CPU affinity ([`sys::cpu`]) live here; netlink and namespaces need none (nix wraps them).
 //!
 //! - [`error`]: the leaf every layer shares, [`Capability`] and [`NoSuchInterface`]. There is
 //!   no crate-wide error: each module has its own typed error, which wraps only the errors of

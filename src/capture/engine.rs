@@ -1,5 +1,11 @@
-//! [`Capture`]: rings on one or more interfaces drained into a [`Recorder`] and/or a
-//! [`Printer`], until a frame count, a duration, a stop fd, or an interface that disappears.
+//! [`Capture`]: rings on one or more interfaces, in one or more network namespaces, merged in
+//! timestamp order ([`super::merge`]) into a [`Recorder`] and/or a [`Printer`], until a frame
+//! count, a duration, a stop fd, or an interface that disappears.
+//!
+//! Statistics add up: at the stop, every ring stops receiving (a filter that keeps nothing),
+//! the frames already in it are drained, and only then are the kernel's counters read; so
+//! `captured + dropped + unread = received`, where `unread` counts the frames left in the
+//! rings after `-c N` (zero otherwise), and the closing ISBs say the same.
 //!
 //! Why one thread: on a 2-core machine polling every ring and appending to the writer's buffer
 //! beats handing frames to a writer thread: no copy into a channel buffer, no wake-ups, and the
@@ -11,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
+use super::merge::{count_rest, DrainState};
 use super::{CaptureError, Printer, Recorder};
+use crate::link::netns::reference::split_iface;
+use crate::link::Netns;
 use crate::pcapng::{CaptureWriter, Format, IfaceDesc, IfaceStats};
 use crate::sock::filter;
 use crate::sock::ring::{Direction, RxConfig, RxRing};
@@ -31,7 +40,9 @@ pub enum Output {
 /// A checked capture: what to open and when to stop.
 #[derive(Debug, Clone)]
 pub struct CaptureSpec {
-    /// Interfaces, in the order of the file's interface blocks.
+    /// Interfaces, in the order of the file's interface blocks: `IFACE` (in the calling
+    /// thread's namespace) or `NS:IFACE` (NS a name in `/run/netns`, a path to a namespace
+    /// file, or `pid:PID`); the file's `if_name` is the string as given.
     pub ifaces: Vec<String>,
     /// Bytes kept per frame (at least 1).
     pub snaplen: u32,
@@ -60,6 +71,9 @@ pub struct CaptureSummary {
     pub received: u64,
     /// Frames the kernel dropped (rings full).
     pub dropped: u64,
+    /// Frames the kernel put in the rings that were not taken: left after the count was
+    /// reached (or after a failed write). `captured + dropped + unread = received`.
+    pub unread: u64,
     /// The interface that disappeared and ended the capture (the file is complete).
     pub gone: Option<String>,
 }
@@ -68,6 +82,10 @@ pub struct CaptureSummary {
 #[derive(Debug)]
 pub struct Capture {
     rings: Vec<RxRing>,
+    /// Each ring's interface as given (`NS:IFACE` or `IFACE`), and its namespace when not the
+    /// caller's.
+    labels: Vec<String>,
+    netns: Vec<Option<Netns>>,
     recorder: Option<Recorder>,
     snaplen: usize,
     limit: u64,
@@ -80,8 +98,27 @@ impl Capture {
     /// file: nothing is created when an interface is missing. Run on a thread inside the
     /// interfaces' network namespace.
     pub fn open(spec: &CaptureSpec) -> Result<Capture, CaptureError> {
+        // Each interface's namespace, opened once (None: the calling thread's).
+        let mut netns = Vec::with_capacity(spec.ifaces.len());
         for i in &spec.ifaces {
-            crate::sock::ifindex(i)?;
+            netns.push(match split_iface(i).0 {
+                Some(r) => Some(Netns::open_or_current(Some(r))?),
+                None => None,
+            });
+        }
+        let name = |i: &String| split_iface(i).1.to_string();
+        for (i, ns) in spec.ifaces.iter().zip(&netns) {
+            let iface = name(i);
+            match ns {
+                Some(ns) => ns
+                    .run(|| Ok(crate::sock::ifindex(&iface)))
+                    .map_err(CaptureError::Netns)?
+                    .map_err(|e| CaptureError::InNetns {
+                        netns: ns.label(),
+                        source: e,
+                    })?,
+                None => crate::sock::ifindex(&iface)?,
+            };
         }
         let prog = match &spec.filter {
             Some(f) => Some(filter::compile(f, spec.snaplen)?),
@@ -105,8 +142,19 @@ impl Capture {
             filter: prog,
         };
         let mut rings = Vec::with_capacity(spec.ifaces.len());
-        for i in &spec.ifaces {
-            rings.push(RxRing::open(i, &cfg)?);
+        for (i, ns) in spec.ifaces.iter().zip(&netns) {
+            let iface = name(i);
+            rings.push(match ns {
+                // The socket belongs to the namespace of the thread that opens it.
+                Some(ns) => ns
+                    .run(|| Ok(RxRing::open(&iface, &cfg)))
+                    .map_err(CaptureError::Netns)?
+                    .map_err(|e| CaptureError::InNetns {
+                        netns: ns.label(),
+                        source: e,
+                    })?,
+                None => RxRing::open(&iface, &cfg)?,
+            });
         }
         let writer = match &spec.output {
             Output::Stdout => {
@@ -126,6 +174,8 @@ impl Capture {
         };
         Ok(Capture {
             rings,
+            labels: spec.ifaces.clone(),
+            netns,
             recorder: writer.map(Recorder::new),
             snaplen: spec.snaplen as usize,
             limit: spec.count.unwrap_or(u64::MAX),
@@ -146,22 +196,23 @@ impl Capture {
     ) -> Result<CaptureSummary, CaptureError> {
         let start_ns = realtime_ns();
         let deadline = self.duration.map(|d| Instant::now() + d);
-        let mut st = DrainState {
-            limit: self.limit,
-            snaplen: self.snaplen,
-            line: String::with_capacity(512),
-            captured: 0,
-            first_ts: None,
-            failure: None,
-            out_gone: false,
-            print_err: None,
-        };
+        let mut st = DrainState::new(self.limit, self.snaplen);
+        // How long a frame may sit in a block the kernel has not handed over yet: its timer
+        // retires a partly filled block within about two timeouts.
+        let hold_ns = (self.block_timeout_ms as u64 * 2 + 5) * 1_000_000;
         let mut last_flush = Instant::now();
         let mut gone: Option<String> = None;
         let first_ring = usize::from(stop.is_some());
         loop {
-            st.drain(&mut self.rings, &mut self.recorder, printer, out);
-            if st.captured >= st.limit || st.failure.is_some() || st.out_gone {
+            let horizon = realtime_ns().saturating_sub(hold_ns);
+            let (_, held) = st.merge(
+                &mut self.rings,
+                &mut self.recorder,
+                printer,
+                out,
+                Some(horizon),
+            );
+            if st.done() {
                 break;
             }
             // Push the buffer out now and then: readers of the growing file see frames, and a
@@ -183,15 +234,23 @@ impl Capture {
                 }
                 timeout = timeout.min(d - now);
             }
+            // A frame held back for the merge: come back when it is old enough. Its ring
+            // polls readable while we hold its block, so only the stop fd is polled then.
+            if let Some(ts) = held {
+                let wait = ts.saturating_sub(horizon) / 1_000_000 + 1;
+                timeout = timeout.min(Duration::from_millis(wait));
+            }
             let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(self.rings.len() + 1);
             if let Some(fd) = stop {
                 fds.push(PollFd::new(fd, PollFlags::POLLIN));
             }
-            for r in &self.rings {
-                fds.push(PollFd::new(
-                    r.as_fd(),
-                    PollFlags::POLLIN | PollFlags::POLLERR,
-                ));
+            if held.is_none() {
+                for r in &self.rings {
+                    fds.push(PollFd::new(
+                        r.as_fd(),
+                        PollFlags::POLLIN | PollFlags::POLLERR,
+                    ));
+                }
             }
             let ms = timeout.as_millis().max(1) as u16;
             match poll(&mut fds, PollTimeout::from(ms)) {
@@ -217,11 +276,11 @@ impl Capture {
             if errored != 0 {
                 // A link that went down only reports ENETDOWN (cleared, capture goes on); a
                 // link that is gone ends the capture, file completed, with an error.
-                for (i, r) in self.rings.iter_mut().enumerate() {
+                for i in 0..self.rings.len() {
                     if errored & (1 << i.min(63)) != 0 {
-                        let _ = r.take_error();
-                        if !r.iface_exists() {
-                            gone = Some(r.iface().to_string());
+                        let _ = self.rings[i].take_error();
+                        if !self.iface_exists(i) {
+                            gone = Some(self.labels[i].clone());
                         }
                     }
                 }
@@ -230,27 +289,35 @@ impl Capture {
                 }
             }
         }
-        // Frames that arrived before the stop may sit in a block the kernel has not retired
-        // yet: wait for the block timeout once, then take them.
-        if st.captured < st.limit && st.failure.is_none() {
-            std::thread::sleep(Duration::from_millis(self.block_timeout_ms as u64 * 2 + 2));
-            st.drain(&mut self.rings, &mut self.recorder, printer, out);
+        // The stop: no frame enters the rings any more (nor the kernel's counters). Frames
+        // that arrived before it may sit in a block the kernel has not retired yet: wait for
+        // the block timeout once, then take them all, merged; what is left after the count
+        // is counted as unread. So the counters read next match what was taken.
+        for r in &mut self.rings {
+            // A ring whose interface is gone cannot take a filter: nothing enters it either.
+            let _ = r.stop_receiving();
         }
+        std::thread::sleep(Duration::from_millis(self.block_timeout_ms as u64 * 2 + 2));
+        st.merge(&mut self.rings, &mut self.recorder, printer, out, None);
+        let unread = count_rest(&mut self.rings);
         let end_ns = realtime_ns();
         let mut summary = CaptureSummary {
             captured: st.captured,
+            unread,
             gone,
             ..CaptureSummary::default()
         };
         let mut stats = Vec::with_capacity(self.rings.len());
         for r in &mut self.rings {
             let k = r.stats()?;
-            summary.received += k.packets;
+            // Frames of the other direction were held by the ring but are not ours.
+            let received = k.packets.saturating_sub(r.skipped());
+            summary.received += received;
             summary.dropped += k.drops;
             stats.push(IfaceStats {
                 start_ns,
                 end_ns,
-                received: k.packets,
+                received,
                 dropped: k.drops,
             });
         }
@@ -270,80 +337,16 @@ impl Capture {
             None => Ok(summary),
         }
     }
-}
 
-/// What the drain passes share.
-struct DrainState {
-    limit: u64,
-    snaplen: usize,
-    /// The printed line, reused (no allocation per frame).
-    line: String,
-    captured: u64,
-    first_ts: Option<u64>,
-    failure: Option<CaptureError>,
-    /// The reader of `out` went away, or writing to it failed: stop printing (and capturing).
-    out_gone: bool,
-    /// Why writing to `out` failed, when it was not a reader that went away (EPIPE).
-    print_err: Option<std::io::Error>,
-}
-
-impl DrainState {
-    /// A failed write to `out`: stop printing; a closed pipe is a normal end, anything else
-    /// (ENOSPC, EIO) is reported once the file is complete.
-    fn out_failed(&mut self, e: std::io::Error) {
-        self.out_gone = true;
-        if e.kind() != std::io::ErrorKind::BrokenPipe && self.print_err.is_none() {
-            self.print_err = Some(e);
-        }
-    }
-}
-
-impl DrainState {
-    /// Take every ready block of every ring; returns the frames seen in this pass.
-    fn drain(
-        &mut self,
-        rings: &mut [RxRing],
-        recorder: &mut Option<Recorder>,
-        printer: &Printer,
-        out: &mut dyn Write,
-    ) -> usize {
-        let mut seen = 0;
-        for (idx, ring) in rings.iter_mut().enumerate() {
-            seen += ring.for_each_limited(usize::MAX, &mut |f| {
-                if self.captured >= self.limit || self.failure.is_some() {
-                    return;
-                }
-                self.captured += 1;
-                let data = &f.data()[..f.data().len().min(self.snaplen)];
-                let meta = f.meta();
-                if let Some(w) = recorder.as_mut() {
-                    if let Err(e) = w.record(idx as u32, data, &meta) {
-                        self.failure = Some(e.into());
-                        return;
-                    }
-                }
-                if self.out_gone || printer.is_none() {
-                    return;
-                }
-                self.line.clear();
-                printer.write_line(
-                    &mut self.line,
-                    self.captured,
-                    data,
-                    &meta,
-                    &mut self.first_ts,
-                );
-                self.line.push('\n');
-                if let Err(e) = out.write_all(self.line.as_bytes()) {
-                    self.out_failed(e);
-                }
-            });
-        }
-        if seen > 0 && !self.out_gone {
-            if let Err(e) = out.flush() {
-                self.out_failed(e);
+    /// True while ring `i`'s interface still exists (looked up in its namespace).
+    fn iface_exists(&self, i: usize) -> bool {
+        match &self.netns[i] {
+            None => self.rings[i].iface_exists(),
+            Some(ns) => {
+                let (name, index) = (self.rings[i].iface().to_string(), self.rings[i].ifindex());
+                ns.run(|| Ok(crate::sock::ifindex(&name).is_ok_and(|x| x == index)))
+                    .unwrap_or(false)
             }
         }
-        seen
     }
 }

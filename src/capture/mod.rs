@@ -6,18 +6,22 @@
 //!   writes frames with them. `vethbench capture` and the harness's pcapng tap both use it.
 //! - [`print`](mod@print): the printed line of a frame (the seam to `frame`'s summary and fields).
 //! - [`engine`]: [`Capture`], the multi-ring drain with its stop conditions (count, duration,
-//!   a stop fd such as a signalfd, an interface that disappears) and flush cadence.
+//!   a stop fd such as a signalfd, an interface that disappears), flush cadence and
+//!   statistics that add up; rings may be in different network namespaces (`NS:IFACE`).
+//! - `merge`: the time-ordered merge of the rings (frames written in timestamp order).
 //!
 //! What stays true: one thread does everything (polls every ring and the stop fd, walks the
 //! ready blocks, appends to the writer's 1 MiB buffer: one write(2) per MiB); nothing is
-//! allocated per frame; every way of stopping drains the blocks already filled and completes
-//! the file (closing ISBs). What it does not do: parse flags (the CLI does), or enter a
-//! network namespace (the caller's thread must be in it).
+//! allocated per frame; frames are written in timestamp order across interfaces; every way of
+//! stopping drains the blocks already filled and completes the file (closing ISBs). What it
+//! does not do: parse flags (the CLI does). An interface without `NS:` is in the calling
+//! thread's namespace.
 //!
 //! [`RxMeta`]: crate::sock::RxMeta
 
 pub mod engine;
 pub mod epb;
+mod merge;
 pub mod print;
 
 pub use engine::{Capture, CaptureSpec, CaptureSummary, Output};
@@ -33,6 +37,16 @@ pub enum CaptureError {
     /// Opening a ring, compiling the filter, or reading the kernel's counters.
     #[error(transparent)]
     Sock(#[from] SockError),
+    /// Opening the namespace of an `NS:IFACE`.
+    #[error(transparent)]
+    Netns(#[from] crate::link::LinkError),
+    /// Opening a ring inside another namespace than the caller's.
+    #[error("in network namespace '{netns}': {source}")]
+    InNetns {
+        netns: String,
+        #[source]
+        source: SockError,
+    },
     /// Creating or writing the capture file.
     #[error(transparent)]
     Pcapng(#[from] PcapngError),

@@ -34,8 +34,10 @@ pub struct Args {
     /// first filter keyword on are the filter (same as -f).
     #[arg(value_name = "IFACE [FILTER]")]
     ifaces: Vec<String>,
-    /// Interface to capture on (repeatable).
-    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    /// Interface to capture on (repeatable): IFACE, or NS:IFACE for one in another namespace
+    /// (a name in /run/netns, a path such as /proc/PID/ns/net, or pid:PID), e.g.
+    /// `-i net1:veth1 -i net2:veth2`: one file, one interface block each, frames in time order.
+    #[arg(short = 'i', long = "interface", value_name = "[NS:]IFACE")]
     interface: Vec<String>,
     /// Write frames to FILE (pcapng unless -F pcap; `-` for stdout). Without it, frames are
     /// printed.
@@ -62,7 +64,8 @@ pub struct Args {
     /// frames included.
     #[arg(short = 's', long, value_name = "SNAPLEN", default_value_t = WHOLE_FRAMES)]
     snaplen: u32,
-    /// Capture in this named network namespace (like `ip -n`).
+    /// Capture in this network namespace (like `ip -n`): a name in /run/netns, a path
+    /// (/proc/PID/ns/net) or pid:PID. Interfaces written NS:IFACE are in their own.
     #[arg(short = 'n', long, value_name = "NETNS")]
     pub(crate) netns: Option<String>,
     /// File format.
@@ -321,6 +324,13 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("{} packets captured", summary.captured);
     eprintln!("{} packets received by filter", summary.received);
     eprintln!("{} packets dropped by kernel", summary.dropped);
+    if summary.unread > 0 {
+        // After -c N: the kernel had already put these in the rings.
+        eprintln!(
+            "{} packets received after the count, not captured",
+            summary.unread
+        );
+    }
     if let Some(iface) = summary.gone {
         anyhow::bail!("interface '{iface}' disappeared during the capture (file completed)");
     }

@@ -16,19 +16,30 @@ pub struct Args {
 enum Cmd {
     /// Create a named namespace (bind mount under /run/netns) with `lo` up.
     Add {
-        /// The namespace's name (a file name under /run/netns, as `ip netns` uses).
+        /// The new namespace's name (one path component: /run/netns/NAME).
         name: String,
     },
-    /// Delete a named namespace (unmount and remove /run/netns/NAME).
+    /// Delete a named namespace (unmount and remove /run/netns/NAME). Anything in /run/netns
+    /// that is not a namespace mount (a symlink, a plain file) is refused, never followed.
     Del {
-        /// The namespace's name, as `netns list` shows it.
+        /// The namespace's name in /run/netns.
         name: String,
     },
-    /// List the named namespaces (ours and `ip netns add`'s).
-    List,
-    /// Run a command inside a named namespace: `vethbench netns exec NAME -- CMD ARGS...`.
+    /// List the named namespaces (ours and `ip netns add`'s); with --all, every network
+    /// namespace on the host, like `lsns -t net`.
+    List {
+        /// Every network namespace: inode, process count, lowest PID and its command, name or
+        /// bind mount, container id (from the cgroup path: docker, podman, containerd, CRI-O,
+        /// kubepods).
+        #[arg(long)]
+        all: bool,
+        /// With --all: print JSON (an array of objects).
+        #[arg(long, short = 'j', requires = "all")]
+        json: bool,
+    },
+    /// Run a command inside a namespace: `vethbench netns exec NS -- CMD ARGS...`.
     Exec {
-        /// The namespace's name.
+        /// The namespace: a name in /run/netns, a path (/proc/PID/ns/net) or pid:PID.
         name: String,
         /// The command and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
@@ -42,9 +53,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             netns::add(&name)?;
         }
         Cmd::Del { name } => netns::del(&name)?,
-        Cmd::List => {
+        Cmd::List { all: false, .. } => {
             for n in netns::list()? {
                 println!("{n}");
+            }
+        }
+        Cmd::List { all: true, json } => {
+            let entries = netns::scan()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+            } else {
+                print_all(&entries);
             }
         }
         Cmd::Exec { name, cmd } => {
@@ -53,4 +72,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lsns -t net`'s columns, plus the name or bind mount and the container.
+fn print_all(entries: &[netns::NetnsEntry]) {
+    println!(
+        "{:<12} {:>6} {:>8} {:<16} {:<24} CONTAINER",
+        "NS", "NPROCS", "PID", "COMMAND", "NAME"
+    );
+    for e in entries {
+        let name = e
+            .name
+            .clone()
+            .or_else(|| e.mounts.first().cloned())
+            .unwrap_or_else(|| "-".to_string());
+        let container = match &e.container {
+            Some(c) => match c.runtime {
+                Some(rt) => format!("{} ({rt})", &c.id[..12]),
+                None => c.id[..12].to_string(),
+            },
+            None => "-".to_string(),
+        };
+        println!(
+            "{:<12} {:>6} {:>8} {:<16} {:<24} {}",
+            e.inode,
+            e.nprocs,
+            e.pid.map_or_else(|| "-".to_string(), |p| p.to_string()),
+            e.comm.as_deref().unwrap_or("-"),
+            name,
+            container
+        );
+    }
 }

@@ -32,6 +32,7 @@ enum ModeArg {
     vethbench test --count 1000000 --size 1514 --json\n  \
     vethbench test --mode latency --count 10000 --cpu 0,1\n  \
     vethbench test --tx vethX --rx vethY --rate 100k --duration 10s -w run.pcapng\n  \
+    vethbench test --tx net1:veth1 --rx net2:veth2    ends in two namespaces\n  \
     vethbench test --frame vlan.pcap                copies of a frame Scapy saved with wrpcap\n\n\
     Exit codes: 0 every frame arrived intact, 1 some did not, 2 an error.")]
 pub struct Args {
@@ -68,13 +69,16 @@ struct Flags {
     /// How frames are sent.
     #[arg(short = 'm', long, value_enum, default_value_t = ModeArg::Throughput)]
     mode: ModeArg,
-    /// Send on this existing interface (with --rx) instead of a private veth pair.
-    #[arg(long, requires = "rx", value_name = "IFACE")]
+    /// Send on this existing interface (with --rx) instead of a private veth pair. NS:IFACE
+    /// puts it in another namespace than -n's (a name, a path or pid:PID), as `capture -i`.
+    #[arg(long, requires = "rx", value_name = "[NS:]IFACE")]
     tx: Option<String>,
-    /// Receive on this existing interface (the peer of --tx; in rtt mode, the reflector's).
-    #[arg(long, requires = "tx", value_name = "IFACE")]
+    /// Receive on this existing interface (the peer of --tx; in rtt mode, the reflector's);
+    /// NS:IFACE as for --tx, e.g. --tx net1:veth1 --rx net2:veth2.
+    #[arg(long, requires = "tx", value_name = "[NS:]IFACE")]
     rx: Option<String>,
-    /// The network namespace --tx and --rx are in (like `ip -n NS`).
+    /// The network namespace --tx and --rx are in unless they say NS:IFACE (like `ip -n NS`):
+    /// a name in /run/netns, a path (/proc/PID/ns/net) or pid:PID.
     #[arg(short = 'n', long = "netns", requires = "tx", value_name = "NS")]
     netns: Option<String>,
     /// Pin the sender (and receiver) threads: TX or TX,RX.

@@ -20,7 +20,8 @@ enum Cmd {
     Del {
         /// Either end of the pair.
         name: String,
-        /// The namespace the end is in (default: the current one).
+        /// The namespace the end is in (default: the current one): a name in /run/netns, a
+        /// path (/proc/PID/ns/net) or pid:PID.
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
     },
@@ -29,7 +30,8 @@ enum Cmd {
         /// Print JSON (one array of objects; schema in the README). -j as with `ip -j`.
         #[arg(short = 'j', long)]
         json: bool,
-        /// List the ends in this named namespace (default: the current one).
+        /// List the ends in this namespace (default: the current one): a name in /run/netns, a
+        /// path (/proc/PID/ns/net) or pid:PID.
         #[arg(
             short = 'n',
             long = "netns",
@@ -37,7 +39,8 @@ enum Cmd {
             conflicts_with = "all_netns"
         )]
         netns: Option<String>,
-        /// List the current namespace and every named one.
+        /// List every network namespace on the host: the current one, named ones, those
+        /// bind-mounted by container runtimes, and those held only by processes.
         #[arg(long)]
         all_netns: bool,
     },
@@ -45,7 +48,7 @@ enum Cmd {
     Peer {
         /// The veth end whose peer to find.
         name: String,
-        /// The namespace the end is in (default: the current one).
+        /// The namespace the end is in (default: the current one): a name, a path or pid:PID.
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
         /// Print the end's row as JSON (-j as with `ip -j`).
@@ -61,12 +64,12 @@ struct AddArgs {
     /// Name of the peer end.
     #[arg(long, value_name = "PEER")]
     peer: String,
-    /// Create the pair in this namespace, like `ip -n NS link add ...`: the first end there,
-    /// and the peer too unless --peer-netns puts it elsewhere. (-n means --netns in every
-    /// subcommand.)
+    /// Create the pair in this namespace (a name in /run/netns, a path or pid:PID), like
+    /// `ip -n NS link add ...`: the first end there, and the peer too unless --peer-netns puts
+    /// it elsewhere. (-n means --netns in every subcommand.)
     #[arg(short = 'n', long = "netns", value_name = "NS")]
     netns: Option<String>,
-    /// Put the peer end in this named namespace instead (e.g. a container's).
+    /// Put the peer end in this namespace instead, e.g. a container's (same forms).
     #[arg(long, value_name = "NS")]
     peer_netns: Option<String>,
     /// Address of the first end, e.g. 198.18.0.10/16.
@@ -127,11 +130,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&row)?);
             } else {
                 println!(
-                    "{}: peer {} ifindex {} netns {}{}",
+                    "{}: peer {} ifindex {} netns {}{}{}",
                     row.name,
                     row.peer_name.as_deref().unwrap_or("?"),
                     opt(row.peer_ifindex),
-                    row.peer_netns.as_deref().unwrap_or("-"),
+                    peer_netns(&row),
+                    container(
+                        row.peer_container_id.as_deref(),
+                        row.peer_container_runtime.as_deref()
+                    ),
                     row.peer_netnsid
                         .map(|id| format!(" (link-netnsid {id})"))
                         .unwrap_or_default()
@@ -165,7 +172,26 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
     };
     let ns_a = Netns::open_or_current(a.netns.as_deref())?;
     let ns_b = Netns::open_or_current(a.peer_netns.as_deref().or(a.netns.as_deref()))?;
+    // SIGINT/SIGTERM wait (blocked, read from a signalfd) until the pair is whole; one that came
+    // meanwhile removes it again: the pair is made entirely, or not at all.
+    let stop = super::stop_signals()?;
     let (ea, eb) = veth::create(&spec, &ns_a, &ns_b)?;
+    if let Ok(Some(sig)) = stop.read_signal() {
+        let removed = veth::delete(&ea.name, &ns_a);
+        let signal = nix::sys::signal::Signal::try_from(sig.ssi_signo as i32)
+            .map(|s| s.as_str())
+            .unwrap_or("a signal");
+        return match removed {
+            Ok(()) => Err(anyhow::anyhow!(
+                "interrupted by {signal}: the pair '{}'/'{}' was removed again",
+                ea.name,
+                eb.name
+            )),
+            Err(e) => Err(anyhow::anyhow!(
+                "interrupted by {signal}, and removing the pair failed: {e}"
+            )),
+        };
+    }
     println!(
         "{} (ifindex {}, netns {}) <-> {} (ifindex {}, netns {})",
         ea.name,
@@ -176,6 +202,25 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         ns_b.name().unwrap_or("-")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The peer's namespace: its name, else `pid 1234 (comm)` or a mount path; `-` when unknown
+/// (or the caller's own unnamed namespace, as before).
+fn peer_netns(r: &veth::VethRow) -> String {
+    match (&r.peer_netns, r.peer_netnsid, &r.peer_netns_label) {
+        (Some(n), _, _) => n.clone(),
+        (None, Some(_), Some(label)) => label.clone(),
+        _ => "-".to_string(),
+    }
+}
+
+/// ` container 0123456789ab (docker)`, or nothing.
+fn container(id: Option<&str>, runtime: Option<&str>) -> String {
+    match (id, runtime) {
+        (Some(id), Some(rt)) => format!(" container {} ({rt})", &id[..12.min(id.len())]),
+        (Some(id), None) => format!(" container {}", &id[..12.min(id.len())]),
+        _ => String::new(),
+    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -193,20 +238,28 @@ fn print_table(rows: &[veth::VethRow]) {
         "PEER",
         "PEER_IFINDEX",
         "PEER_NETNS",
+        "PEER_CONTAINER",
     ];
-    let cells: Vec<[String; 9]> = rows
+    let cells: Vec<[String; 10]> = rows
         .iter()
         .map(|r| {
             [
                 r.name.clone(),
                 r.ifindex.to_string(),
-                r.netns.clone().unwrap_or_else(|| "-".into()),
+                match (&r.netns, &r.netns_label) {
+                    (Some(n), _) => n.clone(),
+                    (None, Some(l)) if r.netns_pid != Some(1) => l.clone(),
+                    _ => "-".into(),
+                },
                 r.state.clone(),
                 r.mac.clone(),
                 r.mtu.to_string(),
                 r.peer_name.clone().unwrap_or_else(|| "?".into()),
                 opt(r.peer_ifindex),
-                r.peer_netns.clone().unwrap_or_else(|| "-".into()),
+                peer_netns(r),
+                r.peer_container_id
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |id| id[..12.min(id.len())].to_string()),
             ]
         })
         .collect();

@@ -28,7 +28,9 @@ pub const MAX_FRAME_LEN: usize = 65535 + 14;
 pub enum Topology {
     /// A fresh veth pair across two private namespaces, removed by the kernel at exit.
     Private,
-    /// Existing interfaces, both in the namespace `netns` (None: the caller's).
+    /// Existing interfaces in the namespace `netns` (None: the caller's). Either end may be
+    /// written `NS:IFACE` to put it in another namespace (a name, a path or `pid:PID`; see
+    /// [`crate::link::netns::NetnsRef`]), so the two ends can be in different namespaces.
     Existing {
         tx: String,
         rx: String,
@@ -74,13 +76,16 @@ impl TestPlan {
             }
             .into());
         }
-        if let Topology::Existing { tx, rx, .. } = &self.topology {
+        if let Topology::Existing { tx, rx, netns } = &self.topology {
             for i in [tx, rx] {
-                if crate::link::check_ifname(i).is_err() {
+                if crate::link::check_ifname(super::ends::split_end(i, netns.as_deref()).1).is_err()
+                {
                     return Err(ConfigError::InterfaceName { name: i.clone() }.into());
                 }
             }
-            if self.stream.mode != Mode::Rtt && tx == rx {
+            let same = super::ends::split_end(tx, netns.as_deref())
+                == super::ends::split_end(rx, netns.as_deref());
+            if self.stream.mode != Mode::Rtt && same {
                 return Err(HarnessError::SameEnds { iface: tx.clone() });
             }
         }
@@ -161,8 +166,10 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             })
         }
         Topology::Existing { tx, rx, netns } => {
-            let ns = crate::link::Netns::open_or_current(netns.as_deref())
-                .map_err(|e| HarnessError::io(netns.as_deref().unwrap_or("netns"), e))?;
+            let (tx_ns, tx) = super::ends::split_end(tx, netns.as_deref());
+            let (rx_ns, rx) = super::ends::split_end(rx, netns.as_deref());
+            let ns = super::ends::open_netns(tx_ns)?;
+            let ns_rx = super::ends::open_netns(rx_ns)?;
             // Say it up front, as `send` does, rather than as EMSGSIZE from sendmmsg.
             let policy = crate::link::policy::SendPolicy::HARNESS;
             crate::link::policy::check_sendable(&ns, tx, Some(plan.frame_len), policy)
@@ -172,7 +179,7 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             } else {
                 None
             };
-            let ends = open_in(plan, &ns, tx, &ns, rx)?;
+            let ends = open_in(plan, &ns, tx, &ns_rx, rx)?;
             Ok(Ends {
                 napi_cpu: pinned
                     .as_ref()

@@ -183,13 +183,17 @@ impl Testbench {
         Ok((tb, a, b))
     }
 
-    /// Ends on existing interfaces, each in a named namespace or (None) the caller's.
+    /// Ends on existing interfaces, each in its own namespace or (None) the caller's: a name
+    /// in `/run/netns`, a path to a namespace file (`/proc/PID/ns/net`) or `pid:PID` (see
+    /// [`crate::link::netns::NetnsRef`]). The ends may be in different namespaces, e.g.
+    /// `[("veth1", Some("net1")), ("veth2", Some("net2"))]`; an interface may also be written
+    /// `NS:IFACE` with None.
     pub fn attach(ifaces: &[(&str, Option<&str>)]) -> Result<(Self, Vec<EndId>), HarnessError> {
         let mut tb = Testbench::new();
         let mut ids = Vec::with_capacity(ifaces.len());
-        for &(iface, ns) in ifaces {
-            let netns = crate::link::Netns::open_or_current(ns)
-                .map_err(|e| HarnessError::io(ns.unwrap_or(iface), e))?;
+        for &(end, ns) in ifaces {
+            let (ns, iface) = ends::split_end(end, ns);
+            let netns = ends::open_netns(ns)?;
             ids.push(tb.open_end(&netns, iface)?);
         }
         Ok((tb, ids))

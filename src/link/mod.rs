@@ -4,10 +4,12 @@
 //!   request/ack with sequence numbers, dumps, errno mapping.
 //! - [`iface`]: what the kernel knows about one interface (RTM_GETLINK).
 //! - [`netns`]: named namespaces compatible with `ip netns` (bind mounts under `/run/netns`),
-//!   a [`netns::Netns`] handle to run code inside any namespace, and [`netns::PrivateNetns`],
-//!   anonymous namespaces held only by an fd, which the kernel removes even on SIGKILL.
-//! - [`veth`]: create, delete, list veth pairs and resolve a peer across namespaces
-//!   (IFLA_LINK + IFLA_LINK_NETNSID + RTM_GETNSID); [`veth::PrivatePair`] for tests.
+//!   a [`netns::Netns`] handle to run code inside any namespace, [`netns::NetnsRef`] (a name,
+//!   a path to a namespace file, or `pid:PID`), a scan of every namespace on the host with the
+//!   process and container holding it, and [`netns::PrivateNetns`], anonymous namespaces held
+//!   only by an fd, which the kernel removes even on SIGKILL.
+//! - [`veth`]: create, delete, list veth pairs and resolve a peer in whatever namespace holds
+//!   it (IFLA_LINK + IFLA_LINK_NETNSID + RTM_GETNSID); [`veth::PrivatePair`] for tests.
 //! - [`addr`]: CIDR parsing and RTM_NEWADDR.
 //! - [`ping`]: ICMP echo through the kernel's stack.
 //! - [`offload`]: GRO/TSO (`ethtool -K`) and threaded NAPI, which decide on which CPU a veth's
@@ -17,8 +19,8 @@
 //!
 //! What stays true: `setns`/`unshare` only ever move a thread this module spawned (or the
 //! caller's, when asked by [`netns::enter`]); nothing here shells out to `ip`. No `unsafe`:
-//! nix's wrappers cover setns, unshare, mount and the ICMP socket; the ethtool ioctl is in
-//! the OS-glue room, `crate::sys`.
+//! nix's wrappers cover setns, unshare, mount and the ICMP socket; the ethtool and nsfs
+//! ioctls are in the OS-glue room, `crate::sys`.
 
 pub mod addr;
 pub mod iface;
@@ -46,6 +48,16 @@ pub enum LinkError {
     NoSuchInterface(#[source] NoSuchInterface),
     #[error("network namespace '{name}' does not exist")]
     NoSuchNetns { name: String },
+    /// A path given as a namespace that is something else (a plain file, a symlink in
+    /// `/run/netns`, another type of namespace).
+    #[error("'{path}' is not a network namespace ({what})")]
+    NotNetns { path: String, what: String },
+    /// `pid:PID` of a process that does not exist, or has exited.
+    #[error("process {pid} does not exist (or has exited): no network namespace to open")]
+    NoSuchProcess { pid: u32 },
+    /// A namespace file or process we may not open.
+    #[error("cannot open the network namespace of {what}: permission denied (run as root)")]
+    NetnsAccess { what: String },
     #[error("{op}: permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission { op: String, cap: Capability },
     /// The errno's text is part of the message (and not a `source()`), so that the CLI's

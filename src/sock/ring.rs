@@ -187,6 +187,9 @@ pub struct RxRing {
     direction: Direction,
     ring: sys::Ring,
     stats: RxStats,
+    /// Frames the ring held that the direction setting drops (counted by the kernel as
+    /// received: [`RxRing::skipped`] lets a caller subtract them).
+    skipped: u64,
 }
 
 impl RxRing {
@@ -252,6 +255,7 @@ impl RxRing {
             direction: cfg.direction,
             ring,
             stats: RxStats::default(),
+            skipped: 0,
         })
     }
 
@@ -307,18 +311,56 @@ impl RxRing {
     ) -> usize {
         let dir = self.direction;
         let mut n = 0;
+        let mut skipped = 0;
         self.ring.drain(max_blocks, &mut |fr: &RxFrame<'_>| {
-            let keep = match dir {
-                Direction::In => !fr.outgoing(),
-                Direction::Out => fr.outgoing(),
-                Direction::InOut => true,
-            };
-            if keep {
+            if keeps(dir, fr) {
                 n += 1;
                 f(fr);
+            } else {
+                skipped += 1;
             }
         });
+        self.skipped += skipped;
         n
+    }
+
+    /// The next frame this ring keeps, without consuming it (None: no block ready). Its block
+    /// stays out of the kernel's hands until [`advance`](Self::advance) moves past its last
+    /// frame: several rings can be merged in time order, each one's head frame held.
+    pub fn peek(&mut self) -> Option<RxFrame<'_>> {
+        loop {
+            let keep = keeps(self.direction, &self.ring.peek()?);
+            if keep {
+                return self.ring.peek();
+            }
+            self.skipped += 1;
+            self.ring.advance();
+        }
+    }
+
+    /// Consume the frame [`peek`](Self::peek) returned.
+    pub fn advance(&mut self) {
+        self.ring.advance();
+    }
+
+    /// Frames of the other direction the ring held and this side dropped (the kernel counts
+    /// them as received).
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Stop frames from entering the ring (a filter that keeps nothing replaces any other):
+    /// what the kernel counts from now on stays fixed, so draining the ring afterwards takes
+    /// every frame it counted.
+    pub fn stop_receiving(&mut self) -> Result<(), SockError> {
+        self.ring.block_all().map_err(|e| {
+            SockError::from_io(
+                "setsockopt(SO_ATTACH_FILTER)",
+                &self.iface,
+                e,
+                Capability::NetRaw,
+            )
+        })
     }
 
     /// Clear the socket's pending error, if any (poll reports POLLERR until then). `Ok(())`
@@ -356,6 +398,15 @@ impl RxRing {
         self.stats.drops += st.tp_drops as u64;
         self.stats.freeze_count += st.tp_freeze_q_cnt as u64;
         Ok(self.stats)
+    }
+}
+
+/// True when a ring set to `dir` keeps `fr`.
+fn keeps(dir: Direction, fr: &RxFrame<'_>) -> bool {
+    match dir {
+        Direction::In => !fr.outgoing(),
+        Direction::Out => fr.outgoing(),
+        Direction::InOut => true,
     }
 }
 

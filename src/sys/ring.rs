@@ -38,8 +38,33 @@ pub(crate) struct Ring {
     map: NonNull<u8>,
     map_len: usize,
     geom: Geometry,
-    /// Index of the next block to look at.
+    /// Index of the next block to look at (or of the one being read).
     cur: usize,
+    /// Where [`Ring::peek`] is inside the block `cur`, when it started one.
+    pos: Option<Pos>,
+}
+
+/// The cursor inside a block user space is reading.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    /// Frames left in the block, the current one included.
+    left: usize,
+    at: At,
+}
+
+/// A frame of the block being read, parsed.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    start: usize,
+    cap: usize,
+    wire: u32,
+    ts_ns: u64,
+    ifindex: u32,
+    pkttype: u8,
+    vlan: Option<(u16, u16)>,
+    status: u32,
+    /// Offset of the next frame's header.
+    next: usize,
 }
 
 // SAFETY: the mapping is owned by this value alone (no aliases escape beyond a `&mut self`
@@ -123,6 +148,7 @@ impl Ring {
             map_len,
             geom,
             cur: 0,
+            pos: None,
         };
         common::bind(&ring.fd, ifindex, common::ETH_P_ALL_BE).map_err(|e| ("bind", e))?;
         Ok(ring)
@@ -149,77 +175,158 @@ impl Ring {
 
     /// Walk every block user space owns, in order, call `f` on each frame, and return each
     /// block to the kernel. Returns the number of frames seen. At most `max_blocks` blocks, so
-    /// a caller can check its stop condition between batches.
+    /// a caller can check its stop condition between batches. A block [`Ring::peek`] started
+    /// is finished first (and counts as one).
     pub(crate) fn drain(&mut self, max_blocks: usize, f: &mut dyn FnMut(&RxFrame<'_>)) -> usize {
         let mut n = 0;
-        let reserve = self.geom.reserve as usize;
-        for _ in 0..max_blocks {
-            if !self.ready() {
+        let mut blocks = 0;
+        while blocks < max_blocks {
+            let Some(frame) = self.peek() else {
                 break;
+            };
+            f(&frame);
+            n += 1;
+            if self.advance() {
+                blocks += 1;
             }
-            let b = self.block_ptr(self.cur);
-            let base = b as *mut u8;
-            // SAFETY: the block is ours (TP_STATUS_USER, acquire-fenced above) until we set
-            // TP_STATUS_KERNEL below; every offset comes from the kernel and stays inside the
-            // block of block_size bytes.
-            unsafe {
-                let num = (*b).hdr.bh1.num_pkts as usize;
-                let mut off = (*b).hdr.bh1.offset_to_first_pkt as usize;
-                for _ in 0..num {
-                    let h = base.add(off) as *const libc::tpacket3_hdr;
-                    let hdr = &*h;
-                    let sll = &*(base.add(off + SLL_OFFSET) as *const libc::sockaddr_ll);
-                    let mac = off + hdr.tp_mac as usize;
-                    let snap = hdr.tp_snaplen as usize;
-                    let mut start = mac;
-                    let mut cap = snap;
-                    let mut wire = hdr.tp_len;
-                    let mut vlan = None;
-                    if hdr.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
-                        let tci = hdr.hv1.tp_vlan_tci as u16;
-                        let tpid = if hdr.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
-                            hdr.hv1.tp_vlan_tpid
-                        } else {
-                            0x8100
-                        };
-                        vlan = Some((tpid, tci));
-                        if reserve >= 4 && snap >= 12 {
-                            // Slide the two MACs 4 bytes into the headroom, write the tag
-                            // after them: the frame is back as it was on the wire, no copy.
-                            let p = base.add(mac);
-                            std::ptr::copy(p, p.sub(4), 12);
-                            let tag = p.add(8);
-                            let tpid_b = tpid.to_be_bytes();
-                            let tci_b = tci.to_be_bytes();
-                            *tag = tpid_b[0];
-                            *tag.add(1) = tpid_b[1];
-                            *tag.add(2) = tci_b[0];
-                            *tag.add(3) = tci_b[1];
-                            start = mac - 4;
-                            cap = snap + 4;
-                            wire += 4;
-                        }
-                    }
-                    let data = std::slice::from_raw_parts(base.add(start), cap);
-                    let frame = RxFrame {
-                        data,
-                        wire_len: wire,
-                        ts_ns: hdr.tp_sec as u64 * 1_000_000_000 + hdr.tp_nsec as u64,
-                        ifindex: sll.sll_ifindex as u32,
-                        pkttype: sll.sll_pkttype,
-                        vlan,
-                        status: hdr.tp_status,
-                    };
-                    f(&frame);
-                    n += 1;
-                    off += hdr.tp_next_offset as usize;
-                }
-                fence(Ordering::Release);
-                std::ptr::write_volatile(&mut (*b).hdr.bh1.block_status, libc::TP_STATUS_KERNEL);
-            }
-            self.cur = (self.cur + 1) % self.geom.block_count as usize;
         }
         n
+    }
+
+    /// The frame under the cursor, without consuming it: the next frame of the block being
+    /// read, or the first of the next ready block. None when no block is ready. The block
+    /// stays user space's until [`Ring::advance`] moves past its last frame, so a caller can
+    /// hold frames of several rings at once (a time-ordered merge).
+    pub(crate) fn peek(&mut self) -> Option<RxFrame<'_>> {
+        if self.pos.is_none() {
+            loop {
+                if !self.ready() {
+                    return None;
+                }
+                let b = self.block_ptr(self.cur);
+                // SAFETY: the block is ours (TP_STATUS_USER, acquire-fenced in ready()).
+                let (num, first) = unsafe {
+                    (
+                        (*b).hdr.bh1.num_pkts as usize,
+                        (*b).hdr.bh1.offset_to_first_pkt as usize,
+                    )
+                };
+                if num > 0 {
+                    let at = self.frame_at(first);
+                    self.pos = Some(Pos { left: num, at });
+                    break;
+                }
+                self.release_block();
+            }
+        }
+        let at = self.pos?.at;
+        let base = self.block_ptr(self.cur) as *const u8;
+        // SAFETY: `at` was parsed from this block, which stays ours until advance() releases
+        // it; start + cap lie inside the block (offsets from the kernel). The borrow of self
+        // keeps the mapping alive and the block unreleased while the frame lives.
+        let data = unsafe { std::slice::from_raw_parts(base.add(at.start), at.cap) };
+        Some(RxFrame {
+            data,
+            wire_len: at.wire,
+            ts_ns: at.ts_ns,
+            ifindex: at.ifindex,
+            pkttype: at.pkttype,
+            vlan: at.vlan,
+            status: at.status,
+        })
+    }
+
+    /// Move past the frame [`Ring::peek`] returned; true when that finished its block, which
+    /// went back to the kernel.
+    pub(crate) fn advance(&mut self) -> bool {
+        let Some(mut pos) = self.pos else {
+            return false;
+        };
+        pos.left -= 1;
+        if pos.left == 0 {
+            self.pos = None;
+            self.release_block();
+            return true;
+        }
+        pos.at = self.frame_at(pos.at.next);
+        self.pos = Some(pos);
+        false
+    }
+
+    /// Give the block under the cursor back to the kernel and move to the next.
+    fn release_block(&mut self) {
+        let b = self.block_ptr(self.cur);
+        fence(Ordering::Release);
+        // SAFETY: b is the descriptor of the block we own; handing it back is one volatile
+        // store after the release fence (no access to the block follows).
+        unsafe { std::ptr::write_volatile(&mut (*b).hdr.bh1.block_status, libc::TP_STATUS_KERNEL) };
+        self.cur = (self.cur + 1) % self.geom.block_count as usize;
+    }
+
+    /// Parse the frame at offset `off` of the block under the cursor, putting a stripped
+    /// 802.1Q tag back in place (once: each frame is parsed once).
+    fn frame_at(&mut self, off: usize) -> At {
+        let reserve = self.geom.reserve as usize;
+        let base = self.block_ptr(self.cur) as *mut u8;
+        // SAFETY: the block is ours (TP_STATUS_USER) until released; `off` comes from the
+        // kernel (offset_to_first_pkt or a tp_next_offset chain) and every offset derived from
+        // the header stays inside the block of block_size bytes; the tag is written into the
+        // PACKET_RESERVE headroom in front of the frame.
+        unsafe {
+            let hdr = &*(base.add(off) as *const libc::tpacket3_hdr);
+            let sll = &*(base.add(off + SLL_OFFSET) as *const libc::sockaddr_ll);
+            let mac = off + hdr.tp_mac as usize;
+            let snap = hdr.tp_snaplen as usize;
+            let mut at = At {
+                start: mac,
+                cap: snap,
+                wire: hdr.tp_len,
+                ts_ns: hdr.tp_sec as u64 * 1_000_000_000 + hdr.tp_nsec as u64,
+                ifindex: sll.sll_ifindex as u32,
+                pkttype: sll.sll_pkttype,
+                vlan: None,
+                status: hdr.tp_status,
+                next: off + hdr.tp_next_offset as usize,
+            };
+            if hdr.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
+                let tci = hdr.hv1.tp_vlan_tci as u16;
+                let tpid = if hdr.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
+                    hdr.hv1.tp_vlan_tpid
+                } else {
+                    0x8100
+                };
+                at.vlan = Some((tpid, tci));
+                if reserve >= 4 && snap >= 12 {
+                    // Slide the two MACs 4 bytes into the headroom, write the tag after them:
+                    // the frame is back as it was on the wire, no copy.
+                    let p = base.add(mac);
+                    std::ptr::copy(p, p.sub(4), 12);
+                    let tag = p.add(8);
+                    let tpid_b = tpid.to_be_bytes();
+                    let tci_b = tci.to_be_bytes();
+                    *tag = tpid_b[0];
+                    *tag.add(1) = tpid_b[1];
+                    *tag.add(2) = tci_b[0];
+                    *tag.add(3) = tci_b[1];
+                    at.start = mac - 4;
+                    at.cap = snap + 4;
+                    at.wire += 4;
+                }
+            }
+            at
+        }
+    }
+
+    /// Replace the socket's filter by one that keeps nothing (`ret #0`): no frame enters the
+    /// ring, nor the kernel's counters, from now on.
+    pub(crate) fn block_all(&self) -> io::Result<()> {
+        let ret0 = [libc::sock_filter {
+            code: (libc::BPF_RET | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }];
+        attach_filter(&self.fd, &ret0)
     }
 
     /// Read and clear the socket's pending error (SO_ERROR), e.g. ENETDOWN when the interface

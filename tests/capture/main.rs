@@ -255,7 +255,9 @@ impl Drop for KillOnDrop {
     }
 }
 
+mod across;
 mod files;
 mod habits;
 mod load;
 mod options;
+mod stats;

@@ -109,9 +109,12 @@ fn ip_everything() -> String {
     format!("{host}\n{all}")
 }
 
+mod across;
 mod bad_input;
 mod cleanup;
+mod containers;
 mod interop;
 mod netns_flag;
 mod ping_habits;
+mod run_dir;
 mod walkthrough;

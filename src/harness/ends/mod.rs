@@ -15,12 +15,14 @@ use super::HarnessError;
 pub use crate::sock::RxMeta;
 
 mod kernel;
+mod netns;
 
 pub(crate) use kernel::not_sendable;
 pub use kernel::{
     open_recv, open_recv_with, open_sink, open_source, private_pair, rx_config, PcapngTap,
     RecvSource, RingSource, SockSink,
 };
+pub use netns::{open_netns, split_end};
 
 /// Writes frame `i` of a [`FrameSink::send_filled`] call into a slot the sink lends:
 /// `fill(i, slot, fresh)` gets the whole slot (its maximum frame size) and returns the length

@@ -1,26 +1,25 @@
 //! veth pairs: create (either end in any namespace), delete, list, and resolve a peer.
 //!
-//! A peer is named by IFLA_LINK (its ifindex *in its own namespace*) plus IFLA_LINK_NETNSID
-//! (that namespace, as an id local to ours). An ifindex alone is ambiguous: both ends of a
-//! pair across two fresh namespaces are often ifindex 2. The id is mapped back to a namespace
-//! by asking RTM_GETNSID about each candidate (the caller's namespace and `/run/netns/*`).
+//! Listing and peer resolution are in [`list`]: a peer is found in whatever namespace holds
+//! it (named, bind-mounted by a container runtime, or held only by a process).
 //!
 //! What stays true: [`create`] either leaves a whole, configured pair or nothing (a failure in
 //! the address or up step deletes the pair it made). [`PrivatePair`] never puts a link in the
 //! caller's namespace: both ends are created directly inside anonymous namespaces.
-
-use serde::Serialize;
 
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
 };
 
 use super::addr::Cidr;
-use super::iface::{self, IfaceInfo, LinkDetails};
+use super::iface::{self, IfaceInfo};
 use super::netns::{self, Netns, PrivateNetns};
 use super::nl::Netlink;
-use super::{check_ifname, format_mac, LinkError};
-use crate::{Capability, NoSuchInterface};
+use super::{check_ifname, LinkError};
+use crate::Capability;
+
+pub mod list;
+pub use list::{list, list_all, peer, VethRow};
 
 /// One end of a pair as asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -239,145 +238,6 @@ pub fn delete(name: &str, ns: &Netns) -> Result<(), LinkError> {
         nl.delete_link(info.ifindex)
             .map_err(|e| LinkError::from_errno(format!("delete '{name}'"), e, Capability::NetAdmin))
     })
-}
-
-/// One veth end, as `vethbench veth list --json` prints it (the schema is documented in the
-/// README; fields are only ever added).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VethRow {
-    pub name: String,
-    pub ifindex: u32,
-    /// The end's namespace under `/run/netns`; null when it has no name (e.g. the host's).
-    pub netns: Option<String>,
-    /// IFLA_OPERSTATE: "UP", "DOWN", "LOWERLAYERDOWN"...
-    pub state: String,
-    /// IFF_UP.
-    pub admin_up: bool,
-    pub mac: String,
-    pub mtu: u32,
-    /// Null when the peer's namespace could not be opened (anonymous, someone else's).
-    pub peer_name: Option<String>,
-    /// IFLA_LINK: the peer's ifindex in the peer's namespace.
-    pub peer_ifindex: Option<u32>,
-    /// The peer's namespace name; null when it has no name (or is unknown).
-    pub peer_netns: Option<String>,
-    /// IFLA_LINK_NETNSID: null when the peer is in the same namespace as this end.
-    pub peer_netnsid: Option<i32>,
-}
-
-/// Every veth end in `ns`, peers resolved.
-pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
-    let (links, mut nl) = ns.run(|| {
-        let mut nl = Netlink::open()?;
-        Ok((iface::list_with(&mut nl)?, nl))
-    })?;
-    let mut candidates: Option<Vec<(Option<i32>, Netns)>> = None;
-    let mut rows = Vec::new();
-    for l in links
-        .iter()
-        .filter(|l| l.info.kind.as_deref() == Some("veth"))
-    {
-        let mut row = VethRow {
-            name: l.info.name.clone(),
-            ifindex: l.info.ifindex,
-            netns: ns.name().map(str::to_string),
-            state: l.operstate.clone(),
-            admin_up: l.info.admin_up,
-            mac: format_mac(&l.info.mac),
-            mtu: l.info.mtu,
-            peer_name: None,
-            peer_ifindex: l.link,
-            peer_netns: None,
-            peer_netnsid: l.link_netnsid,
-        };
-        match (l.link, l.link_netnsid) {
-            (Some(peer), None) => {
-                row.peer_netns = row.netns.clone();
-                row.peer_name = find_index(&links, peer);
-            }
-            (Some(peer), Some(id)) => {
-                let cands = match &mut candidates {
-                    Some(c) => c,
-                    None => candidates.insert(nsid_candidates(&mut nl)?),
-                };
-                if let Some((_, peer_ns)) = cands.iter().find(|(nsid, _)| *nsid == Some(id)) {
-                    row.peer_netns = peer_ns.name().map(str::to_string);
-                    row.peer_name = peer_ns
-                        .run(|| {
-                            let mut nl = Netlink::open()?;
-                            Ok(nl
-                                .link_by_index(peer)
-                                .ok()
-                                .map(|m| LinkDetails::from_message(&m).info.name))
-                        })
-                        .ok()
-                        .flatten();
-                }
-            }
-            _ => {}
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-/// Every veth end in the caller's namespace and in every named one.
-pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
-    let current = Netns::current()?;
-    let mut rows = Vec::new();
-    if current.name().is_none() {
-        rows.extend(list(&current)?);
-    }
-    for name in netns::list()? {
-        // A stale entry (not a bind mount any more) is skipped, as `ip -all netns` does.
-        if let Ok(ns) = Netns::open(&name) {
-            rows.extend(list(&ns)?);
-        }
-    }
-    Ok(rows)
-}
-
-/// The peer of veth `name` in `ns`: the `ethtool -S NAME | grep peer_ifindex` question,
-/// answered with the peer's name, ifindex and namespace.
-pub fn peer(name: &str, ns: &Netns) -> Result<VethRow, LinkError> {
-    check_ifname(name)?;
-    let info = ns.run(|| iface::info(name))?;
-    if info.kind.as_deref() != Some("veth") {
-        return Err(LinkError::NotVeth {
-            iface: name.to_string(),
-            kind: info.kind.unwrap_or_else(|| "none".to_string()),
-        });
-    }
-    list(ns)?
-        .into_iter()
-        .find(|r| r.name == name)
-        .ok_or_else(|| LinkError::NoSuchInterface(NoSuchInterface::new(name)))
-}
-
-fn find_index(links: &[LinkDetails], index: u32) -> Option<String> {
-    links
-        .iter()
-        .find(|l| l.info.ifindex == index)
-        .map(|l| l.info.name.clone())
-}
-
-/// The namespaces a peer can be in (the caller's and the named ones), each with the id the
-/// socket's namespace gives it.
-fn nsid_candidates(nl: &mut Netlink) -> Result<Vec<(Option<i32>, Netns)>, LinkError> {
-    let mut out = Vec::new();
-    let mut all = vec![Netns::current()?];
-    for name in netns::list()? {
-        if let Ok(ns) = Netns::open(&name) {
-            all.push(ns);
-        }
-    }
-    for ns in all {
-        let id = nl
-            .nsid_of(std::os::fd::AsRawFd::as_raw_fd(&ns))
-            .map_err(|e| LinkError::from_errno("RTM_GETNSID", e, Capability::NetAdmin))?;
-        out.push((id, ns));
-    }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------
