@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use vethbench::frame::fields::FieldSet;
+use vethbench::frame::fields::{FieldSet, FrameInfo};
 
 use super::capture::OutputKind;
 
@@ -73,11 +73,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 f.data.len()
             );
         } else if let Some(fs) = &fields {
-            fs.write_line(&mut line, f.data, f.orig_len, f.ts_ns);
+            let t0 = *first_ts.get_or_insert(f.ts_ns);
+            let info = FrameInfo {
+                number: n,
+                ts_ns: f.ts_ns,
+                t0_ns: t0,
+                wire_len: f.orig_len,
+            };
+            fs.write_frame(&mut line, f.data, &info);
             line.push('\n');
         } else {
             let t0 = *first_ts.get_or_insert(f.ts_ns);
-            vethbench::frame::write_numbered(&mut line, n, f.ts_ns, t0, f.data);
+            vethbench::frame::write_numbered_wire(&mut line, n, f.ts_ns, t0, f.data, f.orig_len);
             line.push('\n');
             if args.verbose {
                 line.push_str(&vethbench::frame::show(f.data));
