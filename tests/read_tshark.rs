@@ -307,3 +307,17 @@ fn snaplen_cut_frame_says_so_like_tshark() {
     ]);
     assert_eq!(stdout(ours), "59\t20\n");
 }
+
+#[test]
+fn hex_dump_like_tshark_x() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    let file = captures_dir().join("layers.pcap");
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&file).arg("-x");
+    let mut theirs = Command::new("tshark");
+    theirs.arg("-r").arg(&file).args(TSHARK_OPTS).arg("-x");
+    assert_eq!(stdout(ours), stdout(theirs));
+}

@@ -23,6 +23,13 @@ pub struct Args {
     /// Per-layer dump of every frame (Scapy-like show()).
     #[arg(short = 'V', long)]
     verbose: bool,
+    /// Hex and ASCII dump of every frame, as `tshark -x` prints it (after the line, or the
+    /// -V dump, when asked for with -P or -V; alone otherwise, as tshark does).
+    #[arg(short = 'x')]
+    hex: bool,
+    /// With -x: print the one-line summary too (tshark's -P).
+    #[arg(short = 'P')]
+    print_summary: bool,
     /// Stop after N frames.
     #[arg(short = 'c', long, value_name = "N")]
     count: Option<u64>,
@@ -84,13 +91,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             line.push('\n');
         } else {
             let t0 = *first_ts.get_or_insert(f.ts_ns);
-            vethbench::frame::write_numbered_wire(&mut line, n, f.ts_ns, t0, f.data, f.orig_len);
-            line.push('\n');
+            if !args.hex || args.print_summary || args.verbose {
+                vethbench::frame::write_numbered_wire(
+                    &mut line, n, f.ts_ns, t0, f.data, f.orig_len,
+                );
+                line.push('\n');
+            }
             if args.verbose {
                 line.push_str(&vethbench::frame::show(f.data));
                 if !line.ends_with('\n') {
                     line.push('\n');
                 }
+                line.push('\n');
+            }
+            if args.hex {
+                vethbench::frame::write_hex_tshark(&mut line, f.data);
                 line.push('\n');
             }
         }

@@ -32,7 +32,7 @@ mod template;
 pub mod view;
 
 pub use mac::MacAddr;
-pub use show::{hexdump, show};
+pub use show::{hexdump, show, write_hex_tshark};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use summary::{
     summary, write_numbered, write_numbered_wire, write_summary, write_summary_wire,

@@ -283,6 +283,29 @@ pub fn hexdump(frame: &[u8]) -> String {
     out
 }
 
+/// A hex dump as `tshark -x` prints it: offset, 16 bytes in lower-case hex, three spaces, the
+/// printable ASCII; one line per 16 bytes, each ending in `\n`. Appended to `out`.
+pub fn write_hex_tshark(out: &mut String, frame: &[u8]) {
+    for (i, chunk) in frame.chunks(16).enumerate() {
+        let _ = write!(out, "{:04x}  ", i * 16);
+        for b in chunk {
+            let _ = write!(out, "{b:02x} ");
+        }
+        for _ in chunk.len()..16 {
+            out.push_str("   ");
+        }
+        out.push_str("  ");
+        out.extend(chunk.iter().map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push('\n');
+    }
+}
+
 /// The tags Scapy dissects (0x8100 and 0x88a8, not 0x9100), the EtherType after them and
 /// where its layer starts: the view walks 0x9100 tags too, Scapy shows them as `Raw`.
 pub(super) fn scapy_tags(frame: &[u8], lay: &Layout) -> (usize, u16, usize) {
