@@ -321,3 +321,33 @@ fn hex_dump_like_tshark_x() {
     theirs.arg("-r").arg(&file).args(TSHARK_OPTS).arg("-x");
     assert_eq!(stdout(ours), stdout(theirs));
 }
+
+#[test]
+fn field_options_like_tshark_e() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    let file = captures_dir().join("layers.pcap");
+    let args = [
+        "-T",
+        "fields",
+        "-E",
+        "header=y",
+        "-E",
+        "separator=,",
+        "-E",
+        "quote=d",
+        "-e",
+        "frame.number",
+        "-e",
+        "ip.src",
+        "-e",
+        "udp.dstport",
+    ];
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&file).args(args);
+    let mut theirs = Command::new("tshark");
+    theirs.arg("-r").arg(&file).args(TSHARK_OPTS).args(args);
+    assert_eq!(stdout(ours), stdout(theirs));
+}
