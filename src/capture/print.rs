@@ -42,10 +42,19 @@ impl Printer {
     ) {
         match self {
             Printer::None => {}
-            Printer::Fields(fs) => fs.write_line(line, data, meta.wire_len, meta.ts_ns),
+            Printer::Fields(fs) => {
+                let t0 = *first_ts.get_or_insert(meta.ts_ns);
+                let info = crate::frame::fields::FrameInfo {
+                    number: n,
+                    ts_ns: meta.ts_ns,
+                    t0_ns: t0,
+                    wire_len: meta.wire_len,
+                };
+                fs.write_frame(line, data, &info);
+            }
             Printer::Summary => {
                 let t0 = *first_ts.get_or_insert(meta.ts_ns);
-                crate::frame::write_numbered(line, n, meta.ts_ns, t0, data);
+                crate::frame::write_numbered_wire(line, n, meta.ts_ns, t0, data, meta.wire_len);
             }
         }
     }

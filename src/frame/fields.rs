@@ -1,204 +1,210 @@
 //! tshark-style field extraction: `-T fields -e eth.src -e ip.dst ...`, one tab-separated line
 //! per frame, each value formatted as tshark 4.0 prints it (checked against tshark on the same
-//! file: `0x0800`, `0x0001`, `0x0002`, `1700000000.123456789`, `313233`).
+//! files in `tests/read_tshark.rs`: `0x0800`, `0x0002`, `0x00000000`, `1700000000.123456789`,
+//! `313233`), a field the frame holds several times comma-joined, outer first (`vlan.id`
+//! `100,200`; `ip.src` of an ICMP error and the packet it quotes; a VXLAN frame's two `eth.src`).
 //!
-//! The layers come from the packet view ([`view::layout`]), the values are read at the offsets
-//! it gives; nothing is allocated per frame (the caller passes a reusable `String`). Column
-//! names are the view's vocabulary (tshark's); an alias the view accepts names the same column.
+//! Every header field comes from the packet view's walk ([`view::write_values`]): the column
+//! names are the view's vocabulary ([`view::FIELD_NAMES`], tshark's names, and tshark's
+//! spelling of the few the view names after Scapy through [`view::ALIASES`]), plus the
+//! frame-level `eth`, `frame.number`, `frame.time_relative`, `frame.time_epoch`, `frame.len`,
+//! `frame.cap_len`. Nothing is allocated per frame (the caller passes a reusable `String`).
 //!
-//! Differences from tshark, on purpose: `tcp.seq` is the raw sequence number (tshark prints a
-//! number relative to the conversation's first; same for a SYN that starts at 0, use
-//! `-o tcp.relative_sequence_numbers:FALSE` on tshark to compare the others); no reassembly
-//! of IP fragments; `ip.*` fields are IPv4 only (as in tshark, where IPv6 is `ipv6.*`);
-//! `data` is always the transport payload (within the IP length, Ethernet padding excluded),
-//! whereas tshark shows it only when no dissector claims the port (port 53 is DNS, 20 is
-//! FTP-DATA...: there tshark's `data` is empty). A frame of EtherType 0x86dd whose header is
-//! not IPv6 (version is not 6) has no `data` (before the packet view, its bytes after the first
-//! 40 were taken for a payload).
+//! Differences from tshark, on purpose: `tcp.seq` and `tcp.ack` are the raw numbers (tshark
+//! prints them relative to the conversation's first; compare with
+//! `-o tcp.relative_sequence_numbers:FALSE`, or ask for `tcp.seq_raw`); no reassembly of IP
+//! fragments (tshark's `-o ip.defragment:FALSE -o ipv6.defragment:FALSE` reads them the same
+//! way); `data` is the bytes no header claims (the TCP or UDP payload within the IP and UDP
+//! lengths, Ethernet padding excluded; an echo's data; a later fragment; what an unknown
+//! EtherType or IP protocol carries), whereas tshark hands a payload to the dissector of its
+//! port when it has one (53 is DNS, 20 is FTP-DATA...: there tshark's `data` is empty).
+//! 802.3/LLC frames have no `data` (tshark dissects STP, CDP... there).
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
 
-use etherparse::{EtherType, IpNumber};
-
-use super::view::{self, be16, is_vlan, Layout};
+use super::view::{self, Proto};
 use super::{FrameError, MacAddr};
 
-/// A column of `-T fields`: a field tshark knows by this name.
+/// A column of `-T fields`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
+    /// tshark's `eth`: `Ethernet II, Src: ..., Dst: ...` (the outer header).
     Eth,
-    EthSrc,
-    EthDst,
-    EthType,
-    VlanId,
-    IpSrc,
-    IpDst,
-    IpProto,
-    IpTtl,
-    IpId,
-    TcpSrcport,
-    TcpDstport,
-    TcpFlags,
-    TcpSeq,
-    UdpSrcport,
-    UdpDstport,
-    FrameLen,
+    FrameNumber,
+    FrameTimeRelative,
     FrameTimeEpoch,
+    FrameLen,
+    FrameCapLen,
+    /// tshark's `data`: the bytes no header claims.
     Data,
+    /// A header field of the packet view, by its name in [`view::FIELD_NAMES`].
+    Field(&'static str),
 }
 
-/// Every column name, in the order of [`Column`]: names of the packet view's vocabulary
-/// ([`view::FIELD_NAMES`]) plus the frame-level `eth`, `frame.len` and `frame.time_epoch`.
-pub const FIELD_NAMES: [&str; 19] = [
+/// The frame-level column names (the rest are [`view::FIELD_NAMES`], `data` included).
+pub const FRAME_NAMES: [&str; 6] = [
     "eth",
-    "eth.src",
+    "frame.number",
+    "frame.time_relative",
+    "frame.time_epoch",
+    "frame.len",
+    "frame.cap_len",
+];
+
+/// Every column `-T fields -e` accepts under the name tshark gives it, each printed as tshark
+/// prints it (`tests/read_tshark.rs` checks each against tshark). The view's Scapy-spelled
+/// names (`ip.chksum`, `tcp.window`, `vlan.prio`...) and the few it has that tshark lacks
+/// (`ip.options`, `icmp.rest`, `ipv6.exthdrs`) are accepted too.
+pub const FIELD_NAMES: [&str; 98] = [
+    "eth",
+    "frame.number",
+    "frame.time_relative",
+    "frame.time_epoch",
+    "frame.len",
+    "frame.cap_len",
     "eth.dst",
+    "eth.src",
     "eth.type",
+    "eth.len",
+    "llc.dsap",
+    "llc.ssap",
+    "llc.control",
+    "ieee8021ad.priority",
+    "ieee8021ad.dei",
+    "ieee8021ad.id",
+    "vlan.priority",
+    "vlan.dei",
     "vlan.id",
+    "vlan.etype",
+    "arp.hw.type",
+    "arp.proto.type",
+    "arp.hw.size",
+    "arp.proto.size",
+    "arp.opcode",
+    "arp.src.hw_mac",
+    "arp.src.proto_ipv4",
+    "arp.dst.hw_mac",
+    "arp.dst.proto_ipv4",
+    "mpls.label",
+    "mpls.exp",
+    "mpls.bottom",
+    "mpls.ttl",
+    "ip.version",
+    "ip.hdr_len",
+    "ip.dsfield",
+    "ip.len",
+    "ip.id",
+    "ip.flags",
+    "ip.flags.rb",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ip.frag_offset",
+    "ip.ttl",
+    "ip.proto",
+    "ip.checksum",
     "ip.src",
     "ip.dst",
-    "ip.proto",
-    "ip.ttl",
-    "ip.id",
+    "ip.opt.type",
+    "ipv6.version",
+    "ipv6.tclass",
+    "ipv6.flow",
+    "ipv6.plen",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.src",
+    "ipv6.dst",
     "tcp.srcport",
     "tcp.dstport",
-    "tcp.flags",
     "tcp.seq",
+    "tcp.ack",
+    "tcp.hdr_len",
+    "tcp.flags",
+    "tcp.flags.res",
+    "tcp.window_size_value",
+    "tcp.checksum",
+    "tcp.urgent_pointer",
+    "tcp.len",
+    "tcp.options",
+    "tcp.options.mss_val",
+    "tcp.options.wscale.shift",
+    "tcp.options.timestamp.tsval",
+    "tcp.options.timestamp.tsecr",
     "udp.srcport",
     "udp.dstport",
-    "frame.len",
-    "frame.time_epoch",
+    "udp.length",
+    "udp.checksum",
+    "vxlan.vni",
+    "geneve.vni",
+    "gre.proto",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.mtu",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.checksum",
+    "icmpv6.echo.identifier",
+    "icmpv6.echo.sequence_number",
+    "icmpv6.mtu",
+    "icmpv6.nd.ns.target_address",
+    "icmpv6.nd.na.target_address",
+    "icmpv6.opt.linkaddr",
+    "igmp.type",
+    "igmp.checksum",
     "data",
 ];
 
-const ALL: [Column; 19] = [
-    Column::Eth,
-    Column::EthSrc,
-    Column::EthDst,
-    Column::EthType,
-    Column::VlanId,
-    Column::IpSrc,
-    Column::IpDst,
-    Column::IpProto,
-    Column::IpTtl,
-    Column::IpId,
-    Column::TcpSrcport,
-    Column::TcpDstport,
-    Column::TcpFlags,
-    Column::TcpSeq,
-    Column::UdpSrcport,
-    Column::UdpDstport,
-    Column::FrameLen,
-    Column::FrameTimeEpoch,
-    Column::Data,
-];
+/// Every column name `-T fields -e` accepts (the aliases of [`view::ALIASES`] besides).
+pub fn field_names() -> impl Iterator<Item = &'static str> {
+    FRAME_NAMES.iter().chain(view::FIELD_NAMES).copied()
+}
 
 impl std::str::FromStr for Column {
     type Err = FrameError;
     fn from_str(s: &str) -> Result<Self, FrameError> {
-        // A tshark spelling the view knows as an alias names the same column.
-        let name = view::canonical_name(s).unwrap_or(s);
-        FIELD_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| ALL[i])
-            .ok_or_else(|| FrameError::Invalid {
-                what: "field",
-                input: s.to_string(),
-                why: format!("supported: {}", FIELD_NAMES.join(", ")),
-            })
+        Ok(match s {
+            "eth" => Column::Eth,
+            "frame.number" => Column::FrameNumber,
+            "frame.time_relative" => Column::FrameTimeRelative,
+            "frame.time_epoch" => Column::FrameTimeEpoch,
+            "frame.len" => Column::FrameLen,
+            "frame.cap_len" => Column::FrameCapLen,
+            "data" | "data.data" => Column::Data,
+            _ => match view::canonical_name(s) {
+                Some(name) => Column::Field(name),
+                None => {
+                    return Err(FrameError::Invalid {
+                        what: "field",
+                        input: s.to_string(),
+                        why: format!(
+                            "supported: {}",
+                            field_names().collect::<Vec<_>>().join(", ")
+                        ),
+                    })
+                }
+            },
+        })
     }
+}
+
+/// What `-T fields` needs to know about a frame besides its bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameInfo {
+    /// Its number, from 1.
+    pub number: u64,
+    /// Its timestamp, in ns since the epoch.
+    pub ts_ns: u64,
+    /// The first frame's timestamp (for `frame.time_relative`).
+    pub t0_ns: u64,
+    /// Its length on the wire (the captured bytes may be fewer).
+    pub wire_len: u32,
 }
 
 /// The fields to print, in order.
 #[derive(Debug, Clone)]
 pub struct FieldSet(Vec<Column>);
-
-/// What one frame's headers say, read from the packet view's [`Layout`]; borrowed from the
-/// frame.
-#[derive(Debug, Default)]
-struct Dissected<'a> {
-    eth: Option<(MacAddr, MacAddr, u16)>,
-    vlans: [u16; 4],
-    n_vlans: usize,
-    /// The IPv4 header (whole, as the view checked it).
-    ip: Option<&'a [u8]>,
-    tcp: Option<&'a [u8]>,
-    udp: Option<&'a [u8]>,
-    payload: Option<&'a [u8]>,
-}
-
-fn dissect(data: &[u8]) -> Dissected<'_> {
-    let mut d = Dissected::default();
-    let lay = view::layout(data);
-    if !lay.eth {
-        return d;
-    }
-    let mac = |at: usize| {
-        let mut m = [0; 6];
-        m.copy_from_slice(&data[at..at + 6]);
-        MacAddr(m)
-    };
-    d.eth = Some((mac(6), mac(0), be16(data, 12)));
-    d.n_vlans = lay.vlans.min(d.vlans.len());
-    for k in 0..d.n_vlans {
-        d.vlans[k] = be16(data, Layout::vlan_off(k)) & 0x0fff;
-    }
-    let (proto, l4) = match (EtherType(lay.ether_type), lay.ip_payload()) {
-        // A tag cut short.
-        (t, _) if is_vlan(t.0) => return d,
-        (EtherType::IPV4, Some((proto, range))) => {
-            let o = range.start - lay.ip_hdr_len;
-            d.ip = Some(&data[o..range.start]);
-            if lay.ip_later_fragment {
-                d.payload = Some(&data[range]);
-                return d;
-            }
-            (proto, &data[range])
-        }
-        (EtherType::IPV6, Some((proto, range))) => (proto, &data[range]),
-        // Not even an IPv6 header's length: the bytes are data, as for an unknown EtherType.
-        (EtherType::IPV6, None) if data.len() - lay.payload_off < 40 => {
-            d.payload = Some(&data[lay.payload_off..]);
-            return d;
-        }
-        (EtherType::IPV4 | EtherType::IPV6 | EtherType::ARP, _) => return d,
-        _ => {
-            d.payload = Some(&data[lay.payload_off..]);
-            return d;
-        }
-    };
-    match proto {
-        IpNumber::TCP if l4.len() >= 20 => {
-            let off = ((l4[12] >> 4) as usize * 4).clamp(20, l4.len());
-            d.tcp = Some(l4);
-            d.payload = Some(&l4[off..]);
-        }
-        IpNumber::UDP if l4.len() >= 8 => {
-            d.udp = Some(l4);
-            d.payload = Some(&l4[8..]);
-        }
-        // ICMP echo request/reply: the rest is data.
-        IpNumber::ICMP if l4.len() >= 8 && (l4[0] == 0 || l4[0] == 8) => {
-            d.payload = Some(&l4[8..]);
-        }
-        IpNumber::ICMP => {}
-        // ICMPv6 likewise: echo request/reply (128/129) carry data, the rest (neighbour
-        // discovery, MLD...) is all dissected by tshark, so `data` is empty there too.
-        IpNumber::IPV6_ICMP if l4.len() >= 8 && (l4[0] == 128 || l4[0] == 129) => {
-            d.payload = Some(&l4[8..]);
-        }
-        IpNumber::IPV6_ICMP => {}
-        _ => d.payload = Some(l4),
-    }
-    d
-}
-
-/// The IPv4 address at `at` of a header.
-fn ip4(ip: &[u8], at: usize) -> [u8; 4] {
-    [ip[at], ip[at + 1], ip[at + 2], ip[at + 3]]
-}
 
 impl FieldSet {
     /// Check the names (`-e` values) once, up front.
@@ -217,119 +223,111 @@ impl FieldSet {
         &self.0
     }
 
+    /// [`FieldSet::write_frame`] for a frame whose number and first timestamp are unknown
+    /// (`frame.number` 0, `frame.time_relative` 0).
+    pub fn write_line(&self, out: &mut String, data: &[u8], wire_len: u32, ts_ns: u64) {
+        let info = FrameInfo {
+            number: 0,
+            ts_ns,
+            t0_ns: ts_ns,
+            wire_len,
+        };
+        self.write_frame(out, data, &info);
+    }
+
     /// Append one line (no newline) for the frame to `out`: tab-separated values, an empty
     /// string for a field the frame does not have, several values joined by `,`.
-    pub fn write_line(&self, out: &mut String, data: &[u8], wire_len: u32, ts_ns: u64) {
-        let d = dissect(data);
+    pub fn write_frame(&self, out: &mut String, data: &[u8], info: &FrameInfo) {
         for (i, f) in self.0.iter().enumerate() {
             if i > 0 {
                 out.push('\t');
             }
-            match f {
+            match *f {
                 Column::Eth => {
-                    if let Some((s, t, _)) = &d.eth {
-                        let _ = write!(out, "Ethernet II, Src: {s} ({s}), Dst: {t} ({t})");
-                    }
-                }
-                Column::EthSrc => {
-                    if let Some((s, _, _)) = &d.eth {
-                        let _ = write!(out, "{s}");
-                    }
-                }
-                Column::EthDst => {
-                    if let Some((_, t, _)) = &d.eth {
-                        let _ = write!(out, "{t}");
-                    }
-                }
-                Column::EthType => {
-                    if let Some((_, _, ty)) = &d.eth {
-                        let _ = write!(out, "0x{ty:04x}");
-                    }
-                }
-                Column::VlanId => {
-                    for (k, v) in d.vlans[..d.n_vlans].iter().enumerate() {
+                    let lay = view::layout(data);
+                    let eths = lay.layers().iter().filter(|h| h.proto == Proto::Eth);
+                    for (k, h) in eths.enumerate() {
                         if k > 0 {
                             out.push(',');
                         }
-                        let _ = write!(out, "{v}");
+                        if view::be16(data, h.start + 12) <= 1500 {
+                            out.push_str("IEEE 802.3 Ethernet ");
+                            continue;
+                        }
+                        let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                        out.push_str("Ethernet II, Src: ");
+                        write_mac_name(out, s);
+                        let _ = write!(out, " ({s}), Dst: ");
+                        write_mac_name(out, t);
+                        let _ = write!(out, " ({t})");
                     }
                 }
-                Column::IpSrc => {
-                    if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", Ipv4Addr::from(ip4(ip, 12)));
-                    }
+                Column::FrameNumber => {
+                    let _ = write!(out, "{}", info.number);
                 }
-                Column::IpDst => {
-                    if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", Ipv4Addr::from(ip4(ip, 16)));
-                    }
-                }
-                Column::IpProto => {
-                    if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", ip[9]);
-                    }
-                }
-                Column::IpTtl => {
-                    if let Some(ip) = &d.ip {
-                        let _ = write!(out, "{}", ip[8]);
-                    }
-                }
-                Column::IpId => {
-                    if let Some(ip) = &d.ip {
-                        let _ = write!(out, "0x{:04x}", be16(ip, 4));
-                    }
-                }
-                Column::TcpSrcport => {
-                    if let Some(t) = d.tcp {
-                        let _ = write!(out, "{}", be16(t, 0));
-                    }
-                }
-                Column::TcpDstport => {
-                    if let Some(t) = d.tcp {
-                        let _ = write!(out, "{}", be16(t, 2));
-                    }
-                }
-                Column::TcpFlags => {
-                    if let Some(t) = d.tcp {
-                        let _ = write!(out, "0x{:04x}", be16(t, 12) & 0x0fff);
-                    }
-                }
-                Column::TcpSeq => {
-                    if let Some(t) = d.tcp {
-                        let _ = write!(out, "{}", u32::from_be_bytes([t[4], t[5], t[6], t[7]]));
-                    }
-                }
-                Column::UdpSrcport => {
-                    if let Some(u) = d.udp {
-                        let _ = write!(out, "{}", be16(u, 0));
-                    }
-                }
-                Column::UdpDstport => {
-                    if let Some(u) = d.udp {
-                        let _ = write!(out, "{}", be16(u, 2));
-                    }
-                }
-                Column::FrameLen => {
-                    let _ = write!(out, "{wire_len}");
-                }
+                Column::FrameTimeRelative => write_relative(out, info.ts_ns, info.t0_ns),
                 Column::FrameTimeEpoch => {
                     let _ = write!(
                         out,
                         "{}.{:09}",
-                        ts_ns / 1_000_000_000,
-                        ts_ns % 1_000_000_000
+                        info.ts_ns / 1_000_000_000,
+                        info.ts_ns % 1_000_000_000
                     );
                 }
+                Column::FrameLen => {
+                    let _ = write!(out, "{}", info.wire_len);
+                }
+                Column::FrameCapLen => {
+                    let _ = write!(out, "{}", data.len());
+                }
                 Column::Data => {
-                    if let Some(p) = d.payload {
-                        for b in p {
+                    let lay = view::layout(data);
+                    let mut sep = "";
+                    for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
+                        out.push_str(sep);
+                        for b in &data[h.start..h.end] {
                             let _ = write!(out, "{b:02x}");
                         }
+                        sep = ",";
                     }
+                }
+                Column::Field(name) => {
+                    view::write_values(data, name, out);
                 }
             }
         }
     }
+}
+
+/// A MAC address as tshark resolves it without its OUI table: `Broadcast`,
+/// `IPv6mcast_ff:00:00:02`, `IPv4mcast_01:02:03`, else the address.
+pub fn write_mac_name(out: &mut String, m: MacAddr) {
+    let b = m.0;
+    let _ = match b {
+        [0xff, 0xff, 0xff, 0xff, 0xff, 0xff] => write!(out, "Broadcast"),
+        [0x33, 0x33, 0, 0, 0, x] => write!(out, "IPv6mcast_{x:02x}"),
+        [0x33, 0x33, ..] => write!(
+            out,
+            "IPv6mcast_{:02x}:{:02x}:{:02x}:{:02x}",
+            b[2], b[3], b[4], b[5]
+        ),
+        [0x01, 0x00, 0x5e, ..] => write!(out, "IPv4mcast_{:02x}:{:02x}:{:02x}", b[3], b[4], b[5]),
+        _ => write!(out, "{m}"),
+    };
+}
+
+/// `SECS.NANOS` since `t0_ns`, negative before it, as tshark prints `frame.time_relative`.
+pub fn write_relative(out: &mut String, ts_ns: u64, t0_ns: u64) {
+    let (neg, rel) = match ts_ns.checked_sub(t0_ns) {
+        Some(rel) => ("", rel),
+        None => ("-", t0_ns - ts_ns),
+    };
+    let _ = write!(
+        out,
+        "{neg}{}.{:09}",
+        rel / 1_000_000_000,
+        rel % 1_000_000_000
+    );
 }
 
 #[cfg(test)]
@@ -357,7 +355,27 @@ mod tests {
 
     #[test]
     fn onepkt_like_tshark() {
-        let names: Vec<&str> = FIELD_NAMES.to_vec();
+        let names = [
+            "eth",
+            "eth.src",
+            "eth.dst",
+            "eth.type",
+            "vlan.id",
+            "ip.src",
+            "ip.dst",
+            "ip.proto",
+            "ip.ttl",
+            "ip.id",
+            "tcp.srcport",
+            "tcp.dstport",
+            "tcp.flags",
+            "tcp.seq",
+            "udp.srcport",
+            "udp.dstport",
+            "frame.len",
+            "frame.time_epoch",
+            "data",
+        ];
         let fs = FieldSet::parse(&names).unwrap();
         let mut s = String::new();
         fs.write_line(&mut s, &ONEPKT, 57, 1_700_000_000_123_456_000);

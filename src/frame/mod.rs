@@ -32,9 +32,11 @@ mod template;
 pub mod view;
 
 pub use mac::MacAddr;
-pub use show::{hexdump, show};
+pub use show::{hexdump, show, write_hex_tshark};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
-pub use summary::{summary, write_numbered, write_summary};
+pub use summary::{
+    summary, write_numbered, write_numbered_wire, write_summary, write_summary_wire,
+};
 pub use template::{FrameTemplate, Vary};
 
 /// An error building or parsing a frame.
@@ -103,7 +105,7 @@ pub fn read_every_way(data: &[u8]) {
     let _ = show(data);
     let _ = summary(data);
     let _ = hexdump(data);
-    if let Ok(all) = fields::FieldSet::parse(&fields::FIELD_NAMES) {
+    if let Ok(all) = fields::FieldSet::parse(&fields::field_names().collect::<Vec<_>>()) {
         let mut line = String::new();
         all.write_line(&mut line, data, data.len() as u32, 1);
     }

@@ -4,13 +4,19 @@
 //! The layers come from the packet view ([`Layout`]); each header is then read at the offset it
 //! gives, to print its fields. Like Scapy, `show` dissects the 0x8100 and 0x88a8 tags (a 0x9100
 //! tag and what follows is `Raw`) and reads the transport header at the start of the IP
-//! payload (an IPv6 extension header is `Raw`; an IPv4 later fragment is dissected as if it were
-//! the first).
+//! payload (an IPv6 extension header is `Raw`).
+//!
+//! An IPv4 fragment that is not the first shows its bytes as `Raw`; bytes after a short UDP
+//! length are `Padding`; ports are named from `/etc/services` as Scapy names them.
 //!
 //! These take any bytes and never panic: what does not parse is shown as `Raw`. Field values
 //! are the ones on the wire (Scapy's `show()` of a dissected frame, i.e. `show2()`), checksums and
 //! lengths included. Tested against Scapy's own output in `fixtures/frames/*.show`.
-//! Not covered: IP/TCP options are shown as raw bytes, not decoded; extension headers of IPv6.
+//! Not covered yet (shown as `Raw`, or options as raw bytes; `tests/read_show.rs` lists the
+//! frames compared with Scapy): IP/TCP options decoded, IPv6 extension headers, ARP, MPLS,
+//! 802.3/LLC, ICMP errors' quoted packet, ICMPv6 neighbour discovery, GRE, VXLAN; Scapy's
+//! `\uXXXX` for unassigned code points in a `load` (no Unicode table here); the 6to4/Teredo
+//! annotation of IPv6 addresses.
 
 use std::fmt::Write as _;
 
@@ -84,7 +90,7 @@ pub fn show(frame: &[u8]) -> String {
         }
         _ => None,
     };
-    let (l4, proto, payload, padding) = match ip {
+    let (l4, proto, payload, mut padding) = match ip {
         Some((o, proto, range)) if !lay.ipv6 => {
             if let Ok((ip, _)) = Ipv4Header::from_slice(&frame[o..]) {
                 d.layer("IP");
@@ -93,12 +99,17 @@ pub fn show(frame: &[u8]) -> String {
                 d.field("tos", format_args!("{:#x}", tos(&ip)));
                 d.field("len", ip.total_len);
                 d.field("id", ip.identification);
-                let flags = match (ip.dont_fragment, ip.more_fragments) {
-                    (false, false) => "",
-                    (true, false) => "DF",
-                    (false, true) => "MF",
-                    (true, true) => "MF+DF",
-                };
+                // Scapy's FlagsField: MF, DF, evil (the reserved bit), low bit first.
+                let bits = frame[o + 6] >> 5;
+                let mut flags = String::new();
+                for (bit, name) in [(1, "MF"), (2, "DF"), (4, "evil")] {
+                    if bits & bit != 0 {
+                        if !flags.is_empty() {
+                            flags.push('+');
+                        }
+                        flags.push_str(name);
+                    }
+                }
                 d.field("flags", flags);
                 d.field("frag", ip.fragment_offset.value());
                 d.field("ttl", ip.time_to_live);
@@ -113,7 +124,8 @@ pub fn show(frame: &[u8]) -> String {
                 }
             }
             (
-                Some(proto),
+                // A later fragment carries no transport header: Raw, as Scapy shows it.
+                (!lay.ip_later_fragment).then_some(proto),
                 false,
                 &frame[range.clone()],
                 &frame[range.end..],
@@ -128,8 +140,8 @@ pub fn show(frame: &[u8]) -> String {
                 d.field("plen", ip.payload_length);
                 d.field("nh", ip_proto_name(ip.next_header, true));
                 d.field("hlim", ip.hop_limit);
-                d.field("src", ip.source_addr());
-                d.field("dst", ip.destination_addr());
+                d.field("src", Ip6(ip.source_addr()));
+                d.field("dst", Ip6(ip.destination_addr()));
             }
             (
                 Some(proto),
@@ -144,12 +156,12 @@ pub fn show(frame: &[u8]) -> String {
         Some(IpNumber::TCP) => match TcpHeader::from_slice(payload) {
             Ok((tcp, data)) => {
                 d.layer("TCP");
-                d.field("sport", port_name(tcp.source_port));
-                d.field("dport", port_name(tcp.destination_port));
+                d.field("sport", port_name(tcp.source_port, false));
+                d.field("dport", port_name(tcp.destination_port, false));
                 d.field("seq", tcp.sequence_number);
                 d.field("ack", tcp.acknowledgment_number);
                 d.field("dataofs", tcp.data_offset());
-                d.field("reserved", 0);
+                d.field("reserved", (payload[12] >> 1) & 7);
                 d.field("flags", TcpFlags::of(&tcp));
                 d.field("window", tcp.window_size);
                 d.field("chksum", format_args!("{:#x}", tcp.checksum));
@@ -157,7 +169,7 @@ pub fn show(frame: &[u8]) -> String {
                 // Scapy's quirk: an option-less TCP with nothing after it shows ''.
                 if !tcp.options.is_empty() {
                     d.field("options", py_bytes(tcp.options.as_slice()));
-                } else if data.is_empty() && padding.is_empty() {
+                } else if data.is_empty() {
                     d.field("options", "''");
                 } else {
                     d.field("options", "[]");
@@ -168,9 +180,18 @@ pub fn show(frame: &[u8]) -> String {
         },
         Some(IpNumber::UDP) => match UdpHeader::from_slice(payload) {
             Ok((udp, data)) => {
+                // Bytes after a short UDP length are Padding, as Scapy shows them.
+                let keep = (udp.length as usize).saturating_sub(8);
+                let data = if keep < data.len() {
+                    let start = data.as_ptr() as usize - frame.as_ptr() as usize + keep;
+                    padding = &frame[start..];
+                    &data[..keep]
+                } else {
+                    data
+                };
                 d.layer("UDP");
-                d.field("sport", port_name(udp.source_port));
-                d.field("dport", port_name(udp.destination_port));
+                d.field("sport", port_name(udp.source_port, true));
+                d.field("dport", port_name(udp.destination_port, true));
                 d.field("len", udp.length);
                 d.field("chksum", format_args!("{:#x}", udp.checksum));
                 data
@@ -260,6 +281,29 @@ pub fn hexdump(frame: &[u8]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A hex dump as `tshark -x` prints it: offset, 16 bytes in lower-case hex, three spaces, the
+/// printable ASCII; one line per 16 bytes, each ending in `\n`. Appended to `out`.
+pub fn write_hex_tshark(out: &mut String, frame: &[u8]) {
+    for (i, chunk) in frame.chunks(16).enumerate() {
+        let _ = write!(out, "{:04x}  ", i * 16);
+        for b in chunk {
+            let _ = write!(out, "{b:02x} ");
+        }
+        for _ in chunk.len()..16 {
+            out.push_str("   ");
+        }
+        out.push_str("  ");
+        out.extend(chunk.iter().map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push('\n');
+    }
 }
 
 /// The tags Scapy dissects (0x8100 and 0x88a8, not 0x9100), the EtherType after them and
@@ -374,21 +418,80 @@ pub(super) fn icmp_name(t: u8) -> String {
     }
 }
 
-/// The few well-known ports Scapy names (from /etc/services); the rest print as numbers.
-fn port_name(p: u16) -> String {
-    let name = match p {
-        20 => "ftp_data",
-        21 => "ftp",
-        22 => "ssh",
-        23 => "telnet",
-        25 => "smtp",
-        53 => "domain",
-        80 => "http",
-        123 => "ntp",
-        443 => "https",
-        _ => return p.to_string(),
-    };
-    name.into()
+/// An IPv6 address as Scapy prints it (glibc's `inet_ntop`): an IPv4-compatible address
+/// (`::1.2.3.4`) and an IPv4-mapped one (`::ffff:1.2.3.4`) end in dotted decimal.
+struct Ip6(std::net::Ipv6Addr);
+
+impl std::fmt::Display for Ip6 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0.segments();
+        let o = self.0.octets();
+        // glibc: the longest run of zeros is exactly the first 6 words (or 5, then ffff).
+        let compat = s[..6] == [0; 6] && s[6] != 0;
+        let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
+        if compat || mapped {
+            let v4 = std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+            return write!(f, "::{}{v4}", if mapped { "ffff:" } else { "" });
+        }
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Port names as Scapy gives them: from `/etc/services` (read once, lazily; numbers only
+/// when the file is absent), the name of the first line for the port and protocol.
+fn port_name(p: u16, udp: bool) -> String {
+    static TCP: std::sync::OnceLock<[std::collections::HashMap<u16, String>; 2]> =
+        std::sync::OnceLock::new();
+    let tables = TCP.get_or_init(|| {
+        let mut t = [
+            std::collections::HashMap::new(),
+            std::collections::HashMap::new(),
+        ];
+        if let Ok(text) = std::fs::read_to_string("/etc/services") {
+            parse_services(&text, &mut t);
+        }
+        t
+    });
+    match tables[usize::from(udp)].get(&p) {
+        Some(n) => n.clone(),
+        None => p.to_string(),
+    }
+}
+
+/// `name port/proto [aliases]` lines, read as Scapy's `load_services` does: a dict from name
+/// to port per protocol (a later line for the same name changes its port, not its place),
+/// then port to name with the last name of a port winning.
+fn parse_services(text: &str, t: &mut [std::collections::HashMap<u16, String>; 2]) {
+    let mut by_name: [Vec<(String, u16)>; 2] = [Vec::new(), Vec::new()];
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut w = line.split_whitespace();
+        let (Some(name), Some(pp)) = (w.next(), w.next()) else {
+            continue;
+        };
+        let Some((port, proto)) = pp.split_once('/') else {
+            continue;
+        };
+        let Ok(port) = port.parse::<u16>() else {
+            continue;
+        };
+        let i = match proto {
+            "tcp" => 0,
+            "udp" => 1,
+            _ => continue,
+        };
+        // Scapy makes names identifiers: `ftp-data` is `ftp_data`.
+        let name = name.replace('-', "_");
+        match by_name[i].iter_mut().find(|(n, _)| *n == name) {
+            Some(e) => e.1 = port,
+            None => by_name[i].push((name, port)),
+        }
+    }
+    for (i, names) in by_name.into_iter().enumerate() {
+        for (name, port) in names {
+            t[i].insert(port, name);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -435,6 +538,43 @@ mod tests {
             );
         }
         assert!(show(&[1, 2, 3]).contains("###[ Raw ]###"));
+    }
+
+    /// What Scapy 2.5.0 prints for these ports (`TCP(sport=p).sprintf('%TCP.sport%')`, same
+    /// for UDP) with Debian 12's netbase /etc/services.
+    #[test]
+    fn port_names_from_etc_services_like_scapy() {
+        if !std::path::Path::new("/etc/services").exists() {
+            assert_eq!(port_name(22, false), "22");
+            return;
+        }
+        for (p, tcp, udp) in [
+            (7, "echo", "echo"),
+            (20, "ftp_data", "20"),
+            (21, "ftp", "fsp"),
+            (22, "ssh", "22"),
+            (53, "domain", "domain"),
+            (80, "http", "80"),
+            (123, "123", "ntp"),
+            (443, "https", "https"),
+            (514, "shell", "syslog"),
+            (2222, "2222", "2222"),
+            (5353, "5353", "mdns"),
+            (8080, "http_alt", "8080"),
+        ] {
+            assert_eq!(port_name(p, false), tcp, "tcp {p}");
+            assert_eq!(port_name(p, true), udp, "udp {p}");
+        }
+    }
+
+    #[test]
+    fn ipv6_compatible_and_mapped_like_scapy() {
+        let f = |s: &str| Ip6(s.parse().unwrap()).to_string();
+        assert_eq!(f("::1.2.3.4"), "::1.2.3.4");
+        assert_eq!(f("::ffff:1.2.3.4"), "::ffff:1.2.3.4");
+        assert_eq!(f("::1"), "::1");
+        assert_eq!(f("::"), "::");
+        assert_eq!(f("2001:2::1"), "2001:2::1");
     }
 
     #[test]

@@ -2,25 +2,26 @@
 //! and `read` print per frame, and the harness's list of what arrived.
 //!
 //! What must stay true: [`write_summary`] allocates nothing per frame (it reads the packet
-//! view's [`Layout`], then the header fields at the offsets it gives, and appends to a reused
-//! `String`), and never panics on any bytes. Like [`show`](super::show()), it reads the
-//! transport header at the start of the IP payload (no IPv6 extension headers; an IPv4 later
-//! fragment as if it were the first) and dissects the 0x8100/0x88a8 tags Scapy does.
+//! view's [`Layout`] and its layer list, then the header fields at the offsets it gives, and
+//! appends to a reused `String`), and never panics on any bytes.
+//!
+//! Like tshark's Source, Destination, Protocol, Length and Info columns: the innermost layer
+//! names the protocol and the addresses (a tunnel's inner packet, not its outer one), except
+//! that the packet an ICMP error quotes does not (the error is the protocol); a fragment that is
+//! not the first is `Fragmented IP protocol`; a frame cut by the snap length says
+//! `[Packet size limited during capture]` with its length on the wire. Sequence numbers are
+//! absolute (tshark shows them relative to the stream's first); no reassembly; ports name no
+//! application protocol (tshark's DNS, HTTP... columns are not reproduced); an IPv6 routing
+//! header's final destination is not shown in place of the destination.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use etherparse::{
-    Icmpv4Header, Icmpv4Type, Icmpv6Header, Icmpv6Type, IpNumber, TcpHeader, UdpHeader,
-};
-
-use super::show::{ether_type_name, icmp_name, ip_proto_name, scapy_tags};
-use super::view::{self, be16, Layout};
-use super::{MacAddr, TcpFlags};
+use super::show::ether_type_name;
+use super::view::{self, be16, be32, ip4, ip6, mac, Hdr, Proto};
+use super::MacAddr;
 
 /// One line per frame, in the style of tshark's default output, without its frame number and
 /// time columns: `198.18.0.1 → 198.18.0.2 TCP 57 1111 → 2222 [SYN] Seq=0 Win=8192 Len=3`.
-/// Sequence numbers are absolute (tshark shows them relative to the stream's first).
 pub fn summary(frame: &[u8]) -> String {
     let mut out = String::new();
     write_summary(&mut out, frame);
@@ -31,6 +32,19 @@ pub fn summary(frame: &[u8]) -> String {
 /// `n` (from 1) and its time relative to `t0_ns`, the first frame's timestamp. What `capture`
 /// and `read` print per frame.
 pub fn write_numbered(out: &mut String, n: u64, ts_ns: u64, t0_ns: u64, frame: &[u8]) {
+    write_numbered_wire(out, n, ts_ns, t0_ns, frame, frame.len() as u32);
+}
+
+/// [`write_numbered`] for a frame of `wire_len` bytes on the wire, of which `frame` were
+/// captured (the snap length cut the rest).
+pub fn write_numbered_wire(
+    out: &mut String,
+    n: u64,
+    ts_ns: u64,
+    t0_ns: u64,
+    frame: &[u8],
+    wire_len: u32,
+) {
     // A frame stamped before the first one (files merged from several interfaces) gets a
     // negative time, as tshark prints it: `-0.000008545`.
     let (neg, rel) = match ts_ns.checked_sub(t0_ns) {
@@ -47,176 +61,501 @@ pub fn write_numbered(out: &mut String, n: u64, ts_ns: u64, t0_ns: u64, frame: &
         out.push('-');
     }
     let _ = write!(out, "{secs}.{:09} ", rel % 1_000_000_000);
-    write_summary(out, frame);
+    write_summary_wire(out, frame, wire_len);
 }
 
 /// [`summary`], appended to `out`: with a reused `out`, printing a capture line by line
 /// allocates nothing per frame.
 pub fn write_summary(out: &mut String, frame: &[u8]) {
-    let len = frame.len();
+    write_summary_wire(out, frame, frame.len() as u32);
+}
+
+const CUT: &str = "[Packet size limited during capture]";
+
+/// [`write_summary`] for a frame of `wire_len` bytes on the wire (more than `frame.len()` when
+/// the snap length cut it): the length shown is `wire_len`, and a cut frame says so as tshark
+/// does.
+pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
+    let cut = wire_len as usize > frame.len();
+    let len = wire_len.max(frame.len() as u32);
     let lay = view::layout(frame);
     if !lay.eth {
         let _ = write!(out, "? → ? Raw {len}");
+        if cut {
+            let _ = write!(out, " {CUT}");
+        }
         return;
     }
-    let macs = (
-        MacAddr::from(field6(frame, 6)),
-        MacAddr::from(field6(frame, 0)),
-    );
-    let (tags, ether_type, after_tags) = scapy_tags(frame, &lay);
-    let ip = match lay.l3_off {
-        Some(o) if o == after_tags => lay.ip_payload().map(|(p, range)| (o, p, range)),
-        _ => None,
+    let all = lay.layers();
+    // The quoted packet of an ICMP error names nothing.
+    let shown = &all[..all
+        .iter()
+        .position(|h| h.proto == Proto::Quoted)
+        .unwrap_or(all.len())];
+    let Some(ti) = shown.iter().rposition(|h| h.proto != Proto::Data) else {
+        let _ = write!(out, "? → ? Raw {len}");
+        return;
     };
-    let (src, dst, proto, payload, ttl): (IpAddr, IpAddr, _, &[u8], u8) = match (ether_type, ip) {
-        (0x0800, Some((o, proto, range))) => (
-            Ipv4Addr::from(field4(frame, o + 12)).into(),
-            Ipv4Addr::from(field4(frame, o + 16)).into(),
-            proto,
-            &frame[range],
-            frame[o + 8],
-        ),
-        (0x86dd, Some((o, proto, range))) => (
-            Ipv6Addr::from(field16(frame, o + 8)).into(),
-            Ipv6Addr::from(field16(frame, o + 24)).into(),
-            proto,
-            &frame[range],
-            frame[o + 7],
-        ),
-        (0x0800, None) => {
-            let _ = write!(out, "{} → {} IPv4 {len} [Malformed]", macs.0, macs.1);
-            return;
-        }
-        (0x86dd, None) => {
-            let _ = write!(out, "{} → {} IPv6 {len} [Malformed]", macs.0, macs.1);
-            return;
-        }
-        (t, _) => {
+    let top = shown[ti];
+    // Addresses: the innermost IP header, else the innermost Ethernet header.
+    let ip = shown[..=ti]
+        .iter()
+        .rev()
+        .find(|h| matches!(h.proto, Proto::Ipv4 | Proto::Ipv6));
+    let eth = shown[..=ti].iter().rev().find(|h| h.proto == Proto::Eth);
+    match (ip, eth) {
+        (Some(h), _) if h.proto == Proto::Ipv4 => {
             let _ = write!(
                 out,
-                "{} → {} {} {len} Ethernet II",
-                macs.0,
-                macs.1,
-                ether_type_name(t)
+                "{} → {} ",
+                ip4(frame, h.start + 12),
+                ip4(frame, h.start + 16)
             );
-            write_vlans(out, frame, tags);
-            return;
         }
-    };
-    let _ = write!(out, "{src} → {dst} ");
-    let _ = match proto {
-        IpNumber::TCP => match TcpHeader::from_slice(payload) {
-            Ok((t, data)) => {
-                let f = TcpFlags::of(&t);
-                let names = [
-                    (TcpFlags::FIN, "FIN"),
-                    (TcpFlags::SYN, "SYN"),
-                    (TcpFlags::RST, "RST"),
-                    (TcpFlags::PSH, "PSH"),
-                    (TcpFlags::ACK, "ACK"),
-                    (TcpFlags::URG, "URG"),
-                    (TcpFlags::ECE, "ECE"),
-                    (TcpFlags::CWR, "CWR"),
-                    (TcpFlags::NS, "NS"),
-                ];
-                let _ = write!(
-                    out,
-                    "TCP {len} {} → {} [",
-                    t.source_port, t.destination_port
-                );
-                let mut sep = "";
-                for (_, name) in names.iter().filter(|(b, _)| f.contains(*b)) {
-                    out.push_str(sep);
-                    out.push_str(name);
-                    sep = ", ";
-                }
-                let _ = write!(out, "] Seq={}", t.sequence_number);
-                if f.contains(TcpFlags::ACK) {
-                    let _ = write!(out, " Ack={}", t.acknowledgment_number);
-                }
-                let _ = write!(out, " Win={}", t.window_size);
-                if f.contains(TcpFlags::URG) {
-                    let _ = write!(out, " Urg={}", t.urgent_pointer);
-                }
-                write!(out, " Len={}", data.len())
-            }
-            Err(_) => write!(out, "TCP {len} [Malformed]"),
-        },
-        IpNumber::UDP => match UdpHeader::from_slice(payload) {
-            Ok((u, data)) => write!(
+        (Some(h), _) => {
+            let _ = write!(
                 out,
-                "UDP {len} {} → {} Len={}",
-                u.source_port,
-                u.destination_port,
-                data.len()
-            ),
-            Err(_) => write!(out, "UDP {len} [Malformed]"),
-        },
-        IpNumber::ICMP => match Icmpv4Header::from_slice(payload) {
-            Ok((i, _)) => match i.icmp_type {
-                Icmpv4Type::EchoRequest(e) => write!(
-                    out,
-                    "ICMP {len} Echo (ping) request  id={:#06x}, seq={}/{}, ttl={ttl}",
-                    e.id,
-                    e.seq,
-                    e.seq.swap_bytes()
-                ),
-                Icmpv4Type::EchoReply(e) => write!(
-                    out,
-                    "ICMP {len} Echo (ping) reply    id={:#06x}, seq={}/{}, ttl={ttl}",
-                    e.id,
-                    e.seq,
-                    e.seq.swap_bytes()
-                ),
-                _ => write!(out, "ICMP {len} {}", icmp_name(i.to_bytes()[0])),
-            },
-            Err(_) => write!(out, "ICMP {len} [Malformed]"),
-        },
-        IpNumber::IPV6_ICMP => match Icmpv6Header::from_slice(payload) {
-            Ok((i, _)) => match i.icmp_type {
-                Icmpv6Type::EchoRequest(e) => write!(
-                    out,
-                    "ICMPv6 {len} Echo (ping) request id={:#06x}, seq={}, hop limit={ttl}",
-                    e.id, e.seq
-                ),
-                Icmpv6Type::EchoReply(e) => write!(
-                    out,
-                    "ICMPv6 {len} Echo (ping) reply id={:#06x}, seq={}, hop limit={ttl}",
-                    e.id, e.seq
-                ),
-                _ => write!(out, "ICMPv6 {len} type {}", i.to_bytes()[0]),
-            },
-            Err(_) => write!(out, "ICMPv6 {len} [Malformed]"),
-        },
-        p => write!(out, "{} {len}", ip_proto_name(p, false)),
-    };
-    write_vlans(out, frame, tags);
+                "{} → {} ",
+                ip6(frame, h.start + 8),
+                ip6(frame, h.start + 24)
+            );
+        }
+        (None, Some(h)) => {
+            write_mac(out, mac(frame, h.start + 6));
+            out.push_str(" → ");
+            write_mac(out, mac(frame, h.start));
+            out.push(' ');
+        }
+        (None, None) => out.push_str("? → ? "),
+    }
+    let start = out.len();
+    let malformed = info(out, frame, shown, ti, len);
+    if cut {
+        if malformed {
+            // The layer that is not whole: tshark names the last whole one.
+            out.truncate(start);
+            let name = match top.proto {
+                Proto::Ipv4 => "IPv4",
+                Proto::Ipv6 => "IPv6",
+                _ => match next_ether_type(frame, &top) {
+                    Some(t) => ether_type_name_short(t),
+                    None => "Ethernet",
+                },
+            };
+            let _ = write!(out, "{name} {len} {CUT}");
+        } else {
+            out.push_str(CUT);
+        }
+    }
+    write_vlans(out, frame, all);
 }
 
-/// Append ` [VLAN id]` for each of the first `tags` tags after the Ethernet header.
-fn write_vlans(out: &mut String, frame: &[u8], tags: usize) {
-    for k in 0..tags {
-        let _ = write!(out, " [VLAN {}]", be16(frame, Layout::vlan_off(k)) & 0x0fff);
+/// The Protocol, Length and Info columns for the layer `shown[ti]`; true when the layer after
+/// it is malformed (what follows ends in `[Malformed]`).
+fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool {
+    let top = shown[ti];
+    let o = top.start;
+    let _ = match top.proto {
+        Proto::Tcp => {
+            tcp(out, f, &top, len);
+            Ok(())
+        }
+        Proto::Udp => write!(
+            out,
+            "UDP {len} {} → {} Len={}",
+            be16(f, o),
+            be16(f, o + 2),
+            // The header's length, as tshark counts it (a first fragment's whole datagram).
+            be16(f, o + 4).saturating_sub(8)
+        ),
+        Proto::Icmp => {
+            icmp(out, f, shown, &top, len);
+            Ok(())
+        }
+        Proto::Icmpv6 => {
+            icmpv6(out, f, shown, &top, len);
+            Ok(())
+        }
+        Proto::Arp => {
+            let op = be16(f, o + 6);
+            if f.len() >= o + 28 && op == 1 {
+                write!(
+                    out,
+                    "ARP {len} Who has {}? Tell {}",
+                    ip4(f, o + 24),
+                    ip4(f, o + 14)
+                )
+            } else if f.len() >= o + 28 && op == 2 {
+                write!(out, "ARP {len} {} is at {}", ip4(f, o + 14), mac(f, o + 8))
+            } else {
+                write!(out, "ARP {len}")
+            }
+        }
+        Proto::Fragment => {
+            let ip = shown[ti - 1];
+            if ip.proto == Proto::Ipv4 {
+                let p = f[ip.start + 9];
+                let _ = write!(out, "IPv4 {len} Fragmented IP protocol (proto=");
+                write_proto(out, p);
+                write!(
+                    out,
+                    " {p}, off={}, ID={:04x})",
+                    (be16(f, ip.start + 6) & 0x1fff) as usize * 8,
+                    be16(f, ip.start + 4)
+                )
+            } else {
+                // The fragment header is the 8 bytes before the fragment's data.
+                let h = top.start - 8;
+                let fo = be16(f, h + 2);
+                write!(
+                    out,
+                    "IPv6 {len} IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+                    (fo >> 3) as usize * 8,
+                    if fo & 1 == 1 { 'y' } else { 'n' },
+                    be32(f, h + 4),
+                    f[h]
+                )
+            }
+        }
+        Proto::Ipv4 | Proto::Ipv6 => {
+            let (name, p) = if top.proto == Proto::Ipv4 {
+                ("IPv4", f[o + 9])
+            } else {
+                ("IPv6", f[o + 6])
+            };
+            if matches!(p, 1 | 6 | 17 | 58) {
+                let _ = match p {
+                    1 => write!(out, "ICMP"),
+                    6 => write!(out, "TCP"),
+                    17 => write!(out, "UDP"),
+                    _ => write!(out, "ICMPv6"),
+                };
+                let _ = write!(out, " {len} [Malformed]");
+                return true;
+            }
+            if name == "IPv6" && matches!(p, 0 | 43 | 44 | 51 | 60) {
+                // Its extension headers are cut short.
+                let _ = write!(out, "IPv6 {len} [Malformed]");
+                return true;
+            }
+            write_proto(out, p);
+            write!(out, " {len}")
+        }
+        Proto::Igmp => write!(out, "IGMP {len}"),
+        Proto::Gre => write!(out, "GRE {len} Encapsulated 0x{:04x}", be16(f, o + 2)),
+        Proto::Mpls => write!(out, "MPLS {len} MPLS Label {}", be32(f, o) >> 12),
+        Proto::Vxlan => write!(out, "VXLAN {len}"),
+        Proto::Geneve => write!(out, "Geneve {len}"),
+        Proto::Llc => write!(out, "LLC {len} DSAP 0x{:02x} SSAP 0x{:02x}", f[o], f[o + 1]),
+        Proto::Eth | Proto::Vlan | Proto::Dot1ad => {
+            let t = next_ether_type(f, &top).unwrap_or(0);
+            if matches!(t, 0x0800 | 0x86dd | 0x0806) {
+                let _ = write!(out, "{} {len} [Malformed]", ether_type_name_short(t));
+                return true;
+            }
+            if top.proto == Proto::Eth && be16(f, o + 12) <= 1500 {
+                write!(out, "LLC {len} [Malformed]")
+            } else {
+                write!(out, "{} {len} Ethernet II", ether_type_name(t))
+            }
+        }
+        Proto::Quoted | Proto::Data => Ok(()),
+    };
+    false
+}
+
+/// The EtherType after an Ethernet header or a tag.
+fn next_ether_type(f: &[u8], h: &Hdr) -> Option<u16> {
+    match h.proto {
+        Proto::Eth if f.len() >= h.start + 14 => Some(be16(f, h.start + 12)),
+        Proto::Vlan | Proto::Dot1ad if f.len() >= h.start + 4 => Some(be16(f, h.start + 2)),
+        _ => None,
     }
 }
 
-/// `N` bytes at `at` (the view has checked they are there).
-fn field<const N: usize>(frame: &[u8], at: usize) -> [u8; N] {
-    let mut b = [0; N];
-    b.copy_from_slice(&frame[at..at + N]);
-    b
+fn ether_type_name_short(t: u16) -> &'static str {
+    match t {
+        0x0800 => "IPv4",
+        0x86dd => "IPv6",
+        0x0806 => "ARP",
+        _ => "Ethernet",
+    }
 }
 
-fn field4(frame: &[u8], at: usize) -> [u8; 4] {
-    field(frame, at)
+/// tshark's name of an IP protocol (the number when it has none here).
+fn write_proto(out: &mut String, p: u8) {
+    let _ = match p {
+        1 => out.write_str("ICMP"),
+        2 => out.write_str("IGMP"),
+        4 => out.write_str("IPIP"),
+        6 => out.write_str("TCP"),
+        17 => out.write_str("UDP"),
+        41 => out.write_str("IPv6"),
+        47 => out.write_str("GRE"),
+        58 => out.write_str("ICMPv6"),
+        89 => out.write_str("OSPF"),
+        112 => out.write_str("VRRP"),
+        132 => out.write_str("SCTP"),
+        _ => write!(out, "{p}"),
+    };
 }
 
-fn field6(frame: &[u8], at: usize) -> [u8; 6] {
-    field(frame, at)
+/// A MAC address, `Broadcast` for ff:ff:ff:ff:ff:ff as tshark names it.
+fn write_mac(out: &mut String, m: MacAddr) {
+    if m.0 == [0xff; 6] {
+        out.push_str("Broadcast");
+    } else {
+        let _ = write!(out, "{m}");
+    }
 }
 
-fn field16(frame: &[u8], at: usize) -> [u8; 16] {
-    field(frame, at)
+/// The TCP Info column: ports, flags, numbers, length, and the options tshark lists.
+fn tcp(out: &mut String, f: &[u8], h: &Hdr, len: u32) {
+    let o = h.start;
+    let hl = (f[o + 12] >> 4) as usize * 4;
+    let flags = be16(f, o + 12) & 0x0fff;
+    let _ = write!(out, "TCP {len} {} → {} [", be16(f, o), be16(f, o + 2));
+    let names = [
+        (0x001, "FIN"),
+        (0x002, "SYN"),
+        (0x004, "RST"),
+        (0x008, "PSH"),
+        (0x010, "ACK"),
+        (0x020, "URG"),
+        (0x040, "ECE"),
+        (0x080, "CWR"),
+        (0x100, "NS"),
+        (0xe00, "Reserved"),
+    ];
+    let mut sep = "";
+    for (_, name) in names.iter().filter(|(b, _)| flags & b != 0) {
+        out.push_str(sep);
+        out.push_str(name);
+        sep = ", ";
+    }
+    let _ = write!(out, "] Seq={}", be32(f, o + 4));
+    if flags & 0x010 != 0 {
+        let _ = write!(out, " Ack={}", be32(f, o + 8));
+    }
+    let _ = write!(out, " Win={}", be16(f, o + 14));
+    if flags & 0x020 != 0 {
+        let _ = write!(out, " Urg={}", be16(f, o + 18));
+    }
+    let _ = write!(out, " Len={}", h.end - o - hl);
+    // Options, as tshark lists them after the length.
+    let (mut p, end) = (o + 20, o + hl);
+    while p < end {
+        let kind = f[p];
+        let l = match kind {
+            0 => break,
+            1 => 1,
+            _ => match f.get(p + 1) {
+                Some(&l) if l >= 2 && p + l as usize <= end => l as usize,
+                _ => break,
+            },
+        };
+        let _ = match (kind, l) {
+            (2, 4) => write!(out, " MSS={}", be16(f, p + 2)),
+            (3, 3) => write!(out, " WS={}", 1u32 << f[p + 2].min(14)),
+            (4, 2) => write!(out, " SACK_PERM"),
+            (8, 10) => write!(out, " TSval={} TSecr={}", be32(f, p + 2), be32(f, p + 6)),
+            _ => Ok(()),
+        };
+        p += l;
+    }
+}
+
+/// The ICMP Info column.
+fn icmp(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
+    let o = h.start;
+    let (t, c) = (f[o], f[o + 1]);
+    let ttl = shown
+        .iter()
+        .rev()
+        .find(|l| l.proto == Proto::Ipv4)
+        .map_or(0, |l| f[l.start + 8]);
+    let (id, seq) = (be16(f, o + 4), be16(f, o + 6));
+    let _ = match t {
+        8 => write!(
+            out,
+            "ICMP {len} Echo (ping) request  id={id:#06x}, seq={seq}/{}, ttl={ttl}",
+            seq.swap_bytes()
+        ),
+        0 => write!(
+            out,
+            "ICMP {len} Echo (ping) reply    id={id:#06x}, seq={seq}/{}, ttl={ttl}",
+            seq.swap_bytes()
+        ),
+        _ => {
+            let (name, code) = icmp_text(t, c);
+            let _ = write!(out, "ICMP {len} {name}");
+            match code {
+                Some(code) => write!(out, " ({code})"),
+                None => Ok(()),
+            }
+        }
+    };
+}
+
+/// tshark's words for an ICMP type and code.
+fn icmp_text(t: u8, c: u8) -> (&'static str, Option<&'static str>) {
+    match (t, c) {
+        (3, _) => (
+            "Destination unreachable",
+            Some(match c {
+                0 => "Network unreachable",
+                1 => "Host unreachable",
+                2 => "Protocol unreachable",
+                3 => "Port unreachable",
+                4 => "Fragmentation needed",
+                5 => "Source route failed",
+                6 => "Destination network unknown",
+                7 => "Destination host unknown",
+                9 => "Network administratively prohibited",
+                10 => "Host administratively prohibited",
+                13 => "Communication administratively filtered",
+                _ => "Unknown code",
+            }),
+        ),
+        (4, _) => ("Source quench (flow control)", None),
+        (5, 0) => ("Redirect", Some("Redirect for network")),
+        (5, 1) => ("Redirect", Some("Redirect for host")),
+        (5, _) => ("Redirect", None),
+        (9, _) => ("Router advertisement", None),
+        (10, _) => ("Router solicitation", None),
+        (11, 0) => (
+            "Time-to-live exceeded",
+            Some("Time to live exceeded in transit"),
+        ),
+        (11, 1) => (
+            "Time-to-live exceeded",
+            Some("Fragment reassembly time exceeded"),
+        ),
+        (11, _) => ("Time-to-live exceeded", None),
+        (12, _) => ("Parameter problem", None),
+        (13, _) => ("Timestamp request", None),
+        (14, _) => ("Timestamp reply", None),
+        _ => ("Unknown ICMP (obsolete or malformed?)", None),
+    }
+}
+
+/// The ICMPv6 Info column.
+fn icmpv6(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
+    let (o, end) = (h.start, h.end);
+    let (t, c) = (f[o], f[o + 1]);
+    let hlim = shown
+        .iter()
+        .rev()
+        .find(|l| l.proto == Proto::Ipv6)
+        .map_or(0, |l| f[l.start + 7]);
+    let _ = write!(out, "ICMPv6 {len} ");
+    // The link-layer address option of a neighbour discovery message, from `p`.
+    let lladdr = |mut p: usize| {
+        while p + 8 <= end {
+            let l = f[p + 1] as usize * 8;
+            if l == 0 {
+                break;
+            }
+            if matches!(f[p], 1 | 2) && l == 8 {
+                return Some(mac(f, p + 2));
+            }
+            p += l;
+        }
+        None
+    };
+    let _ = match t {
+        128 | 129 => write!(
+            out,
+            "Echo (ping) {} id={:#06x}, seq={}, hop limit={hlim}",
+            if t == 128 { "request" } else { "reply" },
+            be16(f, o + 4),
+            be16(f, o + 6)
+        ),
+        1 => write!(
+            out,
+            "Destination Unreachable ({})",
+            match c {
+                0 => "no route to destination",
+                1 => "communication with destination administratively prohibited",
+                2 => "beyond scope of source address",
+                3 => "Address unreachable",
+                4 => "Port unreachable",
+                5 => "source address failed ingress/egress policy",
+                6 => "reject route to destination",
+                _ => "Unknown",
+            }
+        ),
+        2 => write!(out, "Packet Too Big"),
+        3 => write!(
+            out,
+            "Time Exceeded ({})",
+            if c == 0 {
+                "hop limit exceeded in transit"
+            } else {
+                "fragment reassembly time exceeded"
+            }
+        ),
+        4 => write!(out, "Parameter Problem"),
+        130 => write!(out, "Multicast Listener Query"),
+        131 => write!(out, "Multicast Listener Report"),
+        132 => write!(out, "Multicast Listener Done"),
+        143 => write!(out, "Multicast Listener Report Message v2"),
+        133 | 134 => {
+            let _ = write!(
+                out,
+                "Router {}",
+                if t == 133 {
+                    "Solicitation"
+                } else {
+                    "Advertisement"
+                }
+            );
+            match lladdr(o + if t == 133 { 8 } else { 16 }) {
+                Some(m) => write!(out, " from {m}"),
+                None => Ok(()),
+            }
+        }
+        135 | 136 if end >= o + 24 => {
+            let target = ip6(f, o + 8);
+            if t == 135 {
+                let _ = write!(out, "Neighbor Solicitation for {target}");
+                match lladdr(o + 24) {
+                    Some(m) => write!(out, " from {m}"),
+                    None => Ok(()),
+                }
+            } else {
+                let _ = write!(out, "Neighbor Advertisement {target}");
+                let fl = f[o + 4];
+                let mut sep = " (";
+                for (bit, name) in [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")] {
+                    if fl & bit != 0 {
+                        out.push_str(sep);
+                        out.push_str(name);
+                        sep = ", ";
+                    }
+                }
+                if sep == ", " {
+                    out.push(')');
+                }
+                match lladdr(o + 24) {
+                    Some(m) => write!(out, " is at {m}"),
+                    None => Ok(()),
+                }
+            }
+        }
+        _ => write!(out, "type {t}"),
+    };
+}
+
+/// Append ` [VLAN id]` for each tag of the outer Ethernet header.
+fn write_vlans(out: &mut String, frame: &[u8], layers: &[Hdr]) {
+    for h in layers
+        .iter()
+        .skip(1)
+        .take_while(|h| matches!(h.proto, Proto::Vlan | Proto::Dot1ad))
+    {
+        let _ = write!(out, " [VLAN {}]", be16(frame, h.start) & 0x0fff);
+    }
 }
 
 #[cfg(test)]

@@ -1,57 +1,75 @@
-//! Ethernet II and its 802.1Q / 802.1ad tags (0x8100, 0x88a8, 0x9100), any number of them.
+//! Ethernet II, 802.3 length frames with their LLC header, and the 802.1Q / 802.1ad tags
+//! (0x8100, 0x88a8, 0x9100), any number of them.
 
-use etherparse::{EtherType, Ethernet2HeaderSlice, SingleVlanHeaderSlice};
-
-use super::{Emit, Layout};
-use crate::frame::MacAddr;
+use super::{be16, mac, v, Emit, Proto, Walker};
 
 /// The EtherTypes that announce a VLAN tag.
-pub(crate) fn is_vlan(ether_type: u16) -> bool {
-    matches!(
-        EtherType(ether_type),
-        EtherType::VLAN_TAGGED_FRAME
-            | EtherType::PROVIDER_BRIDGING
-            | EtherType::VLAN_DOUBLE_TAGGED_FRAME
-    )
+pub(super) fn is_vlan(ether_type: u16) -> bool {
+    matches!(ether_type, 0x8100 | 0x88a8 | 0x9100)
 }
 
-/// The Ethernet header and the tags after it: the innermost EtherType and where its layer
-/// starts; None when the frame is not even an Ethernet header, or a tag is cut short.
-pub(super) fn walk<E: Emit>(
-    frame: &[u8],
-    lay: &mut Layout,
-    emit: &mut E,
-) -> Option<(EtherType, usize)> {
-    let eth = Ethernet2HeaderSlice::from_slice(frame).ok()?;
-    lay.eth = true;
-    emit("eth.dst", 0..6, &|| MacAddr(eth.destination()).to_string());
-    emit("eth.src", 6..12, &|| MacAddr(eth.source()).to_string());
-    emit("eth.type", 12..14, &|| {
-        format!("0x{:04x}", eth.ether_type().0)
-    });
-    let mut off = 14;
-    let mut et = eth.ether_type();
-    lay.ether_type = et.0;
-    lay.payload_off = off;
-    while is_vlan(et.0) {
-        let v = SingleVlanHeaderSlice::from_slice(&frame[off..]).ok()?;
-        emit("vlan.prio", off..off + 1, &|| {
-            v.priority_code_point().value().to_string()
-        });
-        emit("vlan.dei", off..off + 1, &|| {
-            (v.drop_eligible_indicator() as u8).to_string()
-        });
-        emit("vlan.id", off..off + 2, &|| {
-            v.vlan_identifier().value().to_string()
-        });
-        emit("vlan.etype", off + 2..off + 4, &|| {
-            format!("0x{:04x}", v.ether_type().0)
-        });
-        et = v.ether_type();
-        off += 4;
-        lay.vlans += 1;
-        lay.ether_type = et.0;
-        lay.payload_off = off;
+/// The Ethernet header at `o` (0, or inside a tunnel), its tags, then what they carry.
+pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
+    let f = w.f;
+    if end < o + 14 {
+        return w.data(o..end);
     }
-    Some((et, off))
+    let top = !w.nested;
+    if top {
+        w.lay.eth = true;
+    }
+    w.push(Proto::Eth, o, end);
+    w.field("eth.dst", o..o + 6, v!("{}", mac(f, o)));
+    w.field("eth.src", o + 6..o + 12, v!("{}", mac(f, o + 6)));
+    let mut et = be16(f, o + 12);
+    if et <= 1500 {
+        // 802.3: a length, then LLC (tshark: `eth.len`, no `eth.type`).
+        w.field("eth.len", o + 12..o + 14, v!("{et}"));
+        if top {
+            w.lay.ether_type = et;
+            w.lay.payload_off = 14;
+        }
+        let l = o + 14;
+        if end >= l + 3 {
+            w.push(Proto::Llc, l, end);
+            w.field("llc.dsap", l..l + 1, v!("0x{:02x}", f[l]));
+            w.field("llc.ssap", l + 1..l + 2, v!("0x{:02x}", f[l + 1]));
+            w.field("llc.control", l + 2..l + 3, v!("0x{:04x}", f[l + 2]));
+        }
+        return;
+    }
+    w.field("eth.type", o + 12..o + 14, v!("0x{et:04x}"));
+    let mut off = o + 14;
+    if top {
+        w.lay.ether_type = et;
+        w.lay.payload_off = off;
+    }
+    while is_vlan(et) {
+        if end < off + 4 {
+            return w.data(off..end);
+        }
+        let tci = be16(f, off);
+        let (prio, dei, id) = (tci >> 13, (tci >> 12) & 1, tci & 0x0fff);
+        let next = be16(f, off + 2);
+        if et == 0x88a8 {
+            w.push(Proto::Dot1ad, off, end);
+            w.field("ieee8021ad.priority", off..off + 1, v!("{prio}"));
+            w.field("ieee8021ad.dei", off..off + 1, v!("{dei}"));
+            w.field("ieee8021ad.id", off..off + 2, v!("{id}"));
+        } else {
+            w.push(Proto::Vlan, off, end);
+            w.field("vlan.prio", off..off + 1, v!("{prio}"));
+            w.field("vlan.dei", off..off + 1, v!("{dei}"));
+            w.field("vlan.id", off..off + 2, v!("{id}"));
+            w.field("vlan.etype", off + 2..off + 4, v!("0x{next:04x}"));
+        }
+        et = next;
+        off += 4;
+        if top {
+            w.lay.vlans += 1;
+            w.lay.ether_type = et;
+            w.lay.payload_off = off;
+        }
+    }
+    w.ether_payload(et, off, end);
 }

@@ -1,61 +1,145 @@
-//! ICMP, ICMPv6 and IGMP: type, code, checksum and the next four bytes; what follows is data.
+//! ICMP, ICMPv6 and IGMP. Echo requests and replies carry `data`; errors quote the packet that
+//! caused them, walked like any other (after a [`Proto::Quoted`] marker); ICMPv6 neighbour
+//! discovery has its target address and link-layer address options.
 
 use std::ops::Range;
 
-use etherparse::{Icmpv4Slice, Icmpv6Slice};
+use super::{be16, hex, ip6, mac, v, Emit, Proto, Walker, L4};
 
-use super::{be16, hex, Emit, Layout, L4};
-
-/// The ICMP header in `frame[seg]`.
-pub(super) fn walk_v4<E: Emit>(frame: &[u8], seg: Range<usize>, lay: &mut Layout, emit: &mut E) {
-    let h = Icmpv4Slice::from_slice(&frame[seg.clone()])
-        .ok()
-        .map(|i| (i.type_u8(), i.code_u8(), i.checksum(), i.bytes5to8()));
-    let names = ["icmp.type", "icmp.code", "icmp.chksum", "icmp.rest"];
-    walk(seg.start, L4::Icmpv4, names, h, lay, emit);
-}
-
-/// The ICMPv6 header in `frame[seg]`.
-pub(super) fn walk_v6<E: Emit>(frame: &[u8], seg: Range<usize>, lay: &mut Layout, emit: &mut E) {
-    let h = Icmpv6Slice::from_slice(&frame[seg.clone()])
-        .ok()
-        .map(|i| (i.type_u8(), i.code_u8(), i.checksum(), i.bytes5to8()));
-    let names = ["icmpv6.type", "icmpv6.code", "icmpv6.chksum", "icmpv6.rest"];
-    walk(seg.start, L4::Icmpv6, names, h, lay, emit);
-}
-
-/// ICMP and ICMPv6 share a shape: type, code, checksum, four more bytes, then data. `h` is the
-/// header (type, code, checksum, bytes 5 to 8) at `o` when it is whole.
-fn walk<E: Emit>(
-    o: usize,
-    l4: L4,
-    [ty, code, chksum, rest]: [&'static str; 4],
-    h: Option<(u8, u8, u16, [u8; 4])>,
-    lay: &mut Layout,
-    emit: &mut E,
-) {
-    lay.l4 = Some((l4, o));
-    let Some((t, c, sum, more)) = h else {
+/// The ICMP message in `seg`.
+pub(super) fn walk_v4<E: Emit>(w: &mut Walker<'_, E>, seg: Range<usize>) {
+    let f = w.f;
+    let (o, end) = (seg.start, seg.end);
+    if !common(w, o, end, L4::Icmpv4, Proto::Icmp) {
         return;
-    };
-    emit(ty, o..o + 1, &|| t.to_string());
-    emit(code, o + 1..o + 2, &|| c.to_string());
-    emit(chksum, o + 2..o + 4, &|| format!("0x{sum:04x}"));
-    emit(rest, o + 4..o + 8, &|| hex(&more));
-    lay.l4_csum_off = Some(o + 2);
-    lay.icmp_type = Some(t);
-    lay.payload_off = o + 8;
+    }
+    let (t, c) = (f[o], f[o + 1]);
+    w.field("icmp.type", o..o + 1, v!("{t}"));
+    w.field("icmp.code", o + 1..o + 2, v!("{c}"));
+    w.field("icmp.chksum", o + 2..o + 4, v!("0x{:04x}", be16(f, o + 2)));
+    w.field("icmp.rest", o + 4..o + 8, v!("{}", hex(&f[o + 4..o + 8])));
+    match t {
+        0 | 8 => {
+            w.field("icmp.ident", o + 4..o + 6, v!("{}", be16(f, o + 4)));
+            w.field("icmp.seq", o + 6..o + 8, v!("{}", be16(f, o + 6)));
+            w.data(o + 8..end);
+        }
+        3 | 4 | 5 | 11 | 12 => {
+            if t == 3 && c == 4 {
+                w.field("icmp.mtu", o + 6..o + 8, v!("{}", be16(f, o + 6)));
+            }
+            quote(w, 0x0800, o + 8, end);
+        }
+        _ => {}
+    }
 }
 
-/// The IGMP type and checksum in `frame[seg]` (etherparse has no IGMP header).
-pub(super) fn walk_igmp<E: Emit>(frame: &[u8], seg: Range<usize>, lay: &mut Layout, emit: &mut E) {
+/// The ICMPv6 message in `seg`.
+pub(super) fn walk_v6<E: Emit>(w: &mut Walker<'_, E>, seg: Range<usize>) {
+    let f = w.f;
+    let (o, end) = (seg.start, seg.end);
+    if !common(w, o, end, L4::Icmpv6, Proto::Icmpv6) {
+        return;
+    }
+    let t = f[o];
+    w.field("icmpv6.type", o..o + 1, v!("{t}"));
+    w.field("icmpv6.code", o + 1..o + 2, v!("{}", f[o + 1]));
+    w.field(
+        "icmpv6.chksum",
+        o + 2..o + 4,
+        v!("0x{:04x}", be16(f, o + 2)),
+    );
+    w.field("icmpv6.rest", o + 4..o + 8, v!("{}", hex(&f[o + 4..o + 8])));
+    match t {
+        128 | 129 => {
+            w.field(
+                "icmpv6.echo.identifier",
+                o + 4..o + 6,
+                v!("0x{:04x}", be16(f, o + 4)),
+            );
+            w.field(
+                "icmpv6.echo.sequence_number",
+                o + 6..o + 8,
+                v!("{}", be16(f, o + 6)),
+            );
+            w.data(o + 8..end);
+        }
+        1..=4 => {
+            if t == 2 {
+                w.field("icmpv6.mtu", o + 4..o + 8, v!("{}", super::be32(f, o + 4)));
+            }
+            quote(w, 0x86dd, o + 8, end);
+        }
+        133 => nd_options(w, o + 8, end),
+        134 => nd_options(w, o + 16, end),
+        135 | 136 if end >= o + 24 => {
+            let name = if t == 135 {
+                "icmpv6.nd.ns.target_address"
+            } else {
+                "icmpv6.nd.na.target_address"
+            };
+            w.field(name, o + 8..o + 24, v!("{}", ip6(f, o + 8)));
+            nd_options(w, o + 24, end);
+        }
+        _ => {}
+    }
+}
+
+/// Type, code, checksum and four more bytes are there: push the layer, fill the layout.
+fn common<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize, l4: L4, p: Proto) -> bool {
+    if !w.nested {
+        w.lay.l4 = Some((l4, o));
+    }
+    if end < o + 8 {
+        w.data(o..end);
+        return false;
+    }
+    w.push(p, o, end);
+    if !w.nested {
+        w.lay.l4_csum_off = Some(o + 2);
+        w.lay.icmp_type = Some(w.f[o]);
+        w.lay.payload_off = o + 8;
+    }
+    true
+}
+
+/// The packet an error quotes, at `o`.
+fn quote<E: Emit>(w: &mut Walker<'_, E>, et: u16, o: usize, end: usize) {
+    if o >= end || !w.enter() {
+        return;
+    }
+    w.push(Proto::Quoted, o, end);
+    let was = w.quoted;
+    w.quoted = true;
+    w.ether_payload(et, o, end);
+    w.quoted = was;
+}
+
+/// Neighbour discovery options from `o`: the link-layer address ones by value.
+fn nd_options<E: Emit>(w: &mut Walker<'_, E>, mut o: usize, end: usize) {
+    let f = w.f;
+    while o + 2 <= end {
+        let len = f[o + 1] as usize * 8;
+        if len == 0 || o + len > end {
+            return;
+        }
+        if matches!(f[o], 1 | 2) && len == 8 {
+            w.field("icmpv6.opt.linkaddr", o + 2..o + 8, v!("{}", mac(f, o + 2)));
+        }
+        o += len;
+    }
+}
+
+/// The IGMP type and checksum in `seg`.
+pub(super) fn walk_igmp<E: Emit>(w: &mut Walker<'_, E>, seg: Range<usize>) {
+    let f = w.f;
     let o = seg.start;
-    lay.l4 = Some((L4::Igmp, o));
-    let seg = &frame[seg];
-    if seg.len() >= 4 {
-        emit("igmp.type", o..o + 1, &|| format!("0x{:02x}", seg[0]));
-        emit("igmp.chksum", o + 2..o + 4, &|| {
-            format!("0x{:04x}", be16(seg, 2))
-        });
+    if !w.nested {
+        w.lay.l4 = Some((L4::Igmp, o));
+    }
+    if seg.end >= o + 4 {
+        w.push(Proto::Igmp, o, seg.end);
+        w.field("igmp.type", o..o + 1, v!("0x{:02x}", f[o]));
+        w.field("igmp.chksum", o + 2..o + 4, v!("0x{:04x}", be16(f, o + 2)));
     }
 }

@@ -1,14 +1,24 @@
-//! The packet view: ONE walk over a frame's bytes, Ethernet → 802.1Q tags → IPv4/IPv6 (with
-//! IPv6 extension headers) → TCP/UDP/ICMP/ICMPv6/IGMP, giving a [`Layout`] (where each layer
-//! starts and ends) and, on request, every header field by name with its byte range and
-//! printable value ([`dissect`]). Every reader of frames in the crate reads this walk:
+//! The packet view: ONE walk over a frame's bytes, Ethernet (or 802.3/LLC) → 802.1Q/802.1ad
+//! tags → ARP, MPLS, IPv4 (options, fragments)/IPv6 (extension headers walked) →
+//! TCP (options)/UDP/ICMP/ICMPv6 (errors with their quoted packet, neighbour discovery)/IGMP,
+//! and the tunnels GRE, IP in IP, VXLAN (UDP 4789) and Geneve (UDP 6081) with what they carry,
+//! giving a [`Layout`] (where each layer starts and ends, [`Layout::layers`]) and, on request,
+//! every header field by name with its byte range and printable value ([`dissect`]). Every reader of frames in the crate reads this walk:
 //! [`show`](super::show()), [`write_summary`](super::write_summary), `-T fields`
 //! ([`fields`](super::fields)), the harness's matcher masks and field diffs, its noise filter and
 //! its stamp placement.
 //!
-//! One file per protocol (`eth.rs` for Ethernet and its tags, `ipv4.rs`, `ipv6.rs`, `tcp.rs`,
-//! `udp.rs`, `icmp.rs` for ICMP, ICMPv6 and IGMP), each slicing its header with etherparse and
-//! naming its fields, in the spirit of smoltcp's `wire`.
+//! One file per protocol (`eth.rs` for Ethernet, LLC and the tags, `arp.rs` for ARP and MPLS,
+//! `ipv4.rs`, `ipv6.rs`, `tcp.rs`, `udp.rs` (with VXLAN and Geneve), `icmp.rs` for ICMP,
+//! ICMPv6 and IGMP, `tunnel.rs` for GRE), each naming its fields, in the spirit of smoltcp's
+//! `wire`. A field's value is printed as tshark 4.0 prints it with `-T fields` (`0x0002`,
+//! `0x00000000`, `198.18.0.1`...); a field a frame holds twice (QinQ, IP in IP, the packet
+//! quoted by an ICMP error, what a tunnel carries) is emitted twice, outer first, as tshark
+//! lists it.
+//!
+//! The first IP stack (the outer one) fills [`Layout`]'s single fields (`l3_off`, `l4`,
+//! `payload_off`...), what the harness stamps and masks; everything, inner stacks included,
+//! is in [`Layout::layers`], what the summary and `-T fields data` read.
 //!
 //! Field names ([`FIELD_NAMES`]) are tshark's (`eth.src`, `ip.ttl`, `tcp.seq`...), except where
 //! Scapy's spelling was printed first and stays printed (`*.chksum`, `vlan.prio`, `tcp.window`,
@@ -21,27 +31,36 @@
 //! truncated or malformed still yields the layers and fields that are whole.
 //!
 //! Why not etherparse's `LaxSlicedPacket`: it gives the headers but not where each field sits,
-//! it stops at the first VLAN tag pair (two tags at most) and it does not say how far it got
-//! when a layer is cut; the walk here slices one header at a time with etherparse's header
-//! slices (`Ethernet2HeaderSlice`, `Ipv4HeaderSlice`, `Ipv6ExtensionsSlice`, ...) and so keeps
-//! the byte offsets every reader needs. Not walked: ARP, MPLS, IP/TCP options beyond their
-//! raw bytes.
+//! it stops at the first VLAN tag pair (two tags at most), knows no tunnel, and does not say how
+//! far it got when a layer is cut; the walk here reads one header at a time at known offsets
+//! and so keeps the byte offsets every reader needs.
 
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use etherparse::{EtherType, IpNumber};
-
+mod arp;
 mod eth;
 mod icmp;
 mod ipv4;
 mod ipv6;
 mod tcp;
+mod tunnel;
 mod udp;
 
-pub(crate) use eth::is_vlan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_layers;
+
+/// Writes a field's value (tshark's format) into a `String`: `v!("0x{:04x}", x)`.
+macro_rules! v {
+    ($($t:tt)*) => {
+        &|w: &mut String| {
+            let _ = std::fmt::Write::write_fmt(w, format_args!($($t)*));
+        }
+    };
+}
+pub(crate) use v;
 
 /// One dissected field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,13 +84,61 @@ pub enum L4 {
     Other(u8),
 }
 
+/// A layer of [`Layout::layers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Proto {
+    #[default]
+    Eth,
+    /// 802.3 length frame: the LLC header after it.
+    Llc,
+    /// An 802.1Q (0x8100, 0x9100) tag.
+    Vlan,
+    /// An 802.1ad (0x88a8) service tag.
+    Dot1ad,
+    Arp,
+    /// One MPLS label stack entry.
+    Mpls,
+    Ipv4,
+    Ipv6,
+    /// An IPv4 or IPv6 fragment that is not the first: its bytes are not decoded.
+    Fragment,
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+    Igmp,
+    Gre,
+    Vxlan,
+    Geneve,
+    /// What follows is the packet an ICMP/ICMPv6 error quotes.
+    Quoted,
+    /// Bytes no header claims (tshark's `data`).
+    Data,
+}
+
+/// One layer: its protocol, where its header starts and where the layer (header and what it
+/// carries) ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Hdr {
+    pub proto: Proto,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// How many layers [`Layout::layers`] keeps (deeper ones are dropped).
+pub const MAX_LAYERS: usize = 24;
+
+/// Tunnels and quoted packets inside each other, at most.
+const MAX_NESTING: u8 = 6;
+
 /// Where the layers of a frame start and end: what every reader needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Layout {
-    /// The frame starts with a whole Ethernet II header (bytes 0..14).
+    /// The frame starts with a whole Ethernet II or 802.3 header (bytes 0..14).
     pub eth: bool,
-    /// The innermost EtherType: after the VLAN tags, or the tag's own type (0x8100...) when
-    /// the tag after it is cut short.
+    /// The innermost EtherType of the outer Ethernet header: after the VLAN tags, or the
+    /// tag's own type (0x8100...) when the tag after it is cut short; the length of an 802.3
+    /// frame.
     pub ether_type: u16,
     /// Number of whole 802.1Q/802.1ad tags (0x8100, 0x88a8, 0x9100); tag `k` sits at
     /// [`Layout::vlan_off`]`(k)`.
@@ -85,7 +152,7 @@ pub struct Layout {
     /// The IPv4 protocol or the IPv6 next header of the base header.
     pub ip_proto: u8,
     /// Where the IP packet ends: its length field bounds it (the bytes after are Ethernet
-    /// padding), or the frame's end.
+    /// padding), or the frame's end (IPv4 total length 0, as TSO and BIG TCP leave it).
     pub ip_end: usize,
     /// IPv4 with a fragment offset that is not 0: no transport header in this frame.
     pub ip_later_fragment: bool,
@@ -101,6 +168,10 @@ pub struct Layout {
     pub payload_end: usize,
     /// The first byte of the ICMP/ICMPv6 type, when there is one.
     pub icmp_type: Option<u8>,
+    /// Every layer, outer first, tunnels and quoted packets included (see [`Layout::layers`]).
+    pub stack: [Hdr; MAX_LAYERS],
+    /// How many of `stack` are set.
+    pub depth: usize,
 }
 
 impl Layout {
@@ -110,70 +181,188 @@ impl Layout {
     }
 
     /// The base IP header's protocol and its payload (up to the IP length; IPv6 extension
-    /// headers included), when there is an IP header. Readers that show the layer after IP
-    /// the way Scapy does (no extension headers, fragments as if first) start here.
-    pub fn ip_payload(&self) -> Option<(IpNumber, Range<usize>)> {
+    /// headers included), when there is an IP header.
+    pub fn ip_payload(&self) -> Option<(etherparse::IpNumber, Range<usize>)> {
         let o = self.l3_off?;
-        Some((IpNumber(self.ip_proto), o + self.ip_hdr_len..self.ip_end))
+        Some((
+            etherparse::IpNumber(self.ip_proto),
+            o + self.ip_hdr_len..self.ip_end,
+        ))
+    }
+
+    /// Every layer found, outer first: the Ethernet header, its tags, the network and
+    /// transport layers, then what a tunnel carries or an ICMP error quotes (after a
+    /// [`Proto::Quoted`] marker), and [`Proto::Data`] where tshark would show `data`.
+    pub fn layers(&self) -> &[Hdr] {
+        &self.stack[..self.depth]
+    }
+
+    fn push(&mut self, proto: Proto, start: usize, end: usize) {
+        if self.depth < MAX_LAYERS {
+            self.stack[self.depth] = Hdr { proto, start, end };
+            self.depth += 1;
+        }
     }
 }
 
 /// What a protocol's walk hands each field to: name, byte range, a way to print the value.
-pub(crate) trait Emit: FnMut(&'static str, Range<usize>, &dyn Fn() -> String) {}
-impl<F: FnMut(&'static str, Range<usize>, &dyn Fn() -> String)> Emit for F {}
+pub(crate) trait Emit: FnMut(&'static str, Range<usize>, &dyn Fn(&mut String)) {}
+impl<F: FnMut(&'static str, Range<usize>, &dyn Fn(&mut String))> Emit for F {}
+
+/// The walk's state: the frame, the layout being filled, where fields go.
+pub(crate) struct Walker<'a, E> {
+    pub(crate) f: &'a [u8],
+    pub(crate) lay: Layout,
+    pub(crate) emit: E,
+    /// Inside a tunnel or a quoted packet: the layout's single fields are the outer stack's.
+    pub(crate) nested: bool,
+    /// Inside the packet an ICMP error quotes (tshark leaves out `tcp.len` there).
+    pub(crate) quoted: bool,
+    /// Tunnels and quotes entered so far.
+    pub(crate) nesting: u8,
+}
+
+impl<E: Emit> Walker<'_, E> {
+    pub(crate) fn field(
+        &mut self,
+        name: &'static str,
+        range: Range<usize>,
+        v: &dyn Fn(&mut String),
+    ) {
+        (self.emit)(name, range, v)
+    }
+
+    pub(crate) fn push(&mut self, proto: Proto, start: usize, end: usize) {
+        self.lay.push(proto, start, end);
+    }
+
+    /// Bytes no header claims, `data` in tshark (nothing when empty).
+    pub(crate) fn data(&mut self, r: Range<usize>) {
+        if r.start < r.end {
+            self.push(Proto::Data, r.start, r.end);
+        }
+    }
+
+    /// Enter a tunnel or a quoted packet; false when nested too deep (the rest is data).
+    pub(crate) fn enter(&mut self) -> bool {
+        if self.nesting >= MAX_NESTING {
+            return false;
+        }
+        self.nesting += 1;
+        self.nested = true;
+        true
+    }
+
+    /// The layer an EtherType announces, at `o`, up to `end`.
+    pub(crate) fn ether_payload(&mut self, et: u16, o: usize, end: usize) {
+        match et {
+            0x0800 => ipv4::walk(self, o, end),
+            0x86dd => ipv6::walk(self, o, end),
+            0x0806 => arp::walk_arp(self, o, end),
+            0x8847 | 0x8848 => arp::walk_mpls(self, o, end),
+            0x6558 => {
+                if self.enter() {
+                    eth::walk(self, o, end)
+                } else {
+                    self.data(o..end)
+                }
+            }
+            _ => self.data(o..end),
+        }
+    }
+
+    /// The layer an IP protocol number announces, in `seg`.
+    pub(crate) fn ip_payload(&mut self, proto: u8, seg: Range<usize>) {
+        let (o, end) = (seg.start, seg.end);
+        let first = !self.nested;
+        match proto {
+            6 => tcp::walk(self, seg),
+            17 => udp::walk(self, seg),
+            1 => icmp::walk_v4(self, seg),
+            58 => icmp::walk_v6(self, seg),
+            2 => icmp::walk_igmp(self, seg),
+            4 | 41 | 47 => {
+                if first {
+                    self.lay.l4 = Some((L4::Other(proto), o));
+                }
+                if !self.enter() {
+                    return self.data(seg);
+                }
+                match proto {
+                    4 => ipv4::walk(self, o, end),
+                    41 => ipv6::walk(self, o, end),
+                    _ => tunnel::walk_gre(self, seg),
+                }
+            }
+            p => {
+                if first {
+                    self.lay.l4 = Some((L4::Other(p), o));
+                }
+                self.data(seg)
+            }
+        }
+    }
+}
 
 /// Walks the headers once; `emit` receives each field. [`dissect`] formats them, [`layout`]
 /// drops them (and then allocates nothing).
-fn walk(
-    frame: &[u8],
-    mut emit: impl FnMut(&'static str, Range<usize>, &dyn Fn() -> String),
-) -> Layout {
-    let mut lay = Layout {
-        payload_off: frame.len(),
-        payload_end: frame.len(),
-        ip_end: frame.len(),
-        ..Layout::default()
+pub(crate) fn walk<E: Emit>(frame: &[u8], emit: E) -> Layout {
+    let mut w = Walker {
+        f: frame,
+        lay: Layout {
+            payload_off: frame.len(),
+            payload_end: frame.len(),
+            ip_end: frame.len(),
+            ..Layout::default()
+        },
+        emit,
+        nested: false,
+        quoted: false,
+        nesting: 0,
     };
-    let Some((et, off)) = eth::walk(frame, &mut lay, &mut emit) else {
-        return lay;
-    };
-    let ip = match et {
-        EtherType::IPV4 => ipv4::walk(frame, off, &mut lay, &mut emit),
-        EtherType::IPV6 => ipv6::walk(frame, off, &mut lay, &mut emit),
-        _ => None,
-    };
-    let Some((proto, l4_off, l4_end)) = ip else {
-        return lay;
-    };
-    lay.payload_off = l4_off;
-    lay.payload_end = l4_end;
-    let seg = l4_off..l4_end;
-    match proto {
-        IpNumber::TCP => tcp::walk(frame, seg, &mut lay, &mut emit),
-        IpNumber::UDP => udp::walk(frame, seg, &mut lay, &mut emit),
-        IpNumber::ICMP => icmp::walk_v4(frame, seg, &mut lay, &mut emit),
-        IpNumber::IPV6_ICMP => icmp::walk_v6(frame, seg, &mut lay, &mut emit),
-        IpNumber::IGMP => icmp::walk_igmp(frame, seg, &mut lay, &mut emit),
-        other => lay.l4 = Some((L4::Other(other.0), l4_off)),
-    }
-    lay
+    eth::walk(&mut w, 0, frame.len());
+    w.lay
 }
 
 /// Where the layers of `frame` start, without formatting any field. Never panics, allocates
 /// nothing.
 pub fn layout(frame: &[u8]) -> Layout {
-    walk(frame, |_, _, _| {})
+    walk(
+        frame,
+        |_: &'static str, _: Range<usize>, _: &dyn Fn(&mut String)| {},
+    )
+}
+
+/// Appends every occurrence of field `name` in `frame` to `out`, comma-joined in frame order
+/// (outer first), as `tshark -T fields` prints it; returns how many. Allocates nothing.
+pub fn write_values(frame: &[u8], name: &str, out: &mut String) -> usize {
+    let mut n = 0;
+    walk(
+        frame,
+        |f: &'static str, _: Range<usize>, v: &dyn Fn(&mut String)| {
+            if f == name {
+                if n > 0 {
+                    out.push(',');
+                }
+                v(out);
+                n += 1;
+            }
+        },
+    );
+    n
 }
 
 /// Every field of `frame` that can be dissected, in frame order, followed by `data` (the bytes
-/// after the last header, up to the end of the frame, Ethernet padding included) when not
-/// empty. Not a hot path: it allocates.
+/// after the last header of the outer stack, up to the end of the frame, Ethernet padding
+/// included) when not empty. Not a hot path: it allocates.
 pub fn dissect(frame: &[u8]) -> Vec<Field> {
     let mut out = Vec::new();
-    let lay = walk(frame, |name, range, value: &dyn Fn() -> String| {
+    let lay = walk(frame, |name, range, value: &dyn Fn(&mut String)| {
+        let mut s = String::new();
+        value(&mut s);
         out.push(Field {
             name,
-            value: value(),
+            value: s,
             range,
         })
     });
@@ -206,16 +395,39 @@ pub const FIELD_NAMES: &[&str] = &[
     "eth.dst",
     "eth.src",
     "eth.type",
+    "eth.len",
+    "llc.dsap",
+    "llc.ssap",
+    "llc.control",
+    "ieee8021ad.priority",
+    "ieee8021ad.dei",
+    "ieee8021ad.id",
     "vlan.prio",
     "vlan.dei",
     "vlan.id",
     "vlan.etype",
+    "arp.hw.type",
+    "arp.proto.type",
+    "arp.hw.size",
+    "arp.proto.size",
+    "arp.opcode",
+    "arp.src.hw_mac",
+    "arp.src.proto_ipv4",
+    "arp.dst.hw_mac",
+    "arp.dst.proto_ipv4",
+    "mpls.label",
+    "mpls.exp",
+    "mpls.bottom",
+    "mpls.ttl",
     "ip.version",
     "ip.hdr_len",
     "ip.dsfield",
     "ip.len",
     "ip.id",
     "ip.flags",
+    "ip.flags.rb",
+    "ip.flags.df",
+    "ip.flags.mf",
     "ip.frag_offset",
     "ip.ttl",
     "ip.proto",
@@ -223,6 +435,7 @@ pub const FIELD_NAMES: &[&str] = &[
     "ip.src",
     "ip.dst",
     "ip.options",
+    "ip.opt.type",
     "ipv6.version",
     "ipv6.tclass",
     "ipv6.flow",
@@ -238,21 +451,39 @@ pub const FIELD_NAMES: &[&str] = &[
     "tcp.ack",
     "tcp.hdr_len",
     "tcp.flags",
+    "tcp.flags.res",
     "tcp.window",
     "tcp.chksum",
     "tcp.urgptr",
+    "tcp.len",
     "tcp.options",
+    "tcp.options.mss_val",
+    "tcp.options.wscale.shift",
+    "tcp.options.timestamp.tsval",
+    "tcp.options.timestamp.tsecr",
     "udp.srcport",
     "udp.dstport",
     "udp.length",
     "udp.chksum",
+    "vxlan.vni",
+    "geneve.vni",
+    "gre.proto",
     "icmp.type",
     "icmp.code",
     "icmp.chksum",
+    "icmp.ident",
+    "icmp.seq",
+    "icmp.mtu",
     "icmp.rest",
     "icmpv6.type",
     "icmpv6.code",
     "icmpv6.chksum",
+    "icmpv6.echo.identifier",
+    "icmpv6.echo.sequence_number",
+    "icmpv6.mtu",
+    "icmpv6.nd.ns.target_address",
+    "icmpv6.nd.na.target_address",
+    "icmpv6.opt.linkaddr",
     "icmpv6.rest",
     "igmp.type",
     "igmp.chksum",
@@ -282,4 +513,28 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
         .find(|&&n| n == name)
         .or_else(|| ALIASES.iter().find(|(a, _)| *a == name).map(|(_, n)| n))
         .copied()
+}
+
+/// A big-endian u32 at `at` (the caller has checked the length).
+pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// The MAC address at `at` (the caller has checked the length).
+pub(crate) fn mac(b: &[u8], at: usize) -> crate::frame::MacAddr {
+    let mut m = [0; 6];
+    m.copy_from_slice(&b[at..at + 6]);
+    crate::frame::MacAddr(m)
+}
+
+/// The IPv4 address at `at` (the caller has checked the length).
+pub(crate) fn ip4(b: &[u8], at: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::from(be32(b, at))
+}
+
+/// The IPv6 address at `at` (the caller has checked the length).
+pub(crate) fn ip6(b: &[u8], at: usize) -> std::net::Ipv6Addr {
+    let mut a = [0; 16];
+    a.copy_from_slice(&b[at..at + 16]);
+    std::net::Ipv6Addr::from(a)
 }

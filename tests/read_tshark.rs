@@ -1,0 +1,353 @@
+//! `vethbench read` against tshark itself (issue 10, item 3): every `-T fields` column
+//! vethbench supports, on a varied set of files, compared value for value with
+//! `tshark -r FILE -T fields -e ...`; the one-line summaries where they are meant to match;
+//! the snaplen-cut line (issue 13, item 10).
+//!
+//! The files: `fixtures/captures/*` (dumpcap, tcpdump, and `layers.pcap`), the golden frames of
+//! `fixtures/frames/*.hex` written into one pcap, a capture Scapy writes afresh from
+//! `fixtures/captures/make_layers.py` (every layer the packet view decodes), and any sample
+//! capture a Debian package ships (`/usr/share/wireshark`, `/usr/share/doc/tcpdump*`,
+//! `/usr/share/doc/tshark*`), when one is installed.
+//!
+//! tshark runs with `-o ip.defragment:FALSE -o ipv6.defragment:FALSE` (vethbench does not
+//! reassemble), `-o tcp.relative_sequence_numbers:FALSE` (vethbench prints raw numbers), and
+//! without the dissectors of the ports the golden frames use (their `data` would be empty).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vethbench::frame::fields::FIELD_NAMES;
+
+const TSHARK_OPTS: [&str; 14] = [
+    "-o",
+    "ip.defragment:FALSE",
+    "-o",
+    "ipv6.defragment:FALSE",
+    "-o",
+    "tcp.relative_sequence_numbers:FALSE",
+    "-o",
+    "tcp.analyze_sequence_numbers:FALSE",
+    // The golden frames use UDP 2222 (EtherNet/IP I/O) and TCP 80: vethbench's `data` is the
+    // payload whatever the port (README), tshark's only when no dissector claims it.
+    "--disable-protocol",
+    "cipio",
+    "--disable-protocol",
+    "enip",
+    "--disable-protocol",
+    "http",
+];
+
+fn captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures")
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool).arg("--version").output().is_ok()
+}
+
+fn stdout(mut cmd: Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Every field, by vethbench and by tshark: a list of differences, each naming the file,
+/// frame and field.
+fn field_diffs(file: &Path) -> Vec<String> {
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(file).args(["-T", "fields"]);
+    let mut theirs = Command::new("tshark");
+    // stderr ignored: tshark warns when run as root.
+    theirs
+        .arg("-r")
+        .arg(file)
+        .args(TSHARK_OPTS)
+        .args(["-T", "fields"]);
+    for f in FIELD_NAMES {
+        ours.args(["-e", f]);
+        theirs.args(["-e", f]);
+    }
+    let (a, b) = (stdout(ours), stdout(theirs));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let name = file.file_name().unwrap().to_string_lossy();
+    let mut diffs = Vec::new();
+    if a.len() != b.len() {
+        diffs.push(format!("{name}: {} lines, tshark {}", a.len(), b.len()));
+    }
+    for (n, (la, lb)) in a.iter().zip(&b).enumerate() {
+        for ((f, va), vb) in FIELD_NAMES.iter().zip(la.split('\t')).zip(lb.split('\t')) {
+            if va != vb {
+                diffs.push(format!(
+                    "{name} frame {}: {f}: ours {va:?}, tshark {vb:?}",
+                    n + 1
+                ));
+            }
+        }
+    }
+    diffs
+}
+
+/// A classic pcap (µs) holding `frames`.
+fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
+    // Magic, version 2.4, zone, sigfigs, snaplen, link type 1 (Ethernet).
+    let mut b = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    b.extend_from_slice(&[2, 0, 4, 0]);
+    for x in [0u32, 0, 65535, 1] {
+        b.extend_from_slice(&x.to_le_bytes());
+    }
+    for (i, f) in frames.iter().enumerate() {
+        for x in [1_700_000_000 + i as u32, 0, f.len() as u32, f.len() as u32] {
+            b.extend_from_slice(&x.to_le_bytes());
+        }
+        b.extend_from_slice(f);
+    }
+    std::fs::write(path, b).unwrap();
+}
+
+/// Scapy writes the layers capture afresh (inside a private network namespace).
+fn scapy_layers(dir: &Path) -> PathBuf {
+    let out = dir.join("layers-scapy.pcap");
+    let script = captures_dir().join("make_layers.py");
+    let st = Command::new("unshare")
+        .args(["-n", "/usr/bin/python3"])
+        .arg(&script)
+        .arg(&out)
+        .output()
+        .expect("run unshare -n python3");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    out
+}
+
+/// The sample captures Debian packages ship, if any is installed.
+fn debian_samples() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs: Vec<PathBuf> = vec!["/usr/share/wireshark".into()];
+    if let Ok(rd) = std::fs::read_dir("/usr/share/doc") {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with("tcpdump") || n.starts_with("tshark") || n.starts_with("wireshark") {
+                dirs.push(e.path());
+            }
+        }
+    }
+    while let Some(d) = dirs.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let n = p.to_string_lossy();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".cap") {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_field_reads_like_tshark() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(captures_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    // The golden frames, one pcap.
+    let mut golden: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/frames"))
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .strip_suffix(".hex")
+                    .map(str::to_string)
+            })
+            .collect();
+    golden.sort();
+    let frames: Vec<Vec<u8>> = golden.iter().map(|n| common::golden_frame(n)).collect();
+    let gp = dir.path().join("golden-frames.pcap");
+    write_pcap(&gp, &frames);
+    files.push(gp);
+    let samples = debian_samples();
+    eprintln!("Debian sample captures: {}", samples.len());
+    files.extend(samples);
+    let diffs: Vec<String> = files.iter().flat_map(|f| field_diffs(f)).collect();
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn scapy_made_layers_read_like_tshark() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    if !common::require_root!() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = scapy_layers(dir.path());
+    let diffs = field_diffs(&file);
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    // The kept copy is the same capture.
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        std::fs::read(captures_dir().join("layers.pcap")).unwrap(),
+        "fixtures/captures/layers.pcap is stale: rerun make_layers.py"
+    );
+}
+
+/// The summary columns after the time: spaces collapsed, without our ` [VLAN n]` suffixes.
+fn columns(line: &str) -> String {
+    let mut s = line
+        .split_whitespace()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    while let Some(i) = s.find(" [VLAN ") {
+        let j = s[i..].find(']').map_or(s.len(), |j| i + j + 1);
+        s.replace_range(i..j, "");
+    }
+    s
+}
+
+#[test]
+fn summaries_read_like_tshark() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    let file = captures_dir().join("layers.pcap");
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&file);
+    let mut theirs = Command::new("tshark");
+    theirs.arg("-r").arg(&file).args(TSHARK_OPTS);
+    let (a, b) = (stdout(ours), stdout(theirs));
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    assert_eq!(a.len(), b.len());
+    let mut diffs = Vec::new();
+    for (n, (la, lb)) in a.iter().zip(&b).enumerate() {
+        let (ca, cb) = (columns(la), columns(lb));
+        // Not meant to match (README): tshark shows an IPv6 routing header's final
+        // destination, and names STP/CDP inside LLC.
+        if lb.contains("2001:2::9") || ca.contains(" LLC ") {
+            continue;
+        }
+        if ca != cb {
+            diffs.push(format!("frame {}:\n  ours   {ca}\n  tshark {cb}", n + 1));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+#[test]
+fn snaplen_cut_frame_says_so_like_tshark() {
+    if !have("tshark") || !have("editcap") {
+        common::skip!("tshark/editcap is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut20.pcap");
+    let st = Command::new("editcap")
+        .args(["-s", "20"])
+        .arg(captures_dir().join("layers.pcap"))
+        .arg(&cut)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&cut).args(["-c", "1"]);
+    let mut theirs = Command::new("tshark");
+    theirs.arg("-r").arg(&cut).args(["-c", "1"]);
+    let (a, b) = (stdout(ours), stdout(theirs));
+    assert_eq!(columns(&a), columns(&b));
+    assert!(
+        a.ends_with("IPv4 59 [Packet size limited during capture]\n"),
+        "{a}"
+    );
+    // frame.len says 59, frame.cap_len 20, as tshark's.
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&cut).args([
+        "-c",
+        "1",
+        "-T",
+        "fields",
+        "-e",
+        "frame.len",
+        "-e",
+        "frame.cap_len",
+    ]);
+    assert_eq!(stdout(ours), "59\t20\n");
+}
+
+#[test]
+fn hex_dump_like_tshark_x() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    let file = captures_dir().join("layers.pcap");
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&file).arg("-x");
+    let mut theirs = Command::new("tshark");
+    theirs.arg("-r").arg(&file).args(TSHARK_OPTS).arg("-x");
+    assert_eq!(stdout(ours), stdout(theirs));
+}
+
+#[test]
+fn field_options_like_tshark_e() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    let file = captures_dir().join("layers.pcap");
+    let args = [
+        "-T",
+        "fields",
+        "-E",
+        "header=y",
+        "-E",
+        "separator=,",
+        "-E",
+        "quote=d",
+        "-e",
+        "frame.number",
+        "-e",
+        "ip.src",
+        "-e",
+        "udp.dstport",
+    ];
+    let mut ours = common::vethbench();
+    ours.arg("read").arg(&file).args(args);
+    let mut theirs = Command::new("tshark");
+    theirs.arg("-r").arg(&file).args(TSHARK_OPTS).args(args);
+    assert_eq!(stdout(ours), stdout(theirs));
+}
