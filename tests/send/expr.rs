@@ -253,3 +253,56 @@ fn test_frame_expr_sends_copies_of_the_expression() {
         stderr(&out)
     );
 }
+
+/// Issue 10's end-to-end SYN: a TCP SYN with an MSS option, sent to a port listening in the
+/// namespace, gets the kernel's SYN-ACK (ack = seq + 1, with its own MSS option).
+#[test]
+fn a_syn_with_mss_gets_a_syn_ack() {
+    if !common::require_root!() {
+        return;
+    }
+    common::in_private_netns(|| {
+        let (a, b) = (common::unique_name("exa"), common::unique_name("exb"));
+        common::veth_pair(&a, &b);
+        common::run_ok("ip", &["addr", "add", "198.18.9.2/24", "dev", &b]);
+        // The SYN-ACK goes back to 198.18.9.1 through b: its neighbour is a, statically.
+        let a_mac = mac_of(&a);
+        common::run_ok(
+            "ip",
+            &["neigh", "add", "198.18.9.1", "lladdr", &a_mac, "dev", &b],
+        );
+        let _listener = std::net::TcpListener::bind("198.18.9.2:8080").unwrap();
+        let rx = Receiver::open(&a);
+        let expr = format!(
+            r#"Ether(src="{a_mac}", dst="{}")/IP(src="198.18.9.1", dst="198.18.9.2")/TCP(sport=40000, dport=8080, seq=1000, flags="S", options=[("MSS", 1400)])"#,
+            mac_of(&b)
+        );
+        let out = run(&["send", "-q", "-i", &a, &expr]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut buf = [0u8; 2048];
+        let until = Instant::now() + Duration::from_secs(3);
+        let reply = loop {
+            assert!(Instant::now() < until, "no SYN-ACK arrived on {a}");
+            let Some(n) = rx.recv(&mut buf, Duration::from_millis(500)) else {
+                continue;
+            };
+            // IPv4 (no options) carrying TCP from port 8080.
+            if buf[12..14] == [0x08, 0x00] && buf[23] == 6 && buf[34..36] == [0x1f, 0x90] {
+                break buf[..n].to_vec();
+            }
+        };
+        let tcp = &reply[34..];
+        assert_eq!(tcp[13] & 0x3f, 0x12, "flags: not SYN-ACK");
+        assert_eq!(
+            u32::from_be_bytes(tcp[8..12].try_into().unwrap()),
+            1001,
+            "ack"
+        );
+        let hdr_len = usize::from(tcp[12] >> 4) * 4;
+        assert!(
+            tcp[20..hdr_len].windows(2).any(|w| w == [2, 4]),
+            "no MSS option in the SYN-ACK: {:02x?}",
+            &tcp[20..hdr_len]
+        );
+    });
+}
