@@ -45,9 +45,9 @@ fn veth_add_short_and_long_netns_mean_the_same() {
 fn positional_arguments_have_help() {
     for (args, needle) in [
         (&["veth", "peer", "--help"][..], "The veth end whose peer"),
-        (&["netns", "add", "--help"][..], "The namespace's name"),
+        (&["netns", "add", "--help"][..], "The new namespace's name"),
         (&["netns", "del", "--help"][..], "The namespace's name"),
-        (&["netns", "exec", "--help"][..], "The namespace's name"),
+        (&["netns", "exec", "--help"][..], "The namespace: a name"),
     ] {
         let out = vb_ok(args);
         assert!(out.contains(needle), "{args:?}: {out}");
