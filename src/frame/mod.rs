@@ -35,7 +35,7 @@ pub use mac::MacAddr;
 pub use show::{hexdump, show};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use summary::{summary, write_numbered, write_summary};
-pub use template::{FrameTemplate, Vary};
+pub use template::{patch_field, FrameTemplate, Vary};
 
 /// An error building or parsing a frame.
 #[derive(Debug, thiserror::Error)]
