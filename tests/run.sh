@@ -13,8 +13,8 @@ fi
 
 # Wireshark's own tools, tcpdump/libpcap (filter compiler), Scapy (the reference), the
 # reference senders (tcpreplay, trafgen), iproute2/ethtool for interop checks, setpriv,
-# strace (counts the send syscalls).
-pkgs=(tshark tcpdump libpcap0.8 python3-scapy tcpreplay netsniff-ng iproute2 ethtool util-linux libcap2-bin strace)
+# strace (counts the send syscalls), nftables (drops one flow in `test --flows` tests).
+pkgs=(tshark tcpdump libpcap0.8 python3-scapy tcpreplay netsniff-ng iproute2 ethtool util-linux libcap2-bin strace nftables)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
