@@ -493,6 +493,29 @@ mod tests {
     }
 
     #[test]
+    fn flow_flags() {
+        let p = parse(&["--flows", "1000", "--size", "imix", "--threads", "2"]).unwrap();
+        assert_eq!(p.stream.flows.flows, Some(1000));
+        assert_eq!(p.stream.flows.sizes, vethbench::harness::flows::IMIX.to_vec());
+        assert_eq!((p.frame_len, p.max_frame_len()), (66, 1514));
+        assert_eq!(p.stream.threads, 2);
+        let p = parse(&["--vary", "src-ip:198.18.0.0/24,sport:1024-1027", "-s", "200"]).unwrap();
+        assert_eq!(p.stream.flows.flow_count().unwrap(), 1024);
+        assert!(p.stream.flows.sizes.is_empty());
+        assert_eq!(p.frame_len, 200);
+        // One size: as before.
+        assert_eq!(parse(&["--size", "1514"]).unwrap().frame_len, 1514);
+        for bad in [
+            &["--threads", "2"][..],
+            &["--flows", "0"],
+            &["--size", "66,65"],
+            &["--vary", "src-ip:198.18.0.0/24,sport:1024-65535"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
     fn bad_values_are_errors() {
         for argv in [
             &["--rate", "fast"][..],
