@@ -50,7 +50,12 @@ struct Flags {
     /// Frame size in bytes, Ethernet header to end of payload, no FCS (66..=65549); or
     /// several: a list 66,128,1514, weighted 66:7,570:4,1514:1, or imix (TRex's 7:4:1 of
     /// 64/570/1514, the 64 raised to 66 for the stamp). Each flow cycles through them.
-    #[arg(short = 's', long, default_value = "128", value_name = "SIZE[,SIZE...]|imix")]
+    #[arg(
+        short = 's',
+        long,
+        default_value = "128",
+        value_name = "SIZE[,SIZE...]|imix"
+    )]
     size: String,
     /// Send N flows, each with its own sequence space, varying the UDP source port
     /// (49152 + i), or what --vary varies.
@@ -199,7 +204,9 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         _ => (sizes[0].0, sizes),
     };
     if !sizes.is_empty() && (a.frame.is_some() || a.frame_expr.is_some()) {
-        anyhow::bail!("--size with several sizes needs the default UDP frame (no --frame or --frame-expr)");
+        anyhow::bail!(
+            "--size with several sizes needs the default UDP frame (no --frame or --frame-expr)"
+        );
     }
     let vary = a
         .vary
@@ -216,12 +223,16 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         vary,
         sizes,
     };
-    let n = flows.flow_count().map_err(|e| anyhow::anyhow!("--flows: {e}"))?;
+    let n = flows
+        .flow_count()
+        .map_err(|e| anyhow::anyhow!("--flows: {e}"))?;
     if a.threads == 0 || a.threads > 64 {
         anyhow::bail!("--threads {}: give 1..=64", a.threads);
     }
     if a.threads > 1 && !matches!(a.mode, ModeArg::Throughput) {
-        anyhow::bail!("--threads is for --mode throughput only (latency and rtt have one frame in flight)");
+        anyhow::bail!(
+            "--threads is for --mode throughput only (latency and rtt have one frame in flight)"
+        );
     }
     if a.threads as u64 > n as u64 {
         anyhow::bail!(
@@ -496,10 +507,19 @@ mod tests {
     fn flow_flags() {
         let p = parse(&["--flows", "1000", "--size", "imix", "--threads", "2"]).unwrap();
         assert_eq!(p.stream.flows.flows, Some(1000));
-        assert_eq!(p.stream.flows.sizes, vethbench::harness::flows::IMIX.to_vec());
+        assert_eq!(
+            p.stream.flows.sizes,
+            vethbench::harness::flows::IMIX.to_vec()
+        );
         assert_eq!((p.frame_len, p.max_frame_len()), (66, 1514));
         assert_eq!(p.stream.threads, 2);
-        let p = parse(&["--vary", "src-ip:198.18.0.0/24,sport:1024-1027", "-s", "200"]).unwrap();
+        let p = parse(&[
+            "--vary",
+            "src-ip:198.18.0.0/24,sport:1024-1027",
+            "-s",
+            "200",
+        ])
+        .unwrap();
         assert_eq!(p.stream.flows.flow_count().unwrap(), 1024);
         assert!(p.stream.flows.sizes.is_empty());
         assert_eq!(p.frame_len, 200);

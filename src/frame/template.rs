@@ -137,7 +137,13 @@ impl FrameTemplate {
 /// the offsets `csums` incrementally (RFC 1624, eqn. 3). A UDP checksum of 0 ("none") is left
 /// 0 when `udp_csum` names it; a computed 0 is sent as 0xffff there. The harness's flows
 /// (`vethbench test --flows/--vary`) are built this way, once per flow. No allocation.
-pub fn patch_field(frame: &mut [u8], at: usize, new: &[u8], csums: &[usize], udp_csum: Option<usize>) {
+pub fn patch_field(
+    frame: &mut [u8],
+    at: usize,
+    new: &[u8],
+    csums: &[usize],
+    udp_csum: Option<usize>,
+) {
     for &c in csums {
         let hc = u16::from_be_bytes([frame[c], frame[c + 1]]);
         if udp_csum == Some(c) && hc == 0 {
@@ -207,7 +213,13 @@ mod tests {
         if !spec.src_ip.is_ipv4() {
             return;
         }
-        patch_field(&mut f, ip + 12, &[198, 18, 3, 4], &[ip + 10, l4 + 6], Some(l4 + 6));
+        patch_field(
+            &mut f,
+            ip + 12,
+            &[198, 18, 3, 4],
+            &[ip + 10, l4 + 6],
+            Some(l4 + 6),
+        );
         patch_field(&mut f, l4, &4321u16.to_be_bytes(), &[l4 + 6], Some(l4 + 6));
         let want = FrameSpec {
             src_ip: [198, 18, 3, 4].into(),

@@ -102,7 +102,11 @@ pub(crate) fn write_table(f: &mut fmt::Formatter<'_>, r: &super::Report) -> fmt:
             )?;
         }
         if let Some(w) = r.worst_p99 {
-            writeln!(f, "  {:<14} flow {} p99 {:.1} µs", "worst latency", w.flow, w.p99_us)?;
+            writeln!(
+                f,
+                "  {:<14} flow {} p99 {:.1} µs",
+                "worst latency", w.flow, w.p99_us
+            )?;
         }
     }
     if r.sizes.len() > 1 {

@@ -30,14 +30,21 @@ fn thousand_flows_in_imix_all_arrive_in_order() {
     ]);
     assert_eq!(code, Some(0), "{v}{err}");
     assert_eq!(v["flow_count"], 1000);
-    assert_eq!((v["lost"].as_u64(), v["reordered"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (v["lost"].as_u64(), v["reordered"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(v["flows_with_loss"], 0);
     assert_eq!(v["flows_with_reordering"], 0);
     let flows = per_flow(&v);
     assert_eq!(flows.len(), 1000);
     let mut ports = std::collections::HashSet::new();
     for f in flows {
-        assert_eq!((f["sent"].as_u64(), f["intact"].as_u64()), (Some(12), Some(12)), "{f}");
+        assert_eq!(
+            (f["sent"].as_u64(), f["intact"].as_u64()),
+            (Some(12), Some(12)),
+            "{f}"
+        );
         assert_eq!(f["reordered"], 0);
         ports.insert(f["sport"].as_u64().unwrap());
     }
@@ -66,10 +73,14 @@ fn an_nftables_drop_shows_on_that_flow_only() {
         common::run_ok("nft", &["add", "chain", "netdev", "vbflows", "out", &chain]);
         common::run_ok(
             "nft",
-            &["add", "rule", "netdev", "vbflows", "out", "udp", "sport", "49159", "drop"],
+            &[
+                "add", "rule", "netdev", "vbflows", "out", "udp", "sport", "49159", "drop",
+            ],
         );
         common::vethbench()
-            .args(["test", "--tx", &a, "--rx", &b, "--flows", "10", "--count", "1000", "--json"])
+            .args([
+                "test", "--tx", &a, "--rx", &b, "--flows", "10", "--count", "1000", "--json",
+            ])
             .output()
             .unwrap()
     });
@@ -94,11 +105,21 @@ fn two_threads_split_the_count_and_keep_every_flow_in_order() {
         return;
     }
     let (code, v, err) = run_json(&[
-        "test", "--flows", "100", "--threads", "2", "--count", "20001", "--json",
+        "test",
+        "--flows",
+        "100",
+        "--threads",
+        "2",
+        "--count",
+        "20001",
+        "--json",
     ]);
     assert_eq!(code, Some(0), "{v}{err}");
     let threads = v["threads"].as_array().unwrap();
-    let sent: Vec<u64> = threads.iter().map(|t| t["sent"].as_u64().unwrap()).collect();
+    let sent: Vec<u64> = threads
+        .iter()
+        .map(|t| t["sent"].as_u64().unwrap())
+        .collect();
     assert_eq!(sent, vec![10001, 10000]);
     assert!(threads.iter().all(|t| t["tx_pps"].as_f64().unwrap() > 0.0));
     assert_eq!(v["flows_with_reordering"], 0);
@@ -115,16 +136,37 @@ fn table_and_vary() {
         return;
     }
     let out = common::vethbench()
-        .args(["test", "--vary", "src-ip:198.18.0.0/30,dport:7-9", "--size", "66,200", "--count", "240"])
+        .args([
+            "test",
+            "--vary",
+            "src-ip:198.18.0.0/30,dport:7-9",
+            "--size",
+            "66,200",
+            "--count",
+            "240",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("flows") && text.contains("12 (0 with loss, 0 with reordering)"), "{text}");
+    assert!(
+        text.contains("flows") && text.contains("12 (0 with loss, 0 with reordering)"),
+        "{text}"
+    );
     assert!(text.contains("120 × 66 B, 120 × 200 B"), "{text}");
-    let (_, v, _) = run_json(&["test", "--vary", "src-ip:198.18.0.0/30,dport:7-9", "--count", "24", "--json"]);
+    let (_, v, _) = run_json(&[
+        "test",
+        "--vary",
+        "src-ip:198.18.0.0/30,dport:7-9",
+        "--count",
+        "24",
+        "--json",
+    ]);
     let f = &per_flow(&v)[5];
-    assert_eq!((f["src_ip"].as_str(), f["dport"].as_u64()), (Some("198.18.0.1"), Some(8)));
+    assert_eq!(
+        (f["src_ip"].as_str(), f["dport"].as_u64()),
+        (Some("198.18.0.1"), Some(8))
+    );
 }
 
 #[test]
@@ -139,7 +181,15 @@ fn bad_flow_flags_exit_2_with_one_line() {
         &["test", "--size", "66,70000"],
         &["test", "--threads", "2"],
         &["test", "--threads", "0"],
-        &["test", "--threads", "2", "--flows", "2", "--mode", "latency"],
+        &[
+            "test",
+            "--threads",
+            "2",
+            "--flows",
+            "2",
+            "--mode",
+            "latency",
+        ],
     ] {
         let out = common::vethbench().args(argv).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

@@ -74,8 +74,14 @@ fn a_plan_with_flows_sizes_and_two_threads() {
     assert!(r.passed(), "{r}");
     assert_eq!(r.flow_count, 64);
     assert_eq!(r.threads.len(), 2);
-    assert!(r.per_flow.iter().all(|f| f.intact == 100 && f.reordered == 0));
-    assert_eq!(r.sizes.iter().map(|s| s.intact).collect::<Vec<_>>(), vec![4800, 1600]);
+    assert!(r
+        .per_flow
+        .iter()
+        .all(|f| f.intact == 100 && f.reordered == 0));
+    assert_eq!(
+        r.sizes.iter().map(|s| s.intact).collect::<Vec<_>>(),
+        vec![4800, 1600]
+    );
     assert_eq!(r.per_flow[17].src_ip.as_deref(), Some("198.18.0.17"));
     assert_eq!(r.per_flow[17].sport, Some(2));
 }

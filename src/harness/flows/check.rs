@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{split_seq, FlowSet, Layout};
-use crate::harness::checker::{Class, Counts, SeqWindow, Seen};
+use crate::harness::checker::{Class, Counts, Seen, SeqWindow};
 use crate::harness::stamp::{self, Stamp, StampedTemplate, STAMP_LEN};
 
 /// Counts of one flow (its lost frames: sent − intact − corrupted).
@@ -48,7 +48,11 @@ impl FlowLat {
             return d as usize;
         }
         let e = (63 - d.leading_zeros()).min(36) as usize;
-        let sub = if e >= 36 { 7 } else { ((d >> (e - 3)) & 7) as usize };
+        let sub = if e >= 36 {
+            7
+        } else {
+            ((d >> (e - 3)) & 7) as usize
+        };
         16 + (e - 4) * 8 + sub
     }
 
@@ -119,7 +123,12 @@ pub struct FlowChecker {
 
 impl FlowChecker {
     /// `window` seen-seq bits in all, shared out between the flows (at least 64 each).
-    pub fn new(set: Arc<FlowSet>, layout: Layout, limits: Vec<Arc<AtomicU64>>, window: u64) -> Self {
+    pub fn new(
+        set: Arc<FlowSet>,
+        layout: Layout,
+        limits: Vec<Arc<AtomicU64>>,
+        window: u64,
+    ) -> Self {
         let n = set.flows() as usize;
         let per_flow = (window / n as u64).max(64);
         FlowChecker {

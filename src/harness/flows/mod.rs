@@ -95,12 +95,17 @@ pub enum FlowsError {
     ZeroFlows,
     #[error("{threads} sender threads for {flows} flow(s): each flow is sent by one thread, so give at least as many flows as threads")]
     FewerFlowsThanThreads { threads: usize, flows: u32 },
-    #[error("{threads} sender threads: a latency or rtt run has one frame in flight, so one sender")]
+    #[error(
+        "{threads} sender threads: a latency or rtt run has one frame in flight, so one sender"
+    )]
     ThreadsOneInFlight { threads: usize },
     #[error("frame sizes other than the frame's own need the default UDP frame")]
     SizesNeedDefaultFrame,
     #[error("cannot vary {field}: {why}")]
-    CannotVary { field: &'static str, why: &'static str },
+    CannotVary {
+        field: &'static str,
+        why: &'static str,
+    },
     #[error("{bytes} bytes of templates (flows × sizes × length): at most {MAX_TEMPLATE_BYTES}")]
     TooMuchTemplate { bytes: usize },
 }
@@ -407,7 +412,10 @@ fn vary(frame: &mut [u8], ranges: &[FieldRange], i: u32) -> Result<FlowKey, Flow
                 };
                 let at = ip + if field == Field::SrcIp { 12 } else { 16 };
                 let mut cs = vec![ip + 10];
-                cs.extend(lay.l4_csum_off.filter(|_| lay.l4.is_some_and(|(k, _)| k != L4::Icmpv4)));
+                cs.extend(
+                    lay.l4_csum_off
+                        .filter(|_| lay.l4.is_some_and(|(k, _)| k != L4::Icmpv4)),
+                );
                 crate::frame::patch_field(frame, at, &v.to_be_bytes(), &cs, udp);
             }
             Field::Sport | Field::Dport => {

@@ -29,7 +29,12 @@ impl FlowsConfig {
                 "dst-ip" => Field::DstIp,
                 "sport" => Field::Sport,
                 "dport" => Field::Dport,
-                _ => return Err(syntax(item, "the field is one of src-ip, dst-ip, sport, dport")),
+                _ => {
+                    return Err(syntax(
+                        item,
+                        "the field is one of src-ip, dst-ip, sport, dport",
+                    ))
+                }
             };
             if out.iter().any(|r| r.field == field) {
                 return Err(syntax(item, "this field is varied twice"));

@@ -99,7 +99,10 @@ fn imix_pattern_is_7_4_1_interleaved() {
 fn layout_round_trips_and_splits_the_sent_count() {
     for (threads, flows) in [(1, 1), (1, 7), (2, 7), (3, 1000), (2, 2)] {
         let l = Layout { threads, flows };
-        assert_eq!((0..threads).map(|t| l.flows_of(t)).sum::<u64>(), flows as u64);
+        assert_eq!(
+            (0..threads).map(|t| l.flows_of(t)).sum::<u64>(),
+            flows as u64
+        );
         for t in 0..threads {
             for g in 0..50 {
                 let (f, s) = l.frame(t, g);
@@ -134,7 +137,10 @@ fn checksums_ok(f: &[u8]) -> bool {
 fn templates_vary_their_fields_with_valid_checksums() {
     let cfg = FlowsConfig {
         flows: None,
-        vary: FlowsConfig::parse_vary("src-ip:198.18.0.0/31,dst-ip:198.18.1.1-198.18.1.2,sport:1000-1001,dport:7").unwrap(),
+        vary: FlowsConfig::parse_vary(
+            "src-ip:198.18.0.0/31,dst-ip:198.18.1.1-198.18.1.2,sport:1000-1001,dport:7",
+        )
+        .unwrap(),
         sizes: vec![(66, 1), (300, 1)],
     };
     let s = set(&cfg);
@@ -306,7 +312,9 @@ impl FrameSource for Merge {
         f: &mut dyn FnMut(&[u8], &crate::harness::RxMeta),
     ) -> Result<usize, crate::harness::HarnessError> {
         let n = self.0.poll(Duration::ZERO, f)?;
-        Ok(n + self.1.poll(if n > 0 { Duration::ZERO } else { timeout }, f)?)
+        Ok(n + self
+            .1
+            .poll(if n > 0 { Duration::ZERO } else { timeout }, f)?)
     }
     fn kernel_drops(&mut self) -> Result<u64, crate::harness::HarnessError> {
         Ok(0)

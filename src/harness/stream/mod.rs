@@ -38,8 +38,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::checker::Counts;
-use super::flows::{FlowCounts, FlowSet, FlowsConfig, FlowsError, Layout};
 use super::ends::{FrameSink, FrameSource, Tap};
+use super::flows::{FlowCounts, FlowSet, FlowsConfig, FlowsError, Layout};
 use super::latency::LatencyHist;
 use super::noise::NoiseFilter;
 use super::report::{FlowResult, Report, RunResults, SizeResult, ThreadResult};
@@ -284,7 +284,12 @@ where
             return Err(FlowsError::SizesNeedDefaultFrame.into());
         }
         let base = template.bytes().to_vec();
-        FlowSet::build(&cfg.flows, base.len(), &|_| base.clone(), template.stream_id())?
+        FlowSet::build(
+            &cfg.flows,
+            base.len(),
+            &|_| base.clone(),
+            template.stream_id(),
+        )?
     };
     start_flows(cfg, set, vec![Box::new(tx)], rx, tap)
 }
@@ -394,8 +399,7 @@ impl RunHandle {
 
     /// True once both threads have ended.
     pub fn is_finished(&self) -> bool {
-        self.tx.iter().all(|h| h.is_finished())
-            && self.rx.as_ref().is_none_or(|h| h.is_finished())
+        self.tx.iter().all(|h| h.is_finished()) && self.rx.as_ref().is_none_or(|h| h.is_finished())
     }
 
     /// Ask the sender to stop early (e.g. on Ctrl-C); the receiver still drains.

@@ -10,8 +10,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::{pin_current_thread, RxDone, Shared, StreamConfig};
 use crate::harness::checker::Class;
-use crate::harness::flows::{FlowChecker, FlowSet, Layout};
 use crate::harness::ends::{FrameSource, Tap};
+use crate::harness::flows::{FlowChecker, FlowSet, Layout};
 use crate::harness::latency::LatencyHist;
 use crate::harness::stamp;
 use crate::harness::{ConfigError, HarnessError};
