@@ -13,7 +13,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nix::sys::signalfd::SignalFd;
 use vethbench::harness::{
-    self, Mode, NoiseFilter, Report, Running, StreamConfig, TestPlan, Topology,
+    self, FlowsConfig, Mode, NoiseFilter, Report, Running, StreamConfig, TestPlan, Topology,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,7 +33,9 @@ enum ModeArg {
     vethbench test --mode latency --count 10000 --cpu 0,1\n  \
     vethbench test --tx vethX --rx vethY --rate 100k --duration 10s -w run.pcapng\n  \
     vethbench test --tx net1:veth1 --rx net2:veth2    ends in two namespaces\n  \
-    vethbench test --frame vlan.pcap                copies of a frame Scapy saved with wrpcap\n\n\
+    vethbench test --frame vlan.pcap                copies of a frame Scapy saved with wrpcap\n  \
+    vethbench test --flows 1000 --size imix --json  1000 flows (source ports), IMIX sizes\n  \
+    vethbench test --vary src-ip:198.18.0.0/24,dport:1-4 --threads 2\n\n\
     Exit codes: 0 every frame arrived intact, 1 some did not, 2 an error.")]
 pub struct Args {
     // Boxed: keeps the subcommand enum small (clippy::large_enum_variant).
@@ -46,9 +48,29 @@ struct Flags {
     /// Frames to send [default: 10000, unless --duration is given].
     #[arg(short = 'c', long)]
     count: Option<u64>,
-    /// Frame size in bytes, Ethernet header to end of payload, no FCS (66..=65549).
-    #[arg(short = 's', long, default_value_t = 128)]
-    size: usize,
+    /// Frame size in bytes, Ethernet header to end of payload, no FCS (66..=65549); or
+    /// several: a list 66,128,1514, weighted 66:7,570:4,1514:1, or imix (TRex's 7:4:1 of
+    /// 64/570/1514, the 64 raised to 66 for the stamp). Each flow cycles through them.
+    #[arg(
+        short = 's',
+        long,
+        default_value = "128",
+        value_name = "SIZE[,SIZE...]|imix"
+    )]
+    size: String,
+    /// Send N flows, each with its own sequence space, varying the UDP source port
+    /// (49152 + i), or what --vary varies.
+    #[arg(long, value_name = "N")]
+    flows: Option<u32>,
+    /// Vary header fields over ranges, flow by flow: FIELD:RANGE,... with src-ip, dst-ip
+    /// (198.18.0.0/24 or A-B) and sport, dport (1024-65535). Flows: the product of the
+    /// ranges, or --flows.
+    #[arg(long, value_name = "FIELD:RANGE,...")]
+    vary: Option<String>,
+    /// Sender threads, each with its own socket; the flows (at least N), the count and the
+    /// rate are split between them (throughput mode).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    threads: usize,
     /// Send copies of the first frame of this pcap or pcapng file (e.g. from Scapy's wrpcap)
     /// instead of the default UDP frame. Its transport payload must have room for the 24-byte
     /// stamp, which overwrites the payload's first bytes.
@@ -180,7 +202,52 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
             "vethbench: --pin: this process may use one CPU only ({allowed:?}): nothing pinned"
         );
     }
+    let sizes = FlowsConfig::parse_sizes(&a.size).map_err(|e| anyhow::anyhow!("--size {e}"))?;
+    let (frame_len, sizes) = match sizes[..] {
+        [(len, _)] => (len, Vec::new()),
+        _ => (sizes[0].0, sizes),
+    };
+    if !sizes.is_empty() && (a.frame.is_some() || a.frame_expr.is_some()) {
+        anyhow::bail!(
+            "--size with several sizes needs the default UDP frame (no --frame or --frame-expr)"
+        );
+    }
+    let vary = a
+        .vary
+        .as_deref()
+        .map(FlowsConfig::parse_vary)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--vary {e}"))?
+        .unwrap_or_default();
+    if a.flows == Some(0) {
+        anyhow::bail!("--flows 0: give at least 1 flow");
+    }
+    let flows = FlowsConfig {
+        flows: a.flows,
+        vary,
+        sizes,
+    };
+    let n = flows
+        .flow_count()
+        .map_err(|e| anyhow::anyhow!("--flows: {e}"))?;
+    if a.threads == 0 || a.threads > 64 {
+        anyhow::bail!("--threads {}: give 1..=64", a.threads);
+    }
+    if a.threads > 1 && !matches!(a.mode, ModeArg::Throughput) {
+        anyhow::bail!(
+            "--threads is for --mode throughput only (latency and rtt have one frame in flight)"
+        );
+    }
+    if a.threads as u64 > n as u64 {
+        anyhow::bail!(
+            "--threads {}: {n} flow(s); each flow is sent by one thread, so give --flows {} or more",
+            a.threads,
+            a.threads
+        );
+    }
     let stream = StreamConfig {
+        flows,
+        threads: a.threads,
         mode: match a.mode {
             ModeArg::Throughput => Mode::Throughput,
             ModeArg::Latency => Mode::Latency,
@@ -217,7 +284,7 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
     };
     let plan = TestPlan {
         stream,
-        frame_len: frame.as_ref().map_or(a.size, Vec::len),
+        frame_len: frame.as_ref().map_or(frame_len, Vec::len),
         frame,
         topology,
         pcapng: a.write.clone(),
@@ -438,6 +505,38 @@ mod tests {
         assert!(parse(&["--pin", "--cpu", "0,1"]).is_err());
         assert!(parse(&["--pin", "--mode", "latency"]).is_err());
         assert!(parse(&["--pin", "--mode", "rtt"]).is_err());
+    }
+
+    #[test]
+    fn flow_flags() {
+        let p = parse(&["--flows", "1000", "--size", "imix", "--threads", "2"]).unwrap();
+        assert_eq!(p.stream.flows.flows, Some(1000));
+        assert_eq!(
+            p.stream.flows.sizes,
+            vethbench::harness::flows::IMIX.to_vec()
+        );
+        assert_eq!((p.frame_len, p.max_frame_len()), (66, 1514));
+        assert_eq!(p.stream.threads, 2);
+        let p = parse(&[
+            "--vary",
+            "src-ip:198.18.0.0/24,sport:1024-1027",
+            "-s",
+            "200",
+        ])
+        .unwrap();
+        assert_eq!(p.stream.flows.flow_count().unwrap(), 1024);
+        assert!(p.stream.flows.sizes.is_empty());
+        assert_eq!(p.frame_len, 200);
+        // One size: as before.
+        assert_eq!(parse(&["--size", "1514"]).unwrap().frame_len, 1514);
+        for bad in [
+            &["--threads", "2"][..],
+            &["--flows", "0"],
+            &["--size", "66,65"],
+            &["--vary", "src-ip:198.18.0.0/24,sport:1024-65535"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use summary::{
     summary, write_numbered, write_numbered_wire, write_summary, write_summary_wire,
 };
-pub use template::{FrameTemplate, Vary};
+pub use template::{patch_field, FrameTemplate, Vary};
 
 /// An error building or parsing a frame.
 #[derive(Debug, thiserror::Error)]

@@ -132,6 +132,32 @@ impl FrameTemplate {
     }
 }
 
+/// Replace the bytes at `at` by `new` (an even number of bytes at an even offset of the data
+/// each checksum covers: ports, IPv4 addresses) and update each ones'-complement checksum at
+/// the offsets `csums` incrementally (RFC 1624, eqn. 3). A UDP checksum of 0 ("none") is left
+/// 0 when `udp_csum` names it; a computed 0 is sent as 0xffff there. The harness's flows
+/// (`vethbench test --flows/--vary`) are built this way, once per flow. No allocation.
+pub fn patch_field(
+    frame: &mut [u8],
+    at: usize,
+    new: &[u8],
+    csums: &[usize],
+    udp_csum: Option<usize>,
+) {
+    for &c in csums {
+        let hc = u16::from_be_bytes([frame[c], frame[c + 1]]);
+        if udp_csum == Some(c) && hc == 0 {
+            continue;
+        }
+        let mut v = super::csum::csum_update(hc, &frame[at..at + new.len()], new, false);
+        if udp_csum == Some(c) && v == 0 {
+            v = 0xffff;
+        }
+        frame[c..c + 2].copy_from_slice(&v.to_be_bytes());
+    }
+    frame[at..at + new.len()].copy_from_slice(new);
+}
+
 /// Replace the 16-bit word at `at` by `new` and update the ones'-complement checksum at `csum`
 /// (RFC 1624, eqn. 3).
 #[inline]
@@ -173,6 +199,34 @@ mod tests {
                 assert_eq!(frame, want.build().unwrap(), "{name} id={id} seq={seq}");
             }
         }
+    }
+
+    #[test]
+    fn patch_field_matches_a_rebuild() {
+        let spec = FrameSpec {
+            l4: L4Spec::Udp,
+            payload: vec![1, 2, 3, 4, 5],
+            ..FrameSpec::default()
+        };
+        let mut f = spec.build().unwrap();
+        let (ip, l4) = (spec.ip_offset(), spec.l4_offset());
+        if !spec.src_ip.is_ipv4() {
+            return;
+        }
+        patch_field(
+            &mut f,
+            ip + 12,
+            &[198, 18, 3, 4],
+            &[ip + 10, l4 + 6],
+            Some(l4 + 6),
+        );
+        patch_field(&mut f, l4, &4321u16.to_be_bytes(), &[l4 + 6], Some(l4 + 6));
+        let want = FrameSpec {
+            src_ip: [198, 18, 3, 4].into(),
+            sport: 4321,
+            ..spec
+        };
+        assert_eq!(f, want.build().unwrap());
     }
 
     #[test]

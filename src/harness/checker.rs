@@ -66,20 +66,20 @@ impl Counts {
 
 /// Seen sequence numbers in a sliding ring bitmap.
 #[derive(Debug, Clone)]
-struct SeqWindow {
+pub(crate) struct SeqWindow {
     bits: Vec<u64>,
     mask: u64,
     /// Highest seq seen + 1; 0 when nothing was seen.
     next: u64,
 }
 
-enum Seen {
+pub(crate) enum Seen {
     New { reordered: bool },
     Again,
 }
 
 impl SeqWindow {
-    fn new(window_bits: u64) -> Self {
+    pub(crate) fn new(window_bits: u64) -> Self {
         let w = window_bits.next_power_of_two().max(64);
         SeqWindow {
             bits: vec![0; (w / 64) as usize],
@@ -95,7 +95,7 @@ impl SeqWindow {
     }
 
     #[inline]
-    fn mark(&mut self, s: u64) -> Seen {
+    pub(crate) fn mark(&mut self, s: u64) -> Seen {
         let w = self.mask + 1;
         if s >= self.next {
             // Positions entering the window held seqs that fell out of it: clear them.

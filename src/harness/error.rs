@@ -28,6 +28,9 @@ pub enum HarnessError {
     /// An invalid run configuration (values that do not fit together).
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
+    /// Flows, sizes or sender threads that cannot run (see [`super::flows`]).
+    #[error("invalid configuration: {0}")]
+    Flows(#[from] super::flows::FlowsError),
     /// Outside rtt mode, the sending and the receiving end are one interface.
     #[error("invalid configuration: the sending and receiving ends are both '{iface}': give the two ends of a pair")]
     SameEnds { iface: String },

@@ -14,6 +14,8 @@
 //! - [`ends`]: the ends of a run under one name: the [`FrameSink`]/[`FrameSource`]/[`Tap`]
 //!   traits, their real implementations (AF_PACKET sockets, rings, the capture engine's pcapng
 //!   recorder, private veth pairs) and [`Ends`], the opened ends of a run.
+//! - [`flows`]: multi-flow streams: the varied fields, the sizes (IMIX...), the templates
+//!   per flow × size, and the per-flow checker.
 //! - [`stream`]: the sender/receiver/reflector threads of `vethbench test`.
 //! - [`plan`]: a checked `vethbench test` run, and launching it on real ends.
 //! - [`testbench`]: the [`Testbench`] API.
@@ -27,11 +29,13 @@
 pub mod checker;
 pub mod ends;
 pub mod error;
+pub mod flows;
 pub mod latency;
 pub mod matcher;
 pub mod noise;
 pub mod plan;
 pub mod report;
+mod report_flows;
 pub mod stamp;
 pub mod stream;
 pub mod testbench;
@@ -39,6 +43,7 @@ pub mod testbench;
 pub use checker::{Checker, Class, Counts};
 pub use ends::{Ends, FrameSink, FrameSource, RxMeta, Tap};
 pub use error::{ConfigError, EndError, HarnessError};
+pub use flows::{FlowSet, FlowsConfig, FlowsError};
 pub use latency::{LatencyHist, LatencySummary};
 pub use matcher::{Matcher, Mismatch};
 pub use noise::NoiseFilter;

@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 use super::ends::{Ends, FrameSink, FrameSource, Tap};
+use super::flows::{FlowSet, FlowsError};
 use super::report::Report;
 use super::stamp::{StampedTemplate, STAMP_LEN};
 use super::stream::{self, Mode, Progress, Reflector, RunHandle, StreamConfig};
@@ -38,10 +39,37 @@ pub enum Topology {
     },
 }
 
-/// A checked run.
+/// A checked run. Flows, sizes and sender threads are in `stream` ([`StreamConfig::flows`],
+/// [`StreamConfig::threads`]): e.g. 1000 flows in IMIX sizes over two threads:
+///
+/// ```
+/// use vethbench::harness::{FlowsConfig, StreamConfig, TestPlan, Topology};
+///
+/// let plan = TestPlan {
+///     stream: StreamConfig {
+///         count: Some(12_000),
+///         flows: FlowsConfig {
+///             flows: Some(1000),
+///             vary: FlowsConfig::parse_vary("src-ip:198.18.0.0/24,sport:1024-65535").unwrap(),
+///             sizes: FlowsConfig::parse_sizes("imix").unwrap(),
+///         },
+///         threads: 2,
+///         ..StreamConfig::default()
+///     },
+///     frame_len: 128,
+///     frame: None,
+///     topology: Topology::Private,
+///     pcapng: None,
+///     stream_id: 1,
+/// };
+/// plan.check().unwrap();
+/// assert_eq!(plan.flow_set().unwrap().flows(), 1000);
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestPlan {
     pub stream: StreamConfig,
+    /// The frame size; with `stream.flows.sizes`, ignored but for the report's `frame_len`
+    /// (set it to the first size).
     pub frame_len: usize,
     /// The frame to send copies of (`frame_len` bytes); None: [`default_frame`]. The stamp goes
     /// at the start of its transport payload, which must have room for it.
@@ -57,6 +85,15 @@ impl TestPlan {
     /// Reject values that cannot run, with the flag's meaning in the message.
     pub fn check(&self) -> Result<(), HarnessError> {
         self.stream.check()?;
+        let sizes = &self.stream.flows.sizes;
+        if !sizes.is_empty() && self.frame.is_some() {
+            return Err(FlowsError::SizesNeedDefaultFrame.into());
+        }
+        for &(frame_len, _) in sizes {
+            if !(MIN_FRAME_LEN..=MAX_FRAME_LEN).contains(&frame_len) {
+                return Err(ConfigError::FrameSize { frame_len }.into());
+            }
+        }
         if let Some(f) = &self.frame {
             if f.len() > MAX_FRAME_LEN {
                 return Err(ConfigError::FrameTooLarge { len: f.len() }.into());
@@ -90,6 +127,24 @@ impl TestPlan {
             }
         }
         Ok(())
+    }
+
+    /// The largest frame of the run.
+    pub fn max_frame_len(&self) -> usize {
+        let sizes = &self.stream.flows.sizes;
+        sizes.iter().map(|s| s.0).max().unwrap_or(self.frame_len)
+    }
+
+    /// The frames of this run: every flow × size, built once (the stamp slot in each).
+    pub fn flow_set(&self) -> Result<FlowSet, HarnessError> {
+        let flows = &self.stream.flows;
+        if *flows == super::flows::FlowsConfig::default() {
+            return Ok(FlowSet::single(self.template()?));
+        }
+        match &self.frame {
+            Some(f) => FlowSet::build(flows, f.len(), &|_| f.clone(), self.stream_id),
+            None => FlowSet::build(flows, self.frame_len, &default_frame, self.stream_id),
+        }
     }
 
     /// The template frame of this run.
@@ -134,9 +189,15 @@ pub fn default_frame(frame_len: usize) -> Vec<u8> {
 /// - rtt: the stream is received back on the sending interface; the reflector gets a ring and a
 ///   socket on the peer.
 pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
+    open_all(plan).map(|(ends, _)| ends)
+}
+
+/// [`open_ends`], and the sinks of the sender threads after the first (`stream.threads`),
+/// each its own socket on the sending interface.
+pub fn open_all(plan: &TestPlan) -> Result<(Ends, Vec<Box<dyn FrameSink + Send>>), HarnessError> {
     match &plan.topology {
         Topology::Private => {
-            let mtu = (plan.frame_len - 14).max(1500) as u32;
+            let mtu = (plan.max_frame_len() - 14).max(1500) as u32;
             let pair = super::ends::private_pair("vbtx", "vbrx", Some(mtu))?;
             let mut pinned_napi = None;
             if plan.stream.mode == Mode::Throughput {
@@ -158,12 +219,13 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
                     }
                 }
             }
-            let ends = open_in(plan, pair.netns_a(), "vbtx", pair.netns_b(), "vbrx")?;
-            Ok(Ends {
+            let (ends, extra) = open_in(plan, pair.netns_a(), "vbtx", pair.netns_b(), "vbrx")?;
+            let ends = Ends {
                 guard: Box::new(pair),
                 napi_cpu: pinned_napi,
                 ..ends
-            })
+            };
+            Ok((ends, extra))
         }
         Topology::Existing { tx, rx, netns } => {
             let (tx_ns, tx) = super::ends::split_end(tx, netns.as_deref());
@@ -172,22 +234,23 @@ pub fn open_ends(plan: &TestPlan) -> Result<Ends, HarnessError> {
             let ns_rx = super::ends::open_netns(rx_ns)?;
             // Say it up front, as `send` does, rather than as EMSGSIZE from sendmmsg.
             let policy = crate::link::policy::SendPolicy::HARNESS;
-            crate::link::policy::check_sendable(&ns, tx, Some(plan.frame_len), policy)
+            crate::link::policy::check_sendable(&ns, tx, Some(plan.max_frame_len()), policy)
                 .map_err(|e| super::ends::not_sendable(tx, e))?;
             let pinned = if plan.stream.mode == Mode::Throughput {
                 pin_napi(plan, rx)
             } else {
                 None
             };
-            let ends = open_in(plan, &ns, tx, &ns_rx, rx)?;
-            Ok(Ends {
+            let (ends, extra) = open_in(plan, &ns, tx, &ns_rx, rx)?;
+            let ends = Ends {
                 napi_cpu: pinned
                     .as_ref()
                     .filter(|p| !p.is_empty())
                     .and(plan.stream.cpu_rx),
                 guard: Box::new(pinned),
                 ..ends
-            })
+            };
+            Ok((ends, extra))
         }
     }
 }
@@ -233,10 +296,19 @@ fn open_in(
     tx_name: &str,
     ns_rx: &crate::link::Netns,
     rx_name: &str,
-) -> Result<Ends, HarnessError> {
+) -> Result<(Ends, Vec<Box<dyn FrameSink + Send>>), HarnessError> {
     use super::ends;
-    let max = plan.frame_len;
+    let max = plan.max_frame_len();
     let tx = ends::open_sink(ns_tx, tx_name, plan.stream.batch.max(1), max)?;
+    let mut extra: Vec<Box<dyn FrameSink + Send>> = Vec::new();
+    for _ in 1..plan.stream.threads {
+        extra.push(Box::new(ends::open_sink(
+            ns_tx,
+            tx_name,
+            plan.stream.batch.max(1),
+            max,
+        )?));
+    }
     let rtt = plan.stream.mode == Mode::Rtt;
     // One frame in flight: a socket that wakes per frame; a stream: the ring.
     let busy = plan.stream.busy_poll;
@@ -270,14 +342,15 @@ fn open_in(
         }
         None => None,
     };
-    Ok(Ends {
+    let ends = Ends {
         tx: Box::new(tx),
         rx,
         reflect,
         tap,
         guard: Box::new(()),
         napi_cpu: None,
-    })
+    };
+    Ok((ends, extra))
 }
 
 /// A launched run: the stream, the reflector (rtt) and the topology, dropped together.
@@ -344,8 +417,8 @@ pub fn resolve_pinning(plan: &TestPlan) -> TestPlan {
 pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
     plan.check()?;
     let plan = &resolve_pinning(plan);
-    let template = plan.template()?;
-    let ends = open_ends(plan)?;
+    let set = plan.flow_set()?;
+    let (ends, extra) = open_all(plan)?;
     let reflector_name = ends.reflect.as_ref().map(|(src, _)| src.name().to_string());
     let reflector = match ends.reflect {
         Some((src, sink)) => Some(Reflector::start(
@@ -356,7 +429,9 @@ pub fn launch(plan: &TestPlan) -> Result<Running, HarnessError> {
         )?),
         None => None,
     };
-    let handle = stream::start(plan.stream.clone(), template, ends.tx, ends.rx, ends.tap)?;
+    let mut sinks = vec![ends.tx];
+    sinks.extend(extra);
+    let handle = stream::start_flows(plan.stream.clone(), set, sinks, ends.rx, ends.tap)?;
     Ok(Running {
         handle,
         reflector,

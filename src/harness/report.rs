@@ -12,7 +12,7 @@
 //! | `reflector_iface` | string or null | rtt: the peer interface that echoes each frame back; null otherwise |
 //! | `interrupted` | bool | the run was stopped early (`vethbench test`: Ctrl-C or SIGTERM); the counts cover the frames sent until then |
 //! | `cpus` | object | where the work ran: `tx`, `rx` (our sender and receiver threads) and `napi` (the receiving veth's NAPI thread), each a CPU number, or null when left to the scheduler; `napi` is also null without threaded NAPI |
-//! | `frame_len` | int | bytes per frame (Ethernet header to end of payload, no FCS) |
+//! | `frame_len` | int | bytes per frame (Ethernet header to end of payload, no FCS); with several sizes, the first (see `sizes`) |
 //! | `sent` | int | frames the kernel accepted for transmit |
 //! | `received` | int | frames seen by the receiver, noise excluded: `intact + duplicated + corrupted + unexpected` |
 //! | `intact` | int | distinct seqs received byte-exact (reordered ones included) |
@@ -26,11 +26,18 @@
 //! | `duration_s` | float | first send to end of transmit |
 //! | `tx_pps` | float | `sent / duration_s` |
 //! | `pps` | float | `intact / duration_s` |
-//! | `mbps` | float | `intact * frame_len * 8 / duration_s / 1e6` (no preamble, FCS or gap) |
+//! | `mbps` | float | intact bytes `* 8 / duration_s / 1e6` (no preamble, FCS or gap) |
 //! | `latency_kind` | string | `one_way` (rx kernel timestamp − tx stamp) or `rtt` |
 //! | `latency` | object or null | `samples`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p99_9_us`, `max_us`, `negative` |
 //! | `verdict` | string | `passed` or `failed` |
 //! | `failures` | array of strings | why it failed, one line each; empty when passed |
+//! | `flow_count` | int | flows in the run (1 unless `--flows`/`--vary`) |
+//! | `flows_with_loss`, `flows_with_reordering` | int | flows with at least one frame lost / reordered (reordering is counted within a flow) |
+//! | `worst_loss` | object or null | the flow that lost the most: `flow`, `lost`, `sent`; null when none lost |
+//! | `worst_p99` | object or null | the flow with the highest p99 latency: `flow`, `p99_us` |
+//! | `per_flow` | array | every flow: `flow`, `src_ip`, `dst_ip`, `sport`, `dport` (null where the frame has none), `thread`, `sent`, `intact`, `lost`, `reordered`, `duplicated`, `corrupted`, `p99_us` (within 6.25 %: a compact histogram per flow; null without sample) |
+//! | `sizes` | array | every frame length: `len`, `weight`, `intact` |
+//! | `threads` | array | every sender thread: `thread`, `flows`, `sent`, `duration_s`, `tx_pps` |
 //! | `error` | string or null | the error that ended the run early (e.g. an interface deleted mid-run); the counts cover the frames sent until then, and the exit code is 2 |
 
 use std::fmt;
@@ -39,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checker::Counts;
 use super::latency::LatencySummary;
+pub use super::report_flows::{FlowResult, SizeResult, ThreadResult, WorstLoss, WorstP99};
 
 /// Version of the JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -86,6 +94,23 @@ pub struct Report {
     pub latency: Option<LatencySummary>,
     pub verdict: Verdict,
     pub failures: Vec<String>,
+    /// Flows in the run (added within schema version 1, as the fields below).
+    #[serde(default)]
+    pub flow_count: u32,
+    #[serde(default)]
+    pub flows_with_loss: u64,
+    #[serde(default)]
+    pub flows_with_reordering: u64,
+    #[serde(default)]
+    pub worst_loss: Option<WorstLoss>,
+    #[serde(default)]
+    pub worst_p99: Option<WorstP99>,
+    #[serde(default)]
+    pub per_flow: Vec<FlowResult>,
+    #[serde(default)]
+    pub sizes: Vec<SizeResult>,
+    #[serde(default)]
+    pub threads: Vec<ThreadResult>,
     /// The error that ended the run early (an interface deleted mid-run...), with the counts
     /// of what was sent until then; null otherwise (added within schema version 1).
     #[serde(default)]
@@ -119,6 +144,11 @@ pub struct RunResults {
     pub duration_s: f64,
     pub rtt: bool,
     pub latency: Option<LatencySummary>,
+    /// Every flow (empty: one flow, counted by the totals).
+    pub flows: Vec<FlowResult>,
+    /// Every frame size (empty: `frame_len` only).
+    pub sizes: Vec<SizeResult>,
+    pub threads: Vec<ThreadResult>,
 }
 
 impl Report {
@@ -156,6 +186,13 @@ impl Report {
         if r.sent == 0 {
             failures.push("nothing was sent".to_string());
         }
+        let (flows_with_loss, flows_with_reordering, worst_loss, worst_p99) =
+            super::report_flows::summary(&r.flows);
+        let intact_bytes = if r.sizes.is_empty() {
+            c.intact as f64 * r.frame_len as f64
+        } else {
+            r.sizes.iter().map(|s| s.intact as f64 * s.len as f64).sum()
+        };
         Report {
             schema_version: SCHEMA_VERSION,
             mode: r.mode,
@@ -178,7 +215,11 @@ impl Report {
             duration_s: r.duration_s,
             tx_pps: per_s(r.sent),
             pps: per_s(c.intact),
-            mbps: per_s(c.intact) * r.frame_len as f64 * 8.0 / 1e6,
+            mbps: if r.duration_s > 0.0 {
+                intact_bytes * 8.0 / r.duration_s / 1e6
+            } else {
+                0.0
+            },
             latency_kind: if r.rtt { "rtt" } else { "one_way" }.to_string(),
             latency: r.latency,
             verdict: if failures.is_empty() {
@@ -187,6 +228,14 @@ impl Report {
                 Verdict::Failed
             },
             failures,
+            flow_count: r.flows.len().max(1) as u32,
+            flows_with_loss,
+            flows_with_reordering,
+            worst_loss,
+            worst_p99,
+            per_flow: r.flows,
+            sizes: r.sizes,
+            threads: r.threads,
             error: None,
         }
     }
@@ -261,6 +310,7 @@ impl fmt::Display for Report {
             "throughput", self.pps, self.tx_pps
         )?;
         writeln!(f, "  {:<14} {:>12.1} Mbit/s", "", self.mbps)?;
+        super::report_flows::write_table(f, self)?;
         // Only when something was pinned; the NAPI thread only when there is a pinned one.
         let c = self.cpus;
         if c != Cpus::default() {

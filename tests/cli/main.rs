@@ -8,6 +8,7 @@ mod common;
 
 mod test_cmd;
 mod test_existing;
+mod test_flows;
 mod test_frame;
 mod test_interrupt;
 mod test_named_netns;

@@ -42,6 +42,7 @@ fn plan(tx: &str, rx: &str, count: u64) -> TestPlan {
 mod bridge;
 mod delivery;
 mod faults;
+mod flows;
 mod hot_path;
 mod modes;
 mod noise;

@@ -26,6 +26,9 @@
 //!   then frames sent one at a time, each carrying `time.time()` taken just before the send,
 //!   latency = the sniffed frame's timestamp (the kernel's, via SIOCGSTAMP) minus that.
 //!
+//! - **Flows.** `vethbench test --flows 1000` (1000 source ports round robin, each flow its own
+//!   template and sequence space) against the one-flow `vethbench test` row: goal ≥ 0.9×.
+//!
 //! Ratios are only comparable within one run on one machine; nothing here is a pass/fail: a ratio
 //! that misses its goal is marked MISSED and the exit code stays 0.
 
@@ -122,8 +125,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "vethbench test --pin",
         "vethbench send --cpu A",
         "tcpreplay --topspeed",
+        "vethbench test --flows 1000",
     ];
-    let mut best: [Option<(Rate, Option<serde_json::Value>)>; 5] = Default::default();
+    let mut best: [Option<(Rate, Option<serde_json::Value>)>; 6] = Default::default();
     for round in 0..a.rounds.max(1) {
         for (i, name) in names.iter().enumerate() {
             let pin = i == 2 || i == 3;
@@ -131,13 +135,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
             let mut cmd = match i {
-                0 | 2 => {
+                0 | 2 | 5 => {
                     let mut c = Command::new(&exe);
                     c.args(["test", "--tx", TX, "--rx", RX, "--json", "--count", &n])
                         .args(["--size", &size]);
                     if pin {
                         c.arg("--pin");
                     }
+                    if i == 5 {
+                        // Flows round robin, each its own template and sequence space.
+                        c.args(["--flows", "1000"]);
+                    }
+                    c
+                }
+                4 => {
+                    let mut c = Command::new("tcpreplay");
+                    c.args(["-q", "--topspeed", "--preload-pcap", "-i", TX])
+                        .arg(format!("--loop={}", a.count))
+                        .arg(&pcap);
                     c
                 }
                 1 | 3 => {
@@ -149,19 +164,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     }
                     c
                 }
-                _ => {
-                    let mut c = Command::new("tcpreplay");
-                    c.args(["-q", "--topspeed", "--preload-pcap", "-i", TX])
-                        .arg(format!("--loop={}", a.count))
-                        .arg(&pcap);
-                    c
-                }
+                _ => unreachable!("six rows"),
             };
             eprintln!("round {}: {name} ({} frames)...", round + 1, a.count);
             let (rate, out) = timed(&pair, &mut cmd, name)?;
             eprintln!("  {:.0} frames/s", rate.pps());
             let json = match i {
-                0 | 2 => Some(
+                0 | 2 | 5 => Some(
                     serde_json::from_slice::<serde_json::Value>(&out).with_context(|| {
                         format!(
                             "{name}: report is not JSON: {}",
@@ -243,6 +252,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "ratio test / tcpreplay --topspeed:      {:.2}   (goal >= 1.00){}",
         ratio(0, 4),
         missed(ratio(0, 4) >= 1.0)
+    );
+    println!(
+        "ratio test --flows 1000 / one flow:     {:.2}   (goal >= 0.90; own reports: {:.2}){}",
+        ratio(5, 0),
+        own(5) / own(0),
+        missed(ratio(5, 0) >= 0.90)
     );
 
     // ---- latency ----

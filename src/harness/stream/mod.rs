@@ -22,7 +22,12 @@
 //! Nothing is allocated per frame: the sink's slots, checker window and histogram exist before
 //! the first send.
 //!
-//! Here: the configuration, [`start`] and [`RunHandle`]; the loops are in `sender`,
+//! Flows and threads ([`StreamConfig::flows`], [`StreamConfig::threads`]): the frames are
+//! those of a [`FlowSet`] (templates per flow × size); with N threads, N senders each with its
+//! own sink send the flows split between them ([`Layout`]: a flow is sent by one thread, so
+//! its order holds), each a share of the count and rate; one receiver checks them all.
+//!
+//! Here: the configuration, [`start`], [`start_flows`] and [`RunHandle`]; the loops are in `sender`,
 //! `receiver` and `reflector` ([`Reflector`]); threads are pinned with `crate::sys::cpu`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,9 +39,10 @@ use serde::{Deserialize, Serialize};
 
 use super::checker::Counts;
 use super::ends::{FrameSink, FrameSource, Tap};
+use super::flows::{FlowCounts, FlowSet, FlowsConfig, FlowsError, Layout};
 use super::latency::LatencyHist;
 use super::noise::NoiseFilter;
-use super::report::{Report, RunResults};
+use super::report::{FlowResult, Report, RunResults, SizeResult, ThreadResult};
 use super::stamp::StampedTemplate;
 use super::{ConfigError, HarnessError};
 
@@ -100,8 +106,13 @@ pub struct StreamConfig {
     pub inflight_timeout: Duration,
     /// Frames the receiver ignores (counted as noise, not as unexpected).
     pub noise: NoiseFilter,
-    /// Seen-seq window of the checker.
+    /// Seen-seq window of the checker (shared out between the flows, at least 64 each).
     pub window: u64,
+    /// The flows and frame sizes (default: one flow, the template's size).
+    pub flows: FlowsConfig,
+    /// Sender threads, each with its own sink, the flows split between them (1..=64;
+    /// throughput mode only).
+    pub threads: usize,
 }
 
 impl Default for StreamConfig {
@@ -120,6 +131,8 @@ impl Default for StreamConfig {
             inflight_timeout: Duration::from_millis(100),
             noise: NoiseFilter::all(),
             window: super::checker::DEFAULT_WINDOW,
+            flows: FlowsConfig::default(),
+            threads: 1,
         }
     }
 }
@@ -147,6 +160,20 @@ impl StreamConfig {
         if self.batch == 0 || self.batch > MAX_STREAM_BATCH {
             return bad(ConfigError::Batch { batch: self.batch });
         }
+        if self.threads > 1 && self.mode.one_in_flight() {
+            return Err(FlowsError::ThreadsOneInFlight {
+                threads: self.threads,
+            }
+            .into());
+        }
+        let flows = self.flows.flow_count()?;
+        if self.threads == 0 || self.threads > 64 || self.threads as u64 > flows as u64 {
+            return Err(FlowsError::FewerFlowsThanThreads {
+                threads: self.threads,
+                flows,
+            }
+            .into());
+        }
         for c in [self.cpu_tx, self.cpu_rx].into_iter().flatten() {
             crate::sys::cpu::check_allowed(c).map_err(ConfigError::Cpu)?;
         }
@@ -163,8 +190,9 @@ fn pin_current_thread(cpu: usize) -> Result<(), ConfigError> {
 /// hand-offs.
 #[derive(Debug, Default)]
 struct Shared {
-    /// Next seq the sender will stamp: seqs below are valid (published before each send).
-    stamped: Arc<AtomicU64>,
+    /// Per sender thread: its next frame number ([`Layout`]): frames below are valid
+    /// (published before each send).
+    stamped: Vec<Arc<AtomicU64>>,
     sent: AtomicU64,
     intact: AtomicU64,
     /// latency/rtt: highest seq the receiver has seen + 1.
@@ -184,6 +212,7 @@ pub struct Progress {
 
 struct TxDone {
     sent: u64,
+    /// The thread's own frames (the others' are in their own TxDone).
     duration: Duration,
     /// Frames the kernel dropped on transmit (see [`FrameSink::tx_drops`]).
     tx_drops: u64,
@@ -193,6 +222,10 @@ struct TxDone {
 
 struct RxDone {
     counts: Counts,
+    flows: Vec<FlowCounts>,
+    /// p99 latency of each flow, ns.
+    flow_p99_ns: Vec<Option<u64>>,
+    per_size: Vec<u64>,
     hist: LatencyHist,
     noise: u64,
     kernel_drops: u64,
@@ -203,7 +236,9 @@ struct RxDone {
 /// A running stream. Dropping it without [`RunHandle::wait`] stops and detaches the threads.
 #[derive(Debug)]
 pub struct RunHandle {
-    tx: Option<JoinHandle<Result<TxDone, HarnessError>>>,
+    tx: Vec<JoinHandle<Result<TxDone, HarnessError>>>,
+    set: Arc<FlowSet>,
+    layout: Layout,
     rx: Option<JoinHandle<Result<RxDone, HarnessError>>>,
     shared: Arc<Shared>,
     cfg: StreamConfig,
@@ -227,7 +262,9 @@ impl std::fmt::Debug for RxDone {
 
 /// Start a run of `cfg` sending copies of `template` on `tx` and checking them on `rx`.
 /// In rtt mode, `rx` is the sender's own end (receiving the echoes) and a [`Reflector`] must run
-/// on the peer. `tap`, if any, sees every received frame (noise included).
+/// on the peer. `tap`, if any, sees every received frame (noise included). With
+/// `cfg.flows`, the flows vary `template`'s fields (its size only: other sizes need
+/// [`start_flows`] with a [`FlowSet`] built from the default frame); one sender thread.
 pub fn start<Tx, Rx>(
     cfg: StreamConfig,
     template: StampedTemplate,
@@ -240,35 +277,91 @@ where
     Rx: FrameSource + Send + 'static,
 {
     cfg.check()?;
-    let shared = Arc::new(Shared::default());
-    let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ConfigError>>(1);
-    let (done_tx, done_rx) = crossbeam_channel::bounded::<u64>(1);
-    let (thread_tx, thread_rx) = crossbeam_channel::bounded::<Thread>(1);
-    let tx_name = tx.name().to_string();
+    let set = if cfg.flows == FlowsConfig::default() {
+        FlowSet::single(template)
+    } else {
+        if !cfg.flows.sizes.is_empty() {
+            return Err(FlowsError::SizesNeedDefaultFrame.into());
+        }
+        let base = template.bytes().to_vec();
+        FlowSet::build(
+            &cfg.flows,
+            base.len(),
+            &|_| base.clone(),
+            template.stream_id(),
+        )?
+    };
+    start_flows(cfg, set, vec![Box::new(tx)], rx, tap)
+}
+
+/// Start a run of `cfg` sending the frames of `set`, one sender thread per sink in `sinks`
+/// (`cfg.threads` of them), checked on `rx`. See [`start`].
+pub fn start_flows<Rx>(
+    cfg: StreamConfig,
+    set: FlowSet,
+    sinks: Vec<Box<dyn FrameSink + Send>>,
+    rx: Rx,
+    tap: Option<Box<dyn Tap + Send>>,
+) -> Result<RunHandle, HarnessError>
+where
+    Rx: FrameSource + Send + 'static,
+{
+    cfg.check()?;
+    let threads = sinks.len();
+    if threads != cfg.threads || set.flows() < threads as u32 {
+        return Err(FlowsError::FewerFlowsThanThreads {
+            threads,
+            flows: set.flows(),
+        }
+        .into());
+    }
+    let set = Arc::new(set);
+    let layout = Layout {
+        threads,
+        flows: set.flows(),
+    };
+    let shared = Arc::new(Shared {
+        stamped: (0..threads).map(|_| Arc::new(AtomicU64::new(0))).collect(),
+        ..Shared::default()
+    });
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), ConfigError>>(threads);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<u64>(threads);
+    let (thread_tx, thread_rx) = crossbeam_channel::bounded::<Thread>(threads);
+    let tx_name = sinks[0].name().to_string();
     let rx_name = rx.name().to_string();
-    let frame_len = template.len();
+    let frame_len = set.sizes()[0];
 
     let rx_handle = {
-        let (cfg, shared, template) = (cfg.clone(), shared.clone(), template.clone());
+        let (cfg, shared, set) = (cfg.clone(), shared.clone(), set.clone());
+        let recv = receiver::Receiving {
+            ready: ready_tx,
+            done: done_rx,
+            sender_thread: thread_rx,
+            threads,
+        };
         thread::Builder::new()
             .name("vethbench-rx".into())
-            .spawn(move || receiver(cfg, template, rx, tap, shared, ready_tx, done_rx, thread_rx))
+            .spawn(move || receiver(cfg, set, layout, rx, tap, shared, recv))
             .map_err(|source| HarnessError::Spawn {
                 thread: "receiver",
                 source,
             })?
     };
-    let tx_handle = {
-        let (cfg, shared) = (cfg.clone(), shared.clone());
-        thread::Builder::new()
-            .name("vethbench-tx".into())
+    let mut tx_handles = Vec::with_capacity(threads);
+    for (t, tx) in sinks.into_iter().enumerate() {
+        let (cfg, shared, set) = (cfg.clone(), shared.clone(), set.clone());
+        let (ready_rx, done_tx, thread_tx) = (ready_rx.clone(), done_tx.clone(), thread_tx.clone());
+        let h = thread::Builder::new()
+            .name(format!("vethbench-tx{t}"))
             .spawn(move || {
                 // The receiver unparks this thread in latency/rtt mode.
                 let _ = thread_tx.send(thread::current());
                 let mut tx = tx;
-                let r = sender(&cfg, &template, &mut tx, &shared, ready_rx);
+                let who = sender::Who { t, layout };
+                let r = sender(&cfg, &set, who, &mut tx, &shared, ready_rx);
                 // Always tell the receiver, even after an error, so it stops.
-                let _ = done_tx.send(shared.sent.load(Ordering::Acquire));
+                let mine = r.as_ref().map_or(0, |d| d.sent);
+                let _ = done_tx.send(mine);
                 // Only then close the socket: closing a packet socket waits for an RCU grace
                 // period (~15 ms here), which the receiver need not wait for.
                 drop(tx);
@@ -277,10 +370,13 @@ where
             .map_err(|source| HarnessError::Spawn {
                 thread: "sender",
                 source,
-            })?
-    };
+            })?;
+        tx_handles.push(h);
+    }
     Ok(RunHandle {
-        tx: Some(tx_handle),
+        tx: tx_handles,
+        set,
+        layout,
         rx: Some(rx_handle),
         shared,
         cfg,
@@ -303,8 +399,7 @@ impl RunHandle {
 
     /// True once both threads have ended.
     pub fn is_finished(&self) -> bool {
-        self.tx.as_ref().is_none_or(|h| h.is_finished())
-            && self.rx.as_ref().is_none_or(|h| h.is_finished())
+        self.tx.iter().all(|h| h.is_finished()) && self.rx.as_ref().is_none_or(|h| h.is_finished())
     }
 
     /// Ask the sender to stop early (e.g. on Ctrl-C); the receiver still drains.
@@ -312,19 +407,23 @@ impl RunHandle {
         self.shared.stop.store(true, Ordering::Release);
     }
 
-    /// Wait for both threads and build the report.
+    /// Wait for the threads and build the report.
     pub fn wait(mut self) -> Result<Report, HarnessError> {
-        let tx = self.tx.take().map(|h| h.join());
+        let tx: Vec<_> = self.tx.drain(..).map(|h| h.join()).collect();
         let rx = self.rx.take().map(|h| h.join());
-        let tx = match tx {
-            Some(Ok(r)) => r?,
-            _ => return Err(HarnessError::Thread("sender")),
-        };
+        let mut txs = Vec::with_capacity(tx.len());
+        for r in tx {
+            match r {
+                Ok(r) => txs.push(r?),
+                Err(_) => return Err(HarnessError::Thread("sender")),
+            }
+        }
         let rx = match rx {
             Some(Ok(r)) => r?,
             _ => return Err(HarnessError::Thread("receiver")),
         };
-        let error = tx.error.as_ref().or(rx.error.as_ref()).map(|e| {
+        let first_err = txs.iter().find_map(|t| t.error.as_ref());
+        let error = first_err.or(rx.error.as_ref()).map(|e| {
             let mut line = e.to_string();
             let mut src = std::error::Error::source(e);
             while let Some(s) = src {
@@ -336,24 +435,96 @@ impl RunHandle {
             }
             line
         });
+        let sent: u64 = txs.iter().map(|t| t.sent).sum();
+        let tx_drops: u64 = txs.iter().map(|t| t.tx_drops).sum();
+        let duration = txs.iter().map(|t| t.duration).max().unwrap_or_default();
+        let multi = self.set.flows() > 1 || self.set.sizes().len() > 1 || txs.len() > 1;
+        let (flows, sizes, threads) = if multi {
+            self.breakdown(&txs, &rx)
+        } else {
+            (Vec::new(), Vec::new(), Vec::new())
+        };
         let mut report = Report::new(RunResults {
             mode: self.cfg.mode.name().to_string(),
             tx_iface: Some(self.tx_name.clone()),
             rx_iface: Some(self.rx_name.clone()),
             frame_len: self.frame_len,
-            sent: tx.sent,
+            sent,
             counts: rx.counts,
             noise: rx.noise,
-            kernel_drops: rx.kernel_drops + tx.tx_drops,
-            tx_drops: tx.tx_drops,
-            duration_s: tx.duration.as_secs_f64(),
+            kernel_drops: rx.kernel_drops + tx_drops,
+            tx_drops,
+            duration_s: duration.as_secs_f64(),
             rtt: self.cfg.mode == Mode::Rtt,
             latency: rx.hist.summary(),
+            flows,
+            sizes,
+            threads,
         });
         if let Some(e) = error {
             report.set_error(e);
         }
         Ok(report)
+    }
+
+    /// The per-flow, per-size and per-thread rows of the report.
+    fn breakdown(
+        &self,
+        txs: &[TxDone],
+        rx: &RxDone,
+    ) -> (Vec<FlowResult>, Vec<SizeResult>, Vec<ThreadResult>) {
+        let l = self.layout;
+        let flows = (0..self.set.flows())
+            .map(|f| {
+                let c = rx.flows[f as usize];
+                let t = f as usize % l.threads;
+                let sent = l.sent_of(f, txs[t].sent);
+                let k = self.set.key(f);
+                FlowResult {
+                    flow: f,
+                    src_ip: k.src_ip.map(|a| a.to_string()),
+                    dst_ip: k.dst_ip.map(|a| a.to_string()),
+                    sport: k.sport,
+                    dport: k.dport,
+                    thread: t,
+                    sent,
+                    intact: c.intact,
+                    lost: sent.saturating_sub(c.intact + c.corrupted),
+                    reordered: c.reordered,
+                    duplicated: c.duplicated,
+                    corrupted: c.corrupted,
+                    p99_us: rx.flow_p99_ns[f as usize].map(|n| n as f64 / 1e3),
+                }
+            })
+            .collect();
+        let weights = self.set.weights();
+        let sizes = self
+            .set
+            .sizes()
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| SizeResult {
+                len,
+                weight: weights[i],
+                intact: rx.per_size[i],
+            })
+            .collect();
+        let threads = txs
+            .iter()
+            .enumerate()
+            .map(|(t, d)| ThreadResult {
+                thread: t,
+                flows: l.flows_of(t),
+                sent: d.sent,
+                duration_s: d.duration.as_secs_f64(),
+                tx_pps: if d.duration.is_zero() {
+                    0.0
+                } else {
+                    d.sent as f64 / d.duration.as_secs_f64()
+                },
+            })
+            .collect();
+        (flows, sizes, threads)
     }
 }
 

@@ -9,32 +9,49 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::{pin_current_thread, RxDone, Shared, StreamConfig};
-use crate::harness::checker::{Checker, Class};
+use crate::harness::checker::Class;
 use crate::harness::ends::{FrameSource, Tap};
+use crate::harness::flows::{FlowChecker, FlowSet, Layout};
 use crate::harness::latency::LatencyHist;
-use crate::harness::stamp::{self, StampedTemplate};
+use crate::harness::stamp;
 use crate::harness::{ConfigError, HarnessError};
 
-#[allow(clippy::too_many_arguments)]
+/// The receiver's hand-offs with the sender threads.
+pub(super) struct Receiving {
+    /// Told once per sender thread that the receiver is ready (or why it cannot be).
+    pub ready: Sender<Result<(), ConfigError>>,
+    /// Each sender thread's frame count, when it is done.
+    pub done: Receiver<u64>,
+    pub sender_thread: Receiver<Thread>,
+    pub threads: usize,
+}
+
 pub(super) fn receiver<Rx: FrameSource>(
     cfg: StreamConfig,
-    template: StampedTemplate,
+    set: Arc<FlowSet>,
+    layout: Layout,
     mut source: Rx,
     mut tap: Option<Box<dyn Tap + Send>>,
     shared: Arc<Shared>,
-    ready: Sender<Result<(), ConfigError>>,
-    done: Receiver<u64>,
-    sender_thread: Receiver<Thread>,
+    recv: Receiving,
 ) -> Result<RxDone, HarnessError> {
+    let Receiving {
+        ready,
+        done,
+        sender_thread,
+        threads,
+    } = recv;
     if let Some(c) = cfg.cpu_rx {
         if let Err(e) = pin_current_thread(c) {
-            let _ = ready.send(Err(e.clone()));
+            for _ in 0..threads {
+                let _ = ready.send(Err(e.clone()));
+            }
             return Err(e.into());
         }
     }
-    let stamp_off = template.stamp_off();
-    let stream_id = template.stream_id();
-    let mut checker = Checker::with_shared_limit(template, shared.stamped.clone(), cfg.window);
+    let stamp_off = set.stamp_off();
+    let stream_id = set.stream_id();
+    let mut checker = FlowChecker::new(set, layout, shared.stamped.clone(), cfg.window);
     let mut hist = LatencyHist::new();
     let mut noise = 0u64;
     let one_in_flight = cfg.mode.one_in_flight();
@@ -45,13 +62,17 @@ pub(super) fn receiver<Rx: FrameSource>(
     };
     let mut tap_err: Option<HarnessError> = None;
     // The source was bound before `start`: from here on nothing sent can be missed.
-    let _ = ready.send(Ok(()));
+    for _ in 0..threads {
+        let _ = ready.send(Ok(()));
+    }
     let tick = if cfg.busy_poll {
         Duration::ZERO
     } else {
         Duration::from_millis(5)
     };
     let mut sent_total: Option<u64> = None;
+    // Frames the sender threads that are done sent, and how many are done.
+    let (mut sent_so_far, mut senders_done) = (0u64, 0usize);
     let mut drain_end = None;
     let mut error = None;
     loop {
@@ -70,12 +91,13 @@ pub(super) fn receiver<Rx: FrameSource>(
                 return;
             }
             let (class, st) = checker.check(frame);
-            if let Some(st) = st {
+            if let Some((st, flow, _, g)) = st {
                 if class.is_first_intact() {
                     hist.record(st.tx_ns, meta.ts_ns);
+                    checker.record_latency(flow, meta.ts_ns.saturating_sub(st.tx_ns));
                 }
                 if one_in_flight && class != Class::Unexpected {
-                    shared.answered.fetch_max(st.seq + 1, Ordering::AcqRel);
+                    shared.answered.fetch_max(g + 1, Ordering::AcqRel);
                     if let Some(t) = &sender_thread {
                         t.unpark();
                     }
@@ -90,17 +112,21 @@ pub(super) fn receiver<Rx: FrameSource>(
         }
         let c = checker.counts();
         shared.intact.store(c.intact, Ordering::Relaxed);
-        if sent_total.is_none() {
+        while sent_total.is_none() {
             match done.try_recv() {
                 Ok(n) => {
-                    sent_total = Some(n);
-                    drain_end = Some(Instant::now() + cfg.drain);
+                    sent_so_far += n;
+                    senders_done += 1;
+                    if senders_done == threads {
+                        sent_total = Some(sent_so_far);
+                        drain_end = Some(Instant::now() + cfg.drain);
+                    }
                 }
                 Err(crossbeam_channel::TryRecvError::Disconnected) => {
                     sent_total = Some(shared.sent.load(Ordering::Acquire));
                     drain_end = Some(Instant::now() + cfg.drain);
                 }
-                Err(crossbeam_channel::TryRecvError::Empty) => {}
+                Err(crossbeam_channel::TryRecvError::Empty) => break,
             }
         }
         if let (Some(n), Some(end)) = (sent_total, drain_end) {
@@ -118,6 +144,13 @@ pub(super) fn receiver<Rx: FrameSource>(
     }
     Ok(RxDone {
         counts: checker.counts(),
+        flows: checker.flow_counts().to_vec(),
+        flow_p99_ns: checker
+            .flow_latency()
+            .iter()
+            .map(|l| l.quantile_ns(0.99))
+            .collect(),
+        per_size: checker.per_size().to_vec(),
         hist,
         noise,
         // After an error the counters may be gone with the interface.

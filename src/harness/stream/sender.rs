@@ -10,7 +10,8 @@ use crossbeam_channel::Receiver;
 
 use super::{pin_current_thread, Shared, StreamConfig, TxDone};
 use crate::harness::ends::FrameSink;
-use crate::harness::stamp::{now_realtime_ns, StampedTemplate};
+use crate::harness::flows::{stamp_seq, FlowSet, Layout};
+use crate::harness::stamp::now_realtime_ns;
 use crate::harness::{ConfigError, HarnessError};
 
 /// Wait until `deadline`, or until `stop` is set or `end` (the run's `--duration`) passes,
@@ -33,9 +34,23 @@ fn wait_until(deadline: Instant, end: Option<Instant>, stop: &AtomicBool) {
     }
 }
 
+/// Which sender this is: thread `t` of `layout`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Who {
+    pub t: usize,
+    pub layout: Layout,
+}
+
+/// Thread `who.t`'s share of `total`: `total / threads`, the first `total % threads` one more.
+fn share(total: u64, who: Who) -> u64 {
+    let k = who.layout.threads as u64;
+    total / k + u64::from((who.t as u64) < total % k)
+}
+
 pub(super) fn sender<Tx: FrameSink>(
     cfg: &StreamConfig,
-    template: &StampedTemplate,
+    set: &FlowSet,
+    who: Who,
     sink: &mut Tx,
     shared: &Shared,
     ready: Receiver<Result<(), ConfigError>>,
@@ -53,8 +68,12 @@ pub(super) fn sender<Tx: FrameSink>(
         Ok(Err(e)) => return Err(HarnessError::ReceiverConfig(e)),
         Err(_) => return Err(HarnessError::Thread("receiver")),
     }
-    let count = cfg.count.unwrap_or(u64::MAX);
-    let period_ns = cfg.rate_pps.map(|r| 1e9 / r);
+    let count = cfg.count.map_or(u64::MAX, |c| share(c, who));
+    let threads = who.layout.threads as f64;
+    let period_ns = cfg.rate_pps.map(|r| 1e9 * threads / r);
+    let stamped = &shared.stamped[who.t];
+    let single = set.is_single();
+    let template = set.first();
     let start = Instant::now();
     let end = cfg.duration.map(|d| start + d);
     let mut seq = 0u64;
@@ -79,7 +98,7 @@ pub(super) fn sender<Tx: FrameSink>(
             n = n.min(due - seq);
         }
         let n = n as usize;
-        shared.stamped.store(seq + n as u64, Ordering::Release);
+        stamped.store(seq + n as u64, Ordering::Release);
         let tx_ns = now_realtime_ns();
         let mut off = 0;
         let mut spins = 0u32;
@@ -88,7 +107,16 @@ pub(super) fn sender<Tx: FrameSink>(
             // `first + i`); a retry stamps the rest again, with the same tx_ns.
             let first = seq + off as u64;
             let k = match sink.send_filled(n - off, &mut |i, slot, fresh| {
-                template.fill_slot(slot, fresh, first + i as u64, tx_ns)
+                let g = first + i as u64;
+                if single {
+                    // One frame: only the stamp changes in a slot that is not fresh.
+                    template.fill_slot(slot, fresh, g, tx_ns)
+                } else {
+                    // Another flow or size than the slot held: the whole template.
+                    let (flow, fseq) = who.layout.frame(who.t, g);
+                    set.template(flow, fseq)
+                        .fill_slot(slot, true, stamp_seq(flow, fseq), tx_ns)
+                }
             }) {
                 Ok(k) => k,
                 // Before anything was sent (a frame over the slot size...): the run fails.
@@ -115,7 +143,7 @@ pub(super) fn sender<Tx: FrameSink>(
             }
         }
         seq += off as u64;
-        shared.sent.store(seq, Ordering::Release);
+        shared.sent.fetch_add(off as u64, Ordering::AcqRel);
         if error.is_some() {
             break;
         }
