@@ -169,7 +169,11 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             let mut p = o + 4;
             let mut x = |d: &mut Dump, name: &str, w: usize| {
                 if p + w <= end {
-                    let v = if w == 2 { be16(f, p) as u32 } else { be32(f, p) };
+                    let v = if w == 2 {
+                        be16(f, p) as u32
+                    } else {
+                        be32(f, p)
+                    };
                     d.field(name, format_args!("{v:#x}"));
                 }
                 p += w;
@@ -197,13 +201,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             let (np, g) = (fl & 4 != 0, fl & 0x80 != 0);
             if np {
                 d.field("reserved0", be16(f, o + 1));
-                let p = [
-                    "NotDefined",
-                    "IPv4",
-                    "IPv6",
-                    "Ethernet",
-                    "NSH",
-                ];
+                let p = ["NotDefined", "IPv4", "IPv6", "Ethernet", "NSH"];
                 match p.get(f[o + 3] as usize) {
                     Some(n) => d.field("NextProtocol", n),
                     None => d.field("NextProtocol", f[o + 3]),
@@ -226,6 +224,13 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
         }
         Proto::Quoted => s.quoted = true,
         Proto::Fragment => {}
+        // An IPv4 header the view does not take (ihl below 5): Scapy still shows it.
+        Proto::Data if o >= 14 && be16(f, o - 2) == 0x0800 && end >= o + 20 && f[o] >> 4 == 4 => {
+            ipv4(d, s, o);
+            if end > o + 20 {
+                d.raw("Raw", &f[o + 20..end]);
+            }
+        }
         Proto::Data => d.raw("Raw", &f[o..end]),
     }
     None
@@ -254,7 +259,7 @@ fn ipv4(d: &mut Dump, s: &State, o: usize) {
     d.field("chksum", format_args!("{:#x}", be16(f, o + 10)));
     d.field("src", ip4(f, o + 12));
     d.field("dst", ip4(f, o + 16));
-    ip_options(d, &f[o + 20..o + hl]);
+    ip_options(d, &f[o + 20..(o + hl).max(o + 20)]);
 }
 
 fn ipv6(d: &mut Dump, s: &State, o: usize, next: usize) {

@@ -287,7 +287,11 @@ pub(super) fn ipv6_options(d: &mut Dump, o: &[u8]) {
                 d.field("jumboplen", be32(body, 0));
             }
             _ => {
-                d.layer(if t == 1 { "PadN" } else { "Scapy6 Unknown Option" });
+                d.layer(if t == 1 {
+                    "PadN"
+                } else {
+                    "Scapy6 Unknown Option"
+                });
                 d.field("otype", otype(t));
                 d.field("optlen", len);
                 d.field("optdata", py_bytes(body));

@@ -47,7 +47,11 @@ pub(crate) fn py_bytes(data: &[u8]) -> String {
 /// `\r`, the quote escaped, every other byte `\xNN` (one backslash).
 pub(crate) fn py_bytes_lit(data: &[u8]) -> String {
     let has = |c: u8| data.contains(&c);
-    let quote = if has(b'\'') && !has(b'"') { b'"' } else { b'\'' };
+    let quote = if has(b'\'') && !has(b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
     let mut s = String::with_capacity(data.len() + 3);
     s.push('b');
     s.push(quote as char);
