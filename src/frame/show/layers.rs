@@ -225,7 +225,13 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
         Proto::Quoted => s.quoted = true,
         Proto::Fragment => {}
         // An IPv4 header the view does not take (ihl below 5): Scapy still shows it.
-        Proto::Data if o >= 14 && be16(f, o - 2) == 0x0800 && end >= o + 20 && f[o] >> 4 == 4 => {
+        Proto::Data
+            if o >= 14
+                && be16(f, o - 2) == 0x0800
+                && end >= o + 20
+                && f[o] >> 4 == 4
+                && f[o] & 0x0f < 5 =>
+        {
             ipv4(d, s, o);
             if end > o + 20 {
                 d.raw("Raw", &f[o + 20..end]);
@@ -259,7 +265,7 @@ fn ipv4(d: &mut Dump, s: &State, o: usize) {
     d.field("chksum", format_args!("{:#x}", be16(f, o + 10)));
     d.field("src", ip4(f, o + 12));
     d.field("dst", ip4(f, o + 16));
-    ip_options(d, &f[o + 20..(o + hl).max(o + 20)]);
+    ip_options(d, &f[o + 20..(o + hl).clamp(o + 20, f.len())]);
 }
 
 fn ipv6(d: &mut Dump, s: &State, o: usize, next: usize) {

@@ -250,5 +250,22 @@ mod tests {
             );
         }
         assert!(show(&[1, 2, 3]).contains("###[ Raw ]###"));
+        // Every golden frame cut anywhere, and with any one byte set to 0x00, 0x01, 0xff.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/frames");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let file = e.unwrap().file_name().into_string().unwrap();
+            let Some(name) = file.strip_suffix(".hex") else {
+                continue;
+            };
+            let frame = fixture(name);
+            for n in 0..frame.len() {
+                let _ = show(&frame[..n]);
+                for b in [0x00, 0x01, 0xff] {
+                    let mut f = frame.clone();
+                    f[n] = b;
+                    let _ = show(&f);
+                }
+            }
+        }
     }
 }

@@ -162,7 +162,7 @@ pub(super) fn tcp_options(mut x: &[u8]) -> String {
             2 => (Some("MSS"), Some(2)),
             3 => (Some("WScale"), Some(1)),
             4 => (Some("SAckOK"), None),
-            5 => (Some("SAck"), (val.len() % 4 == 0).then_some(4)),
+            5 => (Some("SAck"), val.len().is_multiple_of(4).then_some(4)),
             8 => (Some("Timestamp"), Some(4)),
             14 => (Some("AltChkSum"), None),
             15 => (Some("AltChkSumOpt"), None),
