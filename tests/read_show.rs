@@ -83,6 +83,7 @@ fn expressions() -> Vec<String> {
         format!("{e}/Dot1AD(vlan=200)/Dot1Q(vlan=2001)/{ip}/GRE()/{ip}/\"gre\""),
         format!("{e}/MPLS(label=100, s=0)/MPLS(label=200)/{ip}/TCP(sport=1, dport=2, options=[(\"MSS\", 1220)])"),
         format!("{e}/{ip6}/IPv6ExtHdrHopByHop(options=[RouterAlert()])/IPv6ExtHdrFragment(id=7, m=1)/UDP(sport=1, dport=2)/\"x\""),
+        format!("{e}/IPv6(src=\"2002:c612:1::1\", dst=\"2001:0:c612:1:0:f0f0:39ed:fffd\")/UDP(sport=1, dport=2)"),
         format!("{e}/{ip6}/ICMPv6DestUnreach(code=4)/IPv6(src=\"2001:2::2\", dst=\"2001:2::1\")/UDP(sport=3, dport=4)"),
     ]
 }

@@ -1,7 +1,7 @@
 //! Each layer of the packet view printed as Scapy 2.5 names it and its fields.
 
 use super::options::{ip_options, ipv6_options, tcp_options};
-use super::repr::{port_name, Ip6};
+use super::repr::{port_name, Ip6, Ip6Field};
 use super::Dump;
 use crate::frame::view::{be16, be32, ip4, ip6, mac, Hdr, Proto};
 use crate::frame::TcpFlags;
@@ -278,8 +278,8 @@ fn ipv6(d: &mut Dump, s: &State, o: usize, next: usize) {
     d.field("plen", be16(f, o + 4));
     d.field("nh", ipv6_nh_name(f[o + 6]));
     d.field("hlim", f[o + 7]);
-    d.field("src", Ip6(ip6(f, o + 8)));
-    d.field("dst", Ip6(ip6(f, o + 24)));
+    d.field("src", Ip6Field(ip6(f, o + 8)));
+    d.field("dst", Ip6Field(ip6(f, o + 24)));
     // The extension headers the view walked, up to the next layer.
     let (mut nh, mut p) = (f[o + 6], o + 40);
     while matches!(nh, 0 | 43 | 44 | 60) && p + 8 <= next {

@@ -2,7 +2,7 @@
 //! quotes (`IP in ICMP`, `IPv6 in ICMPv6`), neighbour discovery and its options.
 
 use super::layers::State;
-use super::repr::{py_bytes, Ip6};
+use super::repr::{py_bytes, Ip6Field};
 use super::Dump;
 use crate::frame::view::{be16, be32, ip4, ip6, mac};
 
@@ -253,7 +253,7 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                 d.field("O", (w >> 29) & 1);
                 d.field("res", format_args!("{:#x}", w & 0x1fff_ffff));
             }
-            d.field("tgt", Ip6(ip6(f, o + 8)));
+            d.field("tgt", Ip6Field(ip6(f, o + 8)));
             nd_options(d, s, o + 24, end);
             return Some(end);
         }
@@ -299,7 +299,7 @@ fn nd_options(d: &mut Dump, s: &State, mut o: usize, end: usize) {
                 d.field("validlifetime", format_args!("{:#x}", be32(f, o + 4)));
                 d.field("preferredlifetime", format_args!("{:#x}", be32(f, o + 8)));
                 d.field("res2", format_args!("{:#x}", be32(f, o + 12)));
-                d.field("prefix", Ip6(ip6(f, o + 16)));
+                d.field("prefix", Ip6Field(ip6(f, o + 16)));
             }
             (5, 1) if o + 8 <= end => {
                 d.layer("ICMPv6 Neighbor Discovery Option - MTU");

@@ -15,7 +15,8 @@
 //! are the ones on the wire (Scapy's `show()` of a dissected frame, i.e. `show2()`), checksums and
 //! lengths included. Tested against Scapy's own output in `fixtures/frames/*.show` and
 //! `tests/read_show.rs`. Not covered yet: Scapy's `\uXXXX` for unassigned code points in a
-//! `load` (no Unicode table here); the 6to4/Teredo annotation of IPv6 addresses.
+//! `load` (no Unicode table here: only controls, separators, the common format characters and
+//! private use are escaped).
 
 use std::fmt::Write as _;
 

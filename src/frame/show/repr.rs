@@ -111,6 +111,32 @@ impl std::fmt::Display for Ip6 {
     }
 }
 
+/// An IPv6 address field as Scapy's `IP6Field` shows it: [`Ip6`], then for a Teredo address
+/// (2001::/32) `[Teredo srv: SERVER cli: ADDR:PORT]`, for a 6to4 one (2002::/16)
+/// `[6to4 GW: ADDR]`.
+pub(crate) struct Ip6Field(pub(crate) std::net::Ipv6Addr);
+
+impl std::fmt::Display for Ip6Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let o = self.0.octets();
+        let v4 = |b: &[u8], x: u8| std::net::Ipv4Addr::new(b[0] ^ x, b[1] ^ x, b[2] ^ x, b[3] ^ x);
+        write!(f, "{}", Ip6(self.0))?;
+        if o[..4] == [0x20, 0x01, 0, 0] {
+            let port = u16::from_be_bytes([o[10] ^ 0xff, o[11] ^ 0xff]);
+            write!(
+                f,
+                " [Teredo srv: {} cli: {}:{port}]",
+                v4(&o[4..8], 0),
+                v4(&o[12..16], 0xff)
+            )
+        } else if o[..2] == [0x20, 0x02] {
+            write!(f, " [6to4 GW: {}]", v4(&o[2..6], 0))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Port names as Scapy gives them: from `/etc/services` (read once, lazily; numbers only
 /// when the file is absent), the name of the first line for the port and protocol.
 pub(crate) fn port_name(p: u16, udp: bool) -> String {
@@ -206,6 +232,18 @@ mod tests {
         assert_eq!(f("::ffff:1.2.3.4"), "::ffff:1.2.3.4");
         assert_eq!(f("::1"), "::1");
         assert_eq!(f("::"), "::");
+        assert_eq!(f("2001:2::1"), "2001:2::1");
+    }
+
+    /// Scapy 2.5.0: `IPv6(src=A).show()` prints these.
+    #[test]
+    fn teredo_and_6to4_like_scapy() {
+        let f = |s: &str| Ip6Field(s.parse().unwrap()).to_string();
+        assert_eq!(f("2002:c612:1::1"), "2002:c612:1::1 [6to4 GW: 198.18.0.1]");
+        assert_eq!(
+            f("2001:0:c612:1:0:f0f0:39ed:fffd"),
+            "2001:0:c612:1:0:f0f0:39ed:fffd [Teredo srv: 198.18.0.1 cli: 198.18.0.2:3855]"
+        );
         assert_eq!(f("2001:2::1"), "2001:2::1");
     }
 
