@@ -14,9 +14,8 @@
 //! These take any bytes and never panic: what does not parse is shown as `Raw`. Field values
 //! are the ones on the wire (Scapy's `show()` of a dissected frame, i.e. `show2()`), checksums and
 //! lengths included. Tested against Scapy's own output in `fixtures/frames/*.show` and
-//! `tests/read_show.rs`. Not covered yet: Scapy's `\uXXXX` for unassigned code points in a
-//! `load` (no Unicode table here: only controls, separators, the common format characters and
-//! private use are escaped).
+//! `tests/read_show.rs`. A `load` escapes what Python 3.11's `repr()` escapes (`unprintable.rs`,
+//! generated from Python).
 
 use std::fmt::Write as _;
 
@@ -26,6 +25,7 @@ mod layers;
 mod layers_icmp;
 mod options;
 mod repr;
+mod unprintable;
 
 use repr::py_bytes;
 

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use super::unprintable::UNPRINTABLE;
+
 /// Bytes as Scapy 2.5's show() prints a `load`: `repr(plain_str(x))`, that is the bytes
 /// decoded as UTF-8 with `backslashreplace`, then Python's `repr` of that string. So valid
 /// UTF-8 shows as its characters (`'é'`), and a byte that is not UTF-8 shows as `\\xff`
@@ -75,21 +77,15 @@ pub(crate) fn py_bytes_lit(data: &[u8]) -> String {
     s
 }
 
-/// Python's `str.isprintable()` for one character, closely enough: ASCII 0x20..=0x7e, and
-/// beyond ASCII anything but controls, separators (whitespace), the common format characters
-/// (zero-width and direction marks, BOM) and private use.
+/// Python 3.11's `str.isprintable()` for one character: ASCII 0x20..=0x7e, and beyond ASCII
+/// every code point outside [`UNPRINTABLE`] (generated from Python itself).
 fn py_printable(c: char) -> bool {
     if c.is_ascii() {
         return (' '..='~').contains(&c);
     }
     let u = c as u32;
-    let format = matches!(
-        u,
-        0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f
-            | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
-    );
-    let private = matches!(u, 0xe000..=0xf8ff | 0xf0000..);
-    !(c.is_control() || c.is_whitespace() || format || private)
+    let i = UNPRINTABLE.partition_point(|&(_, hi)| hi < u);
+    !matches!(UNPRINTABLE.get(i), Some(&(lo, _)) if lo <= u)
 }
 
 /// An IPv6 address as Scapy prints it (glibc's `inet_ntop`): an IPv4-compatible address
@@ -284,6 +280,10 @@ mod tests {
             ("e2808b", r"'\u200b'"),
             ("c3", r"'\\xc3'"),
             ("2227", r#"'"\''"#),
+            // Unassigned (U+0378), format (U+0600), unassigned in a plane (U+1FFFE): `\u`/`\U`.
+            ("cdb8d78d", r"'\u0378\u05cd'"),
+            ("d880", r"'\u0600'"),
+            ("f09fbfbe", r"'\U0001fffe'"),
         ] {
             let data = crate::frame::parse_hex(hex).unwrap();
             assert_eq!(py_bytes(&data), scapy, "{hex}");
