@@ -80,9 +80,21 @@ fn field_diffs(file: &Path) -> Vec<String> {
     if a.len() != b.len() {
         diffs.push(format!("{name}: {} lines, tshark {}", a.len(), b.len()));
     }
+    let proto_at = FIELD_NAMES.iter().position(|f| *f == "ip.proto");
     for (n, (la, lb)) in a.iter().zip(&b).enumerate() {
+        // IPv4 protocol 0 (Scapy's `IP()/"raw"`): tshark hands the payload to its IPv6
+        // hop-by-hop dissector, and drops the rest of a bogus header (length < 20), so its
+        // `data` is empty; ours is the bytes no header claims (README).
+        let col = |name: &str| {
+            let i = FIELD_NAMES.iter().position(|f| *f == name)?;
+            la.split('\t').nth(i)
+        };
+        let proto0 = proto_at.and_then(|i| la.split('\t').nth(i)) == Some("0")
+            || col("ip.hdr_len")
+                .and_then(|h| h.parse::<u32>().ok())
+                .is_some_and(|h| h < 20);
         for ((f, va), vb) in FIELD_NAMES.iter().zip(la.split('\t')).zip(lb.split('\t')) {
-            if va != vb {
+            if va != vb && !(proto0 && *f == "data") {
                 diffs.push(format!(
                     "{name} frame {}: {f}: ours {va:?}, tshark {vb:?}",
                     n + 1

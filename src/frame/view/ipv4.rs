@@ -12,11 +12,11 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
     }
     let hl = (f[o] & 0x0f) as usize * 4;
     if hl < 20 {
-        // tshark: "Bogus IP header length": the version and length, nothing after them (the
-        // summary still calls the frame malformed: no IPv4 layer is pushed).
+        // tshark: "Bogus IP header length": the version and length; the rest stays data (which
+        // show() prints as Scapy's IP, and the summary calls malformed).
         w.field("ip.version", o..o + 1, v!("4"));
         w.field("ip.hdr_len", o..o + 1, v!("{hl}"));
-        return;
+        return w.data(o..end);
     }
     if end < o + hl {
         return w.data(o..end);
@@ -75,11 +75,6 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
         }
         w.push(Proto::Fragment, o + hl, ip_end);
         return w.data(o + hl..ip_end);
-    }
-    if proto == 0 {
-        // Protocol 0 is IPv6's hop-by-hop header; tshark decodes it as one even after IPv4
-        // (Scapy's `IP()/"raw"` leaves proto 0), so it shows no `data`: neither do we.
-        return;
     }
     w.ip_payload(proto, o + hl..ip_end);
 }
