@@ -218,7 +218,8 @@ pub fn write_link_header(out: &mut impl std::fmt::Write, data: &[u8], wire_len: 
     let et = u16::from_be_bytes([data[12], data[13]]);
     let _ = write!(out, "{} > {}, ", mac(6), mac(0));
     if et <= 1500 {
-        let _ = write!(out, "802.3, length {wire_len}: ");
+        // tcpdump gives the 802.3 length field here, not the frame's.
+        let _ = write!(out, "802.3, length {et}: ");
         return;
     }
     let name = match et {
