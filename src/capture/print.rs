@@ -296,7 +296,7 @@ mod tests {
         let mut line = String::from("x");
         Printer::Text(st).write_frame(&mut line, 1, &f, 5, 60, &mut None);
         assert!(
-            line.starts_with("x    1   0.000000000 02:00:00:00:00:01 > 02:00:00:00:00:02, "),
+            line.starts_with("x    1    0.000000000 02:00:00:00:00:01 > 02:00:00:00:00:02, "),
             "{line}"
         );
         assert!(line.ends_with('\n'));
