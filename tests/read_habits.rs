@@ -318,3 +318,35 @@ fn meaningless_combinations_are_one_line_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stdout"));
 }
+
+/// iproute2's `-j` is `--json` wherever vethbench has `--json`: `netns list` (`ip -j netns
+/// list`'s `[{"name": ...}]`, with --all every column), `veth list`, `test`, `run`, `replay`.
+#[test]
+fn j_is_json_where_ip_has_it() {
+    for args in [
+        vec!["netns", "list", "-j"],
+        vec!["netns", "list", "--all", "-j"],
+    ] {
+        let out = common::vethbench().args(&args).output().unwrap();
+        if !out.status.success() {
+            // --all reads every process's namespace: root only.
+            assert!(
+                !common::require_root!(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let a = v.as_array().expect("an array");
+        if args.len() == 3 {
+            assert!(a.iter().all(|o| o["name"].is_string()), "{v}");
+        }
+    }
+    for sub in ["test", "run", "replay", "veth list"] {
+        let mut c = common::vethbench();
+        c.args(sub.split(' ')).arg("--help");
+        let help = stdout(c);
+        assert!(help.contains("-j, --json"), "{sub}: {help}");
+    }
+}
