@@ -283,59 +283,57 @@ impl FieldSet {
 
     /// Append the value(s) of one column.
     fn write_column(&self, f: Column, out: &mut String, data: &[u8], info: &FrameInfo) {
-        {
-            match f {
-                Column::Eth => {
-                    let lay = view::layout(data);
-                    let eths = lay.layers().iter().filter(|h| h.proto == Proto::Eth);
-                    for (k, h) in eths.enumerate() {
-                        if k > 0 {
-                            out.push(',');
-                        }
-                        if view::be16(data, h.start + 12) <= 1500 {
-                            out.push_str("IEEE 802.3 Ethernet ");
-                            continue;
-                        }
-                        let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
-                        out.push_str("Ethernet II, Src: ");
-                        write_mac_name(out, s);
-                        let _ = write!(out, " ({s}), Dst: ");
-                        write_mac_name(out, t);
-                        let _ = write!(out, " ({t})");
+        match f {
+            Column::Eth => {
+                let lay = view::layout(data);
+                let eths = lay.layers().iter().filter(|h| h.proto == Proto::Eth);
+                for (k, h) in eths.enumerate() {
+                    if k > 0 {
+                        out.push(',');
                     }
-                }
-                Column::FrameNumber => {
-                    let _ = write!(out, "{}", info.number);
-                }
-                Column::FrameTimeRelative => write_relative(out, info.ts_ns, info.t0_ns),
-                Column::FrameTimeEpoch => {
-                    let _ = write!(
-                        out,
-                        "{}.{:09}",
-                        info.ts_ns / 1_000_000_000,
-                        info.ts_ns % 1_000_000_000
-                    );
-                }
-                Column::FrameLen => {
-                    let _ = write!(out, "{}", info.wire_len);
-                }
-                Column::FrameCapLen => {
-                    let _ = write!(out, "{}", data.len());
-                }
-                Column::Data => {
-                    let lay = view::layout(data);
-                    let mut sep = "";
-                    for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
-                        out.push_str(sep);
-                        for b in &data[h.start..h.end] {
-                            let _ = write!(out, "{b:02x}");
-                        }
-                        sep = ",";
+                    if view::be16(data, h.start + 12) <= 1500 {
+                        out.push_str("IEEE 802.3 Ethernet ");
+                        continue;
                     }
+                    let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    out.push_str("Ethernet II, Src: ");
+                    write_mac_name(out, s);
+                    let _ = write!(out, " ({s}), Dst: ");
+                    write_mac_name(out, t);
+                    let _ = write!(out, " ({t})");
                 }
-                Column::Field(name) => {
-                    view::write_values(data, name, out);
+            }
+            Column::FrameNumber => {
+                let _ = write!(out, "{}", info.number);
+            }
+            Column::FrameTimeRelative => write_relative(out, info.ts_ns, info.t0_ns),
+            Column::FrameTimeEpoch => {
+                let _ = write!(
+                    out,
+                    "{}.{:09}",
+                    info.ts_ns / 1_000_000_000,
+                    info.ts_ns % 1_000_000_000
+                );
+            }
+            Column::FrameLen => {
+                let _ = write!(out, "{}", info.wire_len);
+            }
+            Column::FrameCapLen => {
+                let _ = write!(out, "{}", data.len());
+            }
+            Column::Data => {
+                let lay = view::layout(data);
+                let mut sep = "";
+                for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
+                    out.push_str(sep);
+                    for b in &data[h.start..h.end] {
+                        let _ = write!(out, "{b:02x}");
+                    }
+                    sep = ",";
                 }
+            }
+            Column::Field(name) => {
+                view::write_values(data, name, out);
             }
         }
     }
