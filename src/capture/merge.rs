@@ -134,7 +134,6 @@ impl DrainState {
             &meta,
             &mut self.first_ts,
         );
-        self.line.push('\n');
         if let Err(e) = out.write_all(self.line.as_bytes()) {
             self.out_failed(e);
         }

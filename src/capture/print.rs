@@ -1,28 +1,92 @@
-//! The printed line of a captured frame: nothing, a numbered one-line summary with the time
-//! since the first frame (like tshark), or the values of `-T fields`.
+//! How a frame is printed, the same for `capture` and `read`: nothing, text (the numbered
+//! one-line summary with the time since the first frame, like tshark's; tcpdump's link-level
+//! header on it; a Scapy show() per frame; tshark's `-x` hex and ASCII dump), the values of
+//! `-T fields` (with tshark's `-E` options), or tshark's `-T json`.
 //!
-//! The lines themselves are `frame`'s: [`crate::frame::write_numbered`] (shared with `read`)
-//! and [`FieldSet::write_line`].
+//! The pieces are `frame`'s: [`crate::frame::write_numbered_wire`], [`crate::frame::show()`],
+//! [`crate::frame::write_hex_tshark`], [`FieldSet`], [`crate::frame::json`]. A record is
+//! written whole, its newline included ([`Printer::write_frame`]); [`Printer::header`] and
+//! [`Printer::footer`] go before the first and after the last (the `-E header=y` line, the
+//! JSON array's brackets). The summary and fields lines allocate nothing per frame; `-V` and
+//! `-T json` do (they are not meant for line rate).
 
-use crate::frame::fields::FieldSet;
+use crate::frame::fields::{FieldFormat, FieldSet, FrameInfo};
 use crate::frame::FrameError;
 use crate::sock::RxMeta;
 
-/// How captured frames are printed.
+/// What the text form prints of each frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextStyle {
+    /// The numbered one-line summary.
+    pub summary: bool,
+    /// tcpdump's `-e`: the link-level header after the time on the summary line.
+    pub link_header: bool,
+    /// A per-layer dump (Scapy's show()) after the line.
+    pub verbose: bool,
+    /// tshark's `-x` hex and ASCII dump.
+    pub hex: bool,
+}
+
+impl Default for TextStyle {
+    fn default() -> Self {
+        TextStyle {
+            summary: true,
+            link_header: false,
+            verbose: false,
+            hex: false,
+        }
+    }
+}
+
+/// How captured (or read) frames are printed.
 #[derive(Debug)]
 pub enum Printer {
     /// Not at all (writing a file, or `-q`).
     None,
-    /// `N  SECS.NANOS summary`, SECS since the first frame printed.
-    Summary,
-    /// Tab-separated values of these fields.
-    Fields(FieldSet),
+    /// `N  SECS.NANOS summary`, SECS since the first frame printed; more with the style.
+    Text(TextStyle),
+    /// Values of these fields, separated and quoted as asked; the names, for the header.
+    Fields(FieldSet, FieldFormat, Vec<String>),
+    /// tshark's `-T json`; with `-e` fields, its `-e` form.
+    Json(Option<FieldSet>),
 }
 
 impl Printer {
-    /// A fields printer for these field names (e.g. `eth.src`, `ip.src`, `tcp.dstport`).
+    /// The default: one summary line per frame.
+    pub const SUMMARY: Printer = Printer::Text(TextStyle {
+        summary: true,
+        link_header: false,
+        verbose: false,
+        hex: false,
+    });
+
+    /// A fields printer for these field names (e.g. `eth.src`, `ip.src`, `tcp.dstport`),
+    /// tab-separated.
     pub fn fields<S: AsRef<str>>(names: &[S]) -> Result<Printer, FrameError> {
-        Ok(Printer::Fields(FieldSet::parse(names)?))
+        Printer::fields_with(names, FieldFormat::default())
+    }
+
+    /// A fields printer with tshark's `-E` options.
+    pub fn fields_with<S: AsRef<str>>(
+        names: &[S],
+        fmt: FieldFormat,
+    ) -> Result<Printer, FrameError> {
+        let names_owned = names.iter().map(|n| n.as_ref().to_string()).collect();
+        Ok(Printer::Fields(FieldSet::parse(names)?, fmt, names_owned))
+    }
+
+    /// A `-T json` printer: the full form, or the `-e` form for these names (when any).
+    pub fn json<S: AsRef<str>>(names: &[S]) -> Result<Printer, FrameError> {
+        Ok(Printer::Json(if names.is_empty() {
+            None
+        } else {
+            Some(FieldSet::parse(names)?)
+        }))
+    }
+
+    /// True for `-T json` (whose records are not lines).
+    pub fn is_json(&self) -> bool {
+        matches!(self, Printer::Json(_))
     }
 
     /// True when nothing is printed.
@@ -30,7 +94,29 @@ impl Printer {
         matches!(self, Printer::None)
     }
 
-    /// Append the line of frame number `n` (from 1), without its newline, to `line`;
+    /// What goes before the first frame: the `-E header=y` line.
+    pub fn header(&self) -> String {
+        match self {
+            Printer::Fields(_, fmt, names) if fmt.header => {
+                let mut s = String::new();
+                FieldSet::write_header(&mut s, names, fmt);
+                s.push('\n');
+                s
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// What goes after the last frame (`printed`: how many were): the end of the JSON array.
+    pub fn footer(&self, printed: u64) -> String {
+        let mut s = String::new();
+        if let Printer::Json(_) = self {
+            crate::frame::json::end(&mut s, printed > 0);
+        }
+        s
+    }
+
+    /// Append the record of captured frame number `n` (from 1), newline included, to `line`;
     /// `first_ts` is the first printed frame's timestamp (set by the first call).
     pub fn write_line(
         &self,
@@ -40,22 +126,179 @@ impl Printer {
         meta: &RxMeta,
         first_ts: &mut Option<u64>,
     ) {
+        self.write_frame(line, n, data, meta.ts_ns, meta.wire_len, first_ts)
+    }
+
+    /// Append the record of frame number `n` (from 1) stamped `ts_ns`, `wire_len` bytes long
+    /// on the wire, newline included, to `out`; `first_ts` as for [`Printer::write_line`].
+    pub fn write_frame(
+        &self,
+        out: &mut String,
+        n: u64,
+        data: &[u8],
+        ts_ns: u64,
+        wire_len: u32,
+        first_ts: &mut Option<u64>,
+    ) {
+        let first = first_ts.is_none();
+        let t0 = *first_ts.get_or_insert(ts_ns);
+        let info = FrameInfo {
+            number: n,
+            ts_ns,
+            t0_ns: t0,
+            wire_len,
+        };
         match self {
             Printer::None => {}
-            Printer::Fields(fs) => {
-                let t0 = *first_ts.get_or_insert(meta.ts_ns);
-                let info = crate::frame::fields::FrameInfo {
-                    number: n,
-                    ts_ns: meta.ts_ns,
-                    t0_ns: t0,
-                    wire_len: meta.wire_len,
-                };
-                fs.write_frame(line, data, &info);
+            Printer::Fields(fs, fmt, _) => {
+                fs.write_frame_fmt(out, data, &info, fmt);
+                out.push('\n');
             }
-            Printer::Summary => {
-                let t0 = *first_ts.get_or_insert(meta.ts_ns);
-                crate::frame::write_numbered_wire(line, n, meta.ts_ns, t0, data, meta.wire_len);
+            Printer::Json(None) => crate::frame::json::write_frame(out, first, data, &info),
+            Printer::Json(Some(fs)) => {
+                crate::frame::json::write_fields(out, first, fs, data, &info)
+            }
+            Printer::Text(st) => {
+                if st.summary {
+                    let at = out.len();
+                    crate::frame::write_numbered_wire(out, n, ts_ns, t0, data, wire_len);
+                    if st.link_header {
+                        insert_link_header(out, at, data, wire_len);
+                    }
+                    out.push('\n');
+                }
+                if st.verbose {
+                    out.push_str(&crate::frame::show(data));
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push('\n');
+                }
+                if st.hex {
+                    crate::frame::write_hex_tshark(out, data);
+                    out.push('\n');
+                }
             }
         }
+    }
+}
+
+/// Put tcpdump's `-e` text (`SRC > DST, ethertype IPv4 (0x0800), length 60: `) after the time
+/// of the summary line that starts at `at` in `out`.
+fn insert_link_header(out: &mut String, at: usize, data: &[u8], wire_len: u32) {
+    // The time is the line's first number with a '.', and 9 decimals then a space follow it.
+    let Some(dot) = out[at..].find('.') else {
+        return;
+    };
+    let pos = at + dot + 11;
+    if pos > out.len() {
+        return;
+    }
+    let mut buf = Stack::default();
+    write_link_header(&mut buf, data, wire_len);
+    out.insert_str(pos, buf.as_str());
+}
+
+/// tcpdump's `-e` text of a frame (its outer Ethernet header), as `tcpdump -e` prints it.
+pub fn write_link_header(out: &mut impl std::fmt::Write, data: &[u8], wire_len: u32) {
+    if data.len() < 14 {
+        let _ = write!(out, "[|ether] ");
+        return;
+    }
+    let mac = |o: usize| {
+        crate::frame::MacAddr([
+            data[o],
+            data[o + 1],
+            data[o + 2],
+            data[o + 3],
+            data[o + 4],
+            data[o + 5],
+        ])
+    };
+    let et = u16::from_be_bytes([data[12], data[13]]);
+    let _ = write!(out, "{} > {}, ", mac(6), mac(0));
+    if et <= 1500 {
+        // tcpdump gives the 802.3 length field here, not the frame's.
+        let _ = write!(out, "802.3, length {et}: ");
+        return;
+    }
+    let name = match et {
+        0x0800 => "IPv4",
+        0x86dd => "IPv6",
+        0x0806 => "ARP",
+        0x8035 => "Reverse ARP",
+        0x8100 => "802.1Q",
+        0x88a8 => "802.1Q-QinQ",
+        0x9100 => "802.1Q-9100",
+        0x8847 => "MPLS unicast",
+        0x8848 => "MPLS multicast",
+        0x88cc => "LLDP",
+        0x8863 => "PPPoE D",
+        0x8864 => "PPPoE S",
+        0x6558 => "Transparent Ethernet bridging",
+        _ => "Unknown",
+    };
+    let _ = write!(out, "ethertype {name} (0x{et:04x}), length {wire_len}: ");
+}
+
+/// A small text buffer on the stack: the link header fits (longest: about 100 bytes).
+struct Stack {
+    buf: [u8; 160],
+    len: usize,
+}
+
+impl Default for Stack {
+    fn default() -> Self {
+        Stack {
+            buf: [0; 160],
+            len: 0,
+        }
+    }
+}
+
+impl Stack {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Write for Stack {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_like_tcpdump() {
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+        f.extend_from_slice(&[0x45, 0, 0, 20, 0, 1, 0, 0, 64, 17, 0, 0]);
+        f.extend_from_slice(&[198, 18, 0, 1, 198, 18, 0, 2]);
+        let mut s = String::new();
+        write_link_header(&mut s, &f, 60);
+        assert_eq!(
+            s,
+            "02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 60: "
+        );
+        let st = TextStyle {
+            link_header: true,
+            ..TextStyle::default()
+        };
+        let mut line = String::from("x");
+        Printer::Text(st).write_frame(&mut line, 1, &f, 5, 60, &mut None);
+        assert!(
+            line.starts_with("x    1    0.000000000 02:00:00:00:00:01 > 02:00:00:00:00:02, "),
+            "{line}"
+        );
+        assert!(line.ends_with('\n'));
     }
 }

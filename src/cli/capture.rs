@@ -11,7 +11,11 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::io::Write as _;
+
+use vethbench::capture::print::TextStyle;
 use vethbench::capture::{Capture, CaptureError, CaptureSpec, Output, Printer};
+use vethbench::frame::fields::FieldFormat;
 use vethbench::pcapng::Format;
 use vethbench::sock::ring::Direction;
 
@@ -23,8 +27,83 @@ pub enum FileFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputKind {
-    /// Tab-separated values of the `-e` fields.
+    /// Tab-separated values of the `-e` fields (tshark's -T fields).
     Fields,
+    /// tshark's -T json: every layer and field, or only the `-e` fields.
+    Json,
+}
+
+/// How frames are printed: the flags `capture` and `read` share (tshark's and tcpdump's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PrintFlags {
+    /// Per-layer dump of every frame (Scapy's show()) after its line. -v is the same here:
+    /// tcpdump's -v (more header fields on the one line) has no equivalent.
+    #[arg(short = 'V', long, short_alias = 'v')]
+    verbose: bool,
+    /// Hex and ASCII dump of every frame, as `tshark -x` prints it: alone, or after the line
+    /// (and the -V dump) with -P or -V.
+    #[arg(short = 'x')]
+    hex: bool,
+    /// tcpdump's -X: the line, then the hex and ASCII dump (-x -P).
+    #[arg(short = 'X')]
+    hex_line: bool,
+    /// tcpdump's -e: the link-level header (MACs, EtherType, length) after the time on each
+    /// line. (-e here is tshark's -e FIELD.)
+    #[arg(long = "link-header", visible_alias = "ether")]
+    link_header: bool,
+    /// Output format: fields (with -e), json (tshark's -T json; with -e, its -e form).
+    #[arg(short = 'T', value_enum, value_name = "fields|json")]
+    output: Option<OutputKind>,
+    /// Field to print with -T fields or -T json (repeatable): eth, eth.src, ip.src,
+    /// tcp.dstport, frame.number, data... (tshark's -e; tcpdump's -e is --link-header).
+    #[arg(short = 'e', value_name = "FIELD")]
+    fields: Vec<String>,
+    /// tshark's -E for -T fields: `header=y`, `separator=,` (or `/t`, `/s`), `quote=d|s|n`
+    /// (repeatable).
+    #[arg(short = 'E', value_name = "OPT=VALUE")]
+    field_opts: Vec<String>,
+}
+
+impl PrintFlags {
+    /// The printer these flags ask for; `line`: print the summary line with -x (-P).
+    pub(crate) fn printer(&self, line: bool) -> anyhow::Result<Printer> {
+        let text = self.verbose || self.hex || self.hex_line || self.link_header;
+        if !self.field_opts.is_empty() && self.output != Some(OutputKind::Fields) {
+            anyhow::bail!("-E needs -T fields");
+        }
+        if let Some(kind) = self.output {
+            if text {
+                anyhow::bail!(
+                    "-T {}: -V, -v, -x, -X and --link-header print text, not with -T",
+                    if kind == OutputKind::Json {
+                        "json"
+                    } else {
+                        "fields"
+                    }
+                );
+            }
+        }
+        Ok(match self.output {
+            Some(OutputKind::Fields) => {
+                let fmt = FieldFormat::parse(&self.field_opts).map_err(super::frame_flags)?;
+                Printer::fields_with(&self.fields, fmt).map_err(super::frame_flags)?
+            }
+            Some(OutputKind::Json) => Printer::json(&self.fields).map_err(super::frame_flags)?,
+            None if !self.fields.is_empty() => anyhow::bail!(
+                "-e FIELD needs -T fields or -T json (tshark's -e); tcpdump's -e (the \
+                 link-level header) is --link-header"
+            ),
+            None => {
+                let hex = self.hex || self.hex_line;
+                Printer::Text(TextStyle {
+                    summary: !hex || line || self.hex_line || self.verbose,
+                    link_header: self.link_header,
+                    verbose: self.verbose,
+                    hex,
+                })
+            }
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,18 +153,14 @@ pub struct Args {
     /// Quiet: do not print frames when not writing a file.
     #[arg(short = 'q', long)]
     quiet: bool,
-    /// Print frames while writing the file.
+    /// Print frames while writing the file; with -x, print the line too (as tshark's -P).
     #[arg(short = 'P', long)]
     print: bool,
     /// Which frames: in (received, default), out (sent by this host), inout.
     #[arg(long, value_name = "in|out|inout", default_value = "in")]
     direction: Direction,
-    /// Output format of printed frames.
-    #[arg(short = 'T', value_enum, value_name = "fields")]
-    output: Option<OutputKind>,
-    /// Field to print with -T fields (repeatable): eth, eth.src, ip.src, tcp.dstport, data...
-    #[arg(short = 'e', value_name = "FIELD")]
-    fields: Vec<String>,
+    #[command(flatten)]
+    print_flags: PrintFlags,
     /// Ring block size in bytes (a multiple of 4096, larger than the biggest frame).
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     block_size: u32,
@@ -265,13 +340,7 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--duration {d}: expected a positive number of seconds, at most 1e9");
         }
     }
-    let printer = match (args.output, args.fields.is_empty()) {
-        (Some(OutputKind::Fields), _) => {
-            Printer::fields(&args.fields).map_err(super::frame_flags)?
-        }
-        (None, false) => anyhow::bail!("-e needs -T fields"),
-        (None, true) => Printer::Summary,
-    };
+    let printer = args.print_flags.printer(args.print)?;
     if args.print && args.write.as_deref() == Some("-") {
         anyhow::bail!("-P with -w -: the file already goes to stdout");
     }
@@ -315,10 +384,21 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    if let Err(e) = out.write_all(printer.header().as_bytes()) {
+        return super::stdout_result(e);
+    }
     let summary = capture
         .run(Some(sigfd.as_fd()), &printer, &mut out)
         .map_err(unwrap_err)?;
+    let end = out
+        .write_all(printer.footer(summary.captured).as_bytes())
+        .and_then(|()| out.flush());
     drop(out);
+    if let Err(e) = end {
+        if !printer.is_none() {
+            super::stdout_result(e)?;
+        }
+    }
     // A stop request was the signal: take it (nothing pending is fine).
     let _ = sigfd.read_signal();
     eprintln!("{} packets captured", summary.captured);

@@ -33,8 +33,9 @@ enum Cmd {
         /// kubepods).
         #[arg(long)]
         all: bool,
-        /// With --all: print JSON (an array of objects).
-        #[arg(long, short = 'j', requires = "all")]
+        /// Print JSON, an array of objects (`ip -j netns list`'s `[{"name": ...}]`; with
+        /// --all, every column).
+        #[arg(long, short = 'j')]
         json: bool,
     },
     /// Run a command inside a namespace: `vethbench netns exec NS -- CMD ARGS...`.
@@ -53,9 +54,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             netns::add(&name)?;
         }
         Cmd::Del { name } => netns::del(&name)?,
-        Cmd::List { all: false, .. } => {
-            for n in netns::list()? {
-                println!("{n}");
+        Cmd::List { all: false, json } => {
+            let names = netns::list()?;
+            if json {
+                let objs: Vec<_> = names
+                    .iter()
+                    .map(|n| serde_json::json!({ "name": n.to_string() }))
+                    .collect();
+                println!("{}", serde_json::to_string(&objs)?);
+            } else {
+                for n in names {
+                    println!("{n}");
+                }
             }
         }
         Cmd::List { all: true, json } => {

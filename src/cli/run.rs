@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "json")]
     tap: bool,
     /// Print the JSON report instead of the human report.
-    #[arg(long)]
+    #[arg(short = 'j', long)]
     json: bool,
     /// Run only the tests whose name contains PATTERN.
     #[arg(short = 'k', value_name = "PATTERN")]

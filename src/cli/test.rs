@@ -115,7 +115,7 @@ struct Flags {
     #[arg(short = 'w', long, value_name = "FILE")]
     write: Option<PathBuf>,
     /// Print the report as JSON (schema_version 1) instead of a table.
-    #[arg(long)]
+    #[arg(short = 'j', long)]
     json: bool,
     /// Frames per send syscall in throughput mode (1..=256).
     #[arg(long, default_value_t = 64)]

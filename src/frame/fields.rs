@@ -223,6 +223,46 @@ impl FieldSet {
         &self.0
     }
 
+    /// A set of these columns (the caller has them already).
+    pub fn from_columns(cols: Vec<Column>) -> Self {
+        FieldSet(cols)
+    }
+
+    /// The header line of `-E header=y` (no newline): the names as asked, `fmt`'s separator
+    /// between them, never quoted (as tshark).
+    pub fn write_header<S: AsRef<str>>(out: &mut String, names: &[S], fmt: &FieldFormat) {
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&fmt.separator);
+            }
+            out.push_str(n.as_ref());
+        }
+    }
+
+    /// [`FieldSet::write_frame`] with tshark's `-E` separator and quotes. Allocates nothing.
+    pub fn write_frame_fmt(
+        &self,
+        out: &mut String,
+        data: &[u8],
+        info: &FrameInfo,
+        fmt: &FieldFormat,
+    ) {
+        for (i, f) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&fmt.separator);
+            }
+            let at = out.len();
+            self.write_column(*f, out, data, info);
+            if let Some(q) = fmt.quote {
+                // As tshark: an empty value is not quoted.
+                if out.len() > at {
+                    out.insert(at, q);
+                    out.push(q);
+                }
+            }
+        }
+    }
+
     /// [`FieldSet::write_frame`] for a frame whose number and first timestamp are unknown
     /// (`frame.number` 0, `frame.time_relative` 0).
     pub fn write_line(&self, out: &mut String, data: &[u8], wire_len: u32, ts_ns: u64) {
@@ -238,64 +278,116 @@ impl FieldSet {
     /// Append one line (no newline) for the frame to `out`: tab-separated values, an empty
     /// string for a field the frame does not have, several values joined by `,`.
     pub fn write_frame(&self, out: &mut String, data: &[u8], info: &FrameInfo) {
-        for (i, f) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push('\t');
+        self.write_frame_fmt(out, data, info, &FieldFormat::default());
+    }
+
+    /// Append the value(s) of one column.
+    fn write_column(&self, f: Column, out: &mut String, data: &[u8], info: &FrameInfo) {
+        match f {
+            Column::Eth => {
+                let lay = view::layout(data);
+                let eths = lay.layers().iter().filter(|h| h.proto == Proto::Eth);
+                for (k, h) in eths.enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    if view::be16(data, h.start + 12) <= 1500 {
+                        out.push_str("IEEE 802.3 Ethernet ");
+                        continue;
+                    }
+                    let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    out.push_str("Ethernet II, Src: ");
+                    write_mac_name(out, s);
+                    let _ = write!(out, " ({s}), Dst: ");
+                    write_mac_name(out, t);
+                    let _ = write!(out, " ({t})");
+                }
             }
-            match *f {
-                Column::Eth => {
-                    let lay = view::layout(data);
-                    let eths = lay.layers().iter().filter(|h| h.proto == Proto::Eth);
-                    for (k, h) in eths.enumerate() {
-                        if k > 0 {
-                            out.push(',');
-                        }
-                        if view::be16(data, h.start + 12) <= 1500 {
-                            out.push_str("IEEE 802.3 Ethernet ");
-                            continue;
-                        }
-                        let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
-                        out.push_str("Ethernet II, Src: ");
-                        write_mac_name(out, s);
-                        let _ = write!(out, " ({s}), Dst: ");
-                        write_mac_name(out, t);
-                        let _ = write!(out, " ({t})");
+            Column::FrameNumber => {
+                let _ = write!(out, "{}", info.number);
+            }
+            Column::FrameTimeRelative => write_relative(out, info.ts_ns, info.t0_ns),
+            Column::FrameTimeEpoch => {
+                let _ = write!(
+                    out,
+                    "{}.{:09}",
+                    info.ts_ns / 1_000_000_000,
+                    info.ts_ns % 1_000_000_000
+                );
+            }
+            Column::FrameLen => {
+                let _ = write!(out, "{}", info.wire_len);
+            }
+            Column::FrameCapLen => {
+                let _ = write!(out, "{}", data.len());
+            }
+            Column::Data => {
+                let lay = view::layout(data);
+                let mut sep = "";
+                for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
+                    out.push_str(sep);
+                    for b in &data[h.start..h.end] {
+                        let _ = write!(out, "{b:02x}");
                     }
+                    sep = ",";
                 }
-                Column::FrameNumber => {
-                    let _ = write!(out, "{}", info.number);
-                }
-                Column::FrameTimeRelative => write_relative(out, info.ts_ns, info.t0_ns),
-                Column::FrameTimeEpoch => {
-                    let _ = write!(
-                        out,
-                        "{}.{:09}",
-                        info.ts_ns / 1_000_000_000,
-                        info.ts_ns % 1_000_000_000
-                    );
-                }
-                Column::FrameLen => {
-                    let _ = write!(out, "{}", info.wire_len);
-                }
-                Column::FrameCapLen => {
-                    let _ = write!(out, "{}", data.len());
-                }
-                Column::Data => {
-                    let lay = view::layout(data);
-                    let mut sep = "";
-                    for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
-                        out.push_str(sep);
-                        for b in &data[h.start..h.end] {
-                            let _ = write!(out, "{b:02x}");
-                        }
-                        sep = ",";
-                    }
-                }
-                Column::Field(name) => {
-                    view::write_values(data, name, out);
-                }
+            }
+            Column::Field(name) => {
+                view::write_values(data, name, out);
             }
         }
+    }
+}
+
+/// tshark's `-E` options of `-T fields`: `header=y|n`, `separator=C` (`/t`, `/s`),
+/// `quote=d|s|n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFormat {
+    /// Print the field names first.
+    pub header: bool,
+    /// Between values (a tab by default).
+    pub separator: String,
+    /// Around each value that is not empty.
+    pub quote: Option<char>,
+}
+
+impl Default for FieldFormat {
+    fn default() -> Self {
+        FieldFormat {
+            header: false,
+            separator: "\t".into(),
+            quote: None,
+        }
+    }
+}
+
+impl FieldFormat {
+    /// The `-E` options, each `KEY=VALUE`.
+    pub fn parse<S: AsRef<str>>(opts: &[S]) -> Result<FieldFormat, FrameError> {
+        let mut f = FieldFormat::default();
+        for o in opts {
+            let o = o.as_ref();
+            let bad = || {
+                FrameError::invalid(
+                    "-E option",
+                    o,
+                    "expected header=y|n, separator=C, quote=d|s|n",
+                )
+            };
+            let (k, v) = o.split_once('=').ok_or_else(bad)?;
+            match (k, v) {
+                ("header", "y") => f.header = true,
+                ("header", "n") => f.header = false,
+                ("separator", "/t") => f.separator = "\t".into(),
+                ("separator", "/s") => f.separator = " ".into(),
+                ("separator", s) if !s.is_empty() => f.separator = s.into(),
+                ("quote", "d") => f.quote = Some('"'),
+                ("quote", "s") => f.quote = Some('\''),
+                ("quote", "n") => f.quote = None,
+                _ => return Err(bad()),
+            }
+        }
+        Ok(f)
     }
 }
 

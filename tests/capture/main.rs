@@ -260,4 +260,5 @@ mod files;
 mod habits;
 mod load;
 mod options;
+mod print_habits;
 mod stats;
