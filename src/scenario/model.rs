@@ -204,6 +204,16 @@ pub struct FrameSrc {
     pub expr: crate::frame::expr::Expr,
 }
 
+/// What `expect` (and `sr`'s answer) waits for: a frame (with fields to ignore), field
+/// conditions, or both (at least one of the two).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Want {
+    pub frame: Option<FrameSrc>,
+    /// Field names (the view's canonical ones) masked out of the frame.
+    pub ignore: Vec<String>,
+    pub fields: Vec<super::fields::FieldCond>,
+}
+
 /// A threshold of a stream: a count of frames, or a share of those sent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Limit {
@@ -245,6 +255,11 @@ pub struct StreamStep {
     pub from: PortRef,
     pub to: PortRef,
     pub frame: Option<FrameSrc>,
+    /// The frame as it arrives (a router rewrote its MACs, decremented its TTL): what the
+    /// receiver checks instead of `frame`, in the headers outside the transport checksum.
+    pub expect: Option<FrameSrc>,
+    /// Fields (canonical names) not checked on arrival.
+    pub ignore: Vec<String>,
     pub size: Option<usize>,
     pub rate_pps: Option<f64>,
     pub count: Option<u64>,
@@ -265,8 +280,7 @@ pub enum StepKind {
     },
     Expect {
         port: PortRef,
-        frame: FrameSrc,
-        ignore: Vec<String>,
+        want: Want,
         within: Duration,
     },
     ExpectNone {
@@ -276,8 +290,7 @@ pub enum StepKind {
     Sr {
         port: PortRef,
         frame: FrameSrc,
-        expect: FrameSrc,
-        ignore: Vec<String>,
+        want: Want,
         within: Duration,
     },
     Ping {

@@ -265,7 +265,10 @@ pub struct SendYaml {
 #[serde(deny_unknown_fields)]
 pub struct ExpectYaml {
     pub port: S<String>,
-    pub frame: S<String>,
+    pub frame: Option<S<String>>,
+    /// `{ip.ttl: 63, udp.dstport: 9}`: conditions on the packet view's fields.
+    #[serde(default)]
+    pub fields: Entries<S<String>, S<Scalar>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub within: Option<S<Scalar>>,
@@ -285,7 +288,9 @@ pub struct ExpectNoneYaml {
 pub struct SrYaml {
     pub port: S<String>,
     pub frame: S<String>,
-    pub expect: S<String>,
+    pub expect: Option<S<String>>,
+    #[serde(default)]
+    pub fields: Entries<S<String>, S<Scalar>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub within: Option<S<Scalar>>,
@@ -314,6 +319,10 @@ pub struct StreamYaml {
     pub from: S<String>,
     pub to: S<String>,
     pub frame: Option<S<String>>,
+    /// The frame as it arrives, when a device on the way rewrites headers (a router).
+    pub expect: Option<S<String>>,
+    #[serde(default)]
+    pub ignore: Vec<S<String>>,
     pub size: Option<usize>,
     pub rate: Option<S<Scalar>>,
     pub count: Option<u64>,
