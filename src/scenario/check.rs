@@ -167,6 +167,13 @@ pub(crate) fn check(
             name: name.to_string(),
             ipv6: v.is_some_and(|v| v.ipv6),
             sysctl: Vec::new(),
+            netns: match v.and_then(|v| v.netns.as_ref()) {
+                Some(r) => Some(
+                    crate::link::netns::NetnsRef::parse(r.value.trim())
+                        .map_err(|e| (at(r), "netns".to_string(), e.to_string()))?,
+                ),
+                None => None,
+            },
         };
         for (sk, sv) in v.map(|v| &v.sysctl.0[..]).unwrap_or(&[]) {
             let key = sk.value.trim();

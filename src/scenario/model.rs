@@ -54,6 +54,9 @@ pub struct NodeSpec {
     pub ipv6: bool,
     /// `net.*` sysctls, written inside the node, in order (e.g. `net.ipv4.ip_forward = 1`).
     pub sysctl: Vec<(String, String)>,
+    /// An existing namespace used as the node (a container's, `ip netns`'s): never removed,
+    /// only the links and bridges the topology declares in it are. None: a private one.
+    pub netns: Option<crate::link::netns::NetnsRef>,
 }
 
 /// A veth pair between two nodes (or two interfaces of one node).
@@ -189,6 +192,20 @@ impl TopologySpec {
     /// The node named `name`.
     pub fn find_node(&self, name: &str) -> Option<&NodeSpec> {
         self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The interfaces the topology makes in `node`: its veth ends, then its bridges.
+    pub fn ifaces_of(&self, node: &str) -> Vec<&str> {
+        let ends = self.links.iter().flat_map(|l| &l.ends);
+        ends.filter(|p| p.node == node)
+            .map(|p| p.iface.as_str())
+            .chain(
+                self.bridges
+                    .iter()
+                    .filter(|b| b.node == node)
+                    .map(|b| b.name.as_str()),
+            )
+            .collect()
     }
 
     /// Every veth end, in declaration order: the ports a bench opens.

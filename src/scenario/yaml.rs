@@ -107,6 +107,8 @@ pub struct FileYaml {
 pub struct NodeYaml {
     #[serde(default)]
     pub ipv6: bool,
+    /// `NAME`, `/proc/PID/ns/net` or `pid:PID`: an existing namespace.
+    pub netns: Option<S<String>>,
     #[serde(default)]
     pub sysctl: Entries<S<String>, Scalar>,
 }

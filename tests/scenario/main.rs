@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod attached;
 mod bench_api;
 mod examples;
 mod lifecycle;
