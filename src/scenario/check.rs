@@ -60,7 +60,7 @@ impl Names {
 
     /// True when frames between two veth ends stay on one L2 segment (no router between them).
     pub(super) fn same_segment(&self, a: &PortRef, b: &PortRef) -> bool {
-        self.segment.get(a).is_some() && self.segment.get(a) == self.segment.get(b)
+        self.segment.contains_key(a) && self.segment.get(a) == self.segment.get(b)
     }
 
     fn list(&self) -> String {

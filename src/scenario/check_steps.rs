@@ -71,13 +71,26 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
         },
         Y::Ping(x) => StepKind::Ping {
             node: names.node(&x.node, "node")?,
-            to: IpAddr::from_str(x.to.value.trim()).map_err(|_| {
-                (
-                    at(&x.to),
-                    "to".to_string(),
-                    format!("'{}' is not an IP address", x.to.value),
-                )
-            })?,
+            to: match IpAddr::from_str(x.to.value.trim()) {
+                Ok(a @ IpAddr::V4(_)) => a,
+                Ok(IpAddr::V6(a)) => {
+                    return err(
+                        at(&x.to),
+                        "to",
+                        format!(
+                            "{a}: ping is IPv4 only (as vethbench ping); send an ICMPv6 echo \
+                             and expect the reply instead"
+                        ),
+                    )
+                }
+                Err(_) => {
+                    return err(
+                        at(&x.to),
+                        "to",
+                        format!("'{}' is not an IP address", x.to.value),
+                    )
+                }
+            },
             count: match x.count {
                 Some(0) => return err(line, "count", "count must be at least 1"),
                 c => c.unwrap_or(1),

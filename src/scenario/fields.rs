@@ -184,7 +184,7 @@ mod tests {
             ),
         ] {
             let c = FieldCond::new(n, v).unwrap();
-            assert!(all_hold(&[c.clone()], &f), "{c}");
+            assert!(all_hold(std::slice::from_ref(&c), &f), "{c}");
         }
         let bad = [
             FieldCond::new("ip.ttl", "64").unwrap(),

@@ -141,6 +141,15 @@ mod tests {
     }
 
     #[test]
+    fn ping_to_ipv6_is_refused_at_load() {
+        let (line, key, msg) = bad(&format!(
+            "{ROUTED}      - ping: {{node: h1, to: \"2001:2::1\"}}\n"
+        ));
+        assert_eq!((line, key.as_str()), (6, "to"), "{msg}");
+        assert!(msg.contains("IPv4 only"), "{msg}");
+    }
+
+    #[test]
     fn a_stream_across_a_router_needs_expect_or_ignore() {
         let f = "frame: 'Ether()/IP(dst=\"198.18.2.2\")/UDP()/Raw(load=b\"0123456789abcdef0123456789abcdef\")'";
         let (line, key, msg) = bad(&format!(

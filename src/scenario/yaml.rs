@@ -4,7 +4,8 @@
 //!
 //! Keys follow the example exactly: `name`, `nodes`, `links`, `bridges`, `addresses`,
 //! `routes`, `setup`, `tests`; steps `send`, `expect`, `expect_none`, `sr`, `ping`, `exec`,
-//! `stream`, `daemon`.
+//! `stream`, `daemon`; added: `netns` of a node, `fields` of `expect`/`sr`, `expect` and `ignore` of
+//! `stream`.
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -11,6 +11,7 @@ mod attached;
 mod bench_api;
 mod examples;
 mod lifecycle;
+mod reports;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
