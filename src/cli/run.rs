@@ -23,7 +23,8 @@ pub struct Args {
     /// Print the JSON report instead of the human report.
     #[arg(short = 'j', long)]
     json: bool,
-    /// Run only the tests whose name contains PATTERN.
+    /// Run only the tests whose name contains PATTERN (case-sensitive substring; files with
+    /// none are not built; no test at all is an error, exit 2).
     #[arg(short = 'k', value_name = "PATTERN")]
     filter: Option<String>,
     /// Keep a pcapng of every port for each failed test in DIR.
@@ -51,6 +52,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut scenarios = Vec::new();
     for f in &args.files {
         scenarios.push(scenario::load(f)?);
+    }
+    // -k: a substring of test names; a pattern that selects nothing is a mistake, not a pass.
+    if let Some(k) = &args.filter {
+        if scenarios
+            .iter()
+            .all(|s| scenario::runner::selected(s, Some(k)) == 0)
+        {
+            anyhow::bail!("-k '{k}': no test name contains it (case-sensitive substring)");
+        }
+        // Files without a selected test are not built at all.
+        scenarios.retain(|s| scenario::runner::selected(s, Some(k)) > 0);
     }
     if let Some(d) = &args.capture_dir {
         std::fs::create_dir_all(d).with_context(|| format!("create {}", d.display()))?;
@@ -123,7 +135,10 @@ pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let prefix = prefix_of(&args);
     let topo = scenario::Topology::up(&s.topology, &prefix)?;
     for n in topo.nodes() {
-        println!("{prefix}{}", n.name);
+        match &s.topology.find_node(&n.name).and_then(|x| x.netns.as_ref()) {
+            Some(r) => println!("{} (netns {r}, attached)", n.name),
+            None => println!("{prefix}{}", n.name),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use serde_saphyr::Spanned;
 
+pub use super::check_steps::parse_duration;
 use super::model::*;
-use super::yaml::{self, Scalar, S};
+use super::yaml::{self, S};
 use super::LoadError;
-use crate::frame::expr::{self, Value};
 use crate::frame::MacAddr;
 use crate::link::Cidr;
 
@@ -26,25 +26,27 @@ pub const DEFAULT_QUIET: Duration = Duration::from_millis(100);
 /// A located problem: line (0 when unknown), key, message.
 pub(crate) type Problem = (usize, String, String);
 
-fn at<T>(s: &Spanned<T>) -> usize {
+pub(super) fn at<T>(s: &Spanned<T>) -> usize {
     s.referenced.line() as usize
 }
 
-fn err<T>(line: usize, key: &str, msg: impl Into<String>) -> Result<T, Problem> {
+pub(super) fn err<T>(line: usize, key: &str, msg: impl Into<String>) -> Result<T, Problem> {
     Err((line, key.to_string(), msg.into()))
 }
 
 /// What the topology declares, for resolving references.
-struct Names {
+pub(super) struct Names {
     nodes: BTreeMap<String, bool>,
     /// node -> veth ends
     ends: BTreeMap<String, BTreeSet<String>>,
     /// node -> bridges
     bridges: BTreeMap<String, BTreeSet<String>>,
+    /// Every veth end's L2 segment: ends joined by a link or by a bridge share one.
+    segment: BTreeMap<PortRef, usize>,
 }
 
 impl Names {
-    fn node(&self, s: &S<String>, key: &str) -> Result<String, Problem> {
+    pub(super) fn node(&self, s: &S<String>, key: &str) -> Result<String, Problem> {
         let n = s.value.trim();
         if !self.nodes.contains_key(n) {
             return err(
@@ -56,12 +58,22 @@ impl Names {
         Ok(n.to_string())
     }
 
+    /// True when frames between two veth ends stay on one L2 segment (no router between them).
+    pub(super) fn same_segment(&self, a: &PortRef, b: &PortRef) -> bool {
+        self.segment.contains_key(a) && self.segment.get(a) == self.segment.get(b)
+    }
+
     fn list(&self) -> String {
         self.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
     }
 
     /// A veth end (`NODE:IFACE`); `bridges_too` also accepts a bridge.
-    fn port(&self, s: &S<String>, key: &str, bridges_too: bool) -> Result<PortRef, Problem> {
+    pub(super) fn port(
+        &self,
+        s: &S<String>,
+        key: &str,
+        bridges_too: bool,
+    ) -> Result<PortRef, Problem> {
         let p = port_syntax(s, key)?;
         if !self.nodes.contains_key(&p.node) {
             return err(
@@ -130,6 +142,7 @@ pub(crate) fn check(
         nodes: BTreeMap::new(),
         ends: BTreeMap::new(),
         bridges: BTreeMap::new(),
+        segment: BTreeMap::new(),
     };
     let mut topo = TopologySpec {
         dir,
@@ -154,6 +167,13 @@ pub(crate) fn check(
             name: name.to_string(),
             ipv6: v.is_some_and(|v| v.ipv6),
             sysctl: Vec::new(),
+            netns: match v.and_then(|v| v.netns.as_ref()) {
+                Some(r) => Some(
+                    crate::link::netns::NetnsRef::parse(r.value.trim())
+                        .map_err(|e| (at(r), "netns".to_string(), e.to_string()))?,
+                ),
+                None => None,
+            },
         };
         for (sk, sv) in v.map(|v| &v.sysctl.0[..]).unwrap_or(&[]) {
             let key = sk.value.trim();
@@ -326,6 +346,8 @@ pub(crate) fn check(
         topo.bridges.push(spec);
     }
 
+    names.segment = segments(&topo);
+
     // Addresses.
     for (k, list) in &f.addresses.0 {
         let port = names.port(k, "addresses", true)?;
@@ -384,7 +406,7 @@ pub(crate) fn check(
         for s in &t.value.steps {
             steps.push(Step {
                 line: at(s),
-                kind: step(&names, &s.value, at(s))?,
+                kind: super::check_steps::step(&names, &s.value, at(s))?,
             });
         }
         tests.push(TestSpec {
@@ -397,347 +419,46 @@ pub(crate) fn check(
     Ok((f.name.unwrap_or_default(), topo, tests))
 }
 
+/// Each veth end's L2 segment number: the ends of a link, and the ports of a bridge, share one.
+fn segments(topo: &TopologySpec) -> BTreeMap<PortRef, usize> {
+    let ports = topo.ports();
+    let mut parent: Vec<usize> = (0..ports.len()).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let index = |p: &PortRef| ports.iter().position(|q| q == p);
+    let mut join = |a: usize, b: usize| {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        parent[ra] = rb;
+    };
+    for (i, _) in topo.links.iter().enumerate() {
+        join(2 * i, 2 * i + 1);
+    }
+    for b in &topo.bridges {
+        let members: Vec<usize> = b
+            .ports
+            .iter()
+            .filter_map(|p| index(&PortRef::new(&b.node, &p.iface)))
+            .collect();
+        for w in members.windows(2) {
+            join(w[0], w[1]);
+        }
+    }
+    (0..ports.len())
+        .map(|i| (ports[i].clone(), root(&mut parent, i)))
+        .collect()
+}
+
 fn check_vid(v: u16, line: usize, key: &str) -> Result<(), Problem> {
     if (1..=4094).contains(&v) {
         Ok(())
     } else {
         err(line, key, format!("VLAN {v} is out of range 1..=4094"))
     }
-}
-
-fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Problem> {
-    use yaml::StepYaml as Y;
-    Ok(match s {
-        Y::Send(x) => StepKind::Send {
-            port: names.port(&x.port, "port", false)?,
-            frame: frame(names, &x.frame, "frame")?,
-            count: match x.count {
-                Some(0) => return err(line, "count", "count must be at least 1"),
-                Some(n) => n,
-                None => 1,
-            },
-            rate_pps: x.rate.as_ref().map(rate).transpose()?,
-        },
-        Y::Expect(x) => StepKind::Expect {
-            port: names.port(&x.port, "port", false)?,
-            frame: frame(names, &x.frame, "frame")?,
-            ignore: ignore(&x.ignore)?,
-            within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
-        },
-        Y::ExpectNone(x) => {
-            let mut ports = Vec::new();
-            match (&x.port, &x.ports) {
-                (Some(p), None) => ports.push(names.port(p, "port", false)?),
-                (None, Some(ps)) if !ps.is_empty() => {
-                    for p in ps {
-                        ports.push(names.port(p, "ports", false)?);
-                    }
-                }
-                _ => {
-                    return err(
-                        line,
-                        "expect_none",
-                        "give either port or ports (a non-empty list)",
-                    )
-                }
-            }
-            StepKind::ExpectNone {
-                ports,
-                wait: opt_duration(&x.wait, "for", DEFAULT_QUIET)?,
-            }
-        }
-        Y::Sr(x) => StepKind::Sr {
-            port: names.port(&x.port, "port", false)?,
-            frame: frame(names, &x.frame, "frame")?,
-            expect: frame(names, &x.expect, "expect")?,
-            ignore: ignore(&x.ignore)?,
-            within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
-        },
-        Y::Ping(x) => StepKind::Ping {
-            node: names.node(&x.node, "node")?,
-            to: IpAddr::from_str(x.to.value.trim()).map_err(|_| {
-                (
-                    at(&x.to),
-                    "to".to_string(),
-                    format!("'{}' is not an IP address", x.to.value),
-                )
-            })?,
-            count: match x.count {
-                Some(0) => return err(line, "count", "count must be at least 1"),
-                c => c.unwrap_or(1),
-            },
-        },
-        Y::Exec(x) => StepKind::Exec {
-            node: names.node(&x.node, "node")?,
-            run: x.run.clone(),
-            exit: x.exit.unwrap_or(0),
-            expect_output: match &x.expect_output {
-                Some(r) => Some(regex::Regex::new(&r.value).map_err(|e| {
-                    (
-                        at(r),
-                        "expect_output".to_string(),
-                        format!("bad regular expression: {e}"),
-                    )
-                })?),
-                None => None,
-            },
-        },
-        Y::Stream(x) => {
-            if let Some(f) = &x.flows {
-                if f.value != 1 {
-                    return err(
-                        at(f),
-                        "flows",
-                        "only one flow per stream is supported for now (flows: 1)",
-                    );
-                }
-            }
-            if x.frame.is_some() && x.size.is_some() {
-                return err(line, "stream", "give frame or size, not both");
-            }
-            if x.count.is_some() && x.duration.is_some() {
-                return err(line, "stream", "give count or duration, not both");
-            }
-            let duration = x
-                .duration
-                .as_ref()
-                .map(|d| duration(d, "duration"))
-                .transpose()?;
-            StepKind::Stream(Box::new(StreamStep {
-                from: names.port(&x.from, "from", false)?,
-                to: names.port(&x.to, "to", false)?,
-                frame: x
-                    .frame
-                    .as_ref()
-                    .map(|f| frame(names, f, "frame"))
-                    .transpose()?,
-                size: x.size,
-                rate_pps: x.rate.as_ref().map(rate).transpose()?,
-                count: if duration.is_none() {
-                    Some(x.count.unwrap_or(1000))
-                } else {
-                    None
-                },
-                duration,
-                max_loss: x
-                    .max_loss
-                    .as_ref()
-                    .map(|l| limit(l, "max_loss"))
-                    .transpose()?,
-                max_reorder: x
-                    .max_reorder
-                    .as_ref()
-                    .map(|l| limit(l, "max_reorder"))
-                    .transpose()?,
-                max_p99_us: x.max_p99_us,
-            }))
-        }
-        Y::Daemon(x) => StepKind::Daemon {
-            node: names.node(&x.node, "node")?,
-            run: x.run.clone(),
-            ready: x.ready.as_ref().map(ready).transpose()?,
-        },
-    })
-}
-
-fn frame(names: &Names, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
-    let text = s.value.trim().to_string();
-    let e = match text.strip_prefix("hex:") {
-        // Raw bytes, whatever they are: a frame the expression language cannot say.
-        Some(h) => raw_expr(h).map_err(|m| (at(s), key.to_string(), m))?,
-        None => expr::parse(&text).map_err(|e| (at(s), key.to_string(), e.to_string()))?,
-    };
-    // mac("NODE:IFACE") and ip("NODE:IFACE") must name an interface of the topology.
-    let mut bad = None;
-    for l in &e.layers {
-        for f in &l.fields {
-            walk_calls(&f.value, &mut |name, args| {
-                if bad.is_some() || !(name == "mac" || name == "ip") {
-                    return;
-                }
-                bad = match args {
-                    [Value::Str(p)] => {
-                        let sp = Spanned::new(p.clone(), s.referenced, s.defined);
-                        names.port(&sp, key, true).err()
-                    }
-                    _ => Some((
-                        at(s),
-                        key.to_string(),
-                        format!("{name}() takes one \"NODE:IFACE\" string"),
-                    )),
-                };
-            });
-        }
-    }
-    if let Some(b) = bad {
-        return Err(b);
-    }
-    // Unknown layers, fields and bad values show now, with the line, not mid-run.
-    if let Err(x) = e.build_with(&LoadEnv) {
-        return err(at(s), key, x.to_string());
-    }
-    Ok(FrameSrc { text, expr: e })
-}
-
-/// Stand-ins for what the topology gives once it is up: enough to build every frame at load.
-struct LoadEnv;
-
-impl expr::Env for LoadEnv {
-    fn call(&self, name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
-        match name {
-            "mac" => Some(Ok(Value::Str("02:00:00:00:00:00".into()))),
-            "ip" => Some(Ok(Value::Str("198.18.0.1".into()))),
-            _ => None,
-        }
-    }
-    fn default_src_mac(&self) -> Option<MacAddr> {
-        Some(MacAddr([2, 0, 0, 0, 0, 0]))
-    }
-}
-
-fn walk_calls(v: &Value, f: &mut dyn FnMut(&str, &[Value])) {
-    match v {
-        Value::Call { name, args, kwargs } => {
-            f(name, args);
-            for a in args.iter().chain(kwargs.iter().map(|(_, v)| v)) {
-                walk_calls(a, f);
-            }
-        }
-        Value::List(l) | Value::Tuple(l) => l.iter().for_each(|x| walk_calls(x, f)),
-        _ => {}
-    }
-}
-
-/// `hex:0200...` as `Raw(load=...)`.
-fn raw_expr(h: &str) -> Result<expr::Expr, String> {
-    let h: String = h.chars().filter(|c| !c.is_whitespace()).collect();
-    if !h.len().is_multiple_of(2) || h.is_empty() {
-        return Err("hex: needs an even number of hex digits".into());
-    }
-    let bytes = (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| "hex: holds a non-hex digit".to_string())?;
-    Ok(expr::Expr {
-        layers: vec![expr::LayerExpr {
-            name: "Raw".into(),
-            col: 1,
-            fields: vec![expr::FieldArg {
-                name: "load".into(),
-                col: 1,
-                value: Value::Bytes(bytes),
-            }],
-        }],
-        fragsize: None,
-    })
-}
-
-fn ignore(list: &[S<String>]) -> Result<Vec<String>, Problem> {
-    list.iter()
-        .map(
-            |s| match crate::frame::view::canonical_name(s.value.trim()) {
-                Some(n) => Ok(n.to_string()),
-                None => err(
-                    at(s),
-                    "ignore",
-                    format!(
-                        "unknown field '{}' (tshark names, e.g. ip.chksum, ip.ttl, eth.src)",
-                        s.value
-                    ),
-                ),
-            },
-        )
-        .collect()
-}
-
-fn opt_duration(s: &Option<S<Scalar>>, key: &str, dflt: Duration) -> Result<Duration, Problem> {
-    s.as_ref().map_or(Ok(dflt), |s| duration(s, key))
-}
-
-fn duration(s: &S<Scalar>, key: &str) -> Result<Duration, Problem> {
-    parse_duration(&s.value.0).map_err(|m| (at(s), key.to_string(), m))
-}
-
-/// `100ms`, `1s`, `50us`, `2m`, `1.5s`.
-pub fn parse_duration(t: &str) -> Result<Duration, String> {
-    let t = t.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (n, unit) = t.split_at(split);
-    let n: f64 = n
-        .parse()
-        .map_err(|_| format!("'{t}' is not a duration (e.g. 100ms, 2s)"))?;
-    let scale = match unit.trim() {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "" => return Err(format!("'{t}' needs a unit (ns, us, ms, s, m)")),
-        u => return Err(format!("'{t}': unknown unit '{u}' (ns, us, ms, s, m)")),
-    };
-    let s = n * scale;
-    if !(s.is_finite() && s < 86_400.0) {
-        return Err(format!("'{t}' is out of range"));
-    }
-    Ok(Duration::from_secs_f64(s))
-}
-
-fn rate(s: &S<Scalar>) -> Result<f64, Problem> {
-    let t = s.value.0.trim();
-    let (n, mult) = match t.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
-        Some((i, 'M')) => (&t[..i], 1e6),
-        _ => (t, 1.0),
-    };
-    match n.trim().parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r * mult),
-        _ => err(
-            at(s),
-            "rate",
-            format!("'{t}' is not a rate in frames per second (e.g. 1000, 10k)"),
-        ),
-    }
-}
-
-fn limit(s: &S<Scalar>, key: &str) -> Result<Limit, Problem> {
-    let t = s.value.0.trim();
-    if let Some(p) = t.strip_suffix('%') {
-        if let Ok(p) = p.trim().parse::<f64>() {
-            if (0.0..=100.0).contains(&p) {
-                return Ok(Limit::Percent(p));
-            }
-        }
-    } else if let Ok(n) = t.parse::<u64>() {
-        return Ok(Limit::Frames(n));
-    }
-    err(
-        at(s),
-        key,
-        format!("'{t}' is neither a count of frames nor a percentage (e.g. 0, 5, 0.1%)"),
-    )
-}
-
-fn ready(s: &S<String>) -> Result<Ready, Problem> {
-    let t = s.value.trim();
-    if let Some(p) = t.strip_prefix("tcp:") {
-        if let Ok(p) = p.parse::<u16>() {
-            if p > 0 {
-                return Ok(Ready::Tcp(p));
-            }
-        }
-    } else if let Some(p) = t.strip_prefix("file:") {
-        if !p.is_empty() {
-            return Ok(Ready::File(p.into()));
-        }
-    }
-    err(
-        at(s),
-        "ready",
-        format!("'{t}': expected tcp:PORT or file:PATH"),
-    )
 }
 
 /// `default via 198.18.1.1`, `198.18.9.0/24 via 198.18.1.1`, `198.18.9.0/24 dev eth0`.
@@ -800,15 +521,6 @@ impl From<Problem> for LoadError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("100ms").unwrap(), Duration::from_millis(100));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("50us").unwrap(), Duration::from_micros(50));
-        assert!(parse_duration("100").unwrap_err().contains("unit"));
-        assert!(parse_duration("1h").is_err());
-    }
 
     #[test]
     fn routes() {

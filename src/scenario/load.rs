@@ -87,6 +87,7 @@ fn key_of(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::model::StepKind;
 
     fn bad(y: &str) -> (usize, String, String) {
         match parse_str(y, None).unwrap_err() {
@@ -109,6 +110,77 @@ mod tests {
             .unwrap_err()
             .in_file("f.yaml");
         assert!(e.to_string().starts_with("f.yaml:2: bogus: "), "{e}");
+    }
+
+    const ROUTED: &str = "nodes: {h1: {}, h2: {}, r1: {}}\nlinks: [[h1:eth0, r1:eth0], [h2:eth0, r1:eth1]]\ntests:\n  - name: t\n    steps:\n";
+
+    #[test]
+    fn field_conditions_are_checked_at_load() {
+        let (line, key, msg) = bad(&format!(
+            "{ROUTED}      - expect: {{port: h2:eth0, within: 1s}}\n"
+        ));
+        assert_eq!((line, key.as_str()), (6, "frame"), "{msg}");
+        let (line, key, msg) = bad(&format!(
+            "{ROUTED}      - expect:\n          port: h2:eth0\n          fields: {{ip.ttl: 63, ip.tll: 1}}\n"
+        ));
+        assert_eq!((line, key.as_str()), (8, "fields"), "{msg}");
+        assert!(msg.contains("unknown field 'ip.tll'"), "{msg}");
+        let (_, key, msg) = bad(&format!(
+            "{ROUTED}      - expect: {{port: h2:eth0, fields: {{ip.ttl: 63}}, ignore: [ip.chksum]}}\n"
+        ));
+        assert_eq!(key, "ignore", "{msg}");
+        let s = parse_str(
+            &format!("{ROUTED}      - sr: {{port: h1:eth0, frame: 'Ether()/ARP()', fields: {{arp.opcode: 2}}}}\n"),
+            None,
+        )
+        .unwrap();
+        match &s.tests[0].steps[0].kind {
+            StepKind::Sr { want, .. } => assert_eq!(want.fields[0].name, "arp.opcode"),
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
+    fn ping_to_ipv6_is_refused_at_load() {
+        let (line, key, msg) = bad(&format!(
+            "{ROUTED}      - ping: {{node: h1, to: \"2001:2::1\"}}\n"
+        ));
+        assert_eq!((line, key.as_str()), (6, "to"), "{msg}");
+        assert!(msg.contains("IPv4 only"), "{msg}");
+    }
+
+    #[test]
+    fn a_stream_across_a_router_needs_expect_or_ignore() {
+        let f = "frame: 'Ether()/IP(dst=\"198.18.2.2\")/UDP()/Raw(load=b\"0123456789abcdef0123456789abcdef\")'";
+        let (line, key, msg) = bad(&format!(
+            "{ROUTED}      - stream: {{from: h1:eth0, to: h2:eth0, {f}}}\n"
+        ));
+        assert_eq!((line, key.as_str()), (6, "stream"), "{msg}");
+        assert!(msg.contains("not on one L2 segment"), "{msg}");
+        let (_, key, msg) = bad(&format!(
+            "{ROUTED}      - stream: {{from: h1:eth0, to: h2:eth0, size: 128}}\n"
+        ));
+        assert!(key == "stream" && msg.contains("router"), "{msg}");
+        parse_str(
+            &format!("{ROUTED}      - stream: {{from: h1:eth0, to: h2:eth0, {f}, ignore: [ip.ttl, ip.chksum]}}\n"),
+            None,
+        )
+        .unwrap();
+        // expect may differ only where a router rewrites.
+        let natted = f
+            .replace("198.18.2.2", "198.18.2.3")
+            .replace("frame:", "expect:");
+        let (_, key, msg) = bad(&format!(
+            "{ROUTED}      - stream: {{from: h1:eth0, to: h2:eth0, {f}, {natted}}}\n"
+        ));
+        assert!(key == "expect" && msg.contains("ip.dst"), "{msg}");
+        // On one segment, nothing is needed.
+        let one = "nodes: {h1: {}, h2: {}}\nlinks: [[h1:eth0, h2:eth0]]\ntests:\n  - name: t\n    steps:\n";
+        parse_str(
+            &format!("{one}      - stream: {{from: h1:eth0, to: h2:eth0}}\n"),
+            None,
+        )
+        .unwrap();
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //!
 //! By concern:
 //! - [`yaml`]: the file as written (serde structs, every key checked, locations kept);
-//!   [`check`]: from it to the checked [`model`] (references resolved, frames parsed);
+//!   [`check`]: from it to the checked [`model`] (references resolved), [`check_steps`]: the
+//!   tests' steps (frames parsed, field names checked);
 //!   [`load`](mod@load): reading a file, errors naming file, line and key.
 //! - [`topology`]: building it: nodes are private network namespaces held by this process (or
 //!   named ones for `vethbench up`), veth links, bridges, addresses, routes, sysctls;
 //!   [`proc`]: commands run inside a node (setup, `exec`, `daemon`), which die with us.
 //! - [`bench`](mod@bench): the multi-port [`Bench`] on a built topology: `send`/`expect`/`expect_none`/`sr`
 //!   on named ports (`h1:eth0`), frames from Scapy expressions with `mac()`/`ip()`.
-//! - [`steps`] and [`runner`]: running a scenario's tests on a [`Bench`], one result per step.
+//! - [`steps`] and [`runner`]: running a scenario's tests on a [`Bench`], one result per step;
+//!   [`stream`](mod@stream): the `stream` step, through a router too.
 //! - [`report`]: the human report, JUnit XML, TAP and JSON.
 //!
 //! What stays true: a file that does not check creates nothing; nothing a run creates
@@ -19,12 +21,15 @@
 
 pub mod bench;
 pub mod check;
+pub mod check_steps;
+pub mod fields;
 pub mod load;
 pub mod model;
 pub mod proc;
 pub mod report;
 pub mod runner;
 pub mod steps;
+pub mod stream;
 pub mod topology;
 pub mod yaml;
 

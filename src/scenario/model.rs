@@ -54,6 +54,9 @@ pub struct NodeSpec {
     pub ipv6: bool,
     /// `net.*` sysctls, written inside the node, in order (e.g. `net.ipv4.ip_forward = 1`).
     pub sysctl: Vec<(String, String)>,
+    /// An existing namespace used as the node (a container's, `ip netns`'s): never removed,
+    /// only the links and bridges the topology declares in it are. None: a private one.
+    pub netns: Option<crate::link::netns::NetnsRef>,
 }
 
 /// A veth pair between two nodes (or two interfaces of one node).
@@ -191,6 +194,20 @@ impl TopologySpec {
         self.nodes.iter().find(|n| n.name == name)
     }
 
+    /// The interfaces the topology makes in `node`: its veth ends, then its bridges.
+    pub fn ifaces_of(&self, node: &str) -> Vec<&str> {
+        let ends = self.links.iter().flat_map(|l| &l.ends);
+        ends.filter(|p| p.node == node)
+            .map(|p| p.iface.as_str())
+            .chain(
+                self.bridges
+                    .iter()
+                    .filter(|b| b.node == node)
+                    .map(|b| b.name.as_str()),
+            )
+            .collect()
+    }
+
     /// Every veth end, in declaration order: the ports a bench opens.
     pub fn ports(&self) -> Vec<PortRef> {
         self.links.iter().flat_map(|l| l.ends.clone()).collect()
@@ -202,6 +219,16 @@ impl TopologySpec {
 pub struct FrameSrc {
     pub text: String,
     pub expr: crate::frame::expr::Expr,
+}
+
+/// What `expect` (and `sr`'s answer) waits for: a frame (with fields to ignore), field
+/// conditions, or both (at least one of the two).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Want {
+    pub frame: Option<FrameSrc>,
+    /// Field names (the view's canonical ones) masked out of the frame.
+    pub ignore: Vec<String>,
+    pub fields: Vec<super::fields::FieldCond>,
 }
 
 /// A threshold of a stream: a count of frames, or a share of those sent.
@@ -245,6 +272,11 @@ pub struct StreamStep {
     pub from: PortRef,
     pub to: PortRef,
     pub frame: Option<FrameSrc>,
+    /// The frame as it arrives (a router rewrote its MACs, decremented its TTL): what the
+    /// receiver checks instead of `frame`, in the headers outside the transport checksum.
+    pub expect: Option<FrameSrc>,
+    /// Fields (canonical names) not checked on arrival.
+    pub ignore: Vec<String>,
     pub size: Option<usize>,
     pub rate_pps: Option<f64>,
     pub count: Option<u64>,
@@ -265,8 +297,7 @@ pub enum StepKind {
     },
     Expect {
         port: PortRef,
-        frame: FrameSrc,
-        ignore: Vec<String>,
+        want: Want,
         within: Duration,
     },
     ExpectNone {
@@ -276,8 +307,7 @@ pub enum StepKind {
     Sr {
         port: PortRef,
         frame: FrameSrc,
-        expect: FrameSrc,
-        ignore: Vec<String>,
+        want: Want,
         within: Duration,
     },
     Ping {

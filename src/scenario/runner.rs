@@ -78,6 +78,15 @@ impl ScenarioResult {
     }
 }
 
+/// How many of `s`'s tests `filter` (`-k`: a case-sensitive substring of the test's name)
+/// selects; all without one.
+pub fn selected(s: &Scenario, filter: Option<&str>) -> usize {
+    s.tests
+        .iter()
+        .filter(|t| filter.is_none_or(|k| t.name.contains(k)))
+        .count()
+}
+
 /// Build `s`'s topology and run its tests (those `opts.filter` selects); `on_test` sees each
 /// result as it comes.
 pub fn run_scenario(

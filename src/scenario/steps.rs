@@ -6,15 +6,18 @@
 //! the test ends there and the next test runs.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::bench::Bench;
-use super::model::{FrameSrc, Ready, Step, StepKind, StreamStep};
+use super::fields::{self, FieldCond};
+use super::model::{FrameSrc, Ready, Step, StepKind, Want};
 use super::proc;
 use super::ScenarioError;
-use crate::harness::{self, HarnessError, Matcher};
+use crate::harness::testbench::ExpectFailure;
+use crate::harness::{EndId, HarnessError, Matcher, Mismatch};
 
 /// How long an `exec` command may run.
 pub const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,9 +67,9 @@ impl StepResult {
     }
 }
 
-type Verdict = Result<Vec<String>, Fail>;
+pub(super) type Verdict = Result<Vec<String>, Fail>;
 
-enum Fail {
+pub(super) enum Fail {
     Failed(String),
     Error(String),
 }
@@ -96,22 +99,16 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             count,
             rate_pps,
         } => send(bench, &port.to_string(), frame, *count, *rate_pps),
-        StepKind::Expect {
-            port,
-            frame,
-            ignore,
-            within,
-        } => expect(bench, &port.to_string(), frame, ignore, *within),
+        StepKind::Expect { port, want, within } => expect(bench, &port.to_string(), want, *within),
         StepKind::ExpectNone { ports, wait } => expect_none(bench, ports, *wait),
         StepKind::Sr {
             port,
             frame,
-            expect: answer,
-            ignore,
+            want,
             within,
         } => {
             let p = port.to_string();
-            send(bench, &p, frame, 1, None).and_then(|_| expect(bench, &p, answer, ignore, *within))
+            send(bench, &p, frame, 1, None).and_then(|_| expect(bench, &p, want, *within))
         }
         StepKind::Ping { node, to, count } => ping(bench, node, *to, *count),
         StepKind::Exec {
@@ -120,7 +117,7 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             exit,
             expect_output,
         } => exec(bench, node, run, *exit, expect_output.as_ref()),
-        StepKind::Stream(s) => stream(bench, s),
+        StepKind::Stream(s) => super::stream::run(bench, s),
         StepKind::Daemon { node, run, ready } => daemon(bench, node, run, ready.as_ref()),
     };
     let (outcome, message, notes) = match r {
@@ -157,32 +154,41 @@ fn send(bench: &mut Bench, port: &str, f: &FrameSrc, count: u64, rate: Option<f6
     Ok(Vec::new())
 }
 
-fn expect(
-    bench: &mut Bench,
-    port: &str,
-    f: &FrameSrc,
-    ignore: &[String],
-    within: Duration,
-) -> Verdict {
-    let expected = bench.expected(&f.expr)?;
+fn expect(bench: &mut Bench, port: &str, want: &Want, within: Duration) -> Verdict {
+    let expected = match &want.frame {
+        Some(f) => bench.expected(&f.expr)?,
+        None => Vec::new(),
+    };
     let end = bench.end(port)?;
     let before = bench.testbench().received().len();
     let deadline = Instant::now() + within;
-    let fields: Vec<&str> = ignore.iter().map(String::as_str).collect();
+    let ignore: Vec<&str> = want.ignore.iter().map(String::as_str).collect();
     let mut matched = Vec::new();
-    for (i, bytes) in expected.into_iter().enumerate() {
-        let m = if fields.is_empty() {
-            Matcher::exact(bytes)
-        } else {
-            Matcher::masked(bytes, &fields)?
+    // One expectation per expected frame (fragments), or one on the fields alone.
+    let n = expected.len().max(1);
+    let mut expected = expected.into_iter();
+    for i in 0..n {
+        let base = match expected.next() {
+            Some(bytes) if ignore.is_empty() => Some(Matcher::exact(bytes)),
+            Some(bytes) => Some(Matcher::masked(bytes, &ignore)?),
+            None => None,
         };
         let left = if i == 0 {
             within
         } else {
             deadline.saturating_duration_since(Instant::now())
         };
-        let got = bench.expect(port, m, left)?;
-        matched.push(got.rx_ts_ns);
+        let (m, frame_m) = with_fields(base, &want.fields);
+        match bench.expect(port, m, left) {
+            Ok(got) => matched.push(got.rx_ts_ns),
+            Err(ScenarioError::Harness(HarnessError::Expectation(mut f)))
+                if !want.fields.is_empty() =>
+            {
+                closest_by_fields(bench, end, before, &mut f, frame_m.as_ref(), &want.fields);
+                return Err(Fail::Failed(f.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     // Frames that arrived on the port meanwhile and were passed over.
     let log = bench.testbench().received();
@@ -192,6 +198,53 @@ fn expect(
         .map(|r| format!("passed over: {}", crate::frame::summary(&r.frame)))
         .collect();
     Ok(over)
+}
+
+/// The matcher of a frame and field conditions, and (for messages) the frame's own matcher.
+fn with_fields(base: Option<Matcher>, conds: &[FieldCond]) -> (Matcher, Option<Arc<Matcher>>) {
+    if conds.is_empty() {
+        return (base.expect("a frame or fields (checked at load)"), None);
+    }
+    let what = match &base {
+        Some(b) => format!("{} where {}", b.describe(), fields::describe(conds)),
+        None => fields::describe(conds),
+    };
+    let base = base.map(Arc::new);
+    let (b, c) = (base.clone(), conds.to_vec());
+    let m = Matcher::predicate(what, move |f| {
+        b.as_ref().is_none_or(|b| b.matches(f)) && fields::all_hold(&c, f)
+    });
+    (m, base)
+}
+
+/// A predicate's failure says nothing of fields: name the expected frame and the closest of
+/// the frames that arrived during the step, with what differs (frame fields, then conditions).
+fn closest_by_fields(
+    bench: &mut Bench,
+    end: EndId,
+    before: usize,
+    f: &mut ExpectFailure,
+    frame_m: Option<&Arc<Matcher>>,
+    conds: &[FieldCond],
+) {
+    f.expected = frame_m.and_then(|m| m.expected().map(crate::frame::show));
+    let log = bench.testbench().received();
+    let best = log[before.min(log.len())..]
+        .iter()
+        .filter(|r| r.end == end && !r.noise)
+        .map(|r| {
+            let mut mm = frame_m
+                .and_then(|m| m.mismatch(&r.frame))
+                .unwrap_or(Mismatch { diffs: Vec::new() });
+            mm.diffs.extend(fields::mismatch(conds, &r.frame).diffs);
+            (crate::frame::summary(&r.frame), mm)
+        })
+        .min_by_key(|(_, mm)| mm.diffs.len());
+    if let Some((summary, mm)) = best {
+        if let Some(i) = f.arrived.iter().position(|a| *a == summary) {
+            f.closest = Some((i, mm));
+        }
+    }
 }
 
 fn expect_none(bench: &mut Bench, ports: &[super::model::PortRef], wait: Duration) -> Verdict {
@@ -326,104 +379,6 @@ fn daemon(bench: &mut Bench, node: &str, run: &str, ready: Option<&Ready>) -> Ve
         // Polling a readiness condition the daemon will make true, with a short back-off.
         std::thread::sleep(nap);
         nap = (nap * 2).min(Duration::from_millis(5));
-    }
-}
-
-fn stream(bench: &mut Bench, s: &StreamStep) -> Verdict {
-    use harness::ends;
-    let (from, to) = (s.from.to_string(), s.to.to_string());
-    let frame = match (&s.frame, s.size) {
-        (Some(f), _) => {
-            let mut v = bench.frames(&from, &f.expr)?;
-            if v.len() != 1 {
-                return Err(Fail::Error(
-                    "stream: the frame must be one frame (no fragment())".into(),
-                ));
-            }
-            v.remove(0)
-        }
-        (None, size) => {
-            let mut f =
-                harness::plan::default_frame(size.unwrap_or(128).max(harness::plan::MIN_FRAME_LEN));
-            // Addressed from port to port, so a bridge in between forwards it.
-            if let (Some(a), Some(b)) = (bench.topology().mac(&s.from), bench.topology().mac(&s.to))
-            {
-                f[0..6].copy_from_slice(&b.0);
-                f[6..12].copy_from_slice(&a.0);
-            }
-            f
-        }
-    };
-    let frame_len = frame.len();
-    let template = harness::StampedTemplate::new(frame, std::process::id())?;
-    let cfg = harness::StreamConfig {
-        count: s.count,
-        duration: s.duration,
-        rate_pps: s.rate_pps,
-        ..harness::StreamConfig::default()
-    };
-    let topo = bench.topology();
-    let sink = ends::open_sink(
-        topo.netns(&s.from.node)?,
-        &s.from.iface,
-        cfg.batch,
-        frame_len,
-    )?;
-    let source = ends::open_source(
-        topo.netns(&s.to.node)?,
-        &s.to.iface,
-        &ends::rx_config(false),
-    )?;
-    let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
-    let l = report.latency.as_ref();
-    let note = format!(
-        "sent {}, intact {}, lost {}, reordered {}, corrupted {}, duplicated {}, {:.0} pps, one-way latency p50 {} p99 {} µs",
-        report.sent,
-        report.intact,
-        report.lost,
-        report.reordered,
-        report.corrupted,
-        report.duplicated,
-        report.pps,
-        l.map_or("-".into(), |l| format!("{:.1}", l.p50_us)),
-        l.map_or("-".into(), |l| format!("{:.1}", l.p99_us)),
-    );
-    let mut why = Vec::new();
-    if s.max_loss.is_none() && s.max_reorder.is_none() && s.max_p99_us.is_none() {
-        if !report.passed() {
-            why.extend(report.failures.iter().cloned());
-        }
-    } else {
-        let loss = s.max_loss.unwrap_or(super::model::Limit::Frames(0));
-        if !loss.allows(report.lost, report.sent) {
-            why.push(format!("lost {} (max_loss {loss})", report.lost));
-        }
-        let reorder = s.max_reorder.unwrap_or(super::model::Limit::Frames(0));
-        if !reorder.allows(report.reordered, report.sent) {
-            why.push(format!(
-                "reordered {} (max_reorder {reorder})",
-                report.reordered
-            ));
-        }
-        if let (Some(max), Some(l)) = (s.max_p99_us, l) {
-            if l.p99_us > max {
-                why.push(format!("p99 {:.1} µs (max_p99_us {max})", l.p99_us));
-            }
-        }
-        if report.corrupted > 0 || report.duplicated > 0 {
-            why.push(format!(
-                "corrupted {}, duplicated {}",
-                report.corrupted, report.duplicated
-            ));
-        }
-    }
-    if why.is_empty() {
-        Ok(vec![note])
-    } else {
-        Err(Fail::Failed(format!(
-            "stream {from} -> {to}: {}\n{note}",
-            why.join(", ")
-        )))
     }
 }
 

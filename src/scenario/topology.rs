@@ -4,6 +4,10 @@
 //! - [`Topology::build`]: nodes are private namespaces held by this process only
 //!   ([`PrivateNetns`]): the kernel removes them, their links and bridges when the topology
 //!   drops or the process dies, SIGKILL included.
+//! - A node with `netns:` (a name, `/proc/PID/ns/net`, `pid:PID`) is that existing namespace
+//!   instead: never removed; the links and bridges the topology declares in it are, when the
+//!   topology drops (and by [`down`]), and building refuses to start if one of those names is
+//!   already taken there. Sysctls set in it, and what setup commands did, stay.
 //! - [`Topology::up`]: named namespaces (`PREFIX` + node name, seen by `ip netns`), left in
 //!   place; [`down`] removes exactly those.
 //!
@@ -38,6 +42,8 @@ pub const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
 enum Held {
     Private(PrivateNetns),
     Named(Netns),
+    /// An existing namespace (`netns:` of the node): never removed.
+    Attached(Netns),
 }
 
 /// A node: its name and namespace.
@@ -56,8 +62,13 @@ impl Node {
     pub fn netns(&self) -> &Netns {
         match &self.held {
             Held::Private(p) => p.netns(),
-            Held::Named(n) => n,
+            Held::Named(n) | Held::Attached(n) => n,
         }
+    }
+
+    /// True for a node in an existing namespace (`netns:`).
+    pub fn is_attached(&self) -> bool {
+        matches!(self.held, Held::Attached(_))
     }
 }
 
@@ -67,6 +78,83 @@ pub struct Topology {
     pub spec: TopologySpec,
     nodes: Vec<Node>,
     macs: HashMap<PortRef, MacAddr>,
+    /// Remove what was made in attached nodes on drop (not after `up`).
+    cleanup: bool,
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        if self.cleanup {
+            // Private namespaces go with their handles; in attached ones, remove the links
+            // and bridges this topology made (their names were free when it started).
+            for n in self.nodes.iter().filter(|n| n.is_attached()) {
+                remove_ifaces(n.netns(), &self.spec.ifaces_of(&n.name));
+            }
+        }
+    }
+}
+
+/// Delete the interfaces `names` of `ns` that exist (a veth takes its peer with it).
+fn remove_ifaces(ns: &Netns, names: &[&str]) {
+    let _ = ns.run(|| {
+        let mut nl = Netlink::open()?;
+        for name in names {
+            if let Ok(info) = iface::info_with(&mut nl, name) {
+                let _ = nl.delete_link(info.ifindex);
+            }
+        }
+        Ok(())
+    });
+}
+
+/// An attached node: its namespace, checked to hold none of the interfaces the topology
+/// will make in it (so that what is removed afterwards is only what was made).
+fn attach(
+    spec: &TopologySpec,
+    n: &super::model::NodeSpec,
+    r: &netns::NetnsRef,
+) -> Result<Netns, ScenarioError> {
+    let what = || format!("node {} (netns {r})", n.name);
+    let ns = Netns::open_ref(r).map_err(|e| ScenarioError::link(what(), e))?;
+    let names = spec.ifaces_of(&n.name);
+    let taken = ns
+        .run(|| {
+            let mut nl = Netlink::open()?;
+            Ok(names
+                .iter()
+                .filter(|i| iface::info_with(&mut nl, i).is_ok())
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>())
+        })
+        .map_err(|e| ScenarioError::link(what(), e))?;
+    if !taken.is_empty() {
+        return Err(ScenarioError::Unsupported(format!(
+            "{}: interface {} already exists there; the topology makes it and would remove it",
+            what(),
+            taken.join(", ")
+        )));
+    }
+    Ok(ns)
+}
+
+/// The node's namespace: attached, or made by `make`.
+fn node_ns(
+    spec: &TopologySpec,
+    n: &super::model::NodeSpec,
+    nodes: &[Node],
+    make: impl FnOnce() -> Result<Held, ScenarioError>,
+) -> Result<Held, ScenarioError> {
+    let Some(r) = &n.netns else {
+        return make();
+    };
+    let ns = attach(spec, n, r)?;
+    if let Some(o) = nodes.iter().find(|o| o.netns().same_as(&ns)) {
+        return Err(ScenarioError::Unsupported(format!(
+            "node {} (netns {r}) is the namespace of node {} too",
+            n.name, o.name
+        )));
+    }
+    Ok(Held::Attached(ns))
 }
 
 impl Topology {
@@ -74,14 +162,17 @@ impl Topology {
     pub fn build(spec: &TopologySpec) -> Result<Self, ScenarioError> {
         let mut nodes = Vec::with_capacity(spec.nodes.len());
         for n in &spec.nodes {
-            let ns = PrivateNetns::with_ipv6(n.ipv6)
-                .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+            let held = node_ns(spec, n, &nodes, || {
+                PrivateNetns::with_ipv6(n.ipv6)
+                    .map(Held::Private)
+                    .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))
+            })?;
             nodes.push(Node {
                 name: n.name.clone(),
-                held: Held::Private(ns),
+                held,
             });
         }
-        Self::finish(spec, nodes)
+        Self::finish(spec, nodes, true)
     }
 
     /// Build `spec` in named namespaces `PREFIX`+node, left in place when this drops
@@ -91,13 +182,17 @@ impl Topology {
         let made = (|| {
             for n in &spec.nodes {
                 let name = format!("{prefix}{}", n.name);
-                let ns = netns::add(&name)
-                    .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))?;
+                let held = node_ns(spec, n, &nodes, || {
+                    netns::add(&name)
+                        .map(Held::Named)
+                        .map_err(|e| ScenarioError::link(format!("node {}", n.name), e))
+                })?;
+                let attached = matches!(held, Held::Attached(_));
                 nodes.push(Node {
                     name: n.name.clone(),
-                    held: Held::Named(ns),
+                    held,
                 });
-                if !n.ipv6 {
+                if !n.ipv6 && !attached {
                     nodes
                         .last()
                         .expect("pushed")
@@ -114,23 +209,24 @@ impl Topology {
             Ok(())
         })();
         if let Err(e) = made {
-            for n in &nodes {
+            for n in nodes.iter().filter(|n| !n.is_attached()) {
                 let _ = netns::del(&format!("{prefix}{}", n.name));
             }
             return Err(e);
         }
-        let r = Self::finish(spec, nodes);
+        let r = Self::finish(spec, nodes, false);
         if r.is_err() {
             let _ = down(spec, prefix);
         }
         r
     }
 
-    fn finish(spec: &TopologySpec, nodes: Vec<Node>) -> Result<Self, ScenarioError> {
+    fn finish(spec: &TopologySpec, nodes: Vec<Node>, cleanup: bool) -> Result<Self, ScenarioError> {
         let mut t = Topology {
             spec: spec.clone(),
             nodes,
             macs: HashMap::new(),
+            cleanup,
         };
         t.links()?;
         for n in &spec.nodes {
@@ -435,7 +531,15 @@ fn network(a: IpAddr, prefix: u8) -> IpAddr {
 /// and bridges go with them. Returns the names removed; a missing one is skipped.
 pub fn down(spec: &TopologySpec, prefix: &str) -> Result<Vec<String>, ScenarioError> {
     let mut gone = Vec::new();
+    // Attached nodes stay; the links and bridges declared in them go.
     for n in &spec.nodes {
+        if let Some(r) = &n.netns {
+            let ns = Netns::open_ref(r)
+                .map_err(|e| ScenarioError::link(format!("node {} (netns {r})", n.name), e))?;
+            remove_ifaces(&ns, &spec.ifaces_of(&n.name));
+        }
+    }
+    for n in spec.nodes.iter().filter(|n| n.netns.is_none()) {
         let name = format!("{prefix}{}", n.name);
         match netns::del(&name) {
             Ok(()) => gone.push(name),

@@ -4,7 +4,8 @@
 //!
 //! Keys follow the example exactly: `name`, `nodes`, `links`, `bridges`, `addresses`,
 //! `routes`, `setup`, `tests`; steps `send`, `expect`, `expect_none`, `sr`, `ping`, `exec`,
-//! `stream`, `daemon`.
+//! `stream`, `daemon`; added: `netns` of a node, `fields` of `expect`/`sr`, `expect` and `ignore` of
+//! `stream`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -107,6 +108,8 @@ pub struct FileYaml {
 pub struct NodeYaml {
     #[serde(default)]
     pub ipv6: bool,
+    /// `NAME`, `/proc/PID/ns/net` or `pid:PID`: an existing namespace.
+    pub netns: Option<S<String>>,
     #[serde(default)]
     pub sysctl: Entries<S<String>, Scalar>,
 }
@@ -265,7 +268,10 @@ pub struct SendYaml {
 #[serde(deny_unknown_fields)]
 pub struct ExpectYaml {
     pub port: S<String>,
-    pub frame: S<String>,
+    pub frame: Option<S<String>>,
+    /// `{ip.ttl: 63, udp.dstport: 9}`: conditions on the packet view's fields.
+    #[serde(default)]
+    pub fields: Entries<S<String>, S<Scalar>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub within: Option<S<Scalar>>,
@@ -285,7 +291,9 @@ pub struct ExpectNoneYaml {
 pub struct SrYaml {
     pub port: S<String>,
     pub frame: S<String>,
-    pub expect: S<String>,
+    pub expect: Option<S<String>>,
+    #[serde(default)]
+    pub fields: Entries<S<String>, S<Scalar>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub within: Option<S<Scalar>>,
@@ -314,6 +322,10 @@ pub struct StreamYaml {
     pub from: S<String>,
     pub to: S<String>,
     pub frame: Option<S<String>>,
+    /// The frame as it arrives, when a device on the way rewrites headers (a router).
+    pub expect: Option<S<String>>,
+    #[serde(default)]
+    pub ignore: Vec<S<String>>,
     pub size: Option<usize>,
     pub rate: Option<S<Scalar>>,
     pub count: Option<u64>,

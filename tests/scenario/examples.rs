@@ -121,6 +121,33 @@ fn router() {
 }
 
 #[test]
+fn router_stream() {
+    passes("router-stream.yaml");
+}
+
+#[test]
+fn router_stream_fields_twin() {
+    twin_fails(
+        "router-stream.yaml",
+        "fields: {ip.ttl: 63, udp",
+        "fields: {ip.ttl: 64, udp",
+        "expect",
+        "- expect:",
+    );
+}
+
+#[test]
+fn router_stream_stream_twin() {
+    twin_fails(
+        "router-stream.yaml",
+        "ttl=63)/UDP(sport=4000",
+        "ttl=62)/UDP(sport=4000",
+        "stream",
+        "- stream:",
+    );
+}
+
+#[test]
 fn router_twin() {
     twin_fails(
         "router.yaml",

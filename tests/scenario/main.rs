@@ -7,9 +7,11 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod attached;
 mod bench_api;
 mod examples;
 mod lifecycle;
+mod reports;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,504 @@
+//! The steps of a test, from the file as written to the checked [`super::model::StepKind`]:
+//! ports and nodes resolved against the topology's [`Names`], frames parsed and built once
+//! with stand-in addresses, field conditions and `ignore` names checked against the packet
+//! view's, durations, rates and thresholds read. Split from [`super::check`] (the topology).
+
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_saphyr::Spanned;
+
+use super::check::{at, err, Names, Problem, DEFAULT_QUIET, DEFAULT_WITHIN};
+use super::fields::FieldCond;
+use super::model::*;
+use super::yaml::{self, Scalar, S};
+use crate::frame::expr::{self, Value};
+use crate::frame::MacAddr;
+
+pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Problem> {
+    use yaml::StepYaml as Y;
+    Ok(match s {
+        Y::Send(x) => StepKind::Send {
+            port: names.port(&x.port, "port", false)?,
+            frame: frame(names, &x.frame, "frame")?,
+            count: match x.count {
+                Some(0) => return err(line, "count", "count must be at least 1"),
+                Some(n) => n,
+                None => 1,
+            },
+            rate_pps: x.rate.as_ref().map(rate).transpose()?,
+        },
+        Y::Expect(x) => StepKind::Expect {
+            port: names.port(&x.port, "port", false)?,
+            want: want(names, line, "frame", x.frame.as_ref(), &x.fields, &x.ignore)?,
+            within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
+        },
+        Y::ExpectNone(x) => {
+            let mut ports = Vec::new();
+            match (&x.port, &x.ports) {
+                (Some(p), None) => ports.push(names.port(p, "port", false)?),
+                (None, Some(ps)) if !ps.is_empty() => {
+                    for p in ps {
+                        ports.push(names.port(p, "ports", false)?);
+                    }
+                }
+                _ => {
+                    return err(
+                        line,
+                        "expect_none",
+                        "give either port or ports (a non-empty list)",
+                    )
+                }
+            }
+            StepKind::ExpectNone {
+                ports,
+                wait: opt_duration(&x.wait, "for", DEFAULT_QUIET)?,
+            }
+        }
+        Y::Sr(x) => StepKind::Sr {
+            port: names.port(&x.port, "port", false)?,
+            frame: frame(names, &x.frame, "frame")?,
+            want: want(
+                names,
+                line,
+                "expect",
+                x.expect.as_ref(),
+                &x.fields,
+                &x.ignore,
+            )?,
+            within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
+        },
+        Y::Ping(x) => StepKind::Ping {
+            node: names.node(&x.node, "node")?,
+            to: match IpAddr::from_str(x.to.value.trim()) {
+                Ok(a @ IpAddr::V4(_)) => a,
+                Ok(IpAddr::V6(a)) => {
+                    return err(
+                        at(&x.to),
+                        "to",
+                        format!(
+                            "{a}: ping is IPv4 only (as vethbench ping); send an ICMPv6 echo \
+                             and expect the reply instead"
+                        ),
+                    )
+                }
+                Err(_) => {
+                    return err(
+                        at(&x.to),
+                        "to",
+                        format!("'{}' is not an IP address", x.to.value),
+                    )
+                }
+            },
+            count: match x.count {
+                Some(0) => return err(line, "count", "count must be at least 1"),
+                c => c.unwrap_or(1),
+            },
+        },
+        Y::Exec(x) => StepKind::Exec {
+            node: names.node(&x.node, "node")?,
+            run: x.run.clone(),
+            exit: x.exit.unwrap_or(0),
+            expect_output: match &x.expect_output {
+                Some(r) => Some(regex::Regex::new(&r.value).map_err(|e| {
+                    (
+                        at(r),
+                        "expect_output".to_string(),
+                        format!("bad regular expression: {e}"),
+                    )
+                })?),
+                None => None,
+            },
+        },
+        Y::Stream(x) => {
+            if let Some(f) = &x.flows {
+                if f.value != 1 {
+                    return err(
+                        at(f),
+                        "flows",
+                        "only one flow per stream is supported for now (flows: 1)",
+                    );
+                }
+            }
+            if x.frame.is_some() && x.size.is_some() {
+                return err(line, "stream", "give frame or size, not both");
+            }
+            if x.count.is_some() && x.duration.is_some() {
+                return err(line, "stream", "give count or duration, not both");
+            }
+            let duration = x
+                .duration
+                .as_ref()
+                .map(|d| duration(d, "duration"))
+                .transpose()?;
+            let (from, to) = (
+                names.port(&x.from, "from", false)?,
+                names.port(&x.to, "to", false)?,
+            );
+            let sent = x
+                .frame
+                .as_ref()
+                .map(|f| frame(names, f, "frame"))
+                .transpose()?;
+            let arrives = x
+                .expect
+                .as_ref()
+                .map(|f| frame(names, f, "expect"))
+                .transpose()?;
+            let ign = ignore(&x.ignore)?;
+            routed_stream(
+                names,
+                line,
+                &from,
+                &to,
+                sent.as_ref(),
+                arrives.as_ref(),
+                &ign,
+            )?;
+            if let (Some(s), Some(a), Some(at_line)) = (&sent, &arrives, x.expect.as_ref()) {
+                let build = |f: &FrameSrc| f.expr.build_with(&LoadEnv).unwrap_or_default();
+                if let (Some(s), Some(a)) = (build(s).first(), build(a).first()) {
+                    super::stream::rewritable(s, a, &ign)
+                        .map_err(|m| (at(at_line), "expect".to_string(), m))?;
+                }
+            }
+            StepKind::Stream(Box::new(StreamStep {
+                from,
+                to,
+                frame: sent,
+                expect: arrives,
+                ignore: ign,
+                size: x.size,
+                rate_pps: x.rate.as_ref().map(rate).transpose()?,
+                count: if duration.is_none() {
+                    Some(x.count.unwrap_or(1000))
+                } else {
+                    None
+                },
+                duration,
+                max_loss: x
+                    .max_loss
+                    .as_ref()
+                    .map(|l| limit(l, "max_loss"))
+                    .transpose()?,
+                max_reorder: x
+                    .max_reorder
+                    .as_ref()
+                    .map(|l| limit(l, "max_reorder"))
+                    .transpose()?,
+                max_p99_us: x.max_p99_us,
+            }))
+        }
+        Y::Daemon(x) => StepKind::Daemon {
+            node: names.node(&x.node, "node")?,
+            run: x.run.clone(),
+            ready: x.ready.as_ref().map(ready).transpose()?,
+        },
+    })
+}
+
+/// A stream between two L2 segments goes through a router, which rewrites the MACs and the TTL:
+/// the receiver must be told what arrives (`expect`) or what to ignore, or every frame would
+/// count as corrupted.
+fn routed_stream(
+    names: &Names,
+    line: usize,
+    from: &PortRef,
+    to: &PortRef,
+    sent: Option<&FrameSrc>,
+    arrives: Option<&FrameSrc>,
+    ign: &[String],
+) -> Result<(), Problem> {
+    if arrives.is_some() && sent.is_none() {
+        return err(
+            line,
+            "expect",
+            "expect (the frame as it arrives) needs frame (as it is sent)",
+        );
+    }
+    if names.same_segment(from, to) {
+        return Ok(());
+    }
+    if sent.is_none() {
+        return err(
+            line,
+            "stream",
+            format!(
+                "{from} and {to} are not on one L2 segment (a router is between them): give a \
+                 frame addressed through it, and expect (the frame as it arrives)"
+            ),
+        );
+    }
+    if arrives.is_none() && ign.is_empty() {
+        return err(
+            line,
+            "stream",
+            format!(
+                "{from} and {to} are not on one L2 segment: a router between them rewrites the \
+                 MACs and the TTL, so every frame would count as corrupted; give expect (the \
+                 frame as it arrives, e.g. with ttl=63 and the router's MACs) or \
+                 ignore: [eth.src, eth.dst, ip.ttl, ip.chksum]"
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// A frame, field conditions or both, and what to ignore of the frame.
+fn want(
+    names: &Names,
+    line: usize,
+    frame_key: &str,
+    f: Option<&S<String>>,
+    conds: &yaml::Entries<S<String>, S<Scalar>>,
+    ign: &[S<String>],
+) -> Result<Want, Problem> {
+    let frame = f.map(|f| frame(names, f, frame_key)).transpose()?;
+    let mut fields = Vec::new();
+    for (k, v) in &conds.0 {
+        let c =
+            FieldCond::new(&k.value, &v.value.0).map_err(|m| (at(k), "fields".to_string(), m))?;
+        if fields.iter().any(|d: &FieldCond| d.name == c.name) {
+            return err(at(k), "fields", format!("field '{}' given twice", c.name));
+        }
+        fields.push(c);
+    }
+    if frame.is_none() && fields.is_empty() {
+        return err(
+            line,
+            frame_key,
+            format!(
+                "give {frame_key} (a frame), fields (conditions such as {{ip.ttl: 63}}) or both"
+            ),
+        );
+    }
+    if frame.is_none() && !ign.is_empty() {
+        return err(
+            at(&ign[0]),
+            "ignore",
+            format!(
+                "ignore applies to a frame: give {frame_key}, or leave the field out of fields"
+            ),
+        );
+    }
+    Ok(Want {
+        frame,
+        ignore: ignore(ign)?,
+        fields,
+    })
+}
+
+fn frame(names: &Names, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
+    let text = s.value.trim().to_string();
+    let e = match text.strip_prefix("hex:") {
+        // Raw bytes, whatever they are: a frame the expression language cannot say.
+        Some(h) => raw_expr(h).map_err(|m| (at(s), key.to_string(), m))?,
+        None => expr::parse(&text).map_err(|e| (at(s), key.to_string(), e.to_string()))?,
+    };
+    // mac("NODE:IFACE") and ip("NODE:IFACE") must name an interface of the topology.
+    let mut bad = None;
+    for l in &e.layers {
+        for f in &l.fields {
+            walk_calls(&f.value, &mut |name, args| {
+                if bad.is_some() || !(name == "mac" || name == "ip") {
+                    return;
+                }
+                bad = match args {
+                    [Value::Str(p)] => {
+                        let sp = Spanned::new(p.clone(), s.referenced, s.defined);
+                        names.port(&sp, key, true).err()
+                    }
+                    _ => Some((
+                        at(s),
+                        key.to_string(),
+                        format!("{name}() takes one \"NODE:IFACE\" string"),
+                    )),
+                };
+            });
+        }
+    }
+    if let Some(b) = bad {
+        return Err(b);
+    }
+    // Unknown layers, fields and bad values show now, with the line, not mid-run.
+    if let Err(x) = e.build_with(&LoadEnv) {
+        return err(at(s), key, x.to_string());
+    }
+    Ok(FrameSrc { text, expr: e })
+}
+
+/// Stand-ins for what the topology gives once it is up: enough to build every frame at load.
+struct LoadEnv;
+
+impl expr::Env for LoadEnv {
+    fn call(&self, name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        match name {
+            "mac" => Some(Ok(Value::Str("02:00:00:00:00:00".into()))),
+            "ip" => Some(Ok(Value::Str("198.18.0.1".into()))),
+            _ => None,
+        }
+    }
+    fn default_src_mac(&self) -> Option<MacAddr> {
+        Some(MacAddr([2, 0, 0, 0, 0, 0]))
+    }
+}
+
+fn walk_calls(v: &Value, f: &mut dyn FnMut(&str, &[Value])) {
+    match v {
+        Value::Call { name, args, kwargs } => {
+            f(name, args);
+            for a in args.iter().chain(kwargs.iter().map(|(_, v)| v)) {
+                walk_calls(a, f);
+            }
+        }
+        Value::List(l) | Value::Tuple(l) => l.iter().for_each(|x| walk_calls(x, f)),
+        _ => {}
+    }
+}
+
+/// `hex:0200...` as `Raw(load=...)`.
+fn raw_expr(h: &str) -> Result<expr::Expr, String> {
+    let h: String = h.chars().filter(|c| !c.is_whitespace()).collect();
+    if !h.len().is_multiple_of(2) || h.is_empty() {
+        return Err("hex: needs an even number of hex digits".into());
+    }
+    let bytes = (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| "hex: holds a non-hex digit".to_string())?;
+    Ok(expr::Expr {
+        layers: vec![expr::LayerExpr {
+            name: "Raw".into(),
+            col: 1,
+            fields: vec![expr::FieldArg {
+                name: "load".into(),
+                col: 1,
+                value: Value::Bytes(bytes),
+            }],
+        }],
+        fragsize: None,
+    })
+}
+
+fn ignore(list: &[S<String>]) -> Result<Vec<String>, Problem> {
+    list.iter()
+        .map(
+            |s| match crate::frame::view::canonical_name(s.value.trim()) {
+                Some(n) => Ok(n.to_string()),
+                None => err(
+                    at(s),
+                    "ignore",
+                    format!(
+                        "unknown field '{}' (tshark names, e.g. ip.chksum, ip.ttl, eth.src)",
+                        s.value
+                    ),
+                ),
+            },
+        )
+        .collect()
+}
+
+fn opt_duration(s: &Option<S<Scalar>>, key: &str, dflt: Duration) -> Result<Duration, Problem> {
+    s.as_ref().map_or(Ok(dflt), |s| duration(s, key))
+}
+
+fn duration(s: &S<Scalar>, key: &str) -> Result<Duration, Problem> {
+    parse_duration(&s.value.0).map_err(|m| (at(s), key.to_string(), m))
+}
+
+/// `100ms`, `1s`, `50us`, `2m`, `1.5s`.
+pub fn parse_duration(t: &str) -> Result<Duration, String> {
+    let t = t.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("'{t}' is not a duration (e.g. 100ms, 2s)"))?;
+    let scale = match unit.trim() {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "" => return Err(format!("'{t}' needs a unit (ns, us, ms, s, m)")),
+        u => return Err(format!("'{t}': unknown unit '{u}' (ns, us, ms, s, m)")),
+    };
+    let s = n * scale;
+    if !(s.is_finite() && s < 86_400.0) {
+        return Err(format!("'{t}' is out of range"));
+    }
+    Ok(Duration::from_secs_f64(s))
+}
+
+fn rate(s: &S<Scalar>) -> Result<f64, Problem> {
+    let t = s.value.0.trim();
+    let (n, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'M')) => (&t[..i], 1e6),
+        _ => (t, 1.0),
+    };
+    match n.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r * mult),
+        _ => err(
+            at(s),
+            "rate",
+            format!("'{t}' is not a rate in frames per second (e.g. 1000, 10k)"),
+        ),
+    }
+}
+
+fn limit(s: &S<Scalar>, key: &str) -> Result<Limit, Problem> {
+    let t = s.value.0.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        if let Ok(p) = p.trim().parse::<f64>() {
+            if (0.0..=100.0).contains(&p) {
+                return Ok(Limit::Percent(p));
+            }
+        }
+    } else if let Ok(n) = t.parse::<u64>() {
+        return Ok(Limit::Frames(n));
+    }
+    err(
+        at(s),
+        key,
+        format!("'{t}' is neither a count of frames nor a percentage (e.g. 0, 5, 0.1%)"),
+    )
+}
+
+fn ready(s: &S<String>) -> Result<Ready, Problem> {
+    let t = s.value.trim();
+    if let Some(p) = t.strip_prefix("tcp:") {
+        if let Ok(p) = p.parse::<u16>() {
+            if p > 0 {
+                return Ok(Ready::Tcp(p));
+            }
+        }
+    } else if let Some(p) = t.strip_prefix("file:") {
+        if !p.is_empty() {
+            return Ok(Ready::File(p.into()));
+        }
+    }
+    err(
+        at(s),
+        "ready",
+        format!("'{t}': expected tcp:PORT or file:PATH"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("100ms").unwrap(), Duration::from_millis(100));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("50us").unwrap(), Duration::from_micros(50));
+        assert!(parse_duration("100").unwrap_err().contains("unit"));
+        assert!(parse_duration("1h").is_err());
+    }
+}
