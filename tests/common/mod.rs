@@ -105,6 +105,27 @@ pub fn veth_pair(a: &str, b: &str) {
     for dev in [a, b] {
         run_ok("ip", &["link", "set", dev, "up"]);
     }
+    for dev in [a, b] {
+        wait_ready(dev);
+    }
+}
+
+/// Wait until `dev` can carry frames: the kernel's linkwatch work, which a loaded machine can
+/// delay for a while after `up`, has set it UP and given it its qdisc (until then it has
+/// `noop`, which drops every frame sent: a test's first frame would be lost).
+pub fn wait_ready(dev: &str) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let shown = run_ok("ip", &["-o", "link", "show", "dev", dev]);
+        if shown.contains("state UP") && !shown.contains("qdisc noop") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "{dev} not ready after 10 s: {shown}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 /// Run a command and panic with its stderr if it fails.
