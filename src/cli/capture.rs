@@ -255,7 +255,10 @@ fn autostop(conds: &[String]) -> anyhow::Result<(Option<f64>, Option<u64>)> {
         let (k, v) = c.split_once(':').ok_or_else(bad)?;
         match k {
             "duration" => duration = Some(v.parse::<f64>().map_err(|_| bad())?),
-            "packets" => packets = Some(v.parse::<u64>().map_err(|_| bad())?),
+            "packets" => match v.parse::<u64>().map_err(|_| bad())? {
+                0 => anyhow::bail!("-a packets:0 would capture nothing: give at least 1"),
+                n => packets = Some(n),
+            },
             "filesize" | "files" => anyhow::bail!("-a {k}: not supported (one file is written)"),
             _ => return Err(bad()),
         }

@@ -54,6 +54,17 @@ pub(super) fn run(a: &Args, src: &str) -> anyhow::Result<ExitCode> {
         }
         e.fragsize = Some(n.into());
     }
+    // Frames go on the link as built (Scapy's sendp): a packet without its Ethernet header
+    // would be sent (and shown, and written) as garbage, its IP header read as MAC addresses.
+    if let Some(first) = e.layers.first().filter(|l| l.name != "Ether") {
+        bail!(
+            "{}: the frame starts with {}, not Ether: send puts frames on the link as they are \
+             (Scapy's sendp, not send); write Ether(dst=...)/{}(...)",
+            src.trim(),
+            first.name,
+            first.name
+        );
+    }
     check_count_rate(a)?;
     if let Some(ns) = &a.netns {
         link::netns::enter(ns)?;

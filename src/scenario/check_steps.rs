@@ -391,7 +391,7 @@ fn ignore(list: &[S<String>]) -> Result<Vec<String>, Problem> {
                     at(s),
                     "ignore",
                     format!(
-                        "unknown field '{}' (tshark names, e.g. ip.chksum, ip.ttl, eth.src)",
+                        "unknown field '{}' (tshark names, e.g. ip.checksum, ip.ttl, eth.src)",
                         s.value
                     ),
                 ),

@@ -29,7 +29,9 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
         1,
         "{name}: '{from}' must occur once"
     );
-    let path = dir.path().join(name);
+    let path = dir
+        .path()
+        .join(std::path::Path::new(name).file_name().unwrap());
     let twin = src.replacen(from, to, 1);
     let line = 1 + twin
         .lines()
@@ -193,7 +195,7 @@ fn vlan_bridge() {
     if !common::require_root!() {
         return;
     }
-    let o = vethbench(&["run", example("vlan-bridge.yaml").to_str().unwrap()]);
+    let o = vethbench(&["run", example("kernel/vlan-bridge.yaml").to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     if err.contains("CONFIG_BRIDGE_VLAN_FILTERING") {
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -204,7 +206,7 @@ fn vlan_bridge() {
     }
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     twin_fails(
-        "vlan-bridge.yaml",
+        "kernel/vlan-bridge.yaml",
         "Dot1Q(vlan=10)",
         "Dot1Q(vlan=20)",
         "expect",

@@ -32,7 +32,7 @@ fn expression_errors_are_one_line_with_the_column() {
     bad_expr(
         r#"Ether(dst=5)"#,
         7,
-        "dst takes a MAC address string, not a int",
+        "dst takes a MAC address string, not an int",
     );
     bad_expr(r#"Ether()/IP(dst="198.18.0.2)"#, 16, "unterminated string");
     bad_expr("Ether()//IP()", 9, "stray '/'");
@@ -41,6 +41,37 @@ fn expression_errors_are_one_line_with_the_column() {
     bad_expr("Ether()/IP(ttl=", 16, "'=' without a value");
     bad_expr("Ether()/IP(ttl=1", 17, "missing ')'");
     bad_expr("Ether()/IP(ttl=256)", 12, "does not fit in 8 bits");
+    bad_expr(
+        r#"Ether()/IP(dst="198.18.0.2",,ttl=1)"#,
+        29,
+        "unexpected ',': an argument is missing",
+    );
+}
+
+/// A frame without its Ethernet header would go on the link as garbage (its IP header read as
+/// MACs): refused in one line, sent or not, as Scapy's `sendp` would not guess one either.
+#[test]
+fn an_expression_without_ether_is_refused() {
+    for args in [
+        &[
+            "send",
+            "--dry-run",
+            r#"IP(src="198.18.0.1", dst="198.18.0.2")/ICMP()"#,
+        ][..],
+        &[
+            "send",
+            "-i",
+            "lo",
+            r#"IP(src="198.18.0.1", dst="198.18.0.2")/ICMP()"#,
+        ][..],
+    ] {
+        let out = run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("starts with IP, not Ether"), "{err}");
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
 }
 
 #[test]

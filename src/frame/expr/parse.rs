@@ -324,6 +324,9 @@ impl Parser {
                 let (v, _) = self.value()?;
                 kwargs.push((k, col, v));
             } else {
+                if self.peek() == Some(',') {
+                    return Err(self.err("unexpected ',': an argument is missing before it"));
+                }
                 if !kwargs.is_empty() {
                     return Err(self.err("a positional argument after a keyword argument"));
                 }
@@ -730,7 +733,7 @@ fn push_raw(out: &mut Vec<LayerExpr>, load: Value, col: usize) -> Result<(), Exp
 fn describe(v: &Value) -> String {
     match v {
         Value::Int(i) => format!("the int {i}"),
-        other => format!("a {}", other.type_name()),
+        other => other.a_type_name(),
     }
 }
 

@@ -176,7 +176,7 @@ impl Fields {
             Some(Value::Call { name: f, .. }) => self.err(name, format!("unknown function '{f}'")),
             Some(v) => self.err(
                 name,
-                format!("{name} takes {what}, not a {}", v.type_name()),
+                format!("{name} takes {what}, not {}", v.a_type_name()),
             ),
             None => self.err(name, format!("{name} takes {what}")),
         }

@@ -24,6 +24,16 @@ pub enum Value {
 }
 
 impl Value {
+    /// The type's name with its article ("an int", "a str"), for "takes X, not an int".
+    pub fn a_type_name(&self) -> String {
+        let t = self.type_name();
+        match t {
+            "int" => "an int".to_string(),
+            "None" => "None".to_string(),
+            t => format!("a {t}"),
+        }
+    }
+
     /// How Python would name the value's type, for errors.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -106,8 +106,8 @@ fn option(f: &Fields, v: &Value, out: &mut Vec<u8>) -> Result<(), ExprError> {
             return Err(f.err(
                 "options",
                 format!(
-                    "options takes IP option objects or bytes, not a {}",
-                    other.type_name()
+                    "options takes IP option objects or bytes, not {}",
+                    other.a_type_name()
                 ),
             ))
         }
@@ -216,7 +216,11 @@ impl Proto for Ip {
 /// added to `frag`, and `len`/`chksum` computed again.
 pub fn fragment(ls: &[Layer], fragsize: usize, env: &dyn Env) -> Result<Vec<Vec<u8>>, ExprError> {
     let Some(k) = ls.iter().position(|l| l.name() == "IP") else {
-        return Err(ExprError::new(1, "fragment() needs an IP layer"));
+        return Err(ExprError::new(
+            1,
+            "fragment() needs an IPv4 layer, IP() (for IPv6, Scapy's fragment6() and \
+             IPv6ExtHdrFragment: only the header is supported here)",
+        ));
     };
     // raw(p[IP].payload): the layers above IP, built in place (checksums see the IP header),
     // Padding included: the whole frame less the headers up to IP, which do not depend on the

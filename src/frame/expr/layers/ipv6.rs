@@ -97,8 +97,8 @@ fn hbh_option(f: &Fields, v: &Value) -> Result<(Vec<u8>, (usize, usize)), ExprEr
         return Err(f.err(
             "options",
             format!(
-                "options takes a list of Pad1(), PadN(), RouterAlert(), not a {}",
-                v.type_name()
+                "options takes a list of Pad1(), PadN(), RouterAlert(), not {}",
+                v.a_type_name()
             ),
         ));
     };
@@ -239,8 +239,8 @@ fn addresses(f: &Fields) -> Result<Vec<Ipv6Addr>, ExprError> {
             other => Err(f.err(
                 "addresses",
                 format!(
-                    "addresses takes IPv6 address strings, not a {}",
-                    other.type_name()
+                    "addresses takes IPv6 address strings, not {}",
+                    other.a_type_name()
                 ),
             )),
         })

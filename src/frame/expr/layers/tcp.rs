@@ -159,8 +159,8 @@ fn options(f: &Fields) -> Result<Vec<u8>, ExprError> {
             return Err(f.err(
                 "options",
                 format!(
-                    "options: each option is a (name, value) tuple, not a {}",
-                    it.type_name()
+                    "options: each option is a (name, value) tuple, not {}",
+                    it.a_type_name()
                 ),
             ));
         };
@@ -191,8 +191,8 @@ fn options(f: &Fields) -> Result<Vec<u8>, ExprError> {
                 return Err(f.err(
                     "options",
                     format!(
-                        "options: an option is named by a str or an int, not a {}",
-                        other.type_name()
+                        "options: an option is named by a str or an int, not {}",
+                        other.a_type_name()
                     ),
                 ))
             }
@@ -207,7 +207,7 @@ fn options(f: &Fields) -> Result<Vec<u8>, ExprError> {
             (Value::Str(s), Some(fm)) if !fm.contains('s') => s.as_bytes().to_vec(),
             (Value::Bytes(b), None) => b.clone(),
             (Value::Str(s), None) => s.as_bytes().to_vec(),
-            (_, None) => return Err(bad(format!("takes bytes, not a {}", oval.type_name()))),
+            (_, None) => return Err(bad(format!("takes bytes, not {}", oval.a_type_name()))),
             (v, Some(fm)) => pack(fm, v).map_err(bad)?,
         };
         if val.len() + 2 > 255 {
@@ -234,7 +234,7 @@ fn pack(fmt: &str, v: &Value) -> Result<Vec<u8>, String> {
         let mut b = match b {
             Value::Bytes(b) => b.clone(),
             Value::Str(s) => s.as_bytes().to_vec(),
-            o => return Err(format!("takes bytes, not a {}", o.type_name())),
+            o => return Err(format!("takes bytes, not {}", o.a_type_name())),
         };
         b.resize(16, 0);
         return Ok(b);
@@ -257,7 +257,7 @@ fn pack(fmt: &str, v: &Value) -> Result<Vec<u8>, String> {
         let n = match v {
             Value::Int(i) => *i,
             Value::Bool(b) => *b as i128,
-            o => return Err(format!("takes ints, not a {}", o.type_name())),
+            o => return Err(format!("takes ints, not {}", o.a_type_name())),
         };
         let bytes = match c {
             'B' => 1,
