@@ -197,6 +197,8 @@ fn a_full_disk_on_stdout_and_a_zero_count_are_errors() {
         vec!["read", file.as_str()],
         vec!["read", file.as_str(), "-V"],
         vec!["send", "--dry-run", "-i", "lo"],
+        vec!["netns", "list", "--all"],
+        vec!["veth", "list", "--json"],
     ] {
         let out = common::vethbench()
             .args(&args)
