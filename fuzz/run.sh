@@ -20,7 +20,7 @@ cargo +nightly fetch -q --locked --manifest-path fuzz/Cargo.toml
 
 seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
-mkdir -p "$seeds/pcapng_reader" "$seeds/packet_view"
+mkdir -p "$seeds/pcapng_reader" "$seeds/packet_view" "$seeds/expr"
 cp fixtures/captures/*.pcap fixtures/captures/*.pcapng "$seeds/pcapng_reader/"
 # The golden frames' hex, comments dropped (python3, not xxd: a fresh machine may lack it).
 python3 - "$seeds/packet_view" fixtures/frames/*.hex <<'PY'
@@ -30,8 +30,17 @@ for f in sys.argv[2:]:
     name = os.path.basename(f)[: -len(".hex")]
     open(os.path.join(sys.argv[1], name), "wb").write(bytes.fromhex("".join(hexs.split())))
 PY
+# The golden expressions: the `# pkt = ...` line of each fixtures/frames/expr_*.hex.
+python3 - "$seeds/expr" fixtures/frames/expr_*.hex <<'PY'
+import os, sys
+for f in sys.argv[2:]:
+    for line in open(f):
+        if line.startswith("# pkt = "):
+            name = os.path.basename(f)[: -len(".hex")]
+            open(os.path.join(sys.argv[1], name), "w").write(line[len("# pkt = "):].strip())
+PY
 
-for target in pcapng_reader packet_view; do
+for target in pcapng_reader packet_view expr; do
     echo "fuzz $target: $runs runs"
     # The seeds dir comes first: libFuzzer adds the inputs it finds there (a temporary dir).
     log="$seeds/$target.log"
