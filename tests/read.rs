@@ -232,3 +232,19 @@ fn a_full_disk_on_stdout_and_a_zero_count_are_errors() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("'vethY' is named twice"), "{err}");
 }
+
+/// A misspelt `-e` name gets the closest of tshark's names, in one short line (the whole list
+/// used to be a 2,000-character line).
+#[test]
+fn a_misspelt_field_gets_the_closest_names() {
+    let file = fixture("dumpcap-vethY.pcapng");
+    let out = common::vethbench()
+        .args(["read", &file, "-T", "fields", "-e", "ip.scr"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("did you mean 'ip.src'"), "{err}");
+    assert!(err.len() < 300, "{err}");
+}

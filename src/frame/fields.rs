@@ -156,6 +156,28 @@ pub const FIELD_NAMES: [&str; 98] = [
     "data",
 ];
 
+/// Why `name` is not a field, with the closest of tshark's names (the full list would be a
+/// 2,000-character line).
+fn unknown_field(name: &str) -> String {
+    let mut close: Vec<(usize, &str)> = FIELD_NAMES
+        .iter()
+        .chain(FRAME_NAMES.iter())
+        .map(|c| (strsim::damerau_levenshtein(name, c), *c))
+        .filter(|(d, c)| *d <= 3.max(name.len() / 4) || c.starts_with(name))
+        .collect();
+    close.sort();
+    let names: Vec<String> = close
+        .iter()
+        .take(3)
+        .map(|(_, c)| format!("'{c}'"))
+        .collect();
+    let hint = match names.len() {
+        0 => String::new(),
+        _ => format!("; did you mean {}?", names.join(" or ")),
+    };
+    format!("not a field vethbench decodes{hint} (tshark's names, listed in the README's `read` section)")
+}
+
 /// Every column name `-T fields -e` accepts (the aliases of [`view::ALIASES`] besides).
 pub fn field_names() -> impl Iterator<Item = &'static str> {
     FRAME_NAMES.iter().chain(view::FIELD_NAMES).copied()
@@ -178,10 +200,7 @@ impl std::str::FromStr for Column {
                     return Err(FrameError::Invalid {
                         what: "field",
                         input: s.to_string(),
-                        why: format!(
-                            "supported: {}",
-                            field_names().collect::<Vec<_>>().join(", ")
-                        ),
+                        why: unknown_field(s),
                     })
                 }
             },
