@@ -9,46 +9,11 @@
 
 mod common;
 
+use common::tshark::{captures_dir, have, scapy_layers, stdout, TSHARK_OPTS};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// As in tests/read_tshark.rs: no reassembly, raw sequence numbers, no dissector claiming
-/// the payload of the ports the files use.
-const TSHARK_OPTS: [&str; 14] = [
-    "-o",
-    "ip.defragment:FALSE",
-    "-o",
-    "ipv6.defragment:FALSE",
-    "-o",
-    "tcp.relative_sequence_numbers:FALSE",
-    "-o",
-    "tcp.analyze_sequence_numbers:FALSE",
-    "--disable-protocol",
-    "cipio",
-    "--disable-protocol",
-    "enip",
-    "--disable-protocol",
-    "http",
-];
-
-fn captures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures")
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
-fn stdout(mut cmd: Command) -> String {
-    let out = cmd.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
 
 fn ours(file: &Path, args: &[&str]) -> String {
     let mut c = common::vethbench();
@@ -61,23 +26,6 @@ fn tshark(file: &Path, args: &[&str]) -> String {
     let mut c = Command::new("tshark");
     c.arg("-r").arg(file).args(TSHARK_OPTS).args(args);
     stdout(c)
-}
-
-/// Scapy writes the layers capture afresh (inside a private network namespace).
-fn scapy_layers(dir: &Path) -> PathBuf {
-    let out = dir.join("layers-scapy.pcap");
-    let st = Command::new("unshare")
-        .args(["-n", "/usr/bin/python3"])
-        .arg(captures_dir().join("make_layers.py"))
-        .arg(&out)
-        .output()
-        .expect("run unshare -n python3");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    out
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {

@@ -15,47 +15,12 @@
 
 mod common;
 
+use common::tshark::{captures_dir, have, scapy_layers, stdout, TSHARK_OPTS};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use vethbench::frame::fields::FIELD_NAMES;
-
-const TSHARK_OPTS: [&str; 14] = [
-    "-o",
-    "ip.defragment:FALSE",
-    "-o",
-    "ipv6.defragment:FALSE",
-    "-o",
-    "tcp.relative_sequence_numbers:FALSE",
-    "-o",
-    "tcp.analyze_sequence_numbers:FALSE",
-    // The golden frames use UDP 2222 (EtherNet/IP I/O) and TCP 80: vethbench's `data` is the
-    // payload whatever the port (README), tshark's only when no dissector claims it.
-    "--disable-protocol",
-    "cipio",
-    "--disable-protocol",
-    "enip",
-    "--disable-protocol",
-    "http",
-];
-
-fn captures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures")
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
-fn stdout(mut cmd: Command) -> String {
-    let out = cmd.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
 
 /// Every field, by vethbench and by tshark: a list of differences, each naming the file,
 /// frame and field.
@@ -120,24 +85,6 @@ fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
         b.extend_from_slice(f);
     }
     std::fs::write(path, b).unwrap();
-}
-
-/// Scapy writes the layers capture afresh (inside a private network namespace).
-fn scapy_layers(dir: &Path) -> PathBuf {
-    let out = dir.join("layers-scapy.pcap");
-    let script = captures_dir().join("make_layers.py");
-    let st = Command::new("unshare")
-        .args(["-n", "/usr/bin/python3"])
-        .arg(&script)
-        .arg(&out)
-        .output()
-        .expect("run unshare -n python3");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    out
 }
 
 /// The sample captures Debian packages ship, if any is installed.

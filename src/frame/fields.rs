@@ -445,6 +445,30 @@ pub fn write_relative(out: &mut String, ts_ns: u64, t0_ns: u64) {
 mod tests {
     use super::*;
 
+    /// The two name lists are kept by hand (tshark's spelling here, the view's in
+    /// `view::FIELD_NAMES`): every tshark name is a column, and every view field has its tshark
+    /// name here, save the few tshark has no field for.
+    #[test]
+    fn tshark_names_and_the_views_names_agree() {
+        for n in FIELD_NAMES {
+            assert!(
+                n.parse::<Column>().is_ok(),
+                "{n} is listed but not a column"
+            );
+        }
+        const TSHARK_LACKS: [&str; 4] = ["ip.options", "ipv6.exthdrs", "icmp.rest", "icmpv6.rest"];
+        for v in view::FIELD_NAMES {
+            let listed = FIELD_NAMES.contains(v)
+                || view::ALIASES
+                    .iter()
+                    .any(|(a, n)| n == v && FIELD_NAMES.contains(a));
+            assert!(
+                listed || TSHARK_LACKS.contains(v),
+                "view field {v} has no tshark name in fields::FIELD_NAMES"
+            );
+        }
+    }
+
     /// Scapy `Ether(dst="22:22:22:22:22:22", src="22:11:11:11:11:11")/IP(src="1.1.1.1",
     /// dst="2.2.2.2")/TCP(sport=1111, dport=2222)/"123"` (onepkt.py), as `raw(pkt)`.
     const ONEPKT: [u8; 57] = [

@@ -14,6 +14,7 @@
 #![allow(dead_code, unused_macros, unused_imports)]
 
 mod pcap;
+pub mod tshark;
 
 pub use pcap::{assert_only_frame, frames_in};
 

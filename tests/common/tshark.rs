@@ -1,0 +1,62 @@
+//! What the tests that compare `read` with tshark and Scapy share: tshark's options, the kept
+//! captures, running a tool for its stdout, and the Scapy-made capture of every layer.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// No reassembly, raw sequence numbers, and no dissector claiming the payload of the ports the
+/// files use: the golden frames use UDP 2222 (EtherNet/IP I/O) and TCP 80, and vethbench's
+/// `data` is the payload whatever the port (README), tshark's only when no dissector claims it.
+pub const TSHARK_OPTS: [&str; 14] = [
+    "-o",
+    "ip.defragment:FALSE",
+    "-o",
+    "ipv6.defragment:FALSE",
+    "-o",
+    "tcp.relative_sequence_numbers:FALSE",
+    "-o",
+    "tcp.analyze_sequence_numbers:FALSE",
+    "--disable-protocol",
+    "cipio",
+    "--disable-protocol",
+    "enip",
+    "--disable-protocol",
+    "http",
+];
+
+pub fn captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures")
+}
+
+pub fn have(tool: &str) -> bool {
+    Command::new(tool).arg("--version").output().is_ok()
+}
+
+/// The command's stdout; it must succeed (its stderr, e.g. tshark's warning as root, is only
+/// shown when it does not).
+pub fn stdout(mut cmd: Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Scapy writes the layers capture afresh (inside a private network namespace).
+pub fn scapy_layers(dir: &Path) -> PathBuf {
+    let out = dir.join("layers-scapy.pcap");
+    let st = Command::new("unshare")
+        .args(["-n", "/usr/bin/python3"])
+        .arg(captures_dir().join("make_layers.py"))
+        .arg(&out)
+        .output()
+        .expect("run unshare -n python3");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    out
+}
