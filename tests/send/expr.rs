@@ -143,6 +143,22 @@ fn write_saves_every_frame_as_pcap_or_pcapng() {
     assert_eq!(common::frames_in(&path).len(), 1);
 }
 
+/// The first frame `rx` receives within 3 s that `want` picks (frames of at least 36 bytes;
+/// others are passed over).
+fn first_frame(rx: &Receiver, what: &str, want: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+    let mut buf = [0u8; 2048];
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        assert!(Instant::now() < until, "no {what} arrived");
+        let Some(n) = rx.recv(&mut buf, Duration::from_millis(500)) else {
+            continue;
+        };
+        if n >= 36 && want(&buf[..n]) {
+            return buf[..n].to_vec();
+        }
+    }
+}
+
 /// The MAC of `iface` in the calling thread's namespace.
 fn mac_of(iface: &str) -> String {
     vethbench::frame::MacAddr(vethbench::link::iface::info(iface).unwrap().mac).to_string()
@@ -164,17 +180,9 @@ fn arp_who_has_gets_the_kernels_is_at() {
         );
         let out = run(&["send", "-q", "-i", &a, &expr]);
         assert!(out.status.success(), "{}", stderr(&out));
-        let mut buf = [0u8; 2048];
-        let until = Instant::now() + Duration::from_secs(3);
-        let reply = loop {
-            assert!(Instant::now() < until, "no ARP reply arrived on {a}");
-            let Some(n) = rx.recv(&mut buf, Duration::from_millis(500)) else {
-                continue;
-            };
-            if buf[12..14] == [0x08, 0x06] && buf[20..22] == [0, 2] {
-                break buf[..n].to_vec();
-            }
-        };
+        let reply = first_frame(&rx, "an ARP reply", |f| {
+            f[12..14] == [0x08, 0x06] && f[20..22] == [0, 2]
+        });
         let mac_bytes = vethbench::link::iface::info(&a).unwrap().mac;
         assert_eq!(&reply[0..6], &mac_bytes, "is-at not sent to the asker");
         assert_eq!(&reply[28..32], &[198, 18, 7, 2], "sender protocol address");
@@ -310,18 +318,10 @@ fn a_syn_with_mss_gets_a_syn_ack() {
         );
         let out = run(&["send", "-q", "-i", &a, &expr]);
         assert!(out.status.success(), "{}", stderr(&out));
-        let mut buf = [0u8; 2048];
-        let until = Instant::now() + Duration::from_secs(3);
-        let reply = loop {
-            assert!(Instant::now() < until, "no SYN-ACK arrived on {a}");
-            let Some(n) = rx.recv(&mut buf, Duration::from_millis(500)) else {
-                continue;
-            };
-            // IPv4 (no options) carrying TCP from port 8080.
-            if buf[12..14] == [0x08, 0x00] && buf[23] == 6 && buf[34..36] == [0x1f, 0x90] {
-                break buf[..n].to_vec();
-            }
-        };
+        // IPv4 (no options) carrying TCP from port 8080.
+        let reply = first_frame(&rx, "a SYN-ACK", |f| {
+            f[12..14] == [0x08, 0x00] && f[23] == 6 && f[34..36] == [0x1f, 0x90]
+        });
         let tcp = &reply[34..];
         assert_eq!(tcp[13] & 0x3f, 0x12, "flags: not SYN-ACK");
         assert_eq!(
