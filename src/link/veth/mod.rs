@@ -117,7 +117,14 @@ pub fn create(
     }
 
     let configured = configure_end(&spec.a, spec, ns_a)
-        .and_then(|a| configure_end(&spec.b, spec, ns_b).map(|b| (a, b)));
+        .and_then(|a| configure_end(&spec.b, spec, ns_b).map(|b| (a, b)))
+        .and_then(|pair| match spec.up {
+            true => Ok((
+                wait_running(&spec.a.name, ns_a)?,
+                wait_running(&spec.b.name, ns_b)?,
+            )),
+            false => Ok(pair),
+        });
     match configured {
         Ok(pair) => Ok(pair),
         Err(e) => {
@@ -220,6 +227,24 @@ fn configure_end(end: &VethEnd, spec: &VethPairSpec, ns: &Netns) -> Result<Iface
             })?;
         }
         iface::info_with(&mut nl, &end.name)
+    })
+}
+
+/// The end `name` once the kernel's linkwatch work has run for it (IFF_RUNNING): until then
+/// its qdisc is `noop`, which drops what is sent, and a loaded machine can delay that work for
+/// a while after `up`. So a pair made up carries its first frame. Gives up waiting (not an
+/// error) after 5 s.
+fn wait_running(name: &str, ns: &Netns) -> Result<IfaceInfo, LinkError> {
+    ns.run(|| {
+        let mut nl = Netlink::open()?;
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let info = iface::info_with(&mut nl, name)?;
+            if info.oper_up || std::time::Instant::now() >= until {
+                return Ok(info);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     })
 }
 
