@@ -1,0 +1,1 @@
+"""pytest plugin of vethbench (registered through the pytest11 entry point). Kept cheap to load."""
