@@ -7,8 +7,42 @@
 //! namespace) and, for a permission failure, which capability was missing; they print on one
 //! line and name no command-line flag. What stays true: this module imports nothing from the
 //! crate.
+//!
+//! Each cause is printed once. A variant that wraps a cause either prints only its own words
+//! ("opening the ring on 'vb0'") and returns the cause from `source()`, or is
+//! `#[error(transparent)]` (it adds nothing, and prints and chains as its cause does). A message
+//! never contains the text of its own `source()`. The whole story is [`chain`]: each error of the
+//! chain, joined by ": " (what `anyhow`'s `{:#}` prints).
 
 use std::fmt;
+
+/// An error and its causes on one line: each `source()` in turn, joined by ": ", newlines
+/// flattened to spaces. Report a library error with this (or `anyhow`'s `{:#}`), not with its
+/// `Display` alone, which is only the outermost layer's words.
+///
+/// ```
+/// let e = vethbench::pcapng::PcapngError::Io {
+///     path: "out.pcapng".into(),
+///     source: std::io::Error::from_raw_os_error(28),
+/// };
+/// assert_eq!(
+///     vethbench::error::chain(&e),
+///     "out.pcapng: No space left on device (os error 28)"
+/// );
+/// ```
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        line.push_str(": ");
+        line.push_str(&c.to_string());
+        cause = c.source();
+    }
+    if line.contains('\n') {
+        line = line.split('\n').map(str::trim_end).collect::<Vec<_>>().join(" ");
+    }
+    line
+}
 
 /// A Linux capability an operation needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +85,9 @@ impl fmt::Display for Capability {
 
 /// The named interface does not exist (in the network namespace it was looked up in).
 ///
-/// `SockError::NoSuchInterface` and `LinkError::NoSuchInterface` hold it as their `source()`,
-/// so a caller finds it anywhere in an error chain with one `is::<NoSuchInterface>()`.
+/// `SockError::NoSuchInterface` and `LinkError::NoSuchInterface` hold it (transparently: they
+/// print as it does), so a caller finds it in an error chain by matching those two variants or
+/// this type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("interface '{iface}' does not exist")]
 pub struct NoSuchInterface {

@@ -16,18 +16,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error chain on one line, joined by ": ", skipping a cause whose text the message before
-/// it already contains (library errors often print their source in their own message).
+/// The error chain on one line, joined by ": " (each layer prints its own words once: see
+/// `vethbench::error`).
 fn one_line(err: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !line.contains(&text) {
-            if !line.is_empty() {
-                line.push_str(": ");
-            }
-            line.push_str(&text);
-        }
-    }
-    line.replace('\n', " ")
+    vethbench::error::chain(err.as_ref())
 }

@@ -41,7 +41,7 @@ pub enum CaptureError {
     #[error(transparent)]
     Netns(#[from] crate::link::LinkError),
     /// Opening a ring inside another namespace than the caller's.
-    #[error("in network namespace '{netns}': {source}")]
+    #[error("in network namespace '{netns}'")]
     InNetns {
         netns: String,
         #[source]
@@ -51,13 +51,13 @@ pub enum CaptureError {
     #[error(transparent)]
     Pcapng(#[from] PcapngError),
     /// Duplicating standard output for the file.
-    #[error("duplicating stdout: {0}")]
+    #[error("duplicating stdout")]
     Stdout(#[source] std::io::Error),
     /// poll(2) failed.
-    #[error("poll: {0}")]
+    #[error("poll")]
     Poll(#[source] nix::errno::Errno),
     /// Writing the printed frames failed for another reason than a reader that went away
     /// (a full disk, say); the capture file, if any, was completed first.
-    #[error("writing the printed frames: {0}")]
+    #[error("writing the printed frames")]
     Print(#[source] std::io::Error),
 }

@@ -196,13 +196,58 @@ pub(crate) fn open_capture(
 /// With `-n NS`, "interface 'X' does not exist" also says where it was looked for.
 pub(crate) fn name_netns(e: anyhow::Error, ns: Option<&str>) -> anyhow::Error {
     let Some(ns) = ns else { return e };
-    let missing = e
-        .chain()
-        .any(|c| c.is::<vethbench::error::NoSuchInterface>());
+    let missing = e.chain().any(is_missing_interface);
     if missing {
         e.context(format!("in network namespace '{ns}'"))
     } else {
         e
+    }
+}
+
+/// Whether `e` is "interface 'X' does not exist", looking through the transparent variants
+/// that wrap it (they print as it does, and so are not a `source()` of their own).
+fn is_missing_interface(e: &(dyn std::error::Error + 'static)) -> bool {
+    use vethbench::capture::CaptureError as C;
+    use vethbench::harness::{EndError as E, HarnessError as H};
+    use vethbench::link::{policy::NotSendable as N, LinkError as L};
+    use vethbench::sock::SockError as S;
+    fn sock(e: &S) -> bool {
+        matches!(e, S::NoSuchInterface(_))
+    }
+    fn link(e: &L) -> bool {
+        matches!(e, L::NoSuchInterface(_))
+    }
+    fn capture(e: &C) -> bool {
+        match e {
+            C::Sock(e) => sock(e),
+            C::Netns(e) => link(e),
+            _ => false,
+        }
+    }
+    fn not_sendable(e: &N) -> bool {
+        matches!(e, N::Link(e) if link(e))
+    }
+    if e.is::<vethbench::error::NoSuchInterface>() {
+        return true;
+    }
+    if let Some(e) = e.downcast_ref::<S>() {
+        return sock(e);
+    }
+    if let Some(e) = e.downcast_ref::<L>() {
+        return link(e);
+    }
+    if let Some(e) = e.downcast_ref::<C>() {
+        return capture(e);
+    }
+    if let Some(e) = e.downcast_ref::<N>() {
+        return not_sendable(e);
+    }
+    match e.downcast_ref::<H>() {
+        Some(H::Io(E::Sock(e))) => sock(e),
+        Some(H::Io(E::Link(e))) => link(e),
+        Some(H::Io(E::Capture(e))) => capture(e),
+        Some(H::NotSendable(e)) => not_sendable(e),
+        _ => false,
     }
 }
 
@@ -289,12 +334,8 @@ mod tests {
         let cases: Vec<anyhow::Error> = vec![
             sock().into(),
             LinkError::NoSuchInterface(NoSuchInterface::new("vb0")).into(),
-            HarnessError::io("vb0", sock()).into(),
-            HarnessError::io(
-                "vb0",
-                LinkError::NoSuchInterface(NoSuchInterface::new("vb0")),
-            )
-            .into(),
+            HarnessError::io(sock()).into(),
+            HarnessError::io(LinkError::NoSuchInterface(NoSuchInterface::new("vb0"))).into(),
             vethbench::capture::CaptureError::Sock(sock()).into(),
             vethbench::link::policy::NotSendable::Link(LinkError::NoSuchInterface(
                 NoSuchInterface::new("vb0"),

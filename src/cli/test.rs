@@ -293,10 +293,10 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
     };
     plan.check().map_err(|e| match (&a.frame, &e) {
         (_, vethbench::harness::HarnessError::Template(_)) if a.frame_expr.is_some() => {
-            anyhow::anyhow!("--frame-expr: {e}")
+            anyhow::anyhow!("--frame-expr: {}", vethbench::error::chain(&e))
         }
         (Some(p), vethbench::harness::HarnessError::Template(_)) => {
-            anyhow::anyhow!("--frame {}: {e}", p.display())
+            anyhow::anyhow!("--frame {}: {}", p.display(), vethbench::error::chain(&e))
         }
         (_, vethbench::harness::HarnessError::SameEnds { iface }) => anyhow::anyhow!(
             "invalid configuration: --tx and --rx are both '{iface}': give the two ends of a pair"

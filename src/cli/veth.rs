@@ -188,7 +188,8 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
                 eb.name
             )),
             Err(e) => Err(anyhow::anyhow!(
-                "interrupted by {signal}, and removing the pair failed: {e}"
+                "interrupted by {signal}, and removing the pair failed: {}",
+                vethbench::error::chain(&e)
             )),
         };
     }

@@ -2,7 +2,8 @@
 //! [`Report`](super::Report), not an error).
 //!
 //! Each wraps only the layers below the harness: an end's socket, link, pcapng or capture
-//! error is an [`EndError`] under [`HarnessError::Io`], with the end it happened on. A run
+//! error is an [`EndError`] under [`HarnessError::Io`] (each names its interface, path or
+//! namespace). A run
 //! configuration that cannot work is a [`ConfigError`], a template frame that cannot carry the
 //! stamp a [`TemplateError`]. Messages name no command-line flag:
 //! the CLI words those.
@@ -23,13 +24,13 @@ use super::testbench::ExpectFailure;
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
     /// A template frame that cannot carry the stamp.
-    #[error("template frame: {0}")]
+    #[error("template frame")]
     Template(#[from] TemplateError),
     /// An invalid run configuration (values that do not fit together).
-    #[error("invalid configuration: {0}")]
+    #[error("invalid configuration")]
     Config(#[from] ConfigError),
     /// Flows, sizes or sender threads that cannot run (see [`super::flows`]).
-    #[error("invalid configuration: {0}")]
+    #[error("invalid configuration")]
     Flows(#[from] super::flows::FlowsError),
     /// Outside rtt mode, the sending and the receiving end are one interface.
     #[error("invalid configuration: the sending and receiving ends are both '{iface}': give the two ends of a pair")]
@@ -37,14 +38,10 @@ pub enum HarnessError {
     /// A mask named a field the dissector does not know, or the frame does not have.
     #[error("unknown field '{field}' (known: {known})")]
     UnknownField { field: String, known: String },
-    /// A socket, link, pcapng or capture operation failed on an end of the run.
-    #[error("{}", with_end(end, source))]
-    Io {
-        /// The end (interface, path or namespace) involved.
-        end: String,
-        #[source]
-        source: EndError,
-    },
+    /// A socket, link, pcapng or capture operation failed on an end of the run (the error
+    /// names the interface, path or namespace).
+    #[error(transparent)]
+    Io(#[from] EndError),
     /// The interface policy refused a physical (or unknown-kind) link.
     #[error(
         "refusing to send on '{iface}' (kind {}): the harness sends only on links whose \
@@ -54,8 +51,8 @@ pub enum HarnessError {
     )]
     PhysicalLink { iface: String, kind: Option<String> },
     /// The interface policy refused the link for another reason (down, no carrier, MTU).
-    #[error("{0}")]
-    NotSendable(#[source] NotSendable),
+    #[error(transparent)]
+    NotSendable(NotSendable),
     /// A frame longer than the end's send slots.
     #[error("{end}: a {len}-byte frame exceeds the {slot}-byte send slot")]
     SlotTooSmall {
@@ -71,10 +68,10 @@ pub enum HarnessError {
         total: usize,
     },
     /// The receiver thread could not start (the sender reports it).
-    #[error("receiver: invalid configuration: {0}")]
+    #[error("receiver: invalid configuration")]
     ReceiverConfig(#[source] ConfigError),
     /// A thread of the run could not be started.
-    #[error("spawning the {thread} thread: {source}")]
+    #[error("spawning the {thread} thread")]
     Spawn {
         thread: &'static str,
         #[source]
@@ -119,7 +116,7 @@ pub enum ConfigError {
     #[error("the batch must be 1..={MAX_STREAM_BATCH}, not {batch}")]
     Batch { batch: usize },
     /// A CPU to pin a thread to that this process may not use (or pinning failed).
-    #[error("{0}")]
+    #[error(transparent)]
     Cpu(#[from] CpuError),
     #[error(
         "a {len}-byte frame is over the {MAX_FRAME_LEN}-byte maximum (64 KiB of IP and an \
@@ -137,24 +134,11 @@ pub enum ConfigError {
     InterfaceName { name: String },
 }
 
-/// "END: message", unless the message already names the end (the path or interface).
-fn with_end(end: &str, source: &EndError) -> String {
-    let msg = source.to_string();
-    if msg.contains(end) {
-        msg
-    } else {
-        format!("{end}: {msg}")
-    }
-}
-
 impl HarnessError {
-    /// Wrap a socket/link/pcapng/capture error of the end `end` (what the real
+    /// Wrap a socket/link/pcapng/capture error of an end (what the real
     /// [`FrameSink`](super::FrameSink) / [`FrameSource`](super::FrameSource) implementations
-    /// return).
-    pub fn io(end: &str, e: impl Into<EndError>) -> Self {
-        HarnessError::Io {
-            end: end.to_string(),
-            source: e.into(),
-        }
+    /// return). The error names the end (interface, path or namespace) itself.
+    pub fn io(e: impl Into<EndError>) -> Self {
+        HarnessError::Io(e.into())
     }
 }

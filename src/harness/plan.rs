@@ -235,7 +235,7 @@ pub fn open_all(plan: &TestPlan) -> Result<(Ends, Vec<Box<dyn FrameSink + Send>>
             // Say it up front, as `send` does, rather than as EMSGSIZE from sendmmsg.
             let policy = crate::link::policy::SendPolicy::HARNESS;
             crate::link::policy::check_sendable(&ns, tx, Some(plan.max_frame_len()), policy)
-                .map_err(|e| super::ends::not_sendable(tx, e))?;
+                .map_err(super::ends::not_sendable)?;
             let pinned = if plan.stream.mode == Mode::Throughput {
                 pin_napi(plan, rx)
             } else {

@@ -44,8 +44,8 @@ pub const IFNAME_MAX: usize = 15;
 /// An error from netlink or namespace operations.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
-    #[error("{0}")]
-    NoSuchInterface(#[source] NoSuchInterface),
+    #[error(transparent)]
+    NoSuchInterface(NoSuchInterface),
     #[error("network namespace '{name}' does not exist")]
     NoSuchNetns { name: String },
     /// A path given as a namespace that is something else (a plain file, a symlink in
@@ -60,10 +60,13 @@ pub enum LinkError {
     NetnsAccess { what: String },
     #[error("{op}: permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission { op: String, cap: Capability },
-    /// The errno's text is part of the message (and not a `source()`), so that the CLI's
-    /// one-line `{:#}` chain does not print it twice.
-    #[error("{op}: {error}")]
-    Io { op: String, error: std::io::Error },
+    /// A system call or netlink request failed; the errno is the `source()`.
+    #[error("{op}")]
+    Io {
+        op: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{what} '{name}' already exists{}", in_netns(netns))]
     AlreadyExists {
         what: &'static str,
@@ -102,7 +105,7 @@ impl LinkError {
         let op = op.into();
         match err.raw_os_error() {
             Some(libc::EPERM) => LinkError::Permission { op, cap },
-            _ => LinkError::Io { op, error: err },
+            _ => LinkError::Io { op, source: err },
         }
     }
 }

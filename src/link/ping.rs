@@ -99,7 +99,7 @@ impl Pinger {
             Err(e) => {
                 return Err(LinkError::Io {
                     op: "open ICMP socket".to_string(),
-                    error: std::io::Error::from_raw_os_error(e as i32),
+                    source: std::io::Error::from_raw_os_error(e as i32),
                 })
             }
         };
@@ -114,7 +114,7 @@ impl Pinger {
                     },
                     e => LinkError::Io {
                         op: format!("bind the ICMP socket to {iface}"),
-                        error: std::io::Error::from_raw_os_error(e as i32),
+                        source: std::io::Error::from_raw_os_error(e as i32),
                     },
                 },
             )?;
@@ -123,7 +123,7 @@ impl Pinger {
             let at = SockaddrIn::from(std::net::SocketAddrV4::new(src, 0));
             nix::sys::socket::bind(fd.as_raw_fd(), &at).map_err(|e| LinkError::Io {
                 op: format!("use {src} as the source address"),
-                error: std::io::Error::from_raw_os_error(e as i32),
+                source: std::io::Error::from_raw_os_error(e as i32),
             })?;
         }
         let mut tx = vec![0u8; 8 + size];
@@ -159,7 +159,7 @@ impl Pinger {
         sendto(self.fd.as_raw_fd(), &self.tx, &to, MsgFlags::empty()).map_err(|e| {
             LinkError::Io {
                 op: format!("send ICMP echo to {}", self.dst),
-                error: std::io::Error::from_raw_os_error(e as i32),
+                source: std::io::Error::from_raw_os_error(e as i32),
             }
         })?;
         let deadline = sent + timeout;
@@ -177,7 +177,7 @@ impl Pinger {
                 Err(e) => {
                     return Err(LinkError::Io {
                         op: format!("receive ICMP from {}", self.dst),
-                        error: std::io::Error::from_raw_os_error(e as i32),
+                        source: std::io::Error::from_raw_os_error(e as i32),
                     })
                 }
             };

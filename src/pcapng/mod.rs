@@ -22,7 +22,7 @@ pub use writer::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
 /// An error writing or reading a capture file.
 #[derive(Debug, thiserror::Error)]
 pub enum PcapngError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: String,
         #[source]

@@ -275,7 +275,7 @@ impl Bench {
         let ns = self.topo.netns(node)?;
         proc::run(ns, line, self.topo.spec.dir.as_deref(), timeout).map_err(|e| ScenarioError::Io {
             what: format!("run '{line}' on {node}"),
-            error: e,
+            source: e,
         })
     }
 
@@ -290,7 +290,7 @@ impl Bench {
             proc::Daemon::start(ns, node, line, self.topo.spec.dir.as_deref()).map_err(|e| {
                 ScenarioError::Io {
                     what: format!("start '{line}' on {node}"),
-                    error: e,
+                    source: e,
                 }
             })?;
         self.daemons.push(d);

@@ -170,7 +170,7 @@ pub(crate) fn check(
             netns: match v.and_then(|v| v.netns.as_ref()) {
                 Some(r) => Some(
                     crate::link::netns::NetnsRef::parse(r.value.trim())
-                        .map_err(|e| (at(r), "netns".to_string(), e.to_string()))?,
+                        .map_err(|e| (at(r), "netns".to_string(), crate::error::chain(&e)))?,
                 ),
                 None => None,
             },

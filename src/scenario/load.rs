@@ -13,7 +13,7 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::Read {
         file: file.clone(),
-        error: e,
+        source: e,
     })?;
     let dir = path
         .parent()

@@ -46,8 +46,12 @@ use crate::link::LinkError;
 /// A scenario file that cannot be used: nothing was created.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{file}: {error}")]
-    Read { file: String, error: std::io::Error },
+    #[error("{file}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{file}:{line}: {}{msg}", if key.is_empty() { String::new() } else { format!("{key}: ") })]
     Invalid {
         file: String,
@@ -78,13 +82,13 @@ impl LoadError {
 pub enum ScenarioError {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Link {
         what: String,
         #[source]
         source: LinkError,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Harness(#[from] HarnessError),
     #[error("setup{} on {node}: '{run}' {status}{}", line_of(*line), stderr_of(stderr))]
     Setup {
@@ -94,8 +98,12 @@ pub enum ScenarioError {
         status: String,
         stderr: String,
     },
-    #[error("{what}: {error}")]
-    Io { what: String, error: std::io::Error },
+    #[error("{what}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// The kernel lacks a feature the scenario needs.
     #[error("{0}")]
     Unsupported(String),

@@ -78,7 +78,7 @@ impl From<ScenarioError> for Fail {
     fn from(e: ScenarioError) -> Self {
         match e {
             ScenarioError::Harness(HarnessError::Expectation(f)) => Fail::Failed(f.to_string()),
-            e => Fail::Error(e.to_string()),
+            e => Fail::Error(crate::error::chain(&e)),
         }
     }
 }
@@ -285,7 +285,7 @@ fn ping(bench: &mut Bench, node: &str, to: IpAddr, count: u32) -> Verdict {
             }
             Ok(rtts)
         })
-        .map_err(|e| Fail::Error(format!("ping from {node}: {e}")))?;
+        .map_err(|e| Fail::Error(format!("ping from {node}: {}", crate::error::chain(&e))))?;
     let note = format!(
         "{}/{count} replies{}",
         replies.len(),

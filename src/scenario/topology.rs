@@ -244,7 +244,7 @@ impl Topology {
             )
             .map_err(|e| ScenarioError::Io {
                 what: format!("setup on {}: '{}'", c.node, c.run),
-                error: e,
+                source: e,
             })?;
             if out.code != Some(0) {
                 return Err(ScenarioError::Setup {
@@ -370,7 +370,7 @@ impl Topology {
                     if let Err(e) = std::fs::write(&path, v) {
                         return Ok(Err(ScenarioError::Io {
                             what: what(&format!("sysctl {k}={v}")),
-                            error: e,
+                            source: e,
                         }));
                     }
                 }
@@ -432,7 +432,7 @@ impl Topology {
         let out = proc::run(self.netns(&b.node)?, &line, None, SETUP_TIMEOUT).map_err(|e| {
             ScenarioError::Io {
                 what: format!("bridge {}:{} VLANs (bridge vlan)", b.node, b.name),
-                error: e,
+                source: e,
             }
         })?;
         if out.code != Some(0) {

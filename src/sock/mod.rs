@@ -55,8 +55,8 @@ impl RxMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum SockError {
     /// The named interface does not exist in this network namespace.
-    #[error("{0}")]
-    NoSuchInterface(#[source] NoSuchInterface),
+    #[error(transparent)]
+    NoSuchInterface(NoSuchInterface),
     /// The kernel said EPERM/EACCES: a capability is missing.
     #[error("{op} on '{iface}': permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission {
@@ -65,7 +65,7 @@ pub enum SockError {
         cap: Capability,
     },
     /// Any other system call failure.
-    #[error("{op} on '{iface}': {source}")]
+    #[error("{op} on '{iface}'")]
     Io {
         op: &'static str,
         iface: String,

@@ -551,7 +551,7 @@ mod tests {
             .run_a(|| {
                 let mut sock = TxSocket::open("vbal0").map_err(|e| LinkError::Io {
                     op: "open".into(),
-                    error: std::io::Error::other(e.to_string()),
+                    source: std::io::Error::other(crate::error::chain(&e)),
                 })?;
                 let mut counts = Vec::with_capacity(runs.len());
                 for (count, rate_pps) in runs {

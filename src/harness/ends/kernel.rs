@@ -53,7 +53,7 @@ impl SockSink {
     fn send_slots(&mut self, n: usize) -> Result<usize, HarnessError> {
         self.sock
             .send_batch(&mut self.batch, n)
-            .map_err(|e| HarnessError::io(self.sock.iface(), e))?;
+            .map_err(HarnessError::io)?;
         Ok(n)
     }
 }
@@ -120,7 +120,7 @@ impl FrameSource for RingSource {
             && !self
                 .ring
                 .poll(timeout)
-                .map_err(|e| HarnessError::io(self.ring.iface(), e))?
+                .map_err(HarnessError::io)?
         {
             return Ok(0);
         }
@@ -128,11 +128,10 @@ impl FrameSource for RingSource {
     }
 
     fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
-        let iface = self.ring.iface().to_string();
         Ok(self
             .ring
             .stats()
-            .map_err(|e| HarnessError::io(&iface, e))?
+            .map_err(HarnessError::io)?
             .drops)
     }
 
@@ -171,7 +170,7 @@ impl FrameSource for RecvSource {
             match self.sock.recv(wait) {
                 Ok(Some(fr)) => f(fr.data(), &fr.meta()),
                 Ok(None) => break,
-                Err(e) => return Err(HarnessError::io(self.sock.iface(), e)),
+                Err(e) => return Err(HarnessError::io(e)),
             }
             n += 1;
             wait = std::time::Duration::ZERO;
@@ -180,8 +179,7 @@ impl FrameSource for RecvSource {
     }
 
     fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
-        let iface = self.sock.iface().to_string();
-        self.sock.drops().map_err(|e| HarnessError::io(&iface, e))
+        self.sock.drops().map_err(HarnessError::io)
     }
 
     fn name(&self) -> &str {
@@ -208,7 +206,7 @@ impl PcapngTap {
             })
             .collect();
         let w = CaptureWriter::create(path, Format::Pcapng, &descs)
-            .map_err(|e| HarnessError::io(path, e))?;
+            .map_err(HarnessError::io)?;
         let start = now_realtime_ns();
         Ok(PcapngTap {
             w: Some(Recorder::new(w)),
@@ -230,7 +228,7 @@ impl Tap for PcapngTap {
         }
         if let Some(w) = self.w.as_mut() {
             w.record(end as u32, frame, meta)
-                .map_err(|e| HarnessError::io("pcapng", e))?;
+                .map_err(HarnessError::io)?;
         }
         Ok(())
     }
@@ -242,23 +240,23 @@ impl Tap for PcapngTap {
         }
         if let Some(w) = self.w.take() {
             w.finish(&self.stats)
-                .map_err(|e| HarnessError::io("pcapng", e))?;
+                .map_err(HarnessError::io)?;
         }
         Ok(())
     }
 }
 
 /// A refusal of the interface policy in the harness's words.
-pub(crate) fn not_sendable(iface: &str, e: NotSendable) -> HarnessError {
+pub(crate) fn not_sendable(e: NotSendable) -> HarnessError {
     match e {
-        NotSendable::Link(e) => HarnessError::io(iface, e),
+        NotSendable::Link(e) => HarnessError::io(e),
         NotSendable::Physical { iface, kind } => HarnessError::PhysicalLink { iface, kind },
         e => HarnessError::NotSendable(e),
     }
 }
 
-fn link_err(end: &str) -> impl Fn(crate::link::LinkError) -> HarnessError + '_ {
-    move |e| HarnessError::io(end, e)
+fn link_err(e: crate::link::LinkError) -> HarnessError {
+    HarnessError::io(e)
 }
 
 /// Open a send socket on `iface` inside `ns`.
@@ -271,11 +269,11 @@ pub fn open_sink(
     // The traffic rule: the harness injects only where frames cannot reach a physical network.
     // (A caller who really means another link brings its own FrameSink to `add_end`.)
     policy::check_sendable(ns, iface, None, SendPolicy::HARNESS)
-        .map_err(|e| not_sendable(iface, e))?;
+        .map_err(not_sendable)?;
     let sock = ns
         .run(|| Ok(TxSocket::open(iface)))
-        .map_err(link_err(iface))?
-        .map_err(|e| HarnessError::io(iface, e))?;
+        .map_err(link_err)?
+        .map_err(HarnessError::io)?;
     Ok(SockSink::new(sock, batch, max_frame))
 }
 
@@ -283,8 +281,8 @@ pub fn open_sink(
 pub fn open_source(ns: &Netns, iface: &str, cfg: &RxConfig) -> Result<RingSource, HarnessError> {
     let ring = ns
         .run(|| Ok(RxRing::open(iface, cfg)))
-        .map_err(link_err(iface))?
-        .map_err(|e| HarnessError::io(iface, e))?;
+        .map_err(link_err)?
+        .map_err(HarnessError::io)?;
     Ok(RingSource::new(ring))
 }
 
@@ -311,8 +309,8 @@ pub fn open_recv_with(
 ) -> Result<RecvSource, HarnessError> {
     let sock = ns
         .run(|| Ok(RecvSocket::open(iface, cfg)))
-        .map_err(link_err(iface))?
-        .map_err(|e| HarnessError::io(iface, e))?;
+        .map_err(link_err)?
+        .map_err(HarnessError::io)?;
     Ok(RecvSource::new(sock))
 }
 
@@ -322,7 +320,7 @@ pub fn private_pair(a: &str, b: &str, mtu: Option<u32>) -> Result<PrivatePair, H
         mtu,
         ..VethPairSpec::new(a, b)
     };
-    PrivatePair::across(&spec).map_err(link_err("private veth pair"))
+    PrivatePair::across(&spec).map_err(link_err)
 }
 
 /// The ring settings of the harness: only frames the interface received; 64 blocks of 256 KiB

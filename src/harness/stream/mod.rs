@@ -423,18 +423,9 @@ impl RunHandle {
             _ => return Err(HarnessError::Thread("receiver")),
         };
         let first_err = txs.iter().find_map(|t| t.error.as_ref());
-        let error = first_err.or(rx.error.as_ref()).map(|e| {
-            let mut line = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(s) = src {
-                let t = s.to_string();
-                if !line.contains(&t) {
-                    line = format!("{line}: {t}");
-                }
-                src = s.source();
-            }
-            line
-        });
+        let error = first_err
+            .or(rx.error.as_ref())
+            .map(|e| crate::error::chain(e));
         let sent: u64 = txs.iter().map(|t| t.sent).sum();
         let tx_drops: u64 = txs.iter().map(|t| t.tx_drops).sum();
         let duration = txs.iter().map(|t| t.duration).max().unwrap_or_default();

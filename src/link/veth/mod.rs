@@ -95,7 +95,7 @@ pub fn create(
         if !(68..=65535).contains(&mtu) {
             return Err(LinkError::Io {
                 op: format!("create veth '{}'", spec.a.name),
-                error: std::io::Error::new(
+                source: std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
                     format!("MTU {mtu} is out of range 68..=65535"),
                 ),
@@ -215,7 +215,7 @@ fn configure_end(end: &VethEnd, spec: &VethPairSpec, ns: &Netns) -> Result<Iface
                         // inet6_addr_add's answer when disable_ipv6 is set on the link.
                         Some(libc::EACCES) if c.addr.is_ipv6() => LinkError::Io {
                             op,
-                            error: std::io::Error::other("IPv6 is disabled on this link"),
+                            source: std::io::Error::other("IPv6 is disabled on this link"),
                         },
                         _ => LinkError::from_errno(op, e, Capability::NetAdmin),
                     }
