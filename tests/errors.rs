@@ -76,6 +76,14 @@ fn sock_errors() -> Vec<SockError> {
             expr: "tcp port".into(),
             why: "syntax error".into(),
         },
+        SockError::RingTooLarge {
+            rings: 1,
+            blocks: 100_000,
+            block_size: 1 << 20,
+            total: 100_000 << 20,
+            limit: 3 << 30,
+            mem_total: 24 << 30,
+        },
     ]
 }
 
@@ -84,7 +92,8 @@ fn cover_sock(e: &SockError) {
         SockError::NoSuchInterface(_)
         | SockError::Permission { .. }
         | SockError::Io { .. }
-        | SockError::Filter { .. } => {}
+        | SockError::Filter { .. }
+        | SockError::RingTooLarge { .. } => {}
     }
 }
 
@@ -99,6 +108,8 @@ fn link_errors() -> Vec<LinkError> {
         LinkError::NoSuchProcess { pid: 99999 },
         LinkError::NetnsAccess {
             what: "process 1".into(),
+            path: "/proc/1/ns/net".into(),
+            as_root: true,
         },
         LinkError::Permission {
             op: "RTM_NEWLINK".into(),
@@ -182,6 +193,12 @@ fn capture_errors() -> Vec<CaptureError> {
         CaptureError::Stdout(os(libc::EBADF)),
         CaptureError::Poll(nix::errno::Errno::EINTR),
         CaptureError::Print(os(libc::ENOSPC)),
+        CaptureError::NoInterface,
+        CaptureError::DuplicateInterface {
+            iface: "vb0".into(),
+        },
+        CaptureError::ZeroCount,
+        CaptureError::DurationTooLong { secs: u64::MAX },
     ]
 }
 
@@ -193,7 +210,11 @@ fn cover_capture(e: &CaptureError) {
         | CaptureError::Pcapng(_)
         | CaptureError::Stdout(_)
         | CaptureError::Poll(_)
-        | CaptureError::Print(_) => {}
+        | CaptureError::Print(_)
+        | CaptureError::NoInterface
+        | CaptureError::DuplicateInterface { .. }
+        | CaptureError::ZeroCount
+        | CaptureError::DurationTooLong { .. } => {}
     }
 }
 
@@ -244,6 +265,10 @@ fn config_errors() -> Vec<ConfigError> {
         },
         ConfigError::FrameSize { frame_len: 10 },
         ConfigError::InterfaceName { name: "a/b".into() },
+        ConfigError::DuplicateInterface {
+            iface: "vb0".into(),
+        },
+        ConfigError::DurationTooLong { secs: u64::MAX },
     ]
 }
 
@@ -258,7 +283,9 @@ fn cover_config(e: &ConfigError) {
         | ConfigError::FrameTooLarge { .. }
         | ConfigError::FrameLenMismatch { .. }
         | ConfigError::FrameSize { .. }
-        | ConfigError::InterfaceName { .. } => {}
+        | ConfigError::InterfaceName { .. }
+        | ConfigError::DuplicateInterface { .. }
+        | ConfigError::DurationTooLong { .. } => {}
     }
 }
 
@@ -346,9 +373,11 @@ fn cover_harness(e: &HarnessError) {
     }
 }
 
-/// Refusals added with the library's own input checks (see `harness_limits`).
+/// Refusals of the library's own input checks, as the harness returns them.
 fn harness_limits() -> Vec<HarnessError> {
-    Vec::new()
+    vec![HarnessError::Config(ConfigError::DurationTooLong {
+        secs: u64::MAX,
+    })]
 }
 
 fn scenario_errors() -> Vec<ScenarioError> {

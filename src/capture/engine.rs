@@ -93,11 +93,48 @@ pub struct Capture {
     block_timeout_ms: u32,
 }
 
+impl CaptureSpec {
+    /// What can be refused before anything is opened: no interface, one named twice, a count
+    /// of 0, a duration past the clock's end, rings beyond
+    /// [`ring_budget`](crate::sock::ring::ring_budget).
+    pub fn check(&self) -> Result<(), CaptureError> {
+        if self.ifaces.is_empty() {
+            return Err(CaptureError::NoInterface);
+        }
+        for (i, a) in self.ifaces.iter().enumerate() {
+            if self.ifaces[..i].contains(a) {
+                return Err(CaptureError::DuplicateInterface { iface: a.clone() });
+            }
+        }
+        if self.count == Some(0) {
+            return Err(CaptureError::ZeroCount);
+        }
+        if let Some(d) = self.duration {
+            deadline_after(d)?;
+        }
+        let ring = RxConfig {
+            block_size: self.block_size,
+            block_count: self.block_count,
+            ..RxConfig::default()
+        };
+        crate::sock::ring::check_ring_budget(self.ifaces.len(), &ring)?;
+        Ok(())
+    }
+}
+
+/// Now + `d`, or the error for a duration the clock cannot reach.
+fn deadline_after(d: Duration) -> Result<Instant, CaptureError> {
+    Instant::now()
+        .checked_add(d)
+        .ok_or(CaptureError::DurationTooLong { secs: d.as_secs() })
+}
+
 impl Capture {
     /// Check that every interface exists, compile the filter, open the rings, then create the
     /// file: nothing is created when an interface is missing. Run on a thread inside the
     /// interfaces' network namespace.
     pub fn open(spec: &CaptureSpec) -> Result<Capture, CaptureError> {
+        spec.check()?;
         // Each interface's namespace, opened once (None: the calling thread's).
         let mut netns = Vec::with_capacity(spec.ifaces.len());
         for i in &spec.ifaces {
@@ -195,7 +232,10 @@ impl Capture {
         out: &mut dyn Write,
     ) -> Result<CaptureSummary, CaptureError> {
         let start_ns = realtime_ns();
-        let deadline = self.duration.map(|d| Instant::now() + d);
+        let deadline = match self.duration {
+            Some(d) => Some(deadline_after(d)?),
+            None => None,
+        };
         let mut st = DrainState::new(self.limit, self.snaplen);
         // How long a frame may sit in a block the kernel has not handed over yet: its timer
         // retires a partly filled block within about two timeouts.

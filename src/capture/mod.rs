@@ -56,6 +56,18 @@ pub enum CaptureError {
     /// poll(2) failed.
     #[error("poll")]
     Poll(#[source] nix::errno::Errno),
+    /// No interface to capture on.
+    #[error("no interface to capture on")]
+    NoInterface,
+    /// One interface named twice (its frames would be written twice).
+    #[error("interface '{iface}' is named twice")]
+    DuplicateInterface { iface: String },
+    /// A count of 0 frames.
+    #[error("a count of 0 frames would capture nothing: give at least 1")]
+    ZeroCount,
+    /// A duration whose end the clock cannot represent.
+    #[error("a duration of {secs} s ends after the clock does")]
+    DurationTooLong { secs: u64 },
     /// Writing the printed frames failed for another reason than a reader that went away
     /// (a full disk, say); the capture file, if any, was completed first.
     #[error("writing the printed frames")]

@@ -132,6 +132,21 @@ pub enum ConfigError {
     FrameSize { frame_len: usize },
     #[error("'{name}' is not a valid interface name")]
     InterfaceName { name: String },
+    /// One interface given as two ends (each would see half its frames).
+    #[error("interface '{iface}' is given twice")]
+    DuplicateInterface { iface: String },
+    /// A wait whose end the clock cannot represent.
+    #[error("a wait of {secs} s ends after the clock does")]
+    DurationTooLong { secs: u64 },
+}
+
+impl ConfigError {
+    /// Now + `d`, or [`ConfigError::DurationTooLong`].
+    pub fn deadline(d: std::time::Duration) -> Result<std::time::Instant, ConfigError> {
+        std::time::Instant::now()
+            .checked_add(d)
+            .ok_or(ConfigError::DurationTooLong { secs: d.as_secs() })
+    }
 }
 
 impl HarnessError {

@@ -21,7 +21,7 @@ use super::ends;
 use super::ends::{FrameSink, FrameSource, Tap};
 use super::matcher::{Matcher, Mismatch};
 use super::noise::NoiseFilter;
-use super::HarnessError;
+use super::{ConfigError, HarnessError};
 
 /// Which end of the testbench (returned by [`Testbench::add_end`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -189,6 +189,18 @@ impl Testbench {
     /// `[("veth1", Some("net1")), ("veth2", Some("net2"))]`; an interface may also be written
     /// `NS:IFACE` with None.
     pub fn attach(ifaces: &[(&str, Option<&str>)]) -> Result<(Self, Vec<EndId>), HarnessError> {
+        for (i, &(end, ns)) in ifaces.iter().enumerate() {
+            let key = ends::split_end(end, ns);
+            if ifaces[..i]
+                .iter()
+                .any(|&(e, n)| ends::split_end(e, n) == key)
+            {
+                return Err(ConfigError::DuplicateInterface {
+                    iface: end.to_string(),
+                }
+                .into());
+            }
+        }
         let mut tb = Testbench::new();
         let mut ids = Vec::with_capacity(ifaces.len());
         for &(end, ns) in ifaces {
@@ -349,7 +361,7 @@ impl Testbench {
         timeout: Duration,
     ) -> Result<Received, HarnessError> {
         let m = m.into();
-        let deadline = Instant::now() + timeout;
+        let deadline = ConfigError::deadline(timeout)?;
         loop {
             let e = &mut self.ends[end.0];
             if let Some(pos) = e
@@ -371,7 +383,7 @@ impl Testbench {
 
     /// Wait `timeout`, then fail if anything other than noise is pending on `end`.
     pub fn expect_no_other(&mut self, end: EndId, timeout: Duration) -> Result<(), HarnessError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = ConfigError::deadline(timeout)?;
         loop {
             let now = Instant::now();
             if now >= deadline {

@@ -55,9 +55,22 @@ pub enum LinkError {
     /// `pid:PID` of a process that does not exist, or has exited.
     #[error("process {pid} does not exist (or has exited): no network namespace to open")]
     NoSuchProcess { pid: u32 },
-    /// A namespace file or process we may not open.
-    #[error("cannot open the network namespace of {what}: permission denied (run as root)")]
-    NetnsAccess { what: String },
+    /// A namespace file or process we may not open: the open of `path` failed with EACCES or
+    /// EPERM. As root that is a sandbox's doing (seccomp, a security module, a container), not
+    /// a missing privilege.
+    #[error(
+        "cannot open the network namespace of {what}: opening {path}: permission denied ({})",
+        if *.as_root {
+            "refused to root: a sandbox or security module forbids it"
+        } else {
+            "run as root"
+        }
+    )]
+    NetnsAccess {
+        what: String,
+        path: String,
+        as_root: bool,
+    },
     #[error("{op}: permission denied: needs {cap} ({hint})", hint = cap.hint())]
     Permission { op: String, cap: Capability },
     /// A system call or netlink request failed; the errno is the `source()`.

@@ -75,6 +75,26 @@ pub enum SockError {
     /// A filter expression that did not compile, or no compiler available.
     #[error("filter '{expr}': {why}")]
     Filter { expr: String, why: String },
+    /// Rings larger than [`ring::ring_budget`] (a share of the machine's memory): the kernel
+    /// does not charge ring memory to the process, so the OOM killer would pick others.
+    #[error(
+        "{} of {blocks} blocks × {block_size} bytes: {} in all, more than {}, \
+         1/{} of this machine's {} of memory (ring memory is not charged to the process, so a \
+         larger ring makes the kernel kill other processes first)",
+        if *.rings == 1 { "a ring".to_string() } else { format!("{} rings", .rings) },
+        ring::human_bytes(*.total),
+        ring::human_bytes(*.limit),
+        ring::RING_MEMORY_SHARE,
+        ring::human_bytes(*.mem_total)
+    )]
+    RingTooLarge {
+        rings: usize,
+        blocks: u32,
+        block_size: u32,
+        total: u64,
+        limit: u64,
+        mem_total: u64,
+    },
 }
 
 impl SockError {

@@ -192,9 +192,68 @@ pub struct RxRing {
     skipped: u64,
 }
 
+/// Packet rings may take at most 1/`RING_MEMORY_SHARE` of the machine's memory, all rings of
+/// one capture together.
+pub const RING_MEMORY_SHARE: u64 = 8;
+
+/// The machine's memory (MemTotal of `/proc/meminfo`), in bytes; 1 GiB if it cannot be read
+/// (a conservative guess).
+pub fn mem_total() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            let line = t.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            kib.checked_mul(1024)
+        })
+        .unwrap_or(1 << 30)
+}
+
+/// The most ring memory one capture may ask for: 1/[`RING_MEMORY_SHARE`] of [`mem_total`].
+pub fn ring_budget() -> u64 {
+    mem_total() / RING_MEMORY_SHARE
+}
+
+/// Refuse `rings` rings of geometry `cfg` beyond [`ring_budget`] (before anything is opened).
+pub fn check_ring_budget(rings: usize, cfg: &RxConfig) -> Result<(), SockError> {
+    let total = u64::from(cfg.block_size)
+        .saturating_mul(u64::from(cfg.block_count))
+        .saturating_mul(rings as u64);
+    let mem_total = mem_total();
+    let limit = mem_total / RING_MEMORY_SHARE;
+    if total > limit {
+        return Err(SockError::RingTooLarge {
+            rings,
+            blocks: cfg.block_count,
+            block_size: cfg.block_size,
+            total,
+            limit,
+            mem_total,
+        });
+    }
+    Ok(())
+}
+
+/// "1.5 GiB", "512 MiB", "4096 bytes".
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
 impl RxRing {
-    /// Open a ring on `iface` in the calling thread's network namespace.
+    /// Open a ring on `iface` in the calling thread's network namespace. A ring beyond
+    /// [`ring_budget`] is refused before the kernel is asked.
     pub fn open(iface: &str, cfg: &RxConfig) -> Result<Self, SockError> {
+        check_ring_budget(1, cfg)?;
         let ifindex = super::ifindex(iface)?;
         let page = 4096u32;
         if cfg.block_size == 0

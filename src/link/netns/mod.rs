@@ -318,8 +318,42 @@ pub(crate) fn is_net_ns(fd: &OwnedFd) -> NetnsKind {
     }
 }
 
+/// Open a namespace file without blocking: a namespace file is a regular file (on nsfs), so
+/// the path is first opened with `O_PATH` (which opens nothing) and `fstat`ed; anything else
+/// (a FIFO, whose open would wait for a writer; a device; a socket; a directory) is returned
+/// as that `O_PATH` descriptor, which [`is_net_ns`] then calls not a namespace file. A regular
+/// file is opened for real, non-blocking, and must be the inode the `O_PATH` one was.
 pub(crate) fn open_ns_file(path: &Path) -> Result<OwnedFd, Errno> {
-    open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+    let probe = open(path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?;
+    let st = fstat(&probe)?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Ok(probe);
+    }
+    let fd = open(
+        path,
+        OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let again = fstat(&fd)?;
+    if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
+        // Replaced between the two opens: describe what is there now.
+        return Ok(probe);
+    }
+    Ok(fd)
+}
+
+/// What kind of file `fd` is, when it is not a regular file ("a FIFO", "a directory"...).
+pub(crate) fn special_file_kind(fd: &OwnedFd) -> Option<&'static str> {
+    let mode = fstat(fd).ok()?.st_mode & libc::S_IFMT;
+    Some(match mode {
+        libc::S_IFIFO => "a FIFO",
+        libc::S_IFDIR => "a directory",
+        libc::S_IFCHR => "a character device",
+        libc::S_IFBLK => "a block device",
+        libc::S_IFSOCK => "a socket",
+        libc::S_IFLNK => "a symbolic link",
+        _ => return None,
+    })
 }
 
 fn same_inode(fd: &OwnedFd, path: &Path) -> bool {

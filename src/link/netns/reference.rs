@@ -85,7 +85,11 @@ pub(super) fn open_path(path: &Path) -> Result<Netns, LinkError> {
             return Err(LinkError::NoSuchNetns { name: shown });
         }
         Err(Errno::EACCES) | Err(Errno::EPERM) => {
-            return Err(LinkError::NetnsAccess { what: shown });
+            return Err(LinkError::NetnsAccess {
+                path: shown.clone(),
+                what: shown,
+                as_root: nix::unistd::geteuid().is_root(),
+            });
         }
         Err(e) => return Err(super::io_err(format!("open {shown}"), e)),
     };
@@ -93,7 +97,10 @@ pub(super) fn open_path(path: &Path) -> Result<Netns, LinkError> {
         NetnsKind::Net => Ok(Netns::from_fd(fd, Some(shown))),
         other => Err(LinkError::NotNetns {
             path: shown,
-            what: other.describe(),
+            what: match super::special_file_kind(&fd) {
+                Some(kind) => format!("{kind}, not a namespace file"),
+                None => other.describe(),
+            },
         }),
     }
 }
@@ -118,6 +125,8 @@ pub(super) fn open_pid(pid: u32) -> Result<Netns, LinkError> {
         }
         Err(Errno::EACCES) | Err(Errno::EPERM) => Err(LinkError::NetnsAccess {
             what: format!("process {pid}"),
+            path: path.display().to_string(),
+            as_root: nix::unistd::geteuid().is_root(),
         }),
         Err(e) => Err(super::io_err(format!("open {}", path.display()), e)),
     }
