@@ -83,6 +83,7 @@ struct Counts {
     converted: u64,
     over_mtu: u64,
     not_convertible: u64,
+    runts: u64,
 }
 
 /// Copy (or convert) `f` into `buf`; its length, or None when it cannot go on Ethernet.
@@ -176,6 +177,12 @@ pub fn replay(
                 c.not_convertible += 1;
                 continue;
             };
+            // Shorter than an Ethernet header: the kernel refuses it (EINVAL) and with it the
+            // whole batch; skip and count it.
+            if n < layout::ETH_HLEN {
+                c.runts += 1;
+                continue;
+            }
             if f.linktype != linktype::ETHERNET {
                 c.converted += 1;
             }
@@ -282,6 +289,7 @@ pub fn replay(
         converted: c.converted,
         skipped_over_mtu: c.over_mtu,
         skipped_not_convertible: c.not_convertible,
+        skipped_runts: c.runts,
         kernel_dropped: tx.sock.dropped() - dropped_before,
         elapsed_s: elapsed,
         pps,

@@ -8,6 +8,9 @@
 /// The TPIDs taken as VLAN tags: 802.1Q, 802.1ad and the old QinQ 0x9100.
 pub const TPIDS: [u16; 3] = [0x8100, 0x88a8, 0x9100];
 
+/// An Ethernet header without tags: the shortest frame the kernel sends.
+pub const ETH_HLEN: usize = 14;
+
 /// IPv4 or IPv6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IpVersion {

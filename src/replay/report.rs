@@ -18,6 +18,7 @@
 //! | `truncated_to_mtu` | cut to the MTU (`--truncate-to-mtu`) |
 //! | `converted` | given an Ethernet header (SLL, SLL2, raw IP) |
 //! | `skipped_over_mtu`, `skipped_not_convertible` | not sent: longer than the MTU allows; a non-Ethernet frame with no ethertype |
+//! | `skipped_runts` | not sent: shorter than an Ethernet header (14 bytes; a 0-byte record), which the kernel refuses |
 //! | `kernel_dropped` | refused by the kernel (ENOBUFS past the 200 ms patience) |
 //! | `elapsed_s`, `pps`, `mbps` | first to last send; achieved rates |
 //! | `timing_error` | `samples`, `p50_us`, `p99_us`, `max_us`: send time − deadline, paced frames only; null at top speed |
@@ -55,6 +56,7 @@ pub struct ReplayReport {
     pub converted: u64,
     pub skipped_over_mtu: u64,
     pub skipped_not_convertible: u64,
+    pub skipped_runts: u64,
     pub kernel_dropped: u64,
     pub elapsed_s: f64,
     pub pps: f64,
@@ -104,6 +106,7 @@ impl fmt::Display for ReplayReport {
             ("Truncated to the MTU", self.truncated_to_mtu),
             ("Skipped: over the MTU", self.skipped_over_mtu),
             ("Skipped: no ethertype", self.skipped_not_convertible),
+            ("Skipped: runts (< 14 bytes)", self.skipped_runts),
             ("Sent as read: malformed", self.unchanged_malformed),
             (
                 "Sent as read: already tagged",

@@ -251,3 +251,52 @@ fn sigterm_ends_a_slow_replay_at_once_with_a_report() {
     assert_eq!(r["interrupted"], true);
     assert_eq!(r["sent"], 1);
 }
+
+/// Runts (a 0-byte record, a 13-byte one: shorter than an Ethernet header, which the kernel
+/// refuses, and with them the whole batch) are skipped and counted; the frames around them go.
+#[test]
+fn runts_are_skipped_and_counted_and_the_rest_is_sent() {
+    if !common::require_root!() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let p = |n: &str| d.path().join(n).to_string_lossy().into_owned();
+    let valid = udp(1, None);
+    let cases: [(&str, Vec<(u64, Vec<u8>)>, u64); 2] = [
+        (
+            "empty-around.pcap",
+            vec![
+                (1_000, Vec::new()),
+                (2_000, valid.clone()),
+                (3_000, Vec::new()),
+            ],
+            2,
+        ),
+        (
+            "runt-after.pcap",
+            vec![(1_000, valid.clone()), (2_000, vec![0x02; 13])],
+            1,
+        ),
+    ];
+    for (name, file, runts) in cases {
+        let path = p(name);
+        write_pcap_raw(&path, 1, false, false, &file);
+        for timing in [&[][..], &["--topspeed"][..]] {
+            let path = path.clone();
+            let (r, got) = common::in_private_netns(move || {
+                let a = common::unique_name("vrfa");
+                let b = common::unique_name("vrfb");
+                pair(&a, &b);
+                let mut rx = receiver(&b);
+                let mut args = vec!["-i", a.as_str(), path.as_str()];
+                args.extend_from_slice(timing);
+                let r = replay_json(&args);
+                (r, drain(&mut rx).into_iter().map(|f| f.1).collect::<Vec<_>>())
+            });
+            assert_eq!(r["skipped_runts"], runts, "{name} {timing:?}: {r}");
+            assert_eq!(r["sent"], 1, "{name} {timing:?}: {r}");
+            assert_eq!(r["bytes"], valid.len() as u64, "{name} {timing:?}: {r}");
+            assert_eq!(got, vec![valid.clone()], "{name} {timing:?}");
+        }
+    }
+}
