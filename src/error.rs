@@ -101,3 +101,90 @@ impl NoSuchInterface {
         }
     }
 }
+
+/// EMFILE or ENFILE, with the limit and how to raise it (a large topology opens a namespace,
+/// sockets and netlink handles per node).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", too_many_files(*.system, *.soft, *.hard))]
+pub struct TooManyOpenFiles {
+    /// ENFILE: the whole system's table is full, not this process's limit.
+    pub system: bool,
+    /// This process's limits (`ulimit -Sn`, `ulimit -Hn`), when `/proc/self/limits` says.
+    pub soft: Option<u64>,
+    pub hard: Option<u64>,
+}
+
+fn too_many_files(system: bool, soft: Option<u64>, hard: Option<u64>) -> String {
+    if system {
+        return "too many open files in the system (ENFILE): raise fs.file-max, or close \
+                other programs' files"
+            .to_string();
+    }
+    let limit = soft.map_or("unknown".to_string(), |s| s.to_string());
+    let hard_s = hard.map_or("unknown".to_string(), |h| h.to_string());
+    let want = soft.map_or(65536, |s| (s.saturating_mul(4)).max(4096));
+    match hard {
+        Some(h) if soft.is_some_and(|s| s >= h) => format!(
+            "too many open files (EMFILE): this process may open {limit}, its hard limit; \
+             raise the hard limit as root (`ulimit -Hn {want}`, limits.conf, or systemd's \
+             LimitNOFILE=)"
+        ),
+        _ => format!(
+            "too many open files (EMFILE): this process may open {limit} (hard limit \
+             {hard_s}); raise it, e.g. `ulimit -n {}` in the shell that runs vethbench",
+            hard.map_or(want, |h| want.min(h))
+        ),
+    }
+}
+
+impl TooManyOpenFiles {
+    /// This process's limits now.
+    pub fn now(system: bool) -> Self {
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        let row = limits.lines().find(|l| l.starts_with("Max open files"));
+        let mut nums = row
+            .into_iter()
+            .flat_map(|l| l.split_whitespace())
+            .filter_map(|w| w.parse::<u64>().ok());
+        TooManyOpenFiles {
+            system,
+            soft: nums.next(),
+            hard: nums.next(),
+        }
+    }
+
+    /// `e`, or for EMFILE/ENFILE the same kind of error carrying a [`TooManyOpenFiles`]
+    /// (so its text says the limit and how to raise it).
+    pub fn explain(e: std::io::Error) -> std::io::Error {
+        match e.raw_os_error() {
+            Some(libc::EMFILE) => std::io::Error::other(TooManyOpenFiles::now(false)),
+            Some(libc::ENFILE) => std::io::Error::other(TooManyOpenFiles::now(true)),
+            _ => e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// EMFILE says the limit and how to raise it; other errors pass through unchanged.
+    #[test]
+    fn too_many_open_files_names_the_limit() {
+        let e = TooManyOpenFiles::explain(std::io::Error::from_raw_os_error(libc::EMFILE));
+        let text = e.to_string();
+        assert!(text.contains("too many open files (EMFILE)"), "{text}");
+        assert!(text.contains("ulimit"), "{text}");
+        let mine = TooManyOpenFiles::now(false);
+        let soft = mine.soft.expect("/proc/self/limits has Max open files");
+        assert!(text.contains(&soft.to_string()), "{text}");
+        let other = TooManyOpenFiles::explain(std::io::Error::from_raw_os_error(libc::ENODEV));
+        assert_eq!(other.raw_os_error(), Some(libc::ENODEV));
+        let at_hard = TooManyOpenFiles {
+            system: false,
+            soft: Some(1024),
+            hard: Some(1024),
+        };
+        assert!(at_hard.to_string().contains("hard limit as root"), "{at_hard}");
+    }
+}

@@ -118,7 +118,10 @@ impl LinkError {
         let op = op.into();
         match err.raw_os_error() {
             Some(libc::EPERM) => LinkError::Permission { op, cap },
-            _ => LinkError::Io { op, source: err },
+            _ => LinkError::Io {
+                op,
+                source: crate::error::TooManyOpenFiles::explain(err),
+            },
         }
     }
 }

@@ -106,6 +106,11 @@ impl SockError {
         cap: Capability,
     ) -> Self {
         match source.raw_os_error() {
+            Some(libc::EMFILE) | Some(libc::ENFILE) => SockError::Io {
+                op,
+                iface: iface.to_string(),
+                source: crate::error::TooManyOpenFiles::explain(source),
+            },
             Some(libc::EPERM) | Some(libc::EACCES) => SockError::Permission {
                 op,
                 iface: iface.to_string(),
@@ -125,6 +130,14 @@ impl SockError {
 
 /// Resolve an interface name to its ifindex in the calling thread's network namespace.
 pub fn ifindex(iface: &str) -> Result<u32, SockError> {
-    nix::net::if_::if_nametoindex(iface)
-        .map_err(|_| SockError::NoSuchInterface(NoSuchInterface::new(iface)))
+    // if_nametoindex opens a socket: EMFILE is not "no such interface".
+    nix::net::if_::if_nametoindex(iface).map_err(|e| match e {
+        nix::errno::Errno::EMFILE | nix::errno::Errno::ENFILE => SockError::from_io(
+            "look up",
+            iface,
+            std::io::Error::from(e),
+            Capability::NetRaw,
+        ),
+        _ => SockError::NoSuchInterface(NoSuchInterface::new(iface)),
+    })
 }

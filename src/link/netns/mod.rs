@@ -370,14 +370,14 @@ pub(crate) fn errno_err(op: impl Into<String>, e: Errno, cap: Capability) -> Lin
 fn io_err(op: impl Into<String>, e: Errno) -> LinkError {
     LinkError::Io {
         op: op.into(),
-        source: io::Error::from_raw_os_error(e as i32),
+        source: crate::error::TooManyOpenFiles::explain(io::Error::from_raw_os_error(e as i32)),
     }
 }
 
 fn io_err_io(op: impl Into<String>, e: io::Error) -> LinkError {
     LinkError::Io {
         op: op.into(),
-        source: e,
+        source: crate::error::TooManyOpenFiles::explain(e),
     }
 }
 
