@@ -49,6 +49,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod capture;
+pub mod diff;
 pub mod error;
 pub mod frame;
 pub mod harness;

@@ -5,6 +5,7 @@
 
 mod bench;
 mod capture;
+mod diff;
 mod netns;
 mod ping;
 mod read;
@@ -41,6 +42,8 @@ enum Command {
     Capture(capture::Args),
     /// Read a pcapng or pcap file and print its frames (like `tshark -r`).
     Read(read::Args),
+    /// Compare two captures frame by frame, by field (golden captures): 0 equal, 1 different.
+    Diff(diff::Args),
     /// Replay a pcap or pcapng file on an interface, rewritten as asked (like tcpreplay).
     Replay(replay::Args),
     /// Create, list, inspect and delete veth pairs.
@@ -135,6 +138,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             capture::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Read(a) => read::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Replay(a) => {
             let ns = a.netns.clone();
             replay::run(a).map_err(|e| name_netns(e, ns.as_deref()))
