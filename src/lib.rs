@@ -58,6 +58,7 @@ pub mod pcapng;
 pub mod replay;
 pub mod scenario;
 pub mod sock;
+pub mod stats;
 pub mod sys;
 
 pub use error::{Capability, NoSuchInterface};
