@@ -48,6 +48,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod bpf;
 pub mod capture;
 pub mod diff;
 pub mod error;

@@ -4,6 +4,7 @@
 //! configuration and all real work happen in the library.
 
 mod bench;
+mod bpf;
 mod capture;
 mod diff;
 mod netns;
@@ -62,6 +63,8 @@ enum Command {
     Down(run::UpArgs),
     /// Benchmarks against the reference tools on a private veth pair.
     Bench(bench::Args),
+    /// eBPF programs under test: run one on a frame (BPF_PROG_RUN), attach, detach, list.
+    Bpf(bpf::Args),
 }
 
 /// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
@@ -151,6 +154,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             test::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Bench(a) => bench::run(a),
+        Command::Bpf(a) => bpf::run(a),
         Command::Run(a) => run::run(a),
         Command::Up(a) => run::up(a),
         Command::Down(a) => run::down(a),
