@@ -55,6 +55,8 @@ pub enum Capability {
     SysAdmin,
     /// Set another process's CPU affinity (a NAPI kernel thread's).
     SysNice,
+    /// Load eBPF programs and create maps.
+    Bpf,
 }
 
 impl Capability {
@@ -65,6 +67,7 @@ impl Capability {
             Capability::NetAdmin => "CAP_NET_ADMIN",
             Capability::SysAdmin => "CAP_SYS_ADMIN",
             Capability::SysNice => "CAP_SYS_NICE",
+            Capability::Bpf => "CAP_BPF",
         }
     }
 
