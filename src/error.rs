@@ -39,7 +39,11 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         cause = c.source();
     }
     if line.contains('\n') {
-        line = line.split('\n').map(str::trim_end).collect::<Vec<_>>().join(" ");
+        line = line
+            .split('\n')
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     line
 }
@@ -188,6 +192,9 @@ mod tests {
             soft: Some(1024),
             hard: Some(1024),
         };
-        assert!(at_hard.to_string().contains("hard limit as root"), "{at_hard}");
+        assert!(
+            at_hard.to_string().contains("hard limit as root"),
+            "{at_hard}"
+        );
     }
 }

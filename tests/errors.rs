@@ -349,7 +349,11 @@ fn harness_errors() -> Vec<HarnessError> {
         })),
     ];
     v.extend(end_errors().into_iter().map(HarnessError::Io));
-    v.extend(not_sendable_errors().into_iter().map(HarnessError::NotSendable));
+    v.extend(
+        not_sendable_errors()
+            .into_iter()
+            .map(HarnessError::NotSendable),
+    );
     v.extend(harness_limits());
     v
 }
@@ -588,7 +592,10 @@ fn every_error_prints_each_cause_once() {
         "interface 'vb9' does not exist",
     ];
     for want in expect {
-        assert!(lines.iter().any(|l| l == want), "no line {want:?} in {lines:#?}");
+        assert!(
+            lines.iter().any(|l| l == want),
+            "no line {want:?} in {lines:#?}"
+        );
     }
 }
 

@@ -20,7 +20,10 @@ fn refused(args: &[&str], want: &str, out_file: Option<&std::path::Path>) {
     assert_eq!(lines.len(), 1, "{args:?}: {err}");
     assert!(lines[0].starts_with("vethbench: "), "{args:?}: {err}");
     assert!(lines[0].contains(want), "{args:?}: want {want:?} in {err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
     assert!(took < Duration::from_secs(5), "{args:?} took {took:?}");
     if let Some(f) = out_file {
         assert!(!f.exists(), "{args:?} left {}", f.display());
@@ -34,9 +37,29 @@ fn capture_refuses_a_ring_beyond_its_share_of_memory() {
     let file = d.path().join("x.pcapng");
     let f = file.to_str().unwrap();
     for args in [
-        &["capture", "vb-none0", "--blocks", "100000", "--block-size", "1048576", "-c", "1"][..],
-        &["capture", "vb-none0", "--blocks", "4294967295", "--block-size", "4294963200", "-w", f],
-        &["capture", "-i", "vb-none0", "-i", "vb-none1", "--blocks", "100000", "-w", f],
+        &[
+            "capture",
+            "vb-none0",
+            "--blocks",
+            "100000",
+            "--block-size",
+            "1048576",
+            "-c",
+            "1",
+        ][..],
+        &[
+            "capture",
+            "vb-none0",
+            "--blocks",
+            "4294967295",
+            "--block-size",
+            "4294963200",
+            "-w",
+            f,
+        ],
+        &[
+            "capture", "-i", "vb-none0", "-i", "vb-none1", "--blocks", "100000", "-w", f,
+        ],
     ] {
         refused(args, "of this machine's", Some(&file));
     }
@@ -52,10 +75,22 @@ fn a_fifo_or_directory_as_a_namespace_is_refused_without_blocking() {
     let dir = d.path().to_str().unwrap();
     let on_fifo = format!("{fifo}:lo");
     for (args, want) in [
-        (vec!["capture", "-n", fifo, "-D"], "a FIFO, not a namespace file"),
-        (vec!["capture", "-i", &on_fifo, "-c", "1"], "a FIFO, not a namespace file"),
-        (vec!["capture", "-n", dir, "-D"], "a directory, not a namespace file"),
-        (vec!["capture", "-n", "/dev/null", "-D"], "a character device"),
+        (
+            vec!["capture", "-n", fifo, "-D"],
+            "a FIFO, not a namespace file",
+        ),
+        (
+            vec!["capture", "-i", &on_fifo, "-c", "1"],
+            "a FIFO, not a namespace file",
+        ),
+        (
+            vec!["capture", "-n", dir, "-D"],
+            "a directory, not a namespace file",
+        ),
+        (
+            vec!["capture", "-n", "/dev/null", "-D"],
+            "a character device",
+        ),
     ] {
         refused(&args, want, None);
     }

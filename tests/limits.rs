@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use vethbench::capture::{CaptureError, CaptureSpec, Output};
-use vethbench::pcapng::Format;
 use vethbench::harness::{ConfigError, HarnessError, Testbench};
+use vethbench::pcapng::Format;
 use vethbench::sock::ring::{ring_budget, Direction};
 use vethbench::sock::SockError;
 
@@ -34,13 +34,17 @@ fn capture_refuses_a_duration_past_the_clock() {
     };
     let e = s.check().unwrap_err();
     assert!(matches!(e, CaptureError::DurationTooLong { .. }), "{e}");
-    let e = vethbench::capture::Capture::open(&s).err().expect("refused");
+    let Err(e) = vethbench::capture::Capture::open(&s) else {
+        panic!("accepted");
+    };
     assert!(matches!(e, CaptureError::DurationTooLong { .. }), "{e}");
 }
 
 #[test]
 fn capture_refuses_an_interface_named_twice_and_a_zero_count() {
-    let e = spec(&["vb-none0", "vb-none1", "vb-none0"]).check().unwrap_err();
+    let e = spec(&["vb-none0", "vb-none1", "vb-none0"])
+        .check()
+        .unwrap_err();
     assert!(
         matches!(&e, CaptureError::DuplicateInterface { iface } if iface == "vb-none0"),
         "{e}"
@@ -93,9 +97,9 @@ fn capture_refuses_rings_beyond_the_memory_share() {
 
 #[test]
 fn testbench_refuses_an_interface_given_twice() {
-    let e = Testbench::attach(&[("vb-none0", None), ("vb-none0", None)])
-        .err()
-        .expect("refused");
+    let Err(e) = Testbench::attach(&[("vb-none0", None), ("vb-none0", None)]) else {
+        panic!("accepted");
+    };
     assert!(
         matches!(
             e,

@@ -252,6 +252,9 @@ fn sigterm_ends_a_slow_replay_at_once_with_a_report() {
     assert_eq!(r["sent"], 1);
 }
 
+/// Records of a pcap: (timestamp ns, bytes).
+type File = Vec<(u64, Vec<u8>)>;
+
 /// Runts (a 0-byte record, a 13-byte one: shorter than an Ethernet header, which the kernel
 /// refuses, and with them the whole batch) are skipped and counted; the frames around them go.
 #[test]
@@ -262,7 +265,7 @@ fn runts_are_skipped_and_counted_and_the_rest_is_sent() {
     let d = tempfile::tempdir().unwrap();
     let p = |n: &str| d.path().join(n).to_string_lossy().into_owned();
     let valid = udp(1, None);
-    let cases: [(&str, Vec<(u64, Vec<u8>)>, u64); 2] = [
+    let cases: [(&str, File, u64); 2] = [
         (
             "empty-around.pcap",
             vec![
@@ -291,7 +294,10 @@ fn runts_are_skipped_and_counted_and_the_rest_is_sent() {
                 let mut args = vec!["-i", a.as_str(), path.as_str()];
                 args.extend_from_slice(timing);
                 let r = replay_json(&args);
-                (r, drain(&mut rx).into_iter().map(|f| f.1).collect::<Vec<_>>())
+                (
+                    r,
+                    drain(&mut rx).into_iter().map(|f| f.1).collect::<Vec<_>>(),
+                )
             });
             assert_eq!(r["skipped_runts"], runts, "{name} {timing:?}: {r}");
             assert_eq!(r["sent"], 1, "{name} {timing:?}: {r}");

@@ -116,23 +116,14 @@ impl FrameSource for RingSource {
         timeout: std::time::Duration,
         f: &mut dyn FnMut(&[u8], &RxMeta),
     ) -> Result<usize, HarnessError> {
-        if !self.ring.ready()
-            && !self
-                .ring
-                .poll(timeout)
-                .map_err(HarnessError::io)?
-        {
+        if !self.ring.ready() && !self.ring.poll(timeout).map_err(HarnessError::io)? {
             return Ok(0);
         }
         Ok(self.ring.for_each(|fr| f(fr.data(), &fr.meta())))
     }
 
     fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
-        Ok(self
-            .ring
-            .stats()
-            .map_err(HarnessError::io)?
-            .drops)
+        Ok(self.ring.stats().map_err(HarnessError::io)?.drops)
     }
 
     fn name(&self) -> &str {
@@ -205,8 +196,7 @@ impl PcapngTap {
                 filter: None,
             })
             .collect();
-        let w = CaptureWriter::create(path, Format::Pcapng, &descs)
-            .map_err(HarnessError::io)?;
+        let w = CaptureWriter::create(path, Format::Pcapng, &descs).map_err(HarnessError::io)?;
         let start = now_realtime_ns();
         Ok(PcapngTap {
             w: Some(Recorder::new(w)),
@@ -239,8 +229,7 @@ impl Tap for PcapngTap {
             s.end_ns = end;
         }
         if let Some(w) = self.w.take() {
-            w.finish(&self.stats)
-                .map_err(HarnessError::io)?;
+            w.finish(&self.stats).map_err(HarnessError::io)?;
         }
         Ok(())
     }
@@ -268,8 +257,7 @@ pub fn open_sink(
 ) -> Result<SockSink, HarnessError> {
     // The traffic rule: the harness injects only where frames cannot reach a physical network.
     // (A caller who really means another link brings its own FrameSink to `add_end`.)
-    policy::check_sendable(ns, iface, None, SendPolicy::HARNESS)
-        .map_err(not_sendable)?;
+    policy::check_sendable(ns, iface, None, SendPolicy::HARNESS).map_err(not_sendable)?;
     let sock = ns
         .run(|| Ok(TxSocket::open(iface)))
         .map_err(link_err)?

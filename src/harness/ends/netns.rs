@@ -17,8 +17,7 @@ pub fn split_end<'a>(end: &'a str, default: Option<&'a str>) -> (Option<&'a str>
 
 /// Open the namespace of an end (None: the caller's), the error naming the reference.
 pub fn open_netns(reference: Option<&str>) -> Result<Netns, HarnessError> {
-    Netns::open_or_current(reference)
-        .map_err(HarnessError::io)
+    Netns::open_or_current(reference).map_err(HarnessError::io)
 }
 
 #[cfg(test)]
