@@ -146,11 +146,7 @@ printf "passed %d failed %d todo %d errors %s\n", scalar($p->passed), scalar($p-
             .write_all(tap.as_bytes())
             .unwrap();
         let o = child.wait_with_output().unwrap();
-        assert!(
-            o.status.success(),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     }
 
@@ -163,7 +159,11 @@ printf "passed %d failed %d todo %d errors %s\n", scalar($p->passed), scalar($p-
             setup_s: 0.0,
             duration_s: 0.0,
             tests: vec![
-                test("x # TODO", Outcome::Failed, "exit 1\nstdout: \x1b[31mred\x1b[0m\r"),
+                test(
+                    "x # TODO",
+                    Outcome::Failed,
+                    "exit 1\nstdout: \x1b[31mred\x1b[0m\r",
+                ),
                 test("two\nlines # SKIP", Outcome::Failed, "bell \x07 nul \0"),
                 test("back\\slash", Outcome::Passed, ""),
             ],
