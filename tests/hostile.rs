@@ -30,7 +30,10 @@ const fn writes(args: &'static str, output: &'static str) -> Case {
 /// Inputs shared by the cases, written into `{dir}`.
 fn inputs(dir: &Path) {
     let w = |name: &str, data: &[u8]| std::fs::write(dir.join(name), data).unwrap();
-    w("garbage.pcapng", b"\x0a\x0d\x0d\x0a\xff\xff\xff\xff not a section header");
+    w(
+        "garbage.pcapng",
+        b"\x0a\x0d\x0d\x0a\xff\xff\xff\xff not a section header",
+    );
     w("empty.pcap", b"");
     // A pcap header, then a record header promising more bytes than follow.
     let mut cut = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -38,7 +41,10 @@ fn inputs(dir: &Path) {
     cut.extend_from_slice(&[0, 0, 1, 0]);
     w("cut.pcap", &cut);
     w("bad.yaml", b"topology: [unclosed\n");
-    w("unknown.yaml", b"topology:\n  nodes: [h1]\nfrobnicate: 1\ntests: []\n");
+    w(
+        "unknown.yaml",
+        b"topology:\n  nodes: [h1]\nfrobnicate: 1\ntests: []\n",
+    );
     w("notes.txt", b"not a scenario\n");
 }
 
@@ -51,7 +57,10 @@ const CASES: &[Case] = &[
     case("send -i vb0 -n /nonexistent/ns"),
     case("send -i no-such-iface"),
     // capture
-    writes("capture -i no-such-iface -c 1 -w {dir}/c.pcapng", "c.pcapng"),
+    writes(
+        "capture -i no-such-iface -c 1 -w {dir}/c.pcapng",
+        "c.pcapng",
+    ),
     writes("capture -i vb1 -c 0 -w {dir}/c0.pcapng", "c0.pcapng"),
     case("capture -i any -c 1"),
     case("capture vb1 --duration 1e10"),
@@ -163,7 +172,10 @@ fn check(c: &Case, dir: &Path) -> Vec<String> {
     if status.is_some() && out.status.code() != Some(2) {
         bad.push(format!("exit {:?}, not 2", out.status));
     }
-    let ours = stderr.lines().filter(|l| l.starts_with("vethbench:")).count();
+    let ours = stderr
+        .lines()
+        .filter(|l| l.starts_with("vethbench:"))
+        .count();
     if ours != 1 {
         bad.push(format!("{ours} lines start with 'vethbench:'"));
     }
@@ -202,7 +214,10 @@ fn run_table(cases: &'static [Case]) {
 }
 
 fn mkfifo(p: &Path) {
-    let st = std::process::Command::new("mkfifo").arg(p).status().unwrap();
+    let st = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap();
     assert!(st.success(), "mkfifo {}", p.display());
 }
 

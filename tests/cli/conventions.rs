@@ -251,3 +251,34 @@ fn netns_exec_exits_as_a_shell_does() {
         }
     }
 }
+
+/// `vethbench run FILE | head -1`: the reader going away ends the run quietly (exit 0, no
+/// "Broken pipe"), as `read` and `test` do. The pipe is closed before the run writes.
+#[test]
+fn run_into_a_closed_pipe_ends_quietly() {
+    if !common::require_root!() {
+        return;
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bridge.yaml");
+    for report in [&[][..], &["--tap"][..], &["--json"][..]] {
+        let o = common::in_private_netns({
+            let file = file.clone();
+            let report: Vec<String> = report.iter().map(|s| s.to_string()).collect();
+            move || {
+                let mut child = common::vethbench()
+                    .arg("run")
+                    .args(&report)
+                    .arg(&file)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                drop(child.stdout.take());
+                child.wait_with_output().unwrap()
+            }
+        });
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{report:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{report:?}: {err}");
+    }
+}
