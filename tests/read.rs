@@ -248,3 +248,52 @@ fn a_misspelt_field_gets_the_closest_names() {
     assert!(err.contains("did you mean 'ip.src'"), "{err}");
     assert!(err.len() < 300, "{err}");
 }
+
+/// Issue 21, fault 10: an EPB timestamp of 2^64-1 µs (the default resolution) is
+/// 18446744073709.551615 s, beyond u64 nanoseconds; vethbench printed it saturated
+/// (18446744073.709551615). The file is written by hand (our writer stamps in ns).
+#[test]
+fn timestamps_near_the_end_of_time_print_as_tshark_prints_them() {
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len().div_ceil(4) * 4) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(body);
+        b.resize(len as usize - 4, 0);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+    let frame = common::golden_frame("udp");
+    let mut file = block(
+        0x0a0d0d0a,
+        &[
+            0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+    );
+    // IDB: Ethernet, snaplen 0, no options (microseconds).
+    file.extend(block(1, &[1, 0, 0, 0, 0, 0, 0, 0]));
+    let mut epb = vec![0u8; 4];
+    epb.extend_from_slice(&[0xff; 8]);
+    epb.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    epb.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    epb.extend_from_slice(&frame);
+    file.extend(block(6, &epb));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.pcapng");
+    std::fs::write(&path, &file).unwrap();
+    let path = path.to_str().unwrap();
+    let args = ["-T", "fields", "-e", "frame.time_epoch"];
+    let out = common::vethbench()
+        .arg("read")
+        .arg(path)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let ours = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+    assert_eq!(ours, "18446744073709.551615000");
+    let mut targs = vec!["-r", path];
+    targs.extend(args);
+    let theirs = common::run_ok("tshark", &targs);
+    assert_eq!(ours, theirs.trim_end(), "tshark's frame.time_epoch");
+}

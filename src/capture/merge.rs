@@ -22,7 +22,7 @@ pub(super) struct DrainState {
     /// The printed line, reused (no allocation per frame).
     pub line: String,
     pub captured: u64,
-    pub first_ts: Option<u64>,
+    pub first_ts: Option<u128>,
     pub failure: Option<CaptureError>,
     /// The reader of `out` went away, or writing to it failed: stop printing (and capturing).
     pub out_gone: bool,

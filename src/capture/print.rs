@@ -124,9 +124,10 @@ impl Printer {
         n: u64,
         data: &[u8],
         meta: &RxMeta,
-        first_ts: &mut Option<u64>,
+        first_ts: &mut Option<u128>,
     ) {
-        self.write_frame(line, n, data, meta.ts_ns, meta.wire_len, first_ts)
+        let ts = u128::from(meta.ts_ns);
+        self.write_frame(line, n, data, ts, meta.wire_len, first_ts)
     }
 
     /// Append the record of frame number `n` (from 1) stamped `ts_ns`, `wire_len` bytes long
@@ -136,9 +137,9 @@ impl Printer {
         out: &mut String,
         n: u64,
         data: &[u8],
-        ts_ns: u64,
+        ts_ns: u128,
         wire_len: u32,
-        first_ts: &mut Option<u64>,
+        first_ts: &mut Option<u128>,
     ) {
         let first = first_ts.is_none();
         let t0 = *first_ts.get_or_insert(ts_ns);

@@ -304,23 +304,36 @@ fn unwrap_err(e: CaptureError) -> anyhow::Error {
     }
 }
 
-pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
-    if args.list_interfaces {
-        return list_interfaces(args.netns.as_deref());
-    }
+/// The checked configuration of one capture: built from the flags by [`config`], a pure
+/// function (tested without root through clap's `try_parse_from`).
+pub(crate) struct Config {
+    pub(crate) spec: CaptureSpec,
+    pub(crate) printer: Printer,
+}
+
+/// The flags as a checked [`Config`]: every refusal of the flags alone happens here.
+pub(crate) fn config(args: &Args) -> anyhow::Result<Config> {
     let (mut ifaces, trailing) = split_filter(&args.ifaces);
-    if let Some(f) = trailing {
-        if args.filter.is_some() {
-            anyhow::bail!("two capture filters: '{f}' after the interfaces, and -f");
+    let filter = match (trailing, &args.filter) {
+        (Some(f), Some(_)) => {
+            anyhow::bail!("two capture filters: '{f}' after the interfaces, and -f")
         }
-        args.filter = Some(f);
-    }
+        (Some(f), None) => Some(f),
+        (None, f) => f.clone(),
+    };
     let (dur, packets) = autostop(&args.autostop)?;
-    args.duration = args.duration.or(dur);
-    args.count = args.count.or(packets);
+    let duration = args.duration.or(dur);
+    let count = args.count.or(packets);
     ifaces.extend(args.interface.iter().cloned());
     if ifaces.is_empty() {
         anyhow::bail!("no interface given (capture IFACE... or -i IFACE)");
+    }
+    if ifaces.iter().any(|i| i == "any") {
+        // tcpdump's pseudo-interface (SLL, no MACs on some links) is not implemented.
+        anyhow::bail!(
+            "-i any is not supported: name the interfaces (-i a -i b, or NS:IFACE), they go \
+             into one file with one interface block each; capture -D lists them"
+        );
     }
     if let Some((i, _)) = ifaces
         .iter()
@@ -330,14 +343,16 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         // Two rings on one interface would record every frame twice.
         anyhow::bail!("interface '{}' is named twice", ifaces[i]);
     }
-    if args.count == Some(0) {
+    if count == Some(0) {
         anyhow::bail!("-c 0 would capture nothing: give a count of at least 1");
     }
-    if args.snaplen == 0 {
-        // tcpdump's -s 0: whole frames.
-        args.snaplen = WHOLE_FRAMES;
-    }
-    if let Some(d) = args.duration {
+    // tcpdump's -s 0: whole frames.
+    let snaplen = if args.snaplen == 0 {
+        WHOLE_FRAMES
+    } else {
+        args.snaplen
+    };
+    if let Some(d) = duration {
         // The upper bound keeps `Instant + Duration` from overflowing (a panic otherwise).
         if !(d.is_finite() && d > 0.0 && d <= MAX_DURATION_S) {
             anyhow::bail!("--duration {d}: expected a positive number of seconds, at most 1e9");
@@ -354,14 +369,14 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     };
     let spec = CaptureSpec {
         ifaces,
-        snaplen: args.snaplen,
-        filter: args.filter.clone(),
+        snaplen,
+        filter,
         block_size: args.block_size,
         block_count: args.blocks,
         block_timeout_ms: args.block_timeout_ms,
         direction: args.direction,
-        count: args.count,
-        duration: args.duration.map(Duration::from_secs_f64),
+        count,
+        duration: duration.map(Duration::from_secs_f64),
         format: match args.format {
             FileFormat::Pcapng => Format::Pcapng,
             FileFormat::Pcap => Format::Pcap,
@@ -373,6 +388,14 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
             None => Output::None,
         },
     };
+    Ok(Config { spec, printer })
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.list_interfaces {
+        return list_interfaces(args.netns.as_deref());
+    }
+    let Config { spec, printer } = config(&args)?;
 
     if let Some(ns) = &args.netns {
         vethbench::link::netns::enter(ns)?;
@@ -418,4 +441,78 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("interface '{iface}' disappeared during the capture (file completed)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: super::Args,
+    }
+
+    fn config(argv: &[&str]) -> anyhow::Result<super::Config> {
+        let cli = Cli::try_parse_from(std::iter::once("capture").chain(argv.iter().copied()))?;
+        super::config(&cli.args)
+    }
+
+    fn refusal(argv: &[&str]) -> String {
+        match config(argv) {
+            Ok(_) => panic!("{argv:?} accepted"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn flags_become_a_spec() {
+        let c = config(&[
+            "vethY",
+            "tcp",
+            "port",
+            "2222",
+            "-i",
+            "ns:veth1",
+            "-a",
+            "packets:3",
+        ])
+        .unwrap();
+        assert_eq!(c.spec.ifaces, ["vethY", "ns:veth1"]);
+        assert_eq!(c.spec.filter.as_deref(), Some("tcp port 2222"));
+        assert_eq!(c.spec.count, Some(3));
+        assert_eq!(
+            config(&["-s", "0", "x"]).unwrap().spec.snaplen,
+            super::WHOLE_FRAMES
+        );
+        let d = config(&["x", "-a", "duration:1.5"]).unwrap().spec.duration;
+        assert_eq!(d, Some(std::time::Duration::from_millis(1500)));
+    }
+
+    /// Each refusal of the flags alone, without root.
+    #[test]
+    fn bad_flags_are_refused_in_words() {
+        for (argv, words) in [
+            (&["vethY", "tcp", "-f", "udp"][..], "two capture filters"),
+            (&[][..], "no interface given"),
+            (&["-i", "any"][..], "-i any is not supported"),
+            (&["a", "-i", "a"][..], "interface 'a' is named twice"),
+            (&["a", "-c", "0"][..], "-c 0 would capture nothing"),
+            (
+                &["a", "-a", "packets:0"][..],
+                "-a packets:0 would capture nothing",
+            ),
+            (
+                &["a", "--duration", "1e10"][..],
+                "--duration 10000000000: expected",
+            ),
+            (&["a", "--duration", "nan"][..], "--duration NaN: expected"),
+            (&["a", "-a", "files:2"][..], "-a files: not supported"),
+            (&["a", "-P", "-w", "-"][..], "-P with -w -"),
+            (&["a", "-e", "ip.src"][..], "-e FIELD needs -T fields"),
+        ] {
+            let e = refusal(argv);
+            assert!(e.contains(words), "{argv:?}: {e}");
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod bpf;
 mod capture;
 mod diff;
 mod impair;
+mod manpages;
 mod netns;
 mod ping;
 mod read;
@@ -61,13 +62,17 @@ enum Command {
     /// Build a scenario's topology in named namespaces (`ip netns` sees them) and leave it.
     Up(run::UpArgs),
     /// Remove what `vethbench up` made for a scenario file.
-    Down(run::UpArgs),
+    Down(run::DownArgs),
     /// Benchmarks against the reference tools on a private veth pair.
     Bench(bench::Args),
     /// eBPF programs under test: run one on a frame (BPF_PROG_RUN), attach, detach, list.
     Bpf(bpf::Args),
     /// Relay frames between two interfaces with seeded loss, duplication, reordering, delay.
     Impair(impair::Args),
+    /// Print a shell completion script (bash, zsh, fish, ...) to standard output.
+    Completions(manpages::CompletionArgs),
+    /// Write the man pages (vethbench.1 and one per subcommand) to a directory.
+    Man(manpages::ManArgs),
 }
 
 /// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
@@ -114,25 +119,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // --help and --version are not errors: print them as clap renders them.
-            if !e.use_stderr() {
-                let _ = e.print();
-                return Ok(ExitCode::SUCCESS);
-            }
-            // A usage error: clap's first paragraph, on one line, exit 2.
-            let text = e.to_string();
-            let first: Vec<&str> = text
-                .lines()
-                .take_while(|l| !l.trim().is_empty())
-                .map(str::trim)
-                .collect();
-            eprintln!(
-                "vethbench: {} (see --help)",
-                first.join(" ").trim_start_matches("error: ")
-            );
-            return Ok(ExitCode::from(2));
-        }
+        Err(e) => return Ok(usage_error(&e)),
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
         Command::Send(a) => {
@@ -162,8 +149,14 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Run(a) => run::run(a),
         Command::Up(a) => run::up(a),
         Command::Down(a) => run::down(a),
+        Command::Completions(a) => {
+            manpages::completions(a, <Cli as clap::CommandFactory>::command())
+        }
+        Command::Man(a) => manpages::man(a, <Cli as clap::CommandFactory>::command()),
     }));
     match outcome {
+        // A reader that went away (`run FILE | head -1`) ends every subcommand quietly.
+        Ok(Err(e)) if is_broken_pipe_error(&e) => Ok(ExitCode::SUCCESS),
         Ok(result) => result,
         Err(payload) if is_broken_pipe(payload.as_ref()) => Ok(ExitCode::SUCCESS),
         Err(payload) => match print_failure(payload.as_ref()) {
@@ -173,6 +166,57 @@ pub fn run() -> anyhow::Result<ExitCode> {
         },
     }
 }
+
+/// What clap's parse error means for the user: --help and --version print as clap renders
+/// them (exit 0); a missing subcommand prints the usage with the subcommands (stderr, exit 2);
+/// a usage error is clap's first paragraph plus its "did you mean" tip, on one line, exit 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `vethbench`, `vethbench veth`: the help of that command (usage and subcommands).
+        eprint!("{}", e.render());
+        return ExitCode::from(2);
+    }
+    eprintln!("vethbench: {}", usage_line(&e.render().to_string()));
+    ExitCode::from(2)
+}
+
+/// clap's rendered usage error on one line: the error, the tips, then "(see --help)".
+pub(crate) fn usage_line(text: &str) -> String {
+    let mut paragraphs = text.split("\n\n");
+    let first: Vec<&str> = paragraphs
+        .next()
+        .unwrap_or("")
+        .lines()
+        .map(str::trim)
+        .collect();
+    let mut line = first.join(" ").trim_start_matches("error: ").to_string();
+    let tips: Vec<&str> = paragraphs
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("tip: "))
+        .collect();
+    if !tips.is_empty() {
+        line = format!("{line}; {}", tips.join("; "));
+    }
+    format!("{line} (see --help)")
+}
+
+/// The error (or one of its causes) is EPIPE on a write.
+fn is_broken_pipe_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The help text of every `-n/--netns` flag.
+pub(crate) const NETNS_HELP: &str = "Run in this network namespace (like `ip -n NS`): a name in \
+    /run/netns, a path (/proc/PID/ns/net) or pid:PID";
 
 /// Block SIGINT and SIGTERM in this thread (and the threads it spawns afterwards) and return a
 /// signalfd that reads them: a stop request the command handles (closing files, printing a
@@ -301,13 +345,16 @@ pub(crate) fn parse_rate(s: &str) -> anyhow::Result<f64> {
     let v: f64 = num
         .parse()
         .ok()
-        .filter(|v: &f64| v.is_finite() && *v > 0.0)
+        .filter(|v: &f64| v.is_finite())
         .with_context(|| {
             format!("--rate '{s}': expected frames per second, e.g. 50000, 250k, 1.5M")
         })?;
     let v = v * mult;
     let min = vethbench::sock::tx::MIN_RATE_PPS;
-    if !v.is_finite() || v < min {
+    if !v.is_finite() {
+        anyhow::bail!("--rate '{s}': too large to be a rate (frames per second)");
+    }
+    if v < min {
         anyhow::bail!("--rate '{s}': must be at least {min} frames per second (one every 1000 s)");
     }
     Ok(v)
@@ -331,6 +378,11 @@ mod tests {
             "", "0", "-5", "fast", "1e400", "NaN", "0.0009", "1e-10", "1e308k",
         ] {
             assert!(super::rate_arg(bad).is_err(), "accepted {bad:?}");
+        }
+        // Zero and below are numbers: the rule is the minimum, not the syntax.
+        for low in ["0", "0k", "-5", "0.0009"] {
+            let e = super::rate_arg(low).unwrap_err();
+            assert!(e.contains("must be at least 0.001"), "{low}: {e}");
         }
     }
 

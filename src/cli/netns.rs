@@ -78,7 +78,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Cmd::Exec { name, cmd } => {
             // Returns only on failure; on success the process is the command.
-            return Err(netns::exec(&name, &cmd[0], &cmd[1..]).into());
+            let e = netns::exec(&name, &cmd[0], &cmd[1..]);
+            // The shell's codes when the command itself could not run: 127 not found, 126
+            // not executable (entering the namespace failing is vethbench's error, exit 2).
+            let code = match &e {
+                vethbench::link::LinkError::Io { op, source: error } if op.starts_with("run '") => {
+                    match error.kind() {
+                        std::io::ErrorKind::NotFound => Some(127),
+                        _ => Some(126),
+                    }
+                }
+                _ => None,
+            };
+            if let Some(code) = code {
+                eprintln!("vethbench: error: {}", crate::one_line(&e.into()));
+                return Ok(ExitCode::from(code));
+            }
+            return Err(e.into());
         }
     }
     Ok(ExitCode::SUCCESS)

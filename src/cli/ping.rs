@@ -12,8 +12,7 @@ use vethbench::link::ping::{PingOptions, PingSummary, Pinger, PAYLOAD_LEN};
 pub struct Args {
     /// IPv4 address to ping.
     addr: String,
-    /// Ping from inside this named namespace (like `ip netns exec NS ping`).
-    #[arg(short = 'n', long = "netns", value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     netns: Option<String>,
     /// Number of echo requests [default: 4, or as many as fit in -w]. ping(8) runs forever by
     /// default; we stop at 4.

@@ -28,8 +28,7 @@ pub struct Args {
     /// Interface to send on (a veth, dummy...; a physical NIC needs --allow-physical).
     #[arg(short, long)]
     iface: String,
-    /// Run in the named network namespace (/run/netns/NS), like `ip -n NS`.
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     pub(crate) netns: Option<String>,
     /// Replay the file's gaps X times faster (0.5: twice as slow) [at least 0.0001].
     #[arg(short = 'x', long, value_name = "X", conflicts_with_all = ["pps", "mbps", "topspeed"])]

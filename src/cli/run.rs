@@ -47,6 +47,16 @@ pub struct UpArgs {
     prefix: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct DownArgs {
+    /// The scenario file `vethbench up` was given: its namespaces (and the links in them) are
+    /// removed.
+    file: PathBuf,
+    /// The prefix `up` was given (default: the file's name and '-').
+    #[arg(long, value_name = "P")]
+    prefix: Option<String>,
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Every file checks before anything is created.
     let mut scenarios = Vec::new();
@@ -110,6 +120,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         write!(out, "{}", report::human::summary(&results)).context("stdout")?;
     }
+    if let Err(e) = out.flush() {
+        super::stdout_result(e)?;
+    }
     let totals = Totals::of(&results);
     for r in &results {
         if let Some(e) = &r.error {
@@ -119,10 +132,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(totals.exit_code()))
 }
 
-fn prefix_of(a: &UpArgs) -> String {
-    a.prefix.clone().unwrap_or_else(|| {
-        let stem = a
-            .file
+fn prefix_of(file: &std::path::Path, prefix: Option<&str>) -> String {
+    prefix.map(str::to_string).unwrap_or_else(|| {
+        let stem = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -132,7 +144,7 @@ fn prefix_of(a: &UpArgs) -> String {
 
 pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load(&args.file)?;
-    let prefix = prefix_of(&args);
+    let prefix = prefix_of(&args.file, args.prefix.as_deref());
     let topo = scenario::Topology::up(&s.topology, &prefix)?;
     for n in topo.nodes() {
         match &s.topology.find_node(&n.name).and_then(|x| x.netns.as_ref()) {
@@ -143,9 +155,9 @@ pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn down(args: UpArgs) -> anyhow::Result<ExitCode> {
+pub fn down(args: DownArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load(&args.file)?;
-    let prefix = prefix_of(&args);
+    let prefix = prefix_of(&args.file, args.prefix.as_deref());
     for n in scenario::topology::down(&s.topology, &prefix)? {
         println!("removed {n}");
     }

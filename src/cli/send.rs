@@ -67,8 +67,7 @@ pub struct Args {
     /// Interface to send on (a veth, dummy...; a physical NIC needs --allow-physical).
     #[arg(short, long, required_unless_present = "dry_run")]
     iface: Option<String>,
-    /// Run in the named network namespace (/run/netns/NS), like `ip -n NS`.
-    #[arg(short = 'n', long, value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     pub(crate) netns: Option<String>,
     /// Source MAC [default: the interface's MAC].
     #[arg(long, value_name = "MAC")]

@@ -48,7 +48,8 @@ enum Cmd {
     Peer {
         /// The veth end whose peer to find.
         name: String,
-        /// The namespace the end is in (default: the current one): a name, a path or pid:PID.
+        /// The namespace the end is in (default: the current one): a name in /run/netns, a
+        /// path (/proc/PID/ns/net) or pid:PID.
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
         /// Print the end's row as JSON (-j as with `ip -j`).

@@ -88,7 +88,7 @@ impl Capture {
                 off: c.bytes.len(),
                 len: f.data.len(),
                 orig_len: f.orig_len,
-                ts_ns: f.ts_ns,
+                ts_ns: u64::try_from(f.ts_ns).unwrap_or(u64::MAX),
                 iface: f.iface,
                 linktype: f.linktype,
             });

@@ -213,10 +213,10 @@ impl std::str::FromStr for Column {
 pub struct FrameInfo {
     /// Its number, from 1.
     pub number: u64,
-    /// Its timestamp, in ns since the epoch.
-    pub ts_ns: u64,
+    /// Its timestamp, in ns since the epoch (u128: files hold times beyond u64 ns).
+    pub ts_ns: u128,
     /// The first frame's timestamp (for `frame.time_relative`).
-    pub t0_ns: u64,
+    pub t0_ns: u128,
     /// Its length on the wire (the captured bytes may be fewer).
     pub wire_len: u32,
 }
@@ -284,7 +284,7 @@ impl FieldSet {
 
     /// [`FieldSet::write_frame`] for a frame whose number and first timestamp are unknown
     /// (`frame.number` 0, `frame.time_relative` 0).
-    pub fn write_line(&self, out: &mut String, data: &[u8], wire_len: u32, ts_ns: u64) {
+    pub fn write_line(&self, out: &mut String, data: &[u8], wire_len: u32, ts_ns: u128) {
         let info = FrameInfo {
             number: 0,
             ts_ns,
@@ -428,7 +428,7 @@ pub fn write_mac_name(out: &mut String, m: MacAddr) {
 }
 
 /// `SECS.NANOS` since `t0_ns`, negative before it, as tshark prints `frame.time_relative`.
-pub fn write_relative(out: &mut String, ts_ns: u64, t0_ns: u64) {
+pub fn write_relative(out: &mut String, ts_ns: u128, t0_ns: u128) {
     let (neg, rel) = match ts_ns.checked_sub(t0_ns) {
         Some(rel) => ("", rel),
         None => ("-", t0_ns - ts_ns),

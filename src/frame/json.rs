@@ -23,9 +23,10 @@ use super::view::{self, Proto, ALIASES};
 
 /// Appends what comes before the object (`[` before the first, `,` before the others) and
 /// the object's head.
-fn head(out: &mut String, first: bool, ts_ns: u64) {
+fn head(out: &mut String, first: bool, ts_ns: u128) {
     out.push_str(if first { "[\n" } else { ",\n" });
-    let (y, m, d) = civil(ts_ns / 1_000_000_000 / 86_400);
+    // Days fit u64 for any u128 of ns (2^128 ns / 86400 s < 2^64).
+    let (y, m, d) = civil((ts_ns / 1_000_000_000 / 86_400) as u64);
     let _ = write!(
         out,
         "  {{\n    \"_index\": \"packets-{y:04}-{m:02}-{d:02}\",\n    \"_type\": \"doc\",\n    \

@@ -31,7 +31,7 @@ pub fn summary(frame: &[u8]) -> String {
 /// Append tshark's numbered line, `    N SECS.NANOS summary`, without its newline: frame number
 /// `n` (from 1) and its time relative to `t0_ns`, the first frame's timestamp. What `capture`
 /// and `read` print per frame.
-pub fn write_numbered(out: &mut String, n: u64, ts_ns: u64, t0_ns: u64, frame: &[u8]) {
+pub fn write_numbered(out: &mut String, n: u64, ts_ns: u128, t0_ns: u128, frame: &[u8]) {
     write_numbered_wire(out, n, ts_ns, t0_ns, frame, frame.len() as u32);
 }
 
@@ -40,8 +40,8 @@ pub fn write_numbered(out: &mut String, n: u64, ts_ns: u64, t0_ns: u64, frame: &
 pub fn write_numbered_wire(
     out: &mut String,
     n: u64,
-    ts_ns: u64,
-    t0_ns: u64,
+    ts_ns: u128,
+    t0_ns: u128,
     frame: &[u8],
     wire_len: u32,
 ) {
@@ -568,7 +568,7 @@ mod tests {
     fn numbered_line_time_before_and_after_the_first_frame() {
         let f = fixture("tcp_default");
         let t0 = 1_000_000_000_000;
-        let col = |ts: u64| {
+        let col = |ts: u128| {
             let mut s = String::new();
             write_numbered(&mut s, 7, ts, t0, &f);
             s[..s.find("198.").unwrap()].to_string()

@@ -30,22 +30,26 @@ pub struct ReadIface {
 }
 
 impl ReadIface {
-    fn to_ns(&self, ts: u64) -> u64 {
+    /// Nanoseconds since the epoch, in a type wide enough for any 64-bit timestamp in any unit
+    /// and any offset (2^64-1 µs is 18446744073709.551615 s, beyond u64 nanoseconds).
+    fn to_ns(&self, ts: u64) -> u128 {
         let ns = self.units_to_ns(ts);
-        let off = self.tsoffset_s.unsigned_abs().saturating_mul(1_000_000_000);
+        let off = u128::from(self.tsoffset_s.unsigned_abs()) * 1_000_000_000;
         if self.tsoffset_s >= 0 {
-            ns.saturating_add(off)
+            ns + off
         } else {
             ns.saturating_sub(off)
         }
     }
 
-    fn units_to_ns(&self, ts: u64) -> u64 {
+    fn units_to_ns(&self, ts: u64) -> u128 {
+        let ts = u128::from(ts);
         match self.tsresol {
             (10, 9) => ts,
-            (10, e) if e < 9 => ts.saturating_mul(10u64.pow((9 - e) as u32)),
-            (10, e) => ts / 10u64.pow((e as u32 - 9).min(19)),
-            (_, e) => ((ts as u128 * 1_000_000_000) >> e.min(127)) as u64,
+            // 10^(9-e) < 10^9 and ts < 2^64: the product fits in u128.
+            (10, e) if e < 9 => ts * 10u128.pow((9 - e) as u32),
+            (10, e) => ts / 10u128.pow((e as u32 - 9).min(38)),
+            (_, e) => (ts * 1_000_000_000) >> e.min(127),
         }
     }
 }
@@ -55,13 +59,22 @@ impl ReadIface {
 pub struct ReadFrame<'a> {
     /// Interface index in the file (IDB order).
     pub iface: u32,
-    pub ts_ns: u64,
+    /// Nanoseconds since the epoch (u128: a file's 64-bit timestamps in µs overflow u64 ns;
+    /// [`ReadFrame::ts_ns_u64`] saturates).
+    pub ts_ns: u128,
     pub data: &'a [u8],
     pub orig_len: u32,
     /// `epb_flags`, when present.
     pub flags: Option<u32>,
     /// The interface's link type (1 = Ethernet, the only one vethbench decodes).
     pub linktype: u16,
+}
+
+impl ReadFrame<'_> {
+    /// The timestamp in u64 nanoseconds, saturated (after the year 2554): for gaps and order.
+    pub fn ts_ns_u64(&self) -> u64 {
+        u64::try_from(self.ts_ns).unwrap_or(u64::MAX)
+    }
 }
 
 /// A pcapng or pcap file being read.
@@ -402,8 +415,8 @@ impl<R: Read> CaptureReader<R> {
         let b = &self.buf;
         match self.kind {
             FileKind::Pcap => {
-                let sec = self.u32_at(b, 0) as u64;
-                let sub = self.u32_at(b, 4) as u64;
+                let sec = u128::from(self.u32_at(b, 0));
+                let sub = u128::from(self.u32_at(b, 4));
                 let ts_ns = sec * 1_000_000_000 + if self.pcap_ns { sub } else { sub * 1000 };
                 Ok(ReadFrame {
                     iface: 0,
@@ -524,7 +537,7 @@ mod tests {
                     let want = if n == 1 { 0x201 } else { 0x1 };
                     assert_eq!(f.flags, Some(want));
                 }
-                assert_eq!(f.ts_ns, 1_000_000_007 + n as u64);
+                assert_eq!(f.ts_ns, 1_000_000_007 + n as u128);
                 n += 1;
             }
             assert_eq!(n, 3, "{fmt:?}");

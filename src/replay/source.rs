@@ -55,7 +55,13 @@ impl Source {
         while let Some(f) = reader.next() {
             match f {
                 Ok(f) => {
-                    index.push((bytes.len(), f.data.len(), f.ts_ns, f.linktype, f.orig_len));
+                    index.push((
+                        bytes.len(),
+                        f.data.len(),
+                        f.ts_ns_u64(),
+                        f.linktype,
+                        f.orig_len,
+                    ));
                     bytes.extend_from_slice(f.data);
                 }
                 Err(e) => {
@@ -106,7 +112,7 @@ impl Source {
         match self {
             Source::Stream { reader, .. } => reader.next().map(|r| {
                 r.map(|f| SrcFrame {
-                    ts_ns: f.ts_ns,
+                    ts_ns: f.ts_ns_u64(),
                     linktype: f.linktype,
                     data: f.data,
                     orig_len: f.orig_len,

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod conventions;
 mod test_cmd;
 mod test_existing;
 mod test_flows;
