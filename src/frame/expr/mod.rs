@@ -5,7 +5,7 @@
 //! explicitly wins over the computed one (`IP(chksum=0)` builds a broken frame on purpose).
 //!
 //! By concern: `parse.rs` reads the Python subset into an [`Expr`] (layers, fields, values,
-//! each with its column); `value.rs` the values; `proto.rs` the [`Proto`] trait a layer
+//! each with its column); `value.rs` the values; `class.rs` the [`LayerClass`] trait a layer
 //! implements and the [`Fields`] it reads; `build.rs` the engine (Scapy's `bind_layers` table,
 //! defaults, innermost layer first so lengths and checksums see their payload); `layers/` one
 //! file per protocol family.
@@ -32,15 +32,15 @@
 mod build;
 mod env;
 mod parse;
-mod proto;
+mod class;
 mod value;
 
 pub mod layers;
 
 pub use build::{build_layers, Layer};
 pub use env::IfaceEnv;
-pub use parse::{parse, DEFAULT_FRAGSIZE};
-pub use proto::{Ctx, Fields, Proto};
+pub use parse::{parse, DEFAULT_FRAGSIZE, MAX_NESTING};
+pub use class::{Ctx, Fields, LayerClass};
 pub use value::Value;
 
 /// A parsed expression: the layers joined by `/`, and an optional `fragment(..., fragsize=N)`
@@ -128,4 +128,8 @@ impl Expr {
 }
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod golden_tests;
+#[cfg(test)]
+mod parse_tests;
