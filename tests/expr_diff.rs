@@ -159,7 +159,8 @@ fn random_expressions_build_like_scapy() {
             // TCP options) and writes wrong bytes; vethbench refuses it (issue 21 item 4).
             (Ok(_), Err(err))
                 if err.msg.contains("does not fit its 4-bit field")
-                    && (err.msg.contains("computed dataofs") || err.msg.contains("computed ihl")) =>
+                    && (err.msg.contains("computed dataofs")
+                        || err.msg.contains("computed ihl")) =>
             {
                 wrapped += 1
             }
@@ -177,7 +178,10 @@ fn random_expressions_build_like_scapy() {
         skipped.len()
     );
     // The generator keeps most TCP/IP options short: the refusals stay the exception.
-    assert!(wrapped * 50 <= cases, "{wrapped} wrapped-length refusals of {cases}");
+    assert!(
+        wrapped * 50 <= cases,
+        "{wrapped} wrapped-length refusals of {cases}"
+    );
     println!("expr_diff: layers in equal cases: {layers:?}");
     for s in skipped.iter().take(5) {
         println!("skipped: {s}");

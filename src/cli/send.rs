@@ -351,9 +351,7 @@ impl Source {
                     },
                     None => IfaceEnv::default(),
                 };
-                let frames = expr
-                    .build_with(&env)
-                    .map_err(|err| expr_error(&src, err))?;
+                let frames = expr.build_with(&env).map_err(|err| expr_error(&src, err))?;
                 if frames.is_empty() {
                     bail!(
                         "{}: builds no frame (fragment() of an empty IP payload)",

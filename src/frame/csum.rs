@@ -68,6 +68,9 @@ mod tests {
         let hc = checksum(&[&all]);
         let mut new = all;
         new[2..4].copy_from_slice(&[0x12, 0x34]);
-        assert_eq!(csum_update(hc, &all[2..4], &new[2..4], false), checksum(&[&new]));
+        assert_eq!(
+            csum_update(hc, &all[2..4], &new[2..4], false),
+            checksum(&[&new])
+        );
     }
 }

@@ -79,12 +79,9 @@ impl FrameTemplate {
                 None => return Err(FrameError::CannotVary { vary }),
             },
             Vary::TcpSeq => match tcp_seq {
-                Some((at, _)) => u32::from_be_bytes([
-                    bytes[at],
-                    bytes[at + 1],
-                    bytes[at + 2],
-                    bytes[at + 3],
-                ]),
+                Some((at, _)) => {
+                    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+                }
                 None => return Err(FrameError::CannotVary { vary }),
             },
         };
@@ -281,16 +278,25 @@ mod tests {
         // IP options and TCP options move the fields: the offsets come from the frame.
         let src = r#"Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/Dot1Q(vlan=5)/IP(src="198.18.0.1", dst="198.18.0.2", id=7, options=[IPOption_Router_Alert()])/TCP(seq=100, options=[("MSS", 1460)])/"x""#;
         let build = |id: u16, seq: u32| {
-            let s = src.replace("id=7", &format!("id={id}")).replace("seq=100", &format!("seq={seq}"));
+            let s = src
+                .replace("id=7", &format!("id={id}"))
+                .replace("seq=100", &format!("seq={seq}"));
             expr::parse(&s).unwrap().build().unwrap().remove(0)
         };
-        for (vary, want) in [(Vary::IpId, build(7 + 9, 100)), (Vary::TcpSeq, build(7, 109))] {
+        for (vary, want) in [
+            (Vary::IpId, build(7 + 9, 100)),
+            (Vary::TcpSeq, build(7, 109)),
+        ] {
             let t = FrameTemplate::from_frame(build(7, 100), vary).unwrap();
             let mut f = t.bytes().to_vec();
             t.make_copy(&mut f, 9);
             assert_eq!(f, want, "{vary:?}");
         }
-        let udp = expr::parse(r#"Ether()/IPv6()/UDP()"#).unwrap().build().unwrap().remove(0);
+        let udp = expr::parse(r#"Ether()/IPv6()/UDP()"#)
+            .unwrap()
+            .build()
+            .unwrap()
+            .remove(0);
         assert!(FrameTemplate::from_frame(udp.clone(), Vary::IpId).is_err());
         assert!(FrameTemplate::from_frame(udp, Vary::TcpSeq).is_err());
     }

@@ -168,7 +168,10 @@ fn fragments_are_copied_whole_across_threads() {
         let off = u16::from_be_bytes([d[20], d[21]]) & 0x1fff;
         per_id.entry(id).or_default().push(off);
     }
-    assert_eq!(per_id.keys().copied().collect::<Vec<_>>(), (50..57).collect::<Vec<_>>());
+    assert_eq!(
+        per_id.keys().copied().collect::<Vec<_>>(),
+        (50..57).collect::<Vec<_>>()
+    );
     for offs in per_id.values() {
         assert_eq!(offs, &[0, 6, 12], "fragments of one copy in order");
     }

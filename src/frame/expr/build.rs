@@ -2,7 +2,7 @@
 //! bytes built innermost first (so each layer sees its payload), `Padding` appended last.
 
 use super::layers::{self, Binding};
-use super::{Env, ExprError, Fields, LayerExpr, LayerClass, Value};
+use super::{Env, ExprError, Fields, LayerClass, LayerExpr, Value};
 
 /// A layer ready to build: its class and its fields.
 #[derive(Debug, Clone)]

@@ -60,10 +60,7 @@ fn lengths_that_do_not_fit_are_errors() {
             r#"Ether()/IPv6()/IPv6ExtHdrHopByHop(options=[Pad1()]*2100)"#,
             "len",
         ),
-        (
-            r#"Ether()/IP(options=[IPOption_NOP()]*41)/TCP()"#,
-            "ihl",
-        ),
+        (r#"Ether()/IP(options=[IPOption_NOP()]*41)/TCP()"#, "ihl"),
         (r#"Ether()/IP()/TCP(options=[("NOP", None)]*41)"#, "dataofs"),
         (r#"Ether()/IPv6()/UDP()/("x"*65530)"#, "len"),
     ] {
@@ -128,7 +125,11 @@ fn empty_ip_option_mood_and_fragsize() {
     // The same rule for an Expr made without the parser.
     let mut e = parse("Ether()/IP()/UDP()").unwrap();
     e.fragsize = Some(1);
-    assert!(e.build().unwrap_err().msg.starts_with("fragsize takes an int in 8..=65535"));
+    assert!(e
+        .build()
+        .unwrap_err()
+        .msg
+        .starts_with("fragsize takes an int in 8..=65535"));
 }
 
 /// One TCP-flag parser: lower case is accepted in an expression as by `--flags`.

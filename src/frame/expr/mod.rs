@@ -30,17 +30,17 @@
 //! ```
 
 mod build;
+mod class;
 mod env;
 mod parse;
-mod class;
 mod value;
 
 pub mod layers;
 
 pub use build::{build_layers, Layer};
+pub use class::{Ctx, Fields, LayerClass};
 pub use env::IfaceEnv;
 pub use parse::{parse, DEFAULT_FRAGSIZE, MAX_NESTING};
-pub use class::{Ctx, Fields, LayerClass};
 pub use value::Value;
 
 /// A parsed expression: the layers joined by `/`, and an optional `fragment(..., fragsize=N)`

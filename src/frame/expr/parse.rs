@@ -183,7 +183,10 @@ impl Parser {
     }
 
     /// One level deeper, refused past [`MAX_NESTING`].
-    fn nest<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ExprError>) -> Result<T, ExprError> {
+    fn nest<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ExprError>,
+    ) -> Result<T, ExprError> {
         if self.depth >= MAX_NESTING {
             return Err(self.err(format!(
                 "nested too deeply: at most {MAX_NESTING} levels of parentheses, brackets and \
@@ -696,7 +699,10 @@ impl Parser {
         let name: String = self.s[start..self.i].iter().collect();
         self.i += 1;
         unicode_names2::character(&name.to_ascii_uppercase()).ok_or_else(|| {
-            ExprError::new(col, format!("unknown Unicode character name '{name}' in \\N{{...}}"))
+            ExprError::new(
+                col,
+                format!("unknown Unicode character name '{name}' in \\N{{...}}"),
+            )
         })
     }
 
@@ -796,7 +802,9 @@ fn push_raw(out: &mut Vec<LayerExpr>, load: Value, col: usize) -> Result<(), Exp
 /// The one wording of fragsize's range (Scapy divides by `fragsize - fragsize % 8`, so below 8
 /// is refused), for the parser and for an [`Expr`] built without it.
 pub(super) fn fragsize_rule(given: &str) -> String {
-    format!("fragsize takes an int in 8..=65535 (fragments carry multiples of 8 bytes), not {given}")
+    format!(
+        "fragsize takes an int in 8..=65535 (fragments carry multiples of 8 bytes), not {given}"
+    )
 }
 
 fn describe(v: &Value) -> String {

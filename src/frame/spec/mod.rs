@@ -269,7 +269,10 @@ impl FrameSpec {
             ),
         });
         if !self.payload.is_empty() {
-            layers.push(layer("Raw", vec![("load", Value::Bytes(self.payload.clone()))]));
+            layers.push(layer(
+                "Raw",
+                vec![("load", Value::Bytes(self.payload.clone()))],
+            ));
         }
         let pad = self.len() - self.unpadded_len();
         if pad > 0 {
@@ -304,4 +307,3 @@ impl FrameSpec {
         Ok(())
     }
 }
-

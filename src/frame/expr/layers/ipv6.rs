@@ -278,9 +278,8 @@ impl LayerClass for Routing {
     fn build(&self, f: &Fields, _ctx: &Ctx, out: &mut Vec<u8>) -> Result<(), ExprError> {
         let addrs = addresses(f)?;
         out.push(f.uint_or("nh", 8, 59)? as u8);
-        let computed = |field: &str, n: usize| {
-            f.computed("IPv6ExtHdrRouting", field, "addresses", n, 8)
-        };
+        let computed =
+            |field: &str, n: usize| f.computed("IPv6ExtHdrRouting", field, "addresses", n, 8);
         out.push(match f.uint("len", 8)? {
             Some(n) => n as u8,
             None => computed("len", 2 * addrs.len())? as u8,

@@ -353,7 +353,10 @@ mod tests {
         let e = crate::frame::expr::build_layers(&ls, &crate::frame::expr::NoEnv).unwrap_err();
         assert!(e.msg.contains("does not fit"), "{e}");
         // Given explicitly, it is what the user asked for.
-        let ls = [layer(&Tcp, &[("options", nops), ("dataofs", Value::Int(0))])];
+        let ls = [layer(
+            &Tcp,
+            &[("options", nops), ("dataofs", Value::Int(0))],
+        )];
         let b = crate::frame::expr::build_layers(&ls, &crate::frame::expr::NoEnv).unwrap();
         assert_eq!(&b[12..14], &[0x00, 0x02]);
         assert_eq!(b.len(), 64);
