@@ -2,7 +2,12 @@
 //!
 //! What must stay true: for the same expression, [`Expr::build`] returns exactly the bytes of
 //! Scapy 2.5's `raw(pkt)` (or of `fragment(pkt, fragsize)`), defaults included; any field set
-//! explicitly wins over the computed one (`IP(chksum=0)` builds a broken frame on purpose).
+//! explicitly wins over the computed one (`IP(chksum=0)` builds a broken frame on purpose),
+//! and a length or count the engine computes that does not fit its field is an error ("does
+//! not fit"), never a wrapped value (where Scapy masks a 4-bit ihl/dataofs, this refuses).
+//! Nesting is bounded ([`MAX_NESTING`]) by the parser, so nothing that walks an [`Expr`]
+//! recursively can overflow the stack. This is the one builder: [`crate::frame::FrameSpec`]
+//! lowers to it.
 //!
 //! By concern: `parse.rs` reads the Python subset into an [`Expr`] (layers, fields, values,
 //! each with its column); `value.rs` the values; `class.rs` the [`LayerClass`] trait a layer
