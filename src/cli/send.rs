@@ -1,47 +1,43 @@
-//! `vethbench send`: build a frame (onepkt.py's TCP by default) and send it, Scapy-style.
+//! `vethbench send`: build a frame (a Scapy expression, or onepkt.py's TCP from the field
+//! flags) and send it, Scapy-style, and `-w FILE`.
 //!
-//! Raw flags are turned into a checked [`FrameSpec`] first; every refusal (malformed input, no
-//! such interface, interface down or physical, frame over the MTU, missing capability) is an
-//! error the binary prints on one line with exit code 2.
+//! One pipeline for both: the field flags become a checked [`FrameSpec`], which lowers to the
+//! expression engine as an expression does; the frames built (one, or the fragments of
+//! `fragment()`/`--fragment`) then go through the same checks, printing, `-w`, and sending
+//! (`--count`, `--rate`, `--threads`, `--vary` alike). Every refusal (malformed input, no such
+//! interface, interface down or physical, frame over the MTU, missing capability) is an error
+//! the binary prints on one line with exit code 2.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use vethbench::frame::expr::{self, Expr, ExprError, IfaceEnv};
 use vethbench::frame::{
     self, FrameError, FrameSpec, FrameTemplate, L4Spec, MacAddr, TcpFlags, Vary,
 };
 use vethbench::link;
 use vethbench::link::policy::{self, NotSendable, SendPolicy};
+use vethbench::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc, IfaceStats};
 use vethbench::sock::tx::{BurstSpec, TxSocket, MAX_SENDMMSG_BATCH};
 
-/// The flags that describe the frame field by field: none of them goes with an expression.
-const FIELD_FLAGS: [&str; 21] = [
-    "src_mac",
-    "dst_mac",
-    "src_ip",
-    "dst_ip",
-    "sport",
-    "dport",
-    "flags",
-    "seq",
-    "ack",
-    "window",
-    "ttl",
-    "ip_id",
-    "tos",
-    "df",
-    "udp",
-    "icmp",
-    "vlan",
-    "msg",
-    "payload_hex",
-    "size",
-    "vary",
-];
+/// Scapy's `TCP()` fields the flags default to.
+const TCP: (TcpFlags, u32, u32, u16) = match L4Spec::TCP {
+    L4Spec::Tcp {
+        flags,
+        seq,
+        ack,
+        window,
+        ..
+    } => (flags, seq, ack, window),
+    _ => panic!("L4Spec::TCP is TCP"),
+};
 
+// The flags that describe the frame field by field are the group `fields`: none of them goes
+// with an expression.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("fields").multiple(true).conflicts_with("expr")))]
 #[command(after_help = "Examples:\n  \
     vethbench send -i vethX 'Ether(dst=\"02:00:00:00:00:02\")/IP(dst=\"198.18.0.2\", ttl=3)/UDP(dport=53)/\"x\"'\n  \
     vethbench send -i vethX 'fragment(Ether()/IP(dst=\"198.18.0.2\")/UDP()/(\"x\"*3000), fragsize=1480)'\n  \
@@ -53,7 +49,7 @@ pub struct Args {
     /// The frame as a Scapy expression, e.g. 'Ether()/IP(dst="198.18.0.2")/TCP(flags="S")';
     /// unset fields default as in Scapy, with the interface's MAC and address as sources.
     /// Instead of the field flags.
-    #[arg(value_name = "EXPR", conflicts_with_all = FIELD_FLAGS)]
+    #[arg(value_name = "EXPR")]
     expr: Option<String>,
     /// Cut the expression's IPv4 datagram into fragments of at most N payload bytes (Scapy's
     /// fragment(pkt, fragsize=N)), sent in order.
@@ -70,62 +66,62 @@ pub struct Args {
     #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     pub(crate) netns: Option<String>,
     /// Source MAC [default: the interface's MAC].
-    #[arg(long, value_name = "MAC")]
+    #[arg(group = "fields", long, value_name = "MAC")]
     src_mac: Option<String>,
     /// Destination MAC [default: broadcast, with Scapy's warning].
-    #[arg(long, value_name = "MAC")]
+    #[arg(group = "fields", long, value_name = "MAC")]
     dst_mac: Option<String>,
     /// Source IPv4 or IPv6 address [default: 198.18.0.1, or 2001:2::1].
-    #[arg(long, value_name = "IP")]
+    #[arg(group = "fields", long, value_name = "IP")]
     src_ip: Option<String>,
     /// Destination IPv4 or IPv6 address [default: 198.18.0.2, or 2001:2::2].
-    #[arg(long, value_name = "IP")]
+    #[arg(group = "fields", long, value_name = "IP")]
     dst_ip: Option<String>,
-    #[arg(long, default_value_t = 1111)]
+    #[arg(group = "fields", long, default_value_t = FrameSpec::default().sport)]
     sport: u16,
-    #[arg(long, default_value_t = 2222)]
+    #[arg(group = "fields", long, default_value_t = FrameSpec::default().dport)]
     dport: u16,
     /// TCP flags as Scapy letters (F S R P A U E C N), e.g. S, SA, FPU.
-    #[arg(long, default_value = "S")]
+    #[arg(group = "fields", long, default_value_t = TCP.0.to_string())]
     flags: String,
     /// TCP sequence number.
-    #[arg(long, default_value_t = 0)]
+    #[arg(group = "fields", long, default_value_t = TCP.1)]
     seq: u32,
     /// TCP acknowledgment number.
-    #[arg(long, default_value_t = 0)]
+    #[arg(group = "fields", long, default_value_t = TCP.2)]
     ack: u32,
     /// TCP window.
-    #[arg(long, default_value_t = 8192)]
+    #[arg(group = "fields", long, default_value_t = TCP.3)]
     window: u16,
     /// IPv4 TTL or IPv6 hop limit.
-    #[arg(long, default_value_t = 64)]
+    #[arg(group = "fields", long, default_value_t = FrameSpec::default().ttl)]
     ttl: u8,
     /// IPv4 identification [default: 1, Scapy's].
-    #[arg(long)]
+    #[arg(group = "fields", long)]
     ip_id: Option<u16>,
     /// IPv4 TOS / IPv6 traffic class (decimal or 0x..).
-    #[arg(long, default_value = "0")]
+    #[arg(group = "fields", long, default_value = "0")]
     tos: String,
     /// Set IPv4's don't-fragment bit (Scapy's default is off).
-    #[arg(long)]
+    #[arg(group = "fields", long)]
     df: bool,
     /// UDP instead of TCP.
-    #[arg(long, conflicts_with_all = ["icmp", "flags", "seq", "ack", "window"])]
+    #[arg(group = "fields", long, conflicts_with_all = ["icmp", "flags", "seq", "ack", "window"])]
     udp: bool,
     /// ICMP echo request (ICMPv6 over IPv6) instead of TCP.
-    #[arg(long, conflicts_with_all = ["flags", "seq", "ack", "window", "sport", "dport"])]
+    #[arg(group = "fields", long, conflicts_with_all = ["flags", "seq", "ack", "window", "sport", "dport"])]
     icmp: bool,
     /// 802.1Q tag with this VLAN id (0-4095).
-    #[arg(long, value_name = "ID")]
+    #[arg(group = "fields", long, value_name = "ID")]
     vlan: Option<u16>,
     /// Payload as text (onepkt.py's <msg>).
-    #[arg(long, conflicts_with = "payload_hex")]
+    #[arg(group = "fields", long, conflicts_with = "payload_hex")]
     msg: Option<String>,
     /// Payload as hex bytes ("de ad be ef", "deadbeef").
-    #[arg(long, value_name = "HEX")]
+    #[arg(group = "fields", long, value_name = "HEX")]
     payload_hex: Option<String>,
     /// Pad the frame with zeros to N bytes (Scapy's Padding: not counted in the IP length).
-    #[arg(long, value_name = "N")]
+    #[arg(group = "fields", long, value_name = "N")]
     size: Option<usize>,
     /// Send N copies.
     #[arg(short, long, default_value_t = 1, value_name = "N")]
@@ -133,7 +129,8 @@ pub struct Args {
     /// Pace the copies at this many packets per second, e.g. 10000, 250k, 1.5M (sub-millisecond precision).
     #[arg(long, value_name = "PPS", value_parser = super::rate_arg)]
     rate: Option<f64>,
-    /// Make copies distinct: copy i gets ip-id+i or seq+i.
+    /// Make copies distinct: copy i gets ip-id+i or seq+i (of the frame built, from flags or an
+    /// expression; every fragment of a datagram copy gets the same IP id).
     #[arg(long, value_enum, default_value = "nothing")]
     vary: VaryArg,
     /// Frames per sendmmsg(2) call (1..=1024: the kernel takes at most UIO_MAXIOV per call).
@@ -286,11 +283,140 @@ fn check_count_rate(a: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    if let Some(src) = &a.expr {
-        return send_expr::run(&a, src);
+/// What the frames are described by: an expression, or the field flags as a checked spec.
+enum Source {
+    Expr { src: String, expr: Expr },
+    Spec(FrameSpec),
+}
+
+/// The frames built, and what the checks and warnings need to know of them.
+struct Built {
+    frames: Vec<Vec<u8>>,
+    /// The link-layer headers the MTU does not count (Ether and its VLAN tags).
+    l2_len: usize,
+    /// Scapy's warning: no destination MAC for an IP frame, broadcast used.
+    broadcast: bool,
+}
+
+impl Source {
+    /// The frame description from the flags, checked before any lookup.
+    fn of(a: &Args) -> anyhow::Result<Source> {
+        let Some(src) = &a.expr else {
+            return Ok(Source::Spec(spec_of(a).map_err(super::frame_flags)?));
+        };
+        let mut expr = expr::parse(src).map_err(|err| expr_error(src, err))?;
+        if let Some(n) = a.fragment {
+            if expr.fragsize.is_some() {
+                bail!("--fragment and fragment() in the expression: give one of them");
+            }
+            expr.fragsize = Some(n.into());
+        }
+        // Frames go on the link as built (Scapy's sendp): a packet without its Ethernet
+        // header would be sent (and shown, and written) as garbage.
+        if let Some(first) = expr.layers.first().filter(|l| l.name != "Ether") {
+            bail!(
+                "{}: the frame starts with {}, not Ether: send puts frames on the link as they \
+                 are (Scapy's sendp, not send); write Ether(dst=...)/{}(...)",
+                src.trim(),
+                first.name,
+                first.name
+            );
+        }
+        Ok(Source::Expr {
+            src: src.clone(),
+            expr,
+        })
     }
-    let mut spec = spec_of(&a).map_err(super::frame_flags)?;
+
+    /// Build through the one builder (the expression engine), with the interface's MAC and
+    /// addresses as the defaults Scapy would find.
+    fn build(self, a: &Args, info: Option<&link::iface::IfaceInfo>) -> anyhow::Result<Built> {
+        match self {
+            Source::Spec(mut spec) => {
+                if let (Some(info), None) = (info, &a.src_mac) {
+                    spec.src_mac = MacAddr(info.mac);
+                }
+                Ok(Built {
+                    frames: vec![spec.build().map_err(super::frame_flags)?],
+                    l2_len: 14 + if spec.vlan.is_some() { 4 } else { 0 },
+                    broadcast: a.dst_mac.is_none(),
+                })
+            }
+            Source::Expr { src, expr } => {
+                let env = match info {
+                    Some(i) => IfaceEnv {
+                        mac: Some(MacAddr(i.mac)),
+                        addrs: link::addr::of_iface(i.ifindex)?,
+                    },
+                    None => IfaceEnv::default(),
+                };
+                let frames = expr.build_with(&env).map_err(|err| expr_error(&src, err))?;
+                if frames.is_empty() {
+                    bail!(
+                        "{}: builds no frame (fragment() of an empty IP payload)",
+                        src.trim()
+                    );
+                }
+                Ok(Built {
+                    frames,
+                    l2_len: l2_len(&expr),
+                    broadcast: broadcast_warning(&expr),
+                })
+            }
+        }
+    }
+}
+
+/// An expression error on one line, with the expression: `EXPR: column N: msg` (a long
+/// expression cut to its start: the column says where).
+fn expr_error(src: &str, e: ExprError) -> anyhow::Error {
+    let src = src.trim();
+    match src.char_indices().nth(120) {
+        Some((cut, _)) => anyhow::anyhow!("{}...: {e}", &src[..cut]),
+        None => anyhow::anyhow!("{src}: {e}"),
+    }
+}
+
+/// The length of the link-layer headers the MTU does not count: Ether and its VLAN tags.
+fn l2_len(e: &Expr) -> usize {
+    let mut names = e.layers.iter().map(|l| l.name.as_str());
+    if names.next() != Some("Ether") {
+        return 14;
+    }
+    14 + 4 * names
+        .take_while(|n| matches!(*n, "Dot1Q" | "Dot1AD"))
+        .count()
+}
+
+/// Scapy warns when it has no neighbour entry for an IP destination and uses broadcast.
+fn broadcast_warning(e: &Expr) -> bool {
+    let mut it = e.layers.iter().skip_while(|l| l.name != "Ether");
+    let Some(ether) = it.next() else {
+        return false;
+    };
+    !ether.fields.iter().any(|f| f.name == "dst")
+        && it
+            .find(|l| !matches!(l.name.as_str(), "Dot1Q" | "Dot1AD"))
+            .is_some_and(|l| matches!(l.name.as_str(), "IP" | "IPv6"))
+}
+
+/// The templates of the frames built, each varied as asked: the first frame must have the
+/// field (else the refusal names the flag); later fragments without it (no TCP header) are
+/// sent as they are.
+fn templates(frames: &[Vec<u8>], vary: Vary) -> anyhow::Result<Vec<FrameTemplate>> {
+    frames
+        .iter()
+        .enumerate()
+        .map(|(k, f)| match FrameTemplate::from_frame(f.clone(), vary) {
+            Ok(t) => Ok(t),
+            Err(_) if k > 0 => Ok(FrameTemplate::from_bytes(f.clone())),
+            Err(e) => Err(super::frame_flags(e)),
+        })
+        .collect()
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let source = Source::of(&a)?;
     check_count_rate(&a)?;
     let vary = match a.vary {
         VaryArg::Nothing => Vary::Nothing,
@@ -301,31 +427,27 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         // Before any lookup or socket: both belong to the thread's namespace.
         link::netns::enter(ns)?;
     }
-    let info = match &a.iface {
-        Some(iface) => Some(link::iface::info(iface)?),
-        None => None,
-    };
+    let info = a.iface.as_deref().map(link::iface::info).transpose()?;
+    let built = source.build(&a, info.as_ref())?;
+    let frames = &built.frames;
     if let Some(info) = &info {
-        if a.src_mac.is_none() {
-            spec.src_mac = MacAddr(info.mac);
-        }
-        let l2 = 14 + if spec.vlan.is_some() { 4 } else { 0 };
+        let longest = frames.iter().map(Vec::len).max().unwrap_or(0);
         // The MTU even for a dry run; the rest only when sending.
         let checked = if a.dry_run {
-            policy::check_fits(info, spec.len(), l2)
+            policy::check_fits(info, longest, built.l2_len)
         } else {
             let p = SendPolicy {
                 allow_physical: a.allow_physical,
                 require_up: true,
-                l2_len: l2,
+                l2_len: built.l2_len,
             };
-            policy::check(info, Some(spec.len()), p)
+            policy::check(info, Some(longest), p)
         };
         checked.map_err(|e| refusal(e, a.netns.as_deref()))?;
     }
-    let tmpl = FrameTemplate::with_vary(&spec, vary).map_err(super::frame_flags)?;
+    let seq = templates(frames, vary)?;
     if let Some(path) = &a.write {
-        send_expr::write_frames(path, &[tmpl.bytes().to_vec()])?;
+        write_frames(path, frames)?;
     }
     // The socket before anything is printed: a missing CAP_NET_RAW is the one line printed,
     // not a warning and a frame dump followed by the error.
@@ -345,22 +467,25 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     // Only once the frame is built and the socket open, so that an error stays the one line
     // printed.
-    if a.dst_mac.is_none() {
+    if built.broadcast {
         // Scapy's words when it cannot resolve the destination.
         eprintln!("WARNING: Mac address to reach destination not found. Using broadcast.");
     }
-    if !a.quiet {
-        print!("{}", frame::show(tmpl.bytes()));
+    for f in frames {
+        if !a.quiet {
+            print!("{}", frame::show(f));
+        }
+        if a.hex {
+            print!("{}", frame::hexdump(f));
+        }
     }
-    if a.hex {
-        print!("{}", frame::hexdump(tmpl.bytes()));
-    }
+    let total = a.count * frames.len() as u64;
     let Some(sock) = sock.as_mut() else {
-        println!("Dry run: {} packets built, none sent.", a.count);
+        println!("Dry run: {total} packets built, none sent.");
         return Ok(ExitCode::SUCCESS);
     };
-    if a.count == 1 {
-        sock.send(tmpl.bytes())?;
+    if total == 1 {
+        sock.send(seq[0].bytes())?;
         println!(".\nSent 1 packets.");
         warn_dropped(sock);
         return Ok(ExitCode::SUCCESS);
@@ -370,12 +495,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         rate_pps: a.rate,
         batch: a.batch.into(),
     };
+    let bytes: usize = seq.iter().map(FrameTemplate::len).sum();
+    let bits_per_frame = bytes as f64 * 8.0 / seq.len() as f64;
     if a.threads > 1 {
         // Each thread opens its own socket; this one only checked the privileges.
         let iface = sock.iface().to_string();
         let per = vethbench::sock::burst::send_split(
             &iface,
-            &tmpl,
+            &seq,
             &burst,
             a.threads.into(),
             a.qdisc_bypass,
@@ -397,7 +524,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let pps = sent as f64 / secs.max(1e-9);
         println!(
             "{sent} packets in {secs:.3} s: {pps:.0} pps, {:.1} Mbit/s",
-            pps * tmpl.len() as f64 * 8.0 / 1e6
+            pps * bits_per_frame / 1e6
         );
         let dropped: u64 = per.iter().map(|t| t.dropped).sum();
         if dropped > 0 {
@@ -407,17 +534,60 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let stats = sock.send_burst(&tmpl, &burst)?;
-    println!("Sent {} packets.", stats.sent);
-    println!(
-        "{} packets in {:.3} s: {:.0} pps, {:.1} Mbit/s",
-        stats.sent,
-        stats.elapsed.as_secs_f64(),
-        stats.pps(),
-        stats.pps() * tmpl.len() as f64 * 8.0 / 1e6
-    );
+    let stats = sock.send_seq_burst_from(&seq, &burst, 0)?;
+    if seq.len() > 1 {
+        // A sequence of fragments: Scapy's sendp prints a dot per packet.
+        println!(
+            "{}\nSent {} packets.",
+            ".".repeat(stats.sent.min(80) as usize),
+            stats.sent
+        );
+    } else {
+        println!("Sent {} packets.", stats.sent);
+        println!(
+            "{} packets in {:.3} s: {:.0} pps, {:.1} Mbit/s",
+            stats.sent,
+            stats.elapsed.as_secs_f64(),
+            stats.pps(),
+            stats.pps() * bits_per_frame / 1e6
+        );
+    }
     warn_dropped(sock);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `-w FILE`: the frames to a capture file, classic pcap for `.pcap`, else pcapng, stamped
+/// with the current time as Scapy's `wrpcap` does.
+fn write_frames(path: &Path, frames: &[Vec<u8>]) -> anyhow::Result<()> {
+    let name = path.to_string_lossy();
+    let format = if path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("pcap"))
+    {
+        Format::Pcap
+    } else {
+        Format::Pcapng
+    };
+    let desc = IfaceDesc {
+        name: "vethbench send".into(),
+        snaplen: 262_144,
+        filter: None,
+    };
+    let mut w = CaptureWriter::create(&name, format, &[desc]).context("-w")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    for f in frames {
+        w.write_frame(0, now, f, f.len() as u32, EpbFlags::default(), false)
+            .context("-w")?;
+    }
+    w.finish(&[IfaceStats {
+        start_ns: now,
+        end_ns: now,
+        ..IfaceStats::default()
+    }])
+    .context("-w")?;
+    Ok(())
 }
 
 /// A refusal of the interface policy in `send`'s words (with the flag or command that helps).
@@ -453,6 +623,3 @@ fn warn_dropped(sock: &TxSocket) {
         );
     }
 }
-
-#[path = "send_expr.rs"]
-mod send_expr;

@@ -1,6 +1,7 @@
-//! The Internet checksum (RFC 1071) and its incremental update (RFC 1624), shared by frame
-//! templates (`--count --vary`) and the harness's stamps: one implementation, so a fix to
-//! either reaches both.
+//! The Internet checksum (RFC 1071) and its incremental update (RFC 1624): the one checksum
+//! module. The expression engine (every frame vethbench builds: IPv4 header, TCP/UDP/ICMP/
+//! ICMPv6/GRE checksums over their pseudo-headers), frame templates (`--count --vary`), the
+//! harness's stamps and replay's rewriting all compute with it, so a fix reaches all of them.
 
 /// One's complement sum of `b` as big-endian 16-bit words (an odd last byte is the high byte),
 /// not folded.
@@ -15,6 +16,19 @@ pub fn sum16(b: &[u8]) -> u32 {
         s += (*x as u32) << 8;
     }
     s
+}
+
+/// Scapy's `checksum(p)` of the concatenation of `parts`: the one's complement of the one's
+/// complement sum (a part after an odd-length part contributes its bytes swapped).
+pub fn checksum(parts: &[&[u8]]) -> u16 {
+    let mut s = 0u64;
+    let mut odd = false;
+    for p in parts {
+        let v: u64 = p.chunks(0x8000).map(|c| sum16(c) as u64).sum();
+        s += if odd { fold(v).swap_bytes() as u64 } else { v };
+        odd ^= p.len() % 2 == 1;
+    }
+    !fold(s)
 }
 
 /// Fold a wide one's complement sum to 16 bits (end-around carry).
@@ -38,4 +52,25 @@ pub fn csum_update(hc: u16, old: &[u8], new: &[u8], odd: bool) -> u16 {
     }
     // HC' = ~(~HC + ~m + m')
     !fold(!hc as u64 + !o as u64 + n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_of_parts_matches_one_buffer() {
+        // RFC 1071's example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2.
+        let all = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(checksum(&[&all]), !0xddf2);
+        assert_eq!(checksum(&[&all[..3], &all[3..]]), !0xddf2);
+        assert_eq!(checksum(&[&[]]), 0xffff);
+        let hc = checksum(&[&all]);
+        let mut new = all;
+        new[2..4].copy_from_slice(&[0x12, 0x34]);
+        assert_eq!(
+            csum_update(hc, &all[2..4], &new[2..4], false),
+            checksum(&[&new])
+        );
+    }
 }

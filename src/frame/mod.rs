@@ -1,11 +1,13 @@
-//! What to send: a [`FrameSpec`] (Ethernet, optional 802.1Q, IPv4/IPv6, TCP/UDP/ICMP echo,
-//! payload, padding) becomes bytes, byte-exact with Scapy's `raw(pkt)` for the same arguments;
-//! [`show()`], [`summary`] and [`hexdump`] print bytes back the way Scapy and tshark do.
+//! What to send: ONE builder, the Scapy expression engine ([`expr`]), byte-exact with Scapy's
+//! `raw(pkt)` (IP and TCP options, IPv6 extension headers, fragments, ARP, ICMP, tunnels...).
+//! A [`FrameSpec`] (Ethernet, optional 802.1Q, IPv4/IPv6, TCP/UDP/ICMP echo, payload, padding:
+//! the field flags of `send` and `test`, the harness's default frame) is a typed front end that
+//! lowers to the engine's layers; checksums are computed by [`csum`] alone. [`show()`],
+//! [`summary`] and [`hexdump`] print bytes back the way Scapy and tshark do.
 //!
-//! Headers and checksums come from etherparse; this module only picks Scapy's defaults (IP id 1,
-//! no DF, TCP window 8192, flags S) where etherparse's shortcuts pick others. A [`FrameTemplate`]
-//! patches the IP id or TCP sequence number of a built frame in place (checksums updated
-//! incrementally), so a hot loop sends distinct frames without rebuilding or allocating.
+//! A [`FrameTemplate`] patches the IP id or TCP sequence number of a built frame in place
+//! (where they sit read from the frame itself, checksums updated incrementally), so a hot loop
+//! sends distinct frames, from flags or from an expression, without rebuilding or allocating.
 //!
 //! Reading frames back goes through ONE packet view, [`view`]: a single walk of the layers
 //! (Ethernet, VLAN tags, IPv4/IPv6 and extension headers, TCP/UDP/ICMP/ICMPv6/IGMP) that gives
@@ -14,12 +16,11 @@
 //! matcher, noise filter and stamp placement all read it. [`MacAddr`] is parsed and printed in
 //! `mac.rs` only. [`read_every_way`] runs every reader on any bytes (proptest, fuzzing).
 //!
-//! The files: `spec/` (what to send, a file per concern), `template.rs` ([`FrameTemplate`]),
-//! `csum.rs` (incremental checksums), `view/` (the packet view, a file per protocol),
+//! The files: `expr/` (the engine: parser, layers a file per protocol family), `spec/` (the
+//! typed front end, a file per concern), `template.rs` ([`FrameTemplate`]), `csum.rs` (the
+//! Internet checksum, whole and incremental), `view/` (the packet view, a file per protocol),
 //! `show.rs` (Scapy's `show()`, `hexdump()`), `summary.rs` (tshark's one line), `fields.rs`
 //! (`-T fields`), `mac.rs`.
-//!
-//! It does not build IP options, TCP options, fragments or ARP (yet).
 
 pub mod csum;
 pub mod expr;

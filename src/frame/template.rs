@@ -1,12 +1,19 @@
 //! [`FrameTemplate`]: a frame built once, then patched in place for each copy sent.
 //!
 //! Only the IPv4 id and the TCP sequence number are patchable: enough to make every frame of a
-//! burst distinct (order and duplicate checks) without rebuilding it. Checksums are updated
-//! incrementally (RFC 1624), so a patch costs a few instructions and allocates nothing.
+//! burst distinct (order and duplicate checks) without rebuilding it. Where they sit is read
+//! from the built frame (the packet view), so a frame from an expression varies as one from
+//! the field flags does. Checksums are updated incrementally (RFC 1624, [`super::csum`]), so a
+//! patch costs a few instructions and allocates nothing.
 
-use std::net::IpAddr;
+use super::{FrameError, FrameSpec};
 
-use super::{FrameError, FrameSpec, L4Spec};
+/// Offsets in the IPv4 header: identification, header checksum.
+const IPV4_ID: usize = 4;
+const IPV4_CHKSUM: usize = 10;
+/// Offsets in the TCP header: sequence number, checksum.
+const TCP_SEQ: usize = 4;
+const TCP_CHKSUM: usize = 16;
 
 /// What changes from one copy of a template to the next: copy `i` gets the spec's value plus `i`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,33 +51,53 @@ impl FrameTemplate {
     /// Build `spec` once, to be sent as copies that differ by `vary`. Refuses a `vary` the
     /// frame has no field for (IP id of an IPv6 frame, sequence number of a UDP frame).
     pub fn with_vary(spec: &FrameSpec, vary: Vary) -> Result<Self, FrameError> {
-        let bytes = spec.build()?;
-        let base = match (vary, spec.l4) {
-            (Vary::Nothing, _) => 0,
-            (Vary::IpId, _) if spec.src_ip.is_ipv4() => spec.ip_id as u32,
-            (Vary::TcpSeq, L4Spec::Tcp { seq, .. }) => seq,
-            (Vary::IpId | Vary::TcpSeq, _) => return Err(FrameError::CannotVary { vary }),
+        Self::from_frame(spec.build()?, vary)
+    }
+
+    /// A frame built by the expression engine (from an expression or a [`FrameSpec`]), to be
+    /// sent as copies that differ by `vary`. Where the IPv4 id, the TCP sequence number and
+    /// their checksums sit comes from the packet view of the frame itself (the outer IP stack);
+    /// copy 0's value is the frame's own. Refuses a `vary` the frame has no field for.
+    pub fn from_frame(bytes: Vec<u8>, vary: Vary) -> Result<Self, FrameError> {
+        let l = super::view::layout(&bytes);
+        let ip_id = l
+            .l3_off
+            .filter(|_| !l.ipv6)
+            .map(|o| (o + IPV4_ID, o + IPV4_CHKSUM));
+        // A later fragment carries no TCP header; a first one does (the checksum covers the
+        // whole datagram, which an incremental update keeps right).
+        let tcp_seq = match l.l4 {
+            Some((super::view::L4::Tcp, o)) if o + 20 <= bytes.len() => {
+                Some((o + TCP_SEQ, o + TCP_CHKSUM))
+            }
+            _ => None,
         };
-        let ip = spec.ip_offset();
-        let l4 = spec.l4_offset();
+        let base = match vary {
+            Vary::Nothing => 0,
+            Vary::IpId => match ip_id {
+                Some((at, _)) => u16::from_be_bytes([bytes[at], bytes[at + 1]]).into(),
+                None => return Err(FrameError::CannotVary { vary }),
+            },
+            Vary::TcpSeq => match tcp_seq {
+                Some((at, _)) => {
+                    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+                }
+                None => return Err(FrameError::CannotVary { vary }),
+            },
+        };
         Ok(FrameTemplate {
             bytes,
             vary,
             base,
-            ip_id: matches!(spec.src_ip, IpAddr::V4(_)).then_some((ip + 4, ip + 10)),
-            tcp_seq: matches!(spec.l4, L4Spec::Tcp { .. }).then_some((l4 + 4, l4 + 16)),
+            ip_id,
+            tcp_seq,
         })
     }
 
-    /// Bytes built elsewhere (a Scapy expression), sent as identical copies.
+    /// Bytes built elsewhere, sent as identical copies (patchable all the same: see
+    /// [`from_frame`](Self::from_frame)).
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
-        FrameTemplate {
-            bytes,
-            vary: Vary::Nothing,
-            base: 0,
-            ip_id: None,
-            tcp_seq: None,
-        }
+        Self::from_frame(bytes, Vary::Nothing).expect("Vary::Nothing is never refused")
     }
 
     /// The frame as built.
@@ -174,7 +201,9 @@ fn patch16(frame: &mut [u8], at: usize, csum: usize, new: u16) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::expr;
     use crate::frame::spec::tests::cases;
+    use crate::frame::L4Spec;
 
     #[test]
     fn patching_matches_a_rebuild() {
@@ -210,9 +239,6 @@ mod tests {
         };
         let mut f = spec.build().unwrap();
         let (ip, l4) = (spec.ip_offset(), spec.l4_offset());
-        if !spec.src_ip.is_ipv4() {
-            return;
-        }
         patch_field(
             &mut f,
             ip + 12,
@@ -245,5 +271,33 @@ mod tests {
             ..spec
         };
         assert!(FrameTemplate::with_vary(&udp, Vary::TcpSeq).is_err());
+    }
+
+    #[test]
+    fn an_expression_frame_varies_like_a_spec_frame() {
+        // IP options and TCP options move the fields: the offsets come from the frame.
+        let src = r#"Ether(dst="02:00:00:00:00:02", src="02:00:00:00:00:01")/Dot1Q(vlan=5)/IP(src="198.18.0.1", dst="198.18.0.2", id=7, options=[IPOption_Router_Alert()])/TCP(seq=100, options=[("MSS", 1460)])/"x""#;
+        let build = |id: u16, seq: u32| {
+            let s = src
+                .replace("id=7", &format!("id={id}"))
+                .replace("seq=100", &format!("seq={seq}"));
+            expr::parse(&s).unwrap().build().unwrap().remove(0)
+        };
+        for (vary, want) in [
+            (Vary::IpId, build(7 + 9, 100)),
+            (Vary::TcpSeq, build(7, 109)),
+        ] {
+            let t = FrameTemplate::from_frame(build(7, 100), vary).unwrap();
+            let mut f = t.bytes().to_vec();
+            t.make_copy(&mut f, 9);
+            assert_eq!(f, want, "{vary:?}");
+        }
+        let udp = expr::parse(r#"Ether()/IPv6()/UDP()"#)
+            .unwrap()
+            .build()
+            .unwrap()
+            .remove(0);
+        assert!(FrameTemplate::from_frame(udp.clone(), Vary::IpId).is_err());
+        assert!(FrameTemplate::from_frame(udp, Vary::TcpSeq).is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! A burst split between threads (`send --threads N`): each thread opens its own socket on the
 //! interface and sends its share of the copies (distinct: thread k sends copies
-//! `k·share..`), at its share of the rate, so several CPUs feed one interface.
+//! `k·share..`; a copy of a fragmented datagram is all its fragments, never split), at its
+//! share of the rate, so several CPUs feed one interface.
 //!
 //! Threads are spawned from the calling thread, so they are in its network namespace.
 
@@ -16,11 +17,12 @@ pub struct ThreadStats {
     pub dropped: u64,
 }
 
-/// Send `burst` from `threads` threads, each with its own socket on `iface` (qdisc bypassed
-/// when asked); per-thread figures in thread order.
+/// Send `burst` copies of the sequence `seq` (one frame, or the fragments of a datagram, see
+/// [`TxSocket::send_seq_burst_from`]) from `threads` threads, each with its own socket on
+/// `iface` (qdisc bypassed when asked); per-thread figures in thread order.
 pub fn send_split(
     iface: &str,
-    tmpl: &FrameTemplate,
+    seq: &[FrameTemplate],
     burst: &BurstSpec,
     threads: usize,
     qdisc_bypass: bool,
@@ -55,7 +57,7 @@ pub fn send_split(
                             elapsed: std::time::Duration::ZERO,
                         }
                     } else {
-                        sock.send_burst_from(tmpl, &spec, first)?
+                        sock.send_seq_burst_from(seq, &spec, first)?
                     };
                     Ok(ThreadStats {
                         stats,

@@ -229,6 +229,54 @@ impl TxSocket {
         })
     }
 
+    /// `burst.count` copies of a sequence of frames (IPv4 fragments of one datagram), each copy
+    /// the frames in order, copy `c` made by each template's [`make_copy`](FrameTemplate::make_copy)
+    /// with `c` (copies `first..first + burst.count`); `rate_pps` and the stats count frames.
+    /// A sequence of one is [`send_burst_from`](Self::send_burst_from). Allocates once (the
+    /// batch), nothing per frame.
+    pub fn send_seq_burst_from(
+        &mut self,
+        seq: &[FrameTemplate],
+        burst: &BurstSpec,
+        first: u64,
+    ) -> Result<BurstStats, SockError> {
+        if let [one] = seq {
+            return self.send_burst_from(one, burst, first);
+        }
+        let n = seq.len().max(1) as u64;
+        let total = burst.count.saturating_mul(n);
+        let cap = (burst.batch.clamp(1, MAX_SENDMMSG_BATCH) as u64).min(total.max(1)) as usize;
+        let slot = seq.iter().map(FrameTemplate::len).max().unwrap_or(0);
+        let mut batch = TxBatch::new(cap, slot);
+        let pacer = burst.rate_pps.map(Pacer::new);
+        let per_wait = burst.rate_pps.map_or(cap, |r| Pacer::burst(r).min(cap));
+        let start = Instant::now();
+        let mut i = 0u64;
+        while i < total && !seq.is_empty() {
+            let left = total - i;
+            let k = match &pacer {
+                None => cap.min(left as usize),
+                Some(p) => {
+                    p.wait(i);
+                    let overdue = p.due_now().saturating_sub(i).min(left);
+                    per_wait.max(overdue as usize).min(cap).min(left as usize)
+                }
+            };
+            for j in 0..k {
+                let g = i + j as u64;
+                let t = &seq[(g % n) as usize];
+                batch.set(j, t.bytes());
+                t.make_copy(batch.frame_mut(j), first + g / n);
+            }
+            self.send_batch(&mut batch, k)?;
+            i += k as u64;
+        }
+        Ok(BurstStats {
+            sent: i,
+            elapsed: start.elapsed(),
+        })
+    }
+
     /// The interface the socket was bound to is gone (deleted, or moved to another namespace):
     /// the kernel unbinds the socket then (its address's ifindex is no longer ours).
     pub fn iface_gone(&self) -> bool {

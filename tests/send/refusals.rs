@@ -180,3 +180,62 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+/// Issue 21 item 2 and item 4 through the CLI: 8000 parentheses (a stack overflow, exit 134,
+/// before) and a wrapped length are one line and exit 2, and the long expression is cut in it.
+#[test]
+fn deep_nesting_and_lengths_that_do_not_fit_are_one_line() {
+    let deep = format!("{}Ether(){}", "(".repeat(8000), ")".repeat(8000));
+    refused(&["send", "--dry-run", "-q", &deep], "nested too deeply");
+    let out = run(&["send", "--dry-run", "-q", &deep]);
+    assert!(stderr(&out).len() < 400, "{}", stderr(&out));
+    let list = format!(
+        "Ether()/IP(options={}{})",
+        "[".repeat(8000),
+        "]".repeat(8000)
+    );
+    refused(&["send", "--dry-run", "-q", &list], "nested too deeply");
+    refused(
+        &[
+            "send",
+            "--dry-run",
+            "-q",
+            r#"Ether()/IPv6()/IPv6ExtHdrHopByHop(options=[PadN(optdata=b"x"*300)])"#,
+        ],
+        "does not fit",
+    );
+    refused(
+        &[
+            "send",
+            "--dry-run",
+            "-q",
+            r#"Ether()/IP()/UDP()/"\N{NO SUCH NAME}""#,
+        ],
+        "unknown Unicode character name",
+    );
+}
+
+/// The field flags are a clap group that conflicts with an expression: the refusal names the
+/// flag given first, and `--vary` (not a field) now goes with an expression.
+#[test]
+fn field_flags_conflict_with_an_expression_by_name() {
+    for flag in ["--src-ip", "--ttl", "--size"] {
+        refused(
+            &["send", "--dry-run", "Ether()/IP()/TCP()", flag, "64"],
+            &format!("'[EXPR]' cannot be used with: {flag} "),
+        );
+    }
+    let out = run(&[
+        "send",
+        "--dry-run",
+        "-q",
+        "Ether()/IP()/TCP()",
+        "--vary",
+        "seq",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    refused(
+        &["send", "--dry-run", "Ether()/IP()/UDP()", "--vary", "seq"],
+        "--vary seq needs TCP",
+    );
+}

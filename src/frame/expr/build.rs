@@ -2,12 +2,12 @@
 //! bytes built innermost first (so each layer sees its payload), `Padding` appended last.
 
 use super::layers::{self, Binding};
-use super::{Env, ExprError, Fields, LayerExpr, Proto, Value};
+use super::{Env, ExprError, Fields, LayerClass, LayerExpr, Value};
 
 /// A layer ready to build: its class and its fields.
 #[derive(Debug, Clone)]
 pub struct Layer {
-    pub proto: &'static dyn Proto,
+    pub proto: &'static dyn LayerClass,
     pub fields: Fields,
     /// 1-based column of the layer's name in the source (1 when built without a source).
     pub col: usize,
@@ -20,7 +20,7 @@ impl Layer {
 }
 
 /// Names checked against the registry (with close names offered), `Call` values resolved by
-/// `env`, bindings applied, then each layer's [`Proto::resolve`], outermost first.
+/// `env`, bindings applied, then each layer's [`LayerClass::resolve`], outermost first.
 pub(super) fn resolve(exprs: &[LayerExpr], env: &dyn Env) -> Result<Vec<Layer>, ExprError> {
     if exprs.is_empty() {
         return Err(ExprError::new(1, "the expression has no layer"));

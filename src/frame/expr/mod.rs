@@ -2,10 +2,15 @@
 //!
 //! What must stay true: for the same expression, [`Expr::build`] returns exactly the bytes of
 //! Scapy 2.5's `raw(pkt)` (or of `fragment(pkt, fragsize)`), defaults included; any field set
-//! explicitly wins over the computed one (`IP(chksum=0)` builds a broken frame on purpose).
+//! explicitly wins over the computed one (`IP(chksum=0)` builds a broken frame on purpose),
+//! and a length or count the engine computes that does not fit its field is an error ("does
+//! not fit"), never a wrapped value (where Scapy masks a 4-bit ihl/dataofs, this refuses).
+//! Nesting is bounded ([`MAX_NESTING`]) by the parser, so nothing that walks an [`Expr`]
+//! recursively can overflow the stack. This is the one builder: [`crate::frame::FrameSpec`]
+//! lowers to it.
 //!
 //! By concern: `parse.rs` reads the Python subset into an [`Expr`] (layers, fields, values,
-//! each with its column); `value.rs` the values; `proto.rs` the [`Proto`] trait a layer
+//! each with its column); `value.rs` the values; `class.rs` the [`LayerClass`] trait a layer
 //! implements and the [`Fields`] it reads; `build.rs` the engine (Scapy's `bind_layers` table,
 //! defaults, innermost layer first so lengths and checksums see their payload); `layers/` one
 //! file per protocol family.
@@ -30,17 +35,17 @@
 //! ```
 
 mod build;
+mod class;
 mod env;
 mod parse;
-mod proto;
 mod value;
 
 pub mod layers;
 
 pub use build::{build_layers, Layer};
+pub use class::{Ctx, Fields, LayerClass};
 pub use env::IfaceEnv;
-pub use parse::{parse, DEFAULT_FRAGSIZE};
-pub use proto::{Ctx, Fields, Proto};
+pub use parse::{parse, DEFAULT_FRAGSIZE, MAX_NESTING};
 pub use value::Value;
 
 /// A parsed expression: the layers joined by `/`, and an optional `fragment(..., fragsize=N)`
@@ -128,4 +133,8 @@ impl Expr {
 }
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod golden_tests;
+#[cfg(test)]
+mod parse_tests;

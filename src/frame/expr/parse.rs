@@ -23,6 +23,7 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
     let mut p = Parser {
         s: src.chars().collect(),
         i: 0,
+        depth: 0,
     };
     p.ws();
     let expr = if p.peek_ident() == Some("fragment".into()) && p.after_ident_is('(') {
@@ -43,9 +44,16 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
     }
 }
 
+/// How deep parentheses, brackets and calls may nest (CPython's parser stops at 200): deeper
+/// is refused in one line, before the recursion could overflow the stack (the values built
+/// are then as shallow, so everything that walks them recursively is safe too).
+pub const MAX_NESTING: usize = 100;
+
 struct Parser {
     s: Vec<char>,
     i: usize,
+    /// How many `chain`s and `value`s are open.
+    depth: usize,
 }
 
 /// A value with the column it starts at.
@@ -149,16 +157,8 @@ impl Parser {
                 self.ws();
                 let (v, vcol) = self.value()?;
                 fragsize = match v {
-                    Value::Int(n) if n > 0 && n <= 65535 => n as usize,
-                    other => {
-                        return Err(ExprError::new(
-                            vcol,
-                            format!(
-                                "fragsize takes an int in 1..=65535, not {}",
-                                describe(&other)
-                            ),
-                        ))
-                    }
+                    Value::Int(n) if (8..=65535).contains(&n) => n as usize,
+                    other => return Err(ExprError::new(vcol, fragsize_rule(&describe(&other)))),
                 };
                 self.eat(',');
             }
@@ -182,7 +182,28 @@ impl Parser {
         }
     }
 
+    /// One level deeper, refused past [`MAX_NESTING`].
+    fn nest<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ExprError>,
+    ) -> Result<T, ExprError> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.err(format!(
+                "nested too deeply: at most {MAX_NESTING} levels of parentheses, brackets and \
+                 calls"
+            )));
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     fn chain(&mut self) -> Result<Vec<LayerExpr>, ExprError> {
+        self.nest(Self::chain_at)
+    }
+
+    fn chain_at(&mut self) -> Result<Vec<LayerExpr>, ExprError> {
         let mut out = Vec::new();
         self.ws();
         if self.peek() == Some('/') {
@@ -355,6 +376,10 @@ impl Parser {
 
     /// A value, with `*` repetition (`"x"*100`, `100*b"\x00"`, `2*3`).
     fn value(&mut self) -> Result<Spanned, ExprError> {
+        self.nest(Self::value_at)
+    }
+
+    fn value_at(&mut self) -> Result<Spanned, ExprError> {
         self.ws();
         let (v, col) = self.atom()?;
         if self.eat('*') {
@@ -613,6 +638,14 @@ impl Parser {
                         text.push(char::from_u32(n).unwrap_or('\0'));
                     }
                 }
+                'N' if bytes => {
+                    return Err(ExprError::new(
+                        ccol,
+                        "\\N{...} is not allowed in bytes (Python: only a str literal names \
+                         characters; write the UTF-8 bytes as \\x escapes)",
+                    ));
+                }
+                'N' => text.push(self.named_char(ccol)?),
                 'u' | 'U' if !bytes => {
                     let n = self.hex_digits(if e == 'u' { 4 } else { 8 }, ccol, "\\u")?;
                     let ch = char::from_u32(n).ok_or_else(|| {
@@ -635,6 +668,42 @@ impl Parser {
             },
             col,
         ))
+    }
+
+    /// After `\N`: `{NAME}`, a Unicode character name as Python's `\N{...}` takes it (any
+    /// case), looked up in `unicode_names2`'s table.
+    fn named_char(&mut self, col: usize) -> Result<char, ExprError> {
+        let malformed = || {
+            ExprError::new(
+                col,
+                "malformed \\N character escape: expected \\N{NAME}, e.g. \\N{LATIN SMALL \
+                 LETTER E WITH ACUTE}",
+            )
+        };
+        if !self.eat('{') {
+            return Err(malformed());
+        }
+        let start = self.i;
+        while let Some(c) = self.peek() {
+            if c == '}' {
+                break;
+            }
+            if !(c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+                return Err(malformed());
+            }
+            self.i += 1;
+        }
+        if self.peek() != Some('}') || self.i == start {
+            return Err(malformed());
+        }
+        let name: String = self.s[start..self.i].iter().collect();
+        self.i += 1;
+        unicode_names2::character(&name.to_ascii_uppercase()).ok_or_else(|| {
+            ExprError::new(
+                col,
+                format!("unknown Unicode character name '{name}' in \\N{{...}}"),
+            )
+        })
     }
 
     fn push_char(
@@ -730,13 +799,17 @@ fn push_raw(out: &mut Vec<LayerExpr>, load: Value, col: usize) -> Result<(), Exp
     Ok(())
 }
 
+/// The one wording of fragsize's range (Scapy divides by `fragsize - fragsize % 8`, so below 8
+/// is refused), for the parser and for an [`Expr`] built without it.
+pub(super) fn fragsize_rule(given: &str) -> String {
+    format!(
+        "fragsize takes an int in 8..=65535 (fragments carry multiples of 8 bytes), not {given}"
+    )
+}
+
 fn describe(v: &Value) -> String {
     match v {
         Value::Int(i) => format!("the int {i}"),
         other => other.a_type_name(),
     }
 }
-
-#[cfg(test)]
-#[path = "parse_tests.rs"]
-mod tests;

@@ -1,22 +1,21 @@
-//! [`FrameSpec`]: what a user asks for, turned into bytes with etherparse's headers and
-//! checksums, with Scapy's defaults.
+//! [`FrameSpec`]: what a user asks for field by field (`send`'s and `test`'s field flags, the
+//! harness's default frame), a typed front end of the expression engine: [`FrameSpec::to_expr`]
+//! lowers it to the engine's layers and the engine builds it. There is one builder
+//! ([`super::expr`]), with one set of defaults (Scapy's) and one checksum module
+//! ([`super::csum`]).
 //!
 //! What must stay true: for the same arguments, [`FrameSpec::build`] returns exactly the bytes of
-//! Scapy's `raw(pkt)` (the golden frames in `fixtures/frames/` are the proof), and
-//! [`FrameSpec::build_into`] allocates nothing once its buffer is large enough.
+//! Scapy's `raw(pkt)` (the golden frames in `fixtures/frames/` are the proof, through the
+//! engine).
 //!
-//! By concern: this file holds the frame, its lengths, its checks and the Ethernet, 802.1Q and
-//! IP headers; `l4.rs` the transport headers ([`L4Spec`]) and their checksums; `tcp_flags.rs`
-//! Scapy's TCP flag letters; `hex.rs` hex payloads; `tests.rs` the golden frames.
+//! By concern: this file holds the frame, its lengths, its checks and its lowering; `l4.rs` the
+//! transport layer ([`L4Spec`]); `tcp_flags.rs` Scapy's TCP flag letters (the engine's `TCP`
+//! layer parses them with the same function); `hex.rs` hex payloads; `tests.rs` the golden
+//! frames.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use etherparse::{
-    EtherType, Ethernet2Header, Icmpv4Header, Icmpv6Header, IpDscp, IpEcn, IpFragOffset, IpNumber,
-    Ipv4Header, Ipv6FlowLabel, Ipv6Header, SingleVlanHeader, UdpHeader, VlanId, VlanPcp,
-};
-
+use super::expr::{Expr, FieldArg, LayerExpr, Value};
 use super::{FrameError, MacAddr};
 
 mod hex;
@@ -26,7 +25,6 @@ mod tcp_flags;
 pub(crate) mod tests;
 
 pub use hex::parse_hex;
-use l4::L4Ctx;
 pub use l4::L4Spec;
 pub use tcp_flags::TcpFlags;
 
@@ -101,13 +99,13 @@ impl FrameSpec {
 
     fn ip_header_len(&self) -> usize {
         match self.src_ip {
-            IpAddr::V4(_) => Ipv4Header::MIN_LEN,
-            IpAddr::V6(_) => Ipv6Header::LEN,
+            IpAddr::V4(_) => 20,
+            IpAddr::V6(_) => 40,
         }
     }
 
     fn eth_len(&self) -> usize {
-        Ethernet2Header::LEN + if self.vlan.is_some() { 4 } else { 0 }
+        14 + if self.vlan.is_some() { 4 } else { 0 }
     }
 
     /// Length of the IP datagram (header, L4 header, payload).
@@ -160,7 +158,7 @@ impl FrameSpec {
         }
         let limit = match self.src_ip {
             IpAddr::V4(_) => 65535,
-            IpAddr::V6(_) => 65535 + Ipv6Header::LEN,
+            IpAddr::V6(_) => 65535 + 40,
         };
         if self.ip_len() > limit {
             return Err(FrameError::build(format!(
@@ -185,116 +183,127 @@ impl FrameSpec {
         Ok(())
     }
 
-    /// The frame's bytes.
-    pub fn build(&self) -> Result<Vec<u8>, FrameError> {
-        // Before sizing the buffer: len() is whatever `size` asks for.
-        self.validate()?;
-        let mut buf = Vec::with_capacity(self.len());
-        self.build_into(&mut buf)?;
-        Ok(buf)
+    /// The frame as the expression engine's layers: `Ether/[Dot1Q]/IP|IPv6/TCP|UDP|ICMP|
+    /// ICMPv6EchoRequest/[Raw]/[Padding]`, every field the spec holds given explicitly, the
+    /// rest (types, lengths, checksums) left to the engine. This is how a spec is built: the
+    /// engine is the one builder.
+    pub fn to_expr(&self) -> Expr {
+        fn layer(name: &str, fields: Vec<(&str, Value)>) -> LayerExpr {
+            LayerExpr {
+                name: name.to_string(),
+                col: 1,
+                fields: fields
+                    .into_iter()
+                    .map(|(n, value)| FieldArg {
+                        name: n.to_string(),
+                        col: 1,
+                        value,
+                    })
+                    .collect(),
+            }
+        }
+        let int = |v: u64| Value::Int(v.into());
+        let s = |v: String| Value::Str(v);
+        let mut layers = vec![layer(
+            "Ether",
+            vec![
+                ("dst", s(self.dst_mac.to_string())),
+                ("src", s(self.src_mac.to_string())),
+            ],
+        )];
+        if let Some(v) = self.vlan {
+            layers.push(layer("Dot1Q", vec![("vlan", int(v.into()))]));
+        }
+        let v4 = self.src_ip.is_ipv4();
+        layers.push(if v4 {
+            layer(
+                "IP",
+                vec![
+                    ("tos", int(self.tos.into())),
+                    ("id", int(self.ip_id.into())),
+                    ("flags", int(if self.dont_fragment { 2 } else { 0 })),
+                    ("ttl", int(self.ttl.into())),
+                    ("src", s(self.src_ip.to_string())),
+                    ("dst", s(self.dst_ip.to_string())),
+                ],
+            )
+        } else {
+            layer(
+                "IPv6",
+                vec![
+                    ("tc", int(self.tos.into())),
+                    ("hlim", int(self.ttl.into())),
+                    ("src", s(self.src_ip.to_string())),
+                    ("dst", s(self.dst_ip.to_string())),
+                ],
+            )
+        });
+        let ports = || {
+            vec![
+                ("sport", int(self.sport.into())),
+                ("dport", int(self.dport.into())),
+            ]
+        };
+        layers.push(match self.l4 {
+            L4Spec::Tcp {
+                flags,
+                seq,
+                ack,
+                window,
+                urgptr,
+            } => {
+                let mut f = ports();
+                f.extend([
+                    ("seq", int(seq.into())),
+                    ("ack", int(ack.into())),
+                    ("flags", int(flags.0.into())),
+                    ("window", int(window.into())),
+                    ("urgptr", int(urgptr.into())),
+                ]);
+                layer("TCP", f)
+            }
+            L4Spec::Udp => layer("UDP", ports()),
+            L4Spec::IcmpEcho { id, seq } => layer(
+                if v4 { "ICMP" } else { "ICMPv6EchoRequest" },
+                vec![("id", int(id.into())), ("seq", int(seq.into()))],
+            ),
+        });
+        if !self.payload.is_empty() {
+            layers.push(layer(
+                "Raw",
+                vec![("load", Value::Bytes(self.payload.clone()))],
+            ));
+        }
+        let pad = self.len() - self.unpadded_len();
+        if pad > 0 {
+            layers.push(layer("Padding", vec![("load", Value::Bytes(vec![0; pad]))]));
+        }
+        Expr {
+            layers,
+            fragsize: None,
+        }
     }
 
-    /// Write the frame into `buf`, replacing its content. Allocates nothing when `buf` already
-    /// has the capacity.
-    pub fn build_into(&self, buf: &mut Vec<u8>) -> Result<(), FrameError> {
+    /// The frame's bytes, built by the expression engine ([`FrameSpec::to_expr`]).
+    pub fn build(&self) -> Result<Vec<u8>, FrameError> {
+        // Before sizing anything: len() is whatever `size` asks for.
         self.validate()?;
+        let mut frames = self
+            .to_expr()
+            .build()
+            .map_err(|e| FrameError::build(e.msg))?;
+        match (frames.pop(), frames.is_empty()) {
+            (Some(f), true) => Ok(f),
+            _ => Err(FrameError::build("the spec built more than one frame")),
+        }
+    }
+
+    /// Write the frame into `buf`, replacing its content (the engine builds it; copies of a
+    /// frame are made by [`crate::frame::FrameTemplate`], which allocates nothing per copy).
+    pub fn build_into(&self, buf: &mut Vec<u8>) -> Result<(), FrameError> {
+        let f = self.build()?;
         buf.clear();
-        buf.reserve(self.len());
-        // Writing into a Vec cannot fail; the headers were validated above.
-        self.write(buf)
-            .map_err(|e| FrameError::build(e.to_string()))?;
-        buf.resize(self.len(), 0);
+        buf.extend_from_slice(&f);
         Ok(())
     }
-
-    fn write(&self, w: &mut Vec<u8>) -> Result<(), std::io::Error> {
-        let ip_type = match self.src_ip {
-            IpAddr::V4(_) => EtherType::IPV4,
-            IpAddr::V6(_) => EtherType::IPV6,
-        };
-        let eth = Ethernet2Header {
-            destination: self.dst_mac.0,
-            source: self.src_mac.0,
-            ether_type: if self.vlan.is_some() {
-                EtherType::VLAN_TAGGED_FRAME
-            } else {
-                ip_type
-            },
-        };
-        eth.write(w)?;
-        if let Some(v) = self.vlan {
-            SingleVlanHeader {
-                pcp: VlanPcp::ZERO,
-                drop_eligible_indicator: false,
-                // validate() checked the range.
-                vlan_id: VlanId::try_new(v).unwrap_or(VlanId::ZERO),
-                ether_type: ip_type,
-            }
-            .write(w)?;
-        }
-        let l4_len = self.l4.header_len() + self.payload.len();
-        let proto = match (self.l4, self.src_ip) {
-            (L4Spec::Tcp { .. }, _) => IpNumber::TCP,
-            (L4Spec::Udp, _) => IpNumber::UDP,
-            (L4Spec::IcmpEcho { .. }, IpAddr::V4(_)) => IpNumber::ICMP,
-            (L4Spec::IcmpEcho { .. }, IpAddr::V6(_)) => IpNumber::IPV6_ICMP,
-        };
-        match (self.src_ip, self.dst_ip) {
-            (IpAddr::V4(src), IpAddr::V4(dst)) => {
-                // A full literal, not `Ipv4Header::new`: Scapy sends id=1 and no DF by default.
-                let ip = Ipv4Header {
-                    dscp: IpDscp::try_new(self.tos >> 2).unwrap_or(IpDscp::ZERO),
-                    ecn: IpEcn::try_new(self.tos & 3).unwrap_or(IpEcn::ZERO),
-                    total_len: (Ipv4Header::MIN_LEN + l4_len) as u16,
-                    identification: self.ip_id,
-                    dont_fragment: self.dont_fragment,
-                    more_fragments: false,
-                    fragment_offset: IpFragOffset::ZERO,
-                    time_to_live: self.ttl,
-                    protocol: proto,
-                    header_checksum: 0,
-                    source: src.octets(),
-                    destination: dst.octets(),
-                    options: Default::default(),
-                };
-                ip.write(w)?;
-                self.write_l4(w, |l4| match l4 {
-                    L4Ctx::Tcp(h, p) => h.calc_checksum_ipv4(&ip, p).map_err(too_big),
-                    L4Ctx::Udp(sp, dp, p) => UdpHeader::with_ipv4_checksum(sp, dp, &ip, p)
-                        .map(|u| u.checksum)
-                        .map_err(too_big),
-                    L4Ctx::Icmp(t, p) => Ok(Icmpv4Header::with_checksum(t.0, p).checksum),
-                })
-            }
-            (IpAddr::V6(src), IpAddr::V6(dst)) => {
-                let mut ip = Ipv6Header {
-                    traffic_class: self.tos,
-                    flow_label: Ipv6FlowLabel::ZERO,
-                    payload_length: l4_len as u16,
-                    next_header: proto,
-                    hop_limit: self.ttl,
-                    source: src.octets(),
-                    destination: dst.octets(),
-                };
-                ip.traffic_class = self.tos;
-                ip.write(w)?;
-                self.write_l4(w, |l4| match l4 {
-                    L4Ctx::Tcp(h, p) => h.calc_checksum_ipv6(&ip, p).map_err(too_big),
-                    L4Ctx::Udp(sp, dp, p) => UdpHeader::with_ipv6_checksum(sp, dp, &ip, p)
-                        .map(|u| u.checksum)
-                        .map_err(too_big),
-                    L4Ctx::Icmp(t, p) => {
-                        Icmpv6Header::with_checksum(t.1, ip.source, ip.destination, p)
-                            .map(|h| h.checksum)
-                            .map_err(too_big)
-                    }
-                })
-            }
-            _ => Err(std::io::Error::other("mixed IP versions")),
-        }
-    }
-}
-
-pub(super) fn too_big<E: fmt::Display>(e: E) -> std::io::Error {
-    std::io::Error::other(e.to_string())
 }

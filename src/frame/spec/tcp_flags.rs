@@ -3,8 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use etherparse::TcpHeader;
-
 use crate::frame::FrameError;
 
 /// TCP flags, as Scapy spells them: one letter per bit, `FSRPAUECN` from bit 0 to bit 8.
@@ -24,27 +22,21 @@ impl TcpFlags {
     pub const CWR: TcpFlags = TcpFlags(0x080);
     pub const NS: TcpFlags = TcpFlags(0x100);
 
+    /// Scapy letters in any order (`S`, `SA`, `FPU`), either case; an empty string is no flag.
+    /// The one TCP-flag parser: `--flags` and the engine's `TCP(flags=...)` both call it.
+    /// `Err`: the first character that is not a letter.
+    pub fn parse_letters(s: &str) -> Result<TcpFlags, char> {
+        let mut bits = 0u16;
+        for c in s.chars() {
+            let i = Self::LETTERS.find(c.to_ascii_uppercase()).ok_or(c)?;
+            bits |= 1 << i;
+        }
+        Ok(TcpFlags(bits))
+    }
+
     /// True if every bit of `other` is set.
     pub fn contains(self, other: TcpFlags) -> bool {
         self.0 & other.0 == other.0
-    }
-
-    pub(super) fn apply(self, h: &mut TcpHeader) {
-        h.fin = self.contains(Self::FIN);
-        h.syn = self.contains(Self::SYN);
-        h.rst = self.contains(Self::RST);
-        h.psh = self.contains(Self::PSH);
-        h.ack = self.contains(Self::ACK);
-        h.urg = self.contains(Self::URG);
-        h.ece = self.contains(Self::ECE);
-        h.cwr = self.contains(Self::CWR);
-        h.ns = self.contains(Self::NS);
-    }
-
-    /// The flags of a parsed header.
-    pub fn of(h: &TcpHeader) -> TcpFlags {
-        let bits = [h.fin, h.syn, h.rst, h.psh, h.ack, h.urg, h.ece, h.cwr, h.ns];
-        TcpFlags(bits.iter().enumerate().map(|(i, &b)| (b as u16) << i).sum())
     }
 }
 
@@ -58,20 +50,15 @@ impl Default for TcpFlags {
 impl FromStr for TcpFlags {
     type Err = FrameError;
 
-    /// Scapy letters in any order (`S`, `SA`, `FPU`); an empty string is no flag.
+    /// [`TcpFlags::parse_letters`].
     fn from_str(s: &str) -> Result<Self, FrameError> {
-        let mut bits = 0u16;
-        for c in s.chars() {
-            let i = Self::LETTERS.find(c.to_ascii_uppercase()).ok_or_else(|| {
-                FrameError::invalid(
-                    "TCP flags",
-                    s,
-                    format!("'{c}' is not one of Scapy's letters {}", Self::LETTERS),
-                )
-            })?;
-            bits |= 1 << i;
-        }
-        Ok(TcpFlags(bits))
+        Self::parse_letters(s).map_err(|c| {
+            FrameError::invalid(
+                "TCP flags",
+                s,
+                format!("'{c}' is not one of Scapy's letters {}", Self::LETTERS),
+            )
+        })
     }
 }
 

@@ -3,11 +3,11 @@
 
 use std::net::Ipv4Addr;
 
-use super::super::{Ctx, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::pseudo::checksum;
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Icmp];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Icmp];
 pub(super) const BINDINGS: &[Binding] = &[Binding {
     lower: "IP",
     upper: "ICMP",
@@ -85,7 +85,7 @@ const ID_SEQ: &[u8] = &[0, 8, 13, 14, 15, 16, 17, 18, 37, 38];
 #[derive(Debug)]
 pub struct Icmp;
 
-impl Proto for Icmp {
+impl LayerClass for Icmp {
     fn name(&self) -> &'static str {
         "ICMP"
     }

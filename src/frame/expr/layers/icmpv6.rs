@@ -4,12 +4,12 @@
 
 use std::net::Ipv6Addr;
 
-use super::super::{Ctx, ExprError, Fields, Proto};
+use super::super::{Ctx, ExprError, Fields, LayerClass};
 use super::icmp::enum_u8;
 use super::pseudo::in6_chksum;
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[
+pub(super) const PROTOS: &[&dyn LayerClass] = &[
     &ECHO_REQUEST,
     &ECHO_REPLY,
     &ND_RS,
@@ -262,7 +262,7 @@ fn ra(f: &Fields, o: &mut Vec<u8>) -> Result<(), ExprError> {
     put(o, f, "retranstimer", 32, 0)
 }
 
-impl Proto for Msg {
+impl LayerClass for Msg {
     fn name(&self) -> &'static str {
         self.name
     }
@@ -300,7 +300,7 @@ const DST_LLADDR: LlAddr = LlAddr {
     ty: 2,
 };
 
-impl Proto for LlAddr {
+impl LayerClass for LlAddr {
     fn name(&self) -> &'static str {
         self.name
     }

@@ -3,11 +3,12 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::super::build::{build_layers, Layer};
-use super::super::{Ctx, Env, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, Env, ExprError, Fields, LayerClass, Value};
 use super::l2::row;
-use super::{inet_checksum, Binding};
+use super::Binding;
+use crate::frame::csum::checksum;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Ip];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Ip];
 
 /// Scapy 2.5's rows with `IP` (inet.py, inet6.py, contrib/mpls.py); the transport rows are
 /// with the transport layers.
@@ -91,6 +92,9 @@ fn option(f: &Fields, v: &Value, out: &mut Vec<u8>) -> Result<(), ExprError> {
                     out.push(kw(kwargs, "length", 4, 255)? as u8);
                     out.extend_from_slice(&(kw(kwargs, "alert", 0, 0xffff)? as u16).to_be_bytes());
                 }
+                // Scapy dissects the bytes as one option: none at all is option 0 with its
+                // length computed, `00 02`.
+                ("IPOption", [Value::Bytes(b)]) if b.is_empty() => out.extend_from_slice(&[0, 2]),
                 ("IPOption", [Value::Bytes(b)]) => out.extend_from_slice(b),
                 _ => {
                     return Err(f.err(
@@ -115,7 +119,7 @@ fn option(f: &Fields, v: &Value, out: &mut Vec<u8>) -> Result<(), ExprError> {
     Ok(())
 }
 
-impl Proto for Ip {
+impl LayerClass for Ip {
     fn name(&self) -> &'static str {
         "IP"
     }
@@ -188,7 +192,8 @@ impl Proto for Ip {
         }
         let hlen = out.len() - start;
         if f.uint("ihl", 4)?.is_none() {
-            out[start] = (version as u8) << 4 | ((hlen / 4) as u8 & 0x0f);
+            let ihl = f.computed("IP", "ihl", "options", hlen / 4, 4)?;
+            out[start] = (version as u8) << 4 | ihl as u8;
         }
         if f.uint("len", 16)?.is_none() {
             let total = u16::try_from(hlen + ctx.payload.len()).map_err(|_| {
@@ -203,7 +208,7 @@ impl Proto for Ip {
             out[start + 2..start + 4].copy_from_slice(&total.to_be_bytes());
         }
         if f.uint("chksum", 16)?.is_none() {
-            let ck = inet_checksum(&out[start..]);
+            let ck = checksum(&[&out[start..]]);
             out[start + 10..start + 12].copy_from_slice(&ck.to_be_bytes());
         }
         Ok(())
@@ -229,7 +234,10 @@ pub fn fragment(ls: &[Layer], fragsize: usize, env: &dyn Env) -> Result<Vec<Vec<
     let last = fragsize as i64;
     let fs = (fragsize - fragsize % 8) as i64;
     if fs == 0 {
-        return Err(ExprError::new(1, "fragment(): fragsize must be at least 8"));
+        return Err(ExprError::new(
+            1,
+            super::super::parse::fragsize_rule(&fragsize.to_string()),
+        ));
     }
     let nb = (s.len() as i64 - last + fs - 1).div_euclid(fs) + 1;
     let raw = super::lookup("Raw").expect("Raw is registered");

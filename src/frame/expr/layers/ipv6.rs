@@ -4,11 +4,11 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use super::super::{Ctx, Env, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, Env, ExprError, Fields, LayerClass, Value};
 use super::l2::row;
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Ipv6, &HopByHop, &Routing, &Fragment];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Ipv6, &HopByHop, &Routing, &Fragment];
 
 /// Scapy 2.5's rows with `IPv6` (inet6.py, contrib/mpls.py; the classes' `overload_fields`
 /// written as rows). Extension headers use the `IPv6` rows too (their `aliastypes`).
@@ -29,7 +29,7 @@ const EXT_ALIASES: &[&str] = &["_IPv6ExtHdr", "IPv6", "IPerror6"];
 #[derive(Debug)]
 pub struct Ipv6;
 
-impl Proto for Ipv6 {
+impl LayerClass for Ipv6 {
     fn name(&self) -> &'static str {
         "IPv6"
     }
@@ -129,7 +129,10 @@ fn hbh_option(f: &Fields, v: &Value) -> Result<(Vec<u8>, (usize, usize)), ExprEr
             let data = of.bytes("optdata")?.unwrap_or_default();
             let mut b = vec![
                 of.uint_or("otype", 8, 1)? as u8,
-                of.uint("optlen", 8)?.unwrap_or(data.len() as u64) as u8,
+                match of.uint("optlen", 8)? {
+                    Some(n) => n as u8,
+                    None => f.computed("PadN", "optlen", "options", data.len(), 8)? as u8,
+                },
             ];
             b.extend_from_slice(&data);
             (b, (1, 0))
@@ -192,7 +195,7 @@ fn hbh_options(f: &Fields) -> Result<Vec<u8>, ExprError> {
     Ok(out)
 }
 
-impl Proto for HopByHop {
+impl LayerClass for HopByHop {
     fn name(&self) -> &'static str {
         "IPv6ExtHdrHopByHop"
     }
@@ -212,7 +215,10 @@ impl Proto for HopByHop {
         out.push(f.uint_or("nh", 8, 59)? as u8);
         let len = match f.uint("len", 8)? {
             Some(n) => n as u8,
-            None => (opts.len() + 2).div_ceil(8).saturating_sub(1) as u8,
+            None => {
+                let words = (opts.len() + 2).div_ceil(8).saturating_sub(1);
+                f.computed(self.name(), "len", "options", words, 8)? as u8
+            }
         };
         out.push(len);
         out.extend_from_slice(&opts);
@@ -247,7 +253,7 @@ fn addresses(f: &Fields) -> Result<Vec<Ipv6Addr>, ExprError> {
         .collect()
 }
 
-impl Proto for Routing {
+impl LayerClass for Routing {
     fn name(&self) -> &'static str {
         "IPv6ExtHdrRouting"
     }
@@ -272,9 +278,17 @@ impl Proto for Routing {
     fn build(&self, f: &Fields, _ctx: &Ctx, out: &mut Vec<u8>) -> Result<(), ExprError> {
         let addrs = addresses(f)?;
         out.push(f.uint_or("nh", 8, 59)? as u8);
-        out.push(f.uint("len", 8)?.unwrap_or(2 * addrs.len() as u64) as u8);
+        let computed =
+            |field: &str, n: usize| f.computed("IPv6ExtHdrRouting", field, "addresses", n, 8);
+        out.push(match f.uint("len", 8)? {
+            Some(n) => n as u8,
+            None => computed("len", 2 * addrs.len())? as u8,
+        });
         out.push(f.uint_or("type", 8, 0)? as u8);
-        out.push(f.uint("segleft", 8)?.unwrap_or(addrs.len() as u64) as u8);
+        out.push(match f.uint("segleft", 8)? {
+            Some(n) => n as u8,
+            None => computed("segleft", addrs.len())? as u8,
+        });
         out.extend_from_slice(&(f.uint_or("reserved", 32, 0)? as u32).to_be_bytes());
         for a in addrs {
             out.extend_from_slice(&a.octets());
@@ -287,7 +301,7 @@ impl Proto for Routing {
 #[derive(Debug)]
 pub struct Fragment;
 
-impl Proto for Fragment {
+impl LayerClass for Fragment {
     fn name(&self) -> &'static str {
         "IPv6ExtHdrFragment"
     }

@@ -2,11 +2,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::super::{Ctx, Env, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, Env, ExprError, Fields, LayerClass, Value};
 use super::Binding;
 use crate::frame::MacAddr;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Ether, &Dot1Q, &Dot1AD, &Arp, &Mpls];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Ether, &Dot1Q, &Dot1AD, &Arp, &Mpls];
 
 /// Scapy 2.5's `bind_layers` rows between these layers (l2.py, contrib/mpls.py; IP/IPv6 rows
 /// with their files).
@@ -40,7 +40,7 @@ pub(super) const fn row(
 #[derive(Debug)]
 pub struct Ether;
 
-impl Proto for Ether {
+impl LayerClass for Ether {
     fn name(&self) -> &'static str {
         "Ether"
     }
@@ -83,7 +83,7 @@ fn build_tag(f: &Fields, out: &mut Vec<u8>) -> Result<(), ExprError> {
     Ok(())
 }
 
-impl Proto for Dot1Q {
+impl LayerClass for Dot1Q {
     fn name(&self) -> &'static str {
         "Dot1Q"
     }
@@ -98,7 +98,7 @@ impl Proto for Dot1Q {
     }
 }
 
-impl Proto for Dot1AD {
+impl LayerClass for Dot1AD {
     fn name(&self) -> &'static str {
         "Dot1AD"
     }
@@ -170,7 +170,7 @@ fn proto_addr(f: &Fields, name: &str, mode: usize) -> Result<Vec<u8>, ExprError>
     })
 }
 
-impl Proto for Arp {
+impl LayerClass for Arp {
     fn name(&self) -> &'static str {
         "ARP"
     }
@@ -236,7 +236,7 @@ impl Proto for Arp {
 #[derive(Debug)]
 pub struct Mpls;
 
-impl Proto for Mpls {
+impl LayerClass for Mpls {
     fn name(&self) -> &'static str {
         "MPLS"
     }

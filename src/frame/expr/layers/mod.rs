@@ -1,8 +1,8 @@
 //! The layer classes, one file per protocol family, and Scapy's `bind_layers` table.
 //!
-//! Each file exports `PROTOS` (its [`Proto`]s) and `BINDINGS` (its rows of the table).
+//! Each file exports `PROTOS` (its [`LayerClass`]s) and `BINDINGS` (its rows of the table).
 
-use super::Proto;
+use super::LayerClass;
 
 mod icmp;
 mod icmpv6;
@@ -24,7 +24,7 @@ pub struct Binding {
     pub fields: &'static [(&'static str, i128)],
 }
 
-fn protos() -> impl Iterator<Item = &'static dyn Proto> {
+fn protos() -> impl Iterator<Item = &'static dyn LayerClass> {
     [
         raw::PROTOS,
         l2::PROTOS,
@@ -58,7 +58,7 @@ pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
 }
 
 /// The layer class called `name` (Scapy's class name, case-sensitive).
-pub fn lookup(name: &str) -> Option<&'static dyn Proto> {
+pub fn lookup(name: &str) -> Option<&'static dyn LayerClass> {
     protos().find(|p| p.name() == name)
 }
 
@@ -69,16 +69,4 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 pub(super) fn close_names(name: &str) -> Vec<&'static str> {
     super::build::close_in(name, names())
-}
-
-/// The Internet checksum (RFC 1071) of `data`, as Scapy's `checksum()`.
-pub fn inet_checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = data
-        .chunks(2)
-        .map(|c| u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0)))
-        .fold(0u32, |a, w| a.wrapping_add(w));
-    while sum >> 16 != 0 {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }

@@ -5,25 +5,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::super::{Ctx, ExprError, Layer, Value};
-use crate::frame::csum::{fold, sum16};
-
-/// Scapy's `checksum(p)`: the one's complement of the one's complement sum.
-pub(super) fn checksum(parts: &[&[u8]]) -> u16 {
-    let mut s = 0u64;
-    let mut odd = false;
-    for p in parts {
-        // Every part but the last has an even length here (pseudo-header, header); keep the
-        // odd case right anyway by swapping a part that starts at an odd offset.
-        let v = sum_wide(p);
-        s += if odd { fold(v).swap_bytes() as u64 } else { v };
-        odd ^= p.len() % 2 == 1;
-    }
-    !fold(s)
-}
-
-fn sum_wide(b: &[u8]) -> u64 {
-    b.chunks(0x8000).map(|c| sum16(c) as u64).sum()
-}
+pub(super) use crate::frame::csum::checksum;
 
 /// Which checksum the layer just above `below` gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,11 +162,11 @@ pub(super) mod stub {
     //! Minimal `IP`/`IPv6` layers for the unit tests of the layers above them: a header of
     //! the right length whose bytes the tests do not compare.
 
-    use super::super::super::{Ctx, ExprError, Fields, Layer, Proto, Value};
+    use super::super::super::{Ctx, ExprError, Fields, Layer, LayerClass, Value};
 
     #[derive(Debug)]
     pub struct Ip4;
-    impl Proto for Ip4 {
+    impl LayerClass for Ip4 {
         fn name(&self) -> &'static str {
             "IP"
         }
@@ -199,7 +181,7 @@ pub(super) mod stub {
 
     #[derive(Debug)]
     pub struct Ip6;
-    impl Proto for Ip6 {
+    impl LayerClass for Ip6 {
         fn name(&self) -> &'static str {
             "IPv6"
         }
@@ -213,7 +195,7 @@ pub(super) mod stub {
     }
 
     /// A layer with these fields set (strings as `Str`, numbers as `Int`).
-    pub fn layer(proto: &'static dyn Proto, fields: &[(&'static str, Value)]) -> Layer {
+    pub fn layer(proto: &'static dyn LayerClass, fields: &[(&'static str, Value)]) -> Layer {
         let mut f = Fields::default();
         for (n, v) in fields {
             f.set(n, v.clone(), 1);

@@ -1,16 +1,16 @@
 //! `Raw` and `Padding`: bytes as given.
 
-use super::super::{Ctx, ExprError, Fields, Proto};
+use super::super::{Ctx, ExprError, Fields, LayerClass};
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Raw, &Padding];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Raw, &Padding];
 pub(super) const BINDINGS: &[Binding] = &[];
 
 /// `Raw(load=b"...")`; a bare string or bytes in an expression is one.
 #[derive(Debug)]
 pub struct Raw;
 
-impl Proto for Raw {
+impl LayerClass for Raw {
     fn name(&self) -> &'static str {
         "Raw"
     }
@@ -27,7 +27,7 @@ impl Proto for Raw {
 #[derive(Debug)]
 pub struct Padding;
 
-impl Proto for Padding {
+impl LayerClass for Padding {
     fn name(&self) -> &'static str {
         "Padding"
     }

@@ -1,11 +1,11 @@
 //! `TCP`, with its options as Scapy's `TCPOptionsField` writes them.
 
-use super::super::{Ctx, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::pseudo::l4_checksum;
 use super::udp::{port, Services};
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Tcp];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Tcp];
 pub(super) const BINDINGS: &[Binding] = &[
     Binding {
         lower: "IP",
@@ -20,14 +20,14 @@ pub(super) const BINDINGS: &[Binding] = &[
 ];
 
 /// Scapy's `FlagsField("flags", 0x2, 9, "FSRPAUECN")`: bit i is letter i.
-const FLAG_LETTERS: &str = "FSRPAUECN";
+const FLAG_LETTERS: &str = crate::frame::TcpFlags::LETTERS;
 
 /// `TCP(sport=20, dport=80, seq=0, ack=0, dataofs=None, reserved=0, flags="S", window=8192,
 /// chksum=None, urgptr=0, options=[])`.
 #[derive(Debug)]
 pub struct Tcp;
 
-impl Proto for Tcp {
+impl LayerClass for Tcp {
     fn name(&self) -> &'static str {
         "TCP"
     }
@@ -78,9 +78,9 @@ fn header(f: &Fields) -> Result<Vec<u8>, ExprError> {
     h.extend_from_slice(&urgptr.to_be_bytes());
     h.extend_from_slice(&opts);
     if f.uint("dataofs", 4)?.is_none() {
-        // `(dataofs << 4) | p[12] & 0x0f`, truncated to a byte: 16 words of options wrap.
-        let d = 5 + opts.len().div_ceil(4);
-        h[12] = (((d << 4) | (h[12] as usize & 0x0f)) & 0xff) as u8;
+        // `(dataofs << 4) | p[12] & 0x0f`: more than 40 bytes of options do not fit.
+        let d = f.computed("TCP", "dataofs", "options", 5 + opts.len().div_ceil(4), 4)?;
+        h[12] = ((d << 4) as u8) | (h[12] & 0x0f);
     }
     Ok(h)
 }
@@ -93,18 +93,16 @@ pub(super) fn flags(
     letters: &str,
     bits: u32,
 ) -> Result<Option<u64>, ExprError> {
+    // The one TCP-flag parser (either case, as `--flags` takes them).
     let one = |s: &str| -> Result<u64, ExprError> {
-        let mut v = 0u64;
-        for c in s.chars() {
-            let i = letters.find(c).ok_or_else(|| {
+        crate::frame::TcpFlags::parse_letters(s)
+            .map(|t| u64::from(t.0))
+            .map_err(|c| {
                 f.err(
                     name,
                     format!("{name}: unknown flag '{c}' (flags are the letters {letters})"),
                 )
-            })?;
-            v |= 1 << i;
-        }
-        Ok(v)
+            })
     };
     match f.get(name) {
         Some(Value::Str(s)) => one(s).map(Some),
@@ -141,6 +139,8 @@ const OPTIONS: &[(&str, u8, Option<&str>)] = &[
     ("AltChkSum", 14, Some("BH")),
     ("AltChkSumOpt", 15, None),
     ("MD5", 19, Some("16s")),
+    // Scapy: "!p", which a str or bytes value skips (written as it is), an int fails.
+    ("Mood", 25, None),
     ("UTO", 28, Some("H")),
     ("TFO", 34, Some("II")),
 ];
@@ -345,10 +345,18 @@ mod tests {
     }
 
     #[test]
-    fn long_options_wrap_dataofs() {
-        // Scapy 2.5: raw(TCP(options=[("NOP", None)] * 41)): 44 bytes, dataofs 16 -> 0.
+    fn long_options_do_not_wrap_dataofs() {
+        // Scapy 2.5 writes raw(TCP(options=[("NOP", None)] * 41)) with dataofs 16 wrapped to
+        // 0 (issue 21 item 4): a length that does not fit is an error here.
         let nops = Value::List(vec![opt("NOP", Value::None); 41]);
-        let ls = [layer(&Tcp, &[("options", nops)])];
+        let ls = [layer(&Tcp, &[("options", nops.clone())])];
+        let e = crate::frame::expr::build_layers(&ls, &crate::frame::expr::NoEnv).unwrap_err();
+        assert!(e.msg.contains("does not fit"), "{e}");
+        // Given explicitly, it is what the user asked for.
+        let ls = [layer(
+            &Tcp,
+            &[("options", nops), ("dataofs", Value::Int(0))],
+        )];
         let b = crate::frame::expr::build_layers(&ls, &crate::frame::expr::NoEnv).unwrap();
         assert_eq!(&b[12..14], &[0x00, 0x02]);
         assert_eq!(b.len(), 64);

@@ -1,12 +1,12 @@
 //! Tunnels: `GRE` (RFC 2784/2890, Scapy's conditional checksum/offset/key/sequence fields) and
 //! `VXLAN` (RFC 7348, with Scapy's GPE and group-policy variants).
 
-use super::super::{Ctx, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::icmp::enum_u8;
 use super::pseudo::checksum;
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Gre, &Vxlan];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Gre, &Vxlan];
 
 pub(super) const BINDINGS: &[Binding] = &[
     Binding {
@@ -74,7 +74,7 @@ pub(super) const BINDINGS: &[Binding] = &[
 #[derive(Debug)]
 pub struct Gre;
 
-impl Proto for Gre {
+impl LayerClass for Gre {
     fn name(&self) -> &'static str {
         "GRE"
     }
@@ -151,7 +151,7 @@ const NEXT_PROTOCOLS: &[(u8, &str)] = &[
 #[derive(Debug)]
 pub struct Vxlan;
 
-impl Proto for Vxlan {
+impl LayerClass for Vxlan {
     fn name(&self) -> &'static str {
         "VXLAN"
     }

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::super::{Ctx, ExprError, Fields, Proto, Value};
+use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::pseudo::l4_checksum;
 use super::Binding;
 
-pub(super) const PROTOS: &[&dyn Proto] = &[&Udp];
+pub(super) const PROTOS: &[&dyn LayerClass] = &[&Udp];
 pub(super) const BINDINGS: &[Binding] = &[
     Binding {
         lower: "IP",
@@ -25,7 +25,7 @@ pub(super) const BINDINGS: &[Binding] = &[
 #[derive(Debug)]
 pub struct Udp;
 
-impl Proto for Udp {
+impl LayerClass for Udp {
     fn name(&self) -> &'static str {
         "UDP"
     }
@@ -45,7 +45,7 @@ impl Proto for Udp {
         let dport = port(f, "dport", Services::Udp)?.unwrap_or(53);
         let len = match f.uint("len", 16)? {
             Some(l) => l as u16,
-            None => (8 + ctx.payload.len()) as u16,
+            None => f.computed("UDP", "len", "len", 8 + ctx.payload.len(), 16)? as u16,
         };
         let mut h = [0u8; 8];
         h[0..2].copy_from_slice(&sport.to_be_bytes());

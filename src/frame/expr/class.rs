@@ -1,4 +1,4 @@
-//! What a layer implements ([`Proto`]) and what it reads its fields from ([`Fields`]).
+//! What a layer implements ([`LayerClass`]) and what it reads its fields from ([`Fields`]).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -7,7 +7,7 @@ use super::{ExprError, Value};
 use crate::frame::MacAddr;
 
 /// One Scapy layer class (`Ether`, `IP`, `TCP`...).
-pub trait Proto: Sync + std::fmt::Debug {
+pub trait LayerClass: Sync + std::fmt::Debug {
     /// Scapy's class name.
     fn name(&self) -> &'static str;
     /// Scapy's field names, in Scapy's order: checked before anything is built, and offered as
@@ -42,7 +42,7 @@ pub struct Ctx<'a> {
 }
 
 /// A layer's fields: those given in the expression, those set by the layer above through
-/// Scapy's `bind_layers` table, and those filled by [`Proto::resolve`]. A field absent here is
+/// Scapy's `bind_layers` table, and those filled by [`LayerClass::resolve`]. A field absent here is
 /// one the layer defaults or computes itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields {
@@ -51,7 +51,7 @@ pub struct Fields {
 }
 
 impl Fields {
-    /// Set `name` (a name from [`Proto::fields`]); replaces an earlier value.
+    /// Set `name` (a name from [`LayerClass::fields`]); replaces an earlier value.
     pub fn set(&mut self, name: &'static str, value: Value, col: usize) {
         match self.items.iter_mut().find(|(n, _, _)| *n == name) {
             Some(slot) => *slot = (name, value, col),
@@ -88,6 +88,30 @@ impl Fields {
     /// Whether `name` was set by a binding or a default rather than written by the user.
     fn by_binding(&self, name: &str) -> bool {
         self.items.iter().any(|(n, _, c)| *n == name && *c == 0)
+    }
+
+    /// A length (or count) the layer computes for its `field` of `bits` bits, from what `at`
+    /// holds: an error ("does not fit", pointing at `at`) when it is too large, never a wrapped
+    /// value (Scapy raises a struct error, or would write wrong bytes).
+    pub fn computed(
+        &self,
+        layer: &str,
+        field: &str,
+        at: &str,
+        n: usize,
+        bits: u32,
+    ) -> Result<u64, ExprError> {
+        let most = (1u64 << bits) - 1;
+        match u64::try_from(n) {
+            Ok(v) if v <= most => Ok(v),
+            _ => Err(self.err(
+                at,
+                format!(
+                    "{layer}: the computed {field} {n} does not fit its {bits}-bit field (at \
+                     most {most}): {at} is too long"
+                ),
+            )),
+        }
     }
 
     /// An error about field `name`, pointing at it.
