@@ -54,6 +54,7 @@ pub mod diff;
 pub mod error;
 pub mod frame;
 pub mod harness;
+pub mod impair;
 pub mod link;
 pub mod pcapng;
 pub mod replay;

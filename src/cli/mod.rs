@@ -7,6 +7,7 @@ mod bench;
 mod bpf;
 mod capture;
 mod diff;
+mod impair;
 mod netns;
 mod ping;
 mod read;
@@ -65,6 +66,8 @@ enum Command {
     Bench(bench::Args),
     /// eBPF programs under test: run one on a frame (BPF_PROG_RUN), attach, detach, list.
     Bpf(bpf::Args),
+    /// Relay frames between two interfaces with seeded loss, duplication, reordering, delay.
+    Impair(impair::Args),
 }
 
 /// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
@@ -155,6 +158,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(a) => bench::run(a),
         Command::Bpf(a) => bpf::run(a),
+        Command::Impair(a) => impair::run(a),
         Command::Run(a) => run::run(a),
         Command::Up(a) => run::up(a),
         Command::Down(a) => run::down(a),
