@@ -22,7 +22,7 @@
 
 use std::fmt::Write as _;
 
-use super::view::{self, Proto};
+use super::view::{self, LayerKind};
 use super::{FrameError, MacAddr};
 
 /// A column of `-T fields`.
@@ -305,7 +305,7 @@ impl FieldSet {
         match f {
             Column::Eth => {
                 let lay = view::layout(data);
-                let eths = lay.layers().iter().filter(|h| h.proto == Proto::Eth);
+                let eths = lay.layers().iter().filter(|h| h.proto == LayerKind::Eth);
                 for (k, h) in eths.enumerate() {
                     if k > 0 {
                         out.push(',');
@@ -343,7 +343,7 @@ impl FieldSet {
             Column::Data => {
                 let lay = view::layout(data);
                 let mut sep = "";
-                for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
+                for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
                     out.push_str(sep);
                     for b in &data[h.start..h.end] {
                         let _ = write!(out, "{b:02x}");

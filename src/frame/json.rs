@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 
 use super::fields::{write_mac_name, write_relative, Column, FieldSet, FrameInfo, FIELD_NAMES};
-use super::view::{self, Proto, ALIASES};
+use super::view::{self, LayerKind, ALIASES};
 
 /// Appends what comes before the object (`[` before the first, `,` before the others) and
 /// the object's head.
@@ -99,13 +99,13 @@ fn column_values(
         Column::Eth | Column::Data => {
             let lay = view::layout(data);
             let want = if col == Column::Eth {
-                Proto::Eth
+                LayerKind::Eth
             } else {
-                Proto::Data
+                LayerKind::Data
             };
             for h in lay.layers().iter().filter(|h| h.proto == want) {
                 s.clear();
-                if want == Proto::Data {
+                if want == LayerKind::Data {
                     s.push_str(&view::hex(&data[h.start..h.end]));
                 } else if view::be16(data, h.start + 12) <= 1500 {
                     s.push_str("IEEE 802.3 Ethernet ");
@@ -171,7 +171,7 @@ fn layers(data: &[u8]) -> Vec<Node> {
     let quoted = lay
         .layers()
         .iter()
-        .find(|h| h.proto == Proto::Quoted)
+        .find(|h| h.proto == LayerKind::Quoted)
         .map(|h| h.start);
     let mut top: Vec<Node> = Vec::new();
     for f in view::dissect(data) {
@@ -228,7 +228,7 @@ fn layers(data: &[u8]) -> Vec<Node> {
             None => kids.push(Node::Leaf(name, value)),
         }
     }
-    for h in lay.layers().iter().filter(|h| h.proto == Proto::Data) {
+    for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
         let b = &data[h.start..h.end];
         // An echo's data sits in the icmp object; what follows a quoted packet, after it.
         let container = match top.last_mut() {

@@ -32,6 +32,7 @@ mod spec;
 mod summary;
 mod template;
 pub mod view;
+pub mod wire;
 
 pub use mac::MacAddr;
 pub use show::{hexdump, show, write_hex_tshark};

@@ -17,7 +17,7 @@
 use std::fmt::Write as _;
 
 use super::show::ether_type_name;
-use super::view::{self, be16, be32, ip4, ip6, mac, Hdr, Proto};
+use super::view::{self, be16, be32, ip4, ip6, mac, Hdr, LayerKind};
 use super::MacAddr;
 
 /// One line per frame, in the style of tshark's default output, without its frame number and
@@ -90,9 +90,9 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
     // The quoted packet of an ICMP error names nothing.
     let shown = &all[..all
         .iter()
-        .position(|h| h.proto == Proto::Quoted)
+        .position(|h| h.proto == LayerKind::Quoted)
         .unwrap_or(all.len())];
-    let Some(ti) = shown.iter().rposition(|h| h.proto != Proto::Data) else {
+    let Some(ti) = shown.iter().rposition(|h| h.proto != LayerKind::Data) else {
         let _ = write!(out, "? → ? Raw {len}");
         return;
     };
@@ -101,10 +101,13 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
     let ip = shown[..=ti]
         .iter()
         .rev()
-        .find(|h| matches!(h.proto, Proto::Ipv4 | Proto::Ipv6));
-    let eth = shown[..=ti].iter().rev().find(|h| h.proto == Proto::Eth);
+        .find(|h| matches!(h.proto, LayerKind::Ipv4 | LayerKind::Ipv6));
+    let eth = shown[..=ti]
+        .iter()
+        .rev()
+        .find(|h| h.proto == LayerKind::Eth);
     match (ip, eth) {
-        (Some(h), _) if h.proto == Proto::Ipv4 => {
+        (Some(h), _) if h.proto == LayerKind::Ipv4 => {
             let _ = write!(
                 out,
                 "{} → {} ",
@@ -135,8 +138,8 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
             // The layer that is not whole: tshark names the last whole one.
             out.truncate(start);
             let name = match top.proto {
-                Proto::Ipv4 => "IPv4",
-                Proto::Ipv6 => "IPv6",
+                LayerKind::Ipv4 => "IPv4",
+                LayerKind::Ipv6 => "IPv6",
                 _ => match next_ether_type(frame, &top) {
                     Some(t) => ether_type_name_short(t),
                     None => "Ethernet",
@@ -156,11 +159,11 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
     let top = shown[ti];
     let o = top.start;
     let _ = match top.proto {
-        Proto::Tcp => {
+        LayerKind::Tcp => {
             tcp(out, f, &top, len);
             Ok(())
         }
-        Proto::Udp => write!(
+        LayerKind::Udp => write!(
             out,
             "UDP {len} {} → {} Len={}",
             be16(f, o),
@@ -168,15 +171,15 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
             // The header's length, as tshark counts it (a first fragment's whole datagram).
             be16(f, o + 4).saturating_sub(8)
         ),
-        Proto::Icmp => {
+        LayerKind::Icmp => {
             icmp(out, f, shown, &top, len);
             Ok(())
         }
-        Proto::Icmpv6 => {
+        LayerKind::Icmpv6 => {
             icmpv6(out, f, shown, &top, len);
             Ok(())
         }
-        Proto::Arp => {
+        LayerKind::Arp => {
             let op = be16(f, o + 6);
             if f.len() >= o + 28 && op == 1 {
                 write!(
@@ -191,9 +194,9 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
                 write!(out, "ARP {len}")
             }
         }
-        Proto::Fragment => {
+        LayerKind::Fragment => {
             let ip = shown[ti - 1];
-            if ip.proto == Proto::Ipv4 {
+            if ip.proto == LayerKind::Ipv4 {
                 let p = f[ip.start + 9];
                 let _ = write!(out, "IPv4 {len} Fragmented IP protocol (proto=");
                 write_proto(out, p);
@@ -217,8 +220,8 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
                 )
             }
         }
-        Proto::Ipv4 | Proto::Ipv6 => {
-            let (name, p) = if top.proto == Proto::Ipv4 {
+        LayerKind::Ipv4 | LayerKind::Ipv6 => {
+            let (name, p) = if top.proto == LayerKind::Ipv4 {
                 ("IPv4", f[o + 9])
             } else {
                 ("IPv6", f[o + 6])
@@ -241,25 +244,25 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
             write_proto(out, p);
             write!(out, " {len}")
         }
-        Proto::Igmp => write!(out, "IGMP {len}"),
-        Proto::Gre => write!(out, "GRE {len} Encapsulated 0x{:04x}", be16(f, o + 2)),
-        Proto::Mpls => write!(out, "MPLS {len} MPLS Label {}", be32(f, o) >> 12),
-        Proto::Vxlan => write!(out, "VXLAN {len}"),
-        Proto::Geneve => write!(out, "Geneve {len}"),
-        Proto::Llc => write!(out, "LLC {len} DSAP 0x{:02x} SSAP 0x{:02x}", f[o], f[o + 1]),
-        Proto::Eth | Proto::Vlan | Proto::Dot1ad => {
+        LayerKind::Igmp => write!(out, "IGMP {len}"),
+        LayerKind::Gre => write!(out, "GRE {len} Encapsulated 0x{:04x}", be16(f, o + 2)),
+        LayerKind::Mpls => write!(out, "MPLS {len} MPLS Label {}", be32(f, o) >> 12),
+        LayerKind::Vxlan => write!(out, "VXLAN {len}"),
+        LayerKind::Geneve => write!(out, "Geneve {len}"),
+        LayerKind::Llc => write!(out, "LLC {len} DSAP 0x{:02x} SSAP 0x{:02x}", f[o], f[o + 1]),
+        LayerKind::Eth | LayerKind::Vlan | LayerKind::Dot1ad => {
             let t = next_ether_type(f, &top).unwrap_or(0);
             if matches!(t, 0x0800 | 0x86dd | 0x0806) {
                 let _ = write!(out, "{} {len} [Malformed]", ether_type_name_short(t));
                 return true;
             }
-            if top.proto == Proto::Eth && be16(f, o + 12) <= 1500 {
+            if top.proto == LayerKind::Eth && be16(f, o + 12) <= 1500 {
                 write!(out, "LLC {len} [Malformed]")
             } else {
                 write!(out, "{} {len} Ethernet II", ether_type_name(t))
             }
         }
-        Proto::Quoted | Proto::Data => Ok(()),
+        LayerKind::Quoted | LayerKind::Data => Ok(()),
     };
     false
 }
@@ -267,8 +270,8 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
 /// The EtherType after an Ethernet header or a tag.
 fn next_ether_type(f: &[u8], h: &Hdr) -> Option<u16> {
     match h.proto {
-        Proto::Eth if f.len() >= h.start + 14 => Some(be16(f, h.start + 12)),
-        Proto::Vlan | Proto::Dot1ad if f.len() >= h.start + 4 => Some(be16(f, h.start + 2)),
+        LayerKind::Eth if f.len() >= h.start + 14 => Some(be16(f, h.start + 12)),
+        LayerKind::Vlan | LayerKind::Dot1ad if f.len() >= h.start + 4 => Some(be16(f, h.start + 2)),
         _ => None,
     }
 }
@@ -372,7 +375,7 @@ fn icmp(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
     let ttl = shown
         .iter()
         .rev()
-        .find(|l| l.proto == Proto::Ipv4)
+        .find(|l| l.proto == LayerKind::Ipv4)
         .map_or(0, |l| f[l.start + 8]);
     let (id, seq) = (be16(f, o + 4), be16(f, o + 6));
     let _ = match t {
@@ -446,7 +449,7 @@ fn icmpv6(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
     let hlim = shown
         .iter()
         .rev()
-        .find(|l| l.proto == Proto::Ipv6)
+        .find(|l| l.proto == LayerKind::Ipv6)
         .map_or(0, |l| f[l.start + 7]);
     let _ = write!(out, "ICMPv6 {len} ");
     // The link-layer address option of a neighbour discovery message, from `p`.
@@ -552,7 +555,7 @@ fn write_vlans(out: &mut String, frame: &[u8], layers: &[Hdr]) {
     for h in layers
         .iter()
         .skip(1)
-        .take_while(|h| matches!(h.proto, Proto::Vlan | Proto::Dot1ad))
+        .take_while(|h| matches!(h.proto, LayerKind::Vlan | LayerKind::Dot1ad))
     {
         let _ = write!(out, " [VLAN {}]", be16(frame, h.start) & 0x0fff);
     }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::format_size;
-use crate::frame::view::{Layout, Proto};
+use crate::frame::view::{LayerKind, Layout};
 
 /// Which layer a table keys on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,16 +129,18 @@ impl Conversations {
         let layers = lay.layers();
         for (i, h) in layers.iter().enumerate() {
             let pair = match h.proto {
-                Proto::Quoted => break,
-                Proto::Ipv4 | Proto::Ipv6 => {
-                    let v6 = h.proto == Proto::Ipv6;
+                LayerKind::Quoted => break,
+                LayerKind::Ipv4 | LayerKind::Ipv6 => {
+                    let v6 = h.proto == LayerKind::Ipv6;
                     let (s, d) = if v6 { (8, 24) } else { (12, 16) };
                     ip = ip_at(frame, h.start + s, v6).zip(ip_at(frame, h.start + d, v6));
                     let next = layers.get(i + 1).map(|l| l.proto);
                     let pair = match (self.kind, ip) {
                         (ConvKind::Ip, Some((s, d))) if !v6 => Some(((s, 0), (d, 0))),
                         // tshark leaves an IPv6 fragment after the first out of the table.
-                        (ConvKind::Ipv6, Some((s, d))) if v6 && next != Some(Proto::Fragment) => {
+                        (ConvKind::Ipv6, Some((s, d)))
+                            if v6 && next != Some(LayerKind::Fragment) =>
+                        {
                             Some(((s, 0), (d, 0)))
                         }
                         _ => None,
@@ -152,8 +154,8 @@ impl Conversations {
                         None => continue,
                     }
                 }
-                Proto::Tcp | Proto::Udp => {
-                    let want = if h.proto == Proto::Tcp {
+                LayerKind::Tcp | LayerKind::Udp => {
+                    let want = if h.proto == LayerKind::Tcp {
                         ConvKind::Tcp
                     } else {
                         ConvKind::Udp

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::frame::view::{Layout, Proto};
+use crate::frame::view::{LayerKind, Layout};
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -22,26 +22,26 @@ pub struct Hierarchy {
 }
 
 /// tshark's name of a layer (its protocol filter name).
-fn name(p: Proto) -> Option<&'static str> {
+fn name(p: LayerKind) -> Option<&'static str> {
     Some(match p {
-        Proto::Eth => "eth",
-        Proto::Llc => "llc",
-        Proto::Vlan => "vlan",
-        Proto::Dot1ad => "ieee8021ad",
-        Proto::Arp => "arp",
-        Proto::Mpls => "mpls",
-        Proto::Ipv4 => "ip",
-        Proto::Ipv6 => "ipv6",
-        Proto::Fragment | Proto::Data => "data",
-        Proto::Tcp => "tcp",
-        Proto::Udp => "udp",
-        Proto::Icmp => "icmp",
-        Proto::Icmpv6 => "icmpv6",
-        Proto::Igmp => "igmp",
-        Proto::Gre => "gre",
-        Proto::Vxlan => "vxlan",
-        Proto::Geneve => "geneve",
-        Proto::Quoted => return None,
+        LayerKind::Eth => "eth",
+        LayerKind::Llc => "llc",
+        LayerKind::Vlan => "vlan",
+        LayerKind::Dot1ad => "ieee8021ad",
+        LayerKind::Arp => "arp",
+        LayerKind::Mpls => "mpls",
+        LayerKind::Ipv4 => "ip",
+        LayerKind::Ipv6 => "ipv6",
+        LayerKind::Fragment | LayerKind::Data => "data",
+        LayerKind::Tcp => "tcp",
+        LayerKind::Udp => "udp",
+        LayerKind::Icmp => "icmp",
+        LayerKind::Icmpv6 => "icmpv6",
+        LayerKind::Igmp => "igmp",
+        LayerKind::Gre => "gre",
+        LayerKind::Vxlan => "vxlan",
+        LayerKind::Geneve => "geneve",
+        LayerKind::Quoted => return None,
     })
 }
 
@@ -53,12 +53,12 @@ impl Hierarchy {
             let prev = i.checked_sub(1).map(|p| layers[p].proto);
             let n = match name(h.proto) {
                 // An ICMP echo's data is ICMP's own field in tshark's tree.
-                Some("data") if matches!(prev, Some(Proto::Icmp | Proto::Icmpv6)) => break,
+                Some("data") if matches!(prev, Some(LayerKind::Icmp | LayerKind::Icmpv6)) => break,
                 // A later fragment is data once (its bytes, undecoded).
-                Some("data") if prev == Some(Proto::Fragment) => break,
+                Some("data") if prev == Some(LayerKind::Fragment) => break,
                 Some(n) => n,
                 // A quoted packet's layers are not counted, but its data is, under the ICMP.
-                None if layers[i..].iter().any(|l| l.proto == Proto::Data) => "data",
+                None if layers[i..].iter().any(|l| l.proto == LayerKind::Data) => "data",
                 None => break,
             };
             let siblings = match parent {
@@ -85,7 +85,7 @@ impl Hierarchy {
             self.nodes[node].frames += 1;
             self.nodes[node].bytes += u64::from(len);
             parent = Some(node);
-            if h.proto == Proto::Quoted {
+            if h.proto == LayerKind::Quoted {
                 break;
             }
         }

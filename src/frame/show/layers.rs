@@ -3,7 +3,7 @@
 use super::options::{ip_options, ipv6_options, tcp_options};
 use super::repr::{port_name, Ip6, Ip6Field};
 use super::Dump;
-use crate::frame::view::{be16, be32, ip4, ip6, mac, Hdr, Proto};
+use crate::frame::view::{be16, be32, ip4, ip6, mac, Hdr, LayerKind};
 use crate::frame::TcpFlags;
 
 /// What the walk over the layers carries from one to the next.
@@ -23,7 +23,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
     let f = s.frame;
     let (o, end) = (h.start, h.end.min(f.len()));
     match h.proto {
-        Proto::Eth => {
+        LayerKind::Eth => {
             let et = be16(f, o + 12);
             if et <= 1500 {
                 d.layer("802.3");
@@ -41,7 +41,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 d.field("type", scapy_ether_type(et));
             }
         }
-        Proto::Llc => {
+        LayerKind::Llc => {
             let bound = s.pad_from.unwrap_or(end).min(end);
             d.layer("LLC");
             d.field("dsap", format_args!("{:#x}", f[o]));
@@ -62,7 +62,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 d.raw("Raw", &f[p..bound]);
             }
         }
-        Proto::Vlan | Proto::Dot1ad => {
+        LayerKind::Vlan | LayerKind::Dot1ad => {
             let tpid = be16(f, o - 2);
             if tpid == 0x9100 {
                 d.raw("Raw", &f[o..]);
@@ -76,7 +76,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("vlan", tci & 0x0fff);
             d.field("type", scapy_ether_type(be16(f, o + 2)));
         }
-        Proto::Arp => {
+        LayerKind::Arp => {
             let (hw, pro, hs, ps) = (be16(f, o), be16(f, o + 2), f[o + 4], f[o + 5]);
             if (hw, pro, hs, ps) != (1, 0x0800, 6, 4) || end < o + 28 {
                 d.raw("Raw", &f[o..end]);
@@ -109,7 +109,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("pdst", ip4(f, o + 24));
             s.pad_from = Some(o + 28);
         }
-        Proto::Mpls => {
+        LayerKind::Mpls => {
             let e = be32(f, o);
             d.layer("MPLS");
             d.field("label", e >> 12);
@@ -117,9 +117,9 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("s", (e >> 8) & 1);
             d.field("ttl", e & 0xff);
         }
-        Proto::Ipv4 => ipv4(d, s, o),
-        Proto::Ipv6 => ipv6(d, s, o, next.unwrap_or(end)),
-        Proto::Tcp => {
+        LayerKind::Ipv4 => ipv4(d, s, o),
+        LayerKind::Ipv6 => ipv6(d, s, o, next.unwrap_or(end)),
+        LayerKind::Tcp => {
             let hl = (f[o + 12] >> 4) as usize * 4;
             d.layer(if s.quoted { "TCP in ICMP" } else { "TCP" });
             d.field("sport", port_name(be16(f, o), false));
@@ -141,16 +141,16 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 d.field("options", "[]");
             }
         }
-        Proto::Udp => {
+        LayerKind::Udp => {
             d.layer(if s.quoted { "UDP in ICMP" } else { "UDP" });
             d.field("sport", port_name(be16(f, o), true));
             d.field("dport", port_name(be16(f, o + 2), true));
             d.field("len", be16(f, o + 4));
             d.field("chksum", format_args!("{:#x}", be16(f, o + 6)));
         }
-        Proto::Icmp => super::layers_icmp::icmp(d, s, o),
-        Proto::Icmpv6 => return super::layers_icmp::icmpv6(d, s, o, end),
-        Proto::Gre => {
+        LayerKind::Icmp => super::layers_icmp::icmp(d, s, o),
+        LayerKind::Icmpv6 => return super::layers_icmp::icmpv6(d, s, o, end),
+        LayerKind::Gre => {
             let b = be16(f, o);
             d.layer("GRE");
             for (name, bit) in [
@@ -189,7 +189,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 x(d, "sequence_number", 4);
             }
         }
-        Proto::Vxlan => {
+        LayerKind::Vxlan => {
             let fl = f[o];
             d.layer("VXLAN");
             let names = ["OAM", "R", "NextProtocol", "Instance", "V1", "V2", "R", "G"];
@@ -217,15 +217,15 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("vni", format_args!("{:#x}", be32(f, o + 4) >> 8));
             d.field("reserved2", format_args!("{:#x}", f[o + 7]));
         }
-        Proto::Geneve | Proto::Igmp => {
+        LayerKind::Geneve | LayerKind::Igmp => {
             // Not loaded by `scapy.all`: Raw, with what it carries.
             d.raw("Raw", &f[o..end]);
             return Some(end);
         }
-        Proto::Quoted => s.quoted = true,
-        Proto::Fragment => {}
+        LayerKind::Quoted => s.quoted = true,
+        LayerKind::Fragment => {}
         // An IPv4 header the view does not take (ihl below 5): Scapy still shows it.
-        Proto::Data
+        LayerKind::Data
             if o >= 14
                 && be16(f, o - 2) == 0x0800
                 && end >= o + 20
@@ -237,7 +237,7 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 d.raw("Raw", &f[o + 20..end]);
             }
         }
-        Proto::Data => d.raw("Raw", &f[o..end]),
+        LayerKind::Data => d.raw("Raw", &f[o..end]),
     }
     None
 }

@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 
-use super::view::{self, Proto};
+use super::view::{self, LayerKind};
 
 mod layers;
 mod layers_icmp;
@@ -102,7 +102,7 @@ pub fn show(frame: &[u8]) -> String {
     let mut d = Dump::default();
     let lay = view::layout(frame);
     let all = lay.layers();
-    if all.first().map(|h| h.proto) != Some(Proto::Eth) {
+    if all.first().map(|h| h.proto) != Some(LayerKind::Eth) {
         d.raw("Raw", frame);
         return d.out;
     }
@@ -114,7 +114,7 @@ pub fn show(frame: &[u8]) -> String {
     };
     let mut skip_until = 0;
     for (i, h) in all.iter().enumerate() {
-        if h.start < skip_until && h.proto != Proto::Eth {
+        if h.start < skip_until && h.proto != LayerKind::Eth {
             continue;
         }
         let next = all.get(i + 1).map(|n| n.start);

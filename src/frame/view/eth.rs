@@ -1,70 +1,80 @@
 //! Ethernet II, 802.3 length frames with their LLC header, and the 802.1Q / 802.1ad tags
-//! (0x8100, 0x88a8, 0x9100), any number of them.
+//! (0x8100, 0x88a8, 0x9100), any number of them. Fields are read through
+//! [`wire::ethernet`], [`wire::llc`] and [`wire::vlan`].
 
-use super::{be16, mac, v, Emit, Proto, Walker};
+use super::{v, Emit, LayerKind, Walker};
+use crate::frame::wire::{at, ethernet, llc, vlan};
 
 /// The EtherTypes that announce a VLAN tag.
 pub(super) fn is_vlan(ether_type: u16) -> bool {
-    matches!(ether_type, 0x8100 | 0x88a8 | 0x9100)
+    ethernet::ethertype::is_vlan(ether_type)
 }
 
 /// The Ethernet header at `o` (0, or inside a tunnel), its tags, then what they carry.
 pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
-    let f = w.f;
-    if end < o + 14 {
+    let Ok(h) = ethernet::Header::new_checked(w.bytes(o, end)) else {
         return w.data(o..end);
-    }
+    };
     let top = !w.nested;
     if top {
         w.lay.eth = true;
     }
-    w.push(Proto::Eth, o, end);
-    w.field("eth.dst", o..o + 6, v!("{}", mac(f, o)));
-    w.field("eth.src", o + 6..o + 12, v!("{}", mac(f, o + 6)));
-    let mut et = be16(f, o + 12);
-    if et <= 1500 {
+    use ethernet::field as F;
+    w.push(LayerKind::Eth, o, end);
+    w.field("eth.dst", at(o, F::DESTINATION), v!("{}", h.dst()));
+    w.field("eth.src", at(o, F::SOURCE), v!("{}", h.src()));
+    let mut et = h.ethertype();
+    let mut off = o + ethernet::HEADER_LEN;
+    if h.is_8023() {
         // 802.3: a length, then LLC (tshark: `eth.len`, no `eth.type`).
-        w.field("eth.len", o + 12..o + 14, v!("{et}"));
+        w.field("eth.len", at(o, F::ETHERTYPE), v!("{et}"));
         if top {
             w.lay.ether_type = et;
-            w.lay.payload_off = 14;
+            w.lay.payload_off = ethernet::HEADER_LEN;
         }
-        let l = o + 14;
-        if end >= l + 3 {
-            w.push(Proto::Llc, l, end);
-            w.field("llc.dsap", l..l + 1, v!("0x{:02x}", f[l]));
-            w.field("llc.ssap", l + 1..l + 2, v!("0x{:02x}", f[l + 1]));
-            w.field("llc.control", l + 2..l + 3, v!("0x{:04x}", f[l + 2]));
+        if let Ok(l) = llc::Header::new_checked(w.bytes(off, end)) {
+            use llc::field as L;
+            w.push(LayerKind::Llc, off, end);
+            w.field("llc.dsap", at(off, L::DSAP), v!("0x{:02x}", l.dsap()));
+            w.field("llc.ssap", at(off, L::SSAP), v!("0x{:02x}", l.ssap()));
+            w.field(
+                "llc.control",
+                at(off, L::CONTROL),
+                v!("0x{:04x}", l.control()),
+            );
         }
         return;
     }
-    w.field("eth.type", o + 12..o + 14, v!("0x{et:04x}"));
-    let mut off = o + 14;
+    w.field("eth.type", at(o, F::ETHERTYPE), v!("0x{et:04x}"));
     if top {
         w.lay.ether_type = et;
         w.lay.payload_off = off;
     }
     while is_vlan(et) {
-        if end < off + 4 {
+        let Ok(t) = vlan::Header::new_checked(w.bytes(off, end)) else {
             return w.data(off..end);
-        }
-        let tci = be16(f, off);
-        let (prio, dei, id) = (tci >> 13, (tci >> 12) & 1, tci & 0x0fff);
-        let next = be16(f, off + 2);
-        if et == 0x88a8 {
-            w.push(Proto::Dot1ad, off, end);
-            w.field("ieee8021ad.priority", off..off + 1, v!("{prio}"));
-            w.field("ieee8021ad.dei", off..off + 1, v!("{dei}"));
-            w.field("ieee8021ad.id", off..off + 2, v!("{id}"));
+        };
+        let (prio, dei, id, next) = (t.pcp(), t.dei(), t.vid(), t.ethertype());
+        let tci = at(off, vlan::field::TCI);
+        let byte0 = off..off + 1;
+        if et == ethernet::ethertype::QINQ {
+            w.push(LayerKind::Dot1ad, off, end);
+            w.field("ieee8021ad.priority", byte0.clone(), v!("{prio}"));
+            w.field("ieee8021ad.dei", byte0, v!("{dei}"));
+            w.field("ieee8021ad.id", tci, v!("{id}"));
         } else {
-            w.push(Proto::Vlan, off, end);
-            w.field("vlan.prio", off..off + 1, v!("{prio}"));
-            w.field("vlan.dei", off..off + 1, v!("{dei}"));
-            w.field("vlan.id", off..off + 2, v!("{id}"));
-            w.field("vlan.etype", off + 2..off + 4, v!("0x{next:04x}"));
+            w.push(LayerKind::Vlan, off, end);
+            w.field("vlan.prio", byte0.clone(), v!("{prio}"));
+            w.field("vlan.dei", byte0, v!("{dei}"));
+            w.field("vlan.id", tci, v!("{id}"));
+            w.field(
+                "vlan.etype",
+                at(off, vlan::field::ETHERTYPE),
+                v!("0x{next:04x}"),
+            );
         }
         et = next;
-        off += 4;
+        off += vlan::HEADER_LEN;
         if top {
             w.lay.vlans += 1;
             w.lay.ether_type = et;

@@ -1,63 +1,86 @@
 //! IPv4: the header, its options (each type, and all as raw bytes); a later fragment is not
 //! decoded further; a total length of 0 (TSO, BIG TCP) means "up to the captured end", as
-//! tshark reads it.
+//! tshark reads it. Read through [`wire::ipv4`](crate::frame::wire::ipv4).
 
-use super::{be16, hex, ip4, v, Emit, Proto, Walker};
+use super::{hex, v, Emit, LayerKind, Walker};
+use crate::frame::wire::{at, ipv4};
 
 /// The IPv4 header at `o`, then its payload, up to `end`.
 pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
-    let f = w.f;
-    if end < o + 20 || f[o] >> 4 != 4 {
+    let b = w.bytes(o, end);
+    if b.len() < ipv4::HEADER_LEN {
         return w.data(o..end);
     }
-    let hl = (f[o] & 0x0f) as usize * 4;
-    if hl < 20 {
+    let h = ipv4::Header::new_unchecked(b);
+    if h.version() != 4 {
+        return w.data(o..end);
+    }
+    use ipv4::field as F;
+    let hl = h.header_len();
+    if hl < ipv4::HEADER_LEN {
         // tshark: "Bogus IP header length": the version and length; the rest stays data (which
         // show() prints as Scapy's IP, and the summary calls malformed).
-        w.field("ip.version", o..o + 1, v!("4"));
-        w.field("ip.hdr_len", o..o + 1, v!("{hl}"));
+        w.field("ip.version", at(o, F::VER_IHL), v!("4"));
+        w.field("ip.hdr_len", at(o, F::VER_IHL), v!("{hl}"));
         return w.data(o..end);
     }
-    if end < o + hl {
+    if h.check_len().is_err() {
         return w.data(o..end);
     }
-    let total = be16(f, o + 2) as usize;
+    let total = h.total_len() as usize;
     // The total length bounds the packet (Ethernet pads short frames); 0 is TSO's.
-    let ip_end = if total == 0 {
-        end
-    } else {
-        (o + total).clamp(o + hl, end)
-    };
-    let (b6, frag) = (f[o + 6], be16(f, o + 6) & 0x1fff);
-    let proto = f[o + 9];
-    w.push(Proto::Ipv4, o, ip_end);
-    w.field("ip.version", o..o + 1, v!("4"));
-    w.field("ip.hdr_len", o..o + 1, v!("{hl}"));
-    w.field("ip.dsfield", o + 1..o + 2, v!("0x{:02x}", f[o + 1]));
+    let ip_end = o + h.packet_end();
+    let (frag, proto) = (h.frag_offset(), h.protocol());
+    w.push(LayerKind::Ipv4, o, ip_end);
+    let flags_byte = at(o, F::FLG_OFF.start..F::FLG_OFF.start + 1);
+    w.field("ip.version", at(o, F::VER_IHL), v!("4"));
+    w.field("ip.hdr_len", at(o, F::VER_IHL), v!("{hl}"));
+    w.field(
+        "ip.dsfield",
+        at(o, F::DSCP_ECN),
+        v!("0x{:02x}", h.dsfield()),
+    );
     // tshark shows the length it took for a 0 (TSO, BIG TCP): the captured one.
     w.field(
         "ip.len",
-        o + 2..o + 4,
+        at(o, F::LENGTH),
         v!("{}", if total == 0 { ip_end - o } else { total }),
     );
-    w.field("ip.id", o + 4..o + 6, v!("0x{:04x}", be16(f, o + 4)));
-    w.field("ip.flags", o + 6..o + 7, v!("0x{:02x}", b6 >> 5));
-    w.field("ip.flags.rb", o + 6..o + 7, v!("{}", b6 >> 7));
-    w.field("ip.flags.df", o + 6..o + 7, v!("{}", (b6 >> 6) & 1));
-    w.field("ip.flags.mf", o + 6..o + 7, v!("{}", (b6 >> 5) & 1));
-    w.field("ip.frag_offset", o + 6..o + 8, v!("{frag}"));
-    w.field("ip.ttl", o + 8..o + 9, v!("{}", f[o + 8]));
-    w.field("ip.proto", o + 9..o + 10, v!("{proto}"));
-    w.field("ip.chksum", o + 10..o + 12, v!("0x{:04x}", be16(f, o + 10)));
-    w.field("ip.src", o + 12..o + 16, v!("{}", ip4(f, o + 12)));
-    w.field("ip.dst", o + 16..o + 20, v!("{}", ip4(f, o + 16)));
-    if hl > 20 {
-        w.field(
-            "ip.options",
-            o + 20..o + hl,
-            v!("{}", hex(&f[o + 20..o + hl])),
-        );
-        options(w, o + 20, o + hl);
+    w.field("ip.id", at(o, F::IDENT), v!("0x{:04x}", h.ident()));
+    w.field("ip.flags", flags_byte.clone(), v!("0x{:02x}", h.flags()));
+    w.field(
+        "ip.flags.rb",
+        flags_byte.clone(),
+        v!("{}", u8::from(h.reserved_flag())),
+    );
+    w.field(
+        "ip.flags.df",
+        flags_byte.clone(),
+        v!("{}", u8::from(h.dont_frag())),
+    );
+    w.field(
+        "ip.flags.mf",
+        flags_byte,
+        v!("{}", u8::from(h.more_frags())),
+    );
+    w.field("ip.frag_offset", at(o, F::FLG_OFF), v!("{frag}"));
+    w.field("ip.ttl", at(o, F::TTL), v!("{}", h.ttl()));
+    w.field("ip.proto", at(o, F::PROTOCOL), v!("{proto}"));
+    w.field(
+        "ip.chksum",
+        at(o, F::CHECKSUM),
+        v!("0x{:04x}", h.checksum()),
+    );
+    w.field("ip.src", at(o, F::SRC_ADDR), v!("{}", h.src()));
+    w.field("ip.dst", at(o, F::DST_ADDR), v!("{}", h.dst()));
+    if hl > ipv4::HEADER_LEN {
+        let opts = h.options();
+        w.field("ip.options", at(o, F::options(hl)), v!("{}", hex(opts)));
+        let base = o + ipv4::HEADER_LEN;
+        for opt in h.option_iter() {
+            let p = base + opt.offset;
+            w.field("ip.opt.type", p..p + 1, v!("{}", opt.kind));
+        }
     }
     if !w.nested {
         let lay = &mut w.lay;
@@ -73,26 +96,8 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
         if !w.nested {
             w.lay.ip_later_fragment = true;
         }
-        w.push(Proto::Fragment, o + hl, ip_end);
+        w.push(LayerKind::Fragment, o + hl, ip_end);
         return w.data(o + hl..ip_end);
     }
     w.ip_payload(proto, o + hl..ip_end);
-}
-
-/// Each option's type (`ip.opt.type`), up to End of Options List.
-fn options<E: Emit>(w: &mut Walker<'_, E>, mut o: usize, end: usize) {
-    let f = w.f;
-    while o < end {
-        let t = f[o];
-        w.field("ip.opt.type", o..o + 1, v!("{t}"));
-        let len = match t {
-            0 => return,
-            1 => 1,
-            _ => match f.get(o + 1) {
-                Some(&l) if l >= 2 && o + l as usize <= end => l as usize,
-                _ => return,
-            },
-        };
-        o += len;
-    }
 }

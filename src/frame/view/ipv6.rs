@@ -1,80 +1,74 @@
 //! IPv6: the fixed header, then its extension headers (hop-by-hop, routing, fragment,
 //! destination options, AH), walked so that what follows them is found; a fragment that is
-//! not the first is not decoded further.
+//! not the first is not decoded further. Read through [`wire::ipv6`](crate::frame::wire::ipv6).
 
-use super::{be16, be32, hex, ip6, v, Emit, Proto, Walker};
+use super::{hex, v, Emit, LayerKind, Walker};
+use crate::frame::wire::{at, ipv6};
 
 /// The IPv6 header at `o`, its extension headers, then its payload, up to `end`.
 pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
     let f = w.f;
-    if end < o + 40 || f[o] >> 4 != 6 {
+    let Ok(h) = ipv6::Header::new_checked(w.bytes(o, end)) else {
+        return w.data(o..end);
+    };
+    if h.version() != 6 {
         return w.data(o..end);
     }
-    let first = be32(f, o);
-    let plen = be16(f, o + 4) as usize;
-    // A payload length of 0 is a jumbogram's (or a cut one): up to the captured end.
-    let ip_end = if plen == 0 {
-        end
-    } else {
-        (o + 40 + plen).min(end)
-    };
-    w.push(Proto::Ipv6, o, ip_end);
+    use ipv6::field as F;
+    let plen = h.payload_len();
+    let ip_end = o + h.packet_end();
+    let base = o + ipv6::HEADER_LEN;
+    w.push(LayerKind::Ipv6, o, ip_end);
+    let byte0 = o..o + 1;
     // tshark's IP dissector reads the version nibble before handing over to IPv6.
-    w.field("ip.version", o..o + 1, v!("6"));
-    w.field("ipv6.version", o..o + 1, v!("6"));
-    w.field(
-        "ipv6.tclass",
-        o..o + 2,
-        v!("0x{:08x}", (first >> 20) & 0xff),
-    );
-    w.field("ipv6.flow", o + 1..o + 4, v!("0x{:06x}", first & 0xfffff));
-    w.field("ipv6.plen", o + 4..o + 6, v!("{plen}"));
-    w.field("ipv6.nxt", o + 6..o + 7, v!("{}", f[o + 6]));
-    w.field("ipv6.hlim", o + 7..o + 8, v!("{}", f[o + 7]));
-    w.field("ipv6.src", o + 8..o + 24, v!("{}", ip6(f, o + 8)));
-    w.field("ipv6.dst", o + 24..o + 40, v!("{}", ip6(f, o + 24)));
+    w.field("ip.version", byte0.clone(), v!("6"));
+    w.field("ipv6.version", byte0, v!("6"));
+    w.field("ipv6.tclass", o..o + 2, v!("0x{:08x}", h.traffic_class()));
+    w.field("ipv6.flow", at(o, F::FLOW), v!("0x{:06x}", h.flow_label()));
+    w.field("ipv6.plen", at(o, F::LENGTH), v!("{plen}"));
+    w.field("ipv6.nxt", at(o, F::NXT_HDR), v!("{}", h.next_header()));
+    w.field("ipv6.hlim", at(o, F::HOP_LIMIT), v!("{}", h.hop_limit()));
+    w.field("ipv6.src", at(o, F::SRC_ADDR), v!("{}", h.src()));
+    w.field("ipv6.dst", at(o, F::DST_ADDR), v!("{}", h.dst()));
     let top = !w.nested;
     if top {
         let lay = &mut w.lay;
         lay.l3_off = Some(o);
         lay.ipv6 = true;
-        lay.ip_hdr_len = 40;
-        lay.ip_proto = f[o + 6];
+        lay.ip_hdr_len = ipv6::HEADER_LEN;
+        lay.ip_proto = h.next_header();
         lay.ip_end = ip_end;
-        lay.payload_off = o + 40;
+        lay.payload_off = base;
         lay.payload_end = ip_end;
     }
-    let (mut nh, mut off) = (f[o + 6], o + 40);
+    let (mut nh, mut off) = (h.next_header(), base);
     let mut later_fragment = false;
-    while matches!(nh, 0 | 43 | 44 | 51 | 60) && off + 8 <= ip_end {
-        let len = match nh {
-            44 => {
-                later_fragment = be16(f, off + 2) >> 3 != 0;
-                8
-            }
-            51 => (f[off + 1] as usize + 2) * 4,
-            _ => (f[off + 1] as usize + 1) * 8,
-        };
+    while ipv6::is_ext_header(nh) && off + ipv6::EXT_HEADER_MIN_LEN <= ip_end {
+        let ext = &f[off..ip_end];
+        if nh == crate::frame::wire::ip::protocol::IPV6_FRAG {
+            later_fragment = ipv6::is_later_fragment(ext);
+        }
+        let len = ipv6::ext_header_len(nh, ext);
         if off + len > ip_end {
             break;
         }
-        nh = f[off];
+        nh = ext[ipv6::field::EXT_NXT_HDR.start];
         off += len;
         if later_fragment {
             break;
         }
     }
-    if off > o + 40 {
-        w.field("ipv6.exthdrs", o + 40..off, v!("{}", hex(&f[o + 40..off])));
+    if off > base {
+        w.field("ipv6.exthdrs", base..off, v!("{}", hex(&f[base..off])));
     }
     if top {
         w.lay.payload_off = off;
     }
     if later_fragment {
-        w.push(Proto::Fragment, off, ip_end);
+        w.push(LayerKind::Fragment, off, ip_end);
         return w.data(off..ip_end);
     }
-    if matches!(nh, 0 | 43 | 44 | 51 | 60) {
+    if ipv6::is_ext_header(nh) {
         // An extension header cut short.
         return w.data(off..ip_end);
     }

@@ -8,10 +8,11 @@
 //! ([`fields`](super::fields)), the harness's matcher masks and field diffs, its noise filter and
 //! its stamp placement.
 //!
-//! One file per protocol (`eth.rs` for Ethernet, LLC and the tags, `arp.rs` for ARP and MPLS,
+//! One file per protocol (`eth.rs` for Ethernet, LLC and the tags, `arp.rs`, `mpls.rs`,
 //! `ipv4.rs`, `ipv6.rs`, `tcp.rs`, `udp.rs` (with VXLAN and Geneve), `icmp.rs` for ICMP,
-//! ICMPv6 and IGMP, `tunnel.rs` for GRE), each naming its fields, in the spirit of smoltcp's
-//! `wire`. A field's value is printed as tshark 4.0 prints it with `-T fields` (`0x0002`,
+//! ICMPv6 and IGMP, `tunnel.rs` for GRE), each naming its fields by tshark's names; the bytes
+//! are read through the wire layer ([`super::wire`]: field ranges, checked header views), so
+//! no offset is written here. A field's value is printed as tshark 4.0 prints it with `-T fields` (`0x0002`,
 //! `0x00000000`, `198.18.0.1`...); a field a frame holds twice (QinQ, IP in IP, the packet
 //! quoted by an ICMP error, what a tunnel carries) is emitted twice, outer first, as tshark
 //! lists it.
@@ -43,6 +44,7 @@ mod eth;
 mod icmp;
 mod ipv4;
 mod ipv6;
+mod mpls;
 mod tcp;
 mod tunnel;
 mod udp;
@@ -84,9 +86,13 @@ pub enum L4 {
     Other(u8),
 }
 
-/// A layer of [`Layout::layers`].
+/// The old name of [`LayerKind`] (it was `view::Proto`, which `expr::Proto` also named).
+#[deprecated(note = "renamed LayerKind (expr::Proto is the expression engine's)")]
+pub type Proto = LayerKind;
+
+/// What a layer of [`Layout::layers`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Proto {
+pub enum LayerKind {
     #[default]
     Eth,
     /// 802.3 length frame: the LLC header after it.
@@ -120,7 +126,7 @@ pub enum Proto {
 /// carries) ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Hdr {
-    pub proto: Proto,
+    pub proto: LayerKind,
     pub start: usize,
     pub end: usize,
 }
@@ -177,7 +183,7 @@ pub struct Layout {
 impl Layout {
     /// Offset of VLAN tag `k` (0-based).
     pub fn vlan_off(k: usize) -> usize {
-        14 + 4 * k
+        super::wire::ethernet::HEADER_LEN + super::wire::vlan::HEADER_LEN * k
     }
 
     /// The base IP header's protocol and its payload (up to the IP length; IPv6 extension
@@ -192,12 +198,12 @@ impl Layout {
 
     /// Every layer found, outer first: the Ethernet header, its tags, the network and
     /// transport layers, then what a tunnel carries or an ICMP error quotes (after a
-    /// [`Proto::Quoted`] marker), and [`Proto::Data`] where tshark would show `data`.
+    /// [`LayerKind::Quoted`] marker), and [`LayerKind::Data`] where tshark would show `data`.
     pub fn layers(&self) -> &[Hdr] {
         &self.stack[..self.depth]
     }
 
-    fn push(&mut self, proto: Proto, start: usize, end: usize) {
+    fn push(&mut self, proto: LayerKind, start: usize, end: usize) {
         if self.depth < MAX_LAYERS {
             self.stack[self.depth] = Hdr { proto, start, end };
             self.depth += 1;
@@ -222,7 +228,7 @@ pub(crate) struct Walker<'a, E> {
     pub(crate) nesting: u8,
 }
 
-impl<E: Emit> Walker<'_, E> {
+impl<'a, E: Emit> Walker<'a, E> {
     pub(crate) fn field(
         &mut self,
         name: &'static str,
@@ -232,14 +238,20 @@ impl<E: Emit> Walker<'_, E> {
         (self.emit)(name, range, v)
     }
 
-    pub(crate) fn push(&mut self, proto: Proto, start: usize, end: usize) {
+    pub(crate) fn push(&mut self, proto: LayerKind, start: usize, end: usize) {
         self.lay.push(proto, start, end);
+    }
+
+    /// The frame's bytes `o..end`, empty when `o` is past `end` (what a header view is made
+    /// over).
+    pub(crate) fn bytes(&self, o: usize, end: usize) -> &'a [u8] {
+        self.f.get(o..end).unwrap_or(&[])
     }
 
     /// Bytes no header claims, `data` in tshark (nothing when empty).
     pub(crate) fn data(&mut self, r: Range<usize>) {
         if r.start < r.end {
-            self.push(Proto::Data, r.start, r.end);
+            self.push(LayerKind::Data, r.start, r.end);
         }
     }
 
@@ -255,12 +267,13 @@ impl<E: Emit> Walker<'_, E> {
 
     /// The layer an EtherType announces, at `o`, up to `end`.
     pub(crate) fn ether_payload(&mut self, et: u16, o: usize, end: usize) {
+        use super::wire::ethernet::ethertype as T;
         match et {
-            0x0800 => ipv4::walk(self, o, end),
-            0x86dd => ipv6::walk(self, o, end),
-            0x0806 => arp::walk_arp(self, o, end),
-            0x8847 | 0x8848 => arp::walk_mpls(self, o, end),
-            0x6558 => {
+            T::IPV4 => ipv4::walk(self, o, end),
+            T::IPV6 => ipv6::walk(self, o, end),
+            T::ARP => arp::walk_arp(self, o, end),
+            T::MPLS_UNICAST | T::MPLS_MULTICAST => mpls::walk(self, o, end),
+            T::TEB => {
                 if self.enter() {
                     eth::walk(self, o, end)
                 } else {
@@ -275,13 +288,14 @@ impl<E: Emit> Walker<'_, E> {
     pub(crate) fn ip_payload(&mut self, proto: u8, seg: Range<usize>) {
         let (o, end) = (seg.start, seg.end);
         let first = !self.nested;
+        use super::wire::ip::protocol as P;
         match proto {
-            6 => tcp::walk(self, seg),
-            17 => udp::walk(self, seg),
-            1 => icmp::walk_v4(self, seg),
-            58 => icmp::walk_v6(self, seg),
-            2 => icmp::walk_igmp(self, seg),
-            4 | 41 | 47 => {
+            P::TCP => tcp::walk(self, seg),
+            P::UDP => udp::walk(self, seg),
+            P::ICMP => icmp::walk_v4(self, seg),
+            P::ICMPV6 => icmp::walk_v6(self, seg),
+            P::IGMP => icmp::walk_igmp(self, seg),
+            P::IPIP | P::IPV6 | P::GRE => {
                 if first {
                     self.lay.l4 = Some((L4::Other(proto), o));
                 }
@@ -289,8 +303,8 @@ impl<E: Emit> Walker<'_, E> {
                     return self.data(seg);
                 }
                 match proto {
-                    4 => ipv4::walk(self, o, end),
-                    41 => ipv6::walk(self, o, end),
+                    P::IPIP => ipv4::walk(self, o, end),
+                    P::IPV6 => ipv6::walk(self, o, end),
                     _ => tunnel::walk_gre(self, seg),
                 }
             }
@@ -385,7 +399,8 @@ pub fn hex(b: &[u8]) -> String {
     s
 }
 
-/// A big-endian u16 at `at` (the caller has checked the length).
+/// A big-endian u16 at `at` (the caller has checked the length). For the readers not yet
+/// on the wire layer (show, summary); new code reads through [`super::wire`].
 pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b[at], b[at + 1]])
 }

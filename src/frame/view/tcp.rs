@@ -1,98 +1,87 @@
-//! TCP: the header and its options (MSS, window scale, timestamps by value; all as raw bytes).
+//! TCP: the header and its options (MSS, window scale, timestamps by value; all as raw
+//! bytes). Read through [`wire::tcp`](crate::frame::wire::tcp).
 
 use std::ops::Range;
 
-use super::{be16, be32, hex, v, Emit, Proto, Walker, L4};
+use super::{hex, v, Emit, LayerKind, Walker, L4};
+use crate::frame::wire::{at, tcp, Value};
 
 /// The TCP header in `seg`, then its payload (`data`).
 pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, seg: Range<usize>) {
-    let f = w.f;
     let (o, end) = (seg.start, seg.end);
     if !w.nested {
         w.lay.l4 = Some((L4::Tcp, o));
     }
-    if end < o + 20 {
+    let Ok(h) = tcp::Header::new_checked(w.bytes(o, end)) else {
         return w.data(seg);
-    }
-    let hl = (f[o + 12] >> 4) as usize * 4;
-    if hl < 20 || o + hl > end {
-        return w.data(seg);
-    }
-    w.push(Proto::Tcp, o, end);
-    w.field("tcp.srcport", o..o + 2, v!("{}", be16(f, o)));
-    w.field("tcp.dstport", o + 2..o + 4, v!("{}", be16(f, o + 2)));
-    w.field("tcp.seq", o + 4..o + 8, v!("{}", be32(f, o + 4)));
-    w.field("tcp.ack", o + 8..o + 12, v!("{}", be32(f, o + 8)));
-    w.field("tcp.hdr_len", o + 12..o + 13, v!("{hl}"));
-    w.field(
-        "tcp.flags",
-        o + 12..o + 14,
-        v!("0x{:04x}", be16(f, o + 12) & 0x0fff),
-    );
+    };
+    use tcp::field as F;
+    let hl = h.header_len();
+    let off_byte = at(o, F::DATA_OFF);
+    w.push(LayerKind::Tcp, o, end);
+    w.field("tcp.srcport", at(o, F::SRC_PORT), v!("{}", h.src_port()));
+    w.field("tcp.dstport", at(o, F::DST_PORT), v!("{}", h.dst_port()));
+    w.field("tcp.seq", at(o, F::SEQ_NUM), v!("{}", h.seq()));
+    w.field("tcp.ack", at(o, F::ACK_NUM), v!("{}", h.ack()));
+    w.field("tcp.hdr_len", off_byte.clone(), v!("{hl}"));
+    w.field("tcp.flags", at(o, F::FLAGS), v!("0x{:04x}", h.flags()));
     w.field(
         "tcp.flags.res",
-        o + 12..o + 13,
-        v!("{}", u8::from(f[o + 12] & 0x0e != 0)),
+        off_byte.clone(),
+        v!("{}", u8::from(h.flags() & tcp::flags::RESERVED != 0)),
     );
-    w.field("tcp.window", o + 14..o + 16, v!("{}", be16(f, o + 14)));
+    w.field("tcp.window", at(o, F::WIN_SIZE), v!("{}", h.window()));
     w.field(
         "tcp.chksum",
-        o + 16..o + 18,
-        v!("0x{:04x}", be16(f, o + 16)),
+        at(o, F::CHECKSUM),
+        v!("0x{:04x}", h.checksum()),
     );
-    w.field("tcp.urgptr", o + 18..o + 20, v!("{}", be16(f, o + 18)));
+    w.field("tcp.urgptr", at(o, F::URGENT), v!("{}", h.urgent()));
     if !w.quoted {
-        w.field("tcp.len", o + 12..o + 13, v!("{}", end - o - hl));
+        w.field("tcp.len", off_byte, v!("{}", end - o - hl));
     }
-    if hl > 20 {
+    if hl > tcp::HEADER_LEN {
         w.field(
             "tcp.options",
-            o + 20..o + hl,
-            v!("{}", hex(&f[o + 20..o + hl])),
+            at(o, F::options(hl)),
+            v!("{}", hex(h.options())),
         );
-        options(w, o + 20, o + hl);
+        options(w, o + tcp::HEADER_LEN, h.options());
     }
     if !w.nested {
-        w.lay.l4_csum_off = Some(o + 16);
+        w.lay.l4_csum_off = Some(o + F::CHECKSUM.start);
         w.lay.payload_off = o + hl;
     }
     w.data(o + hl..end);
 }
 
-/// The options tshark gives a field of their own, by value.
-fn options<E: Emit>(w: &mut Walker<'_, E>, mut o: usize, end: usize) {
-    let f = w.f;
-    while o < end {
-        let kind = f[o];
-        let len = match kind {
-            0 => return,
-            1 => 1,
-            _ => match f.get(o + 1) {
-                Some(&l) if l >= 2 && o + l as usize <= end => l as usize,
-                _ => return,
-            },
-        };
-        match (kind, len) {
-            (2, 4) => w.field(
+/// The options tshark gives a field of their own, by value (`opts` starts at `base`).
+fn options<E: Emit>(w: &mut Walker<'_, E>, base: usize, opts: &[u8]) {
+    use tcp::option as K;
+    for opt in crate::frame::wire::TlvOptions::new(opts) {
+        let (p, b) = (base + opt.offset, &opts[opt.offset..opt.offset + opt.len]);
+        match (opt.kind, opt.len) {
+            (K::MSS, K::MSS_LEN) => w.field(
                 "tcp.options.mss_val",
-                o + 2..o + 4,
-                v!("{}", be16(f, o + 2)),
+                p + 2..p + 4,
+                v!("{}", u16::get(&b[2..])),
             ),
-            (3, 3) => w.field("tcp.options.wscale.shift", o + 2..o + 3, v!("{}", f[o + 2])),
-            (8, 10) => {
+            (K::WSCALE, K::WSCALE_LEN) => {
+                w.field("tcp.options.wscale.shift", p + 2..p + 3, v!("{}", b[2]))
+            }
+            (K::TIMESTAMP, K::TIMESTAMP_LEN) => {
                 w.field(
                     "tcp.options.timestamp.tsval",
-                    o + 2..o + 6,
-                    v!("{}", be32(f, o + 2)),
+                    p + 2..p + 6,
+                    v!("{}", u32::get(&b[2..])),
                 );
                 w.field(
                     "tcp.options.timestamp.tsecr",
-                    o + 6..o + 10,
-                    v!("{}", be32(f, o + 6)),
+                    p + 6..p + 10,
+                    v!("{}", u32::get(&b[6..])),
                 );
             }
             _ => {}
         }
-        o += len;
     }
 }

@@ -45,7 +45,7 @@ fn total_length_zero_is_read_to_the_captured_end_and_later_fragments_stop() {
     assert_eq!(values(&g, "ip.frag_offset"), "6");
     let lay = layout(&g);
     assert!(lay.ip_later_fragment);
-    assert!(lay.layers().iter().any(|h| h.proto == Proto::Fragment));
+    assert!(lay.layers().iter().any(|h| h.proto == LayerKind::Fragment));
 }
 
 #[test]

@@ -1,0 +1,76 @@
+//! GRE (RFC 2784, keys and sequence numbers of RFC 2890): flags and version, the protocol
+//! type (an EtherType), then the optional checksum, key and sequence number words.
+
+use super::{fields, header, need, WireError};
+
+/// Field ranges (the optional words' places depend on the flags: [`Header::key_field`]).
+pub mod field {
+    use crate::frame::wire::Field;
+    /// Flags (C, R, K, S, s, recursion) and version.
+    pub const FLAGS_VER: Field = 0..2;
+    pub const PROTOCOL: Field = 2..4;
+}
+
+/// The base header's length (no optional words).
+pub const HEADER_LEN: usize = 4;
+
+/// Flag bits of [`field::FLAGS_VER`].
+pub mod flags {
+    /// A checksum (and reserved) word is present.
+    pub const CHECKSUM: u16 = 0x8000;
+    /// Routing present (RFC 1701).
+    pub const ROUTING: u16 = 0x4000;
+    /// A key word is present.
+    pub const KEY: u16 = 0x2000;
+    /// A sequence number word is present.
+    pub const SEQ: u16 = 0x1000;
+    /// The version's bits.
+    pub const VERSION: u16 = 0x0007;
+}
+
+header!("a GRE");
+
+impl<T: AsRef<[u8]>> Header<T> {
+    /// At least [`HEADER_LEN`] bytes (the optional words: see [`Self::header_len`]).
+    pub fn check_len(&self) -> Result<(), WireError> {
+        need(self.buffer.as_ref().len(), HEADER_LEN)
+    }
+
+    /// The header's length: 4, plus 4 for each of checksum, key and sequence number.
+    pub fn header_len(&self) -> usize {
+        let f = self.flags_ver();
+        HEADER_LEN
+            + 4 * [flags::CHECKSUM, flags::KEY, flags::SEQ]
+                .iter()
+                .filter(|&&b| f & b != 0)
+                .count()
+    }
+
+    /// The version (0).
+    pub fn version(&self) -> u8 {
+        (self.flags_ver() & flags::VERSION) as u8
+    }
+
+    /// Where the key word sits, when the K flag announces one.
+    pub fn key_field(&self) -> Option<super::Field> {
+        let f = self.flags_ver();
+        (f & flags::KEY != 0).then(|| {
+            let o = HEADER_LEN + if f & flags::CHECKSUM != 0 { 4 } else { 0 };
+            o..o + 4
+        })
+    }
+
+    /// The key, when announced and there.
+    pub fn key(&self) -> Option<u32> {
+        let r = self.key_field()?;
+        let b = self.buffer.as_ref().get(r)?;
+        Some(<u32 as super::Value>::get(b))
+    }
+}
+
+fields! {
+    /// Flags and version as one 16-bit word.
+    flags_ver, set_flags_ver: u16 = field::FLAGS_VER;
+    /// The protocol type of the payload (an EtherType).
+    protocol, set_protocol: u16 = field::PROTOCOL;
+}
