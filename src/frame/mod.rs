@@ -25,6 +25,7 @@
 pub mod csum;
 pub mod expr;
 pub mod fields;
+pub mod filter;
 pub mod json;
 mod mac;
 pub mod show;
