@@ -109,10 +109,25 @@ pub struct ExpectFailure {
     pub arrived: Vec<String>,
     /// The diff against the closest frame (fewest differing fields), with its index in `arrived`.
     pub closest: Option<(usize, Mismatch)>,
+    /// An "and nothing else" check: no frame was wanted, `arrived` is what came.
+    pub none_wanted: bool,
 }
 
 impl fmt::Display for ExpectFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.none_wanted {
+            write!(
+                f,
+                "on {}: expected no frame (noise excepted) within {:?}; {} arrived:",
+                self.end,
+                self.timeout,
+                self.arrived.len()
+            )?;
+            for (i, a) in self.arrived.iter().enumerate() {
+                write!(f, "\n  #{} {a}", i + 1)?;
+            }
+            return Ok(());
+        }
         write!(
             f,
             "on {}: expected {} within {:?}",
@@ -383,9 +398,12 @@ impl Testbench {
         if self.ends[end.0].pending.is_empty() {
             return Ok(());
         }
-        let m = Matcher::predicate("no other frame (noise excepted)", |_| false);
+        let m = Matcher::predicate("no frame (noise excepted)", |_| false);
         let mut f = self.failure(end, &m, timeout);
-        f_clear_closest(&mut f);
+        if let HarnessError::Expectation(x) = &mut f {
+            x.closest = None;
+            x.none_wanted = true;
+        }
         Err(f)
     }
 
@@ -406,13 +424,8 @@ impl Testbench {
             expected: m.expected().map(crate::frame::show),
             arrived: frames.iter().map(|f| crate::frame::summary(f)).collect(),
             closest,
+            none_wanted: false,
         }))
-    }
-}
-
-fn f_clear_closest(e: &mut HarnessError) {
-    if let HarnessError::Expectation(f) = e {
-        f.closest = None;
     }
 }
 
@@ -472,7 +485,10 @@ mod tests {
         tb.send_batch(a, &[&y, &x]).unwrap();
         tb.expect(b, x, T).unwrap();
         let err = tb.expect_no_other(b, T).unwrap_err().to_string();
-        assert!(err.contains("arrived instead (1)"), "{err}");
+        assert!(
+            err.contains("expected no frame (noise excepted) within") && err.contains("; 1 arrived:"),
+            "{err}"
+        );
     }
 
     #[test]

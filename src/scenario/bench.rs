@@ -135,22 +135,22 @@ impl Bench {
         self.ports.iter().map(|(p, _)| p.clone()).collect()
     }
 
-    /// The testbench end of `port` (`"h1:eth0"`).
-    pub fn end(&self, port: &str) -> Result<EndId, ScenarioError> {
-        let p = PortRef::parse(port).ok_or_else(|| ScenarioError::NoSuchPort(port.to_string()))?;
+    /// The testbench end of `port` (`"h1:eth0"` or a [`PortRef`]).
+    pub fn end(&self, port: impl Port) -> Result<EndId, ScenarioError> {
+        let p = port.port()?;
         self.ports
             .iter()
-            .find(|(q, _)| *q == p)
+            .find(|(q, _)| *q == *p)
             .map(|(_, id)| *id)
-            .ok_or_else(|| ScenarioError::NoSuchPort(port.to_string()))
+            .ok_or_else(|| ScenarioError::NoSuchPort(p.to_string()))
     }
 
     /// Build the frame(s) of a Scapy expression as sent from `port`.
-    pub fn frames(&self, port: &str, expr: &Expr) -> Result<Vec<Vec<u8>>, ScenarioError> {
-        let from = PortRef::parse(port);
+    pub fn frames(&self, port: impl Port, expr: &Expr) -> Result<Vec<Vec<u8>>, ScenarioError> {
+        let from = port.port().ok();
         let env = TopoEnv {
             topo: &self.topo,
-            from: from.as_ref(),
+            from: from.as_deref(),
         };
         expr.build_with(&env).map_err(|e| ScenarioError::Frame {
             text: format!("{expr:?}"),
@@ -159,7 +159,7 @@ impl Bench {
     }
 
     /// The one frame of a Scapy expression as sent from `port`.
-    pub fn frame(&self, port: &str, text: &str) -> Result<Vec<u8>, ScenarioError> {
+    pub fn frame(&self, port: impl Port, text: &str) -> Result<Vec<u8>, ScenarioError> {
         let e = expr::parse(text).map_err(|e| ScenarioError::Frame {
             text: text.to_string(),
             msg: e.to_string(),
@@ -192,12 +192,12 @@ impl Bench {
         })
     }
 
-    pub fn send(&mut self, port: &str, frame: &[u8]) -> Result<(), ScenarioError> {
+    pub fn send(&mut self, port: impl Port, frame: &[u8]) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.send(e, frame)?)
     }
 
-    pub fn send_batch(&mut self, port: &str, frames: &[&[u8]]) -> Result<(), ScenarioError> {
+    pub fn send_batch(&mut self, port: impl Port, frames: &[&[u8]]) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.send_batch(e, frames)?)
     }
@@ -206,7 +206,7 @@ impl Bench {
     /// over and stay pending. A failure is [`HarnessError::Expectation`] with the diff.
     pub fn expect(
         &mut self,
-        port: &str,
+        port: impl Port,
         m: impl Into<Matcher>,
         within: Duration,
     ) -> Result<Received, ScenarioError> {
@@ -215,7 +215,7 @@ impl Bench {
     }
 
     /// Wait `quiet`, then fail if anything but noise is pending on `port`.
-    pub fn expect_none(&mut self, port: &str, quiet: Duration) -> Result<(), ScenarioError> {
+    pub fn expect_none(&mut self, port: impl Port, quiet: Duration) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.expect_no_other(e, quiet)?)
     }
@@ -223,13 +223,14 @@ impl Bench {
     /// Send `frame` on `port` and wait for the answer `m` on the same port (Scapy's `sr1`).
     pub fn sr(
         &mut self,
-        port: &str,
+        port: impl Port,
         frame: &[u8],
         m: impl Into<Matcher>,
         within: Duration,
     ) -> Result<Received, ScenarioError> {
-        self.send(port, frame)?;
-        self.expect(port, m, within)
+        let e = self.end(port)?;
+        self.tb.send(e, frame)?;
+        Ok(self.tb.expect(e, m, within)?)
     }
 
     /// Ignore background frames (true: the default) or count every frame.
@@ -305,6 +306,25 @@ impl Bench {
     /// Stop every daemon; returns each one's stderr.
     pub fn stop_daemons(&mut self) -> Vec<String> {
         self.daemons.drain(..).map(|d| d.stop()).collect()
+    }
+}
+
+/// A port as the bench's calls take it: `"h1:eth0"` (parsed) or a [`PortRef`] (as is).
+pub trait Port {
+    fn port(&self) -> Result<std::borrow::Cow<'_, PortRef>, ScenarioError>;
+}
+
+impl Port for &str {
+    fn port(&self) -> Result<std::borrow::Cow<'_, PortRef>, ScenarioError> {
+        PortRef::parse(self)
+            .map(std::borrow::Cow::Owned)
+            .ok_or_else(|| ScenarioError::NoSuchPort(self.to_string()))
+    }
+}
+
+impl Port for &PortRef {
+    fn port(&self) -> Result<std::borrow::Cow<'_, PortRef>, ScenarioError> {
+        Ok(std::borrow::Cow::Borrowed(self))
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::bench::Bench;
 use super::fields::{self, FieldCond};
-use super::model::{FrameSrc, Ready, Step, StepKind, Want};
+use super::model::{FrameSrc, PortRef, Ready, Step, StepKind, Want};
 use super::proc;
 use super::ScenarioError;
 use crate::harness::testbench::ExpectFailure;
@@ -98,8 +98,8 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             frame,
             count,
             rate_pps,
-        } => send(bench, &port.to_string(), frame, *count, *rate_pps),
-        StepKind::Expect { port, want, within } => expect(bench, &port.to_string(), want, *within),
+        } => send(bench, port, frame, *count, *rate_pps),
+        StepKind::Expect { port, want, within } => expect(bench, port, want, *within),
         StepKind::ExpectNone { ports, wait } => expect_none(bench, ports, *wait),
         StepKind::Sr {
             port,
@@ -107,8 +107,7 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             want,
             within,
         } => {
-            let p = port.to_string();
-            send(bench, &p, frame, 1, None).and_then(|_| expect(bench, &p, want, *within))
+            send(bench, port, frame, 1, None).and_then(|_| expect(bench, port, want, *within))
         }
         StepKind::Ping { node, to, count } => ping(bench, node, *to, *count),
         StepKind::Exec {
@@ -136,7 +135,7 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
     }
 }
 
-fn send(bench: &mut Bench, port: &str, f: &FrameSrc, count: u64, rate: Option<f64>) -> Verdict {
+fn send(bench: &mut Bench, port: &PortRef, f: &FrameSrc, count: u64, rate: Option<f64>) -> Verdict {
     let frames = bench.frames(port, &f.expr)?;
     let refs: Vec<&[u8]> = frames.iter().map(|v| &v[..]).collect();
     let start = Instant::now();
@@ -154,7 +153,7 @@ fn send(bench: &mut Bench, port: &str, f: &FrameSrc, count: u64, rate: Option<f6
     Ok(Vec::new())
 }
 
-fn expect(bench: &mut Bench, port: &str, want: &Want, within: Duration) -> Verdict {
+fn expect(bench: &mut Bench, port: &PortRef, want: &Want, within: Duration) -> Verdict {
     let expected = match &want.frame {
         Some(f) => bench.expected(&f.expr)?,
         None => Vec::new(),
@@ -247,14 +246,14 @@ fn closest_by_fields(
     }
 }
 
-fn expect_none(bench: &mut Bench, ports: &[super::model::PortRef], wait: Duration) -> Verdict {
+fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict {
     // The quiet period runs once; the ports after the first are checked at its end.
     let mut first = true;
     let mut failures = Vec::new();
     for p in ports {
         let t = if first { wait } else { Duration::ZERO };
         first = false;
-        match bench.expect_none(&p.to_string(), t) {
+        match bench.expect_none(p, t) {
             Ok(()) => {}
             Err(ScenarioError::Harness(HarnessError::Expectation(f))) => {
                 failures.push(f.to_string())

@@ -194,10 +194,9 @@ impl<S: FrameSource> FrameSource for Restore<S> {
 /// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
 pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
     use harness::ends;
-    let (from, to) = (s.from.to_string(), s.to.to_string());
     let frame = match (&s.frame, s.size) {
         (Some(f), _) => {
-            let mut v = bench.frames(&from, &f.expr)?;
+            let mut v = bench.frames(&s.from, &f.expr)?;
             if v.len() != 1 {
                 return Err(Fail::Error(
                     "stream: the frame must be one frame (no fragment())".into(),
@@ -255,7 +254,7 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         template.bytes(),
         &s.ignore,
     )
-    .map_err(|m| Fail::Error(format!("stream {from} -> {to}: {m}")))?;
+    .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
     let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
     let l = report.latency.as_ref();
     let note = format!(
@@ -303,7 +302,9 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         Ok(vec![note])
     } else {
         Err(Fail::Failed(format!(
-            "stream {from} -> {to}: {}\n{note}",
+            "stream {} -> {}: {}\n{note}",
+            s.from,
+            s.to,
             why.join(", ")
         )))
     }
