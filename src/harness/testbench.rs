@@ -282,6 +282,16 @@ impl Testbench {
         &self.log
     }
 
+    /// Forget the pending frames of `end` that arrived no later than `rx_ts_ns` (the frames an
+    /// `expect` passed over before its match, as PTF consumes them); returns how many.
+    pub fn consume_pending_until(&mut self, end: EndId, rx_ts_ns: u64) -> usize {
+        let log = &self.log;
+        let p = &mut self.ends[end.0].pending;
+        let before = p.len();
+        p.retain(|&i| log[i].rx_ts_ns > rx_ts_ns);
+        before - p.len()
+    }
+
     /// Forget the pending frames of `end` (they stay in the log).
     pub fn clear_pending(&mut self, end: EndId) {
         self.ends[end.0].pending.clear();
@@ -486,7 +496,8 @@ mod tests {
         tb.expect(b, x, T).unwrap();
         let err = tb.expect_no_other(b, T).unwrap_err().to_string();
         assert!(
-            err.contains("expected no frame (noise excepted) within") && err.contains("; 1 arrived:"),
+            err.contains("expected no frame (noise excepted) within")
+                && err.contains("; 1 arrived:"),
             "{err}"
         );
     }

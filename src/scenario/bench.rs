@@ -9,6 +9,7 @@
 //! default to the sending port's own.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,6 +51,10 @@ pub struct Bench {
     ports: Vec<(PortRef, EndId)>,
     tap: SharedTap,
     daemons: Vec<proc::Daemon>,
+    /// Values saved by the current test's steps (`save:`), emptied by [`Bench::reset`].
+    pub vars: super::model::Vars,
+    /// Set (by a signal handler) to stop: a running command is killed, the test ends.
+    stop: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Bench {
@@ -118,6 +123,8 @@ impl Bench {
             ports,
             tap,
             daemons: Vec::new(),
+            vars: Default::default(),
+            stop: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -242,10 +249,16 @@ impl Bench {
         });
     }
 
+    /// Ignore exactly these background frames.
+    pub fn set_noise_filter(&mut self, nf: NoiseFilter) {
+        self.tb.set_noise_filter(nf);
+    }
+
     /// Empty every port's queue and forget pending frames: the next step sees only what
     /// comes after. Stops the daemons of the previous test.
     pub fn reset(&mut self) -> Result<(), ScenarioError> {
         self.stop_daemons();
+        self.vars.clear();
         if let Some((_, first)) = self.ports.first() {
             // One pass over every end without waiting; what it finds is set aside.
             let _ = self.tb.expect_no_other(*first, Duration::ZERO);
@@ -266,7 +279,25 @@ impl Bench {
         Ok(())
     }
 
-    /// Run `line` by `sh -c` inside `node`.
+    /// Stop when `flag` is set: a command running then is killed (see [`Bench::stopped`]).
+    pub fn set_stop(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = flag;
+    }
+
+    /// True once the stop flag is set.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The saved values as environment variables of commands.
+    fn env(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Run `line` by `sh -c` inside `node`, the saved values in its environment.
     pub fn exec(
         &self,
         node: &str,
@@ -274,7 +305,26 @@ impl Bench {
         timeout: Duration,
     ) -> Result<proc::Output, ScenarioError> {
         let ns = self.topo.netns(node)?;
-        proc::run(ns, line, self.topo.spec.dir.as_deref(), timeout).map_err(|e| ScenarioError::Io {
+        let how = proc::How {
+            dir: self.topo.spec.dir.as_deref(),
+            env: &self.env(),
+            stop: Some(&self.stop),
+        };
+        proc::run(ns, line, &how, timeout).map_err(|e| ScenarioError::Io {
+            what: format!("run '{line}' on {node}"),
+            error: e,
+        })
+    }
+
+    /// As [`Bench::exec`], but not killed by a stop (teardown runs to its end), 30 s at most.
+    pub fn exec_always(&self, node: &str, line: &str) -> Result<proc::Output, ScenarioError> {
+        let ns = self.topo.netns(node)?;
+        let how = proc::How {
+            dir: self.topo.spec.dir.as_deref(),
+            env: &self.env(),
+            stop: None,
+        };
+        proc::run(ns, line, &how, super::steps::EXEC_TIMEOUT).map_err(|e| ScenarioError::Io {
             what: format!("run '{line}' on {node}"),
             error: e,
         })
@@ -287,13 +337,16 @@ impl Bench {
         line: &str,
     ) -> Result<&mut proc::Daemon, ScenarioError> {
         let ns = self.topo.netns(node)?;
-        let d =
-            proc::Daemon::start(ns, node, line, self.topo.spec.dir.as_deref()).map_err(|e| {
-                ScenarioError::Io {
-                    what: format!("start '{line}' on {node}"),
-                    error: e,
-                }
-            })?;
+        let env = self.env();
+        let how = proc::How {
+            dir: self.topo.spec.dir.as_deref(),
+            env: &env,
+            stop: None,
+        };
+        let d = proc::Daemon::start(ns, node, line, &how).map_err(|e| ScenarioError::Io {
+            what: format!("start '{line}' on {node}"),
+            error: e,
+        })?;
         self.daemons.push(d);
         Ok(self.daemons.last_mut().expect("pushed"))
     }
