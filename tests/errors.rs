@@ -346,6 +346,7 @@ fn harness_errors() -> Vec<HarnessError> {
             expected: None,
             arrived: Vec::new(),
             closest: None,
+            none_wanted: false,
         })),
     ];
     v.extend(end_errors().into_iter().map(HarnessError::Io));

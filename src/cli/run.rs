@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Context;
 use vethbench::scenario::report::{self, Totals};
@@ -77,15 +79,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(d) = &args.capture_dir {
         std::fs::create_dir_all(d).with_context(|| format!("create {}", d.display()))?;
     }
+    // Ctrl-C/SIGTERM: the current test ends (its command killed), teardown runs, and every
+    // report is written, marked interrupted. A second signal abandons the run.
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_signals(super::stop_signals()?, stop.clone());
     let opts = RunOptions {
         filter: args.filter.clone(),
         capture_dir: args.capture_dir.clone(),
         keep_captures: args.keep_captures,
+        stop: Some(stop.clone()),
     };
     let human = !args.tap && !args.json;
     let mut out = std::io::stdout().lock();
     let mut results: Vec<ScenarioResult> = Vec::new();
     for s in &scenarios {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         let file = s.path.display().to_string();
         let mut printed_header = false;
         let r = scenario::run_scenario(s, &opts, &mut |t| {
@@ -128,8 +138,33 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(e) = &r.error {
             eprintln!("vethbench: error: {}: {e}", r.file);
         }
+        for t in r.teardown_failures() {
+            eprintln!("vethbench: warning: {}:{}: {}", r.file, t.line, t.message);
+        }
+    }
+    if stop.load(Ordering::Relaxed) {
+        eprintln!(
+            "vethbench: interrupted: {} test(s) run and reported; the rest were not run",
+            results.iter().map(|r| r.tests.len()).sum::<usize>()
+        );
+        return Ok(ExitCode::from(totals.exit_code().max(1)));
     }
     Ok(ExitCode::from(totals.exit_code()))
+}
+
+/// Set `stop` on the first SIGINT/SIGTERM (read from `fd` by a thread); exit 2 on a second.
+fn watch_signals(fd: nix::sys::signalfd::SignalFd, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || loop {
+        if let Ok(Some(_)) = fd.read_signal() {
+            if stop.swap(true, Ordering::Relaxed) {
+                eprintln!("vethbench: error: interrupted twice: run abandoned, no report");
+                std::process::exit(2);
+            }
+            eprintln!("vethbench: interrupted: ending the current test, then teardown and reports");
+        }
+        // The descriptor is non-blocking: a short nap between reads.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    });
 }
 
 fn prefix_of(file: &std::path::Path, prefix: Option<&str>) -> String {

@@ -124,8 +124,16 @@ struct Flags {
     #[arg(long)]
     busy_poll: bool,
     /// Count LLDP, IPv6 ND/MLD, IGMP and STP frames as unexpected instead of ignoring them.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ignore")]
     no_noise_filter: bool,
+    /// Ignore exactly these background frames (comma-separated: ipv6, nd, mld, arp, lldp, stp,
+    /// igmp), e.g. `arp,nd` so a device's own ARP and neighbour discovery do not fail the run.
+    #[arg(long, value_name = "LIST")]
+    ignore: Option<String>,
+    /// A device that drops: pass when at least this much is lost (a count or a percentage,
+    /// `100%`), in total and in every flow; what gets through fails the run, counted.
+    #[arg(long, value_name = "N|P%")]
+    min_loss: Option<String>,
     /// How long to wait for frames still in flight after the last send.
     #[arg(long, default_value = "200ms", value_name = "TIME")]
     drain: String,
@@ -262,10 +270,13 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         cpu_rx,
         auto_pin: a.pin,
         drain: parse_duration("--drain", &a.drain)?,
-        noise: if a.no_noise_filter {
-            NoiseFilter::none()
-        } else {
-            NoiseFilter::all()
+        noise: match (&a.ignore, a.no_noise_filter) {
+            (Some(list), _) => {
+                let v: Vec<&str> = list.split(',').filter(|x| !x.trim().is_empty()).collect();
+                NoiseFilter::categories(&v).map_err(|m| anyhow::anyhow!("--ignore {list}: {m}"))?
+            }
+            (None, true) => NoiseFilter::none(),
+            (None, false) => NoiseFilter::all(),
         },
         ..StreamConfig::default()
     };
@@ -397,14 +408,39 @@ impl Args {
     }
 }
 
+/// `--min-loss 100%` or `--min-loss 5`: (text, lost, sent) -> reached.
+type LossFloor = (String, Box<dyn Fn(u64, u64) -> bool>);
+
+fn min_loss(t: &str) -> anyhow::Result<LossFloor> {
+    let s = t.trim();
+    if let Some(p) = s.strip_suffix('%') {
+        match p.trim().parse::<f64>() {
+            Ok(p) if (0.0..=100.0).contains(&p) => {
+                return Ok((
+                    s.to_string(),
+                    Box::new(move |lost, sent| lost as f64 * 100.0 >= p * sent as f64),
+                ))
+            }
+            _ => {}
+        }
+    } else if let Ok(n) = s.parse::<u64>() {
+        return Ok((s.to_string(), Box::new(move |lost, _| lost >= n)));
+    }
+    anyhow::bail!("--min-loss {t}: a count of frames or a percentage from 0% to 100% (e.g. 100%)")
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan(&args.flags)?;
+    let floor = args.flags.min_loss.as_deref().map(min_loss).transpose()?;
     // Blocked before the run's threads exist, so that they inherit the mask and the signal
     // waits on the signalfd for `watch` rather than killing the process mid-run.
     let stop = super::stop_signals()?;
     let running = harness::launch(&plan)?;
     let (mut report, interrupted) = watch(running, &stop)?;
     report.interrupted = interrupted;
+    if let Some((what, reached)) = &floor {
+        report.require_loss(what, reached);
+    }
     if interrupted {
         eprintln!(
             "vethbench: interrupted: stopped after {} frames; those were checked",

@@ -8,11 +8,15 @@
 //! | `mld` | ICMPv6 130 query, 131 v1 report, 132 done, 143 v2 report (behind the Hop-by-Hop header) |
 //! | `igmp` | IPv4 protocol 2 (membership queries and reports) |
 //! | `stp` | frames to 01:80:c2:00:00:00 (spanning tree BPDUs of a bridge with STP on) |
+//! | `arp` | EtherType 0x0806 (off in [`NoiseFilter::all`]) |
 //!
-//! VLAN tags and IPv6 extension headers are walked. ARP is not noise: a test that did not ask
-//! for it should see it.
+//! VLAN tags and IPv6 extension headers are walked. ARP is not noise unless asked for
+//! (`arp: true`, `vethbench test --ignore arp`): a test that did not ask for it should see it.
 
 use crate::frame::view::{self, L4};
+
+/// The names [`NoiseFilter::categories`] takes.
+pub const CATEGORIES: &str = "ipv6, nd, mld, arp, lldp, stp, igmp";
 
 /// Which background frames to ignore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,7 @@ pub struct NoiseFilter {
     pub mld: bool,
     pub igmp: bool,
     pub stp: bool,
+    pub arp: bool,
 }
 
 impl Default for NoiseFilter {
@@ -39,6 +44,7 @@ impl NoiseFilter {
             mld: true,
             igmp: true,
             stp: true,
+            arp: false,
         }
     }
 
@@ -50,7 +56,30 @@ impl NoiseFilter {
             mld: false,
             igmp: false,
             stp: false,
+            arp: false,
         }
+    }
+
+    /// The classes named (`ipv6` is `nd` and `mld`): `noise: [ipv6, arp]` of a scenario,
+    /// `vethbench test --ignore arp,nd`. An unknown name is an error naming the known ones.
+    pub fn categories(list: &[&str]) -> Result<Self, String> {
+        let mut nf = NoiseFilter::none();
+        for c in list {
+            match c.trim() {
+                "ipv6" => {
+                    nf.ipv6_nd = true;
+                    nf.mld = true;
+                }
+                "nd" => nf.ipv6_nd = true,
+                "mld" => nf.mld = true,
+                "arp" => nf.arp = true,
+                "lldp" => nf.lldp = true,
+                "stp" => nf.stp = true,
+                "igmp" => nf.igmp = true,
+                x => return Err(format!("unknown noise category '{x}' ({CATEGORIES})")),
+            }
+        }
+        Ok(nf)
     }
 
     pub fn is_off(&self) -> bool {
@@ -67,6 +96,9 @@ impl NoiseFilter {
         }
         let lay = view::layout(frame);
         if self.lldp && lay.ether_type == 0x88cc {
+            return true;
+        }
+        if self.arp && lay.ether_type == 0x0806 {
             return true;
         }
         match (lay.l4, lay.icmp_type) {
@@ -139,6 +171,19 @@ mod tests {
         assert!(!nf.is_noise(&udp));
         udp[23] = 2; // IPv4 protocol 2: IGMP
         assert!(nf.is_noise(&udp));
+    }
+
+    #[test]
+    fn arp_only_when_asked() {
+        let mut arp = vec![0xff; 6];
+        arp.extend([2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+        arp.extend([0; 28]);
+        assert!(!NoiseFilter::all().is_noise(&arp));
+        let nf = NoiseFilter {
+            arp: true,
+            ..NoiseFilter::none()
+        };
+        assert!(nf.is_noise(&arp) && !nf.is_off());
     }
 
     #[test]

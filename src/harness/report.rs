@@ -252,6 +252,38 @@ impl Report {
         self.verdict == Verdict::Passed
     }
 
+    /// A device that drops (`test --min-loss`): loss is what is wanted. The "lost" failure goes;
+    /// instead the run fails when the loss does not reach `reached(lost, sent)`, in total or in
+    /// any flow, saying how many frames got through. `what` names the floor (`100%`).
+    pub fn require_loss(&mut self, what: &str, reached: impl Fn(u64, u64) -> bool) {
+        self.failures.retain(|f| !f.ends_with("frame(s) lost"));
+        if !reached(self.lost, self.sent) {
+            self.failures.push(format!(
+                "{} of {} frame(s) got through (min-loss {what}: lost {})",
+                self.sent.saturating_sub(self.lost),
+                self.sent,
+                self.lost
+            ));
+        }
+        for f in &self.per_flow {
+            if !reached(f.lost, f.sent) {
+                self.failures.push(format!(
+                    "flow {}: {} of {} frame(s) got through (min-loss {what})",
+                    f.flow,
+                    f.sent.saturating_sub(f.lost),
+                    f.sent
+                ));
+            }
+        }
+        if self.error.is_none() {
+            self.verdict = if self.failures.is_empty() {
+                Verdict::Passed
+            } else {
+                Verdict::Failed
+            };
+        }
+    }
+
     /// 0 when everything arrived intact, 2 when an error ended the run early, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         if self.passed() {

@@ -109,10 +109,25 @@ pub struct ExpectFailure {
     pub arrived: Vec<String>,
     /// The diff against the closest frame (fewest differing fields), with its index in `arrived`.
     pub closest: Option<(usize, Mismatch)>,
+    /// An "and nothing else" check: no frame was wanted, `arrived` is what came.
+    pub none_wanted: bool,
 }
 
 impl fmt::Display for ExpectFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.none_wanted {
+            write!(
+                f,
+                "on {}: expected no frame (noise excepted) within {:?}; {} arrived:",
+                self.end,
+                self.timeout,
+                self.arrived.len()
+            )?;
+            for (i, a) in self.arrived.iter().enumerate() {
+                write!(f, "\n  #{} {a}", i + 1)?;
+            }
+            return Ok(());
+        }
         write!(
             f,
             "on {}: expected {} within {:?}",
@@ -279,6 +294,16 @@ impl Testbench {
         &self.log
     }
 
+    /// Forget the pending frames of `end` that arrived no later than `rx_ts_ns` (the frames an
+    /// `expect` passed over before its match, as PTF consumes them); returns how many.
+    pub fn consume_pending_until(&mut self, end: EndId, rx_ts_ns: u64) -> usize {
+        let log = &self.log;
+        let p = &mut self.ends[end.0].pending;
+        let before = p.len();
+        p.retain(|&i| log[i].rx_ts_ns > rx_ts_ns);
+        before - p.len()
+    }
+
     /// Forget the pending frames of `end` (they stay in the log).
     pub fn clear_pending(&mut self, end: EndId) {
         self.ends[end.0].pending.clear();
@@ -395,9 +420,12 @@ impl Testbench {
         if self.ends[end.0].pending.is_empty() {
             return Ok(());
         }
-        let m = Matcher::predicate("no other frame (noise excepted)", |_| false);
+        let m = Matcher::predicate("no frame (noise excepted)", |_| false);
         let mut f = self.failure(end, &m, timeout);
-        f_clear_closest(&mut f);
+        if let HarnessError::Expectation(x) = &mut f {
+            x.closest = None;
+            x.none_wanted = true;
+        }
         Err(f)
     }
 
@@ -418,13 +446,8 @@ impl Testbench {
             expected: m.expected().map(crate::frame::show),
             arrived: frames.iter().map(|f| crate::frame::summary(f)).collect(),
             closest,
+            none_wanted: false,
         }))
-    }
-}
-
-fn f_clear_closest(e: &mut HarnessError) {
-    if let HarnessError::Expectation(f) = e {
-        f.closest = None;
     }
 }
 
@@ -484,7 +507,11 @@ mod tests {
         tb.send_batch(a, &[&y, &x]).unwrap();
         tb.expect(b, x, T).unwrap();
         let err = tb.expect_no_other(b, T).unwrap_err().to_string();
-        assert!(err.contains("arrived instead (1)"), "{err}");
+        assert!(
+            err.contains("expected no frame (noise excepted) within")
+                && err.contains("; 1 arrived:"),
+            "{err}"
+        );
     }
 
     #[test]

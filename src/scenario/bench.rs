@@ -9,6 +9,7 @@
 //! default to the sending port's own.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,6 +51,10 @@ pub struct Bench {
     ports: Vec<(PortRef, EndId)>,
     tap: SharedTap,
     daemons: Vec<proc::Daemon>,
+    /// Values saved by the current test's steps (`save:`), emptied by [`Bench::reset`].
+    pub vars: super::model::Vars,
+    /// Set (by a signal handler) to stop: a running command is killed, the test ends.
+    stop: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Bench {
@@ -118,6 +123,8 @@ impl Bench {
             ports,
             tap,
             daemons: Vec::new(),
+            vars: Default::default(),
+            stop: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -135,22 +142,22 @@ impl Bench {
         self.ports.iter().map(|(p, _)| p.clone()).collect()
     }
 
-    /// The testbench end of `port` (`"h1:eth0"`).
-    pub fn end(&self, port: &str) -> Result<EndId, ScenarioError> {
-        let p = PortRef::parse(port).ok_or_else(|| ScenarioError::NoSuchPort(port.to_string()))?;
+    /// The testbench end of `port` (`"h1:eth0"` or a [`PortRef`]).
+    pub fn end(&self, port: impl Port) -> Result<EndId, ScenarioError> {
+        let p = port.port()?;
         self.ports
             .iter()
-            .find(|(q, _)| *q == p)
+            .find(|(q, _)| *q == *p)
             .map(|(_, id)| *id)
-            .ok_or_else(|| ScenarioError::NoSuchPort(port.to_string()))
+            .ok_or_else(|| ScenarioError::NoSuchPort(p.to_string()))
     }
 
     /// Build the frame(s) of a Scapy expression as sent from `port`.
-    pub fn frames(&self, port: &str, expr: &Expr) -> Result<Vec<Vec<u8>>, ScenarioError> {
-        let from = PortRef::parse(port);
+    pub fn frames(&self, port: impl Port, expr: &Expr) -> Result<Vec<Vec<u8>>, ScenarioError> {
+        let from = port.port().ok();
         let env = TopoEnv {
             topo: &self.topo,
-            from: from.as_ref(),
+            from: from.as_deref(),
         };
         expr.build_with(&env).map_err(|e| ScenarioError::Frame {
             text: format!("{expr:?}"),
@@ -159,7 +166,7 @@ impl Bench {
     }
 
     /// The one frame of a Scapy expression as sent from `port`.
-    pub fn frame(&self, port: &str, text: &str) -> Result<Vec<u8>, ScenarioError> {
+    pub fn frame(&self, port: impl Port, text: &str) -> Result<Vec<u8>, ScenarioError> {
         let e = expr::parse(text).map_err(|e| ScenarioError::Frame {
             text: text.to_string(),
             msg: e.to_string(),
@@ -192,12 +199,12 @@ impl Bench {
         })
     }
 
-    pub fn send(&mut self, port: &str, frame: &[u8]) -> Result<(), ScenarioError> {
+    pub fn send(&mut self, port: impl Port, frame: &[u8]) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.send(e, frame)?)
     }
 
-    pub fn send_batch(&mut self, port: &str, frames: &[&[u8]]) -> Result<(), ScenarioError> {
+    pub fn send_batch(&mut self, port: impl Port, frames: &[&[u8]]) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.send_batch(e, frames)?)
     }
@@ -206,7 +213,7 @@ impl Bench {
     /// over and stay pending. A failure is [`HarnessError::Expectation`] with the diff.
     pub fn expect(
         &mut self,
-        port: &str,
+        port: impl Port,
         m: impl Into<Matcher>,
         within: Duration,
     ) -> Result<Received, ScenarioError> {
@@ -215,7 +222,7 @@ impl Bench {
     }
 
     /// Wait `quiet`, then fail if anything but noise is pending on `port`.
-    pub fn expect_none(&mut self, port: &str, quiet: Duration) -> Result<(), ScenarioError> {
+    pub fn expect_none(&mut self, port: impl Port, quiet: Duration) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         Ok(self.tb.expect_no_other(e, quiet)?)
     }
@@ -223,13 +230,14 @@ impl Bench {
     /// Send `frame` on `port` and wait for the answer `m` on the same port (Scapy's `sr1`).
     pub fn sr(
         &mut self,
-        port: &str,
+        port: impl Port,
         frame: &[u8],
         m: impl Into<Matcher>,
         within: Duration,
     ) -> Result<Received, ScenarioError> {
-        self.send(port, frame)?;
-        self.expect(port, m, within)
+        let e = self.end(port)?;
+        self.tb.send(e, frame)?;
+        Ok(self.tb.expect(e, m, within)?)
     }
 
     /// Ignore background frames (true: the default) or count every frame.
@@ -241,10 +249,16 @@ impl Bench {
         });
     }
 
+    /// Ignore exactly these background frames.
+    pub fn set_noise_filter(&mut self, nf: NoiseFilter) {
+        self.tb.set_noise_filter(nf);
+    }
+
     /// Empty every port's queue and forget pending frames: the next step sees only what
     /// comes after. Stops the daemons of the previous test.
     pub fn reset(&mut self) -> Result<(), ScenarioError> {
         self.stop_daemons();
+        self.vars.clear();
         if let Some((_, first)) = self.ports.first() {
             // One pass over every end without waiting; what it finds is set aside.
             let _ = self.tb.expect_no_other(*first, Duration::ZERO);
@@ -265,7 +279,25 @@ impl Bench {
         Ok(())
     }
 
-    /// Run `line` by `sh -c` inside `node`.
+    /// Stop when `flag` is set: a command running then is killed (see [`Bench::stopped`]).
+    pub fn set_stop(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = flag;
+    }
+
+    /// True once the stop flag is set.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The saved values as environment variables of commands.
+    fn env(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Run `line` by `sh -c` inside `node`, the saved values in its environment.
     pub fn exec(
         &self,
         node: &str,
@@ -273,7 +305,26 @@ impl Bench {
         timeout: Duration,
     ) -> Result<proc::Output, ScenarioError> {
         let ns = self.topo.netns(node)?;
-        proc::run(ns, line, self.topo.spec.dir.as_deref(), timeout).map_err(|e| ScenarioError::Io {
+        let how = proc::How {
+            dir: self.topo.spec.dir.as_deref(),
+            env: &self.env(),
+            stop: Some(&self.stop),
+        };
+        proc::run(ns, line, &how, timeout).map_err(|e| ScenarioError::Io {
+            what: format!("run '{line}' on {node}"),
+            source: e,
+        })
+    }
+
+    /// As [`Bench::exec`], but not killed by a stop (teardown runs to its end), 30 s at most.
+    pub fn exec_always(&self, node: &str, line: &str) -> Result<proc::Output, ScenarioError> {
+        let ns = self.topo.netns(node)?;
+        let how = proc::How {
+            dir: self.topo.spec.dir.as_deref(),
+            env: &self.env(),
+            stop: None,
+        };
+        proc::run(ns, line, &how, super::steps::EXEC_TIMEOUT).map_err(|e| ScenarioError::Io {
             what: format!("run '{line}' on {node}"),
             source: e,
         })
@@ -286,13 +337,16 @@ impl Bench {
         line: &str,
     ) -> Result<&mut proc::Daemon, ScenarioError> {
         let ns = self.topo.netns(node)?;
-        let d =
-            proc::Daemon::start(ns, node, line, self.topo.spec.dir.as_deref()).map_err(|e| {
-                ScenarioError::Io {
-                    what: format!("start '{line}' on {node}"),
-                    source: e,
-                }
-            })?;
+        let env = self.env();
+        let how = proc::How {
+            dir: self.topo.spec.dir.as_deref(),
+            env: &env,
+            stop: None,
+        };
+        let d = proc::Daemon::start(ns, node, line, &how).map_err(|e| ScenarioError::Io {
+            what: format!("start '{line}' on {node}"),
+            source: e,
+        })?;
         self.daemons.push(d);
         Ok(self.daemons.last_mut().expect("pushed"))
     }
@@ -305,6 +359,25 @@ impl Bench {
     /// Stop every daemon; returns each one's stderr.
     pub fn stop_daemons(&mut self) -> Vec<String> {
         self.daemons.drain(..).map(|d| d.stop()).collect()
+    }
+}
+
+/// A port as the bench's calls take it: `"h1:eth0"` (parsed) or a [`PortRef`] (as is).
+pub trait Port {
+    fn port(&self) -> Result<std::borrow::Cow<'_, PortRef>, ScenarioError>;
+}
+
+impl Port for &str {
+    fn port(&self) -> Result<std::borrow::Cow<'_, PortRef>, ScenarioError> {
+        PortRef::parse(self)
+            .map(std::borrow::Cow::Owned)
+            .ok_or_else(|| ScenarioError::NoSuchPort(self.to_string()))
+    }
+}
+
+impl Port for &PortRef {
+    fn port(&self) -> Result<std::borrow::Cow<'_, PortRef>, ScenarioError> {
+        Ok(std::borrow::Cow::Borrowed(self))
     }
 }
 

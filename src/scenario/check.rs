@@ -137,7 +137,7 @@ fn port_syntax(s: &S<String>, key: &str) -> Result<PortRef, Problem> {
 pub(crate) fn check(
     f: yaml::FileYaml,
     dir: Option<std::path::PathBuf>,
-) -> Result<(String, TopologySpec, Vec<TestSpec>), Problem> {
+) -> Result<Checked, Problem> {
     let mut names = Names {
         nodes: BTreeMap::new(),
         ends: BTreeMap::new(),
@@ -148,8 +148,56 @@ pub(crate) fn check(
         dir,
         ..TopologySpec::default()
     };
+    check_nodes(&f, &mut names, &mut topo)?;
+    check_links(&f, &mut names, &mut topo)?;
+    check_bridges(&f, &mut names, &mut topo)?;
+    names.segment = segments(&topo);
+    check_addresses(&f, &names, &mut topo)?;
+    check_routes(&f, &names, &mut topo)?;
+    topo.setup = commands(&names, &f.setup, "setup")?;
+    let teardown = commands(&names, &f.teardown, "teardown")?;
+    let mut tests = Vec::new();
+    for t in &f.tests {
+        tests.push(super::check_steps::test(&names, t)?);
+    }
+    Ok(Checked {
+        name: f.name.unwrap_or_default(),
+        topology: topo,
+        tests,
+        teardown,
+    })
+}
 
-    // Nodes.
+/// A checked file's parts.
+pub(crate) struct Checked {
+    pub name: String,
+    pub topology: TopologySpec,
+    pub tests: Vec<TestSpec>,
+    pub teardown: Vec<CommandSpec>,
+}
+
+/// `setup:` or `teardown:` commands.
+pub(super) fn commands(
+    names: &Names,
+    list: &[S<yaml::CmdYaml>],
+    key: &str,
+) -> Result<Vec<CommandSpec>, Problem> {
+    list.iter()
+        .map(|c| {
+            Ok(CommandSpec {
+                node: names.node(&c.value.node, key)?,
+                run: c.value.run.clone(),
+                line: at(c),
+            })
+        })
+        .collect()
+}
+
+fn check_nodes(
+    f: &yaml::FileYaml,
+    names: &mut Names,
+    topo: &mut TopologySpec,
+) -> Result<(), Problem> {
     for (k, v) in &f.nodes.0 {
         let name = k.value.trim();
         if name.is_empty() || name.contains(':') || name.contains('/') || name.len() > 64 {
@@ -193,7 +241,14 @@ pub(crate) fn check(
         return err(1, "nodes", "no nodes: a scenario needs at least one");
     }
 
-    // Links.
+    Ok(())
+}
+
+fn check_links(
+    f: &yaml::FileYaml,
+    names: &mut Names,
+    topo: &mut TopologySpec,
+) -> Result<(), Problem> {
     for l in &f.links {
         let line = at(l);
         let l = &l.value;
@@ -269,7 +324,14 @@ pub(crate) fn check(
         });
     }
 
-    // Bridges.
+    Ok(())
+}
+
+fn check_bridges(
+    f: &yaml::FileYaml,
+    names: &mut Names,
+    topo: &mut TopologySpec,
+) -> Result<(), Problem> {
     let mut enslaved = BTreeSet::new();
     for (k, b) in &f.bridges.0 {
         let br = port_syntax(k, "bridges")?;
@@ -346,9 +408,14 @@ pub(crate) fn check(
         topo.bridges.push(spec);
     }
 
-    names.segment = segments(&topo);
+    Ok(())
+}
 
-    // Addresses.
+fn check_addresses(
+    f: &yaml::FileYaml,
+    names: &Names,
+    topo: &mut TopologySpec,
+) -> Result<(), Problem> {
     for (k, list) in &f.addresses.0 {
         let port = names.port(k, "addresses", true)?;
         let ipv6 = names.nodes[&port.node];
@@ -368,7 +435,10 @@ pub(crate) fn check(
         topo.addresses.push((port, v));
     }
 
-    // Routes.
+    Ok(())
+}
+
+fn check_routes(f: &yaml::FileYaml, names: &Names, topo: &mut TopologySpec) -> Result<(), Problem> {
     for (k, list) in &f.routes.0 {
         let node = names.node(k, "routes")?;
         let mut v = Vec::new();
@@ -390,33 +460,7 @@ pub(crate) fn check(
         topo.routes.push((node, v));
     }
 
-    // Setup.
-    for c in &f.setup {
-        topo.setup.push(CommandSpec {
-            node: names.node(&c.value.node, "setup")?,
-            run: c.value.run.clone(),
-            line: at(c),
-        });
-    }
-
-    // Tests.
-    let mut tests = Vec::new();
-    for t in &f.tests {
-        let mut steps = Vec::new();
-        for s in &t.value.steps {
-            steps.push(Step {
-                line: at(s),
-                kind: super::check_steps::step(&names, &s.value, at(s))?,
-            });
-        }
-        tests.push(TestSpec {
-            name: t.value.name.clone(),
-            line: at(t),
-            noise: t.value.noise.unwrap_or(true),
-            steps,
-        });
-    }
-    Ok((f.name.unwrap_or_default(), topo, tests))
+    Ok(())
 }
 
 /// Each veth end's L2 segment number: the ends of a link, and the ports of a bridge, share one.

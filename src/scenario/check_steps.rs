@@ -3,6 +3,7 @@
 //! with stand-in addresses, field conditions and `ignore` names checked against the packet
 //! view's, durations, rates and thresholds read. Split from [`super::check`] (the topology).
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,13 +16,152 @@ use super::model::*;
 use super::yaml::{self, Scalar, S};
 use crate::frame::expr::{self, Value};
 use crate::frame::MacAddr;
+use crate::harness::NoiseFilter;
 
-pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<StepKind, Problem> {
+/// What the steps of one test share while they are checked: the names saved so far (a step
+/// may use only those) and the test's `strict`.
+pub(super) struct TestCtx {
+    saved: BTreeSet<String>,
+    strict: bool,
+}
+
+/// A test: its noise, strictness, steps (saved names in order) and teardown.
+pub(super) fn test(names: &Names, t: &S<yaml::TestYaml>) -> Result<TestSpec, Problem> {
+    let mut ctx = TestCtx {
+        saved: BTreeSet::new(),
+        strict: t.value.strict.unwrap_or(false),
+    };
+    let mut steps = Vec::new();
+    for s in &t.value.steps {
+        steps.push(Step {
+            line: at(s),
+            kind: step(names, &s.value, at(s), &mut ctx)?,
+        });
+    }
+    Ok(TestSpec {
+        name: t.value.name.clone(),
+        line: at(t),
+        noise: match &t.value.noise {
+            None => NoiseFilter::all(),
+            Some(n) => noise(n)?,
+        },
+        steps,
+        teardown: super::check::commands(names, &t.value.teardown, "teardown")?,
+    })
+}
+
+fn noise(n: &S<yaml::NoiseYaml>) -> Result<NoiseFilter, Problem> {
+    match &n.value {
+        yaml::NoiseYaml::All(true) => Ok(NoiseFilter::all()),
+        yaml::NoiseYaml::All(false) => Ok(NoiseFilter::none()),
+        yaml::NoiseYaml::Some(v) => {
+            let v: Vec<&str> = v.iter().map(String::as_str).collect();
+            NoiseFilter::categories(&v).map_err(|m| (at(n), "noise".to_string(), m))
+        }
+    }
+}
+
+/// The `${name}`s of `text`, in order.
+pub fn var_names(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let tail = &rest[i + 2..];
+        match tail.find('}') {
+            Some(j) => {
+                out.push(&tail[..j]);
+                rest = &tail[j + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// `text` with every `${name}` replaced by its saved value (names checked at load).
+pub fn substitute(text: &str, vars: &Vars) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let tail = &rest[i + 2..];
+        let Some(j) = tail.find('}') else { break };
+        out.push_str(&rest[..i]);
+        match vars.get(&tail[..j]) {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&rest[i..i + 3 + j]),
+        }
+        rest = &tail[j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every `${name}` of `text` was saved by an earlier step.
+fn uses_saved(ctx: &TestCtx, text: &str, line: usize, key: &str) -> Result<bool, Problem> {
+    let used = var_names(text);
+    for n in &used {
+        if !ctx.saved.contains(*n) {
+            return err(
+                line,
+                key,
+                format!(
+                    "'${{{n}}}': no earlier step of this test saves '{n}' (save: {{{n}: FIELD}} on an expect or sr)"
+                ),
+            );
+        }
+    }
+    Ok(!used.is_empty())
+}
+
+fn saves(
+    ctx: &mut TestCtx,
+    list: &yaml::Entries<S<String>, S<String>>,
+) -> Result<Vec<Save>, Problem> {
+    let mut out = Vec::new();
+    for (k, v) in &list.0 {
+        let name = k.value.trim();
+        let ok = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return err(
+                at(k),
+                "save",
+                format!("'{name}' is not a name (letters, digits and _, as a shell variable)"),
+            );
+        }
+        let Some(field) = crate::frame::view::canonical_name(v.value.trim()) else {
+            return err(
+                at(v),
+                "save",
+                format!(
+                    "unknown field '{}' (tshark names, e.g. udp.srcport, tcp.seq)",
+                    v.value.trim()
+                ),
+            );
+        };
+        ctx.saved.insert(name.to_string());
+        out.push(Save {
+            name: name.to_string(),
+            field,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn step(
+    names: &Names,
+    s: &yaml::StepYaml,
+    line: usize,
+    ctx: &mut TestCtx,
+) -> Result<StepKind, Problem> {
     use yaml::StepYaml as Y;
     Ok(match s {
         Y::Send(x) => StepKind::Send {
             port: names.port(&x.port, "port", false)?,
-            frame: frame(names, &x.frame, "frame")?,
+            frame: frame(names, ctx, &x.frame, "frame")?,
             count: match x.count {
                 Some(0) => return err(line, "count", "count must be at least 1"),
                 Some(n) => n,
@@ -29,11 +169,24 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
             },
             rate_pps: x.rate.as_ref().map(rate).transpose()?,
         },
-        Y::Expect(x) => StepKind::Expect {
-            port: names.port(&x.port, "port", false)?,
-            want: want(names, line, "frame", x.frame.as_ref(), &x.fields, &x.ignore)?,
-            within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
-        },
+        Y::Expect(x) => {
+            let mut w = want(
+                names,
+                ctx,
+                line,
+                "frame",
+                x.frame.as_ref(),
+                &x.fields,
+                &x.ignore,
+            )?;
+            w.strict = x.strict.unwrap_or(ctx.strict);
+            w.save = saves(ctx, &x.save)?;
+            StepKind::Expect {
+                port: names.port(&x.port, "port", false)?,
+                want: w,
+                within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
+            }
+        }
         Y::ExpectNone(x) => {
             let mut ports = Vec::new();
             match (&x.port, &x.ports) {
@@ -56,19 +209,26 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
                 wait: opt_duration(&x.wait, "for", DEFAULT_QUIET)?,
             }
         }
-        Y::Sr(x) => StepKind::Sr {
-            port: names.port(&x.port, "port", false)?,
-            frame: frame(names, &x.frame, "frame")?,
-            want: want(
+        Y::Sr(x) => {
+            let sent = frame(names, ctx, &x.frame, "frame")?;
+            let mut w = want(
                 names,
+                ctx,
                 line,
                 "expect",
                 x.expect.as_ref(),
                 &x.fields,
                 &x.ignore,
-            )?,
-            within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
-        },
+            )?;
+            w.strict = x.strict.unwrap_or(ctx.strict);
+            w.save = saves(ctx, &x.save)?;
+            StepKind::Sr {
+                port: names.port(&x.port, "port", false)?,
+                frame: sent,
+                want: w,
+                within: opt_duration(&x.within, "within", DEFAULT_WITHIN)?,
+            }
+        }
         Y::Ping(x) => StepKind::Ping {
             node: names.node(&x.node, "node")?,
             to: match IpAddr::from_str(x.to.value.trim()) {
@@ -110,6 +270,7 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
                 })?),
                 None => None,
             },
+            timeout: opt_duration(&x.timeout, "timeout", super::steps::EXEC_TIMEOUT)?,
         },
         Y::Stream(x) => {
             if let Some(f) = &x.flows {
@@ -139,12 +300,12 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
             let sent = x
                 .frame
                 .as_ref()
-                .map(|f| frame(names, f, "frame"))
+                .map(|f| frame(names, ctx, f, "frame"))
                 .transpose()?;
             let arrives = x
                 .expect
                 .as_ref()
-                .map(|f| frame(names, f, "expect"))
+                .map(|f| frame(names, ctx, f, "expect"))
                 .transpose()?;
             let ign = ignore(&x.ignore)?;
             routed_stream(
@@ -157,7 +318,13 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
                 &ign,
             )?;
             if let (Some(s), Some(a), Some(at_line)) = (&sent, &arrives, x.expect.as_ref()) {
-                let build = |f: &FrameSrc| f.expr.build_with(&LoadEnv).unwrap_or_default();
+                let build = |f: &FrameSrc| {
+                    if f.vars {
+                        Vec::new()
+                    } else {
+                        f.expr.build_with(&LoadEnv).unwrap_or_default()
+                    }
+                };
                 if let (Some(s), Some(a)) = (build(s).first(), build(a).first()) {
                     super::stream::rewritable(s, a, &ign)
                         .map_err(|m| (at(at_line), "expect".to_string(), m))?;
@@ -182,6 +349,11 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
                     .as_ref()
                     .map(|l| limit(l, "max_loss"))
                     .transpose()?,
+                min_loss: x
+                    .min_loss
+                    .as_ref()
+                    .map(|l| limit(l, "min_loss"))
+                    .transpose()?,
                 max_reorder: x
                     .max_reorder
                     .as_ref()
@@ -194,6 +366,7 @@ pub(super) fn step(names: &Names, s: &yaml::StepYaml, line: usize) -> Result<Ste
             node: names.node(&x.node, "node")?,
             run: x.run.clone(),
             ready: x.ready.as_ref().map(ready).transpose()?,
+            timeout: opt_duration(&x.timeout, "timeout", super::steps::READY_TIMEOUT)?,
         },
     })
 }
@@ -248,15 +421,17 @@ fn routed_stream(
 /// A frame, field conditions or both, and what to ignore of the frame.
 fn want(
     names: &Names,
+    ctx: &TestCtx,
     line: usize,
     frame_key: &str,
     f: Option<&S<String>>,
     conds: &yaml::Entries<S<String>, S<Scalar>>,
     ign: &[S<String>],
 ) -> Result<Want, Problem> {
-    let frame = f.map(|f| frame(names, f, frame_key)).transpose()?;
+    let frame = f.map(|f| frame(names, ctx, f, frame_key)).transpose()?;
     let mut fields = Vec::new();
     for (k, v) in &conds.0 {
+        uses_saved(ctx, &v.value.0, at(k), "fields")?;
         let c =
             FieldCond::new(&k.value, &v.value.0).map_err(|m| (at(k), "fields".to_string(), m))?;
         if fields.iter().any(|d: &FieldCond| d.name == c.name) {
@@ -286,16 +461,26 @@ fn want(
         frame,
         ignore: ignore(ign)?,
         fields,
+        save: Vec::new(),
+        strict: ctx.strict,
     })
 }
 
-fn frame(names: &Names, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
+fn frame(names: &Names, ctx: &TestCtx, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
     let text = s.value.trim().to_string();
-    let e = match text.strip_prefix("hex:") {
-        // Raw bytes, whatever they are: a frame the expression language cannot say.
-        Some(h) => raw_expr(h).map_err(|m| (at(s), key.to_string(), m))?,
-        None => expr::parse(&text).map_err(|e| (at(s), key.to_string(), e.to_string()))?,
+    let vars = uses_saved(ctx, &text, at(s), key)?;
+    // With saved values, the syntax is checked now (with 0 in their place), the frame built
+    // when the step runs.
+    let parsed = if vars {
+        let zeros: Vars = var_names(&text)
+            .into_iter()
+            .map(|n| (n.to_string(), "0".to_string()))
+            .collect();
+        substitute(&text, &zeros)
+    } else {
+        text.clone()
     };
+    let e = parse_frame(&parsed).map_err(|m| (at(s), key.to_string(), m))?;
     // mac("NODE:IFACE") and ip("NODE:IFACE") must name an interface of the topology.
     let mut bad = None;
     for l in &e.layers {
@@ -322,10 +507,25 @@ fn frame(names: &Names, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
         return Err(b);
     }
     // Unknown layers, fields and bad values show now, with the line, not mid-run.
-    if let Err(x) = e.build_with(&LoadEnv) {
-        return err(at(s), key, x.to_string());
+    if !vars {
+        if let Err(x) = e.build_with(&LoadEnv) {
+            return err(at(s), key, x.to_string());
+        }
     }
-    Ok(FrameSrc { text, expr: e })
+    Ok(FrameSrc {
+        text,
+        expr: e,
+        vars,
+    })
+}
+
+/// A frame's text (`hex:...` or a Scapy expression) parsed.
+pub fn parse_frame(text: &str) -> Result<expr::Expr, String> {
+    match text.strip_prefix("hex:") {
+        // Raw bytes, whatever they are: a frame the expression language cannot say.
+        Some(h) => raw_expr(h),
+        None => expr::parse(text).map_err(|e| e.to_string()),
+    }
 }
 
 /// Stand-ins for what the topology gives once it is up: enough to build every frame at load.

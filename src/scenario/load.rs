@@ -39,12 +39,13 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 /// Check a scenario given as text (`dir`: where its commands run).
 pub fn parse_str(text: &str, dir: Option<std::path::PathBuf>) -> Result<Scenario, LoadError> {
     let raw: FileYaml = serde_saphyr::from_str(text).map_err(yaml_error)?;
-    let (name, topology, tests) = check::check(raw, dir)?;
+    let c = check::check(raw, dir)?;
     Ok(Scenario {
-        name,
+        name: c.name,
         path: Default::default(),
-        topology,
-        tests,
+        topology: c.topology,
+        tests: c.tests,
+        teardown: c.teardown,
     })
 }
 

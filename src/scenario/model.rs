@@ -214,11 +214,24 @@ impl TopologySpec {
     }
 }
 
-/// A frame as written: a Scapy expression, kept as text and parsed once.
+/// A frame as written: a Scapy expression, kept as text and parsed once (or, when it uses
+/// saved values, `${name}`, parsed again at run time with them in place).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameSrc {
     pub text: String,
     pub expr: crate::frame::expr::Expr,
+    /// The text holds `${name}`: substituted and parsed when the step runs.
+    pub vars: bool,
+}
+
+/// Values saved by `save:` of an earlier step of the test, by name.
+pub type Vars = std::collections::BTreeMap<String, String>;
+
+/// What `save: {natport: udp.srcport}` keeps: a name and the view's field (canonical name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Save {
+    pub name: String,
+    pub field: &'static str,
 }
 
 /// What `expect` (and `sr`'s answer) waits for: a frame (with fields to ignore), field
@@ -229,6 +242,10 @@ pub struct Want {
     /// Field names (the view's canonical ones) masked out of the frame.
     pub ignore: Vec<String>,
     pub fields: Vec<super::fields::FieldCond>,
+    /// Values of the matched frame kept for later steps.
+    pub save: Vec<Save>,
+    /// Frames passed over stay pending (true) or are consumed, as PTF does (false).
+    pub strict: bool,
 }
 
 /// A threshold of a stream: a count of frames, or a share of those sent.
@@ -239,11 +256,19 @@ pub enum Limit {
 }
 
 impl Limit {
-    /// True when `n` of `sent` is within the limit.
+    /// True when `n` of `sent` is within the limit (at most it).
     pub fn allows(self, n: u64, sent: u64) -> bool {
         match self {
             Limit::Frames(m) => n <= m,
             Limit::Percent(p) => sent == 0 || (n as f64) * 100.0 <= p * sent as f64,
+        }
+    }
+
+    /// True when `n` of `sent` reaches the limit (at least it).
+    pub fn reached(self, n: u64, sent: u64) -> bool {
+        match self {
+            Limit::Frames(m) => n >= m,
+            Limit::Percent(p) => (n as f64) * 100.0 >= p * sent as f64,
         }
     }
 }
@@ -282,6 +307,8 @@ pub struct StreamStep {
     pub count: Option<u64>,
     pub duration: Option<Duration>,
     pub max_loss: Option<Limit>,
+    /// At least this much must be lost (a device that drops: `100%`).
+    pub min_loss: Option<Limit>,
     pub max_reorder: Option<Limit>,
     pub max_p99_us: Option<f64>,
 }
@@ -320,12 +347,15 @@ pub enum StepKind {
         run: String,
         exit: i32,
         expect_output: Option<regex::Regex>,
+        timeout: Duration,
     },
     Stream(Box<StreamStep>),
     Daemon {
         node: String,
         run: String,
         ready: Option<Ready>,
+        /// How long it has to become ready.
+        timeout: Duration,
     },
 }
 
@@ -381,9 +411,12 @@ pub struct Step {
 pub struct TestSpec {
     pub name: String,
     pub line: usize,
-    /// Ignore background frames (IPv6 ND, MLD, LLDP, IGMP, STP) in `expect`/`expect_none`.
-    pub noise: bool,
+    /// The background frames ignored in `expect`/`expect_none` (by default IPv6 ND, MLD,
+    /// LLDP, IGMP, STP; not ARP).
+    pub noise: crate::harness::NoiseFilter,
     pub steps: Vec<Step>,
+    /// Run after the steps, whatever happened (a failure, Ctrl-C, SIGTERM), before the file's.
+    pub teardown: Vec<CommandSpec>,
 }
 
 /// A whole scenario file, checked.
@@ -393,4 +426,6 @@ pub struct Scenario {
     pub path: PathBuf,
     pub topology: TopologySpec,
     pub tests: Vec<TestSpec>,
+    /// Run after the last test, whatever happened, before the topology is removed.
+    pub teardown: Vec<CommandSpec>,
 }

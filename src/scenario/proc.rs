@@ -23,11 +23,16 @@ pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub timed_out: bool,
+    /// Killed because the run was stopped (Ctrl-C, SIGTERM).
+    pub interrupted: bool,
 }
 
 impl Output {
     /// `exited with 3`, `was killed by signal 9`, `timed out`.
     pub fn status_text(&self) -> String {
+        if self.interrupted {
+            return "was stopped (the run was interrupted)".into();
+        }
         match (self.timed_out, self.code) {
             (true, _) => "timed out".into(),
             (false, Some(c)) => format!("exited with {c}"),
@@ -36,13 +41,21 @@ impl Output {
     }
 }
 
+/// How a command runs: in `dir`, with `env` added, killed when `stop` is set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How<'a> {
+    pub dir: Option<&'a Path>,
+    pub env: &'a [(String, String)],
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
 /// `sh -c line` inside `ns`, with stdin closed and stdout/stderr piped as asked.
 ///
 /// The shell runs as PID 1 of a PID namespace of its own (util-linux `unshare --pid --fork
 /// --kill-child`): `PR_SET_PDEATHSIG` reaches only our direct child, so when we die the
 /// `unshare` dies, its child (the shell, PID 1) gets SIGKILL from it, and the kernel kills
 /// everything else in that PID namespace, whatever the command forked or daemonised.
-fn spawn(ns: &Netns, line: &str, dir: Option<&Path>, piped: bool) -> std::io::Result<Child> {
+fn spawn(ns: &Netns, line: &str, how: &How, piped: bool) -> std::io::Result<Child> {
     let mut cmd = Command::new("unshare");
     cmd.args(["--pid", "--fork", "--kill-child", "/bin/sh", "-c"])
         .arg(line)
@@ -52,9 +65,10 @@ fn spawn(ns: &Netns, line: &str, dir: Option<&Path>, piped: bool) -> std::io::Re
     } else {
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     }
-    if let Some(d) = dir {
+    if let Some(d) = how.dir {
         cmd.current_dir(d);
     }
+    cmd.envs(how.env.iter().map(|(k, v)| (k, v)));
     crate::sys::child::die_with_parent(&mut cmd);
     let _in = NetnsGuard::enter(ns).map_err(std::io::Error::other)?;
     cmd.spawn()
@@ -71,32 +85,40 @@ fn reader(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Stri
 }
 
 /// Run `line` in `ns` to completion (killed after `timeout`).
-pub fn run(
-    ns: &Netns,
-    line: &str,
-    dir: Option<&Path>,
-    timeout: Duration,
-) -> std::io::Result<Output> {
-    let mut child = spawn(ns, line, dir, true)?;
+pub fn run(ns: &Netns, line: &str, how: &How, timeout: Duration) -> std::io::Result<Output> {
+    let mut child = spawn(ns, line, how, true)?;
     let out = reader(child.stdout.take());
     let err = reader(child.stderr.take());
-    let (status, timed_out) = wait_until(&mut child, Instant::now() + timeout)?;
+    let deadline = Instant::now()
+        .checked_add(timeout)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
+    let (status, timed_out) = wait_until(&mut child, deadline, how.stop)?;
+    let stopped = how
+        .stop
+        .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
     Ok(Output {
         code: status.and_then(|s| s.code()),
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
-        timed_out,
+        timed_out: timed_out && !stopped,
+        interrupted: timed_out && stopped,
     })
 }
 
-/// Wait for `child` until `deadline`; past it, kill its group. (None, true): timed out.
-fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<(Option<ExitStatus>, bool)> {
+/// Wait for `child` until `deadline` (or `stop`); past it, kill its group. (None, true): timed
+/// out or stopped.
+fn wait_until(
+    child: &mut Child,
+    deadline: Instant,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> std::io::Result<(Option<ExitStatus>, bool)> {
     let mut nap = Duration::from_micros(200);
     loop {
         if let Some(s) = child.try_wait()? {
             return Ok((Some(s), false));
         }
-        if Instant::now() >= deadline {
+        let stopped = stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
+        if stopped || Instant::now() >= deadline {
             kill_group(child);
             let _ = child.wait();
             return Ok((None, true));
@@ -122,8 +144,8 @@ pub struct Daemon {
 
 impl Daemon {
     /// Start `line` in `ns`; stdout is discarded, stderr kept for the report.
-    pub fn start(ns: &Netns, node: &str, line: &str, dir: Option<&Path>) -> std::io::Result<Self> {
-        let mut child = spawn(ns, line, dir, false)?;
+    pub fn start(ns: &Netns, node: &str, line: &str, how: &How) -> std::io::Result<Self> {
+        let mut child = spawn(ns, line, how, false)?;
         let stderr = Some(reader(child.stderr.take()));
         Ok(Daemon {
             child,
@@ -152,7 +174,7 @@ impl Daemon {
             let pgid = nix::unistd::Pid::from_raw(-(self.child.id() as i32));
             let _ = nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGTERM);
             let deadline = Instant::now() + Duration::from_millis(500);
-            if let Ok((None, _)) | Err(_) = wait_until(&mut self.child, deadline) {
+            if let Ok((None, _)) | Err(_) = wait_until(&mut self.child, deadline, None) {
                 kill_group(&self.child);
             }
         }
@@ -182,6 +204,30 @@ pub fn tcp_listening(ns: &Netns, port: u16) -> bool {
         Ok(found)
     })
     .unwrap_or(false)
+}
+
+/// The listening TCP sockets and bound UDP sockets of `ns` (local address:port as the kernel
+/// lists them), for a daemon without `ready`: it is ready when a new one appears.
+pub fn listening(ns: &Netns) -> std::collections::BTreeSet<String> {
+    ns.run(|| {
+        let mut out = std::collections::BTreeSet::new();
+        for (f, state) in [
+            ("/proc/thread-self/net/tcp", "0A"),
+            ("/proc/thread-self/net/tcp6", "0A"),
+            ("/proc/thread-self/net/udp", "07"),
+            ("/proc/thread-self/net/udp6", "07"),
+        ] {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            for l in text.lines().skip(1) {
+                let cols: Vec<&str> = l.split_whitespace().collect();
+                if cols.len() > 3 && cols[3] == state {
+                    out.insert(format!("{f}:{}", cols[1]));
+                }
+            }
+        }
+        Ok(out)
+    })
+    .unwrap_or_default()
 }
 
 /// `file:PATH`, relative to `dir`.

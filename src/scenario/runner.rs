@@ -4,14 +4,24 @@
 //!
 //! An error building the topology or in a setup command is an `Err` (the scenario could not
 //! run); a failed step is a result.
+//!
+//! Teardown: each test's `teardown:` commands run after its steps whatever happened (a failed
+//! step, a stop), then, after the last test, the file's, each list in the order written (the
+//! reverse of setting up: the test's state goes before the file's). They run even after a
+//! stop, and a failing one is reported ([`TestResult::teardown`]) without changing the test's
+//! verdict. A stop ([`RunOptions::stop`], set on Ctrl-C/SIGTERM by `vethbench run`) kills the
+//! command running, ends the current test (its step an error), skips the tests left and marks
+//! the result `interrupted`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 
 use super::bench::Bench;
-use super::model::{Scenario, TestSpec};
+use super::model::{CommandSpec, Scenario, TestSpec};
 use super::steps::{self, Outcome, StepResult};
 use super::ScenarioError;
 
@@ -24,6 +34,8 @@ pub struct RunOptions {
     pub capture_dir: Option<PathBuf>,
     /// Keep the pcapng of passed tests too.
     pub keep_captures: bool,
+    /// Set to stop the run (a signal handler's flag): see the module's doc.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What one test did.
@@ -36,6 +48,12 @@ pub struct TestResult {
     pub steps: Vec<StepResult>,
     /// The pcapng of its ports, when kept.
     pub capture: Option<PathBuf>,
+    /// Its teardown commands, run whatever happened; their failure does not change `outcome`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub teardown: Vec<StepResult>,
+    /// The run was stopped during this test.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 impl TestResult {
@@ -58,6 +76,11 @@ pub struct ScenarioResult {
     pub setup_s: f64,
     pub duration_s: f64,
     pub tests: Vec<TestResult>,
+    /// The file's teardown commands.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub teardown: Vec<StepResult>,
+    /// Stopped early (Ctrl-C, SIGTERM): the tests after the one running were not run.
+    pub interrupted: bool,
 }
 
 impl ScenarioResult {
@@ -70,7 +93,19 @@ impl ScenarioResult {
             setup_s: 0.0,
             duration_s: 0.0,
             tests: Vec::new(),
+            teardown: Vec::new(),
+            interrupted: false,
         }
+    }
+
+    /// Teardown commands (the file's and the tests') that did not pass.
+    pub fn teardown_failures(&self) -> Vec<&StepResult> {
+        self.tests
+            .iter()
+            .flat_map(|t| &t.teardown)
+            .chain(&self.teardown)
+            .filter(|s| s.outcome != Outcome::Passed)
+            .collect()
     }
 
     pub fn passed(&self) -> bool {
@@ -96,9 +131,16 @@ pub fn run_scenario(
 ) -> Result<ScenarioResult, ScenarioError> {
     let t0 = Instant::now();
     let mut bench = Bench::new(&s.topology)?;
+    if let Some(f) = &opts.stop {
+        bench.set_stop(f.clone());
+    }
     let setup_s = t0.elapsed().as_secs_f64();
     let mut tests = Vec::new();
+    let mut failed = None;
     for (i, t) in s.tests.iter().enumerate() {
+        if bench.stopped() {
+            break;
+        }
         if opts
             .filter
             .as_ref()
@@ -106,9 +148,21 @@ pub fn run_scenario(
         {
             continue;
         }
-        let r = run_test(&mut bench, s, i, t, opts)?;
-        on_test(&r);
-        tests.push(r);
+        match run_test(&mut bench, s, i, t, opts) {
+            Ok(r) => {
+                on_test(&r);
+                tests.push(r);
+            }
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    bench.vars.clear();
+    let teardown = teardown(&mut bench, &s.teardown);
+    if let Some(e) = failed {
+        return Err(e);
     }
     Ok(ScenarioResult {
         file: s.path.display().to_string(),
@@ -117,7 +171,51 @@ pub fn run_scenario(
         setup_s,
         duration_s: t0.elapsed().as_secs_f64(),
         tests,
+        teardown,
+        interrupted: bench.stopped(),
     })
+}
+
+/// Run teardown commands (each to its end, even after a stop), one result each.
+pub fn teardown(bench: &mut Bench, cmds: &[CommandSpec]) -> Vec<StepResult> {
+    cmds.iter()
+        .map(|c| {
+            let t0 = Instant::now();
+            let (outcome, message) = match bench.exec_always(&c.node, &c.run) {
+                Ok(o) if o.code == Some(0) => (Outcome::Passed, String::new()),
+                Ok(o) => (
+                    Outcome::Failed,
+                    format!(
+                        "teardown '{}' on {} {}{}",
+                        c.run,
+                        c.node,
+                        o.status_text(),
+                        if o.stderr.trim().is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                ": {}",
+                                o.stderr.trim().lines().collect::<Vec<_>>().join(" / ")
+                            )
+                        }
+                    ),
+                ),
+                Err(e) => (
+                    Outcome::Error,
+                    format!("teardown '{}' on {}: {e}", c.run, c.node),
+                ),
+            };
+            StepResult {
+                line: c.line,
+                step: format!("teardown on {}: {}", c.node, c.run),
+                keyword: "teardown",
+                outcome,
+                message,
+                notes: Vec::new(),
+                duration_s: t0.elapsed().as_secs_f64(),
+            }
+        })
+        .collect()
 }
 
 /// One test on `bench`.
@@ -130,7 +228,7 @@ pub fn run_test(
 ) -> Result<TestResult, ScenarioError> {
     let t0 = Instant::now();
     bench.reset()?;
-    bench.set_noise(t.noise);
+    bench.set_noise_filter(t.noise);
     let capture = match &opts.capture_dir {
         Some(dir) => {
             let path = capture_path(dir, s, index, &t.name);
@@ -144,16 +242,31 @@ pub fn run_test(
     };
     let mut results = Vec::with_capacity(t.steps.len());
     let mut outcome = Outcome::Passed;
+    let mut interrupted = false;
     for step in &t.steps {
         if outcome != Outcome::Passed {
             results.push(StepResult::skipped(step));
             continue;
         }
-        let r = steps::run(bench, step);
+        let mut r = steps::run(bench, step);
+        if bench.stopped() {
+            interrupted = true;
+            if r.outcome != Outcome::Passed {
+                r.outcome = Outcome::Error;
+                r.message = format!("interrupted: {}", r.message);
+            }
+            if r.outcome == Outcome::Passed {
+                // The steps left are not run.
+                outcome = Outcome::Error;
+                results.push(r);
+                continue;
+            }
+        }
         outcome = r.outcome;
         results.push(r);
     }
     bench.stop_daemons();
+    let teardown = teardown(bench, &t.teardown);
     bench.set_capture(None)?;
     let capture = capture.and_then(|p| {
         if outcome == Outcome::Passed && !opts.keep_captures {
@@ -170,6 +283,8 @@ pub fn run_test(
         duration_s: t0.elapsed().as_secs_f64(),
         steps: results,
         capture,
+        teardown,
+        interrupted,
     })
 }
 

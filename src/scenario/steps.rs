@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::bench::Bench;
 use super::fields::{self, FieldCond};
-use super::model::{FrameSrc, Ready, Step, StepKind, Want};
+use super::model::{FrameSrc, PortRef, Ready, Step, StepKind, Want};
 use super::proc;
 use super::ScenarioError;
 use crate::harness::testbench::ExpectFailure;
@@ -23,6 +23,9 @@ use crate::harness::{EndId, HarnessError, Matcher, Mismatch};
 pub const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a daemon has to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// A daemon without `ready` is ready when a new socket listens (TCP) or is bound (UDP) in its
+/// node; without one it is taken as ready after this long.
+pub const SETTLE_DEFAULT: Duration = Duration::from_millis(500);
 /// How long a `ping` waits for each reply.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -98,27 +101,30 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             frame,
             count,
             rate_pps,
-        } => send(bench, &port.to_string(), frame, *count, *rate_pps),
-        StepKind::Expect { port, want, within } => expect(bench, &port.to_string(), want, *within),
+        } => send(bench, port, frame, *count, *rate_pps),
+        StepKind::Expect { port, want, within } => expect(bench, port, want, *within),
         StepKind::ExpectNone { ports, wait } => expect_none(bench, ports, *wait),
         StepKind::Sr {
             port,
             frame,
             want,
             within,
-        } => {
-            let p = port.to_string();
-            send(bench, &p, frame, 1, None).and_then(|_| expect(bench, &p, want, *within))
-        }
+        } => send(bench, port, frame, 1, None).and_then(|_| expect(bench, port, want, *within)),
         StepKind::Ping { node, to, count } => ping(bench, node, *to, *count),
         StepKind::Exec {
             node,
             run,
             exit,
             expect_output,
-        } => exec(bench, node, run, *exit, expect_output.as_ref()),
+            timeout,
+        } => exec(bench, node, run, *exit, expect_output.as_ref(), *timeout),
         StepKind::Stream(s) => super::stream::run(bench, s),
-        StepKind::Daemon { node, run, ready } => daemon(bench, node, run, ready.as_ref()),
+        StepKind::Daemon {
+            node,
+            run,
+            ready,
+            timeout,
+        } => daemon(bench, node, run, ready.as_ref(), *timeout),
     };
     let (outcome, message, notes) = match r {
         Ok(notes) => (Outcome::Passed, String::new(), notes),
@@ -136,8 +142,22 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
     }
 }
 
-fn send(bench: &mut Bench, port: &str, f: &FrameSrc, count: u64, rate: Option<f64>) -> Verdict {
-    let frames = bench.frames(port, &f.expr)?;
+/// A frame's expression, with the saved values in place when it uses them.
+pub(super) fn resolved<'a>(
+    bench: &Bench,
+    f: &'a FrameSrc,
+) -> Result<std::borrow::Cow<'a, crate::frame::expr::Expr>, Fail> {
+    if !f.vars {
+        return Ok(std::borrow::Cow::Borrowed(&f.expr));
+    }
+    let text = super::check_steps::substitute(&f.text, &bench.vars);
+    super::check_steps::parse_frame(&text)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|m| Fail::Error(format!("frame '{text}': {m}")))
+}
+
+fn send(bench: &mut Bench, port: &PortRef, f: &FrameSrc, count: u64, rate: Option<f64>) -> Verdict {
+    let frames = bench.frames(port, resolved(bench, f)?.as_ref())?;
     let refs: Vec<&[u8]> = frames.iter().map(|v| &v[..]).collect();
     let start = Instant::now();
     for i in 0..count {
@@ -154,11 +174,12 @@ fn send(bench: &mut Bench, port: &str, f: &FrameSrc, count: u64, rate: Option<f6
     Ok(Vec::new())
 }
 
-fn expect(bench: &mut Bench, port: &str, want: &Want, within: Duration) -> Verdict {
+fn expect(bench: &mut Bench, port: &PortRef, want: &Want, within: Duration) -> Verdict {
     let expected = match &want.frame {
-        Some(f) => bench.expected(&f.expr)?,
+        Some(f) => bench.expected(resolved(bench, f)?.as_ref())?,
         None => Vec::new(),
     };
+    let conds = resolved_fields(bench, &want.fields)?;
     let end = bench.end(port)?;
     let before = bench.testbench().received().len();
     let deadline = Instant::now() + within;
@@ -178,26 +199,79 @@ fn expect(bench: &mut Bench, port: &str, want: &Want, within: Duration) -> Verdi
         } else {
             deadline.saturating_duration_since(Instant::now())
         };
-        let (m, frame_m) = with_fields(base, &want.fields);
+        let (m, frame_m) = with_fields(base, &conds);
         match bench.expect(port, m, left) {
-            Ok(got) => matched.push(got.rx_ts_ns),
-            Err(ScenarioError::Harness(HarnessError::Expectation(mut f)))
-                if !want.fields.is_empty() =>
-            {
-                closest_by_fields(bench, end, before, &mut f, frame_m.as_ref(), &want.fields);
+            Ok(got) => {
+                if i == 0 {
+                    save(bench, want, &got.frame)?;
+                }
+                matched.push(got.rx_ts_ns)
+            }
+            Err(ScenarioError::Harness(HarnessError::Expectation(mut f))) if !conds.is_empty() => {
+                closest_by_fields(bench, end, before, &mut f, frame_m.as_ref(), &conds);
                 return Err(Fail::Failed(f.to_string()));
             }
             Err(e) => return Err(e.into()),
         }
     }
-    // Frames that arrived on the port meanwhile and were passed over.
+    // Frames passed over (arrived before the last match) are consumed, as PTF does, unless
+    // strict: then they stay pending for a later expect_none.
+    let last = matched.iter().copied().max().unwrap_or(0);
+    if !want.strict {
+        bench.testbench().consume_pending_until(end, last);
+    }
     let log = bench.testbench().received();
     let over: Vec<String> = log[before.min(log.len())..]
         .iter()
         .filter(|r| r.end == end && !r.noise && !matched.contains(&r.rx_ts_ns))
-        .map(|r| format!("passed over: {}", crate::frame::summary(&r.frame)))
+        .map(|r| {
+            let how = if !want.strict && r.rx_ts_ns <= last {
+                "passed over (consumed)"
+            } else {
+                "passed over"
+            };
+            format!("{how}: {}", crate::frame::summary(&r.frame))
+        })
         .collect();
     Ok(over)
+}
+
+/// The field conditions with the saved values in place.
+fn resolved_fields(bench: &Bench, conds: &[FieldCond]) -> Result<Vec<FieldCond>, Fail> {
+    conds
+        .iter()
+        .map(|c| {
+            if !c.value.contains("${") {
+                return Ok(c.clone());
+            }
+            let v = super::check_steps::substitute(&c.value, &bench.vars);
+            FieldCond::new(c.name, &v).map_err(|m| Fail::Error(format!("fields: {m}")))
+        })
+        .collect()
+}
+
+/// Keep the values `want.save` names from the matched frame.
+fn save(bench: &mut Bench, want: &Want, frame: &[u8]) -> Result<(), Fail> {
+    if want.save.is_empty() {
+        return Ok(());
+    }
+    let fields = crate::frame::view::dissect(frame);
+    for s in &want.save {
+        match fields.iter().find(|f| f.name == s.field) {
+            Some(f) => {
+                bench.vars.insert(s.name.clone(), f.value.clone());
+            }
+            None => {
+                return Err(Fail::Failed(format!(
+                    "save {}: the matched frame has no {} ({})",
+                    s.name,
+                    s.field,
+                    crate::frame::summary(frame)
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The matcher of a frame and field conditions, and (for messages) the frame's own matcher.
@@ -247,14 +321,14 @@ fn closest_by_fields(
     }
 }
 
-fn expect_none(bench: &mut Bench, ports: &[super::model::PortRef], wait: Duration) -> Verdict {
+fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict {
     // The quiet period runs once; the ports after the first are checked at its end.
     let mut first = true;
     let mut failures = Vec::new();
     for p in ports {
         let t = if first { wait } else { Duration::ZERO };
         first = false;
-        match bench.expect_none(&p.to_string(), t) {
+        match bench.expect_none(p, t) {
             Ok(()) => {}
             Err(ScenarioError::Harness(HarnessError::Expectation(f))) => {
                 failures.push(f.to_string())
@@ -308,8 +382,15 @@ fn exec(
     run: &str,
     exit: i32,
     pat: Option<&regex::Regex>,
+    timeout: Duration,
 ) -> Verdict {
-    let out = bench.exec(node, run, EXEC_TIMEOUT)?;
+    let out = bench.exec(node, run, timeout)?;
+    if out.interrupted {
+        return Err(Fail::Error(format!(
+            "'{run}' on {node} {}",
+            out.status_text()
+        )));
+    }
     let shown = |o: &proc::Output| {
         let mut s = String::new();
         for (k, v) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
@@ -320,8 +401,13 @@ fn exec(
         s
     };
     if out.code != Some(exit) {
+        let limit = if out.timed_out {
+            format!(" after {timeout:?} (timeout:)")
+        } else {
+            String::new()
+        };
         return Err(Fail::Failed(format!(
-            "'{run}' on {node} {} (expected exit {exit}){}",
+            "'{run}' on {node} {}{limit} (expected exit {exit}){}",
             out.status_text(),
             shown(&out)
         )));
@@ -339,36 +425,66 @@ fn exec(
     Ok(Vec::new())
 }
 
-fn daemon(bench: &mut Bench, node: &str, run: &str, ready: Option<&Ready>) -> Verdict {
+fn daemon(
+    bench: &mut Bench,
+    node: &str,
+    run: &str,
+    ready: Option<&Ready>,
+    timeout: Duration,
+) -> Verdict {
     let dir = bench.topology().spec.dir.clone();
-    let ns_ready = |b: &Bench, r: &Ready| match r {
-        Ready::Tcp(port) => b
-            .topology()
-            .netns(node)
-            .map(|ns| proc::tcp_listening(ns, *port))
-            .unwrap_or(false),
-        Ready::File(p) => proc::ready_path(dir.as_deref(), p).exists(),
+    let ns = bench.topology().netns(node)?;
+    // Without `ready`: a socket that was not there before it started.
+    let before = match ready {
+        None => proc::listening(ns),
+        Some(_) => Default::default(),
+    };
+    let ns_ready = |b: &Bench, r: Option<&Ready>| {
+        let Ok(ns) = b.topology().netns(node) else {
+            return false;
+        };
+        match r {
+            Some(Ready::Tcp(port)) => proc::tcp_listening(ns, *port),
+            Some(Ready::File(p)) => proc::ready_path(dir.as_deref(), p).exists(),
+            None => !proc::listening(ns).is_subset(&before),
+        }
     };
     bench.start_daemon(node, run)?;
-    let Some(r) = ready else {
-        return Ok(Vec::new());
+    let start = Instant::now();
+    let wait = if ready.is_some() {
+        timeout
+    } else {
+        timeout.min(SETTLE_DEFAULT)
     };
-    let deadline = Instant::now() + READY_TIMEOUT;
+    let deadline = start.checked_add(wait).unwrap_or(start);
     let mut nap = Duration::from_micros(100);
     loop {
-        if ns_ready(bench, r) {
+        if ns_ready(bench, ready) {
             return Ok(Vec::new());
         }
         let exited = !bench.last_daemon_running();
-        if exited || Instant::now() >= deadline {
+        if exited && ready.is_none() {
+            return Ok(vec![format!(
+                "'{run}' exited at once (a daemon is meant to keep running)"
+            )]);
+        }
+        if ready.is_none() && Instant::now() >= deadline {
+            return Ok(vec![format!(
+                "no new socket within {wait:?}: taken as ready (give ready: tcp:PORT or file:PATH)"
+            )]);
+        }
+        if exited || Instant::now() >= deadline || bench.stopped() {
             let err = bench.stop_daemons().pop().unwrap_or_default();
             let why = if exited {
-                "exited before it was ready"
+                "exited before it was ready".to_string()
+            } else if bench.stopped() {
+                "was stopped (the run was interrupted)".to_string()
             } else {
-                "not ready within 10 s"
+                format!("not ready within {timeout:?}")
             };
+            let what = ready.map_or("a socket".to_string(), |r| format!("{r:?}"));
             return Err(Fail::Failed(format!(
-                "daemon '{run}' on {node} {why} ({r:?}){}",
+                "daemon '{run}' on {node} {why} ({what}){}",
                 if err.trim().is_empty() {
                     String::new()
                 } else {

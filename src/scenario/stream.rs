@@ -194,10 +194,9 @@ impl<S: FrameSource> FrameSource for Restore<S> {
 /// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
 pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
     use harness::ends;
-    let (from, to) = (s.from.to_string(), s.to.to_string());
     let frame = match (&s.frame, s.size) {
         (Some(f), _) => {
-            let mut v = bench.frames(&from, &f.expr)?;
+            let mut v = bench.frames(&s.from, super::steps::resolved(bench, f)?.as_ref())?;
             if v.len() != 1 {
                 return Err(Fail::Error(
                     "stream: the frame must be one frame (no fragment())".into(),
@@ -222,7 +221,7 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
     let arriving = match &s.expect {
         Some(f) => Some(
             bench
-                .expected(&f.expr)?
+                .expected(super::steps::resolved(bench, f)?.as_ref())?
                 .into_iter()
                 .next()
                 .ok_or_else(|| Fail::Error("stream: expect builds no frame".into()))?,
@@ -255,7 +254,7 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         template.bytes(),
         &s.ignore,
     )
-    .map_err(|m| Fail::Error(format!("stream {from} -> {to}: {m}")))?;
+    .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
     let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
     let l = report.latency.as_ref();
     let note = format!(
@@ -271,7 +270,28 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         l.map_or("-".into(), |l| format!("{:.1}", l.p99_us)),
     );
     let mut why = Vec::new();
-    if s.max_loss.is_none() && s.max_reorder.is_none() && s.max_p99_us.is_none() {
+    if let Some(min) = s.min_loss {
+        // A device that drops: what gets through fails it, counted.
+        if !min.reached(report.lost, report.sent) {
+            why.push(format!(
+                "{} of {} frames got through, lost {} (min_loss {min})",
+                report.sent - report.lost.min(report.sent),
+                report.sent,
+                report.lost
+            ));
+        }
+        if let Some(max) = s.max_loss {
+            if !max.allows(report.lost, report.sent) {
+                why.push(format!("lost {} (max_loss {max})", report.lost));
+            }
+        }
+        if report.corrupted > 0 || report.duplicated > 0 {
+            why.push(format!(
+                "corrupted {}, duplicated {}",
+                report.corrupted, report.duplicated
+            ));
+        }
+    } else if s.max_loss.is_none() && s.max_reorder.is_none() && s.max_p99_us.is_none() {
         if !report.passed() {
             why.extend(report.failures.iter().cloned());
         }
@@ -303,7 +323,9 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         Ok(vec![note])
     } else {
         Err(Fail::Failed(format!(
-            "stream {from} -> {to}: {}\n{note}",
+            "stream {} -> {}: {}\n{note}",
+            s.from,
+            s.to,
             why.join(", ")
         )))
     }

@@ -239,7 +239,10 @@ impl Topology {
             let out = proc::run(
                 t.netns(&c.node)?,
                 &c.run,
-                spec.dir.as_deref(),
+                &proc::How {
+                    dir: spec.dir.as_deref(),
+                    ..Default::default()
+                },
                 SETUP_TIMEOUT,
             )
             .map_err(|e| ScenarioError::Io {
@@ -429,11 +432,15 @@ impl Topology {
             .map(|c| format!("bridge {c}"))
             .collect::<Vec<_>>()
             .join(" && ");
-        let out = proc::run(self.netns(&b.node)?, &line, None, SETUP_TIMEOUT).map_err(|e| {
-            ScenarioError::Io {
-                what: format!("bridge {}:{} VLANs (bridge vlan)", b.node, b.name),
-                source: e,
-            }
+        let out = proc::run(
+            self.netns(&b.node)?,
+            &line,
+            &proc::How::default(),
+            SETUP_TIMEOUT,
+        )
+        .map_err(|e| ScenarioError::Io {
+            what: format!("bridge {}:{} VLANs (bridge vlan)", b.node, b.name),
+            source: e,
         })?;
         if out.code != Some(0) {
             return Err(ScenarioError::Setup {

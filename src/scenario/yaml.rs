@@ -101,6 +101,9 @@ pub struct FileYaml {
     pub setup: Vec<S<CmdYaml>>,
     #[serde(default)]
     pub tests: Vec<S<TestYaml>>,
+    /// Commands run after the tests, whatever happened.
+    #[serde(default)]
+    pub teardown: Vec<S<CmdYaml>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -236,10 +239,23 @@ pub struct CmdYaml {
 #[serde(deny_unknown_fields)]
 pub struct TestYaml {
     pub name: String,
-    /// Ignore background frames (default true).
-    pub noise: Option<bool>,
+    /// Ignore background frames: true (the default), false, or a list of categories
+    /// (`ipv6`, `arp`, `lldp`, `stp`, `igmp`).
+    pub noise: Option<S<NoiseYaml>>,
+    /// Frames an `expect` passes over stay pending (default false: they are consumed).
+    pub strict: Option<bool>,
     #[serde(default)]
     pub steps: Vec<S<StepYaml>>,
+    #[serde(default)]
+    pub teardown: Vec<S<CmdYaml>>,
+}
+
+/// `noise: true`, `noise: false` or `noise: [ipv6, arp]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum NoiseYaml {
+    All(bool),
+    Some(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,6 +283,10 @@ pub struct SendYaml {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectYaml {
+    /// `{natport: udp.srcport}`: values of the matched frame kept for later steps.
+    #[serde(default)]
+    pub save: Entries<S<String>, S<String>>,
+    pub strict: Option<bool>,
     pub port: S<String>,
     pub frame: Option<S<String>>,
     /// `{ip.ttl: 63, udp.dstport: 9}`: conditions on the packet view's fields.
@@ -289,6 +309,10 @@ pub struct ExpectNoneYaml {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SrYaml {
+    /// `{natport: udp.srcport}`: values of the matched frame kept for later steps.
+    #[serde(default)]
+    pub save: Entries<S<String>, S<String>>,
+    pub strict: Option<bool>,
     pub port: S<String>,
     pub frame: S<String>,
     pub expect: Option<S<String>>,
@@ -314,6 +338,7 @@ pub struct ExecYaml {
     pub run: String,
     pub exit: Option<i32>,
     pub expect_output: Option<S<String>>,
+    pub timeout: Option<S<Scalar>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -332,6 +357,7 @@ pub struct StreamYaml {
     pub duration: Option<S<Scalar>>,
     pub flows: Option<S<u32>>,
     pub max_loss: Option<S<Scalar>>,
+    pub min_loss: Option<S<Scalar>>,
     pub max_reorder: Option<S<Scalar>>,
     pub max_p99_us: Option<f64>,
 }
@@ -342,6 +368,7 @@ pub struct DaemonYaml {
     pub node: S<String>,
     pub run: String,
     pub ready: Option<S<String>>,
+    pub timeout: Option<S<Scalar>>,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::parse::{CmpOp, Expr, FieldRef, Lit, SetItem, Slice};
 use super::FilterError;
-use crate::frame::view::{self, Proto};
+use crate::frame::view::{self, LayerKind as Proto};
 
 /// A field's type, as tshark has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,11 +31,26 @@ pub fn file_header(file: &str, name: &str) -> String {
 
 /// The footer of a file: how long the topology took, and the whole file.
 pub fn file_footer(r: &ScenarioResult) -> String {
-    format!(
-        "   topology up in {}, file done in {}\n",
+    let mut s = String::new();
+    for st in r.teardown.iter().filter(|x| x.outcome != Outcome::Passed) {
+        let _ = writeln!(
+            s,
+            "   teardown {} (line {}): {}",
+            mark(st.outcome),
+            st.line,
+            st.message
+        );
+    }
+    if r.interrupted {
+        s.push_str("   interrupted: the tests after this point were not run\n");
+    }
+    let _ = writeln!(
+        s,
+        "   topology up in {}, file done in {}",
         ms(r.setup_s),
         ms(r.duration_s)
-    )
+    );
+    s
 }
 
 /// One test, with its steps (details only for what did not pass, unless `verbose`).
@@ -61,6 +76,18 @@ pub fn test(t: &TestResult, verbose: bool) -> String {
         for l in st.message.lines() {
             let _ = writeln!(s, "         {l}");
         }
+    }
+    for st in t.teardown.iter().filter(|x| x.outcome != Outcome::Passed) {
+        let _ = writeln!(
+            s,
+            "  teardown {} (line {}): {}",
+            mark(st.outcome),
+            st.line,
+            st.message
+        );
+    }
+    if t.interrupted {
+        let _ = writeln!(s, "  interrupted: the run was stopped during this test");
     }
     if let Some(p) = &t.capture {
         let _ = writeln!(s, "  capture: {}", p.display());

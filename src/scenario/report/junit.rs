@@ -52,6 +52,16 @@ pub fn to_xml(files: &[ScenarioResult]) -> String {
             }
             suite.add_test_case(tc);
         }
+        let mut err = String::new();
+        for t in f.teardown_failures() {
+            err.push_str(&format!("teardown (line {}): {}\n", t.line, t.message));
+        }
+        if f.interrupted {
+            err.push_str("interrupted: the tests after the last one listed were not run\n");
+        }
+        if !err.is_empty() {
+            suite.set_system_err(err);
+        }
         report.add_test_suite(suite);
     }
     report.set_time(Duration::from_secs_f64(total));

@@ -91,6 +91,8 @@ mod tests {
 
     fn test(name: &str, outcome: Outcome, message: &str) -> TestResult {
         TestResult {
+            teardown: Vec::new(),
+            interrupted: false,
             name: name.to_string(),
             line: 3,
             outcome,
@@ -153,6 +155,8 @@ printf "passed %d failed %d todo %d errors %s\n", scalar($p->passed), scalar($p-
     #[test]
     fn hostile_names_and_messages_parse_as_they_are() {
         let files = vec![ScenarioResult {
+            teardown: Vec::new(),
+            interrupted: false,
             file: "f#1.yaml".to_string(),
             name: "f".to_string(),
             error: None,
