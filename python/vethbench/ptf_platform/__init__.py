@@ -119,7 +119,14 @@ def _qlen_given(argv):
 
 def platform_config_update(config):
     """PTF's platform hook: the port map from ``--interface`` (like PTF's ``eth`` platform),
-    :class:`VethbenchPort` as the dataplane's port class, and the queue length."""
+    :class:`VethbenchPort` as the dataplane's port class, and the dataplane.
+
+    By default PTF's ``ptf.dataplane.DataPlane`` is replaced by
+    :class:`vethbench.ptf_platform.dataplane.VethbenchDataPlane` (frames read by ``poll()``
+    from the kernel, no receive thread). ``--platform-args dataplane=ptf`` keeps PTF's own
+    dataplane and thread, with only the port class changed (and, unless ``--qlen`` is given, a
+    per-port queue of QLEN frames).
+    """
     port_map = {}
     for device, port, interface in config["interfaces"]:
         port_map[(device, port)] = interface
@@ -127,5 +134,29 @@ def platform_config_update(config):
         sys.exit("vethbench: the vethbench platform needs --interface PORT@IFACE (one per port)")
     config["port_map"] = port_map
     config.setdefault("dataplane", {})["portclass"] = VethbenchPort
-    if not _qlen_given(sys.argv):
+    args = _platform_args(config.get("platform_args"))
+    which = args.get("dataplane", "vethbench")
+    if which == "vethbench":
+        import ptf.dataplane
+
+        from vethbench.ptf_platform.dataplane import VethbenchDataPlane
+
+        ptf.dataplane.DataPlane = VethbenchDataPlane
+    elif which != "ptf":
+        sys.exit("vethbench: --platform-args dataplane=%s: expected vethbench or ptf" % which)
+    if which == "ptf" and not _qlen_given(sys.argv):
         config["qlen"] = QLEN
+
+
+def _platform_args(text):
+    """``key=value,key=value`` (PTF passes --platform-args through as one string)."""
+    out = {}
+    for item in (text or "").replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep:
+            sys.exit("vethbench: --platform-args %r: expected key=value" % item)
+        out[key.strip()] = value.strip()
+    return out
