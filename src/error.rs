@@ -21,6 +21,8 @@ pub enum Capability {
     SysAdmin,
     /// Set another process's CPU affinity (a NAPI kernel thread's).
     SysNice,
+    /// Load eBPF programs and create maps.
+    Bpf,
 }
 
 impl Capability {
@@ -31,6 +33,7 @@ impl Capability {
             Capability::NetAdmin => "CAP_NET_ADMIN",
             Capability::SysAdmin => "CAP_SYS_ADMIN",
             Capability::SysNice => "CAP_SYS_NICE",
+            Capability::Bpf => "CAP_BPF",
         }
     }
 

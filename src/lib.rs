@@ -48,15 +48,19 @@
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod bpf;
 pub mod capture;
+pub mod diff;
 pub mod error;
 pub mod frame;
 pub mod harness;
+pub mod impair;
 pub mod link;
 pub mod pcapng;
 pub mod replay;
 pub mod scenario;
 pub mod sock;
+pub mod stats;
 pub mod sys;
 
 pub use error::{Capability, NoSuchInterface};

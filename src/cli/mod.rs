@@ -4,7 +4,10 @@
 //! configuration and all real work happen in the library.
 
 mod bench;
+mod bpf;
 mod capture;
+mod diff;
+mod impair;
 mod netns;
 mod ping;
 mod read;
@@ -41,6 +44,8 @@ enum Command {
     Capture(capture::Args),
     /// Read a pcapng or pcap file and print its frames (like `tshark -r`).
     Read(read::Args),
+    /// Compare two captures frame by frame, by field (golden captures): 0 equal, 1 different.
+    Diff(diff::Args),
     /// Replay a pcap or pcapng file on an interface, rewritten as asked (like tcpreplay).
     Replay(replay::Args),
     /// Create, list, inspect and delete veth pairs.
@@ -59,6 +64,10 @@ enum Command {
     Down(run::UpArgs),
     /// Benchmarks against the reference tools on a private veth pair.
     Bench(bench::Args),
+    /// eBPF programs under test: run one on a frame (BPF_PROG_RUN), attach, detach, list.
+    Bpf(bpf::Args),
+    /// Relay frames between two interfaces with seeded loss, duplication, reordering, delay.
+    Impair(impair::Args),
 }
 
 /// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
@@ -135,6 +144,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             capture::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Read(a) => read::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Replay(a) => {
             let ns = a.netns.clone();
             replay::run(a).map_err(|e| name_netns(e, ns.as_deref()))
@@ -147,6 +157,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
             test::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Bench(a) => bench::run(a),
+        Command::Bpf(a) => bpf::run(a),
+        Command::Impair(a) => impair::run(a),
         Command::Run(a) => run::run(a),
         Command::Up(a) => run::up(a),
         Command::Down(a) => run::down(a),

@@ -26,6 +26,16 @@ pub struct Args {
     /// Stop after N frames.
     #[arg(short = 'c', long, value_name = "N")]
     count: Option<u64>,
+    /// Statistics after the frames, as tshark's `-z`: conv,ip|ipv6|tcp|udp,
+    /// endpoints,ip|ipv6|tcp|udp, io,phs (repeatable; printed last first, as tshark does).
+    #[arg(short = 'z', value_name = "STAT")]
+    stats: Vec<String>,
+    /// Print no frames (tshark's -q): with -z, only the statistics.
+    #[arg(short = 'q')]
+    quiet: bool,
+    /// Print the -z statistics as one JSON array instead of tshark's tables.
+    #[arg(long, requires = "stats")]
+    json: bool,
     #[command(flatten)]
     print_flags: PrintFlags,
 }
@@ -35,6 +45,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.count == Some(0) {
         anyhow::bail!("-c 0 would read nothing: give a count of at least 1");
     }
+    let mut stats = vethbench::stats::Stats::new(
+        args.stats
+            .iter()
+            .map(|z| vethbench::stats::Stat::parse(z))
+            .collect::<Result<_, _>>()?,
+    );
     let mut r = super::open_capture(&args.file)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -53,7 +69,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         };
         n += 1;
-        if f.linktype != LINKTYPE_ETHERNET && printer.is_json() {
+        if !stats.is_empty() && f.linktype == LINKTYPE_ETHERNET {
+            stats.add(f.data, f.orig_len, f.ts_ns);
+        }
+        if args.quiet {
+            // -q: no frame printed.
+        } else if f.linktype != LINKTYPE_ETHERNET && printer.is_json() {
             // Left out of the JSON array (it has no place for a note).
         } else if f.linktype != LINKTYPE_ETHERNET {
             // Not decoded (e.g. Linux cooked capture from `tcpdump -i any`): say so per frame.
@@ -72,7 +93,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         line.clear();
     }
-    line.push_str(&printer.footer(u64::from(first_ts.is_some())));
+    if !args.quiet {
+        line.push_str(&printer.footer(u64::from(first_ts.is_some())));
+    }
+    if args.json {
+        line.push_str(&stats.json().to_string());
+        line.push('\n');
+    } else {
+        stats.write_text(&mut line);
+    }
     match out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => super::stdout_result(e),

@@ -7,6 +7,7 @@
 //! else.
 #![allow(unsafe_code)]
 
+pub(crate) mod bpf;
 pub mod child;
 pub mod clock;
 pub(crate) mod common;

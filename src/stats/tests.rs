@@ -1,0 +1,42 @@
+use super::*;
+
+#[test]
+fn sizes_are_tsharks() {
+    let f = |n| {
+        let mut s = String::new();
+        format_size(&mut s, n);
+        s
+    };
+    assert_eq!(f(0), "0 bytes");
+    assert_eq!(f(9999), "9999 bytes");
+    assert_eq!(f(10_000), "10 kB");
+    assert_eq!(f(399_988), "399 kB");
+    assert_eq!(f(9_999_999), "9999 kB");
+    assert_eq!(f(10_000_000), "10 MB");
+}
+
+#[test]
+fn arguments_are_checked() {
+    for ok in [
+        "conv,ip",
+        "conv,tcp",
+        "endpoints,ipv6",
+        "endpoints,udp",
+        "io,phs",
+    ] {
+        assert!(Stat::parse(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "conv",
+        "conv,sctp",
+        "io,stat",
+        "nope",
+        "conv,ip,ip.src==1.1.1.1",
+    ] {
+        let e = Stat::parse(bad).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("invalid -z argument '{bad}': ")),
+            "{e}"
+        );
+    }
+}
