@@ -2,6 +2,8 @@
 //! at this edge only; everything else is the core crate.
 use pyo3::prelude::*;
 
+mod port;
+
 /// Build the frame(s) of a Scapy expression; returns the first frame's bytes.
 #[pyfunction]
 fn frame(expr: &str) -> PyResult<Vec<u8>> {
@@ -16,5 +18,6 @@ fn frame(expr: &str) -> PyResult<Vec<u8>> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(frame, m)?)?;
+    m.add_class::<port::Port>()?;
     Ok(())
 }
