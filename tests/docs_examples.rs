@@ -17,21 +17,69 @@ const MAX_NORUN: usize = 6;
 /// Blocks that do not run as printed yet, by page and first line, with the reason: the
 /// pages' owners turn them into examples that run (or `sh-norun`) and remove them here.
 const NOT_YET: &[(&str, &str, &str)] = &[
-    ("README.md", "cargo run --release -- test", "builds the crate: run by CI itself"),
+    (
+        "README.md",
+        "cargo run --release -- test",
+        "builds the crate: run by CI itself",
+    ),
     ("README.md", "tests/run.sh", "the whole test suite"),
-    ("docs/testing.md", "tests/run.sh --test capture", "the test suite"),
-    ("docs/testing.md", "cargo +nightly fuzz run pcapng_reader", "runs until stopped"),
-    ("docs/bench.md", "cargo run --release -- bench send", "minutes of benchmarks"),
-    ("docs/capture.md", "vethbench capture vethY", "needs vethX/vethY"),
-    ("docs/read.md", "vethbench read out.pcapng ", "needs out.pcapng"),
-    ("docs/replay.md", "vethbench replay -i vethX trace.pcapng", "needs vethX, trace.pcap"),
-    ("docs/scenarios.md", "vethbench run examples/*.yaml", "names router.yaml in ."),
-    ("docs/send.md", "# onepkt.py 22:11:11:11:11:11", "needs vethX"),
+    (
+        "docs/testing.md",
+        "tests/run.sh --test capture",
+        "the test suite",
+    ),
+    (
+        "docs/testing.md",
+        "cargo +nightly fuzz run pcapng_reader",
+        "runs until stopped",
+    ),
+    (
+        "docs/bench.md",
+        "cargo run --release -- bench send",
+        "minutes of benchmarks",
+    ),
+    (
+        "docs/capture.md",
+        "vethbench capture vethY",
+        "needs vethX/vethY",
+    ),
+    (
+        "docs/read.md",
+        "vethbench read out.pcapng ",
+        "needs out.pcapng",
+    ),
+    (
+        "docs/replay.md",
+        "vethbench replay -i vethX trace.pcapng",
+        "needs vethX, trace.pcap",
+    ),
+    (
+        "docs/scenarios.md",
+        "vethbench run examples/*.yaml",
+        "names router.yaml in .",
+    ),
+    (
+        "docs/send.md",
+        "# onepkt.py 22:11:11:11:11:11",
+        "needs vethX",
+    ),
     ("docs/send.md", "vethbench send -i va --dst-mac", "needs va"),
     ("docs/send.md", "vethbench send -i va 'Ether(", "needs va"),
-    ("docs/test.md", "vethbench test ", "minutes; needs vethX, vlan.pcap"),
-    ("docs/topology.md", "vethbench netns add net1", "runs a web server until stopped"),
-    ("docs/topology.md", "vethbench veth peer vethab12cd", "needs a container"),
+    (
+        "docs/test.md",
+        "vethbench test ",
+        "minutes; needs vethX, vlan.pcap",
+    ),
+    (
+        "docs/topology.md",
+        "vethbench netns add net1",
+        "runs a web server until stopped",
+    ),
+    (
+        "docs/topology.md",
+        "vethbench veth peer vethab12cd",
+        "needs a container",
+    ),
 ];
 
 struct Block {
@@ -102,7 +150,16 @@ fn run_isolated(script: &str, dir: &Path) -> Result<String, String> {
     let wrapper = "mkdir -p /run/netns && mount -t tmpfs docs-examples /run/netns && \
                    ip link set lo up && exec bash -e -o pipefail -c \"$1\"";
     let mut child = Command::new("unshare")
-        .args(["-n", "-m", "--propagation", "private", "sh", "-c", wrapper, "sh"])
+        .args([
+            "-n",
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            wrapper,
+            "sh",
+        ])
         .arg(script)
         .current_dir(dir)
         .env("PATH", path)
@@ -140,7 +197,10 @@ fn every_example_in_the_docs_runs_as_printed() {
     }
     let all: Vec<Block> = pages().iter().flat_map(|p| blocks(p)).collect();
     let norun = all.iter().filter(|b| b.tag == "sh-norun").count();
-    assert!(norun <= MAX_NORUN, "{norun} sh-norun blocks (at most {MAX_NORUN})");
+    assert!(
+        norun <= MAX_NORUN,
+        "{norun} sh-norun blocks (at most {MAX_NORUN})"
+    );
     let mut failures = Vec::new();
     let mut ran = 0;
     for b in all.iter().filter(|b| b.tag == "sh" || b.tag == "yaml") {
@@ -172,7 +232,8 @@ fn the_not_yet_list_names_real_blocks() {
     let all: Vec<Block> = pages().iter().flat_map(|p| blocks(p)).collect();
     for (page, first, _) in NOT_YET {
         assert!(
-            all.iter().any(|b| b.page == *page && b.text.trim_start().starts_with(first)),
+            all.iter()
+                .any(|b| b.page == *page && b.text.trim_start().starts_with(first)),
             "{page}: no block starts with {first:?}"
         );
     }

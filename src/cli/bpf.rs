@@ -81,8 +81,7 @@ struct AttachArgs {
     /// Where: xdp (native), xdp-generic, tc-ingress, tc-egress.
     #[arg(long, value_name = "HOOK", default_value = "xdp")]
     hook: String,
-    /// The interface's network namespace: a name, a path or pid:PID.
-    #[arg(short, long, value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     netns: Option<String>,
     /// Allow attaching to an interface that is not virtual (a physical NIC).
     #[arg(long)]
@@ -101,15 +100,13 @@ struct DetachArgs {
     /// Only this hook (default: every hook `bpf attach` used on the interface).
     #[arg(long, value_name = "HOOK")]
     hook: Option<String>,
-    /// The interface's network namespace: a name, a path or pid:PID.
-    #[arg(short, long, value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     netns: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 struct ListArgs {
-    /// The network namespace: a name, a path or pid:PID.
-    #[arg(short, long, value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     netns: Option<String>,
 }
 

@@ -17,8 +17,7 @@ pub struct Args {
     /// The other (frames arriving here go out on A).
     #[arg(value_name = "B")]
     b: String,
-    /// The namespace of both interfaces: a name, a path or pid:PID.
-    #[arg(short, long, value_name = "NS")]
+    #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     netns: Option<String>,
     /// Share of frames dropped, both ways (1%, 0.5%).
     #[arg(long, value_name = "SHARE")]

@@ -70,7 +70,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         n += 1;
         if !stats.is_empty() && f.linktype == LINKTYPE_ETHERNET {
-            stats.add(f.data, f.orig_len, u64::try_from(f.ts_ns).unwrap_or(u64::MAX));
+            stats.add(
+                f.data,
+                f.orig_len,
+                u64::try_from(f.ts_ns).unwrap_or(u64::MAX),
+            );
         }
         if args.quiet {
             // -q: no frame printed.
