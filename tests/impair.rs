@@ -46,6 +46,15 @@ fn stop(child: Child) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The stamps' sequence numbers in a capture of `vethbench test`'s default frames (UDP payload
+/// bytes 8..16).
+fn arrived(cap: &std::path::Path) -> std::collections::BTreeSet<u64> {
+    common::frames_in(cap)
+        .iter()
+        .map(|(_, f)| u64::from_be_bytes(f[50..58].try_into().unwrap()))
+        .collect()
+}
+
 /// `vethbench test` va → vb; its JSON report.
 fn test(args: &[&str]) -> serde_json::Value {
     let out = common::vethbench()
@@ -88,11 +97,7 @@ fn one_percent_loss_is_within_its_bounds_and_replays_from_the_seed() {
             assert_eq!(st["a_to_b"]["ring_drops"], 0, "{st}");
             // Binomial(100000, 1%): mean 1000, sd 31.5; within 5 sd.
             assert!((842..=1158).contains(&dropped), "{dropped} dropped");
-            // The sequence numbers that arrived (the stamp's seq: UDP payload, bytes 8..16).
-            let got: std::collections::BTreeSet<u64> = common::frames_in(&cap)
-                .iter()
-                .map(|(_, f)| u64::from_be_bytes(f[50..58].try_into().unwrap()))
-                .collect();
+            let got = arrived(&cap);
             let lost: Vec<u64> = (0..n).filter(|s| !got.contains(s)).collect();
             assert_eq!(lost.len() as u64, dropped);
             lost_sets.push(lost);
@@ -113,10 +118,7 @@ fn one_percent_loss_is_within_its_bounds_and_replays_from_the_seed() {
             cap.to_str().unwrap(),
         ]);
         stop(r);
-        let got: std::collections::BTreeSet<u64> = common::frames_in(&cap)
-            .iter()
-            .map(|(_, f)| u64::from_be_bytes(f[50..58].try_into().unwrap()))
-            .collect();
+        let got = arrived(&cap);
         let lost: Vec<u64> = (0..n).filter(|s| !got.contains(s)).collect();
         assert_ne!(lost, lost_sets[0]);
     });
