@@ -493,20 +493,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     for f in frames {
         if !a.quiet {
-            print!("{}", frame::show(f));
+            out!("{}", frame::show(f))?;
         }
         if a.hex {
-            print!("{}", frame::hexdump(f));
+            out!("{}", frame::hexdump(f))?;
         }
     }
     let total = a.count * frames.len() as u64;
     let Some(sock) = sock.as_mut() else {
-        println!("Dry run: {total} packets built, none sent.");
+        outln!("Dry run: {total} packets built, none sent.")?;
         return Ok(ExitCode::SUCCESS);
     };
     if total == 1 {
         sock.send(seq[0].bytes())?;
-        println!(".\nSent 1 packets.");
+        outln!(".\nSent 1 packets.")?;
         warn_dropped(sock);
         return Ok(ExitCode::SUCCESS);
     }
@@ -532,20 +532,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|t| t.stats.elapsed.as_secs_f64())
             .fold(0.0, f64::max);
-        println!("Sent {sent} packets.");
+        outln!("Sent {sent} packets.")?;
         for (k, t) in per.iter().enumerate() {
-            println!(
+            outln!(
                 "thread {k}: {} packets in {:.3} s: {:.0} pps",
                 t.stats.sent,
                 t.stats.elapsed.as_secs_f64(),
                 t.stats.pps()
-            );
+            )?;
         }
         let pps = sent as f64 / secs.max(1e-9);
-        println!(
+        outln!(
             "{sent} packets in {secs:.3} s: {pps:.0} pps, {:.1} Mbit/s",
             pps * bits_per_frame / 1e6
-        );
+        )?;
         let dropped: u64 = per.iter().map(|t| t.dropped).sum();
         if dropped > 0 {
             eprintln!(
@@ -557,20 +557,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let stats = sock.send_seq_burst_from(&seq, &burst, 0)?;
     if seq.len() > 1 {
         // A sequence of fragments: Scapy's sendp prints a dot per packet.
-        println!(
+        outln!(
             "{}\nSent {} packets.",
             ".".repeat(stats.sent.min(80) as usize),
             stats.sent
-        );
+        )?;
     } else {
-        println!("Sent {} packets.", stats.sent);
-        println!(
+        outln!("Sent {} packets.", stats.sent)?;
+        outln!(
             "{} packets in {:.3} s: {:.0} pps, {:.1} Mbit/s",
             stats.sent,
             stats.elapsed.as_secs_f64(),
             stats.pps(),
             stats.pps() * bits_per_frame / 1e6
-        );
+        )?;
     }
     warn_dropped(sock);
     Ok(ExitCode::SUCCESS)
