@@ -202,23 +202,14 @@ fn insert_link_header(out: &mut String, at: usize, data: &[u8], wire_len: u32) {
 
 /// tcpdump's `-e` text of a frame (its outer Ethernet header), as `tcpdump -e` prints it.
 pub fn write_link_header(out: &mut impl std::fmt::Write, data: &[u8], wire_len: u32) {
-    if data.len() < 14 {
+    use crate::frame::wire::ethernet;
+    let Ok(eth) = ethernet::Header::new_checked(data) else {
         let _ = write!(out, "[|ether] ");
         return;
-    }
-    let mac = |o: usize| {
-        crate::frame::MacAddr([
-            data[o],
-            data[o + 1],
-            data[o + 2],
-            data[o + 3],
-            data[o + 4],
-            data[o + 5],
-        ])
     };
-    let et = u16::from_be_bytes([data[12], data[13]]);
-    let _ = write!(out, "{} > {}, ", mac(6), mac(0));
-    if et <= 1500 {
+    let et = eth.ethertype();
+    let _ = write!(out, "{} > {}, ", eth.src(), eth.dst());
+    if eth.is_8023() {
         // tcpdump gives the 802.3 length field here, not the frame's.
         let _ = write!(out, "802.3, length {et}: ");
         return;

@@ -19,6 +19,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Duration;
 
 use super::{ifindex, SockError};
+use crate::frame::wire::{ethernet, vlan};
 use crate::sys::recvmsg as sys;
 use crate::Capability;
 
@@ -48,7 +49,9 @@ impl Default for RecvConfig {
 }
 
 /// Room in front of the frame for a restored VLAN tag.
-const HEADROOM: usize = 4;
+const HEADROOM: usize = vlan::HEADER_LEN;
+/// The destination and source MACs, what comes before a tag.
+const MACS: usize = ethernet::field::ETHERTYPE.start;
 
 /// A bound receive socket, one frame per `recv`.
 #[derive(Debug)]
@@ -158,12 +161,16 @@ impl RecvSocket {
                 None => (false, crate::sys::clock::realtime_ns()),
             };
             let (start, len, wire_len) = match m.vlan {
-                Some((tpid, tci)) if m.copied >= 12 => {
-                    // Slide the MACs into the headroom and put the tag back after them.
-                    self.buf.copy_within(HEADROOM..HEADROOM + 12, 0);
-                    self.buf[12..14].copy_from_slice(&tpid.to_be_bytes());
-                    self.buf[14..16].copy_from_slice(&tci.to_be_bytes());
-                    (0, m.copied + 4, m.wire_len + 4)
+                Some((tpid, tci)) if m.copied >= MACS => {
+                    // Slide the MACs into the headroom and put the tag back after them: the
+                    // tag's TPID where the EtherType was, its TCI after it.
+                    self.buf.copy_within(HEADROOM..HEADROOM + MACS, 0);
+                    let tag_end = ethernet::HEADER_LEN + vlan::field::TCI.end;
+                    ethernet::Header::new_unchecked(&mut self.buf[..tag_end]).set_ethertype(tpid);
+                    vlan::Header::new_unchecked(&mut self.buf[ethernet::HEADER_LEN..tag_end])
+                        .set_tci(tci);
+                    let tag = vlan::HEADER_LEN;
+                    (0, m.copied + tag, m.wire_len + tag)
                 }
                 _ => (HEADROOM, m.copied, m.wire_len),
             };

@@ -8,6 +8,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::format_size;
 use crate::frame::view::{LayerKind, Layout};
+use crate::frame::wire::ip::protocol;
+use crate::frame::wire::{at, ipv4, ipv6, udp, Value};
 
 /// Which layer a table keys on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,27 +84,32 @@ fn ip_at(frame: &[u8], at: usize, v6: bool) -> Option<IpAddr> {
 /// The destination an IPv6 routing header names as final, when segments are left (tshark's
 /// conversations key on it, not on the header's next hop).
 fn final_dst(frame: &[u8], o: usize) -> Option<IpAddr> {
-    let mut next = *frame.get(o + 6)?;
-    let mut at = o + 40;
+    use ipv6::field as F;
+    let byte = |r: std::ops::Range<usize>| frame.get(r).map(u8::get);
+    let mut next = byte(at(o, F::NXT_HDR))?;
+    let mut p = o + ipv6::HEADER_LEN;
     for _ in 0..8 {
         match next {
-            0 | 60 => {
-                next = *frame.get(at)?;
-                at += 8 * (usize::from(*frame.get(at + 1)?) + 1);
+            protocol::HOPOPT | protocol::IPV6_OPTS => {
+                next = byte(at(p, F::EXT_NXT_HDR))?;
+                p += 8 * (usize::from(byte(at(p, F::EXT_LEN))?) + 1);
             }
-            43 => {
+            protocol::IPV6_ROUTE => {
                 let (len, kind, left) = (
-                    usize::from(*frame.get(at + 1)?),
-                    *frame.get(at + 2)?,
-                    *frame.get(at + 3)?,
+                    usize::from(byte(at(p, F::EXT_LEN))?),
+                    byte(at(p, F::ROUTE_TYPE))?,
+                    byte(at(p, F::ROUTE_SEGLEFT))?,
                 );
                 let n = len / 2;
                 if left == 0 || n == 0 {
                     return None;
                 }
+                // The addresses follow the reserved word (type 0 and 2: the final one last;
+                // type 4, a segment routing header: the final one first).
+                let addrs = p + F::ROUTE_RESERVED.end;
                 return match kind {
-                    0 | 2 => ip_at(frame, at + 8 + 16 * (n - 1), true),
-                    4 => ip_at(frame, at + 8, true),
+                    0 | 2 => ip_at(frame, addrs + 16 * (n - 1), true),
+                    4 => ip_at(frame, addrs, true),
                     _ => None,
                 };
             }
@@ -132,7 +139,11 @@ impl Conversations {
                 LayerKind::Quoted => break,
                 LayerKind::Ipv4 | LayerKind::Ipv6 => {
                     let v6 = h.proto == LayerKind::Ipv6;
-                    let (s, d) = if v6 { (8, 24) } else { (12, 16) };
+                    let (s, d) = if v6 {
+                        (ipv6::field::SRC_ADDR.start, ipv6::field::DST_ADDR.start)
+                    } else {
+                        (ipv4::field::SRC_ADDR.start, ipv4::field::DST_ADDR.start)
+                    };
                     ip = ip_at(frame, h.start + s, v6).zip(ip_at(frame, h.start + d, v6));
                     let next = layers.get(i + 1).map(|l| l.proto);
                     let pair = match (self.kind, ip) {
@@ -160,11 +171,12 @@ impl Conversations {
                     } else {
                         ConvKind::Udp
                     };
-                    match (ip, frame.get(h.start..h.start + 4)) {
-                        (Some((s, d)), Some(p)) if self.kind == want => (
-                            (s, u16::from_be_bytes([p[0], p[1]])),
-                            (d, u16::from_be_bytes([p[2], p[3]])),
-                        ),
+                    // TCP's ports sit where UDP's do.
+                    let port = |f| frame.get(at(h.start, f)).map(u16::get);
+                    match (ip, port(udp::field::SRC_PORT), port(udp::field::DST_PORT)) {
+                        (Some((s, d)), Some(sp), Some(dp)) if self.kind == want => {
+                            ((s, sp), (d, dp))
+                        }
                         _ => continue,
                     }
                 }
