@@ -14,9 +14,10 @@
 //!   is told to stop and finishes in a thread of its own (its drain, then its pair is
 //!   removed); `close()` (and leaving the `with` block) waits for those threads, so after it
 //!   nothing the Testbench made is left.
-//! - **Errors are exceptions**: a configuration that cannot run is a `ValueError`, a missing
-//!   privilege a `PermissionError` naming the capability (CAP_NET_ADMIN, CAP_NET_RAW,
-//!   CAP_SYS_ADMIN), any other failure an `OSError`, all with the library's one-line chain.
+//! - **Errors are exceptions**: a configuration that cannot run, or an interface or namespace
+//!   that does not exist, is a `ValueError`; a missing privilege a `PermissionError` naming
+//!   the capability (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN); any other failure an
+//!   `OSError`; each with the library's one-line chain.
 //!   A failed delivery is not an error: it is the report, `verdict` `"failed"`.
 
 use std::path::PathBuf;
@@ -45,6 +46,9 @@ pub fn harness_err(e: &HarnessError) -> PyErr {
     let line = vethbench::error::chain(e);
     if is_permission(e) {
         return PyPermissionError::new_err(line);
+    }
+    if names_nothing(e) {
+        return PyValueError::new_err(line);
     }
     match e {
         HarnessError::Template(_)
@@ -90,6 +94,26 @@ fn is_permission(e: &HarnessError) -> bool {
         cur = c.source();
     }
     false
+}
+
+/// Whether the error is a name that names nothing: an interface, a namespace or a process
+/// that does not exist (the caller's mistake, as a bad value is).
+fn names_nothing(e: &HarnessError) -> bool {
+    use vethbench::harness::EndError;
+    use vethbench::link::LinkError;
+    use vethbench::sock::SockError;
+    matches!(
+        e,
+        HarnessError::Io(
+            EndError::Sock(SockError::NoSuchInterface(_))
+                | EndError::Link(
+                    LinkError::NoSuchInterface(_)
+                        | LinkError::NoSuchNetns { .. }
+                        | LinkError::NotNetns { .. }
+                        | LinkError::NoSuchProcess { .. }
+                )
+        )
+    )
 }
 
 /// A delivery testbench: a veth pair (private, made per run, or the existing ends given),

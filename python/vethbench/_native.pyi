@@ -1,12 +1,24 @@
 """Type stubs of ``vethbench._native``, the compiled half of the package (python/src/)."""
 from os import PathLike
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from vethbench._frame import Frame
 
 # A frame argument: a Scapy expression, bytes-like, or any object with __bytes__ (a Scapy
 # Packet). See python/src/frames.rs.
-FrameLike = Union[str, bytes, bytearray, memoryview, Any]
+_FrameLike = Union[str, bytes, bytearray, memoryview, Any]
+
+__all__ = [
+    "ExpressionError",
+    "Port",
+    "Testbench",
+    "fields",
+    "frame",
+    "frames",
+    "hexdump",
+    "show",
+    "summary",
+]
 
 class ExpressionError(ValueError):
     """A Scapy expression the engine cannot build."""
@@ -15,25 +27,25 @@ class ExpressionError(ValueError):
     """The 1-based column the engine points at."""
     expr: str
 
-def frame(frame: FrameLike, /) -> Frame:
+def frame(frame: _FrameLike, /) -> Frame:
     """The frame a Scapy expression builds (Scapy's ``raw()``); other frames as they are."""
 
 def frames(expr: str, /) -> List[Frame]:
     """Every frame a Scapy expression builds (several for ``fragment(...)``)."""
 
-def show(frame: FrameLike, /) -> str:
+def show(frame: _FrameLike, /) -> str:
     """Scapy's ``show()`` of the frame, as a string."""
 
-def summary(frame: FrameLike, /) -> str:
+def summary(frame: _FrameLike, /) -> str:
     """tshark's one-line summary of the frame."""
 
-def hexdump(frame: FrameLike, /) -> str:
+def hexdump(frame: _FrameLike, /) -> str:
     """Scapy's ``hexdump()`` of the frame, as a string."""
 
-def fields(frame: FrameLike, /) -> Dict[str, List[str]]:
+def fields(frame: _FrameLike, /) -> Dict[str, List[str]]:
     """Every header field by tshark's name: a list of its values, outer first."""
 
-class Latency(TypedDict):
+class _Latency(TypedDict):
     samples: int
     negative: int
     min_us: float
@@ -44,7 +56,7 @@ class Latency(TypedDict):
     p99_9_us: float
     max_us: float
 
-class Report(TypedDict, total=False):
+class _Report(TypedDict, total=False):
     """What ``vethbench test --json`` prints (schema_version 1), as a dict."""
 
     schema_version: int
@@ -70,7 +82,7 @@ class Report(TypedDict, total=False):
     pps: float
     mbps: float
     latency_kind: str
-    latency: Optional[Latency]
+    latency: Optional[_Latency]
     verdict: str
     failures: List[str]
     flow_count: int
@@ -83,20 +95,21 @@ class Report(TypedDict, total=False):
     threads: List[Dict[str, Any]]
     error: Optional[str]
 
+@final
 class Testbench:
     """A delivery testbench: ``run()`` is ``vethbench test`` (a private veth pair per run,
     or the existing ends given)."""
 
-    def __init__(
-        self, tx: Optional[str] = None, rx: Optional[str] = None, netns: Optional[str] = None
-    ) -> None: ...
+    def __new__(
+        cls, tx: Optional[str] = None, rx: Optional[str] = None, netns: Optional[str] = None
+    ) -> "Testbench": ...
     def run(
         self,
         count: Optional[int] = None,
         *,
         duration: Optional[float] = None,
         size: Union[int, str, Sequence[int], None] = None,
-        frame: Optional[FrameLike] = None,
+        frame: Optional[_FrameLike] = None,
         rate: Optional[float] = None,
         mode: str = "throughput",
         flows: Optional[int] = None,
@@ -110,22 +123,23 @@ class Testbench:
         pcapng: Union[str, "PathLike[str]", None] = None,
         pin: bool = False,
         busy_poll: bool = False,
-    ) -> Report:
+    ) -> _Report:
         """Run one delivery test; the report of ``vethbench test --json``."""
     def close(self) -> None: ...
     def __enter__(self) -> "Testbench": ...
     def __exit__(self, *exc: object) -> bool: ...
 
+@final
 class Port:
     """An interface opened for sending and receiving whole Ethernet frames."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         iface: str,
         netns: Optional[str] = None,
         rcvbuf: int = 16 << 20,
         max_frame: int = 9216 + 18,
-    ) -> None: ...
+    ) -> "Port": ...
     @property
     def name(self) -> str: ...
     @property
@@ -140,7 +154,7 @@ class Port:
     def sent(self) -> int: ...
     def mac(self) -> str: ...
     def fileno(self) -> int: ...
-    def send(self, frame: FrameLike) -> int: ...
-    def send_batch(self, frames: Iterable[FrameLike]) -> int: ...
+    def send(self, frame: _FrameLike) -> int: ...
+    def send_batch(self, frames: Iterable[_FrameLike]) -> int: ...
     def recv(self, timeout: Optional[float] = None) -> Optional[Tuple[bytes, int]]: ...
     def flush(self) -> int: ...

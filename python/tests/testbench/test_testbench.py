@@ -184,3 +184,50 @@ def test_ctrl_c_interrupts_a_long_run():
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_other_threads_run_during_a_run(tb):
+    import threading
+
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.005)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    try:
+        before = len(ticks)
+        r = tb.run(duration=0.5, rate=2000)
+        during = len(ticks) - before
+    finally:
+        stop.set()
+        t.join()
+    assert r["intact"] == r["sent"] > 0
+    # 0.5 s of 5 ms ticks is ~100; with the GIL held for the run it would be ~0.
+    assert during >= 20, during
+
+
+def test_existing_ends_in_a_namespace():
+    require_root()
+    ns = "vbpy%d" % os.getpid()
+    sh = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
+    sh("ip", "netns", "add", ns)
+    try:
+        for k in ("all", "default"):
+            sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % k)
+        sh("ip", "-n", ns, "link", "add", "vbpa", "type", "veth", "peer", "name", "vbpb")
+        sh("ip", "-n", ns, "link", "set", "vbpa", "up")
+        sh("ip", "-n", ns, "link", "set", "vbpb", "up")
+        with vethbench.Testbench(tx="vbpa", rx="vbpb", netns=ns) as t:
+            assert "vbpa" in repr(t)
+            r = t.run(count=1000)
+            assert (r["tx_iface"], r["rx_iface"]) == ("vbpa", "vbpb")
+            assert r["sent"] == r["intact"] == 1000
+            with pytest.raises(ValueError, match="vbpnope|No such|no interface|not found"):
+                vethbench.Testbench(tx="vbpa", rx="vbpnope", netns=ns).run(count=10)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
