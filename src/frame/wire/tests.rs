@@ -274,3 +274,93 @@ fn short_buffers_are_refused() {
         Err(WireError::Truncated { need: 8, have: 3 })
     );
 }
+
+/// The fields the printers read beyond the headers' fixed parts: VXLAN-GPE and -GBP, the
+/// ICMP error words, router advertisements, ND options, IPv6 fragment and routing headers.
+#[test]
+fn extension_fields() {
+    round_trip("vxlan_gpe", |b| {
+        let mut h = vxlan::Header::new_checked(b).unwrap();
+        assert_eq!(
+            h.flags() & vxlan::FLAG_NEXT_PROTOCOL,
+            vxlan::FLAG_NEXT_PROTOCOL
+        );
+        assert_eq!((h.next_protocol(), h.reserved0(), h.vni()), (1, 0, 1));
+        h.set_reserved0(0x0102);
+        h.set_next_protocol(3);
+        h.set_vni(2);
+        h.set_reserved2(5);
+    });
+    round_trip("vxlan_gbp", |b| {
+        let mut h = vxlan::Header::new_checked(b).unwrap();
+        assert_eq!(h.flags() & vxlan::FLAG_GBP, vxlan::FLAG_GBP);
+        assert_eq!((h.gbp_flags(), h.gbp_id(), h.reserved1()), (0, 1, 1));
+        h.set_gbp_flags(0x40);
+        h.set_gbp_id(0xbeef);
+        h.set_vni(7);
+    });
+    // Fields without a setter of their own: written through their ranges.
+    fn put<V: Value>(b: &mut [u8], f: Field, v: V) {
+        v.put(&mut b[f]);
+    }
+    fn get<V: Value>(b: &[u8], f: Field) -> V {
+        V::get(&b[f])
+    }
+    round_trip("icmp_error", |b| {
+        let mut h = icmp::Header::new_checked(&mut *b).unwrap();
+        assert_eq!((h.msg_type(), h.code(), h.next_hop_mtu()), (3, 4, 1500));
+        h.set_msg_type(icmp::msg::PARAM_PROBLEM);
+        h.set_code(0);
+        h.set_next_hop_mtu(0);
+        put(b, icmp::field::POINTER, 20u8);
+        put(b, icmp::field::LENGTH, 5u8);
+    });
+    round_trip("icmpv6_ra", |b| {
+        use icmpv6::field as F;
+        assert_eq!(get::<u8>(b, F::RA_CUR_HOP_LIMIT), 64);
+        assert_eq!(get::<u16>(b, F::RA_ROUTER_LIFETIME), 1800);
+        put(b, F::RA_CUR_HOP_LIMIT, 255u8);
+        let flags = get::<u8>(b, F::RA_FLAGS);
+        put(b, F::RA_FLAGS, flags | 0xc0); // M and O
+        put(b, F::RA_ROUTER_LIFETIME, 9000u16);
+        put(b, F::RA_REACHABLE_TIME, 30000u32);
+        put(b, F::RA_RETRANS_TIMER, 1000u32);
+    });
+    round_trip("nd_prefix", |b| {
+        use icmpv6::field as F;
+        assert_eq!(get::<u8>(b, F::OPT_TYPE), icmpv6::nd_option::PREFIX_INFO);
+        assert_eq!(get::<u8>(b, F::OPT_PREFIX_LEN), 64);
+        put(b, F::OPT_PREFIX_LEN, 48u8);
+        put(b, F::OPT_VALID_LIFETIME, 7u32);
+        put(b, F::OPT_PREFERRED_LIFETIME, 3u32);
+        let p: Ipv6Addr = "2001:db8:1::".parse().unwrap();
+        put(b, F::OPT_PREFIX, p);
+    });
+    round_trip("nd_mtu", |b| {
+        use icmpv6::field as F;
+        assert_eq!(get::<u8>(b, F::OPT_TYPE), icmpv6::nd_option::MTU);
+        assert_eq!(get::<u32>(b, F::OPT_MTU), 1500);
+        put(b, F::OPT_MTU, 9000u32);
+    });
+    round_trip("ipv6_frag", |b| {
+        use ipv6::field as F;
+        assert_eq!(ipv6::ext_header_len(ip::protocol::IPV6_FRAG, b), 8);
+        assert!(!ipv6::is_later_fragment(b));
+        assert_eq!(get::<u32>(b, F::FRAG_IDENT), 1);
+        put(b, F::FRAG_OFF_M, (185u16 << 3) | 1);
+        put(b, F::FRAG_IDENT, 0xdead_beefu32);
+        assert!(ipv6::is_later_fragment(b));
+    });
+    round_trip("ipv6_route", |b| {
+        use ipv6::field as F;
+        assert_eq!(ipv6::ext_header_len(ip::protocol::IPV6_ROUTE, b), 24);
+        assert_eq!(
+            (get::<u8>(b, F::ROUTE_TYPE), get::<u8>(b, F::ROUTE_SEGLEFT)),
+            (0, 1)
+        );
+        assert_eq!(get::<u32>(b, F::ROUTE_RESERVED), 0);
+        let first: Ipv6Addr = get(b, F::ROUTE_RESERVED.end..F::ROUTE_RESERVED.end + 16);
+        assert_eq!(first, "2001:db8::1".parse::<Ipv6Addr>().unwrap());
+        put(b, F::ROUTE_SEGLEFT, 0u8);
+    });
+}
