@@ -188,8 +188,8 @@ pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let topo = scenario::Topology::up(&s.topology, &prefix)?;
     for n in topo.nodes() {
         match &s.topology.find_node(&n.name).and_then(|x| x.netns.as_ref()) {
-            Some(r) => println!("{} (netns {r}, attached)", n.name),
-            None => println!("{prefix}{}", n.name),
+            Some(r) => outln!("{} (netns {r}, attached)", n.name)?,
+            None => outln!("{prefix}{}", n.name)?,
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -199,7 +199,7 @@ pub fn down(args: DownArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load(&args.file)?;
     let prefix = prefix_of(&args.file, args.prefix.as_deref());
     for n in scenario::topology::down(&s.topology, &prefix)? {
-        println!("removed {n}");
+        outln!("removed {n}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
