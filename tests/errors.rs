@@ -131,6 +131,7 @@ fn link_errors() -> Vec<LinkError> {
             reason: "no prefix length".into(),
         },
         LinkError::InvalidMac { input: "zz".into() },
+        LinkError::NetnsGone { name: "qa1".into() },
         LinkError::NotUnicastMac {
             mac: "01:00:00:00:00:01".into(),
         },
@@ -149,6 +150,7 @@ fn cover_link(e: &LinkError) {
     match e {
         LinkError::NoSuchInterface(_)
         | LinkError::NoSuchNetns { .. }
+        | LinkError::NetnsGone { .. }
         | LinkError::NotNetns { .. }
         | LinkError::NoSuchProcess { .. }
         | LinkError::NetnsAccess { .. }

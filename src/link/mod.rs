@@ -48,6 +48,10 @@ pub enum LinkError {
     NoSuchInterface(NoSuchInterface),
     #[error("network namespace '{name}' does not exist")]
     NoSuchNetns { name: String },
+    /// A namespace another process removed while we were removing it (a concurrent `netns
+    /// del` or `down`): the loser's answer.
+    #[error("network namespace '{name}' is gone already (another process removed it meanwhile)")]
+    NetnsGone { name: String },
     /// A path given as a namespace that is something else (a plain file, a symlink in
     /// `/run/netns`, another type of namespace).
     #[error("'{path}' is not a network namespace ({what})")]
