@@ -83,10 +83,14 @@ const CASES: &[Case] = &[
     case("replay -i vb0 {dir}/no-such.pcap"),
     case("replay -i vb0 --pps 0 {dir}/cut.pcap"),
     case("replay -i no-such-iface {dir}/cut.pcap"),
-    // veth, netns, ping
+    // veth, link, netns, ping
     case("veth add a-name-longer-than-fifteen b"),
     case("veth del no-such-iface"),
     case("veth peer no-such-iface"),
+    case("link set vb0 mtu 0"),
+    case("link set vb0 sideways"),
+    case("link set vb0"),
+    case("link show no-such-iface"),
     case("netns add a/b"),
     case("netns del no-such-namespace-here"),
     case("netns exec no-such-namespace-here true"),
