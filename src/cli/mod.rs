@@ -56,7 +56,7 @@ enum Command {
     Link(link::Args),
     /// Create, list, delete network namespaces and run commands in them (like `ip netns`).
     Netns(netns::Args),
-    /// ICMP echo through the kernel's stack, like ping(8).
+    /// ICMP or ICMPv6 echo through the kernel's stack, like ping(8) (an address or a host name).
     Ping(ping::Args),
     /// Run an end-to-end delivery test and report loss, corruption, order and latency.
     Test(test::Args),
