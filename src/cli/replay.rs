@@ -238,3 +238,80 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         None => Ok(ExitCode::SUCCESS),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use vethbench::replay::{Timing, VlanOp};
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: super::Args,
+    }
+
+    fn args(argv: &[&str]) -> Result<super::Args, clap::Error> {
+        let argv = ["replay", "-i", "vethX"]
+            .into_iter()
+            .chain(argv.iter().copied());
+        Cli::try_parse_from(argv).map(|c| c.args)
+    }
+
+    /// The timing and the rewrite from the flags, checked without root (no file, no socket).
+    #[test]
+    fn flags_become_a_timing_and_a_rewrite() {
+        let a = args(&[
+            "--pps",
+            "250k",
+            "--vlan",
+            "add:100",
+            "--srcip-map",
+            "10.0.0.0/8:198.18.0.0/15",
+            "f.pcap",
+        ])
+        .unwrap();
+        assert!(matches!(super::timing(&a).unwrap(), Timing::Pps(p) if p == 250_000.0));
+        let r = super::rewrite_spec(&a).unwrap();
+        assert_eq!(r.vlan, Some(VlanOp::Add(100)));
+        assert_eq!(r.src_ip_map.len(), 1);
+        let a = args(&["f.pcap"]).unwrap();
+        assert!(
+            matches!(super::timing(&a).unwrap(), Timing::File { multiplier } if multiplier == 1.0)
+        );
+        assert!(super::rewrite_spec(&a).unwrap().is_empty());
+    }
+
+    /// Each refusal of the flags alone, in words, without root.
+    #[test]
+    fn bad_flags_are_refused_in_words() {
+        for (argv, words) in [
+            (&["-x", "0", "f"][..], "--multiplier"),
+            (&["-x", "nan", "f"][..], "--multiplier"),
+            (&["--mbps", "0", "f"][..], "--mbps"),
+            (&["--vlan", "add:5000", "f"][..], "--vlan"),
+            (&["--vlan", "push:1", "f"][..], "--vlan"),
+            (&["--srcip-map", "10.0.0.0/8", "f"][..], "--srcip-map"),
+            (
+                &["--dstip-map", "10.0.0.0/8:2001:db8::/32", "f"][..],
+                "--dstip-map",
+            ),
+        ] {
+            let a = args(argv).unwrap_or_else(|e| panic!("{argv:?}: clap refused: {e}"));
+            let e = match (super::timing(&a), super::rewrite_spec(&a)) {
+                (Err(e), _) | (_, Err(e)) => format!("{e:#}"),
+                _ => panic!("{argv:?} accepted"),
+            };
+            assert!(e.contains(words), "{argv:?}: {e}");
+        }
+        // What clap refuses: two timings, a batch out of range.
+        for argv in [
+            &["--pps", "1k", "--topspeed", "f"][..],
+            &["-x", "2", "--pps", "1k", "f"][..],
+            &["--batch", "0", "f"][..],
+            &["--batch", "2000", "f"][..],
+            &["--src-mac", "zz", "f"][..],
+        ] {
+            assert!(args(argv).is_err(), "{argv:?} accepted");
+        }
+    }
+}
