@@ -445,17 +445,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: super::Args,
-    }
-
     fn config(argv: &[&str]) -> anyhow::Result<super::Config> {
-        let cli = Cli::try_parse_from(std::iter::once("capture").chain(argv.iter().copied()))?;
-        super::config(&cli.args)
+        super::config(&super::super::try_parse_args("capture", argv)?)
     }
 
     fn refusal(argv: &[&str]) -> String {

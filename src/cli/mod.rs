@@ -395,6 +395,18 @@ pub(crate) fn rate_arg(s: &str) -> Result<f64, String> {
     parse_rate(s).map_err(|e| format!("{e:#}"))
 }
 
+/// A subcommand's raw flags from `argv` (without the subcommand's name), as clap parses them:
+/// how the tests check the configurations built from flags, without root.
+#[cfg(test)]
+pub(crate) fn try_parse_args<A: clap::Args>(
+    cmd: &'static str,
+    argv: &[&str],
+) -> Result<A, clap::Error> {
+    let m = A::augment_args(clap::Command::new(cmd))
+        .try_get_matches_from(std::iter::once(cmd).chain(argv.iter().copied()))?;
+    A::from_arg_matches(&m)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

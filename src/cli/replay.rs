@@ -241,20 +241,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
     use vethbench::replay::{Timing, VlanOp};
 
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: super::Args,
-    }
-
     fn args(argv: &[&str]) -> Result<super::Args, clap::Error> {
-        let argv = ["replay", "-i", "vethX"]
-            .into_iter()
-            .chain(argv.iter().copied());
-        Cli::try_parse_from(argv).map(|c| c.args)
+        let argv: Vec<&str> = ["-i", "vethX"].iter().chain(argv).copied().collect();
+        super::super::try_parse_args("replay", &argv)
     }
 
     /// The timing and the rewrite from the flags, checked without root (no file, no socket).

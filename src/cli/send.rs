@@ -646,17 +646,10 @@ fn warn_dropped(sock: &TxSocket) {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
     use vethbench::frame::{L4Spec, TcpFlags, Vary};
 
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: super::Args,
-    }
-
     fn args(argv: &[&str]) -> Result<super::Args, clap::Error> {
-        Cli::try_parse_from(std::iter::once("send").chain(argv.iter().copied())).map(|c| c.args)
+        super::super::try_parse_args("send", argv)
     }
 
     fn plan(argv: &[&str]) -> anyhow::Result<super::Plan> {

@@ -462,17 +462,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct T {
-        #[command(flatten)]
-        a: Args,
-    }
-
     fn parse(argv: &[&str]) -> anyhow::Result<TestPlan> {
-        let t = T::try_parse_from(std::iter::once("test").chain(argv.iter().copied()))?;
-        plan(&t.a.flags)
+        let a: Args = super::super::try_parse_args("test", argv)?;
+        plan(&a.flags)
     }
 
     #[test]
