@@ -86,6 +86,8 @@ pub struct LinkDetails {
     /// IFLA_LINK_NETNSID: the peer's namespace as an id of this namespace; None when the peer
     /// is in the same namespace.
     pub link_netnsid: Option<i32>,
+    /// IFLA_MASTER: the bridge (or bond...) this link is a port of.
+    pub controller: Option<u32>,
 }
 
 impl LinkDetails {
@@ -102,6 +104,7 @@ impl LinkDetails {
         let mut operstate = String::from("UNKNOWN");
         let mut link = None;
         let mut link_netnsid = None;
+        let mut controller = None;
         for attr in &m.attributes {
             match attr {
                 LinkAttribute::IfName(n) => info.name = n.clone(),
@@ -109,6 +112,7 @@ impl LinkDetails {
                 LinkAttribute::Mtu(v) => info.mtu = *v,
                 LinkAttribute::Link(v) => link = Some(*v),
                 LinkAttribute::LinkNetNsId(v) => link_netnsid = Some(*v),
+                LinkAttribute::Controller(v) => controller = Some(*v),
                 LinkAttribute::OperState(s) => operstate = operstate_name(s),
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
@@ -125,6 +129,7 @@ impl LinkDetails {
             operstate,
             link,
             link_netnsid,
+            controller,
         }
     }
 }

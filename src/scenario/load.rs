@@ -189,6 +189,24 @@ mod tests {
     }
 
     #[test]
+    fn an_attached_nodes_own_interfaces_are_ports_of_steps_only() {
+        let y = "nodes: {c: {netns: \"pid:1\"}, h: {}}\nlinks: [[h:eth0, c:v0]]\ntests:\n  - name: t\n    steps:\n      - expect_none: {ports: [c:eth0, c:br0, c:eth0, c:v0]}\n";
+        let s = parse_str(y, None).unwrap();
+        let names: Vec<String> = s.topology.existing.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["c:eth0", "c:br0"]);
+        // Not on a private node, and never configured.
+        let (_, key, msg) = bad(&y.replace("c:br0", "h:br0"));
+        assert!(
+            key == "ports" && msg.contains("unknown interface 'br0'"),
+            "{msg}"
+        );
+        let (line, key, msg) =
+            bad(&y.replace("tests:", "addresses: {c:eth0: [198.18.0.1/24]}\ntests:"));
+        assert_eq!((line, key.as_str()), (3, "addresses"), "{msg}");
+        assert!(msg.contains("never reconfigures"), "{msg}");
+    }
+
+    #[test]
     fn a_full_topology_checks() {
         let y = r#"
 name: t

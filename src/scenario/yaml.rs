@@ -113,6 +113,9 @@ pub struct NodeYaml {
     pub ipv6: bool,
     /// `NAME`, `/proc/PID/ns/net` or `pid:PID`: an existing namespace.
     pub netns: Option<S<String>>,
+    /// Its own interfaces may be ports even where frames can reach a physical network.
+    #[serde(default)]
+    pub allow_physical: bool,
     #[serde(default)]
     pub sysctl: Entries<S<String>, Scalar>,
 }
