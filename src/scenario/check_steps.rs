@@ -370,7 +370,16 @@ pub(super) fn step(
             node: names.node(&x.node, "node")?,
             run: x.run.clone(),
             ready: x.ready.as_ref().map(ready).transpose()?,
-            timeout: opt_duration(&x.timeout, "timeout", super::steps::READY_TIMEOUT)?,
+            // Without `ready`, `timeout:` is how long to wait for a socket of its own.
+            timeout: opt_duration(
+                &x.timeout,
+                "timeout",
+                if x.ready.is_some() {
+                    super::steps::READY_TIMEOUT
+                } else {
+                    super::steps::SETTLE_DEFAULT
+                },
+            )?,
         },
     })
 }
