@@ -35,6 +35,10 @@ pub struct Args {
     /// With -w: keep the pcapng of passed tests too.
     #[arg(long, requires = "capture_dir")]
     keep_captures: bool,
+    /// `compare` steps write what their port received as the new golden file (a pcapng)
+    /// instead of comparing.
+    #[arg(long)]
+    update_golden: bool,
     /// List every step of passed tests too.
     #[arg(short, long)]
     verbose: bool,
@@ -88,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         capture_dir: args.capture_dir.clone(),
         keep_captures: args.keep_captures,
         stop: Some(stop.clone()),
+        update_golden: args.update_golden,
     };
     let human = !args.tap && !args.json;
     let mut out = std::io::stdout().lock();

@@ -18,8 +18,8 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{write_mac_name, write_relative, Column, FieldSet, FrameInfo, FIELD_NAMES};
-use super::view::{self, LayerKind, ALIASES};
+use super::fields::{tshark_name, write_mac_name, write_relative, Column, FieldSet, FrameInfo};
+use super::view::{self, LayerKind};
 
 /// Appends what comes before the object (`[` before the first, `,` before the others) and
 /// the object's head.
@@ -134,17 +134,6 @@ fn column_values(
             each(s);
         }
     }
-}
-
-/// The view's name of a field as tshark spells it (`vlan.prio` → `vlan.priority`).
-fn tshark_name(name: &'static str) -> &'static str {
-    if FIELD_NAMES.contains(&name) {
-        return name;
-    }
-    ALIASES
-        .iter()
-        .find(|(a, n)| *n == name && FIELD_NAMES.contains(a))
-        .map_or(name, |(a, _)| a)
 }
 
 /// Fields of the view tshark does not have.
