@@ -364,6 +364,7 @@ pub(super) fn step(
                     .map(|l| limit(l, "max_reorder"))
                     .transpose()?,
                 max_p99_us: x.max_p99_us,
+                save: saves(ctx, &x.save)?,
             }))
         }
         Y::Daemon(x) => StepKind::Daemon {

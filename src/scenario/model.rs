@@ -319,6 +319,9 @@ pub struct StreamStep {
     pub min_loss: Option<Limit>,
     pub max_reorder: Option<Limit>,
     pub max_p99_us: Option<f64>,
+    /// Fields of the frame as it arrived (a port `any` latched to, the NAT's choice), kept
+    /// for later steps.
+    pub save: Vec<Save>,
 }
 
 /// What a step does.

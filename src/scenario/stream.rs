@@ -16,6 +16,7 @@
 //! included. Nothing is allocated per frame.
 
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::bench::Bench;
@@ -295,6 +296,8 @@ pub struct Restore<S> {
     /// The stamped template (what goes back, and the checksum the checker expects).
     sent: StampedTemplate,
     buf: Vec<u8>,
+    /// The declared frame with the latched ports in place, once a frame latched them.
+    arrived: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl<S> std::fmt::Debug for Restore<S> {
@@ -323,7 +326,14 @@ impl<S: FrameSource> Restore<S> {
             latched: false,
             sent: template.clone(),
             buf: vec![0; template.len()],
+            arrived: Arc::default(),
         })
+    }
+
+    /// Where the frame as it arrived (as declared, the ports `any` stands for as the first
+    /// such frame had them) shows once one latched them; empty without `any`.
+    pub fn arrived(&self) -> Arc<OnceLock<Vec<u8>>> {
+        self.arrived.clone()
     }
 
     fn is_identity(&self) -> bool {
@@ -347,6 +357,7 @@ impl<S: FrameSource> FrameSource for Restore<S> {
             latched,
             sent,
             buf,
+            arrived,
         } = self;
         let tb = sent.bytes();
         let sent_has_none = sent.expected_csum(0, 0) == Some(0);
@@ -373,6 +384,8 @@ impl<S: FrameSource> FrameSource for Restore<S> {
                     arrives[r.clone()].copy_from_slice(&frame[r.clone()]);
                 }
                 *latched = true;
+                // Once per stream, not per frame.
+                let _ = arrived.set(arrives.clone());
             }
             buf.copy_from_slice(frame);
             for r in rw.check.iter().chain(&rw.ignore).chain(&rw.latch) {
@@ -414,6 +427,55 @@ fn arrival(bench: &Bench, f: &super::model::FrameSrc) -> Result<Arrival, Fail> {
         Some((zero, one)) => Ok((Some(build(&zero)?), Some(build(&one)?))),
         None => Ok((Some(build(&text)?), None)),
     }
+}
+
+/// `, any: udp.srcport 51234` for each field `any` stands for: the value latched, or `-`.
+fn latched_fields(zero: &[u8], one: &[u8], latched: Option<&[u8]>) -> String {
+    let mut out = String::new();
+    for f in view::dissect(zero) {
+        if !ANY_FIELDS.contains(&f.name) || zero[f.range.clone()] == one[f.range.clone()] {
+            continue;
+        }
+        let v = latched
+            .and_then(|a| view::dissect(a).into_iter().find(|g| g.range == f.range))
+            .map_or("-".to_string(), |g| g.value);
+        out.push_str(&format!(", any: {} {v}", f.name));
+    }
+    out
+}
+
+/// Keep the fields `save:` names of the frame as it arrived: `latched` (the declared frame
+/// with the ports `any` stood for), or `declared` when `expect` has no `any`.
+fn save(
+    bench: &mut Bench,
+    s: &StreamStep,
+    declared: &[u8],
+    any: bool,
+    latched: Option<&[u8]>,
+) -> Verdict {
+    let arrived = match (any, latched) {
+        (false, _) => declared,
+        (true, Some(l)) => l,
+        (true, None) if s.save.is_empty() => return Ok(Vec::new()),
+        (true, None) => {
+            return Err(Fail::Failed(format!(
+                "stream {} -> {}: save: no frame arrived as expect declares it, so what any \
+                 stands for is unknown",
+                s.from, s.to
+            )))
+        }
+    };
+    let fields = view::dissect(arrived);
+    for sv in &s.save {
+        let Some(f) = fields.iter().find(|f| f.name == sv.field) else {
+            return Err(Fail::Error(format!(
+                "save {}: the frame as it arrives has no {}",
+                sv.name, sv.field
+            )));
+        };
+        bench.vars.insert(sv.name.clone(), f.value.clone());
+    }
+    Ok(Vec::new())
 }
 
 /// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
@@ -475,7 +537,20 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         &s.ignore,
     )
     .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
+    let latched = source.arrived();
+    let declared = arriving.clone().unwrap_or_else(|| raw.clone());
     let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
+    let chosen = match any1.as_deref() {
+        Some(one) => latched_fields(&declared, one, latched.get().map(Vec::as_slice)),
+        None => String::new(),
+    };
+    let saved = save(
+        bench,
+        s,
+        &declared,
+        any1.is_some(),
+        latched.get().map(Vec::as_slice),
+    );
     let l = report.latency.as_ref();
     let note = format!(
         "sent {}, intact {}, lost {}, reordered {}, corrupted {}, duplicated {}, {:.0} pps, one-way latency p50 {} p99 {} µs",
@@ -488,7 +563,7 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         report.pps,
         l.map_or("-".into(), |l| format!("{:.1}", l.p50_us)),
         l.map_or("-".into(), |l| format!("{:.1}", l.p99_us)),
-    );
+    ) + &chosen;
     let mut why = Vec::new();
     if let Some(min) = s.min_loss {
         // A device that drops: what gets through fails it, counted.
@@ -540,6 +615,7 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         }
     }
     if why.is_empty() {
+        saved?;
         Ok(vec![note])
     } else {
         Err(Fail::Failed(format!(

@@ -376,6 +376,9 @@ pub struct StreamYaml {
     pub min_loss: Option<S<Scalar>>,
     pub max_reorder: Option<S<Scalar>>,
     pub max_p99_us: Option<f64>,
+    /// `{natport: udp.srcport}`: fields of the frame as it arrived, for later steps.
+    #[serde(default)]
+    pub save: Entries<S<String>, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
