@@ -1,7 +1,8 @@
 //! What scenarios of real devices lean on (issue 19): teardown after a failing step and after
 //! SIGTERM of the runner; `min_loss: 100%` behind an nftables drop, failing with the count
-//! once the rule is gone; passed-over frames consumed unless `strict`; a daemon without
-//! `ready` waited for until it listens; `exec`'s `timeout:`; `vethbench test --ignore arp`.
+//! once the rule is gone (and `vethbench test --min-loss`); passed-over frames consumed unless
+//! `strict`; a daemon without `ready` waited for until it listens; `exec`'s `timeout:`;
+//! `vethbench test --ignore arp`.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -234,6 +235,52 @@ fn test_ignore_arp() {
         } else {
             assert_eq!(o.status.code(), Some(1), "without --ignore: {}", text(&o));
             assert!(out.contains("unexpected"), "{out}");
+        }
+    }
+}
+
+/// `vethbench test --min-loss 100%` through a router that drops UDP/9 (nftables, in named
+/// namespaces of a mount namespace of its own): passes; without the rule, fails saying how
+/// many frames got through.
+#[test]
+fn test_min_loss_behind_an_nftables_drop() {
+    if !common::require_root!() {
+        return;
+    }
+    const SCRIPT: &str = r#"set -e
+mkdir -p /run/netns && mount -t tmpfs vb-minloss /run/netns
+for n in h1 fw h2; do ip netns add $n; ip -n $n link set lo up; ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; done
+ip link add va netns h1 type veth peer name fa netns fw
+ip link add vb netns h2 type veth peer name fb netns fw
+ip -n h1 addr add 198.18.1.2/24 dev va; ip -n fw addr add 198.18.1.1/24 dev fa
+ip -n h2 addr add 198.18.2.2/24 dev vb; ip -n fw addr add 198.18.2.1/24 dev fb
+for x in "h1 va" "fw fa" "fw fb" "h2 vb"; do set -- $x; ip -n $1 link set $2 up; done
+ip netns exec fw sysctl -qw net.ipv4.ip_forward=1
+ip -n h1 route add default via 198.18.1.1; ip -n h2 route add default via 198.18.2.1
+ip netns exec fw nft add table inet vbt
+ip netns exec fw nft add chain inet vbt vbfwd "{ type filter hook forward priority 0; }"
+[ "$DROP" = 1 ] && ip netns exec fw nft add rule inet vbt vbfwd udp dport 9 drop
+FA=$(ip netns exec fw cat /sys/class/net/fa/address)
+"$VB" test --tx h1:va --rx h2:vb --count 200 --rate 2k --min-loss 100% --frame-expr "Ether(dst=\"$FA\")/IP(src=\"198.18.1.2\", dst=\"198.18.2.2\")/UDP(sport=4000, dport=9)/(\"x\"*64)"
+"#;
+    for drop in [true, false] {
+        let o = Command::new("unshare")
+            .args(["-n", "-m", "--propagation", "private", "bash", "-c", SCRIPT])
+            .env("VB", common::bin_path())
+            .env("DROP", if drop { "1" } else { "0" })
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        if drop {
+            assert_eq!(o.status.code(), Some(0), "behind the drop: {}", text(&o));
+            assert!(out.contains("PASSED"), "{}", text(&o));
+        } else {
+            assert_eq!(o.status.code(), Some(1), "without the rule: {}", text(&o));
+            assert!(
+                out.contains("200 of 200 frame(s) got through (min-loss 100%: lost 0)"),
+                "{}",
+                text(&o)
+            );
         }
     }
 }
