@@ -284,3 +284,26 @@ FA=$(ip netns exec fw cat /sys/class/net/fa/address)
         }
     }
 }
+
+/// `noise: [arp]`: an ARP frame pending on a port no longer fails `expect_none`; with the
+/// default categories (ARP not among them) it does.
+#[test]
+fn noise_categories_take_arp() {
+    if !common::require_root!() {
+        return;
+    }
+    let arp = "'Ether(src=\"02:00:00:00:00:0a\", dst=\"ff:ff:ff:ff:ff:ff\")/ARP(op=2, hwsrc=\"02:00:00:00:00:0a\", psrc=\"198.18.0.10\", hwdst=\"02:00:00:00:00:0b\", pdst=\"198.18.0.11\")'";
+    let test = |noise: &str| {
+        format!("{PAIR}tests:\n  - name: t\n{noise}    steps:\n      - send: {{port: h1:eth0, frame: {arp}}}\n      - expect_none: {{port: h2:eth0, for: 50ms}}\n")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &test("    noise: [arp, ipv6]\n"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run_in(dir.path(), &test(""), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("ARP"),
+        "{}",
+        text(&o)
+    );
+}
