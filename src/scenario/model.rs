@@ -65,6 +65,8 @@ pub struct LinkSpec {
     pub ends: [PortRef; 2],
     pub mtu: Option<u32>,
     pub macs: [Option<MacAddr>; 2],
+    /// Seeded impairments on the way (a relay between the two ends).
+    pub impair: Option<super::impair::LinkImpair>,
 }
 
 /// A port of a bridge, with its VLANs when the bridge filters them.
@@ -121,6 +123,8 @@ pub struct TopologySpec {
     pub setup: Vec<CommandSpec>,
     /// Setup, exec and daemon commands run in this directory (the scenario file's).
     pub dir: Option<PathBuf>,
+    /// eBPF programs attached to the nodes' interfaces (`bpf:` of a node).
+    pub bpf: Vec<super::bpf::BpfProgSpec>,
 }
 
 impl TopologySpec {
@@ -154,6 +158,7 @@ impl TopologySpec {
             ends: [p(a), p(b)],
             mtu: None,
             macs: [None, None],
+            impair: None,
         });
         self
     }
@@ -357,6 +362,9 @@ pub enum StepKind {
         /// How long it has to become ready.
         timeout: Duration,
     },
+    MapUpdate(Box<super::bpf::MapStep>),
+    MapExpect(Box<super::bpf::MapStep>),
+    ProgRun(Box<super::bpf::ProgRunStep>),
 }
 
 impl StepKind {
@@ -371,6 +379,9 @@ impl StepKind {
             StepKind::Exec { .. } => "exec",
             StepKind::Stream(_) => "stream",
             StepKind::Daemon { .. } => "daemon",
+            StepKind::MapUpdate(_) => "map_update",
+            StepKind::MapExpect(_) => "map_expect",
+            StepKind::ProgRun(_) => "prog_run",
         }
     }
 
@@ -395,6 +406,15 @@ impl StepKind {
                 format!("{k} on {node}: {run}")
             }
             StepKind::Stream(s) => format!("{k} {} -> {}", s.from, s.to),
+            StepKind::MapUpdate(m) | StepKind::MapExpect(m) => {
+                format!("{k} {}[{}] on {}", m.map, m.key, m.node)
+            }
+            StepKind::ProgRun(p) => format!(
+                "{k} {} on {}{}",
+                p.program,
+                p.node,
+                if p.dual { " (dual)" } else { "" }
+            ),
         }
     }
 }
