@@ -464,3 +464,140 @@ fn dual_runs_agree_and_a_different_live_program_is_caught() {
         failed[0].3
     );
 }
+
+/// Two hosts over a link with `impair`, and a stream of `count` frames h1 → h2.
+fn impaired(impair: &str, count: u64) -> String {
+    format!(
+        "name: impaired
+nodes: {{h1: {{}}, h2: {{}}}}
+links:
+  - {{ends: [h1:eth0, h2:eth0], impair: {impair}}}
+tests:
+  - name: stream
+    steps:
+      - stream: {{from: h1:eth0, to: h2:eth0, count: {count}, rate: 20000, max_loss: 100%, max_reorder: 100%}}
+"
+    )
+}
+
+/// The `lost N` of the stream step's note.
+fn lost(doc: &serde_json::Value) -> u64 {
+    let s = steps(doc);
+    let note = &s[0].4;
+    let at = note.find("lost ").unwrap_or_else(|| panic!("{note}")) + 5;
+    note[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn an_impaired_link_loses_what_its_seed_decides_run_after_run() {
+    if !common::require_root!() {
+        return;
+    }
+    let n = 4000;
+    let spec = vethbench::impair::ImpairSpec::parse("loss=3%,seed=7").unwrap();
+    // The relay decides frame k's fate from the seed, the direction (0: from the first end)
+    // and k alone: the frames the stream sends are the only ones on the link.
+    let predicted = (0..n)
+        .filter(|k| vethbench::impair::Fate::of(&spec, 0, *k).drop)
+        .count() as u64;
+    let (_d, path) = scenario(&impaired("{loss: 3%, seed: 7}", n));
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let (code, doc, err) = run_json(&path);
+        assert_eq!(code, 0, "{err}\n{doc:#}");
+        runs.push(lost(&doc));
+    }
+    assert_eq!(runs, [predicted, predicted], "the same seed, other fates");
+    // Per sending end: h2 -> h1 impaired only, so h1 -> h2 loses nothing.
+    let (_d, path) = scenario(&impaired("{h2:eth0: {loss: 50%, seed: 1}}", 500));
+    let (code, doc, err) = run_json(&path);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    assert_eq!(lost(&doc), 0, "{doc:#}");
+    // A key that is not an end of the link, and a bad share: file:line errors.
+    for (imp, needle) in [
+        (
+            "{h3:eth0: {loss: 1%}}",
+            "'h3:eth0' is not an end of this link",
+        ),
+        ("{loss: 120%}", "expected a share from 0% to 100%"),
+    ] {
+        let (_d, path) = scenario(&impaired(imp, 10));
+        let (code, _, err) = run_json(&path);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(":4: impair: ") && err.contains(needle),
+            "{err}"
+        );
+    }
+    // `up` cannot keep a relay running: refused, one line.
+    let (_d, path) = scenario(&impaired("{loss: 1%}", 10));
+    let o = common::vethbench()
+        .arg("up")
+        .arg(&path)
+        .args(["--prefix", &common::unique_name("vbI")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot keep the impaired link h1:eth0 - h2:eth0"),
+        "{err}"
+    );
+}
+
+/// examples/bpf-xdp.yaml beside its object built from examples/bpf-xdp.c, with `from`
+/// replaced by `to` (a wrong twin) when given: exit code and report.
+fn example(twin: Option<(&str, &str)>) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    build(&ex.join("bpf-xdp.c"), &dir.path().join("bpf-xdp.o"));
+    let mut yaml = std::fs::read_to_string(ex.join("bpf-xdp.yaml")).unwrap();
+    if let Some((from, to)) = twin {
+        assert_eq!(yaml.matches(from).count(), 1, "'{from}' must occur once");
+        yaml = yaml.replacen(from, to, 1);
+    }
+    let path = dir.path().join("bpf-xdp.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    run_json(&path)
+}
+
+#[test]
+fn the_xdp_example_passes_and_its_wrong_twin_fails_at_the_dual_run() {
+    if !common::require_root!() {
+        return;
+    }
+    let (code, doc, err) = example(None);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    // The twin expects the blocked port to pass: PROG_RUN says XDP_DROP.
+    let (code, doc, err) = example(Some((
+        "verdict: XDP_DROP\n          dual: true          #",
+        "verdict: XDP_PASS\n          dual: true          #",
+    )));
+    assert_eq!(code, 1, "{err}\n{doc:#}");
+    let failed: Vec<_> = steps(&doc)
+        .into_iter()
+        .filter(|s| s.2 == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{doc:#}");
+    assert_eq!(failed[0].1, "prog_run");
+    assert!(
+        failed[0].3.contains("expected XDP_PASS, got XDP_DROP"),
+        "{}",
+        failed[0].3
+    );
+    // The report shows the maps: the blocked port and the per-CPU counters' sum (the
+    // PROG_RUN that failed counted its drop too).
+    assert!(
+        failed[0].4.contains("map blocked (dut bpf-xdp.o): 53 = 1")
+            && failed[0]
+                .4
+                .contains("map stats (dut bpf-xdp.o): 0 = {passed: 1, dropped: 2} (per CPU: ["),
+        "{}",
+        failed[0].4
+    );
+}
