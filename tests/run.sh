@@ -36,4 +36,4 @@ venv="$PWD/${VETHBENCH_VENV:-target/python-venv}"
 [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
 "$venv/bin/pip" install -q "maturin>=1.7,<2" pytest==9.2.0 pytest-xdist==3.8.0 ptf==0.12.0
 (cd python && VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop -q)
-"$venv/bin/python" -m pytest -q -rs python/tests/ptf python/tests/plugin
+"$venv/bin/python" -m pytest -q -rs python/tests/ptf python/tests/plugin python/tests/bench

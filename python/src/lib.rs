@@ -2,6 +2,8 @@
 //! at this edge only; everything else is the core crate.
 use pyo3::prelude::*;
 
+mod bench;
+mod errors;
 mod port;
 
 /// Build the frame(s) of a Scapy expression; returns the first frame's bytes.
@@ -19,5 +21,7 @@ fn frame(expr: &str) -> PyResult<Vec<u8>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(frame, m)?)?;
     m.add_class::<port::Port>()?;
+    bench::register(m)?;
+    errors::register(m)?;
     Ok(())
 }

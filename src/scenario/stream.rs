@@ -193,6 +193,13 @@ impl<S: FrameSource> FrameSource for Restore<S> {
 
 /// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
 pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
+    let report = start(bench, s)?.wait()?;
+    judge(s, &report)
+}
+
+/// Start a stream step's run (its sender and receiver threads); wait for it (or stop it
+/// early) and give its report to [`judge`].
+pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<harness::RunHandle, Fail> {
     use harness::ends;
     let frame = match (&s.frame, s.size) {
         (Some(f), _) => {
@@ -255,7 +262,12 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
         &s.ignore,
     )
     .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
-    let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
+    Ok(harness::stream::start(cfg, template, sink, source, None)?)
+}
+
+/// A stream step's verdict on its run's report: the thresholds, or (without any) the
+/// report's own verdict.
+pub fn judge(s: &StreamStep, report: &harness::Report) -> Verdict {
     let l = report.latency.as_ref();
     let note = format!(
         "sent {}, intact {}, lost {}, reordered {}, corrupted {}, duplicated {}, {:.0} pps, one-way latency p50 {} p99 {} µs",

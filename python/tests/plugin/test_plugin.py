@@ -45,7 +45,7 @@ def frame(bench):
 
 @pytest.mark.topology("router.yaml")
 def test_forwarded(vethbench):
-    vethbench.exec("h1", "ping -c1 -W2 198.18.2.2")
+    vethbench.ping("h1", "198.18.2.2")
     vethbench.send("h1:eth0", frame(vethbench))
     rx = vethbench.expect("h2:eth0", fields={"ip.ttl": 63, "udp.dstport": 9})
     assert rx.port == "h2:eth0"
@@ -100,7 +100,7 @@ BENCHES = []
 
 def test_leaves_a_frame(vethbench):
     BENCHES.append(id(vethbench))
-    vethbench.exec("h1", "ping -c1 -W2 198.18.2.2")
+    vethbench.ping("h1", "198.18.2.2")
     vethbench.send("h1:eth0", %r %% vethbench.mac("r1:eth0"))
 
 def test_queue_is_empty_and_bench_shared(vethbench):
