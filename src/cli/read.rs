@@ -27,7 +27,8 @@ pub struct Args {
     #[arg(short = 'c', long, value_name = "N")]
     count: Option<u64>,
     /// Statistics after the frames, as tshark's `-z`: conv,ip|ipv6|tcp|udp,
-    /// endpoints,ip|ipv6|tcp|udp, io,phs (repeatable; printed last first, as tshark does).
+    /// endpoints,ip|ipv6|tcp|udp, io,phs, io,stat,INTERVAL[,FILTER]... (repeatable; printed
+    /// last first, as tshark does).
     #[arg(short = 'z', value_name = "STAT")]
     stats: Vec<String>,
     /// Print no frames (tshark's -q): with -z, only the statistics.
