@@ -143,3 +143,21 @@ def test_x(vethbench):
     res = pytester.runpytest_subprocess()
     res.stdout.fnmatch_lines(["*topology scope 'session'*"])
     assert res.ret != 0
+
+
+@needs_bench
+def test_topology_object_marker(pytester):
+    pytester.makepyfile(test_topo='''
+import pytest
+import vethbench
+
+PAIR = (vethbench.Topology().node("a").node("b").link("a:eth0", "b:eth0")
+        .address("a:eth0", "198.18.7.1/24").address("b:eth0", "198.18.7.2/24"))
+
+@pytest.mark.topology(PAIR)
+def test_pair(vethbench):
+    vethbench.send("a:eth0", 'Ether(dst=mac("b:eth0"))/IP(dst=ip("b:eth0"))/UDP(dport=9)/"t"')
+    assert vethbench.expect("b:eth0", fields={"ip.src": "198.18.7.1"}).port == "b:eth0"
+''')
+    res = pytester.runpytest_subprocess()
+    res.assert_outcomes(passed=1)
