@@ -29,10 +29,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use vethbench::frame::expr::Expr;
+use vethbench::frame::filter::Filter;
 use vethbench::harness::{ends::PcapngTap, HarnessError, Matcher, RxMeta, Tap};
+use vethbench::scenario::fields::{self, FieldCond};
 use vethbench::scenario::model::{FrameSrc, Limit, Ready, Step, StepKind, StreamStep, Want};
 use vethbench::scenario::steps::{self, Fail, Outcome};
-use vethbench::scenario::{self as scen, check_steps, fields::FieldCond, stream, PortRef};
+use vethbench::scenario::{self as scen, check_steps, stream, PortRef};
 
 use crate::errors;
 
@@ -345,6 +347,7 @@ impl PyBench {
         port: PortRef,
         frame: Option<FrameArg>,
         want: Want,
+        filter: Option<Filter>,
         within: Duration,
     ) -> PyResult<Received> {
         let name = port.to_string();
@@ -353,6 +356,13 @@ impl PyBench {
                 Some(f) => inner.expected(f)?,
                 None => Vec::new(),
             };
+            if let Some(filter) = filter {
+                let m = filtered(expected, &want, filter)?;
+                return inner
+                    .bench
+                    .expect(&port, m, within)
+                    .map_err(|e| errors::fail(e.into_fail()));
+            }
             if expected.is_empty() && want.fields.is_empty() {
                 let m = Matcher::predicate("any frame (noise excepted)", |_| true);
                 return inner
@@ -542,8 +552,9 @@ impl PyBench {
     /// :class:`Received`): equal to ``frame`` (but the fields named in ``ignore``) and/or
     /// whose ``fields`` (tshark's names) hold the values given; without either, any frame.
     /// Frames passed over are consumed (``strict=True``: they stay for :meth:`expect_none`).
+    /// ``filter``: a Wireshark display filter the frame must pass too (``"udp.port == 9"``).
     /// Raises :class:`ExpectationFailed` with the diff against the closest frame.
-    #[pyo3(signature = (port, frame = None, fields = None, ignore = None, within = 1.0, strict = false))]
+    #[pyo3(signature = (port, frame = None, fields = None, ignore = None, within = 1.0, strict = false, filter = None))]
     #[allow(clippy::too_many_arguments)]
     fn expect(
         &self,
@@ -554,18 +565,28 @@ impl PyBench {
         ignore: Option<&Bound<'_, PyAny>>,
         within: f64,
         strict: bool,
+        filter: Option<&str>,
     ) -> PyResult<Received> {
         let p = self.port_ref(port)?;
         let f = frame.map(FrameArg::extract).transpose()?;
         let want = Self::want(fields, ignore, strict)?;
+        let filter = filter.map(parse_filter).transpose()?;
         let within = seconds("within", within)?;
-        self.expect_on(py, p, f, want, within)
+        self.expect_on(py, p, f, want, filter, within)
     }
 
     /// Wait ``for_`` seconds, then fail if anything but noise (IPv6 ND/MLD, LLDP, ...) is
-    /// pending on any of ``ports`` (a port or a list of them).
-    #[pyo3(signature = (ports, for_ = 0.1))]
-    fn expect_none(&self, py: Python<'_>, ports: &Bound<'_, PyAny>, for_: f64) -> PyResult<()> {
+    /// pending on any of ``ports`` (a port or a list of them); with ``filter``, if any frame
+    /// passing that display filter arrived (others are let be).
+    #[pyo3(signature = (ports, for_ = 0.1, filter = None))]
+    fn expect_none(
+        &self,
+        py: Python<'_>,
+        ports: &Bound<'_, PyAny>,
+        for_: f64,
+        filter: Option<&str>,
+    ) -> PyResult<()> {
+        let filter = filter.map(parse_filter).transpose()?;
         let names: Vec<String> = if ports.is_instance_of::<PyString>() {
             vec![ports.extract()?]
         } else {
@@ -577,14 +598,37 @@ impl PyBench {
             .collect::<PyResult<Vec<_>>>()?;
         let wait = seconds("for_", for_)?;
         self.with(py, move |inner, _| {
-            steps::expect_none(&mut inner.bench, &refs, wait).map_err(errors::fail)?;
+            let Some(filter) = filter else {
+                steps::expect_none(&mut inner.bench, &refs, wait).map_err(errors::fail)?;
+                return Ok(());
+            };
+            // The quiet period runs once, on the first port; the others are looked at then.
+            for (i, p) in refs.iter().enumerate() {
+                let t = if i == 0 { wait } else { Duration::ZERO };
+                let text = filter.text().to_string();
+                let f = filter.clone();
+                let m = Matcher::predicate(format!("a frame passing '{text}'"), move |b| {
+                    f.matches(b, &Default::default())
+                });
+                match inner.bench.expect(p, m, t) {
+                    Ok(got) => {
+                        return Err(errors::ExpectationFailed::new_err(format!(
+                            "on {p}: expected no frame passing '{text}' within {wait:?}; \
+                             arrived: {}",
+                            vethbench::frame::summary(&got.frame)
+                        )))
+                    }
+                    Err(scen::ScenarioError::Harness(HarnessError::Expectation(_))) => {}
+                    Err(e) => return Err(errors::fail(e.into_fail())),
+                }
+            }
             Ok(())
         })
     }
 
     /// Send ``frame`` on ``port`` and return the answer that comes back on it (Scapy's
     /// ``sr1``): the frame ``expect`` (and/or ``fields``), or without them the first frame.
-    #[pyo3(signature = (port, frame, expect = None, fields = None, ignore = None, within = 1.0))]
+    #[pyo3(signature = (port, frame, expect = None, fields = None, ignore = None, within = 1.0, filter = None))]
     #[allow(clippy::too_many_arguments)]
     fn sr(
         &self,
@@ -595,9 +639,10 @@ impl PyBench {
         fields: Option<&Bound<'_, PyDict>>,
         ignore: Option<&Bound<'_, PyAny>>,
         within: f64,
+        filter: Option<&str>,
     ) -> PyResult<Received> {
         self.send(py, port, frame, 1, None)?;
-        self.expect(py, port, expect, fields, ignore, within, false)
+        self.expect(py, port, expect, fields, ignore, within, false, filter)
     }
 
     /// Run ``cmd`` by ``sh -c`` inside ``node`` and return a
@@ -854,10 +899,81 @@ impl PyBench {
         Ok(rows)
     }
 
+    /// For benches: ``n`` steps of ``send(src, sent)`` + ``expect(dst, want, ignore)`` run
+    /// by the Rust scenario steps alone (no Python between them); each step's ns.
+    #[pyo3(signature = (src, sent, dst, want, ignore, n))]
+    #[allow(clippy::too_many_arguments)]
+    fn _rust_steps(
+        &self,
+        py: Python<'_>,
+        src: &str,
+        sent: Vec<u8>,
+        dst: &str,
+        want: Vec<u8>,
+        ignore: Vec<String>,
+        n: usize,
+    ) -> PyResult<Vec<u64>> {
+        let (from, to) = (self.port_ref(src)?, self.port_ref(dst)?);
+        let w = Want {
+            frame: None,
+            ignore,
+            fields: Vec::new(),
+            save: Vec::new(),
+            strict: false,
+        };
+        self.with(py, move |inner, _| {
+            let mut ns = Vec::with_capacity(n);
+            for _ in 0..n {
+                let t = Instant::now();
+                steps::send_frames(&mut inner.bench, &from, &[&sent], 1, None)
+                    .map_err(errors::fail)?;
+                steps::expect_built(
+                    &mut inner.bench,
+                    &to,
+                    vec![want.clone()],
+                    &w,
+                    Duration::from_secs(1),
+                )
+                .map_err(errors::fail)?;
+                ns.push(t.elapsed().as_nanos() as u64);
+            }
+            Ok(ns)
+        })
+    }
+
     fn __repr__(&self) -> String {
         let state = if self.closed() { ", closed" } else { "" };
         format!("Bench({:?}{state})", self.what)
     }
+}
+
+fn parse_filter(text: &str) -> PyResult<Filter> {
+    Filter::parse(text).map_err(|e| PyValueError::new_err(format!("filter '{text}': {e}")))
+}
+
+/// A display filter, with the frame (but its ignored fields) and the field conditions when
+/// given: one predicate (its failure lists what arrived, without a field diff).
+fn filtered(expected: Vec<Vec<u8>>, want: &Want, filter: Filter) -> PyResult<Matcher> {
+    let ignore: Vec<&str> = want.ignore.iter().map(String::as_str).collect();
+    let base = match expected.into_iter().next() {
+        None => None,
+        Some(b) if ignore.is_empty() => Some(Matcher::exact(b)),
+        Some(b) => Some(Matcher::masked(b, &ignore).map_err(harness_err)?),
+    };
+    let conds = want.fields.clone();
+    let mut what = match &base {
+        Some(b) => b.describe(),
+        None => "a frame".to_string(),
+    };
+    if !conds.is_empty() {
+        what.push_str(&format!(" where {}", fields::describe(&conds)));
+    }
+    what.push_str(&format!(" passing '{}'", filter.text()));
+    Ok(Matcher::predicate(what, move |f| {
+        base.as_ref().is_none_or(|b| b.matches(f))
+            && fields::all_hold(&conds, f)
+            && filter.matches(f, &Default::default())
+    }))
 }
 
 fn parse_ready(r: &str) -> PyResult<Ready> {

@@ -252,3 +252,24 @@ def test_run_one_test_and_its_failure(tmp_path):
             b.run("nothing comes")
         with pytest.raises(ValueError, match="no test named 'x'"):
             b.run("x")
+
+
+def test_display_filters(router):
+    router.send("h1:eth0", FWD)
+    rx = router.expect("h2:eth0", filter="udp.dstport == 9 && ip.ttl == 63")
+    assert rx.data.endswith(b"hi")
+    # With a frame and fields too: all three must hold.
+    router.send("h1:eth0", FWD)
+    router.expect("h2:eth0", ARRIVES, ignore=["ip.chksum"], fields={"ip.ttl": 63},
+                  filter='ip.src == 198.18.1.0/24 and frame contains "hi"')
+    router.send("h1:eth0", FWD)
+    with pytest.raises(vethbench.ExpectationFailed, match="passing 'ip.ttl == 64'"):
+        router.expect("h2:eth0", filter="ip.ttl == 64", within=0.2)
+    # expect_none with a filter: frames that do not pass are let be.
+    router.send("h1:eth0", FWD)
+    router.expect_none("h2:eth0", for_=0.2, filter="tcp")
+    router.send("h1:eth0", FWD)
+    with pytest.raises(vethbench.ExpectationFailed, match="expected no frame passing 'udp'"):
+        router.expect_none("h2:eth0", for_=0.2, filter="udp")
+    with pytest.raises(ValueError, match="filter 'ip.ttl ==': column"):
+        router.expect("h2:eth0", filter="ip.ttl ==")
