@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 use vethbench::frame::expr::Expr;
 use vethbench::frame::filter::Filter;
@@ -36,7 +36,7 @@ use vethbench::scenario::model::{FrameSrc, Limit, Ready, Step, StepKind, StreamS
 use vethbench::scenario::steps::{self, Fail, Outcome};
 use vethbench::scenario::{self as scen, check_steps, stream, PortRef};
 
-use crate::errors;
+use crate::{errors, frames};
 
 /// How often a wait runs Python's signal handlers (a Ctrl-C is seen within this).
 const SIGNAL_SLICE: Duration = Duration::from_millis(20);
@@ -104,33 +104,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Inner {
     bench: scen::Bench,
     scenario: scen::Scenario,
-    exprs: HashMap<String, Expr>,
     /// The running capture's number (0: none).
     capture: u64,
 }
 
 impl Inner {
-    fn expr(&mut self, text: &str) -> PyResult<Expr> {
-        if let Some(e) = self.exprs.get(text) {
-            return Ok(e.clone());
-        }
-        let e = check_steps::parse_frame(text)
-            .map_err(|m| PyValueError::new_err(format!("frame '{text}': {m}")))?;
-        if self.exprs.len() >= EXPR_CACHE {
-            self.exprs.clear();
-        }
-        self.exprs.insert(text.to_string(), e.clone());
-        Ok(e)
-    }
-
     /// The frames of `f` as sent from `port` (its MAC and address as the defaults).
     fn sent(&mut self, port: &PortRef, f: FrameArg) -> PyResult<Vec<Vec<u8>>> {
         match f {
             FrameArg::Bytes(b) => Ok(vec![b]),
-            FrameArg::Expr(t) => {
-                let e = self.expr(&t)?;
-                self.bench.frames(port, &e).map_err(errors::scenario)
-            }
+            FrameArg::Expr(e, _) => self.bench.frames(port, &e).map_err(errors::scenario),
         }
     }
 
@@ -138,10 +121,7 @@ impl Inner {
     fn expected(&mut self, f: FrameArg) -> PyResult<Vec<Vec<u8>>> {
         match f {
             FrameArg::Bytes(b) => Ok(vec![b]),
-            FrameArg::Expr(t) => {
-                let e = self.expr(&t)?;
-                self.bench.expected(&e).map_err(errors::scenario)
-            }
+            FrameArg::Expr(e, _) => self.bench.expected(&e).map_err(errors::scenario),
         }
     }
 
@@ -165,37 +145,36 @@ impl Inner {
     }
 }
 
-/// A frame argument: a Scapy expression (kept as text: `mac()`/`ip()` resolve on the bench)
-/// or bytes (`bytes`, `bytearray`, `memoryview`, anything with `__bytes__`: a Scapy packet).
+/// A frame argument: a Scapy expression (parsed, built on the bench so that `mac()`/`ip()`
+/// resolve and the sending port's addresses are the defaults) or bytes (whatever
+/// [`frames::with_frame`] takes: `bytes`, `bytearray`, `memoryview`, a Scapy packet).
 enum FrameArg {
-    Expr(String),
+    Expr(Arc<Expr>, String),
     Bytes(Vec<u8>),
 }
 
+/// Parsed expressions, by text (a test sends the same few again and again).
+type ExprCache = Mutex<HashMap<String, Arc<Expr>>>;
+
 impl FrameArg {
-    fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(FrameArg::Expr(s.to_cow()?.into_owned()));
+    fn extract(obj: &Bound<'_, PyAny>, cache: &ExprCache) -> PyResult<Self> {
+        let Ok(s) = obj.cast::<PyString>() else {
+            return frames::with_frame(obj, |b| Ok(FrameArg::Bytes(b.to_vec())));
+        };
+        let text = s.to_cow()?;
+        if let Some(e) = lock(cache).get(text.as_ref()) {
+            return Ok(FrameArg::Expr(e.clone(), text.into_owned()));
         }
-        if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(FrameArg::Bytes(b.as_bytes().to_vec()));
+        let e = Arc::new(
+            vethbench::frame::expr::parse(&text)
+                .map_err(|e| frames::expr_error(obj.py(), &text, &e))?,
+        );
+        let mut c = lock(cache);
+        if c.len() >= EXPR_CACHE {
+            c.clear();
         }
-        if let Ok(v) = obj.extract::<Vec<u8>>() {
-            return Ok(FrameArg::Bytes(v));
-        }
-        if let Ok(b) = obj.call_method0("__bytes__") {
-            if let Ok(b) = b.cast::<PyBytes>() {
-                return Ok(FrameArg::Bytes(b.as_bytes().to_vec()));
-            }
-        }
-        Err(PyTypeError::new_err(format!(
-            "a frame is a Scapy expression (str), bytes, or an object with __bytes__ (a Scapy \
-             packet), not {}",
-            obj.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        )))
+        c.insert(text.to_string(), e.clone());
+        Ok(FrameArg::Expr(e, text.into_owned()))
     }
 }
 
@@ -226,6 +205,7 @@ fn seconds(what: &str, s: f64) -> PyResult<Duration> {
 #[pyclass(module = "vethbench", name = "Bench", frozen, weakref, subclass)]
 pub struct PyBench {
     inner: Mutex<Option<Inner>>,
+    exprs: ExprCache,
     sig: Arc<Signals>,
     captures: AtomicU64,
     what: String,
@@ -375,7 +355,7 @@ impl PyBench {
                 .map_err(errors::fail)
         })?;
         Ok(Received {
-            data: PyBytes::new(py, &got.frame).unbind(),
+            data: frames::to_frame(py, &got.frame)?.unbind(),
             time_ns: got.rx_ts_ns,
             port: name,
         })
@@ -432,9 +412,9 @@ impl PyBench {
             inner: Mutex::new(Some(Inner {
                 bench,
                 scenario,
-                exprs: HashMap::new(),
                 capture: 0,
             })),
+            exprs: Mutex::new(HashMap::new()),
             sig,
             captures: AtomicU64::new(0),
             what,
@@ -532,7 +512,7 @@ impl PyBench {
         rate: Option<f64>,
     ) -> PyResult<()> {
         let p = self.port_ref(port)?;
-        let f = FrameArg::extract(frame)?;
+        let f = FrameArg::extract(frame, &self.exprs)?;
         if let Some(r) = rate {
             if !(r.is_finite() && r > 0.0) {
                 return Err(PyValueError::new_err(format!(
@@ -568,7 +548,9 @@ impl PyBench {
         filter: Option<&str>,
     ) -> PyResult<Received> {
         let p = self.port_ref(port)?;
-        let f = frame.map(FrameArg::extract).transpose()?;
+        let f = frame
+            .map(|f| FrameArg::extract(f, &self.exprs))
+            .transpose()?;
         let want = Self::want(fields, ignore, strict)?;
         let filter = filter.map(parse_filter).transpose()?;
         let within = seconds("within", within)?;
@@ -822,8 +804,8 @@ impl PyBench {
         let step = StreamStep {
             from,
             to,
-            frame: frame.map(frame_src).transpose()?,
-            expect: expect.map(frame_src).transpose()?,
+            frame: frame.map(|f| frame_src(f, &self.exprs)).transpose()?,
+            expect: expect.map(|f| frame_src(f, &self.exprs)).transpose()?,
             ignore: want.ignore,
             size,
             rate_pps: rate,
@@ -848,12 +830,12 @@ impl PyBench {
                 .wait()
                 .map_err(|e| errors::fail(scen::ScenarioError::Harness(e).into_fail()))?;
             let verdict = stream::judge(&step, &report);
-            Ok((report.to_json(), verdict))
+            Ok((report, verdict))
         })?;
         if let (true, Err(f)) = (check, verdict) {
             return Err(errors::fail(f));
         }
-        py.import("json")?.call_method1("loads", (report,))
+        Ok(crate::report::report_to_py(py, &report)?.into_any())
     }
 
     /// Run the scenario file's tests (or the one named ``name``) on this bench, as
@@ -1014,9 +996,15 @@ fn limit(v: &Bound<'_, PyAny>) -> PyResult<Limit> {
 }
 
 /// A frame argument as a scenario's frame (bytes as `hex:`).
-fn frame_src(obj: &Bound<'_, PyAny>) -> PyResult<FrameSrc> {
-    let text = match FrameArg::extract(obj)? {
-        FrameArg::Expr(t) => t,
+fn frame_src(obj: &Bound<'_, PyAny>, cache: &ExprCache) -> PyResult<FrameSrc> {
+    let text = match FrameArg::extract(obj, cache)? {
+        FrameArg::Expr(e, text) => {
+            return Ok(FrameSrc {
+                text,
+                expr: (*e).clone(),
+                vars: false,
+            })
+        }
         FrameArg::Bytes(b) => {
             let mut t = String::from("hex:");
             for x in b {
@@ -1060,16 +1048,23 @@ impl<T: Tap> Tap for OnePort<T> {
 /// A frame an expectation matched.
 #[pyclass(module = "vethbench", name = "Received", frozen)]
 pub struct Received {
-    data: Py<PyBytes>,
+    /// A `vethbench.Frame`.
+    data: Py<PyAny>,
     time_ns: u64,
     port: String,
 }
 
+impl Received {
+    fn bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(self.data.bind(py).cast::<PyBytes>()?.clone())
+    }
+}
+
 #[pymethods]
 impl Received {
-    /// The frame's bytes.
+    /// The frame: a ``vethbench.Frame`` (``bytes``, with ``.scapy()``, ``.show()``...).
     #[getter]
-    fn data(&self, py: Python<'_>) -> Py<PyBytes> {
+    fn data(&self, py: Python<'_>) -> Py<PyAny> {
         self.data.clone_ref(py)
     }
 
@@ -1085,55 +1080,33 @@ impl Received {
         &self.port
     }
 
-    /// The frame's fields by tshark's names (``rx.fields["ip.ttl"]``).
+    /// The frame's fields by tshark's names, each a list of its values, outer first
+    /// (``rx.fields["ip.ttl"] == ["63"]``), as ``vethbench.fields()`` gives them.
     #[getter]
-    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let data = self.data.bind(py);
-        if let Ok(f) = py.import("vethbench").and_then(|m| m.getattr("fields")) {
-            return f.call1((data,));
-        }
-        // Until vethbench.fields exists: each name's value, a list when it repeats.
-        let d = PyDict::new(py);
-        for f in vethbench::frame::view::dissect(data.as_bytes()) {
-            match d.get_item(f.name)? {
-                None => d.set_item(f.name, &f.value)?,
-                Some(v) => {
-                    if let Ok(l) = v.cast::<PyList>() {
-                        l.append(&f.value)?;
-                    } else {
-                        d.set_item(
-                            f.name,
-                            PyList::new(py, [v, f.value.into_pyobject(py)?.into_any()])?,
-                        )?;
-                    }
-                }
-            }
-        }
-        Ok(d.into_any())
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        frames::fields_dict(py, self.bytes(py)?.as_bytes())
     }
 
     /// ``scapy.layers.l2.Ether(data)`` (Scapy imported on first use).
     fn scapy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("scapy.layers.l2")?
-            .getattr("Ether")?
-            .call1((self.data.bind(py),))
+        self.data.bind(py).call_method0("scapy")
     }
 
-    fn __bytes__(&self, py: Python<'_>) -> Py<PyBytes> {
-        self.data.clone_ref(py)
+    fn __bytes__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, self.bytes(py)?.as_bytes()))
     }
 
-    fn __len__(&self, py: Python<'_>) -> usize {
-        self.data.bind(py).as_bytes().len()
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.bytes(py)?.as_bytes().len())
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "Received(port={:?}, time_ns={}, {})",
             self.port,
             self.time_ns,
-            vethbench::frame::summary(self.data.bind(py).as_bytes())
-        )
+            vethbench::frame::summary(self.bytes(py)?.as_bytes())
+        ))
     }
 }
 

@@ -1,10 +1,55 @@
-"""vethbench: packet injection and capture testbench for Linux veth pairs and network namespaces."""
-from vethbench._native import frame
-from vethbench._native import Capture, ExpectationFailed, Received
+"""vethbench: packet injection and capture testbench for Linux veth pairs and network namespaces.
+
+Frames: ``frame(expr)`` builds a Scapy expression byte for byte (a ``Frame``, a ``bytes``
+subclass; ``.scapy()`` gives Scapy's ``Ether``), ``show()``, ``summary()``, ``fields()`` and
+``hexdump()`` read one back. Every function taking a frame takes a Scapy expression (``str``),
+``bytes``/``bytearray``/``memoryview`` or a Scapy packet.
+
+Delivery tests: ``Testbench().run(count=...)`` is ``vethbench test``, returning its JSON
+report as a dict. ``Port`` opens one interface for sending and receiving frames.
+
+Scenarios: ``Bench("router.yaml")`` or ``Bench(Topology()...)`` builds a topology in private
+namespaces and runs the scenario steps on its ports (``send``, ``expect``, ``expect_none``,
+``sr``, ``exec``, ``daemon``, ``stream``...); a failed expectation raises
+``ExpectationFailed`` (an AssertionError) with the CLI's message.
+
+Importing this package imports neither Scapy nor PTF (see docs/python.md).
+"""
+from vethbench._native import (
+    Capture,
+    ExpectationFailed,
+    ExpressionError,
+    Port,
+    Testbench,
+    fields,
+    frame,
+    frames,
+    hexdump,
+    Received,
+    show,
+    summary,
+)
 from vethbench._native import Bench as _NativeBench
+from vethbench._frame import Frame
 from vethbench.topology import Topology
 
-__all__ = ["frame", "Bench", "Capture", "ExpectationFailed", "Received", "Topology"]
+__all__ = [
+    "Bench",
+    "Capture",
+    "ExpectationFailed",
+    "ExpressionError",
+    "Frame",
+    "Port",
+    "Received",
+    "Testbench",
+    "Topology",
+    "fields",
+    "frame",
+    "frames",
+    "hexdump",
+    "show",
+    "summary",
+]
 
 
 class Bench(_NativeBench):
