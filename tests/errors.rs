@@ -348,6 +348,7 @@ fn harness_errors() -> Vec<HarnessError> {
             source: os(libc::EAGAIN),
         },
         HarnessError::Thread("receiver"),
+        HarnessError::Interrupted,
         HarnessError::Expectation(Box::new(ExpectFailure {
             end: "b".into(),
             what: "a frame".into(),
@@ -383,6 +384,7 @@ fn cover_harness(e: &HarnessError) {
         | HarnessError::ReceiverConfig(_)
         | HarnessError::Spawn { .. }
         | HarnessError::Thread(_)
+        | HarnessError::Interrupted
         | HarnessError::Expectation(_) => {}
     }
 }

@@ -322,9 +322,9 @@ impl Bench {
         self.stop = flag;
     }
 
-    /// True once the stop flag is set.
+    /// True once the stop flag is set (or the testbench's interrupt check says so).
     pub fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.load(Ordering::Relaxed) || self.tb.interrupted()
     }
 
     /// The saved values as environment variables of commands.

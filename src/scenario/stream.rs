@@ -480,6 +480,30 @@ fn save(
 
 /// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
 pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
+    let Started { run, after } = start(bench, s)?;
+    let report = run.wait()?;
+    judge(bench, s, &after, &report)
+}
+
+/// A stream step's run, started: wait for `run` (or stop it early), then give its report and
+/// `after` to [`judge`].
+#[allow(missing_debug_implementations)] // the run handle holds threads
+pub struct Started {
+    pub run: harness::RunHandle,
+    pub after: After,
+}
+
+/// What [`judge`] needs of the start besides the report: the frame as declared to arrive, and
+/// what `any` latched to.
+#[derive(Debug)]
+pub struct After {
+    declared: Vec<u8>,
+    any1: Option<Vec<u8>>,
+    latched: std::sync::Arc<std::sync::OnceLock<Vec<u8>>>,
+}
+
+/// Start a stream step's run (its sender and receiver threads).
+pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
     use harness::ends;
     let frame = match (&s.frame, s.size) {
         (Some(f), _) => {
@@ -539,16 +563,34 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
     .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
     let latched = source.arrived();
     let declared = arriving.clone().unwrap_or_else(|| raw.clone());
-    let report = harness::stream::start(cfg, template, sink, source, None)?.wait()?;
-    let chosen = match any1.as_deref() {
-        Some(one) => latched_fields(&declared, one, latched.get().map(Vec::as_slice)),
+    Ok(Started {
+        run: harness::stream::start(cfg, template, sink, source, None)?,
+        after: After {
+            declared,
+            any1,
+            latched,
+        },
+    })
+}
+
+/// A stream step's verdict on its run's report: the thresholds, or (without any) the
+/// report's own verdict; then the fields `save:` names, kept from the frame as it arrived.
+pub fn judge(
+    bench: &mut Bench,
+    s: &StreamStep,
+    after: &After,
+    report: &harness::Report,
+) -> Verdict {
+    let (declared, latched) = (&after.declared, &after.latched);
+    let chosen = match after.any1.as_deref() {
+        Some(one) => latched_fields(declared, one, latched.get().map(Vec::as_slice)),
         None => String::new(),
     };
     let saved = save(
         bench,
         s,
-        &declared,
-        any1.is_some(),
+        declared,
+        after.any1.is_some(),
         latched.get().map(Vec::as_slice),
     );
     let l = report.latency.as_ref();
