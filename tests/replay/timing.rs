@@ -121,10 +121,13 @@ fn pps_spaces_frames_evenly() {
     );
     // The rate between the pauses that late frames made (re-anchoring moves the schedule back
     // by them).
-    let paced_s = report["elapsed_s"].as_f64().unwrap()
-        - report["schedule_shift_ms"].as_f64().unwrap() / 1e3;
+    let paced_s =
+        report["elapsed_s"].as_f64().unwrap() - report["schedule_shift_ms"].as_f64().unwrap() / 1e3;
     let pps = (report["sent"].as_f64().unwrap() - 1.0) / paced_s;
-    assert!((pps - 10_000.0).abs() < 500.0, "achieved {pps} pps: {report}");
+    assert!(
+        (pps - 10_000.0).abs() < 500.0,
+        "achieved {pps} pps: {report}"
+    );
 }
 
 #[test]
@@ -204,7 +207,7 @@ fn the_reports_gap_error_agrees_with_the_receiver() {
         );
     }
     let m = report["spin_margin_us"].as_f64().unwrap();
-    assert!((20.0..=200.0).contains(&m), "calibrated margin {m} µs");
+    assert!((20.0..=100.0).contains(&m), "calibrated margin {m} µs");
     assert!(report["cpu_s"].as_f64().unwrap() > 0.0);
 }
 
