@@ -96,6 +96,14 @@ impl FrameSink for SockSink {
     fn tx_drops(&self) -> u64 {
         self.sock.dropped()
     }
+
+    fn enable_tx_stamps(&mut self) -> bool {
+        self.sock.enable_tx_timestamps().is_ok()
+    }
+
+    fn last_tx_stamp(&mut self) -> Option<u64> {
+        self.sock.tx_timestamp().ok().flatten()
+    }
 }
 
 /// Receive on an interface through a TPACKET_V3 ring.
