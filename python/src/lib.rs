@@ -3,9 +3,13 @@
 //!
 //! The modules: `frames` (the frame argument every function takes, the `Frame` type handed
 //! back, `frame()`/`show()`/`summary()`/`fields()`), `report` (a run's report as the dict of
-//! `vethbench test --json`), `testbench` (`Testbench`), `port` (`Port`).
+//! `vethbench test --json`), `testbench` (`Testbench`), `port` (`Port`), `bench` (`Bench`,
+//! `Received`, `Capture`: the scenario steps), `errors` (`ExpectationFailed`, and the scenario
+//! errors as Python's).
 use pyo3::prelude::*;
 
+mod bench;
+mod errors;
 pub mod frames;
 mod port;
 pub mod report;
@@ -24,6 +28,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.py().get_type::<frames::ExpressionError>(),
     )?;
     m.add_class::<port::Port>()?;
+    bench::register(m)?;
+    errors::register(m)?;
     m.add_class::<testbench::Testbench>()?;
     Ok(())
 }

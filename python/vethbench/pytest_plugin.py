@@ -132,7 +132,12 @@ def pytest_runtest_makereport(item, call):
         item.stash[_FAILED] = True
         if not any(k == _REPORT_KEY for k, _ in report.sections):
             report.sections.append((_REPORT_KEY, "pcapng of every port: %s" % path))
-            report.user_properties.append(("vethbench_capture", path))
+        prop = ("vethbench_capture", path)
+        if prop not in report.user_properties:
+            report.user_properties.append(prop)
+        # JUnit XML writes the properties of the teardown report, made from the item's.
+        if prop not in item.user_properties:
+            item.user_properties.append(prop)
     if report.when == "teardown" and not item.stash.get(_FAILED, False):
         if os.path.exists(path):
             os.remove(path)

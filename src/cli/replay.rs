@@ -43,6 +43,10 @@ pub struct Args {
     /// As fast as the kernel takes them, in batches.
     #[arg(short, long)]
     topspeed: bool,
+    /// Keep the absolute schedule after a late frame (the frames it made overdue leave at
+    /// once) instead of moving the rest of the schedule back (the gaps kept).
+    #[arg(long, conflicts_with = "topspeed")]
+    catch_up: bool,
     /// Passes over the file; 0 loops until Ctrl-C.
     #[arg(short, long = "loop", value_name = "N", default_value_t = 1)]
     loops: u64,
@@ -217,6 +221,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         truncate_to_mtu: a.truncate_to_mtu,
         mtu: info.mtu,
         batch: a.batch.into(),
+        catch_up: a.catch_up,
     };
     let done = Arc::new(AtomicBool::new(false));
     let stop = watch_signals(done.clone())?;

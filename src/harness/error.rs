@@ -84,6 +84,9 @@ pub enum HarnessError {
     /// the field-level diff.
     #[error("{0}")]
     Expectation(Box<ExpectFailure>),
+    /// A wait was stopped by the testbench's interrupt check ([`Testbench::set_interrupt`](super::Testbench::set_interrupt)).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// What an end of a run (its socket, ring, link, namespace or pcapng tap) can fail with.

@@ -51,4 +51,4 @@ pub use plan::{launch, Running, TestPlan, Topology};
 pub use report::{Report, RunResults, Verdict};
 pub use stamp::{Stamp, StampedTemplate, TemplateError};
 pub use stream::{Mode, RunHandle, StreamConfig};
-pub use testbench::{EndId, Received, Testbench};
+pub use testbench::{EndId, Interrupt, Received, Testbench};

@@ -29,6 +29,7 @@
 //! | `mbps` | float | intact bytes `* 8 / duration_s / 1e6` (no preamble, FCS or gap) |
 //! | `latency_kind` | string | `one_way` (rx kernel timestamp − tx stamp) or `rtt` |
 //! | `latency` | object or null | `samples`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p99_9_us`, `max_us`, `negative` |
+//! | `path_latency` | object or null | latency mode: the same fields for the path alone, the kernel's software TX timestamp (the device taking the frame, `veth_xmit`) to the RX one: `latency` minus it is the time spent from the stamp's clock read to the device (the tool and the syscall); null in other modes |
 //! | `verdict` | string | `passed` or `failed` |
 //! | `failures` | array of strings | why it failed, one line each; empty when passed |
 //! | `flow_count` | int | flows in the run (1 unless `--flows`/`--vary`) |
@@ -92,6 +93,9 @@ pub struct Report {
     pub mbps: f64,
     pub latency_kind: String,
     pub latency: Option<LatencySummary>,
+    /// Added within schema version 1.
+    #[serde(default)]
+    pub path_latency: Option<LatencySummary>,
     pub verdict: Verdict,
     pub failures: Vec<String>,
     /// Flows in the run (added within schema version 1, as the fields below).
@@ -144,6 +148,8 @@ pub struct RunResults {
     pub duration_s: f64,
     pub rtt: bool,
     pub latency: Option<LatencySummary>,
+    /// latency mode: the kernel's TX software timestamp to the RX one.
+    pub path_latency: Option<LatencySummary>,
     /// Every flow (empty: one flow, counted by the totals).
     pub flows: Vec<FlowResult>,
     /// Every frame size (empty: `frame_len` only).
@@ -222,6 +228,7 @@ impl Report {
             },
             latency_kind: if r.rtt { "rtt" } else { "one_way" }.to_string(),
             latency: r.latency,
+            path_latency: r.path_latency,
             verdict: if failures.is_empty() {
                 Verdict::Passed
             } else {
@@ -381,6 +388,13 @@ impl fmt::Display for Report {
                     "    {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
                     l.min_us, l.p50_us, l.p90_us, l.p99_us, l.p99_9_us, l.max_us
                 )?;
+                if let Some(p) = &self.path_latency {
+                    writeln!(
+                        f,
+                        "    {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}  path: kernel TX stamp to RX stamp ({} samples)",
+                        p.min_us, p.p50_us, p.p90_us, p.p99_us, p.p99_9_us, p.max_us, p.samples
+                    )?;
+                }
             }
             None => writeln!(f, "  latency: no sample")?,
         }

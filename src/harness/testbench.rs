@@ -12,9 +12,15 @@
 //! - A failed expectation is [`HarnessError::Expectation`], whose message shows what was
 //!   expected, what arrived instead and a field-level diff against the closest frame.
 //!
+//! - Waits (`expect`, `expect_no_other`) ask the interrupt check, when one is set
+//!   ([`Testbench::set_interrupt`]), between slices of at most 5 ms, and end with
+//!   [`HarnessError::Interrupted`] when it says so (a Python binding runs its signal handlers
+//!   there: Ctrl-C stops a wait at once).
+//!
 //! Not a hot path: frames are copied into the log. Use [`super::stream`] for volume.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ends;
@@ -82,7 +88,11 @@ pub struct Testbench {
     tap: Option<Box<dyn Tap + Send>>,
     /// Whatever must live as long as the testbench (namespaces, veth pairs).
     guards: Vec<Box<dyn std::any::Any + Send>>,
+    interrupt: Option<Interrupt>,
 }
+
+/// Asked between the slices of every wait: true stops it with [`HarnessError::Interrupted`].
+pub type Interrupt = Arc<dyn Fn() -> bool + Send + Sync>;
 
 impl fmt::Debug for Testbench {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,7 +189,19 @@ impl Testbench {
             noise: NoiseFilter::all(),
             tap: None,
             guards: Vec::new(),
+            interrupt: None,
         }
+    }
+
+    /// Ask `check` between the slices of every wait (every 5 ms at most); when it returns
+    /// true the wait ends with [`HarnessError::Interrupted`]. None: waits run to their end.
+    pub fn set_interrupt(&mut self, check: Option<Interrupt>) {
+        self.interrupt = check;
+    }
+
+    /// What the interrupt check says now (false without one).
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.as_ref().is_some_and(|f| f())
     }
 
     /// A veth pair `vb0`/`vb1` across two private namespaces, up, IPv6 off; the ends, in that
@@ -401,6 +423,9 @@ impl Testbench {
             if now >= deadline {
                 return Err(self.failure(end, &m, timeout));
             }
+            if self.interrupted() {
+                return Err(HarnessError::Interrupted);
+            }
             // Slices keep the other ends' logs current while waiting on this one.
             self.pump(end, (deadline - now).min(Duration::from_millis(5)))?;
         }
@@ -413,6 +438,9 @@ impl Testbench {
             let now = Instant::now();
             if now >= deadline {
                 break;
+            }
+            if self.interrupted() {
+                return Err(HarnessError::Interrupted);
             }
             self.pump(end, (deadline - now).min(Duration::from_millis(5)))?;
         }
@@ -531,6 +559,24 @@ mod tests {
         tb.set_noise_filter(NoiseFilter::none());
         tb.send(a, &lldp).unwrap();
         assert!(tb.expect_no_other(b, T).is_err());
+    }
+
+    #[test]
+    fn an_interrupt_ends_a_wait() {
+        let (mut tb, _a, b) = pair();
+        let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let n = asked.clone();
+        tb.set_interrupt(Some(Arc::new(move || {
+            n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 2
+        })));
+        let t0 = Instant::now();
+        let e = tb.expect(b, udp4(30), Duration::from_secs(10)).unwrap_err();
+        assert!(matches!(e, HarnessError::Interrupted), "{e}");
+        let e = tb.expect_no_other(b, Duration::from_secs(10)).unwrap_err();
+        assert!(matches!(e, HarnessError::Interrupted), "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        tb.set_interrupt(None);
+        tb.expect_no_other(b, Duration::ZERO).unwrap();
     }
 
     #[test]

@@ -1,14 +1,20 @@
 //! The replay loop: each frame from the source is converted (non-Ethernet link types),
 //! rewritten, checked against the MTU, given its deadline, and put into the transmit batch;
-//! a batch goes out when it is full or when the next frame is not due yet, so frames due
-//! together (a burst in the file, or frames a late wake-up made overdue) share one
-//! `sendmmsg(2)`.
+//! a frame that had to be waited for ([`Waiter`]) goes out at once, alone; frames already due
+//! (a burst in the file, or frames made overdue) gather into one `sendmmsg(2)` until a frame
+//! that is not due yet, or a full batch.
 //!
-//! What stays true: nothing allocates once the loop runs; the timing error of a frame is the
-//! time its batch was handed to the kernel minus its deadline.
+//! Re-anchoring (unless `catch_up`): a batch sent more than [`REANCHOR`] after its deadline
+//! moves the rest of the schedule back by that lateness, so the following gaps (the file's, or
+//! the rate's) are kept, as tcpreplay does, rather than squeezed to nothing to catch up.
+//!
+//! What stays true: nothing allocates once the loop runs; a frame's send time is when its
+//! batch was handed to the kernel; its timing error is that minus its (re-anchored)
+//! deadline; its gap error is the gap since the previous frame's send time minus the file's
+//! gap between their original deadlines (0 when that goes backwards).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
@@ -16,21 +22,39 @@ use super::report::{ReplayReport, TimingErrorSummary};
 use super::rewrite::{self, Outcome, Unchanged};
 use super::schedule::{self, Schedule, Timing};
 use super::source::{Source, SrcFrame};
+use super::wait::Waiter;
 use super::{layout, linktype, ReplayConfig, ReplayError};
 use crate::sock::tx::{TxBatch, TxSocket, MAX_SENDMMSG_BATCH};
 use crate::sock::SockError;
+use crate::sys::clock::process_cpu_ns;
 
 /// Highest timing error recorded (an hour, in ns).
 const HIGH_NS: u64 = 3_600_000_000_000;
+/// A batch later than this after its deadline re-anchors the schedule.
+pub const REANCHOR: Duration = Duration::from_micros(10);
+
+/// Where a paced frame stands: its deadline in the schedule in force (re-anchored), and its
+/// deadline in the file's own schedule (for its gap).
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    at: Instant,
+    file: Instant,
+}
 
 /// The batch and what is known of the frames in it.
 struct Sender<'a> {
     sock: &'a mut TxSocket,
     batch: TxBatch,
-    due: Vec<Option<Instant>>,
+    due: Vec<Option<Due>>,
     len: Vec<usize>,
     n: usize,
     hist: Histogram<u64>,
+    gap_hist: Histogram<u64>,
+    /// The send time and file deadline of the previous paced frame.
+    prev: Option<(Instant, Instant)>,
+    /// Shift the schedule after a late batch.
+    reanchor: bool,
+    shift: Duration,
     first: Option<Instant>,
     last_start: Option<Instant>,
     end: Option<Instant>,
@@ -38,7 +62,7 @@ struct Sender<'a> {
 }
 
 impl Sender<'_> {
-    fn push(&mut self, frame: &[u8], due: Option<Instant>) {
+    fn push(&mut self, frame: &[u8], due: Option<Due>) {
         self.batch.set(self.n, frame);
         self.due[self.n] = due;
         self.len[self.n] = frame.len();
@@ -57,12 +81,32 @@ impl Sender<'_> {
         self.first.get_or_insert(t);
         self.last_start = Some(t);
         self.sock.send_batch(&mut self.batch, self.n)?;
+        // A call that took long was preempted, before or after the frames were stamped: the
+        // schedule moves back by that too, so the next gap is not cut short.
+        let in_call = t.elapsed();
+        let mut late = Duration::MAX;
         for k in 0..self.n {
             if let Some(d) = self.due[k] {
-                self.hist
-                    .saturating_record(t.saturating_duration_since(d).as_nanos() as u64);
+                let l = t.saturating_duration_since(d.at);
+                late = late.min(l);
+                self.hist.saturating_record(l.as_nanos() as u64);
+                if let Some((pt, pfile)) = self.prev {
+                    let gap = (t - pt).as_nanos() as i128;
+                    let want = d.file.saturating_duration_since(pfile).as_nanos() as i128;
+                    self.gap_hist
+                        .saturating_record((gap - want).unsigned_abs() as u64);
+                }
+                self.prev = Some((t, d.file.max(self.prev.map_or(d.file, |p| p.1))));
             }
             self.bytes += self.len[k] as u64;
+        }
+        // The least late of the batch (its last paced frame) sets the shift: the gaps after it
+        // are kept.
+        if late != Duration::MAX && in_call > REANCHOR {
+            late += in_call;
+        }
+        if self.reanchor && late != Duration::MAX && late > REANCHOR {
+            self.shift += late;
         }
         self.n = 0;
         self.end = Some(Instant::now());
@@ -126,6 +170,10 @@ pub fn replay(
         len: vec![0; cap],
         n: 0,
         hist: Histogram::new_with_bounds(1, HIGH_NS, 3).expect("valid histogram bounds"),
+        gap_hist: Histogram::new_with_bounds(1, HIGH_NS, 3).expect("valid histogram bounds"),
+        prev: None,
+        reanchor: !cfg.catch_up,
+        shift: Duration::ZERO,
         first: None,
         last_start: None,
         end: None,
@@ -133,9 +181,11 @@ pub fn replay(
     };
     // Room for a converted frame a little over the slot (its header replaced), plus a tag.
     let mut scratch = vec![0u8; slot + 64];
-    if cfg.timing != Timing::Topspeed {
+    let cpu_start = process_cpu_ns();
+    let mut waiter = (cfg.timing != Timing::Topspeed).then(|| {
         schedule::precise_sleeps();
-    }
+        Waiter::calibrated()
+    });
     let mut sched = Schedule::new(cfg.timing);
     let mut c = Counts::default();
     let mut err = None;
@@ -212,21 +262,34 @@ pub fn replay(
                 n = rewrite::truncate(&mut scratch, max);
                 c.truncated += 1;
             }
-            let due = sched.deadline(f.ts_ns, n);
-            if let Some(d) = due {
-                if tx.n > 0 && d > Instant::now() {
+            let due = sched.deadline(f.ts_ns, n).map(|file| Due {
+                at: file + tx.shift,
+                file,
+            });
+            let mut waited = false;
+            if let (Some(d), Some(w)) = (due, waiter.as_mut()) {
+                if d.at > Instant::now() {
                     if let Err(e) = tx.flush() {
                         err = Some(e.into());
                         break 'passes;
                     }
-                }
-                if tx.n == 0 && !schedule::wait_until(d, stop) {
-                    interrupted = true;
-                    break 'passes;
+                    // The flush may have moved the schedule.
+                    let at = d.file + tx.shift;
+                    if !w.wait(at, stop) {
+                        interrupted = true;
+                        break 'passes;
+                    }
+                    waited = true;
                 }
             }
-            tx.push(&scratch[..n], due);
-            if tx.full() {
+            tx.push(
+                &scratch[..n],
+                due.map(|d| Due {
+                    at: d.file + tx.shift,
+                    ..d
+                }),
+            );
+            if waited || tx.full() {
                 if let Err(e) = tx.flush() {
                     err = Some(e.into());
                     break 'passes;
@@ -259,14 +322,18 @@ pub fn replay(
         }
         _ => (0.0, 0.0),
     };
-    let h = &tx.hist;
     let us = |ns: u64| ns as f64 / 1e3;
-    let timing_error = (!h.is_empty()).then(|| TimingErrorSummary {
-        samples: h.len(),
-        p50_us: us(h.value_at_quantile(0.5)),
-        p99_us: us(h.value_at_quantile(0.99)),
-        max_us: us(h.max()),
-    });
+    let summary = |h: &Histogram<u64>| {
+        (!h.is_empty()).then(|| TimingErrorSummary {
+            samples: h.len(),
+            p50_us: us(h.value_at_quantile(0.5)),
+            p99_us: us(h.value_at_quantile(0.99)),
+            max_us: us(h.max()),
+        })
+    };
+    let timing_error = summary(&tx.hist);
+    let gap_error = summary(&tx.gap_hist);
+    let cpu_s = process_cpu_ns().saturating_sub(cpu_start) as f64 / 1e9;
     let report = ReplayReport {
         schema_version: 1,
         file: cfg.file.clone(),
@@ -299,6 +366,16 @@ pub fn replay(
             0.0
         },
         timing_error,
+        gap_error,
+        spin_margin_us: waiter
+            .as_ref()
+            .map(|w| w.calibrated_margin().as_nanos() as f64 / 1e3),
+        spin_margin_max_us: waiter
+            .as_ref()
+            .map(|w| w.max_margin().as_nanos() as f64 / 1e3),
+        late_wakeups: waiter.as_ref().map_or(0, Waiter::late_wakeups),
+        schedule_shift_ms: tx.shift.as_nanos() as f64 / 1e6,
+        cpu_s,
         interrupted,
     };
     (report, err)

@@ -3,9 +3,11 @@
 //! bit rate, or top speed), rewritten ([`rewrite`]: MACs, IP maps, VLAN, checksums, MTU; with
 //! [`layout`] and [`checksum`]), non-Ethernet link types given an Ethernet header
 //! ([`linktype`]), sent with the crate's batched transmit path ([`crate::sock::tx`]) by
-//! [`engine`], and reported ([`report`]) with the timing error against the schedule.
+//! [`engine`] on time ([`wait`]: sleep, then spin a calibrated margin), and reported
+//! ([`report`]) with the timing and gap errors against the schedule.
 //!
-//! What stays true: deadlines are absolute; sending allocates nothing per frame (one batch,
+//! What stays true: deadlines come from the start of the replay (no drift), moved back only by
+//! the lateness of a late frame (re-anchoring, file timing, unless `catch_up`); sending allocates nothing per frame (one batch,
 //! one scratch buffer, one histogram, all made before the first frame); a frame is either
 //! rewritten as asked or sent as read and counted, never half-changed; a frame too long for
 //! the MTU is skipped and counted, or cut when asked. It does not open the interface or check
@@ -19,12 +21,14 @@ pub mod report;
 pub mod rewrite;
 pub mod schedule;
 pub mod source;
+pub mod wait;
 
 pub use engine::replay;
 pub use report::{ReplayReport, TimingErrorSummary};
 pub use rewrite::{IpMap, RewriteSpec, RewriteSpecError, VlanOp};
 pub use schedule::{Timing, TimingError};
 pub use source::Source;
+pub use wait::Waiter;
 
 use crate::frame::MacAddr;
 use crate::pcapng::PcapngError;
@@ -50,6 +54,9 @@ pub struct ReplayConfig {
     pub mtu: u32,
     /// Frames per `sendmmsg(2)` at most.
     pub batch: usize,
+    /// Keep the absolute schedule after a late frame (the frames made overdue leave at once)
+    /// instead of moving the rest of the schedule back by its lateness.
+    pub catch_up: bool,
 }
 
 /// Why a replay stopped before the end of the file.

@@ -21,7 +21,12 @@
 //! | `skipped_runts` | not sent: shorter than an Ethernet header (14 bytes; a 0-byte record), which the kernel refuses |
 //! | `kernel_dropped` | refused by the kernel (ENOBUFS past the 200 ms patience) |
 //! | `elapsed_s`, `pps`, `mbps` | first to last send; achieved rates |
-//! | `timing_error` | `samples`, `p50_us`, `p99_us`, `max_us`: send time − deadline, paced frames only; null at top speed |
+//! | `timing_error` | `samples`, `p50_us`, `p99_us`, `max_us`: send time − deadline (re-anchored), paced frames only; null at top speed |
+//! | `gap_error` | the same fields: \|gap between two paced frames' send times − the file's (or rate's) gap between their deadlines\|; what a receiver's timestamps show; null at top speed |
+//! | `spin_margin_us`, `spin_margin_max_us` | the spin margin calibrated at the start (sleep until this long before a deadline, then spin), and the largest it was raised to by late wake-ups; null at top speed |
+//! | `late_wakeups` | sleeps that ended later than the margin in force |
+//! | `schedule_shift_ms` | how far late frames moved the schedule back in all (re-anchoring; 0 with `--catch-up`) |
+//! | `cpu_s` | CPU time of the process (user + system) during the replay, calibration included |
 //! | `interrupted` | stopped early (Ctrl-C, SIGTERM) |
 
 use std::fmt;
@@ -62,6 +67,12 @@ pub struct ReplayReport {
     pub pps: f64,
     pub mbps: f64,
     pub timing_error: Option<TimingErrorSummary>,
+    pub gap_error: Option<TimingErrorSummary>,
+    pub spin_margin_us: Option<f64>,
+    pub spin_margin_max_us: Option<f64>,
+    pub late_wakeups: u64,
+    pub schedule_shift_ms: f64,
+    pub cpu_s: f64,
     pub interrupted: bool,
 }
 
@@ -119,13 +130,34 @@ impl fmt::Display for ReplayReport {
                 writeln!(f, "\t{:<30}{v}", format!("{name}:"))?;
             }
         }
-        match &self.timing_error {
-            Some(t) => write!(
+        match (&self.timing_error, &self.gap_error) {
+            (Some(t), g) => {
+                writeln!(
+                    f,
+                    "Timing error vs schedule ({} frames): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+                    t.samples, t.p50_us, t.p99_us, t.max_us
+                )?;
+                if let Some(g) = g {
+                    writeln!(
+                        f,
+                        "Gap error ({} gaps): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+                        g.samples, g.p50_us, g.p99_us, g.max_us
+                    )?;
+                }
+                write!(
+                    f,
+                    "Spin margin {:.0} µs (up to {:.0}), schedule moved back {:.3} ms, CPU {:.3} s",
+                    self.spin_margin_us.unwrap_or(0.0),
+                    self.spin_margin_max_us.unwrap_or(0.0),
+                    self.schedule_shift_ms,
+                    self.cpu_s
+                )
+            }
+            (None, _) => write!(
                 f,
-                "Timing error vs schedule ({} frames): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
-                t.samples, t.p50_us, t.p99_us, t.max_us
+                "Timing error vs schedule: none (top speed); CPU {:.3} s",
+                self.cpu_s
             ),
-            None => write!(f, "Timing error vs schedule: none (top speed)"),
         }
     }
 }

@@ -1,12 +1,11 @@
 //! When each frame is due: the file's own gaps (scaled by a multiplier), a fixed packet rate,
-//! a bit rate, or as fast as possible; and a wait for a deadline that a stop request cuts short.
+//! a bit rate, or as fast as possible. The wait for a deadline is [`super::wait`]'s; moving the
+//! schedule back after a late frame (re-anchoring) is the engine's.
 //!
-//! What stays true: deadlines are absolute (from the start of the replay, never from the
-//! previous send), so a late frame does not push the rest of the file back and no drift
-//! accumulates over a long file. Timestamps that go backwards (a multi-interface capture not
+//! What stays true: deadlines are computed from the start of the replay, never from the
+//! previous send, so no drift accumulates over a long file. Timestamps that go backwards (a multi-interface capture not
 //! in time order) make a frame due at once, without moving the frames after it.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The lowest `--pps` and `--mbps` accepted: one frame (or one megabit) per 1000 s.
@@ -138,37 +137,10 @@ impl Schedule {
     }
 }
 
-/// Below this much time left, spin instead of sleeping. With the timer slack at 1 ns (see
-/// [`precise_sleeps`]) a sleep overshoots by a few µs to a few tens; sleeping most of each gap
-/// rather than spinning it also keeps the scheduler's favour on a loaded machine (a task that
-/// spins for whole milliseconds is preempted for whole milliseconds).
-const SPIN: Duration = Duration::from_micros(40);
-/// The longest single sleep: a stop request is noticed within this.
-const MAX_SLEEP: Duration = Duration::from_millis(5);
-
 /// Make the calling thread's sleeps end on time: its timer slack (50 µs by default, added to
 /// every sleep) set to 1 ns. Best effort.
 pub fn precise_sleeps() {
     let _ = nix::sys::prctl::set_timerslack(1);
-}
-
-/// Wait until `due`; false if `stop` was set first (checked at least every 5 ms).
-pub fn wait_until(due: Instant, stop: &AtomicBool) -> bool {
-    loop {
-        let now = Instant::now();
-        if now >= due {
-            return true;
-        }
-        let left = due - now;
-        if left > SPIN {
-            if stop.load(Ordering::Relaxed) {
-                return false;
-            }
-            std::thread::sleep((left - SPIN).min(MAX_SLEEP));
-        } else {
-            std::hint::spin_loop();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -226,17 +198,5 @@ mod tests {
         ] {
             assert!(t.check().is_err(), "{t:?}");
         }
-    }
-
-    #[test]
-    fn a_stop_cuts_a_long_wait_short() {
-        let stop = AtomicBool::new(true);
-        let t = Instant::now();
-        assert!(!wait_until(t + Duration::from_secs(3600), &stop));
-        let stop = AtomicBool::new(false);
-        assert!(wait_until(
-            Instant::now() + Duration::from_micros(300),
-            &stop
-        ));
     }
 }

@@ -17,14 +17,14 @@ use super::model::{FrameSrc, PortRef, Ready, Step, StepKind, Want};
 use super::proc;
 use super::ScenarioError;
 use crate::harness::testbench::ExpectFailure;
-use crate::harness::{EndId, HarnessError, Matcher, Mismatch};
+use crate::harness::{EndId, HarnessError, Matcher, Mismatch, Received};
 
 /// How long an `exec` command may run.
 pub const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a daemon has to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A daemon without `ready` is ready when a new socket listens (TCP) or is bound (UDP) in its
-/// node; without one it is taken as ready after this long.
+/// node; without one it is taken as ready after its `timeout:`, by default this long.
 pub const SETTLE_DEFAULT: Duration = Duration::from_millis(500);
 /// How long a `ping` waits for each reply.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(1);
@@ -70,9 +70,13 @@ impl StepResult {
     }
 }
 
-pub(super) type Verdict = Result<Vec<String>, Fail>;
+/// A step's notes when it passed, or why not.
+pub type Verdict = Result<Vec<String>, Fail>;
 
-pub(super) enum Fail {
+/// Why a step did not pass: an expectation failed (the message has the diff), or it could
+/// not run.
+#[derive(Debug, Clone)]
+pub enum Fail {
     Failed(String),
     Error(String),
 }
@@ -126,6 +130,9 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             timeout,
         } => daemon(bench, node, run, ready.as_ref(), *timeout),
         StepKind::Compare(c) => compare(bench, c),
+        StepKind::MapUpdate(m) => super::bpf::run_map_update(bench, m),
+        StepKind::MapExpect(m) => super::bpf::run_map_expect(bench, m),
+        StepKind::ProgRun(p) => super::bpf::run_prog_run(bench, p),
     };
     let (outcome, message, notes) = match r {
         Ok(notes) => (Outcome::Passed, String::new(), notes),
@@ -160,6 +167,17 @@ pub(super) fn resolved<'a>(
 fn send(bench: &mut Bench, port: &PortRef, f: &FrameSrc, count: u64, rate: Option<f64>) -> Verdict {
     let frames = bench.frames(port, resolved(bench, f)?.as_ref())?;
     let refs: Vec<&[u8]> = frames.iter().map(|v| &v[..]).collect();
+    send_frames(bench, port, &refs, count, rate)
+}
+
+/// The `send` step on frames already built: `count` times, paced at `rate` frames/s.
+pub fn send_frames(
+    bench: &mut Bench,
+    port: &PortRef,
+    refs: &[&[u8]],
+    count: u64,
+    rate: Option<f64>,
+) -> Verdict {
     let start = Instant::now();
     for i in 0..count {
         if let Some(r) = rate {
@@ -170,7 +188,7 @@ fn send(bench: &mut Bench, port: &PortRef, f: &FrameSrc, count: u64, rate: Optio
                 std::thread::sleep(due - now);
             }
         }
-        bench.send_batch(port, &refs)?;
+        bench.send_batch(port, refs)?;
     }
     Ok(Vec::new())
 }
@@ -180,12 +198,25 @@ fn expect(bench: &mut Bench, port: &PortRef, want: &Want, within: Duration) -> V
         Some(f) => bench.expected(resolved(bench, f)?.as_ref())?,
         None => Vec::new(),
     };
+    expect_built(bench, port, expected, want, within).map(|(_, notes)| notes)
+}
+
+/// The `expect` step on expected frames already built (`want.frame` is not read): the first
+/// frame matched and the notes (frames passed over).
+pub fn expect_built(
+    bench: &mut Bench,
+    port: &PortRef,
+    expected: Vec<Vec<u8>>,
+    want: &Want,
+    within: Duration,
+) -> Result<(Received, Vec<String>), Fail> {
     let conds = resolved_fields(bench, &want.fields)?;
     let end = bench.end(port)?;
     let before = bench.testbench().received().len();
     let deadline = Instant::now() + within;
     let ignore: Vec<&str> = want.ignore.iter().map(String::as_str).collect();
     let mut matched = Vec::new();
+    let mut first = None;
     // One expectation per expected frame (fragments), or one on the fields alone.
     let n = expected.len().max(1);
     let mut expected = expected.into_iter();
@@ -203,10 +234,11 @@ fn expect(bench: &mut Bench, port: &PortRef, want: &Want, within: Duration) -> V
         let (m, frame_m) = with_fields(base, &conds);
         match bench.expect(port, m, left) {
             Ok(got) => {
+                matched.push(got.rx_ts_ns);
                 if i == 0 {
                     save(bench, want, &got.frame)?;
+                    first = Some(got);
                 }
-                matched.push(got.rx_ts_ns)
             }
             Err(ScenarioError::Harness(HarnessError::Expectation(mut f))) if !conds.is_empty() => {
                 closest_by_fields(bench, end, before, &mut f, frame_m.as_ref(), &conds);
@@ -234,7 +266,7 @@ fn expect(bench: &mut Bench, port: &PortRef, want: &Want, within: Duration) -> V
             format!("{how}: {}", crate::frame::summary(&r.frame))
         })
         .collect();
-    Ok(over)
+    Ok((first.expect("n >= 1 matched"), over))
 }
 
 /// The field conditions with the saved values in place.
@@ -387,7 +419,9 @@ fn compare(bench: &mut Bench, c: &super::model::CompareStep) -> Verdict {
     Err(Fail::Failed(text.trim_end().to_string()))
 }
 
-fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict {
+/// The `expect_none` step: one quiet period of `wait`, then nothing but noise pending on
+/// any of `ports`.
+pub fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict {
     // The quiet period runs once; the ports after the first are checked at its end.
     let mut first = true;
     let mut failures = Vec::new();
@@ -515,11 +549,7 @@ fn daemon(
     };
     bench.start_daemon(node, run)?;
     let start = Instant::now();
-    let wait = if ready.is_some() {
-        timeout
-    } else {
-        timeout.min(SETTLE_DEFAULT)
-    };
+    let wait = timeout;
     let deadline = start.checked_add(wait).unwrap_or(start);
     let mut nap = Duration::from_micros(100);
     loop {

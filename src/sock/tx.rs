@@ -26,6 +26,8 @@ pub struct TxSocket {
     refused_since: Option<Instant>,
     /// A frame was given up on and nothing was accepted since: give up on the next at once.
     giving_up: bool,
+    /// Control-message room for reading transmit timestamps.
+    ts_cmsg: [u64; sys::TS_CMSG_SPACE / 8],
 }
 
 /// How long a frame refused with ENOBUFS is offered again before it is counted as dropped.
@@ -57,7 +59,30 @@ impl TxSocket {
             dropped: 0,
             refused_since: None,
             giving_up: false,
+            ts_cmsg: [0; sys::TS_CMSG_SPACE / 8],
         })
+    }
+
+    /// Ask the kernel for a software transmit timestamp of every frame sent from now on, the
+    /// time the device took it (veth: `veth_xmit`, CLOCK_REALTIME): read them with
+    /// [`TxSocket::tx_timestamp`]. Unread ones queue up to the socket's receive buffer, then
+    /// the kernel stops adding more.
+    pub fn enable_tx_timestamps(&mut self) -> Result<(), SockError> {
+        sys::enable_tx_timestamps(&self.fd).map_err(|e| self.err("SO_TIMESTAMPING", e))
+    }
+
+    /// The latest transmit timestamp queued (the older ones are discarded), ns; None when none
+    /// is. Two syscalls at least: call it when a frame's stamp is wanted, not per frame of a
+    /// batch.
+    pub fn tx_timestamp(&mut self) -> Result<Option<u64>, SockError> {
+        let mut last = None;
+        loop {
+            match sys::read_tx_timestamp(&self.fd, &mut self.ts_cmsg) {
+                Ok(Some(t)) => last = Some(t),
+                Ok(None) => return Ok(last),
+                Err(e) => return Err(self.err("recvmsg(MSG_ERRQUEUE)", e)),
+            }
+        }
     }
 
     /// The interface this socket sends on.

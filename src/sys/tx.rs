@@ -26,6 +26,84 @@ pub(crate) fn send(fd: &OwnedFd, frame: &[u8]) -> io::Result<usize> {
     Ok(n as usize)
 }
 
+/// SO_TIMESTAMPING flags (linux/net_tstamp.h): a software timestamp when the device takes the
+/// frame (veth: in `veth_xmit`), reported without the frame itself.
+const SOF_TIMESTAMPING_TX_SOFTWARE: u32 = 1 << 1;
+const SOF_TIMESTAMPING_SOFTWARE: u32 = 1 << 4;
+const SOF_TIMESTAMPING_OPT_TSONLY: u32 = 1 << 11;
+/// `PACKET_TX_TIMESTAMP` (linux/if_packet.h): the cmsg type of a packet socket's error queue.
+const PACKET_TX_TIMESTAMP: libc::c_int = 16;
+/// Room for a `scm_timestamping` and a `sock_extended_err`, each with its cmsghdr.
+pub(crate) const TS_CMSG_SPACE: usize = 256;
+
+/// Ask for software transmit timestamps on `fd`: each frame sent leaves one on the socket's
+/// error queue ([`read_tx_timestamp`]).
+pub(crate) fn enable_tx_timestamps(fd: &OwnedFd) -> io::Result<()> {
+    let flags =
+        SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY;
+    super::common::setsockopt(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &flags)
+}
+
+/// Take one transmit timestamp from the error queue without waiting: CLOCK_REALTIME ns, or
+/// None when the queue is empty.
+pub(crate) fn read_tx_timestamp(
+    fd: &OwnedFd,
+    cmsg: &mut [u64; TS_CMSG_SPACE / 8],
+) -> io::Result<Option<u64>> {
+    // SAFETY: msghdr is plain old data; all-zero (no name, no iovec) is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_control = cmsg.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = TS_CMSG_SPACE as _;
+    // SAFETY: msg points at the live, writable cmsg buffer of the length it states, borrowed
+    // for the call; there is no iovec (OPT_TSONLY: no data comes back).
+    let rc = unsafe {
+        libc::recvmsg(
+            fd.as_raw_fd(),
+            &mut msg,
+            libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
+        )
+    };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::EAGAIN) | Some(libc::EINTR) => Ok(None),
+            _ => Err(e),
+        };
+    }
+    let mut ts_ns = None;
+    let mut is_tx = false;
+    // SAFETY: the kernel filled msg_control with msg_controllen bytes of well-formed cmsgs;
+    // CMSG_FIRSTHDR/CMSG_NXTHDR stay inside it, and CMSG_DATA is read unaligned with the size
+    // the cmsg type defines (checked against cmsg_len first).
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let h = &*c;
+            let data = libc::CMSG_DATA(c);
+            let len = h.cmsg_len as usize - (data as usize - c as usize);
+            if h.cmsg_level == libc::SOL_SOCKET
+                && h.cmsg_type == libc::SCM_TIMESTAMPING
+                && len >= std::mem::size_of::<libc::timespec>()
+            {
+                // scm_timestamping: ts[0] is the software stamp.
+                let ts = std::ptr::read_unaligned(data as *const libc::timespec);
+                if ts.tv_sec != 0 || ts.tv_nsec != 0 {
+                    ts_ns = Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64);
+                }
+            } else if h.cmsg_level == libc::SOL_PACKET
+                && h.cmsg_type == PACKET_TX_TIMESTAMP
+                && len >= std::mem::size_of::<libc::sock_extended_err>()
+            {
+                let ee = std::ptr::read_unaligned(data as *const libc::sock_extended_err);
+                is_tx = ee.ee_errno == libc::ENOMSG as u32
+                    && ee.ee_origin == libc::SO_EE_ORIGIN_TIMESTAMPING;
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(if is_tx { ts_ns } else { None })
+}
+
 /// Preallocated `sendmmsg` arrays for up to `capacity` messages of one iovec each.
 pub(crate) struct Mmsg {
     hdrs: Vec<libc::mmsghdr>,

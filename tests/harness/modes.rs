@@ -20,6 +20,16 @@ fn latency_mode_measures_every_frame() {
         l.p50_us > 0.0 && l.p50_us <= l.p99_us && l.p99_us <= l.max_us,
         "{l:?}"
     );
+    // The path alone (the kernel's TX software stamp in veth_xmit to the RX stamp) is a part of
+    // every frame's user-to-kernel time: smaller.
+    let path = r
+        .path_latency
+        .expect("latency mode reports the path figure");
+    assert!(path.samples >= 900, "{path:?}");
+    assert!(
+        path.p50_us > 0.0 && path.p50_us < l.p50_us,
+        "path {path:?} against user-to-kernel {l:?}"
+    );
 }
 
 /// The per-frame receive socket of latency/rtt runs: the frame comes back byte-exact with

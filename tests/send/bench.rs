@@ -77,3 +77,90 @@ fn bench_send_compares_the_qdisc_bypass_path_too() {
         assert_eq!(received, 2000, "{line}");
     }
 }
+
+#[test]
+fn bench_replay_prints_each_rounds_gap_errors_and_the_table() {
+    if !common::require_root!() {
+        return;
+    }
+    let out = run(&[
+        "bench",
+        "replay",
+        "--timing-only",
+        "--rounds",
+        "2",
+        "--timing-frames",
+        "300",
+        "--gaps",
+        "50us,200us",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("gaps 50us,200us in turn"), "{text}");
+    // One line per round: both tools' p99 in µs and the ratio.
+    for round in ["1 ", "2 "] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(round) && l.contains("µs"))
+            .unwrap_or_else(|| panic!("no line for round {round}: {text}"));
+        let ratio: f64 = line.split_whitespace().nth(5).unwrap().parse().unwrap();
+        assert!(ratio.is_finite() && ratio > 0.0, "{line}");
+    }
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("replay p99 gap error"))
+        .unwrap_or_else(|| panic!("no table row: {text}"));
+    assert!(
+        row.contains("tcpreplay") && row.contains("<= 0.50"),
+        "{row}"
+    );
+    assert!(!text.contains("topspeed"), "--timing-only: {text}");
+    // A bad gap: one line, exit 2.
+    let bad = run(&["bench", "replay", "--gaps", "20us,0"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("longer than 0"), "{}", stderr(&bad));
+}
+
+#[test]
+fn bench_all_prints_one_table_or_json() {
+    if !common::require_root!() {
+        return;
+    }
+    let out = run(&["bench", "all", "--count", "2000", "--rounds", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let figs: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let figs = figs.as_array().unwrap();
+    let names: Vec<String> = figs
+        .iter()
+        .map(|f| format!("{} / {}", f["figure"], f["reference_name"]))
+        .collect();
+    for want in [
+        "send (frames/s)",
+        "test verifying (frames/s)",
+        "test --flows 1000",
+        "test latency p50",
+        "replay p99 gap error",
+        "replay --topspeed",
+    ] {
+        assert!(
+            names.iter().any(|n| n.contains(want)),
+            "{want} not in {names:?}"
+        );
+    }
+    for f in figs {
+        let (v, r, ratio) = (
+            f["vethbench"].as_f64().unwrap(),
+            f["reference"].as_f64().unwrap(),
+            f["ratio"].as_f64().unwrap(),
+        );
+        assert!((ratio - v / r).abs() <= 1e-6 * ratio.abs().max(1.0), "{f}");
+        assert!(f["load_avg"].as_f64().is_some(), "{f}");
+    }
+    // The benches' own rows went to stderr.
+    assert!(
+        stderr(&out).contains("== bench replay =="),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -11,8 +11,8 @@ import vethbench
 pytest_plugins = ["pytester"]
 
 needs_bench = pytest.mark.skipif(
-    os.geteuid() != 0 or not hasattr(vethbench, "Bench"),
-    reason="needs root and vethbench.Bench (branch py, not merged yet)",
+    os.geteuid() != 0 and os.environ.get("VETHBENCH_REQUIRE_ROOT") != "1",
+    reason="needs root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN)",
 )
 
 ROUTER = """\
@@ -45,7 +45,7 @@ def frame(bench):
 
 @pytest.mark.topology("router.yaml")
 def test_forwarded(vethbench):
-    vethbench.exec("h1", "ping -c1 -W2 198.18.2.2")
+    vethbench.ping("h1", "198.18.2.2")
     vethbench.send("h1:eth0", frame(vethbench))
     rx = vethbench.expect("h2:eth0", fields={"ip.ttl": 63, "udp.dstport": 9})
     assert rx.port == "h2:eth0"
@@ -100,7 +100,7 @@ BENCHES = []
 
 def test_leaves_a_frame(vethbench):
     BENCHES.append(id(vethbench))
-    vethbench.exec("h1", "ping -c1 -W2 198.18.2.2")
+    vethbench.ping("h1", "198.18.2.2")
     vethbench.send("h1:eth0", %r %% vethbench.mac("r1:eth0"))
 
 def test_queue_is_empty_and_bench_shared(vethbench):
@@ -143,3 +143,21 @@ def test_x(vethbench):
     res = pytester.runpytest_subprocess()
     res.stdout.fnmatch_lines(["*topology scope 'session'*"])
     assert res.ret != 0
+
+
+@needs_bench
+def test_topology_object_marker(pytester):
+    pytester.makepyfile(test_topo='''
+import pytest
+import vethbench
+
+PAIR = (vethbench.Topology().node("a").node("b").link("a:eth0", "b:eth0")
+        .address("a:eth0", "198.18.7.1/24").address("b:eth0", "198.18.7.2/24"))
+
+@pytest.mark.topology(PAIR)
+def test_pair(vethbench):
+    vethbench.send("a:eth0", 'Ether(dst=mac("b:eth0"))/IP(dst=ip("b:eth0"))/UDP(dport=9)/"t"')
+    assert vethbench.expect("b:eth0", fields={"ip.src": "198.18.7.1"}).port == "b:eth0"
+''')
+    res = pytester.runpytest_subprocess()
+    res.assert_outcomes(passed=1)

@@ -1,6 +1,8 @@
 //! `vethbench bench`: vethbench against its references on private veth pairs. `bench send`
 //! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
-//! run (`scapy`, the Python script beside it in `scapy_bench.py`).
+//! run (`scapy`, the Python script beside it in `scapy_bench.py`); `bench replay` in `replay`;
+//! `bench all` in `all`, which runs them all and prints one table (`table`, which every bench
+//! ends with too).
 //!
 //! `bench send`: vethbench against the reference senders, on one private veth pair.
 //!
@@ -13,7 +15,7 @@
 //! over the tool's wall time, startup included. The figures are only comparable within one
 //! run on one machine.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
@@ -57,8 +59,12 @@ enum What {
     /// `vethbench send` alone and `tcpreplay --topspeed`), latency (vs a blocking AF_PACKET
     /// ping-pong) and Scapy's `sendp` + `sniff`.
     Test(test::Args),
-    /// `vethbench replay` against `tcpreplay`: top-speed pps and timing fidelity.
+    /// `vethbench replay` against `tcpreplay`: timing fidelity (p99 gap error, quiet or
+    /// `--load`ed) and top-speed pps.
     Replay(replay::Args),
+    /// Every comparison above in one run, as one table of ratios (the benches' own output on
+    /// stderr).
+    All(all::Args),
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -68,9 +74,16 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             size,
             rounds,
             tools,
-        } => bench_send(count, size, rounds.max(1), &tools),
+        } => {
+            let mut out = std::io::stdout().lock();
+            let figs = bench_send(count, size, rounds.max(1), &tools, &mut out)?;
+            writeln!(out)?;
+            table::print(&mut out, &figs)?;
+            Ok(ExitCode::SUCCESS)
+        }
         What::Test(a) => test::run(a),
         What::Replay(a) => replay::run(a),
+        What::All(a) => all::run(a),
     }
 }
 
@@ -137,7 +150,15 @@ impl Row {
     }
 }
 
-fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow::Result<ExitCode> {
+/// Run `bench send`, printing its rows to `out`; the figures of the table (vethbench send
+/// against each reference, per round).
+fn bench_send(
+    count: u64,
+    size: usize,
+    rounds: u32,
+    tools: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<Vec<Figure>> {
     let spec = FrameSpec {
         src_mac: MacAddr([2, 0, 0, 0, 0, 1]),
         dst_mac: MacAddr([2, 0, 0, 0, 0, 2]),
@@ -160,6 +181,8 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
 
     let pair = PrivatePair::same_netns(&VethPairSpec::new("vbsend0", "vbrecv0"))?;
     let mut rows: Vec<Row> = Vec::new();
+    // (round, tool, frames/s) of every run.
+    let mut runs: Vec<(u32, &'static str, f64)> = Vec::new();
     for round in 0..rounds * tools.len() as u32 {
         let tool = &tools[(round as usize) % tools.len()];
         let (name, mut cmd): (&'static str, Command) = match tool.as_str() {
@@ -248,36 +271,40 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                 })
             })())
         })??;
+        runs.push((round / tools.len() as u32, row.tool, row.pps()));
         match rows.iter_mut().find(|r| r.tool == row.tool) {
             Some(best) if best.pps() >= row.pps() => {}
             Some(best) => *best = row,
             None => rows.push(row),
         }
     }
-    println!(
+    writeln!(out,
         "{count} frames of {size} bytes, veth pair in a private namespace, rx counter of the peer, best of {rounds} round(s):"
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<26} {:>10} {:>9} {:>11}",
         "tool", "received", "seconds", "pps"
-    );
+    )?;
     for r in &rows {
-        println!(
+        writeln!(
+            out,
             "{:<26} {:>10} {:>9.3} {:>11.0}",
             r.tool,
             r.received,
             r.secs,
             r.pps()
-        );
+        )?;
     }
     if let (Some(f), Some(e)) = (
         rows.iter().find(|r| r.tool == "vethbench send --count"),
         rows.iter().find(|r| r.tool == "vethbench send EXPR"),
     ) {
-        println!(
+        writeln!(
+            out,
             "ratio EXPR / flags (--count): {:.2}",
             e.pps() / f.pps().max(1e-9)
-        );
+        )?;
     }
     if tools.iter().any(|t| t == "vethbench") && tools.iter().any(|t| t == "vethbench-expr") {
         const RUNS: usize = 21;
@@ -303,16 +330,18 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
         tf.sort_by(f64::total_cmp);
         te.sort_by(f64::total_cmp);
         let (f, e) = (tf[1], te[1]);
-        println!(
+        writeln!(
+            out,
             "cold one-shot `vethbench send` (1 frame, median wall time, process start included):"
-        );
-        println!("{:<26} {:>9.2} ms", "flags", f);
-        println!("{:<26} {:>9.2} ms", "EXPR", e);
-        println!("ratio EXPR / flags (one-shot): {:.2}", e / f.max(1e-9));
+        )?;
+        writeln!(out, "{:<26} {:>9.2} ms", "flags", f)?;
+        writeln!(out, "{:<26} {:>9.2} ms", "EXPR", e)?;
+        writeln!(out, "ratio EXPR / flags (one-shot): {:.2}", e / f.max(1e-9))?;
     }
     for ours in rows.iter().filter(|r| r.tool.starts_with("vethbench")) {
         for r in rows.iter().filter(|r| !r.tool.starts_with("vethbench")) {
-            println!(
+            writeln!(
+                out,
                 "ratio {} / {}: {:.2}",
                 ours.tool.trim_end_matches(" send --count"),
                 if r.tool.starts_with("trafgen") {
@@ -321,10 +350,31 @@ fn bench_send(count: u64, size: usize, rounds: u32, tools: &[String]) -> anyhow:
                     r.tool.split(' ').next().unwrap_or(r.tool)
                 },
                 ours.pps() / r.pps().max(1e-9)
-            );
+            )?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    let per_round = |ours: &str, theirs: &str| -> Vec<(f64, f64)> {
+        (0..rounds)
+            .filter_map(|r| {
+                let get = |t: &str| runs.iter().find(|x| x.0 == r && x.1 == t).map(|x| x.2);
+                Some((get(ours)?, get(theirs)?))
+            })
+            .collect()
+    };
+    let mut figs = Vec::new();
+    for theirs in ["trafgen --cpus 1", "tcpreplay --topspeed"] {
+        let p = per_round("vethbench send --count", theirs);
+        if !p.is_empty() {
+            figs.push(Figure::from_rounds(
+                "send (frames/s)",
+                theirs,
+                &p,
+                Goal::None,
+                false,
+            ));
+        }
+    }
+    Ok(figs)
 }
 
 /// The rx_packets counter of `iface` in the calling thread's namespace (/proc/thread-self/net:
@@ -405,7 +455,11 @@ impl Drop for TempDir {
     }
 }
 
+use table::{Figure, Goal};
+
+mod all;
 mod pingpong;
 mod replay;
 mod scapy;
+mod table;
 mod test;

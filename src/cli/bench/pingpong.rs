@@ -1,4 +1,8 @@
-//! The latency reference of `bench test`: the simplest AF_PACKET ping-pong, one frame in
+//! The latency references of `bench test`. The kernel's one-way floor ([`kernel_floor`]):
+//! `send(2)` of a prebuilt frame on `TX` and a blocking `recvmsg(2)` on `RX`, both sockets in
+//! this process, one frame in flight; the one-way time is `RX`'s kernel receive timestamp
+//! minus CLOCK_REALTIME read just before the send (what `vethbench test --mode latency`
+//! measures, without the tool around it). And the simplest AF_PACKET ping-pong, one frame in
 //! flight. This thread `send(2)`s a frame on `TX` and blocks in `recvmsg(2)` for the echo; the
 //! harness's own [`Reflector`] (a `recvmsg` source and a one-slot sink on `RX`, no polling)
 //! sends each frame back. The round trip is taken with the monotonic clock around send +
@@ -13,6 +17,7 @@ use vethbench::harness::{LatencyHist, LatencySummary};
 use vethbench::link::veth::PrivatePair;
 use vethbench::sock::recvmsg::{RecvConfig, RecvSocket};
 use vethbench::sock::tx::TxSocket;
+use vethbench::sys::clock::realtime_ns;
 
 use super::test::{RX, TX};
 
@@ -53,4 +58,32 @@ pub(super) fn ping_pong(
     }
     reflector.finish()?;
     Ok(rtts.summary())
+}
+
+/// The kernel's one-way floor over `count` frames; None when none arrived.
+pub(super) fn kernel_floor(
+    pair: &PrivatePair,
+    frame: &[u8],
+    count: u64,
+) -> anyhow::Result<Option<LatencySummary>> {
+    let cfg = RecvConfig {
+        max_frame: frame.len() + 64,
+        ..RecvConfig::default()
+    };
+    let (mut tx, mut rx) = pair.run_a(|| {
+        Ok((|| -> anyhow::Result<_> {
+            Ok((TxSocket::open(TX)?, RecvSocket::open(RX, &cfg)?))
+        })())
+    })??;
+    let mut lat = LatencyHist::new();
+    for _ in 0..count {
+        let t = realtime_ns();
+        tx.send(frame)?;
+        match rx.recv(Duration::from_secs(1))? {
+            Some(f) if f.kernel_ts() => lat.record(t, f.ts_ns()),
+            Some(_) => bail!("kernel floor: a frame without a kernel timestamp"),
+            None => bail!("kernel floor: nothing received within 1 s"),
+        }
+    }
+    Ok(lat.summary())
 }

@@ -14,12 +14,16 @@
 //!   report` column is the figure each vethbench command prints itself, without process
 //!   start-up or teardown (`test`: first send to last frame checked; `send`: first to last
 //!   send). Each row's best round counts.
-//! - **Latency.** On the same pair, threaded NAPI off again (as on latency mode's own pair):
-//!   p50 one-way latency of `vethbench test --mode latency` against half the p50
-//!   round trip of the simplest AF_PACKET ping-pong (`pingpong`): one thread `send(2)`s a
-//!   frame on `vbbt0` and blocks in `recvmsg(2)` for the echo; the harness's reflector blocks
-//!   in `recvmsg(2)` on `vbbt1` and sends each frame back. No polling, one frame in flight;
-//!   the round trip is taken with the monotonic clock around send + receive.
+//! - **Latency.** On the same pair, threaded NAPI off again (as on latency mode's own pair),
+//!   per round: p50 one-way latency of `vethbench test --mode latency` against the kernel's
+//!   floor measured the same way (`pingpong::kernel_floor`: `send(2)` of a prebuilt frame to
+//!   the receiver's kernel timestamp, both sockets in this process; goal ≤ 1.5×), with the
+//!   path's own latency that latency mode reports beside (the kernel's TX software timestamp
+//!   to the RX one). Then, once, half the p50 round trip of the simplest AF_PACKET ping-pong
+//!   (`pingpong`): one thread `send(2)`s a frame on `vbbt0` and blocks in `recvmsg(2)` for
+//!   the echo; the harness's reflector blocks in `recvmsg(2)` on `vbbt1` and sends each frame
+//!   back. No polling, one frame in flight; the round trip is taken with the monotonic clock
+//!   around send + receive.
 //! - **Scapy** (`scapy`). A Python script (`/usr/bin/python3`, Scapy) runs in the namespace: an
 //!   `AsyncSniffer` on `vbbt1`, then `sendp` of N' prebuilt frames on `vbbt0` (frames/s =
 //!   frames sniffed / time from the start of `sendp` to the last sniffed frame's timestamp);
@@ -30,8 +34,10 @@
 //!   template and sequence space) against the one-flow `vethbench test` row: goal ≥ 0.9×.
 //!
 //! Ratios are only comparable within one run on one machine; nothing here is a pass/fail: a ratio
-//! that misses its goal is marked MISSED and the exit code stays 0.
+//! that misses its goal is marked MISSED (and NO in the closing table, medians over the rounds)
+//! and the exit code stays 0.
 
+use std::io::Write;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
@@ -40,33 +46,35 @@ use vethbench::harness;
 use vethbench::link::veth::{PrivatePair, VethPairSpec};
 use vethbench::link::LinkError;
 
+use super::table::{self, Figure, Goal};
 use super::{pingpong, rx_packets, scapy, tempdir, write_pcap};
 use vethbench::harness::LatencySummary;
 
 pub(super) const TX: &str = "vbbt0";
 pub(super) const RX: &str = "vbbt1";
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// Frames per throughput run (each tool sends this many).
     #[arg(long, default_value_t = 1_000_000)]
-    count: u64,
+    pub count: u64,
     /// Frame size in bytes (66 is the smallest that carries the stamp).
     #[arg(long, default_value_t = 66)]
-    size: usize,
+    pub size: usize,
     /// Frames of the latency runs (ours and the ping-pong).
     #[arg(long, default_value_t = 20_000)]
-    latency_count: u64,
+    pub latency_count: u64,
     /// Frames Scapy sends in its throughput run (and a tenth of it, at least 200, one at a time
     /// for its latency).
     #[arg(long, default_value_t = 20_000)]
-    scapy_count: u64,
-    /// Rounds of the throughput runs; the tools take turns and each one's best round counts.
+    pub scapy_count: u64,
+    /// Rounds of the throughput runs; the tools take turns and each one's best round counts
+    /// in the rows, each round's ratio in the table.
     #[arg(long, default_value_t = 2)]
-    rounds: u32,
+    pub rounds: u32,
     /// Skip the Scapy runs.
     #[arg(long)]
-    no_scapy: bool,
+    pub no_scapy: bool,
 }
 
 /// One throughput figure: frames the peer received over wall time.
@@ -83,6 +91,15 @@ impl Rate {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let figs = measure(&a, &mut out)?;
+    writeln!(out)?;
+    table::print(&mut out, &figs)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run the bench, printing its rows to `out`; the figures of the table.
+pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
     if a.size < harness::plan::MIN_FRAME_LEN || a.size > 1514 {
         bail!(
             "--size {}: expected {}..=1514 bytes",
@@ -128,7 +145,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         "vethbench test --flows 1000",
     ];
     let mut best: [Option<(Rate, Option<serde_json::Value>)>; 6] = Default::default();
+    let mut per_round: Vec<[f64; 6]> = Vec::new();
     for round in 0..a.rounds.max(1) {
+        per_round.push([f64::NAN; 6]);
         for (i, name) in names.iter().enumerate() {
             let pin = i == 2 || i == 3;
             if pin && pinned.is_none() {
@@ -167,19 +186,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 _ => unreachable!("six rows"),
             };
             eprintln!("round {}: {name} ({} frames)...", round + 1, a.count);
-            let (rate, out) = timed(&pair, &mut cmd, name)?;
+            let (rate, stdout) = timed(&pair, &mut cmd, name)?;
             eprintln!("  {:.0} frames/s", rate.pps());
+            per_round[round as usize][i] = rate.pps();
             let json = match i {
                 0 | 2 | 5 => Some(
-                    serde_json::from_slice::<serde_json::Value>(&out).with_context(|| {
+                    serde_json::from_slice::<serde_json::Value>(&stdout).with_context(|| {
                         format!(
                             "{name}: report is not JSON: {}",
-                            String::from_utf8_lossy(&out)
+                            String::from_utf8_lossy(&stdout)
                         )
                     })?,
                 ),
                 // `send` prints "N packets in S s: P pps, ...": its own figure, first to last send.
-                1 | 3 => send_pps(&out).map(|p| serde_json::json!({ "pps": p })),
+                1 | 3 => send_pps(&stdout).map(|p| serde_json::json!({ "pps": p })),
                 _ => None,
             };
             match &best[i] {
@@ -195,19 +215,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let get = |i: usize| best[i].as_ref().map(|b| b.0).unwrap_or_default();
     let ratio = |x: usize, y: usize| get(x).pps() / get(y).pps().max(1e-9);
     let ours = get(0);
-    println!(
+    writeln!(
+        out,
+
         "throughput: {} frames of {} bytes on a private veth pair with threaded NAPI on the receiver, peer rx counter / wall time, best of {} round(s)",
         a.count, a.size, a.rounds.max(1)
-    );
+    )?;
     if let Some((a, b)) = pinned {
-        println!(
+        writeln!(
+        out,
+
             "{RX}'s NAPI thread on CPU {b} throughout; pinned rows: sender on CPU {a}, receiver on CPU {b}"
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{:<32} {:>10} {:>9} {:>11} {:>12} {:>8}",
         "", "received", "seconds", "frames/s", "own report", "lost"
-    );
+    )?;
     for (i, name) in names.iter().enumerate() {
         let r = get(i);
         if r.received == 0 {
@@ -217,14 +242,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let jn = |k: &str| json.and_then(|v| v.get(k)).and_then(|v| v.as_f64());
         let own = jn("pps").map_or("-".to_string(), |v| format!("{v:.0}"));
         let lost = jn("lost").map_or("-".to_string(), |v| format!("{v:.0}"));
-        println!(
+        writeln!(
+            out,
             "{name:<32} {:>10} {:>9.3} {:>11.0} {:>12} {:>8}",
             r.received,
             r.secs,
             r.pps(),
             own,
             lost
-        );
+        )?;
     }
     let own = |i: usize| {
         best[i]
@@ -234,51 +260,79 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .and_then(|v| v.as_f64())
             .unwrap_or(f64::NAN)
     };
-    println!(
+    writeln!(
+        out,
         "ratio test / send alone:                {:.2}   (goal >= 0.90; own reports: {:.2}){}",
         ratio(0, 1),
         own(0) / own(1),
         missed(ratio(0, 1) >= 0.90)
-    );
+    )?;
     if get(2).received > 0 && get(3).received > 0 {
-        println!(
+        writeln!(
+            out,
             "ratio test --pin / send, same pinning:  {:.2}   (goal >= 0.90; own reports: {:.2}){}",
             ratio(2, 3),
             own(2) / own(3),
             missed(ratio(2, 3) >= 0.90)
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "ratio test / tcpreplay --topspeed:      {:.2}   (goal >= 1.00){}",
         ratio(0, 4),
         missed(ratio(0, 4) >= 1.0)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "ratio test --flows 1000 / one flow:     {:.2}   (goal >= 0.90; own reports: {:.2}){}",
         ratio(5, 0),
         own(5) / own(0),
         missed(ratio(5, 0) >= 0.90)
-    );
+    )?;
 
     // ---- latency ----
-    eprintln!(
-        "latency: vethbench test --mode latency ({} frames)...",
-        a.latency_count
-    );
-    let mut cmd = Command::new(&exe);
-    cmd.args([
-        "test", "--tx", TX, "--rx", RX, "--json", "--mode", "latency",
-    ])
-    .args(["--size", &size, "--count", &a.latency_count.to_string()]);
-    let (_, out) = timed(&pair, &mut cmd, "vethbench test --mode latency")?;
-    let lat: serde_json::Value = serde_json::from_slice(&out).context("latency report")?;
-    let l = |k: &str| {
-        lat.get("latency")
-            .and_then(|v| v.get(k))
-            .and_then(|v| v.as_f64())
-            .unwrap_or(f64::NAN)
-    };
-    let lat_pps = lat.get("pps").and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+    // Per round: the kernel's floor (send(2) to the receiver's kernel timestamp, both sockets
+    // in this process) and `test --mode latency`, taking turns.
+    let mut lat_rounds: Vec<(f64, f64)> = Vec::new();
+    let mut rows: Vec<[f64; 7]> = Vec::new();
+    for round in 0..a.rounds.max(1) {
+        eprintln!(
+            "round {}: kernel floor, send(2) to the receiver's kernel timestamp ({} frames)...",
+            round + 1,
+            a.latency_count
+        );
+        let floor = pingpong::kernel_floor(&pair, &frame, a.latency_count)?;
+        eprintln!(
+            "round {}: vethbench test --mode latency ({} frames)...",
+            round + 1,
+            a.latency_count
+        );
+        let mut cmd = Command::new(&exe);
+        cmd.args([
+            "test", "--tx", TX, "--rx", RX, "--json", "--mode", "latency",
+        ])
+        .args(["--size", &size, "--count", &a.latency_count.to_string()]);
+        let (_, stdout) = timed(&pair, &mut cmd, "vethbench test --mode latency")?;
+        let lat: serde_json::Value = serde_json::from_slice(&stdout).context("latency report")?;
+        let l = |o: &str, k: &str| {
+            lat.get(o)
+                .and_then(|v| v.get(k))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let f = |g: fn(&LatencySummary) -> f64| floor.as_ref().map_or(f64::NAN, g);
+        let row = [
+            l("latency", "p50_us"),
+            l("latency", "p99_us"),
+            l("path_latency", "p50_us"),
+            f(|s| s.p50_us),
+            f(|s| s.p99_us),
+            lat.get("pps").and_then(|v| v.as_f64()).unwrap_or(f64::NAN),
+            table::load_avg(),
+        ];
+        lat_rounds.push((row[0], row[3]));
+        rows.push(row);
+    }
     eprintln!(
         "latency: blocking AF_PACKET ping-pong ({} frames)...",
         a.latency_count
@@ -286,75 +340,154 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rtts = pingpong::ping_pong(&pair, &frame, a.latency_count)?;
     let rtt = |f: fn(&LatencySummary) -> f64| rtts.as_ref().map_or(f64::NAN, f);
     let (rtt_p50, rtt_p99) = (rtt(|s| s.p50_us), rtt(|s| s.p99_us));
-    println!();
-    println!(
-        "latency: {} frames of {} bytes, one in flight, µs",
+    writeln!(out)?;
+    writeln!(
+        out,
+        "latency: {} frames of {} bytes, one in flight, µs; path = the kernel's TX software stamp to the RX stamp",
         a.latency_count, a.size
-    );
-    println!("{:<44} {:>8} {:>8} {:>11}", "", "p50", "p99", "frames/s");
-    println!(
-        "{:<44} {:>8.2} {:>8.2} {:>11.0}",
-        "vethbench test --mode latency (one-way)",
-        l("p50_us"),
-        l("p99_us"),
-        lat_pps
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
+        "{:<6} {:>10} {:>10} {:>10} {:>11} {:>11} {:>7} {:>10} {:>6}",
+        "round",
+        "test p50",
+        "test p99",
+        "path p50",
+        "floor p50",
+        "floor p99",
+        "ratio",
+        "frames/s",
+        "load"
+    )?;
+    for (k, r) in rows.iter().enumerate() {
+        writeln!(
+            out,
+            "{:<6} {:>10.2} {:>10.2} {:>10.2} {:>11.2} {:>11.2} {:>7.2} {:>10.0} {:>6.2}",
+            k + 1,
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[0] / r[3].max(1e-9),
+            r[5],
+            r[6]
+        )?;
+    }
+    writeln!(
+        out,
         "{:<44} {:>8.2} {:>8.2} {:>11.0}",
         "ping-pong send/recvmsg, half the round trip",
         rtt_p50 / 2.0,
         rtt_p99 / 2.0,
         1e6 / rtt(|s| s.mean_us).max(1e-9)
-    );
-    let lat_ratio = l("p50_us") / (rtt_p50 / 2.0).max(1e-9);
-    println!(
-        "ratio one-way p50 / half-rtt p50: {:.2}   (goal <= 1.50){}",
-        lat_ratio,
-        missed(lat_ratio <= 1.5)
-    );
-
+    )?;
     // ---- Scapy ----
     if !a.no_scapy {
         eprintln!("scapy: sendp + sniff ({} frames)...", a.scapy_count);
         match scapy::scapy(&pair, a.size, a.scapy_count) {
             Ok(sc) => {
                 let g = |k: &str| sc.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
-                println!();
-                println!("against Scapy 2.x sendp + AsyncSniffer, same pair:");
-                println!(
+                writeln!(out)?;
+                writeln!(out, "against Scapy 2.x sendp + AsyncSniffer, same pair:")?;
+                writeln!(
+                    out,
                     "{:<36} {:>11} {:>10} {:>10}",
                     "", "frames/s", "p50 µs", "p99 µs"
-                );
-                println!(
+                )?;
+                writeln!(
+                    out,
                     "{:<36} {:>11.0} {:>10.2} {:>10.2}",
                     "scapy",
                     g("fps"),
                     g("p50_us"),
                     g("p99_us")
-                );
-                println!(
+                )?;
+                writeln!(
+                    out,
                     "{:<36} {:>11.0} {:>10.2} {:>10.2}",
                     "vethbench test (throughput/latency)",
                     ours.pps(),
-                    l("p50_us"),
-                    l("p99_us")
-                );
-                println!(
+                    median_of(&rows, 0),
+                    median_of(&rows, 1)
+                )?;
+                writeln!(
+                    out,
                     "scapy: sent {} in sendp, sniffed {}; latency from {} frames",
                     g("sent"),
                     g("received"),
                     g("lat_samples")
-                );
-                println!(
+                )?;
+                writeln!(
+                    out,
                     "speed-up: {:.1}x frames/s, {:.1}x lower p50 latency",
                     ours.pps() / g("fps").max(1e-9),
-                    g("p50_us") / l("p50_us").max(1e-9)
-                );
+                    g("p50_us") / median_of(&rows, 0).max(1e-9)
+                )?;
             }
-            Err(e) => println!("scapy: not run: {e:#}"),
+            Err(e) => writeln!(out, "scapy: not run: {e:#}")?,
         }
     }
-    Ok(ExitCode::SUCCESS)
+    let pairs = |x: usize, y: usize| -> Vec<(f64, f64)> {
+        per_round
+            .iter()
+            .map(|r| (r[x], r[y]))
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .collect()
+    };
+    let mut figs = vec![Figure::from_rounds(
+        "test verifying (frames/s)",
+        "vethbench send alone",
+        &pairs(0, 1),
+        Goal::AtLeast(0.9),
+        false,
+    )];
+    if pinned.is_some() {
+        figs.push(Figure::from_rounds(
+            "test --pin (frames/s)",
+            "send --cpu, same pins",
+            &pairs(2, 3),
+            Goal::AtLeast(0.9),
+            false,
+        ));
+    }
+    figs.push(Figure::from_rounds(
+        "test verifying (frames/s)",
+        "tcpreplay --topspeed",
+        &pairs(0, 4),
+        Goal::AtLeast(1.0),
+        false,
+    ));
+    figs.push(
+        Figure::from_rounds(
+            "test --flows 1000 (frames/s)",
+            "test, one flow",
+            &pairs(5, 0),
+            Goal::AtLeast(0.9),
+            false,
+        )
+        .in_every_round(),
+    );
+    figs.push(Figure::from_rounds(
+        "test latency p50 one-way (µs)",
+        "kernel floor send→rx",
+        &lat_rounds,
+        Goal::AtMost(1.5),
+        false,
+    ));
+    figs.push(Figure::from_rounds(
+        "test latency p50 one-way (µs)",
+        "half ping-pong rtt",
+        &[(median_of(&rows, 0), rtt_p50 / 2.0)],
+        Goal::None,
+        false,
+    ));
+    Ok(figs)
+}
+
+/// The median of column `k` of `rows`.
+fn median_of(rows: &[[f64; 7]], k: usize) -> f64 {
+    table::median(&rows.iter().map(|r| r[k]).collect::<Vec<_>>())
 }
 
 /// A mark on a ratio that missed its goal (a bench is not pass/fail: say it, do not fail).

@@ -19,8 +19,8 @@ mod netns;
 
 pub(crate) use kernel::not_sendable;
 pub use kernel::{
-    open_recv, open_recv_with, open_sink, open_source, private_pair, rx_config, PcapngTap,
-    RecvSource, RingSource, SockSink,
+    open_recv, open_recv_with, open_sink, open_sink_with, open_source, private_pair, rx_config,
+    PcapngTap, RecvSource, RingSource, SockSink,
 };
 pub use netns::{open_netns, split_end};
 
@@ -63,6 +63,18 @@ pub trait FrameSink {
     fn tx_drops(&self) -> u64 {
         0
     }
+
+    /// Ask the kernel for a software transmit timestamp of each frame sent (the time the
+    /// device took it); false when this sink cannot have them. Latency mode's path figure.
+    fn enable_tx_stamps(&mut self) -> bool {
+        false
+    }
+
+    /// The transmit timestamp of the latest frame sent, CLOCK_REALTIME ns (older ones are
+    /// discarded); None when there is none (not enabled, or not yet there).
+    fn last_tx_stamp(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// Receive side of an end.
@@ -103,6 +115,12 @@ impl<T: FrameSink + ?Sized> FrameSink for Box<T> {
     }
     fn tx_drops(&self) -> u64 {
         (**self).tx_drops()
+    }
+    fn enable_tx_stamps(&mut self) -> bool {
+        (**self).enable_tx_stamps()
+    }
+    fn last_tx_stamp(&mut self) -> Option<u64> {
+        (**self).last_tx_stamp()
     }
 }
 

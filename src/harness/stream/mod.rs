@@ -197,6 +197,9 @@ struct Shared {
     intact: AtomicU64,
     /// latency/rtt: highest seq the receiver has seen + 1.
     answered: AtomicU64,
+    /// latency: the kernel receive timestamp of the latest frame answered (stored before
+    /// `answered`), for the path figure.
+    last_rx_ns: AtomicU64,
     stop: AtomicBool,
 }
 
@@ -218,6 +221,8 @@ struct TxDone {
     tx_drops: u64,
     /// The error that ended the sending early, if any.
     error: Option<HarnessError>,
+    /// latency: the kernel's TX software timestamp to the RX one, per frame.
+    path: Option<LatencyHist>,
 }
 
 struct RxDone {
@@ -448,6 +453,10 @@ impl RunHandle {
             duration_s: duration.as_secs_f64(),
             rtt: self.cfg.mode == Mode::Rtt,
             latency: rx.hist.summary(),
+            path_latency: txs
+                .iter()
+                .find_map(|t| t.path.as_ref())
+                .and_then(LatencyHist::summary),
             flows,
             sizes,
             threads,

@@ -97,6 +97,7 @@ pub(super) fn receiver<Rx: FrameSource>(
                     checker.record_latency(flow, meta.ts_ns.saturating_sub(st.tx_ns));
                 }
                 if one_in_flight && class != Class::Unexpected {
+                    shared.last_rx_ns.store(meta.ts_ns, Ordering::Release);
                     shared.answered.fetch_max(g + 1, Ordering::AcqRel);
                     if let Some(t) = &sender_thread {
                         t.unpark();

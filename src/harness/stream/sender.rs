@@ -11,6 +11,7 @@ use crossbeam_channel::Receiver;
 use super::{pin_current_thread, Shared, StreamConfig, TxDone};
 use crate::harness::ends::FrameSink;
 use crate::harness::flows::{stamp_seq, FlowSet, Layout};
+use crate::harness::latency::LatencyHist;
 use crate::harness::stamp::now_realtime_ns;
 use crate::harness::{ConfigError, HarnessError};
 
@@ -78,6 +79,9 @@ pub(super) fn sender<Tx: FrameSink>(
     let end = cfg.duration.map(|d| start + d);
     let mut seq = 0u64;
     let mut error = None;
+    // Latency mode: the path's own latency, the kernel's TX software stamp to the RX stamp.
+    let mut path =
+        (cfg.mode == super::Mode::Latency && sink.enable_tx_stamps()).then(LatencyHist::new);
     while seq < count && !shared.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         if end.is_some_and(|e| now >= e) {
@@ -161,6 +165,13 @@ pub(super) fn sender<Tx: FrameSink>(
                     thread::park_timeout(give_up - now);
                 }
             }
+            if let Some(p) = path.as_mut() {
+                if shared.answered.load(Ordering::Acquire) >= want {
+                    if let Some(tx) = sink.last_tx_stamp() {
+                        p.record(tx, shared.last_rx_ns.load(Ordering::Acquire));
+                    }
+                }
+            }
         }
     }
     Ok(TxDone {
@@ -168,5 +179,6 @@ pub(super) fn sender<Tx: FrameSink>(
         duration: start.elapsed(),
         tx_drops: sink.tx_drops(),
         error,
+        path,
     })
 }

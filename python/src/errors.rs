@@ -1,0 +1,83 @@
+//! The exceptions of the package, and the one place the core's errors become them:
+//!
+//! - a failed expectation: [`ExpectationFailed`] (an `AssertionError`, so pytest shows its
+//!   message: what was expected, what arrived, the field-level diff, as the CLI prints it);
+//! - a scenario file or topology that does not check, a bad frame expression (with its
+//!   column), an unknown port or node: `ValueError`;
+//! - a missing privilege: `PermissionError` naming the capability;
+//! - anything else the kernel refused: `OSError`, the whole error chain on one line.
+//!
+//! A wait stopped by a signal handler's exception (Ctrl-C: `KeyboardInterrupt`) raises that
+//! exception, not one of these.
+
+use pyo3::exceptions::{PyAssertionError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::prelude::*;
+
+use vethbench::link::LinkError;
+use vethbench::scenario::steps::Fail;
+use vethbench::scenario::{LoadError, ScenarioError};
+use vethbench::sock::SockError;
+
+pyo3::create_exception!(
+    vethbench,
+    ExpectationFailed,
+    PyAssertionError,
+    "An expectation of a Bench failed: the message says what was expected, what arrived \
+     instead and how the closest frame differs (``ip.ttl: expected 63, got 64``)."
+);
+
+/// True when `e` or one of its causes is a permission error (the capability is in its text).
+fn is_permission(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if matches!(
+            c.downcast_ref::<LinkError>(),
+            Some(LinkError::Permission { .. })
+        ) || matches!(
+            c.downcast_ref::<SockError>(),
+            Some(SockError::Permission { .. })
+        ) {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
+}
+
+/// A core error as the Python exception of its kind.
+pub fn scenario(e: ScenarioError) -> PyErr {
+    let text = vethbench::error::chain(&e);
+    match &e {
+        ScenarioError::Load(_)
+        | ScenarioError::NoSuchPort(_)
+        | ScenarioError::NoSuchNode(_)
+        | ScenarioError::Frame { .. } => PyValueError::new_err(text),
+        _ if is_permission(&e) => PyPermissionError::new_err(text),
+        _ => PyOSError::new_err(text),
+    }
+}
+
+/// A topology given in Python (not a file): its problems name the key, not a line.
+pub fn topology(e: LoadError) -> PyErr {
+    match e {
+        LoadError::Invalid { key, msg, .. } => PyValueError::new_err(if key.is_empty() {
+            format!("Topology: {msg}")
+        } else {
+            format!("Topology: {key}: {msg}")
+        }),
+        e => PyValueError::new_err(vethbench::error::chain(&e)),
+    }
+}
+
+/// A step that did not pass.
+pub fn fail(f: Fail) -> PyErr {
+    match f {
+        Fail::Failed(m) => ExpectationFailed::new_err(m),
+        Fail::Error(m) if m.contains("CAP_") => PyPermissionError::new_err(m),
+        Fail::Error(m) => PyOSError::new_err(m),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("ExpectationFailed", m.py().get_type::<ExpectationFailed>())
+}

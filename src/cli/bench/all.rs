@@ -1,0 +1,82 @@
+//! `bench all`: every comparison `bench` knows, in one run, as one table: `send` against
+//! trafgen and tcpreplay, `test` against `send` alone and tcpreplay, `--flows 1000` against one
+//! flow, latency against its reference, `replay`'s timing against tcpreplay's (quiet, and with
+//! `--load` also loaded) and its top speed. Each bench's own rows go to stderr; stdout has the
+//! table (or, with `--json`, the figures as a JSON array).
+//!
+//! What stays true: every figure and its reference are measured in this run, on this machine;
+//! the exit code is 0 whether goals are met or not (the table says).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::table::{self, Figure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Frames per throughput run (send, test, replay --topspeed).
+    #[arg(long, default_value_t = 300_000)]
+    count: u64,
+    /// Rounds of every comparison (the figure is the median, the spread the lowest and highest
+    /// round's ratio).
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// The figures as JSON (an array of objects with the table's columns).
+    #[arg(long)]
+    json: bool,
+    /// Also measure replay's timing with a busy thread per CPU.
+    #[arg(long)]
+    load: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let rounds = a.rounds.max(1);
+    let mut err = std::io::stderr();
+    let mut figs: Vec<Figure> = Vec::new();
+    let tools: Vec<String> = ["vethbench", "tcpreplay", "trafgen"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    eprintln!("== bench send ==");
+    figs.extend(super::bench_send(a.count, 64, rounds, &tools, &mut err)?);
+    eprintln!("== bench test ==");
+    let t = super::test::Args {
+        count: a.count,
+        size: 66,
+        latency_count: a.count.min(20_000),
+        scapy_count: 0,
+        rounds,
+        no_scapy: true,
+    };
+    figs.extend(super::test::measure(&t, &mut err)?);
+    let r = super::replay::Args {
+        count: a.count,
+        rounds,
+        timing_frames: a.count.clamp(2, 2_000),
+        gaps: vec![20_000, 100_000, 1_000_000],
+        load: false,
+        timing_only: false,
+    };
+    eprintln!("== bench replay ==");
+    figs.extend(super::replay::measure(&r, &mut err)?);
+    if a.load {
+        eprintln!("== bench replay --load --timing-only ==");
+        let l = super::replay::Args {
+            load: true,
+            timing_only: true,
+            ..r
+        };
+        figs.extend(super::replay::measure(&l, &mut err)?);
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&figs)?)?;
+    } else {
+        writeln!(
+            out,
+            "vethbench bench all: {rounds} round(s), medians; ratio = vethbench / reference; load = 1-minute load average"
+        )?;
+        table::print(&mut out, &figs)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
