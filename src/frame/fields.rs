@@ -23,6 +23,7 @@
 use std::fmt::Write as _;
 
 use super::view::{self, LayerKind};
+use super::wire::ethernet;
 use super::{FrameError, MacAddr};
 
 /// A column of `-T fields`.
@@ -252,6 +253,8 @@ pub struct FrameInfo {
     pub t0_ns: u128,
     /// Its length on the wire (the captured bytes may be fewer).
     pub wire_len: u32,
+    /// What its bytes start with (its capture's link type): Ethernet unless said otherwise.
+    pub encap: view::Encap,
 }
 
 /// The fields to print, in order.
@@ -323,6 +326,7 @@ impl FieldSet {
             ts_ns,
             t0_ns: ts_ns,
             wire_len,
+            encap: view::Encap::Ethernet,
         };
         self.write_frame(out, data, &info);
     }
@@ -337,17 +341,19 @@ impl FieldSet {
     fn write_column(&self, f: Column, out: &mut String, data: &[u8], info: &FrameInfo) {
         match f {
             Column::Eth => {
-                let lay = view::layout(data);
+                let lay = view::layout_of(data, info.encap);
                 let eths = lay.layers().iter().filter(|h| h.proto == LayerKind::Eth);
                 for (k, h) in eths.enumerate() {
                     if k > 0 {
                         out.push(',');
                     }
-                    if view::be16(data, h.start + 12) <= 1500 {
+                    // The view pushed the Ethernet layer once its header was whole.
+                    let eth = ethernet::Header::new_unchecked(&data[h.start..]);
+                    if eth.is_8023() {
                         out.push_str("IEEE 802.3 Ethernet ");
                         continue;
                     }
-                    let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    let (s, t) = (eth.src(), eth.dst());
                     out.push_str("Ethernet II, Src: ");
                     write_mac_name(out, s);
                     let _ = write!(out, " ({s}), Dst: ");
@@ -374,7 +380,7 @@ impl FieldSet {
                 let _ = write!(out, "{}", data.len());
             }
             Column::Data => {
-                let lay = view::layout(data);
+                let lay = view::layout_of(data, info.encap);
                 let mut sep = "";
                 for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
                     out.push_str(sep);
@@ -385,7 +391,7 @@ impl FieldSet {
                 }
             }
             Column::Field(name) => {
-                view::write_values(data, name, out);
+                view::write_values_of(data, info.encap, name, out);
             }
         }
     }
