@@ -86,11 +86,11 @@ pub struct LinkDetails {
     /// IFLA_LINK_NETNSID: the peer's namespace as an id of this namespace; None when the peer
     /// is in the same namespace.
     pub link_netnsid: Option<i32>,
-    /// IFLA_MASTER: the bridge (or bond...) this link is a port of.
-    pub controller: Option<u32>,
     /// IFLA_MIN_MTU / IFLA_MAX_MTU: the MTUs the device takes (kernel 4.19+).
     pub min_mtu: Option<u32>,
     pub max_mtu: Option<u32>,
+    /// IFLA_MASTER: the bridge (or bond...) this link is a port of.
+    pub controller: Option<u32>,
 }
 
 impl LinkDetails {
@@ -107,8 +107,8 @@ impl LinkDetails {
         let mut operstate = String::from("UNKNOWN");
         let mut link = None;
         let mut link_netnsid = None;
-        let mut controller = None;
         let (mut min_mtu, mut max_mtu) = (None, None);
+        let mut controller = None;
         for attr in &m.attributes {
             match attr {
                 LinkAttribute::IfName(n) => info.name = n.clone(),
@@ -116,9 +116,9 @@ impl LinkDetails {
                 LinkAttribute::Mtu(v) => info.mtu = *v,
                 LinkAttribute::Link(v) => link = Some(*v),
                 LinkAttribute::LinkNetNsId(v) => link_netnsid = Some(*v),
-                LinkAttribute::Controller(v) => controller = Some(*v),
                 LinkAttribute::MinMtu(v) => min_mtu = Some(*v),
                 LinkAttribute::MaxMtu(v) => max_mtu = Some(*v),
+                LinkAttribute::Controller(v) => controller = Some(*v),
                 LinkAttribute::OperState(s) => operstate = operstate_name(s),
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
@@ -135,9 +135,9 @@ impl LinkDetails {
             operstate,
             link,
             link_netnsid,
-            controller,
             min_mtu,
             max_mtu,
+            controller,
         }
     }
 }

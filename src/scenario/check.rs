@@ -180,6 +180,13 @@ pub(crate) fn check(
     check_nodes(&f, &mut names, &mut topo)?;
     check_links(&f, &mut names, &mut topo)?;
     check_bridges(&f, &mut names, &mut topo)?;
+    for (k, v) in &f.nodes.0 {
+        if let Some(v) = v {
+            let dir = topo.dir.clone();
+            topo.bpf
+                .extend(super::bpf::check_prog(&names, k, &v.bpf, dir.as_deref())?);
+        }
+    }
     names.segment = segments(&topo);
     check_addresses(&f, &names, &mut topo)?;
     check_routes(&f, &names, &mut topo)?;
@@ -191,6 +198,7 @@ pub(crate) fn check(
         tests.push(super::check_steps::test(&names, t)?);
     }
     topo.existing = names.existing.take();
+    super::bpf::check_refs(&topo, &tests)?;
     Ok(Checked {
         name: f.name.unwrap_or_default(),
         topology: topo,
@@ -358,10 +366,16 @@ fn check_links(
             }
         }
         let [a, b]: [PortRef; 2] = ends.try_into().expect("two ends");
+        let impair = l
+            .impair
+            .as_ref()
+            .map(|i| super::impair::check(i, &a, &b))
+            .transpose()?;
         topo.links.push(LinkSpec {
             ends: [a, b],
             mtu: l.mtu,
             macs,
+            impair,
         });
     }
 

@@ -263,6 +263,13 @@ pub(super) fn step(
             },
             timeout: opt_duration(&x.timeout, "timeout", super::steps::EXEC_TIMEOUT)?,
         },
+        Y::MapUpdate(x) => {
+            StepKind::MapUpdate(Box::new(super::bpf::map_step(names, x, line, false)?))
+        }
+        Y::MapExpect(x) => {
+            StepKind::MapExpect(Box::new(super::bpf::map_step(names, x, line, true)?))
+        }
+        Y::ProgRun(x) => StepKind::ProgRun(Box::new(super::bpf::prog_run(names, ctx, x, line)?)),
         Y::Stream(x) => {
             if let Some(f) = &x.flows {
                 if f.value != 1 {
@@ -482,7 +489,7 @@ fn routed_stream(
 }
 
 /// A frame, field conditions or both, and what to ignore of the frame.
-fn want(
+pub(super) fn want(
     names: &Names,
     ctx: &TestCtx,
     line: usize,
@@ -529,7 +536,12 @@ fn want(
     })
 }
 
-fn frame(names: &Names, ctx: &TestCtx, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
+pub(super) fn frame(
+    names: &Names,
+    ctx: &TestCtx,
+    s: &S<String>,
+    key: &str,
+) -> Result<FrameSrc, Problem> {
     let text = s.value.trim().to_string();
     let vars = uses_saved(ctx, &text, at(s), key)?;
     // With saved values, the syntax is checked now (with 0 in their place), the frame built

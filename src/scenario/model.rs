@@ -69,6 +69,8 @@ pub struct LinkSpec {
     pub ends: [PortRef; 2],
     pub mtu: Option<u32>,
     pub macs: [Option<MacAddr>; 2],
+    /// Seeded impairments on the way (a relay between the two ends).
+    pub impair: Option<super::impair::LinkImpair>,
 }
 
 /// A port of a bridge, with its VLANs when the bridge filters them.
@@ -129,6 +131,8 @@ pub struct TopologySpec {
     /// (a container's `eth0`, a bridge): checked when the run starts, never removed or
     /// reconfigured.
     pub existing: Vec<PortRef>,
+    /// eBPF programs attached to the nodes' interfaces (`bpf:` of a node).
+    pub bpf: Vec<super::bpf::BpfProgSpec>,
 }
 
 impl TopologySpec {
@@ -162,6 +166,7 @@ impl TopologySpec {
             ends: [p(a), p(b)],
             mtu: None,
             macs: [None, None],
+            impair: None,
         });
         self
     }
@@ -368,6 +373,9 @@ pub enum StepKind {
         /// How long it has to become ready.
         timeout: Duration,
     },
+    MapUpdate(Box<super::bpf::MapStep>),
+    MapExpect(Box<super::bpf::MapStep>),
+    ProgRun(Box<super::bpf::ProgRunStep>),
     Compare(Box<CompareStep>),
 }
 
@@ -397,6 +405,9 @@ impl StepKind {
             StepKind::Stream(_) => "stream",
             StepKind::Daemon { .. } => "daemon",
             StepKind::Compare(_) => "compare",
+            StepKind::MapUpdate(_) => "map_update",
+            StepKind::MapExpect(_) => "map_expect",
+            StepKind::ProgRun(_) => "prog_run",
         }
     }
 
@@ -422,6 +433,15 @@ impl StepKind {
             }
             StepKind::Stream(s) => format!("{k} {} -> {}", s.from, s.to),
             StepKind::Compare(c) => format!("{k} {} with {}", c.port, c.golden.display()),
+            StepKind::MapUpdate(m) | StepKind::MapExpect(m) => {
+                format!("{k} {}[{}] on {}", m.map, m.key, m.node)
+            }
+            StepKind::ProgRun(p) => format!(
+                "{k} {} on {}{}",
+                p.program,
+                p.node,
+                if p.dual { " (dual)" } else { "" }
+            ),
         }
     }
 }

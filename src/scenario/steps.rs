@@ -126,6 +126,9 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             timeout,
         } => daemon(bench, node, run, ready.as_ref(), *timeout),
         StepKind::Compare(c) => compare(bench, c),
+        StepKind::MapUpdate(m) => super::bpf::run_map_update(bench, m),
+        StepKind::MapExpect(m) => super::bpf::run_map_expect(bench, m),
+        StepKind::ProgRun(p) => super::bpf::run_prog_run(bench, p),
     };
     let (outcome, message, notes) = match r {
         Ok(notes) => (Outcome::Passed, String::new(), notes),
