@@ -102,11 +102,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         netns::enter(ns)?;
     }
     let mut pinger = Pinger::with_options(dst, &opts)?;
-    println!(
+    outln!(
         "PING {dst} ({dst}) {}({}) bytes of data.",
         args.size,
         args.size + 28
-    );
+    )?;
     let start = Instant::now();
     let end = deadline.map(|d| start + d);
     let left = |now: Instant| end.map(|e| e.saturating_duration_since(now));
@@ -124,13 +124,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(r) = pinger.ping(seq, wait)? {
             let ttl = r.ttl.map(|t| format!(" ttl={t}")).unwrap_or_default();
             if !args.quiet {
-                println!(
+                outln!(
                     "{} bytes from {}: icmp_seq={}{ttl} time={:.3} ms",
                     r.bytes,
                     r.from,
                     r.seq,
                     r.rtt.as_secs_f64() * 1e3
-                );
+                )?;
             }
             rtts.push(r.rtt);
         }
@@ -139,11 +139,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::thread::sleep(left(Instant::now()).map_or(pause, |l| pause.min(l)));
         }
     }
-    println!();
-    print!(
+    outln!()?;
+    out!(
         "{}",
         PingSummary::new(sent_n, &rtts, start.elapsed()).lines(dst)
-    );
+    )?;
     // ping(8): with -w, fewer replies than -c asked for is a failure.
     let short = deadline.is_some() && args.count.is_some_and(|c| (rtts.len() as u32) < c);
     Ok(if rtts.is_empty() || short {

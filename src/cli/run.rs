@@ -35,6 +35,10 @@ pub struct Args {
     /// With -w: keep the pcapng of passed tests too.
     #[arg(long, requires = "capture_dir")]
     keep_captures: bool,
+    /// `compare` steps write what their port received as the new golden file (a pcapng)
+    /// instead of comparing.
+    #[arg(long)]
+    update_golden: bool,
     /// List every step of passed tests too.
     #[arg(short, long)]
     verbose: bool,
@@ -88,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         capture_dir: args.capture_dir.clone(),
         keep_captures: args.keep_captures,
         stop: Some(stop.clone()),
+        update_golden: args.update_golden,
     };
     let human = !args.tap && !args.json;
     let mut out = std::io::stdout().lock();
@@ -183,8 +188,8 @@ pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let topo = scenario::Topology::up(&s.topology, &prefix)?;
     for n in topo.nodes() {
         match &s.topology.find_node(&n.name).and_then(|x| x.netns.as_ref()) {
-            Some(r) => println!("{} (netns {r}, attached)", n.name),
-            None => println!("{prefix}{}", n.name),
+            Some(r) => outln!("{} (netns {r}, attached)", n.name)?,
+            None => outln!("{prefix}{}", n.name)?,
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -194,7 +199,7 @@ pub fn down(args: DownArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load(&args.file)?;
     let prefix = prefix_of(&args.file, args.prefix.as_deref());
     for n in scenario::topology::down(&s.topology, &prefix)? {
-        println!("removed {n}");
+        outln!("removed {n}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

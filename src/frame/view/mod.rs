@@ -399,12 +399,6 @@ pub fn hex(b: &[u8]) -> String {
     s
 }
 
-/// A big-endian u16 at `at` (the caller has checked the length). For the readers not yet
-/// on the wire layer (show, summary); new code reads through [`super::wire`].
-pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
 /// Every name [`dissect`] can produce, in frame order (for masks and error messages).
 pub const FIELD_NAMES: &[&str] = &[
     "eth.dst",
@@ -528,28 +522,4 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
         .find(|&&n| n == name)
         .or_else(|| ALIASES.iter().find(|(a, _)| *a == name).map(|(_, n)| n))
         .copied()
-}
-
-/// A big-endian u32 at `at` (the caller has checked the length).
-pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-/// The MAC address at `at` (the caller has checked the length).
-pub(crate) fn mac(b: &[u8], at: usize) -> crate::frame::MacAddr {
-    let mut m = [0; 6];
-    m.copy_from_slice(&b[at..at + 6]);
-    crate::frame::MacAddr(m)
-}
-
-/// The IPv4 address at `at` (the caller has checked the length).
-pub(crate) fn ip4(b: &[u8], at: usize) -> std::net::Ipv4Addr {
-    std::net::Ipv4Addr::from(be32(b, at))
-}
-
-/// The IPv6 address at `at` (the caller has checked the length).
-pub(crate) fn ip6(b: &[u8], at: usize) -> std::net::Ipv6Addr {
-    let mut a = [0; 16];
-    a.copy_from_slice(&b[at..at + 16]);
-    std::net::Ipv6Addr::from(a)
 }
