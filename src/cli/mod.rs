@@ -28,6 +28,7 @@ mod bpf;
 mod capture;
 mod diff;
 mod impair;
+mod link;
 mod manpages;
 mod netns;
 mod ping;
@@ -71,9 +72,11 @@ enum Command {
     Replay(replay::Args),
     /// Create, list, inspect and delete veth pairs.
     Veth(veth::Args),
+    /// Show interfaces with their addresses; set them up, down, or their MTU (like `ip link`).
+    Link(link::Args),
     /// Create, list, delete network namespaces and run commands in them (like `ip netns`).
     Netns(netns::Args),
-    /// ICMP echo through the kernel's stack, like ping(8).
+    /// ICMP or ICMPv6 echo through the kernel's stack, like ping(8) (an address or a host name).
     Ping(ping::Args),
     /// Run an end-to-end delivery test and report loss, corruption, order and latency.
     Test(test::Args),
@@ -163,6 +166,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             replay::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Veth(a) => veth::run(a),
+        Command::Link(a) => link::run(a),
         Command::Netns(a) => netns::run(a),
         Command::Ping(a) => ping::run(a),
         Command::Test(a) => {

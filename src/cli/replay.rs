@@ -183,7 +183,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!("{e}; pass --allow-physical if you mean it")
         }
         policy::NotSendable::Down { iface } => anyhow::anyhow!(
-            "interface '{iface}' is down: bring it up with `ip{} link set {iface} up`",
+            "interface '{iface}' is down: bring it up with `vethbench link set{} {iface} up`",
             a.netns
                 .as_deref()
                 .map(|n| format!(" -n {n}"))

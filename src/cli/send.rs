@@ -625,7 +625,7 @@ fn refusal(e: NotSendable, netns: Option<&str>) -> anyhow::Error {
             anyhow::anyhow!("{e}; pass --allow-physical if you mean it")
         }
         NotSendable::Down { iface } => anyhow::anyhow!(
-            "interface '{iface}' is down: bring it up with `ip{} link set {iface} up`",
+            "interface '{iface}' is down: bring it up with `vethbench link set{} {iface} up`",
             netns.map(|n| format!(" -n {n}")).unwrap_or_default()
         ),
         NotSendable::Link(e) => e.into(),

@@ -25,7 +25,7 @@ enum Cmd {
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
     },
-    /// List veth ends with their peers (name, ifindex, namespace).
+    /// List veth ends with their peers (name, ifindex, namespace) and addresses.
     List {
         /// Print JSON (one array of objects; schema in the README). -j as with `ip -j`.
         #[arg(short = 'j', long)]
@@ -241,8 +241,9 @@ fn print_table(rows: &[veth::VethRow]) -> anyhow::Result<()> {
         "PEER_IFINDEX",
         "PEER_NETNS",
         "PEER_CONTAINER",
+        "ADDRESSES",
     ];
-    let cells: Vec<[String; 10]> = rows
+    let cells: Vec<[String; 11]> = rows
         .iter()
         .map(|r| {
             [
@@ -262,6 +263,11 @@ fn print_table(rows: &[veth::VethRow]) -> anyhow::Result<()> {
                 r.peer_container_id
                     .as_deref()
                     .map_or_else(|| "-".into(), |id| id[..12.min(id.len())].to_string()),
+                if r.addresses.is_empty() {
+                    "-".into()
+                } else {
+                    r.addresses.join(" ")
+                },
             ]
         })
         .collect();

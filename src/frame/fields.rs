@@ -253,6 +253,8 @@ pub struct FrameInfo {
     pub t0_ns: u128,
     /// Its length on the wire (the captured bytes may be fewer).
     pub wire_len: u32,
+    /// What its bytes start with (its capture's link type): Ethernet unless said otherwise.
+    pub encap: view::Encap,
 }
 
 /// The fields to print, in order.
@@ -324,6 +326,7 @@ impl FieldSet {
             ts_ns,
             t0_ns: ts_ns,
             wire_len,
+            encap: view::Encap::Ethernet,
         };
         self.write_frame(out, data, &info);
     }
@@ -338,7 +341,7 @@ impl FieldSet {
     fn write_column(&self, f: Column, out: &mut String, data: &[u8], info: &FrameInfo) {
         match f {
             Column::Eth => {
-                let lay = view::layout(data);
+                let lay = view::layout_of(data, info.encap);
                 let eths = lay.layers().iter().filter(|h| h.proto == LayerKind::Eth);
                 for (k, h) in eths.enumerate() {
                     if k > 0 {
@@ -377,7 +380,7 @@ impl FieldSet {
                 let _ = write!(out, "{}", data.len());
             }
             Column::Data => {
-                let lay = view::layout(data);
+                let lay = view::layout_of(data, info.encap);
                 let mut sep = "";
                 for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
                     out.push_str(sep);
@@ -388,7 +391,7 @@ impl FieldSet {
                 }
             }
             Column::Field(name) => {
-                view::write_values(data, name, out);
+                view::write_values_of(data, info.encap, name, out);
             }
         }
     }

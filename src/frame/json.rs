@@ -98,7 +98,7 @@ fn column_values(
     s.clear();
     match col {
         Column::Eth | Column::Data => {
-            let lay = view::layout(data);
+            let lay = view::layout_of(data, info.encap);
             let want = if col == Column::Eth {
                 LayerKind::Eth
             } else {
@@ -123,13 +123,17 @@ fn column_values(
             }
         }
         Column::Field(name) => {
-            view::walk(data, |n: &'static str, _, v: &dyn Fn(&mut String)| {
-                if n == name {
-                    s.clear();
-                    v(s);
-                    each(s);
-                }
-            });
+            view::walk_encap(
+                data,
+                info.encap,
+                |n: &'static str, _, v: &dyn Fn(&mut String)| {
+                    if n == name {
+                        s.clear();
+                        v(s);
+                        each(s);
+                    }
+                },
+            );
         }
         frame => {
             FieldSet::from_columns(vec![frame]).write_frame(s, data, info);
@@ -157,15 +161,15 @@ enum Node {
 }
 
 /// The layer objects of `data`, in tshark's shape.
-fn layers(data: &[u8]) -> Vec<Node> {
-    let lay = view::layout(data);
+fn layers(data: &[u8], encap: view::Encap) -> Vec<Node> {
+    let lay = view::layout_of(data, encap);
     let quoted = lay
         .layers()
         .iter()
         .find(|h| h.proto == LayerKind::Quoted)
         .map(|h| h.start);
     let mut top: Vec<Node> = Vec::new();
-    for f in view::dissect(data) {
+    for f in view::dissect_of(data, encap) {
         if VIEW_ONLY.contains(&f.name) {
             continue;
         }
@@ -266,7 +270,12 @@ pub fn write_frame(out: &mut String, first: bool, data: &[u8], info: &FrameInfo)
     let frame = Node::Obj(
         "frame".into(),
         vec![
-            Node::Leaf("frame.encap_type", "1".into()),
+            Node::Leaf(
+                "frame.encap_type",
+                info.encap
+                    .wtap_encap()
+                    .map_or_else(|| "-1".to_string(), |e| e.to_string()),
+            ),
             Node::Leaf(
                 "frame.time_epoch",
                 format!(
@@ -282,7 +291,7 @@ pub fn write_frame(out: &mut String, first: bool, data: &[u8], info: &FrameInfo)
         ],
     );
     let mut all = vec![frame];
-    all.extend(layers(data));
+    all.extend(layers(data, info.encap));
     out.push('{');
     members(out, &all, 8);
     out.push_str("\n      }");
@@ -353,6 +362,7 @@ mod tests {
             ts_ns: 1_700_000_000_000_000_000,
             t0_ns: 1_700_000_000_000_000_000,
             wire_len: frame.len() as u32,
+            encap: view::Encap::Ethernet,
         };
         let mut s = String::new();
         write_frame(&mut s, true, &frame, &info);

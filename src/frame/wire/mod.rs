@@ -37,6 +37,7 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod llc;
 pub mod mpls;
+pub mod sll;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;
