@@ -11,7 +11,8 @@ the frame functions against Scapy's equivalents.
   ``frame(expr)`` vs Scapy's ``raw(Ether(...)/IP(...)/UDP(...)/payload)``;
   ``frame(pkt)`` (a Scapy packet in) vs ``raw(pkt)``;
   ``fields(frame)`` vs Scapy's dissection ``Ether(data)`` and every layer's fields;
-  ``show(frame)`` vs ``Ether(data).show(dump=True)``.
+  ``show(frame)`` vs ``Ether(data).show(dump=True)``;
+  and the p50 and p99 of single calls over all rounds.
 
 Scapy reads the host's routes: the script re-runs itself inside ``unshare -n`` (root). Run
 ``python3 python/benches/frames_speed.py [--rounds 7] [--calls 2000]`` with the venv's python
@@ -59,11 +60,16 @@ def bench_import(rounds):
     return statistics.median(cumulative or diff)
 
 
-def per_call(fn, calls):
-    t0 = time.perf_counter()
+def per_call(fn, calls, each=None):
+    """Mean seconds per call over `calls` calls; each call's own time appended to `each`."""
+    clock = time.perf_counter
+    t0 = clock()
     for _ in range(calls):
+        t = clock()
         fn()
-    return (time.perf_counter() - t0) / calls
+        if each is not None:
+            each.append(clock() - t)
+    return (clock() - t0) / calls
 
 
 def bench_calls(rounds, calls):
@@ -101,13 +107,15 @@ def bench_calls(rounds, calls):
     ]
     print("per call, %d rounds of %d calls (µs: median (min..max of the rounds); ratio Scapy/vethbench per round):" % (rounds, calls))
     for name, ours, theirs in cases:
-        a, b = [], []
+        a, b, ea, eb = [], [], [], []
         for _ in range(rounds):
-            a.append(per_call(ours, calls))
-            b.append(per_call(theirs, max(1, calls // 10)))
+            a.append(per_call(ours, calls, ea))
+            b.append(per_call(theirs, max(1, calls // 10), eb))
         ratios = [y / x for x, y in zip(a, b)]
         print("  %s:\n    vethbench %s µs, Scapy %s µs, ratio median %.0f× (%.0f..%.0f)"
               % (name, spread(a), spread(b), statistics.median(ratios), min(ratios), max(ratios)))
+        print("    single calls: vethbench p50 %.1f p99 %.1f µs, Scapy p50 %.1f p99 %.1f µs"
+              % (pct(ea, 50) * 1e6, pct(ea, 99) * 1e6, pct(eb, 50) * 1e6, pct(eb, 99) * 1e6))
 
 
 def main():

@@ -10,7 +10,7 @@
 //!
 //! What stays true:
 //! - **The GIL is released while a run goes on**, and Python's signal handlers run every
-//!   [`SIGNAL_SLICE`]: Ctrl-C raises KeyboardInterrupt within that time. The interrupted run
+//!   `SIGNAL_SLICE` (20 ms): Ctrl-C raises KeyboardInterrupt within that time. The interrupted run
 //!   is told to stop and finishes in a thread of its own (its drain, then its pair is
 //!   removed); `close()` (and leaving the `with` block) waits for those threads, so after it
 //!   nothing the Testbench made is left.

@@ -231,3 +231,56 @@ def test_existing_ends_in_a_namespace():
                 vethbench.Testbench(tx="vbpa", rx="vbpnope", netns=ns).run(count=10)
     finally:
         subprocess.run(["ip", "netns", "del", ns])
+
+
+def held_anywhere(inodes):
+    """Which of these network namespaces (inode numbers) a process holds: an open descriptor,
+    or a thread inside it; or a mount (a bind mount in /run/netns)."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        links = []
+        try:
+            links += ["/proc/%s/fd/%s" % (pid, fd) for fd in os.listdir("/proc/%s/fd" % pid)]
+            links += ["/proc/%s/task/%s/ns/net" % (pid, t) for t in os.listdir("/proc/%s/task" % pid)]
+        except OSError:
+            continue
+        for link in links:
+            try:
+                target = os.readlink(link)
+            except OSError:
+                continue
+            if target.startswith("net:[") and target[5:-1] in inodes:
+                found.add(target[5:-1])
+    mounts = open("/proc/self/mountinfo").read()
+    found |= {i for i in inodes if "net:[%s]" % i in mounts}
+    return found
+
+
+def test_nothing_outlives_a_killed_process():
+    """SIGKILL mid-run: the private namespaces were held by the process only, so nothing holds
+    them afterwards and the kernel removes them."""
+    require_root()
+    child = run_child(
+        """
+        import vethbench
+        print("running", flush=True)
+        vethbench.Testbench().run(duration=60, rate=2000)
+        """
+    )
+    try:
+        assert child.stdout.readline().strip() == "running"
+        deadline = time.monotonic() + 10
+        held = []
+        while len(held) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            held = [os.readlink("/proc/%d/fd/%s" % (child.pid, fd)) for fd in net_fds(child.pid)]
+        assert len(held) >= 2, "the run's namespaces were not seen"
+        inodes = {h[len("net:["):-1] for h in held}
+        assert held_anywhere(inodes) == inodes  # the check sees them while the run holds them
+        child.kill()
+        child.wait(timeout=30)
+        assert held_anywhere(inodes) == set(), "namespaces left after SIGKILL"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
