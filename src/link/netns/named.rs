@@ -145,7 +145,8 @@ pub fn del(name: &str) -> Result<(), LinkError> {
 /// stays is refused, never removed).
 fn settled_kind(path: &Path) -> Option<NetnsKind> {
     let mut kind = entry_kind(path);
-    for _ in 0..20 {
+    // Up to a second: on a loaded machine the other process may be slow to take its next step.
+    for _ in 0..200 {
         if kind != Some(NetnsKind::NotNsfs) || !is_empty_file(path) {
             break;
         }
