@@ -3,6 +3,26 @@
 //! Each subcommand has `Args` (raw flags) and `run(Args) -> anyhow::Result<ExitCode>`; checked
 //! configuration and all real work happen in the library.
 
+/// `print!` that returns the write's error (a reader that went away, a full disk) as an
+/// `anyhow::Error` for `?`, instead of panicking: [`run`] ends a command whose reader went away
+/// with exit 0 and reports any other failed write in one line ("writing to stdout: ...").
+macro_rules! out {
+    ($($arg:tt)*) => {
+        ::std::io::Write::write_fmt(&mut ::std::io::stdout(), format_args!($($arg)*))
+            .map_err($crate::cli::stdout_error)
+    };
+}
+
+/// `println!` as [`out!`] does it.
+macro_rules! outln {
+    () => {
+        out!("\n")
+    };
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
+}
+
 mod bench;
 mod bpf;
 mod capture;
@@ -115,6 +135,12 @@ pub(crate) fn stdout_result(e: std::io::Error) -> anyhow::Result<ExitCode> {
     } else {
         Err(anyhow::anyhow!("writing to stdout: {e}"))
     }
+}
+
+/// A failed write to standard output as an error: "writing to stdout: CAUSE" (a closed pipe is
+/// recognised by its `io::Error` kind: see [`run`]).
+pub(crate) fn stdout_error(e: std::io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context("writing to stdout")
 }
 
 /// Parse the command line and run the subcommand.

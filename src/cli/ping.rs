@@ -143,14 +143,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut pinger = Pinger::with_options(dst, &opts)?;
     // iputils' first lines: `PING h (a) 56(84) bytes of data.`, `PING a(a) 56 data bytes`.
     match (dst, &name) {
-        (IpAddr::V4(_), _) => println!(
+        (IpAddr::V4(_), _) => outln!(
             "PING {} ({dst}) {}({}) bytes of data.",
             name.as_deref().unwrap_or(&args.addr),
             args.size,
             args.size + 28
-        ),
-        (IpAddr::V6(_), None) => println!("PING {dst}({dst}) {} data bytes", args.size),
-        (IpAddr::V6(_), Some(n)) => println!("PING {n}({n} ({dst})) {} data bytes", args.size),
+        )?,
+        (IpAddr::V6(_), None) => outln!("PING {dst}({dst}) {} data bytes", args.size)?,
+        (IpAddr::V6(_), Some(n)) => outln!("PING {n}({n} ({dst})) {} data bytes", args.size)?,
     }
     let start = Instant::now();
     let end = deadline.map(|d| start + d);
@@ -173,12 +173,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     Some(n) if r.from == dst => format!("{n} ({})", r.from),
                     _ => r.from.to_string(),
                 };
-                println!(
+                outln!(
                     "{} bytes from {from}: icmp_seq={}{ttl} time={:.3} ms",
                     r.bytes,
                     r.seq,
                     r.rtt.as_secs_f64() * 1e3
-                );
+                )?;
             }
             rtts.push(r.rtt);
         }
@@ -187,14 +187,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::thread::sleep(left(Instant::now()).map_or(pause, |l| pause.min(l)));
         }
     }
-    println!();
-    print!(
+    outln!()?;
+    out!(
         "{}",
         PingSummary::new(sent_n, &rtts, start.elapsed()).lines(
             name.as_deref()
                 .map_or_else(|| dst.to_string(), str::to_string)
         )
-    );
+    )?;
     // ping(8): with -w, fewer replies than -c asked for is a failure.
     let short = deadline.is_some() && args.count.is_some_and(|c| (rtts.len() as u32) < c);
     Ok(if rtts.is_empty() || short {

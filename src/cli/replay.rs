@@ -223,9 +223,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let (report, err) = replay::replay(&mut src, &mut sock, &cfg, &stop);
     done.store(true, Ordering::Relaxed);
     if a.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else {
-        println!("{report}");
+        outln!("{report}")?;
     }
     if report.kernel_dropped > 0 {
         eprintln!(

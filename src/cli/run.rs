@@ -212,8 +212,8 @@ pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let topo = scenario::Topology::up(&s.topology, &prefix)?;
     for n in topo.nodes() {
         match &s.topology.find_node(&n.name).and_then(|x| x.netns.as_ref()) {
-            Some(r) => println!("{} (netns {r}, attached)", n.name),
-            None => println!("{prefix}{}", n.name),
+            Some(r) => outln!("{} (netns {r}, attached)", n.name)?,
+            None => outln!("{prefix}{}", n.name)?,
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -224,13 +224,13 @@ pub fn down(args: DownArgs) -> anyhow::Result<ExitCode> {
     let prefix = prefix_of(&args.file, args.prefix.as_deref());
     let removed = scenario::topology::down(&s.topology, &prefix)?;
     for n in &removed {
-        println!("removed {n}");
+        outln!("removed {n}")?;
     }
     if removed.is_empty() && s.topology.nodes.iter().any(|n| n.netns.is_none()) {
-        println!(
+        outln!(
             "nothing to remove: {} is not up (no namespace {prefix}NODE)",
             args.file.display()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

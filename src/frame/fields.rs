@@ -23,6 +23,7 @@
 use std::fmt::Write as _;
 
 use super::view::{self, LayerKind};
+use super::wire::ethernet;
 use super::{FrameError, MacAddr};
 
 /// A column of `-T fields`.
@@ -346,11 +347,13 @@ impl FieldSet {
                     if k > 0 {
                         out.push(',');
                     }
-                    if view::be16(data, h.start + 12) <= 1500 {
+                    // The view pushed the Ethernet layer once its header was whole.
+                    let eth = ethernet::Header::new_unchecked(&data[h.start..]);
+                    if eth.is_8023() {
                         out.push_str("IEEE 802.3 Ethernet ");
                         continue;
                     }
-                    let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    let (s, t) = (eth.src(), eth.dst());
                     out.push_str("Ethernet II, Src: ");
                     write_mac_name(out, s);
                     let _ = write!(out, " ({s}), Dst: ");

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 
 use super::fields::{tshark_name, write_mac_name, write_relative, Column, FieldSet, FrameInfo};
 use super::view::{self, LayerKind};
+use super::wire::ethernet;
 
 /// Appends what comes before the object (`[` before the first, `,` before the others) and
 /// the object's head.
@@ -107,10 +108,11 @@ fn column_values(
                 s.clear();
                 if want == LayerKind::Data {
                     s.push_str(&view::hex(&data[h.start..h.end]));
-                } else if view::be16(data, h.start + 12) <= 1500 {
+                } else if ethernet::Header::new_unchecked(&data[h.start..]).is_8023() {
                     s.push_str("IEEE 802.3 Ethernet ");
                 } else {
-                    let (src, dst) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    let eth = ethernet::Header::new_unchecked(&data[h.start..]);
+                    let (src, dst) = (eth.src(), eth.dst());
                     s.push_str("Ethernet II, Src: ");
                     write_mac_name(s, src);
                     let _ = write!(s, " ({src}), Dst: ");

@@ -39,6 +39,8 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use super::wire::sll;
+
 mod arp;
 mod eth;
 mod icmp;
@@ -405,9 +407,16 @@ pub(crate) fn walk_encap<E: Emit>(frame: &[u8], encap: Encap, emit: E) -> Layout
             Some(6) => ipv6::walk(&mut w, 0, end),
             _ => w.data(0..end),
         },
-        Encap::Sll if end >= 16 => w.ether_payload(be16(frame, 14), 16, end),
-        Encap::Sll2 if end >= 20 => w.ether_payload(be16(frame, 0), 20, end),
-        Encap::Sll | Encap::Sll2 => {}
+        Encap::Sll => {
+            if let Ok(h) = sll::Header::new_checked(frame) {
+                w.ether_payload(h.protocol(), sll::HEADER_LEN, end);
+            }
+        }
+        Encap::Sll2 => {
+            if let Ok(h) = sll::v2::Header::new_checked(frame) {
+                w.ether_payload(h.protocol(), sll::HEADER_LEN_V2, end);
+            }
+        }
         Encap::Other(147..=162) => w.data(0..end),
         Encap::Other(_) => {}
     }
@@ -493,12 +502,6 @@ pub fn hex(b: &[u8]) -> String {
         let _ = write!(s, "{x:02x}");
     }
     s
-}
-
-/// A big-endian u16 at `at` (the caller has checked the length). For the readers not yet
-/// on the wire layer (show, summary); new code reads through [`super::wire`].
-pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
 }
 
 /// Every name [`dissect`] can produce, in frame order (for masks and error messages).
@@ -624,28 +627,4 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
         .find(|&&n| n == name)
         .or_else(|| ALIASES.iter().find(|(a, _)| *a == name).map(|(_, n)| n))
         .copied()
-}
-
-/// A big-endian u32 at `at` (the caller has checked the length).
-pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-/// The MAC address at `at` (the caller has checked the length).
-pub(crate) fn mac(b: &[u8], at: usize) -> crate::frame::MacAddr {
-    let mut m = [0; 6];
-    m.copy_from_slice(&b[at..at + 6]);
-    crate::frame::MacAddr(m)
-}
-
-/// The IPv4 address at `at` (the caller has checked the length).
-pub(crate) fn ip4(b: &[u8], at: usize) -> std::net::Ipv4Addr {
-    std::net::Ipv4Addr::from(be32(b, at))
-}
-
-/// The IPv6 address at `at` (the caller has checked the length).
-pub(crate) fn ip6(b: &[u8], at: usize) -> std::net::Ipv6Addr {
-    let mut a = [0; 16];
-    a.copy_from_slice(&b[at..at + 16]);
-    std::net::Ipv6Addr::from(a)
 }
