@@ -6,8 +6,9 @@ use std::process::Command;
 
 /// No reassembly, raw sequence numbers, and no dissector claiming the payload of the ports the
 /// files use: the golden frames use UDP 2222 (EtherNet/IP I/O) and TCP 80, and vethbench's
-/// `data` is the payload whatever the port (README), tshark's only when no dissector claims it.
-pub const TSHARK_OPTS: [&str; 14] = [
+/// `data` is the payload whatever the port (README), tshark's only when no dissector claims it;
+/// `timed.pcap` uses UDP 2001 (FIND).
+pub const TSHARK_OPTS: [&str; 16] = [
     "-o",
     "ip.defragment:FALSE",
     "-o",
@@ -22,6 +23,8 @@ pub const TSHARK_OPTS: [&str; 14] = [
     "enip",
     "--disable-protocol",
     "http",
+    "--disable-protocol",
+    "find",
 ];
 
 pub fn captures_dir() -> PathBuf {
