@@ -66,7 +66,7 @@ const CASES: &[Case] = &[
         "c.pcapng",
     ),
     writes("capture -i vb1 -c 0 -w {dir}/c0.pcapng", "c0.pcapng"),
-    case("capture -i any -c 1"),
+    case("capture -i any -i vb0 -c 1"),
     case("capture vb1 --duration 1e10"),
     case("capture -n {dir}/notes.txt -D"),
     case("capture vb1 -f tcp port 99999 -c 1"),

@@ -116,6 +116,7 @@ pub struct Args {
     /// Interface to capture on (repeatable): IFACE, or NS:IFACE for one in another namespace
     /// (a name in /run/netns, a path such as /proc/PID/ns/net, or pid:PID), e.g.
     /// `-i net1:veth1 -i net2:veth2`: one file, one interface block each, frames in time order.
+    /// `any` (or NS:any): every interface of the namespace, one interface block each.
     #[arg(short = 'i', long = "interface", value_name = "[NS:]IFACE")]
     interface: Vec<String>,
     /// Write frames to FILE (pcapng unless -F pcap; `-` for stdout). Without it, frames are
@@ -266,6 +267,33 @@ fn autostop(conds: &[String]) -> anyhow::Result<(Option<f64>, Option<u64>)> {
     Ok((duration, packets))
 }
 
+/// tcpdump's `-i any` (or `NS:any`): every interface of the namespace.
+fn is_any(iface: &str) -> bool {
+    iface == "any" || iface.rsplit_once(':').is_some_and(|(_, i)| i == "any")
+}
+
+/// `any` as every interface of its namespace (`-n NS`'s, or NS of `NS:any`), by ifindex,
+/// each a ring and an interface block of its own, as `-i a -i b` would be (not tcpdump's
+/// cooked SLL: the frames keep their Ethernet headers). Done before the namespace is
+/// entered, as `-D` lists them.
+fn expand_any(ifaces: &mut Vec<String>, netns: Option<&str>) -> anyhow::Result<()> {
+    let Some(any) = ifaces.iter().find(|i| is_any(i)).cloned() else {
+        return Ok(());
+    };
+    let (ns_ref, prefix) = match any.rsplit_once(':') {
+        Some((ns, _)) => (Some(ns), format!("{ns}:")),
+        None => (netns, String::new()),
+    };
+    let ns = vethbench::link::Netns::open_or_current(ns_ref)?;
+    let mut links = ns.run(vethbench::link::iface::list)?;
+    links.sort_by_key(|l| l.info.ifindex);
+    *ifaces = links
+        .into_iter()
+        .map(|l| format!("{prefix}{}", l.info.name))
+        .collect();
+    Ok(())
+}
+
 /// `-D`: the interfaces of this namespace, numbered like tcpdump's list.
 fn list_interfaces(netns: Option<&str>) -> anyhow::Result<ExitCode> {
     let ns = vethbench::link::Netns::open_or_current(netns)?;
@@ -328,11 +356,9 @@ pub(crate) fn config(args: &Args) -> anyhow::Result<Config> {
     if ifaces.is_empty() {
         anyhow::bail!("no interface given (capture IFACE... or -i IFACE)");
     }
-    if ifaces.iter().any(|i| i == "any") {
-        // tcpdump's pseudo-interface (SLL, no MACs on some links) is not implemented.
+    if ifaces.len() > 1 && ifaces.iter().any(|i| is_any(i)) {
         anyhow::bail!(
-            "-i any is not supported: name the interfaces (-i a -i b, or NS:IFACE), they go \
-             into one file with one interface block each; capture -D lists them"
+            "-i any captures every interface of the namespace already: name no other interface"
         );
     }
     if let Some((i, _)) = ifaces
@@ -395,7 +421,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.list_interfaces {
         return list_interfaces(args.netns.as_deref());
     }
-    let Config { spec, printer } = config(&args)?;
+    let Config { mut spec, printer } = config(&args)?;
+    expand_any(&mut spec.ifaces, args.netns.as_deref())?;
 
     if let Some(ns) = &args.netns {
         vethbench::link::netns::enter(ns)?;
@@ -486,7 +513,10 @@ mod tests {
         for (argv, words) in [
             (&["vethY", "tcp", "-f", "udp"][..], "two capture filters"),
             (&[][..], "no interface given"),
-            (&["-i", "any"][..], "-i any is not supported"),
+            (
+                &["-i", "any", "-i", "a"][..],
+                "-i any captures every interface of the namespace already",
+            ),
             (&["a", "-i", "a"][..], "interface 'a' is named twice"),
             (&["a", "-c", "0"][..], "-c 0 would capture nothing"),
             (

@@ -58,9 +58,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                outln!("{}", serde_json::to_string_pretty(&rows)?)?;
             } else {
-                print_table(&rows);
+                print_table(&rows)?;
             }
         }
         Cmd::Set {
@@ -107,7 +107,7 @@ fn parse_changes(words: &[String]) -> anyhow::Result<LinkSet> {
     Ok(set)
 }
 
-fn print_table(rows: &[LinkRow]) {
+fn print_table(rows: &[LinkRow]) -> anyhow::Result<()> {
     let header = ["NAME", "STATE", "MTU", "MAC", "KIND", "ADDRESSES"];
     let cells: Vec<[String; 6]> = rows
         .iter()
@@ -142,10 +142,11 @@ fn print_table(rows: &[LinkRow]) {
             .trim_end()
             .to_string()
     };
-    println!("{}", line(&header.map(String::from)));
+    outln!("{}", line(&header.map(String::from)))?;
     for row in &cells {
-        println!("{}", line(row));
+        outln!("{}", line(row))?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -38,6 +38,9 @@ pub enum Column {
     FrameCapLen,
     /// tshark's `data`: the bytes no header claims.
     Data,
+    /// A protocol asked for as a field (`-e ip`, `-e udp`...): tshark's one-line text of each
+    /// such layer (`Internet Protocol Version 4, Src: 198.18.0.1, Dst: 198.18.0.2`).
+    Proto(LayerKind),
     /// A header field of the packet view, by its name in [`view::FIELD_NAMES`].
     Field(&'static str),
 }
@@ -56,8 +59,14 @@ pub const FRAME_NAMES: [&str; 6] = [
 /// prints it (`tests/read_tshark.rs` checks each against tshark). The view's Scapy-spelled
 /// names (`ip.chksum`, `tcp.window`, `vlan.prio`...) and the few it has that tshark lacks
 /// (`ip.options`, `icmp.rest`, `ipv6.exthdrs`) are accepted too.
-pub const FIELD_NAMES: [&str; 98] = [
+pub const FIELD_NAMES: [&str; 104] = [
     "eth",
+    "vlan",
+    "arp",
+    "ip",
+    "ipv6",
+    "tcp",
+    "udp",
     "frame.number",
     "frame.time_relative",
     "frame.time_epoch",
@@ -167,6 +176,8 @@ fn unknown_field(name: &str) -> String {
         .filter(|(d, c)| *d <= 3.max(name.len() / 4) || c.starts_with(name))
         .collect();
     close.sort();
+    // `eth` is in both lists: each name once.
+    close.dedup();
     let names: Vec<String> = close
         .iter()
         .take(3)
@@ -176,7 +187,7 @@ fn unknown_field(name: &str) -> String {
         0 => String::new(),
         _ => format!("; did you mean {}?", names.join(" or ")),
     };
-    format!("not a field vethbench decodes{hint} (tshark's names, listed in the README's `read` section)")
+    format!("not a field vethbench decodes{hint} (tshark's names, listed in docs/read.md)")
 }
 
 /// The view's name of a field as tshark spells it (`vlan.prio` → `vlan.priority`,
@@ -228,6 +239,12 @@ impl std::str::FromStr for Column {
             "frame.len" => Column::FrameLen,
             "frame.cap_len" => Column::FrameCapLen,
             "data" | "data.data" => Column::Data,
+            "vlan" => Column::Proto(LayerKind::Vlan),
+            "arp" => Column::Proto(LayerKind::Arp),
+            "ip" => Column::Proto(LayerKind::Ipv4),
+            "ipv6" => Column::Proto(LayerKind::Ipv6),
+            "tcp" => Column::Proto(LayerKind::Tcp),
+            "udp" => Column::Proto(LayerKind::Udp),
             _ => match view::canonical_name(s) {
                 Some(name) => Column::Field(name),
                 None => {
@@ -393,7 +410,115 @@ impl FieldSet {
             Column::Field(name) => {
                 view::write_values_of(data, info.encap, name, out);
             }
+            Column::Proto(kind) => {
+                let lay = view::layout_of(data, info.encap);
+                let quote = quoted_from(&lay);
+                let hs = lay.layers().iter().filter(|h| h.proto == kind);
+                for (k, h) in hs.enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    write_proto(out, data, h, h.start >= quote);
+                }
+            }
         }
+    }
+}
+
+/// Where the packet an ICMP error quotes starts (past the end when there is none).
+pub(crate) fn quoted_from(lay: &view::Layout) -> usize {
+    lay.layers()
+        .iter()
+        .find(|h| h.proto == LayerKind::Quoted)
+        .map_or(usize::MAX, |h| h.start)
+}
+
+/// tshark's text of a protocol layer, as `-T fields -e ip` prints it.
+/// `quoted`: the layer is in the packet an ICMP error quotes (tshark gives its TCP no `Ack`
+/// or `Len`).
+pub(crate) fn write_proto(out: &mut String, data: &[u8], h: &view::Hdr, quoted: bool) {
+    use super::wire::{arp, ipv4, ipv6, tcp, udp, vlan};
+    let at = |f: std::ops::Range<usize>| data.get(h.start + f.start..h.start + f.end);
+    let be16 = |f: std::ops::Range<usize>| at(f).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+    let be32 = |f: std::ops::Range<usize>| {
+        at(f).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    match h.proto {
+        LayerKind::Ipv4 => {
+            let ip = |f| at(f).map(|b| std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+            if let (Some(s), Some(d)) = (ip(ipv4::field::SRC_ADDR), ip(ipv4::field::DST_ADDR)) {
+                let _ = write!(out, "Internet Protocol Version 4, Src: {s}, Dst: {d}");
+            }
+        }
+        LayerKind::Ipv6 => {
+            let ip = |f| {
+                at(f)
+                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
+                    .map(std::net::Ipv6Addr::from)
+            };
+            if let (Some(s), Some(d)) = (ip(ipv6::field::SRC_ADDR), ip(ipv6::field::DST_ADDR)) {
+                let _ = write!(out, "Internet Protocol Version 6, Src: {s}, Dst: {d}");
+            }
+        }
+        LayerKind::Udp => {
+            let _ = write!(
+                out,
+                "User Datagram Protocol, Src Port: {}, Dst Port: {}",
+                be16(udp::field::SRC_PORT),
+                be16(udp::field::DST_PORT)
+            );
+        }
+        LayerKind::Tcp => {
+            let hl = at(tcp::field::DATA_OFF).map_or(20, |b| usize::from(b[0] >> 4) * 4);
+            let flags = be16(tcp::field::FLAGS);
+            let _ = write!(
+                out,
+                "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
+                be16(tcp::field::SRC_PORT),
+                be16(tcp::field::DST_PORT),
+                be32(tcp::field::SEQ_NUM)
+            );
+            // What an ICMP error quotes: ports and sequence number only, as tshark.
+            if quoted || h.end < h.start + hl.max(tcp::HEADER_LEN) || data.len() < h.start + hl {
+                return;
+            }
+            if flags & tcp::flags::ACK != 0 {
+                let _ = write!(out, ", Ack: {}", be32(tcp::field::ACK_NUM));
+            }
+            let _ = write!(out, ", Len: {}", h.end.saturating_sub(h.start + hl));
+        }
+        LayerKind::Vlan => {
+            let tci = be16(vlan::field::TCI);
+            let _ = write!(
+                out,
+                "802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}",
+                tci >> 13,
+                (tci >> 12) & 1,
+                tci & 0x0fff
+            );
+        }
+        LayerKind::Arp => {
+            // Wireshark's names: a probe (no sender address yet), an announcement (sender and
+            // target the same, no target MAC), a gratuitous request or reply.
+            let (spa, tpa, tha) = (
+                at(arp::field::SPA),
+                at(arp::field::TPA),
+                at(arp::field::THA),
+            );
+            let zero = |b: Option<&[u8]>| b.is_some_and(|b| b.iter().all(|x| *x == 0));
+            let gratuitous = spa.is_some() && spa == tpa;
+            out.push_str("Address Resolution Protocol");
+            out.push_str(match be16(arp::field::OPER) {
+                1 if gratuitous && zero(tha) => " (ARP Announcement)",
+                1 if zero(spa) && zero(tha) => " (ARP Probe)",
+                1 if gratuitous => " (request/gratuitous ARP)",
+                1 => " (request)",
+                2 if gratuitous => " (reply/gratuitous ARP)",
+                2 => " (reply)",
+                _ => "",
+            });
+        }
+        _ => {}
     }
 }
 
@@ -482,6 +607,40 @@ pub fn write_relative(out: &mut String, ts_ns: u128, t0_ns: u128) {
 
 #[cfg(test)]
 mod tests {
+    /// Issue 21 new-user 5: a suggestion names each field once; protocols are columns.
+    #[test]
+    fn suggestions_are_unique_and_protocols_are_columns() {
+        for bad in ["ipx", "et", "ethh"] {
+            let e = super::FieldSet::parse(&[bad]).unwrap_err().to_string();
+            assert!(
+                e.contains("did you mean") && e.contains("docs/read.md"),
+                "{e}"
+            );
+            let named: Vec<&str> = e.split('\'').skip(3).step_by(2).collect();
+            let mut unique = named.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(named.len(), unique.len(), "{e}");
+        }
+        let f = super::FieldSet::parse(&["eth", "ip", "udp"]).unwrap();
+        let frame = crate::frame::parse_hex(
+            "02000000000202000000000108004500001d000100004011f0adc6120001c6120002\
+             04d20009000900007a",
+        )
+        .unwrap();
+        let mut out = String::new();
+        f.write_frame(&mut out, &frame, &super::FrameInfo::default());
+        let cols: Vec<&str> = out.split('\t').collect();
+        assert_eq!(
+            cols[1],
+            "Internet Protocol Version 4, Src: 198.18.0.1, Dst: 198.18.0.2"
+        );
+        assert_eq!(
+            cols[2],
+            "User Datagram Protocol, Src Port: 1234, Dst Port: 9"
+        );
+    }
+
     use super::*;
 
     /// The two name lists are kept by hand (tshark's spelling here, the view's in

@@ -83,6 +83,14 @@ fn column_name(col: Column) -> &'static str {
         Column::FrameLen => "frame.len",
         Column::FrameCapLen => "frame.cap_len",
         Column::Data => "data",
+        Column::Proto(k) => match k {
+            LayerKind::Vlan => "vlan",
+            LayerKind::Arp => "arp",
+            LayerKind::Ipv4 => "ip",
+            LayerKind::Ipv6 => "ipv6",
+            LayerKind::Tcp => "tcp",
+            _ => "udp",
+        },
         Column::Field(n) => tshark_name(n),
     }
 }
@@ -119,6 +127,15 @@ fn column_values(
                     write_mac_name(s, dst);
                     let _ = write!(s, " ({dst})");
                 }
+                each(s);
+            }
+        }
+        Column::Proto(kind) => {
+            let lay = view::layout_of(data, info.encap);
+            let quote = super::fields::quoted_from(&lay);
+            for h in lay.layers().iter().filter(|h| h.proto == kind) {
+                s.clear();
+                super::fields::write_proto(s, data, h, h.start >= quote);
                 each(s);
             }
         }

@@ -110,3 +110,76 @@ fn two_namespace_capture_is_in_strict_time_order_with_both_names() {
     }
     assert!(ids[0] > 0 && ids[1] > 0, "{ids:?}");
 }
+
+/// Issue 21 new-user 12: `-i any` (and `NS:any`) captures every interface of the namespace,
+/// one ring and one interface block each (not tcpdump's cooked SLL: frames keep their
+/// Ethernet headers); naming another interface beside it is refused.
+#[test]
+fn any_captures_every_interface_of_the_namespace() {
+    if !common::require_root!() {
+        return;
+    }
+    let (ns1, ns2) = (common::unique_name("vby1"), common::unique_name("vby2"));
+    let _g1 = NamedNetns(ns1.clone());
+    let _g2 = NamedNetns(ns2.clone());
+    let (a, b) = (common::unique_name("vya"), common::unique_name("vyb"));
+    for args in [
+        vec!["netns", "add", &ns1],
+        vec!["netns", "add", &ns2],
+        vec![
+            "veth",
+            "add",
+            &a,
+            "--netns",
+            &ns1,
+            "--peer",
+            &b,
+            "--peer-netns",
+            &ns2,
+            "--up",
+            "--no-ipv6",
+        ],
+    ] {
+        let (code, _, err) = run_fail(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let (_d, dir) = tmp();
+    let any_of = format!("{ns2}:any");
+    for (k, how) in [vec!["-n", &ns2, "-i", "any"], vec!["-i", &any_of]]
+        .into_iter()
+        .enumerate()
+    {
+        let file = format!("{dir}/any{k}.pcapng");
+        let mut args = how.clone();
+        args.extend(["-c", "2", "-w", &file]);
+        let cap = Capture::start(&args);
+        let (code, _, err) = run_fail(&["send", "-n", &ns1, "-i", &a, "--count", "2"]);
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = cap.finish();
+        assert_eq!(code, 0, "{how:?}: {err:?}");
+        let prefix = if k == 1 {
+            format!("{ns2}:")
+        } else {
+            String::new()
+        };
+        assert!(
+            err[0].contains(&format!("'{prefix}lo' and '{prefix}{b}'")),
+            "{how:?}: {err:?}"
+        );
+        let info = common::run_ok("capinfos", &["-I", &file]);
+        assert!(info.contains(&format!("Name = {prefix}lo")), "{info}");
+        assert!(info.contains(&format!("Name = {prefix}{b}")), "{info}");
+        let on = common::run_ok(
+            "tshark",
+            &["-r", &file, "-T", "fields", "-e", "frame.interface_name"],
+        );
+        let want = format!("{prefix}{b}");
+        assert_eq!(on.lines().collect::<Vec<_>>(), [want.as_str(); 2], "{on}");
+    }
+    let (code, _, err) = run_fail(&["capture", "-n", &ns2, "-i", "any", "-i", &b, "-c", "1"]);
+    assert_one_line_error(
+        code,
+        &err,
+        "-i any captures every interface of the namespace already",
+    );
+}

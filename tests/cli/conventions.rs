@@ -283,6 +283,31 @@ fn run_into_a_closed_pipe_ends_quietly() {
     }
 }
 
+/// Issue 21: the installed (release) binary carries no debug info (it was 50 MB with it), and
+/// the README says its size. Read from Cargo.toml: a release build is too slow for a test.
+#[test]
+fn release_profile_is_small_and_its_size_is_documented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let toml = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let release = toml
+        .split("[profile.release]")
+        .nth(1)
+        .expect("a [profile.release] section")
+        .split("\n[")
+        .next()
+        .unwrap();
+    assert!(release.contains("debug = false"), "{release}");
+    assert!(
+        release.contains("strip = \"debuginfo\"") || release.contains("strip = \"symbols\""),
+        "{release}"
+    );
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("The release binary is about ") && readme.contains(" MB"),
+        "the README says the binary's size"
+    );
+}
+
 /// Output is written, not `println!`ed: a reader that went away ends the command quietly
 /// (exit 0, nothing on stderr), a full disk is one error line naming stdout (exit 2), with no
 /// panic caught on the way. `send --dry-run` prints `show()` and needs no root.
