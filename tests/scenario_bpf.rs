@@ -601,3 +601,123 @@ fn the_xdp_example_passes_and_its_wrong_twin_fails_at_the_dual_run() {
         failed[0].4
     );
 }
+
+#[test]
+fn dual_xdp_tx_agrees_in_the_generic_path_and_shows_native_veths_missing_napi() {
+    if !common::require_root!() {
+        return;
+    }
+    let tests = format!(
+        "  - name: tx
+    steps:
+      - prog_run: {{node: dut, program: xdp_tx, frame: '{}', verdict: XDP_TX, dual: true}}
+",
+        udp(9)
+    );
+    let generic = two_nodes(
+        "        - {object: progs.o, program: xdp_tx, attach: xdp-generic}\n",
+        &tests,
+    );
+    let (_d, path) = scenario(&generic);
+    let (code, doc, err) = run_json(&path);
+    assert_eq!(code, 0, "{err}\n{doc:#}");
+    assert!(
+        steps(&doc)[0]
+            .4
+            .contains("dual: the live link agrees: XDP_TX (the frame out arrived on h1:eth0"),
+        "{doc:#}"
+    );
+    // Native XDP on veth: XDP_TX needs NAPI on the peer (an XDP program or GRO there), which
+    // h1:eth0 has not, so the kernel drops what BPF_PROG_RUN sends back: dual says so.
+    let (_d, path) = scenario(&generic.replace("attach: xdp-generic", "attach: xdp"));
+    let (code, doc, err) = run_json(&path);
+    assert_eq!(code, 1, "{err}\n{doc:#}");
+    let failed: Vec<_> = steps(&doc)
+        .into_iter()
+        .filter(|s| s.2 == "failed")
+        .collect();
+    assert!(
+        failed[0].3.contains("gave XDP_TX (the frame sent back out (XDP_TX), expected on h1:eth0), but on the live link")
+            && failed[0].3.contains("arrived on no port within 1000 ms: dropped"),
+        "{}",
+        failed[0].3
+    );
+}
+
+#[test]
+fn a_missing_capability_is_named() {
+    if !common::require_root!() {
+        return;
+    }
+    // Root without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (setpriv drops them from the bounding
+    // set, so the exec'd binary has none of them): loading fails with the capabilities named.
+    let obj = objects().join("progs.o");
+    let o = Command::new("setpriv")
+        .args([
+            "--bounding-set",
+            "-bpf,-perfmon,-sys_admin",
+            "--inh-caps",
+            "-all",
+        ])
+        .arg(common::bin_path())
+        .args(["bpf", "run"])
+        .arg(&obj)
+        .args(["-p", "xdp_pass", &udp(9)])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs CAP_BPF and CAP_NET_ADMIN"), "{err}");
+}
+
+#[test]
+fn sigkill_of_the_runner_leaves_no_program_loaded() {
+    if !common::require_root!() {
+        return;
+    }
+    // A step writes the attached program's id to a file, then the run waits; it is killed.
+    let yaml = two_nodes(
+        "        - {object: progs.o, program: xdp_pass, attach: xdp}\n",
+        "  - name: long
+    steps:
+      - exec: {node: dut, run: \"bpftool net show dev eth0 | sed -n 's/.*driver id \\\\([0-9]*\\\\).*/\\\\1/p' > id.txt\"}
+      - exec: {node: dut, run: 'sleep 20', timeout: 30s}
+",
+    );
+    let (d, path) = scenario(&yaml);
+    let mut child = common::vethbench().arg("run").arg(&path).spawn().unwrap();
+    let idf = d.path().join("id.txt");
+    let t0 = std::time::Instant::now();
+    let id = loop {
+        let s = std::fs::read_to_string(&idf).unwrap_or_default();
+        if !s.trim().is_empty() {
+            break s.trim().to_string();
+        }
+        assert!(t0.elapsed().as_secs() < 20, "no program id written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        common::run_ok("bpftool", &["prog", "show", "id", &id]).contains("xdp_pass"),
+        "program {id} not loaded while the run lasts"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The kernel frees a program once its last reference (our fds, the link) goes.
+    let t0 = std::time::Instant::now();
+    loop {
+        let o = Command::new("bpftool")
+            .args(["prog", "show", "id", &id])
+            .output()
+            .unwrap();
+        if !o.status.success() {
+            break;
+        }
+        assert!(
+            t0.elapsed().as_secs() < 5,
+            "program {id} still loaded after SIGKILL: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -233,7 +233,8 @@ impl Object {
             why: e.to_string(),
         })?;
         let ebpf = aya::EbpfLoader::new().load(&bytes).map_err(|e| {
-            let text = e.to_string();
+            // The errno is a source of aya's error (`failed to create map`: EPERM).
+            let text = crate::error::chain(&e);
             if text.contains("Operation not permitted") {
                 BpfError::Permission {
                     what: format!("loading {p}"),

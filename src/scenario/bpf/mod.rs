@@ -654,7 +654,7 @@ impl Held {
                 let (kt, vt) = types(l.btf.as_ref(), m);
                 let keys = obj.map_keys(m, 4096).unwrap_or_default();
                 let mut shown = Vec::new();
-                let mut zeros = 0;
+                let (mut zeros, mut nonzero) = (0, 0);
                 for k in &keys {
                     let Ok(Some(v)) = obj.map_get(m, k) else {
                         continue;
@@ -663,6 +663,7 @@ impl Held {
                         zeros += 1;
                         continue;
                     }
+                    nonzero += 1;
                     if shown.len() < REPORT_ENTRIES {
                         shown.push(format!(
                             "{} = {}",
@@ -671,7 +672,6 @@ impl Held {
                         ));
                     }
                 }
-                let nonzero = keys.len() - zeros;
                 let mut line = format!(
                     "map {m} ({} {file}): {}",
                     l.node,
