@@ -113,6 +113,9 @@ pub struct NodeYaml {
     pub ipv6: bool,
     /// `NAME`, `/proc/PID/ns/net` or `pid:PID`: an existing namespace.
     pub netns: Option<S<String>>,
+    /// Its own interfaces may be ports even where frames can reach a physical network.
+    #[serde(default)]
+    pub allow_physical: bool,
     #[serde(default)]
     pub sysctl: Entries<S<String>, Scalar>,
 }
@@ -373,6 +376,9 @@ pub struct StreamYaml {
     pub min_loss: Option<S<Scalar>>,
     pub max_reorder: Option<S<Scalar>>,
     pub max_p99_us: Option<f64>,
+    /// `{natport: udp.srcport}`: fields of the frame as it arrived, for later steps.
+    #[serde(default)]
+    pub save: Entries<S<String>, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
