@@ -818,21 +818,18 @@ impl PyBench {
             save: Vec::new(),
         };
         let (report, verdict) = self.with(py, move |inner, sig| {
-            let stream::Started { run, after } =
-                stream::start(&mut inner.bench, &step).map_err(errors::fail)?;
+            let started = stream::start(&mut inner.bench, &step).map_err(errors::fail)?;
             let mut stopped = false;
-            while !run.is_finished() {
+            while !started.run.is_finished() {
                 std::thread::sleep(Duration::from_millis(5));
                 if !stopped && sig.check() {
-                    run.stop();
+                    started.run.stop();
                     stopped = true;
                 }
             }
-            let report = run
-                .wait()
-                .map_err(|e| errors::fail(scen::ScenarioError::Harness(e).into_fail()))?;
-            let verdict = stream::judge(&mut inner.bench, &step, &after, &report);
-            Ok((report, verdict))
+            started
+                .finish(&mut inner.bench, &step)
+                .map_err(errors::fail)
         })?;
         if let (true, Err(f)) = (check, verdict) {
             return Err(errors::fail(f));

@@ -480,29 +480,25 @@ fn save(
 
 /// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
 pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
-    let Started { run, after } = start(bench, s)?;
-    let report = run.wait()?;
-    judge(bench, s, &after, &report)
+    start(bench, s)?.finish(bench, s)?.1
 }
 
-/// A stream step's run, started: wait for `run` (or stop it early), then give its report and
-/// `after` to [`judge`].
-#[allow(missing_debug_implementations)] // the run handle holds threads
+/// A stream step's run, started: [`Started::run`] can be watched and stopped early (Ctrl-C);
+/// [`Started::finish`] waits for it and gives its report and the step's verdict.
 pub struct Started {
     pub run: harness::RunHandle,
-    pub after: After,
-}
-
-/// What [`judge`] needs of the start besides the report: the frame as declared to arrive, and
-/// what `any` latched to.
-#[derive(Debug)]
-pub struct After {
     declared: Vec<u8>,
     any1: Option<Vec<u8>>,
-    latched: std::sync::Arc<std::sync::OnceLock<Vec<u8>>>,
+    latched: Arc<OnceLock<Vec<u8>>>,
 }
 
-/// Start a stream step's run (its sender and receiver threads).
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").finish_non_exhaustive()
+    }
+}
+
+/// Start a stream step's sender and receiver threads.
 pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
     use harness::ends;
     let frame = match (&s.frame, s.size) {
@@ -563,26 +559,45 @@ pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
     .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
     let latched = source.arrived();
     let declared = arriving.clone().unwrap_or_else(|| raw.clone());
+    let run = harness::stream::start(cfg, template, sink, source, None)?;
     Ok(Started {
-        run: harness::stream::start(cfg, template, sink, source, None)?,
-        after: After {
-            declared,
-            any1,
-            latched,
-        },
+        run,
+        declared,
+        any1,
+        latched,
     })
 }
 
-/// A stream step's verdict on its run's report: the thresholds, or (without any) the
-/// report's own verdict; then the fields `save:` names, kept from the frame as it arrived.
-pub fn judge(
+impl Started {
+    /// Wait for the run's end: its report, and the step's verdict on it (the thresholds, or
+    /// without any the report's own verdict; `save:` done when it passed).
+    pub fn finish(
+        self,
+        bench: &mut Bench,
+        s: &StreamStep,
+    ) -> Result<(harness::Report, Verdict), Fail> {
+        let report = self.run.wait()?;
+        let verdict = judge(
+            bench,
+            s,
+            &self.declared,
+            self.any1.as_deref(),
+            &self.latched,
+            &report,
+        );
+        Ok((report, verdict))
+    }
+}
+
+fn judge(
     bench: &mut Bench,
     s: &StreamStep,
-    after: &After,
+    declared: &[u8],
+    any1: Option<&[u8]>,
+    latched: &OnceLock<Vec<u8>>,
     report: &harness::Report,
 ) -> Verdict {
-    let (declared, latched) = (&after.declared, &after.latched);
-    let chosen = match after.any1.as_deref() {
+    let chosen = match any1 {
         Some(one) => latched_fields(declared, one, latched.get().map(Vec::as_slice)),
         None => String::new(),
     };
@@ -590,7 +605,7 @@ pub fn judge(
         bench,
         s,
         declared,
-        after.any1.is_some(),
+        any1.is_some(),
         latched.get().map(Vec::as_slice),
     );
     let l = report.latency.as_ref();
