@@ -23,6 +23,7 @@ pub mod bench;
 pub mod check;
 pub mod check_steps;
 pub mod fields;
+pub mod filter;
 pub mod load;
 pub mod model;
 pub mod proc;

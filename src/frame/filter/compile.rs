@@ -356,6 +356,25 @@ fn resolve(f: &FieldRef) -> Result<(Source, Kind), FilterError> {
     ))
 }
 
+/// A literal of the type of `field` (any name a filter accepts), for checking a filter whose
+/// value is filled in later (a scenario's `${saved}`); `None` for an unknown name.
+pub fn sample_literal(field: &str) -> Option<&'static str> {
+    let f = FieldRef {
+        name: field.to_string(),
+        col: 1,
+        slice: None,
+    };
+    let (_, kind) = resolve(&f).ok()?;
+    Some(match kind {
+        Kind::Uint | Kind::Bool | Kind::Time => "0",
+        Kind::Mac => "00:00:00:00:00:00",
+        Kind::Ipv4 => "0.0.0.0",
+        Kind::Ipv6 => "::",
+        Kind::Bytes => "00",
+        Kind::Str => "\"\"",
+    })
+}
+
 /// A literal converted to `kind`.
 fn constant(kind: Kind, lit: &Lit, col: usize, field: &str) -> Result<Const, FilterError> {
     let bad = |why: &str| {
