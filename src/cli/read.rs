@@ -100,7 +100,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut printed: u64 = 0;
     let mut line = printer.header();
     while n < limit {
-        let several = r.interfaces().len() > 1;
         let f = match r.next() {
             None => break,
             Some(Ok(f)) => f,
@@ -129,7 +128,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             id: f.iface,
             name: i.name.as_deref(),
             description: i.description.as_deref(),
-            several,
+            several: f.interfaces > 1,
         });
         if let Some(y) = &display {
             let meta = vethbench::frame::filter::FrameMeta {

@@ -74,6 +74,8 @@ pub struct ReadFrame<'a> {
     /// pcapng: the interface block the frame belongs to (its name, description); `None` for
     /// a pcap file, which has no interface blocks.
     pub idb: Option<&'a ReadIface>,
+    /// How many interfaces the file has described so far (its IDBs before this frame).
+    pub interfaces: usize,
 }
 
 impl ReadFrame<'_> {
@@ -436,6 +438,7 @@ impl<R: Read> CaptureReader<R> {
                     flags: None,
                     linktype: self.ifaces.first().map_or(1, |i| i.linktype),
                     idb: None,
+                    interfaces: 1,
                 })
             }
             FileKind::Pcapng => {
@@ -459,6 +462,7 @@ impl<R: Read> CaptureReader<R> {
                         flags: None,
                         linktype: ifd.linktype,
                         idb: Some(ifd),
+                        interfaces: self.ifaces.len(),
                     });
                 }
                 if b.len() < 32 {
@@ -504,6 +508,7 @@ impl<R: Read> CaptureReader<R> {
                     flags,
                     linktype: ifd.linktype,
                     idb: Some(ifd),
+                    interfaces: self.ifaces.len(),
                 })
             }
         }
