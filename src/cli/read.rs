@@ -5,8 +5,10 @@
 //! `-T fields -e ...` for tshark-style fields, `-T json` for tshark's JSON, `-c N` to stop
 //! early: the printing flags and the printer are `capture`'s ([`PrintFlags`], `Printer`). A
 //! truncated or corrupt file prints every good frame, then fails (exit 2) naming the byte
-//! offset of the bad block. Only Ethernet (link type 1) is decoded; frames of other link types
-//! (e.g. Linux cooked captures) get a one-line note.
+//! offset of the bad block. The text forms decode Ethernet (link type 1) only: frames of
+//! other link types get a one-line note; `-T fields` and `-T json` give every frame its
+//! `frame.*` fields and decode raw IP (101, 228, 229) and Linux cooked captures (113, 276)
+//! from their IP header, as tshark does.
 //!
 //! Two filters, as tcpdump and tshark take them: a capture filter after the file (tcpdump
 //! syntax, compiled by libpcap as `capture`'s, run in user space by the classic-BPF
@@ -45,7 +47,8 @@ pub struct Args {
     #[arg(short = 'c', long, value_name = "N")]
     count: Option<u64>,
     /// Statistics after the frames, as tshark's `-z`: conv,ip|ipv6|tcp|udp,
-    /// endpoints,ip|ipv6|tcp|udp, io,phs (repeatable; printed last first, as tshark does).
+    /// endpoints,ip|ipv6|tcp|udp, io,phs, io,stat,INTERVAL[,FILTER]... (repeatable; printed
+    /// last first, as tshark does).
     #[arg(short = 'z', value_name = "STAT")]
     stats: Vec<String>,
     /// Print no frames (tshark's -q): with -z, only the statistics.
@@ -152,9 +155,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         if args.quiet {
             // -q: no frame printed.
-        } else if f.linktype != LINKTYPE_ETHERNET && printer.is_json() {
-            // Left out of the JSON array (it has no place for a note).
-        } else if f.linktype != LINKTYPE_ETHERNET {
+        } else if f.linktype != LINKTYPE_ETHERNET && !printer.decodes_any_encap() {
             // Not decoded (e.g. Linux cooked capture from `tcpdump -i any`): say so per frame.
             use std::fmt::Write as _;
             let _ = writeln!(
@@ -164,12 +165,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 f.data.len()
             );
         } else {
+            // -T fields / -T json: frame.* always, raw IP and cooked frames from their IP.
             let info = vethbench::frame::fields::FrameInfo {
                 number: n,
                 ts_ns: f.ts_ns,
                 t0_ns: t0,
                 wire_len: f.orig_len,
                 iface,
+                encap: vethbench::frame::view::Encap::from_linktype(f.linktype),
             };
             printer.write_record(&mut line, printed == 0, f.data, &info);
             printed += 1;

@@ -55,6 +55,10 @@ pub struct Bench {
     pub vars: super::model::Vars,
     /// Set (by a signal handler) to stop: a running command is killed, the test ends.
     stop: Arc<AtomicBool>,
+    /// `compare` steps write their golden files instead of comparing (`run --update-golden`).
+    pub update_golden: bool,
+    /// Where the current test's frames begin in the testbench's log (set by [`Bench::reset`]).
+    log_mark: usize,
 }
 
 impl std::fmt::Debug for Bench {
@@ -125,6 +129,8 @@ impl Bench {
             daemons: Vec::new(),
             vars: Default::default(),
             stop: Arc::new(AtomicBool::new(false)),
+            update_golden: false,
+            log_mark: 0,
         })
     }
 
@@ -281,7 +287,27 @@ impl Bench {
         for (_, id) in &self.ports {
             self.tb.clear_pending(*id);
         }
+        self.log_mark = self.tb.received().len();
         Ok(())
+    }
+
+    /// Every frame (noise excepted) `port` received since the test began ([`Bench::reset`]),
+    /// in arrival order, after reading what arrives for `settle` more; none stays pending.
+    pub fn received_in_test(
+        &mut self,
+        port: impl Port,
+        settle: Duration,
+    ) -> Result<Vec<Received>, ScenarioError> {
+        let id = self.end(port)?;
+        self.tb.settle(id, settle)?;
+        self.tb.clear_pending(id);
+        Ok(
+            self.tb.received()[self.log_mark.min(self.tb.received().len())..]
+                .iter()
+                .filter(|r| r.end == id && !r.noise)
+                .cloned()
+                .collect(),
+        )
     }
 
     /// Copy every frame received from now on to `tap` (e.g. a per-test pcapng), replacing

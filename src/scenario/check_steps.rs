@@ -239,17 +239,8 @@ pub(super) fn step(
         Y::Ping(x) => StepKind::Ping {
             node: names.node(&x.node, "node")?,
             to: match IpAddr::from_str(x.to.value.trim()) {
-                Ok(a @ IpAddr::V4(_)) => a,
-                Ok(IpAddr::V6(a)) => {
-                    return err(
-                        at(&x.to),
-                        "to",
-                        format!(
-                            "{a}: ping is IPv4 only (as vethbench ping); send an ICMPv6 echo \
-                             and expect the reply instead"
-                        ),
-                    )
-                }
+                // ICMP or ICMPv6 echo, as vethbench ping.
+                Ok(a) => a,
                 Err(_) => {
                     return err(
                         at(&x.to),
@@ -375,7 +366,48 @@ pub(super) fn step(
             ready: x.ready.as_ref().map(ready).transpose()?,
             timeout: opt_duration(&x.timeout, "timeout", super::steps::READY_TIMEOUT)?,
         },
+        Y::Compare(x) => compare(names, x)?,
     })
+}
+
+/// `compare`: the port, the golden file (not opened until the step runs: `run
+/// --update-golden` writes it), the ignored fields (unknown names refused here), the pairing.
+fn compare(names: &Names, x: &yaml::CompareYaml) -> Result<StepKind, Problem> {
+    let ignore: Vec<&str> = x.ignore.iter().map(|s| s.value.as_str()).collect();
+    let mut options = match crate::diff::DiffOptions::new(&ignore) {
+        Ok(o) => o,
+        Err(e) => {
+            let bad = x.ignore.first().map_or(at(&x.port), at);
+            return err(bad, "ignore", e.to_string());
+        }
+    };
+    if let Some(m) = &x.matching {
+        options.matching = match m.value.trim() {
+            "order" => crate::diff::Match::Order,
+            "flow" => crate::diff::Match::Flow,
+            other => {
+                return err(
+                    at(m),
+                    "match",
+                    format!("'{other}' is not a pairing: order or flow"),
+                )
+            }
+        };
+    }
+    let golden = x.golden.value.trim();
+    if golden.is_empty() {
+        return err(
+            at(&x.golden),
+            "golden",
+            "name the golden capture (a pcapng or pcap file)",
+        );
+    }
+    Ok(StepKind::Compare(Box::new(CompareStep {
+        port: names.port(&x.port, "port", false)?,
+        golden: golden.into(),
+        options,
+        settle: opt_duration(&x.settle, "settle", DEFAULT_QUIET)?,
+    })))
 }
 
 /// A stream between two L2 segments goes through a router, which rewrites the MACs and the TTL:

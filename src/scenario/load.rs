@@ -142,12 +142,12 @@ mod tests {
     }
 
     #[test]
-    fn ping_to_ipv6_is_refused_at_load() {
-        let (line, key, msg) = bad(&format!(
-            "{ROUTED}      - ping: {{node: h1, to: \"2001:2::1\"}}\n"
-        ));
+    fn ping_takes_ipv6_and_refuses_a_name() {
+        let (line, key, msg) = bad(&format!("{ROUTED}      - ping: {{node: h1, to: \"h2\"}}\n"));
         assert_eq!((line, key.as_str()), (6, "to"), "{msg}");
-        assert!(msg.contains("IPv4 only"), "{msg}");
+        assert!(msg.contains("is not an IP address"), "{msg}");
+        let v6 = format!("{ROUTED}      - ping: {{node: h1, to: \"2001:2::1\"}}\n");
+        assert!(parse_str(&v6, None).is_ok());
     }
 
     #[test]

@@ -361,6 +361,20 @@ pub enum StepKind {
         /// How long it has to become ready.
         timeout: Duration,
     },
+    Compare(Box<CompareStep>),
+}
+
+/// `compare: {port, golden, ignore, match, settle}`: what a port received during the test,
+/// field by field against a golden capture (`vethbench diff`'s engine).
+#[derive(Debug, Clone)]
+pub struct CompareStep {
+    pub port: PortRef,
+    /// As written in the file (relative to the file's directory).
+    pub golden: PathBuf,
+    /// Fields and protocols left out, how frames are paired.
+    pub options: crate::diff::DiffOptions,
+    /// How long to keep reading the port before comparing (frames still on their way).
+    pub settle: Duration,
 }
 
 impl StepKind {
@@ -375,6 +389,7 @@ impl StepKind {
             StepKind::Exec { .. } => "exec",
             StepKind::Stream(_) => "stream",
             StepKind::Daemon { .. } => "daemon",
+            StepKind::Compare(_) => "compare",
         }
     }
 
@@ -399,6 +414,7 @@ impl StepKind {
                 format!("{k} on {node}: {run}")
             }
             StepKind::Stream(s) => format!("{k} {} -> {}", s.from, s.to),
+            StepKind::Compare(c) => format!("{k} {} with {}", c.port, c.golden.display()),
         }
     }
 }

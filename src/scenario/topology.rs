@@ -334,7 +334,7 @@ impl Topology {
         let bridge_macs = ns
             .run(|| -> Result<Result<Vec<(String, MacAddr)>, ScenarioError>, crate::link::LinkError> {
                 let mut nl = Netlink::open()?;
-                let io = |op: String| move |e: std::io::Error| ScenarioError::link(what(&op), crate::link::LinkError::from_errno(op.clone(), e, Capability::NetAdmin));
+                let io = |op: String| move |e: std::io::Error| ScenarioError::link(format!("node {node}"), crate::link::LinkError::from_errno(op.clone(), e, Capability::NetAdmin));
                 let mut index = HashMap::new();
                 for e in &ends {
                     if !n.ipv6 {
@@ -550,7 +550,11 @@ pub fn down(spec: &TopologySpec, prefix: &str) -> Result<Vec<String>, ScenarioEr
         let name = format!("{prefix}{}", n.name);
         match netns::del(&name) {
             Ok(()) => gone.push(name),
-            Err(crate::link::LinkError::NoSuchNetns { .. }) => {}
+            // Missing, or removed by a concurrent `down` meanwhile: gone either way.
+            Err(
+                crate::link::LinkError::NoSuchNetns { .. }
+                | crate::link::LinkError::NetnsGone { .. },
+            ) => {}
             Err(e) => return Err(ScenarioError::link(format!("node {}", n.name), e)),
         }
     }

@@ -4,7 +4,7 @@
 //!
 //! Keys follow the example exactly: `name`, `nodes`, `links`, `bridges`, `addresses`,
 //! `routes`, `setup`, `tests`; steps `send`, `expect`, `expect_none`, `sr`, `ping`, `exec`,
-//! `stream`, `daemon`; added: `netns` of a node, `fields` of `expect`/`sr`, `expect` and `ignore` of
+//! `stream`, `daemon`, `compare`; added: `netns` of a node, `fields` of `expect`/`sr`, `expect` and `ignore` of
 //! `stream`.
 
 use std::fmt;
@@ -269,6 +269,19 @@ pub enum StepYaml {
     Exec(ExecYaml),
     Stream(Box<StreamYaml>),
     Daemon(DaemonYaml),
+    Compare(CompareYaml),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareYaml {
+    pub port: S<String>,
+    pub golden: S<String>,
+    #[serde(default)]
+    pub ignore: Vec<S<String>>,
+    #[serde(rename = "match")]
+    pub matching: Option<S<String>>,
+    pub settle: Option<S<Scalar>>,
 }
 
 #[derive(Debug, Deserialize)]

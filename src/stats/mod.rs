@@ -1,6 +1,7 @@
 //! Statistics over a capture, as tshark's `-z` prints them: conversations (`conv,ip`,
 //! `conv,ipv6`, `conv,tcp`, `conv,udp`), endpoints (`endpoints,ip`...) and the protocol
-//! hierarchy (`io,phs`), with tshark 4.0's layout, or as JSON.
+//! hierarchy (`io,phs`) and frames and bytes per interval (`io,stat,INTERVAL[,FILTER]...`), with
+//! tshark 4.0's layout, or as JSON.
 //!
 //! Every statistic reads the one packet view ([`crate::frame::view::layout`]): each IP layer of a
 //! frame counts (a tunnel's inner packet too, as tshark's taps see every layer), the packet an
@@ -13,11 +14,13 @@
 //! only when asked), and the protocol hierarchy names only the protocols the packet view decodes.
 
 mod conv;
+mod io;
 mod phs;
 
 use std::fmt::Write as _;
 
 pub use conv::{ConvKind, Conversations};
+pub use io::IoStat;
 pub use phs::Hierarchy;
 
 /// A `-z` argument that could not be understood.
@@ -34,10 +37,11 @@ pub enum Stat {
     Conv(Conversations),
     Endpoints(Conversations),
     Phs(Hierarchy),
+    Io(IoStat),
 }
 
 impl Stat {
-    /// Parse a `-z` argument: `conv,ip`, `endpoints,tcp`, `io,phs`.
+    /// Parse a `-z` argument: `conv,ip`, `endpoints,tcp`, `io,phs`, `io,stat,1,udp`.
     pub fn parse(arg: &str) -> Result<Stat, StatError> {
         let err = |why: &str| StatError {
             arg: arg.to_string(),
@@ -60,11 +64,12 @@ impl Stat {
             )),
             "conv" => Ok(Stat::Conv(Conversations::new(kind(parts.get(1))?))),
             "endpoints" => Ok(Stat::Endpoints(Conversations::new(kind(parts.get(1))?))),
+            "io" if parts.get(1) == Some(&"stat") => Ok(Stat::Io(IoStat::parse(arg)?)),
             "io" if parts.get(1) == Some(&"phs") && parts.len() == 2 => {
                 Ok(Stat::Phs(Hierarchy::default()))
             }
             _ => Err(err(
-                "known: conv,ip|ipv6|tcp|udp, endpoints,ip|ipv6|tcp|udp, io,phs",
+                "known: conv,ip|ipv6|tcp|udp, endpoints,ip|ipv6|tcp|udp, io,phs, io,stat,INTERVAL[,FILTER]...",
             )),
         }
     }
@@ -75,6 +80,8 @@ impl Stat {
 pub struct Stats {
     stats: Vec<Stat>,
     first_ts_ns: Option<u64>,
+    /// Frames counted so far (a filter column's `frame.number`).
+    frames: u64,
 }
 
 impl Stats {
@@ -82,6 +89,7 @@ impl Stats {
         Stats {
             stats,
             first_ts_ns: None,
+            frames: 0,
         }
     }
 
@@ -93,11 +101,20 @@ impl Stats {
     pub fn add(&mut self, frame: &[u8], wire_len: u32, ts_ns: u64) {
         let t0 = *self.first_ts_ns.get_or_insert(ts_ns);
         let rel = ts_ns.saturating_sub(t0);
+        self.frames += 1;
+        let meta = crate::frame::filter::FrameMeta {
+            number: self.frames,
+            ts_ns,
+            t0_ns: t0,
+            wire_len,
+            ..Default::default()
+        };
         let lay = crate::frame::view::layout(frame);
         for s in &mut self.stats {
             match s {
                 Stat::Conv(c) | Stat::Endpoints(c) => c.add(frame, &lay, wire_len, rel),
                 Stat::Phs(h) => h.add(&lay, wire_len),
+                Stat::Io(io) => io.add(frame, wire_len, rel, &meta),
             }
         }
     }
@@ -109,6 +126,7 @@ impl Stats {
                 Stat::Conv(c) => c.write_conversations(out),
                 Stat::Endpoints(c) => c.write_endpoints(out),
                 Stat::Phs(h) => h.write_text(out),
+                Stat::Io(io) => io.write_text(out),
             }
         }
     }
@@ -122,6 +140,7 @@ impl Stats {
                     Stat::Conv(c) => c.conversations_json(),
                     Stat::Endpoints(c) => c.endpoints_json(),
                     Stat::Phs(h) => h.json(),
+                    Stat::Io(io) => io.json(),
                 })
                 .collect(),
         )

@@ -23,6 +23,9 @@ fn arguments_are_checked() {
         "endpoints,ipv6",
         "endpoints,udp",
         "io,phs",
+        "io,stat,1",
+        "io,stat,0",
+        "io,stat,0.5,udp,tcp.port in {80, 443},",
     ] {
         assert!(Stat::parse(ok).is_ok(), "{ok}");
     }
@@ -30,6 +33,12 @@ fn arguments_are_checked() {
         "conv",
         "conv,sctp",
         "io,stat",
+        "io,stat,x",
+        "io,stat,-1",
+        "io,stat,0.0000001",
+        "io,stat,1,",
+        "io,stat,1,nosuch.field == 1",
+        "io,stat,1,COUNT(ip.ttl)ip",
         "nope",
         "conv,ip,ip.src==1.1.1.1",
     ] {

@@ -38,9 +38,10 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
         .position(|l| l.contains(marker))
         .unwrap_or_else(|| panic!("{name}: no line has '{marker}'"));
     std::fs::write(&path, twin).unwrap();
-    // The files the examples' setup commands read.
-    let extra = "firewall.nft";
-    std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
+    // The files the examples' setup commands and compare steps read.
+    for extra in ["firewall.nft", "golden.pcapng"] {
+        std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
+    }
     let o = vethbench(&["run", "--json", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{name} twin: {}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
@@ -212,4 +213,15 @@ fn vlan_bridge() {
         "expect",
         "Dot1Q(vlan=20)/IP(src=\"198.18.10.1\"",
     );
+}
+
+#[test]
+fn golden() {
+    passes("golden.yaml");
+}
+
+#[test]
+fn golden_twin() {
+    // A TTL of 9 arrives as 8, not the golden file's 63.
+    twin_fails("golden.yaml", "ttl=64", "ttl=9", "compare", "- compare:");
 }

@@ -9,6 +9,7 @@ mod common;
 
 mod attached;
 mod bench_api;
+mod compare;
 mod examples;
 mod lifecycle;
 mod reports;
