@@ -429,6 +429,17 @@ fn scenario_errors() -> Vec<ScenarioError> {
             text: "Ether(".into(),
             msg: "missing ')'".into(),
         },
+        ScenarioError::Bpf {
+            what: "bpf on dut:eth0 (line 7)".into(),
+            source: vethbench::bpf::BpfError::BadHook("xdp-native".into()),
+        },
+        ScenarioError::Impair {
+            what: "link h1:eth0 - h2:eth0 (impaired)".into(),
+            source: vethbench::impair::ImpairError::Spec {
+                text: "los".into(),
+                why: "unknown".into(),
+            },
+        },
     ]
 }
 
@@ -442,7 +453,9 @@ fn cover_scenario(e: &ScenarioError) {
         | ScenarioError::Unsupported(_)
         | ScenarioError::NoSuchPort(_)
         | ScenarioError::NoSuchNode(_)
-        | ScenarioError::Frame { .. } => {}
+        | ScenarioError::Frame { .. }
+        | ScenarioError::Bpf { .. }
+        | ScenarioError::Impair { .. } => {}
     }
 }
 

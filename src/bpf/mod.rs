@@ -1,7 +1,8 @@
 //! eBPF programs as devices under test: an ELF object (with BTF) loaded by aya, a program run on
 //! a frame with the kernel's `BPF_PROG_RUN` ([`Object::run`]), attached to an interface (XDP
 //! native or generic, tc ingress or egress: [`Hook`], [`Object::attach`]), and its maps read and
-//! written by key ([`Object::map_get`], [`Object::map_set`]).
+//! written by key ([`Object::map_get`], [`Object::map_set`], per-CPU maps too), listed
+//! ([`Object::map_keys`]); [`btf`] reads the object's BTF for map keys and values by member.
 //!
 //! Why aya: a maintained pure-Rust loader (no libbpf C build, no `bpftool`), which does the ELF
 //! relocation, BTF and map creation, attaches through bpf links (XDP, and TCX on kernels ≥ 6.6:
@@ -22,6 +23,8 @@ use aya::programs::tc::TcAttachType;
 use aya::programs::{Program, ProgramError, TestRun, TestRunOptions, XdpMode};
 
 use crate::error::Capability;
+
+pub mod btf;
 
 /// Lines of the verifier's log an error keeps.
 const VERIFIER_TAIL: usize = 8;
@@ -423,7 +426,7 @@ impl Object {
         })
     }
 
-    fn map_data(&self, map: &str) -> Result<&MapData, BpfError> {
+    fn map_data(&self, map: &str) -> Result<(&MapData, bool), BpfError> {
         let have = self.maps().join(", ");
         let m = self.ebpf.map(map).ok_or_else(|| BpfError::NoMap {
             path: self.path.clone(),
@@ -435,47 +438,117 @@ impl Object {
             | Map::HashMap(d)
             | Map::LruHashMap(d)
             | Map::DevMap(d)
-            | Map::DevMapHash(d) => d,
-            _ => {
-                return Err(BpfError::Map {
-                    map: map.to_string(),
-                    why: "only array, hash, LRU hash and devmap maps are read and written (not per-CPU ones)".into(),
-                })
-            }
+            | Map::DevMapHash(d) => (d, false),
+            Map::PerCpuArray(d) | Map::PerCpuHashMap(d) | Map::PerCpuLruHashMap(d) => (d, true),
+            _ => return Err(BpfError::Map {
+                map: map.to_string(),
+                why:
+                    "only array, hash, LRU hash, devmap and their per-CPU maps are read and written"
+                        .into(),
+            }),
+        })
+    }
+
+    /// The layout of `map`: key and value sizes, per-CPU or not.
+    pub fn map_shape(&self, map: &str) -> Result<MapShape, BpfError> {
+        let (d, per_cpu) = self.map_data(map)?;
+        let info = d.info().map_err(|e| BpfError::Map {
+            map: map.to_string(),
+            why: e.to_string(),
+        })?;
+        let cpus = if per_cpu {
+            Some(aya::util::nr_cpus().map_err(|(f, e)| BpfError::Map {
+                map: map.to_string(),
+                why: format!("{f}: {e}"),
+            })?)
+        } else {
+            None
+        };
+        Ok(MapShape {
+            key_size: info.key_size() as usize,
+            value_size: info.value_size() as usize,
+            cpus,
+            max_entries: info.max_entries(),
         })
     }
 
     /// The key and value sizes of `map`, in bytes.
     pub fn map_sizes(&self, map: &str) -> Result<(usize, usize), BpfError> {
-        let d = self.map_data(map)?;
-        let info = d.info().map_err(|e| BpfError::Map {
-            map: map.to_string(),
-            why: e.to_string(),
-        })?;
-        Ok((info.key_size() as usize, info.value_size() as usize))
+        self.map_shape(map).map(|s| (s.key_size, s.value_size))
     }
 
-    /// The value at `key` in `map` (`None`: no such key); bytes as the kernel holds them.
+    /// The value at `key` in `map` (`None`: no such key); bytes as the kernel holds them (a
+    /// per-CPU map: [`MapShape::value_len`] bytes, one slot per CPU).
     pub fn map_get(&self, map: &str, key: &[u8]) -> Result<Option<Vec<u8>>, BpfError> {
-        let (ks, vs) = self.map_sizes(map)?;
-        check_len(map, "key", key.len(), ks)?;
-        let fd = self.map_data(map)?.fd().as_fd();
-        crate::sys::bpf::map_lookup(fd, key, vs).map_err(|e| BpfError::Map {
+        let shape = self.map_shape(map)?;
+        check_len(map, "key", key.len(), shape.key_size)?;
+        let fd = self.map_data(map)?.0.fd().as_fd();
+        crate::sys::bpf::map_lookup(fd, key, shape.value_len()).map_err(|e| BpfError::Map {
             map: map.to_string(),
             why: format!("lookup: {e}"),
         })
     }
 
-    /// Set `key` to `value` in `map`.
+    /// Set `key` to `value` in `map` (a per-CPU map: [`MapShape::value_len`] bytes).
     pub fn map_set(&self, map: &str, key: &[u8], value: &[u8]) -> Result<(), BpfError> {
-        let (ks, vs) = self.map_sizes(map)?;
-        check_len(map, "key", key.len(), ks)?;
-        check_len(map, "value", value.len(), vs)?;
-        let fd = self.map_data(map)?.fd().as_fd();
+        let shape = self.map_shape(map)?;
+        check_len(map, "key", key.len(), shape.key_size)?;
+        check_len(map, "value", value.len(), shape.value_len())?;
+        let fd = self.map_data(map)?.0.fd().as_fd();
         crate::sys::bpf::map_update(fd, key, value).map_err(|e| BpfError::Map {
             map: map.to_string(),
             why: format!("update: {e}"),
         })
+    }
+
+    /// Up to `limit` keys of `map`, in the kernel's order.
+    pub fn map_keys(&self, map: &str, limit: usize) -> Result<Vec<Vec<u8>>, BpfError> {
+        let shape = self.map_shape(map)?;
+        let fd = self.map_data(map)?.0.fd().as_fd();
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        while keys.len() < limit {
+            let next =
+                crate::sys::bpf::map_next_key(fd, keys.last().map(Vec::as_slice), shape.key_size)
+                    .map_err(|e| BpfError::Map {
+                    map: map.to_string(),
+                    why: format!("next key: {e}"),
+                })?;
+            match next {
+                Some(k) => keys.push(k),
+                None => break,
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The object's file, as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// The layout of a map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapShape {
+    pub key_size: usize,
+    pub value_size: usize,
+    /// A per-CPU map: the number of possible CPUs, each with its own value.
+    pub cpus: Option<usize>,
+    pub max_entries: u32,
+}
+
+impl MapShape {
+    /// The bytes of one CPU's value in a per-CPU lookup (the kernel rounds up to 8).
+    pub fn slot(&self) -> usize {
+        match self.cpus {
+            Some(_) => self.value_size.div_ceil(8) * 8,
+            None => self.value_size,
+        }
+    }
+
+    /// The bytes a lookup returns and an update takes.
+    pub fn value_len(&self) -> usize {
+        self.slot() * self.cpus.unwrap_or(1)
     }
 }
 

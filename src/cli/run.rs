@@ -120,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 r
             }
-            Err(e) => ScenarioResult::not_run(&file, &s.name, format!("{e:#}")),
+            Err(e) => ScenarioResult::not_run(&file, &s.name, vethbench::error::chain(&e)),
         };
         results.push(r);
     }

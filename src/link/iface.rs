@@ -89,6 +89,8 @@ pub struct LinkDetails {
     /// IFLA_MIN_MTU / IFLA_MAX_MTU: the MTUs the device takes (kernel 4.19+).
     pub min_mtu: Option<u32>,
     pub max_mtu: Option<u32>,
+    /// IFLA_MASTER: the bridge (or bond...) this link is a port of.
+    pub controller: Option<u32>,
 }
 
 impl LinkDetails {
@@ -106,6 +108,7 @@ impl LinkDetails {
         let mut link = None;
         let mut link_netnsid = None;
         let (mut min_mtu, mut max_mtu) = (None, None);
+        let mut controller = None;
         for attr in &m.attributes {
             match attr {
                 LinkAttribute::IfName(n) => info.name = n.clone(),
@@ -115,6 +118,7 @@ impl LinkDetails {
                 LinkAttribute::LinkNetNsId(v) => link_netnsid = Some(*v),
                 LinkAttribute::MinMtu(v) => min_mtu = Some(*v),
                 LinkAttribute::MaxMtu(v) => max_mtu = Some(*v),
+                LinkAttribute::Controller(v) => controller = Some(*v),
                 LinkAttribute::OperState(s) => operstate = operstate_name(s),
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
@@ -133,6 +137,7 @@ impl LinkDetails {
             link_netnsid,
             min_mtu,
             max_mtu,
+            controller,
         }
     }
 }

@@ -101,15 +101,27 @@ impl Bench {
         Self::on(Topology::build(spec)?)
     }
 
-    /// Open every veth end of a built topology as a port.
+    /// Open every veth end of a built topology as a port, and the attached nodes' own
+    /// interfaces that steps use.
     pub fn on(topo: Topology) -> Result<Self, ScenarioError> {
         let mut tb = Testbench::new();
         let mut ports = Vec::new();
-        for p in topo.spec.ports() {
+        let existing = topo.spec.existing.iter().cloned();
+        for p in topo.spec.ports().into_iter().chain(existing) {
             let ns = topo.netns(&p.node)?;
             // As Testbench::open_end, under the port's full name (`h2:eth0`) for messages.
             let max = crate::harness::plan::MAX_FRAME_LEN;
-            let sink = ends::open_sink(ns, &p.iface, 16, max)?;
+            let sink = if topo.spec.existing.contains(&p) {
+                // An attached node's own interface, which Topology::build checked against
+                // the physical-link guard (a bridge of veths passes; allow_physical).
+                let policy = crate::link::policy::SendPolicy {
+                    allow_physical: true,
+                    ..crate::link::policy::SendPolicy::HARNESS
+                };
+                ends::open_sink_with(ns, &p.iface, 16, max, policy)?
+            } else {
+                ends::open_sink(ns, &p.iface, 16, max)?
+            };
             let cfg = crate::sock::recvmsg::RecvConfig {
                 max_frame: max + 4,
                 rcvbuf: 16 << 20,

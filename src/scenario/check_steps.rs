@@ -270,6 +270,13 @@ pub(super) fn step(
             },
             timeout: opt_duration(&x.timeout, "timeout", super::steps::EXEC_TIMEOUT)?,
         },
+        Y::MapUpdate(x) => {
+            StepKind::MapUpdate(Box::new(super::bpf::map_step(names, x, line, false)?))
+        }
+        Y::MapExpect(x) => {
+            StepKind::MapExpect(Box::new(super::bpf::map_step(names, x, line, true)?))
+        }
+        Y::ProgRun(x) => StepKind::ProgRun(Box::new(super::bpf::prog_run(names, ctx, x, line)?)),
         Y::Stream(x) => {
             if let Some(f) = &x.flows {
                 if f.value != 1 {
@@ -303,7 +310,7 @@ pub(super) fn step(
             let arrives = x
                 .expect
                 .as_ref()
-                .map(|f| frame(names, ctx, f, "expect"))
+                .map(|f| stream_expect(names, ctx, f))
                 .transpose()?;
             let ign = ignore(&x.ignore)?;
             routed_stream(
@@ -316,16 +323,20 @@ pub(super) fn step(
                 &ign,
             )?;
             if let (Some(s), Some(a), Some(at_line)) = (&sent, &arrives, x.expect.as_ref()) {
-                let build = |f: &FrameSrc| {
-                    if f.vars {
-                        Vec::new()
-                    } else {
-                        f.expr.build_with(&LoadEnv).unwrap_or_default()
-                    }
+                // Built with stand-ins, unless they use saved values; `any`: with 0 and 1.
+                let build = |text: &str| {
+                    let mut v = parse_frame(text).ok()?.build_with(&LoadEnv).ok()?;
+                    (!v.is_empty()).then(|| v.remove(0))
                 };
-                if let (Some(s), Some(a)) = (build(s).first(), build(a).first()) {
-                    super::stream::rewritable(s, a, &ign)
-                        .map_err(|m| (at(at_line), "expect".to_string(), m))?;
+                if !s.vars && var_names(&a.text).is_empty() {
+                    let (a0, a1) = match super::stream::any_variants(&a.text) {
+                        Some((zero, one)) => (build(&zero), build(&one)),
+                        None => (build(&a.text), None),
+                    };
+                    if let (Some(s), Some(a0)) = (build(&s.text), a0) {
+                        super::stream::rewritable(&s, &a0, a1.as_deref(), &ign)
+                            .map_err(|m| (at(at_line), "expect".to_string(), m))?;
+                    }
                 }
             }
             StepKind::Stream(Box::new(StreamStep {
@@ -358,16 +369,43 @@ pub(super) fn step(
                     .map(|l| limit(l, "max_reorder"))
                     .transpose()?,
                 max_p99_us: x.max_p99_us,
+                save: saves(ctx, &x.save)?,
             }))
         }
         Y::Daemon(x) => StepKind::Daemon {
             node: names.node(&x.node, "node")?,
             run: x.run.clone(),
             ready: x.ready.as_ref().map(ready).transpose()?,
-            timeout: opt_duration(&x.timeout, "timeout", super::steps::READY_TIMEOUT)?,
+            // Without `ready`, `timeout:` is how long to wait for a socket of its own.
+            timeout: opt_duration(
+                &x.timeout,
+                "timeout",
+                if x.ready.is_some() {
+                    super::steps::READY_TIMEOUT
+                } else {
+                    super::steps::SETTLE_DEFAULT
+                },
+            )?,
         },
         Y::Compare(x) => compare(names, x)?,
     })
+}
+
+/// A stream's `expect`: a frame where `any` may stand for a port a NAT chooses (checked with
+/// `0` in its place; built with it and with `1` when the step runs).
+fn stream_expect(names: &Names, ctx: &TestCtx, f: &S<String>) -> Result<FrameSrc, Problem> {
+    let Some((zero, _)) = super::stream::any_variants(&f.value) else {
+        return frame(names, ctx, f, "expect");
+    };
+    let mut src = frame(
+        names,
+        ctx,
+        &Spanned::new(zero, f.referenced, f.defined),
+        "expect",
+    )?;
+    src.text = f.value.trim().to_string();
+    src.vars = true;
+    Ok(src)
 }
 
 /// `compare`: the port, the golden file (not opened until the step runs: `run
@@ -459,7 +497,7 @@ fn routed_stream(
 
 /// A frame, field conditions, a display filter (at least one), and what to ignore of the frame.
 #[allow(clippy::too_many_arguments)] // the keys of expect and sr, as written
-fn want(
+pub(super) fn want(
     names: &Names,
     ctx: &TestCtx,
     line: usize,
@@ -518,7 +556,12 @@ pub(super) fn filter(ctx: &TestCtx, s: &S<String>) -> Result<super::filter::Filt
         .map_err(|m| (at(s), "filter".to_string(), m))
 }
 
-fn frame(names: &Names, ctx: &TestCtx, s: &S<String>, key: &str) -> Result<FrameSrc, Problem> {
+pub(super) fn frame(
+    names: &Names,
+    ctx: &TestCtx,
+    s: &S<String>,
+    key: &str,
+) -> Result<FrameSrc, Problem> {
     let text = s.value.trim().to_string();
     let vars = uses_saved(ctx, &text, at(s), key)?;
     // With saved values, the syntax is checked now (with 0 in their place), the frame built

@@ -14,16 +14,20 @@
 //! - [`steps`] and [`runner`]: running a scenario's tests on a [`Bench`], one result per step;
 //!   [`stream`](mod@stream): the `stream` step, through a router too.
 //! - [`report`]: the human report, JUnit XML, TAP and JSON.
+//! - [`bpf`](mod@bpf): eBPF programs on nodes' interfaces, the map and `prog_run` steps;
+//!   [`impair`](mod@impair): seeded impairments on links (a relay the runner holds).
 //!
 //! What stays true: a file that does not check creates nothing; nothing a run creates
 //! outlives it, SIGKILL included (private namespaces; children get `PR_SET_PDEATHSIG`); each
 //! test starts with every port's receive socket bound and its queue emptied (no sleeps).
 
 pub mod bench;
+pub mod bpf;
 pub mod check;
 pub mod check_steps;
 pub mod fields;
 pub mod filter;
+pub mod impair;
 pub mod load;
 pub mod model;
 pub mod proc;
@@ -114,6 +118,18 @@ pub enum ScenarioError {
     NoSuchNode(String),
     #[error("frame '{text}': {msg}")]
     Frame { text: String, msg: String },
+    #[error("{what}")]
+    Bpf {
+        what: String,
+        #[source]
+        source: crate::bpf::BpfError,
+    },
+    #[error("{what}")]
+    Impair {
+        what: String,
+        #[source]
+        source: crate::impair::ImpairError,
+    },
 }
 
 fn line_of(line: usize) -> String {

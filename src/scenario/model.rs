@@ -4,8 +4,8 @@
 //! builder methods; nothing here touches the kernel.
 //!
 //! What stays true: a [`PortRef`] names an interface of a node that the topology declares (a
-//! veth end or a bridge); `line` fields are 1-based lines of the scenario file (0: built in
-//! Rust).
+//! veth end or a bridge), or one of an attached node's own ([`TopologySpec::existing`]);
+//! `line` fields are 1-based lines of the scenario file (0: built in Rust).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -57,6 +57,10 @@ pub struct NodeSpec {
     /// An existing namespace used as the node (a container's, `ip netns`'s): never removed,
     /// only the links and bridges the topology declares in it are. None: a private one.
     pub netns: Option<crate::link::netns::NetnsRef>,
+    /// In an attached node, its own interfaces may be ports even when their frames can reach
+    /// a physical network (a NIC, a bridge with one); off: only virtual links and bridges of
+    /// virtual links.
+    pub allow_physical: bool,
 }
 
 /// A veth pair between two nodes (or two interfaces of one node).
@@ -65,6 +69,8 @@ pub struct LinkSpec {
     pub ends: [PortRef; 2],
     pub mtu: Option<u32>,
     pub macs: [Option<MacAddr>; 2],
+    /// Seeded impairments on the way (a relay between the two ends).
+    pub impair: Option<super::impair::LinkImpair>,
 }
 
 /// A port of a bridge, with its VLANs when the bridge filters them.
@@ -121,6 +127,12 @@ pub struct TopologySpec {
     pub setup: Vec<CommandSpec>,
     /// Setup, exec and daemon commands run in this directory (the scenario file's).
     pub dir: Option<PathBuf>,
+    /// Interfaces of attached nodes that steps use as ports and the topology does not make
+    /// (a container's `eth0`, a bridge): checked when the run starts, never removed or
+    /// reconfigured.
+    pub existing: Vec<PortRef>,
+    /// eBPF programs attached to the nodes' interfaces (`bpf:` of a node).
+    pub bpf: Vec<super::bpf::BpfProgSpec>,
 }
 
 impl TopologySpec {
@@ -154,6 +166,7 @@ impl TopologySpec {
             ends: [p(a), p(b)],
             mtu: None,
             macs: [None, None],
+            impair: None,
         });
         self
     }
@@ -313,6 +326,9 @@ pub struct StreamStep {
     pub min_loss: Option<Limit>,
     pub max_reorder: Option<Limit>,
     pub max_p99_us: Option<f64>,
+    /// Fields of the frame as it arrived (a port `any` latched to, the NAT's choice), kept
+    /// for later steps.
+    pub save: Vec<Save>,
 }
 
 /// What a step does.
@@ -361,6 +377,9 @@ pub enum StepKind {
         /// How long it has to become ready.
         timeout: Duration,
     },
+    MapUpdate(Box<super::bpf::MapStep>),
+    MapExpect(Box<super::bpf::MapStep>),
+    ProgRun(Box<super::bpf::ProgRunStep>),
     Compare(Box<CompareStep>),
 }
 
@@ -390,6 +409,9 @@ impl StepKind {
             StepKind::Stream(_) => "stream",
             StepKind::Daemon { .. } => "daemon",
             StepKind::Compare(_) => "compare",
+            StepKind::MapUpdate(_) => "map_update",
+            StepKind::MapExpect(_) => "map_expect",
+            StepKind::ProgRun(_) => "prog_run",
         }
     }
 
@@ -415,6 +437,15 @@ impl StepKind {
             }
             StepKind::Stream(s) => format!("{k} {} -> {}", s.from, s.to),
             StepKind::Compare(c) => format!("{k} {} with {}", c.port, c.golden.display()),
+            StepKind::MapUpdate(m) | StepKind::MapExpect(m) => {
+                format!("{k} {}[{}] on {}", m.map, m.key, m.node)
+            }
+            StepKind::ProgRun(p) => format!(
+                "{k} {} on {}{}",
+                p.program,
+                p.node,
+                if p.dual { " (dual)" } else { "" }
+            ),
         }
     }
 }

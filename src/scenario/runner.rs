@@ -268,6 +268,9 @@ pub fn run_test(
         outcome = r.outcome;
         results.push(r);
     }
+    if outcome != Outcome::Passed {
+        super::bpf::note_maps(bench, &mut results);
+    }
     bench.stop_daemons();
     let teardown = teardown(bench, &t.teardown);
     bench.set_capture(None)?;

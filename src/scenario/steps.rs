@@ -25,7 +25,7 @@ pub const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a daemon has to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A daemon without `ready` is ready when a new socket listens (TCP) or is bound (UDP) in its
-/// node; without one it is taken as ready after this long.
+/// node; without one it is taken as ready after its `timeout:`, by default this long.
 pub const SETTLE_DEFAULT: Duration = Duration::from_millis(500);
 /// How long a `ping` waits for each reply.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(1);
@@ -131,6 +131,9 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             timeout,
         } => daemon(bench, node, run, ready.as_ref(), *timeout),
         StepKind::Compare(c) => compare(bench, c),
+        StepKind::MapUpdate(m) => super::bpf::run_map_update(bench, m),
+        StepKind::MapExpect(m) => super::bpf::run_map_expect(bench, m),
+        StepKind::ProgRun(p) => super::bpf::run_prog_run(bench, p),
     };
     let (outcome, message, notes) = match r {
         Ok(notes) => (Outcome::Passed, String::new(), notes),
@@ -576,11 +579,7 @@ fn daemon(
     };
     bench.start_daemon(node, run)?;
     let start = Instant::now();
-    let wait = if ready.is_some() {
-        timeout
-    } else {
-        timeout.min(SETTLE_DEFAULT)
-    };
+    let wait = timeout;
     let deadline = start.checked_add(wait).unwrap_or(start);
     let mut nap = Duration::from_micros(100);
     loop {

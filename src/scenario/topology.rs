@@ -80,6 +80,10 @@ pub struct Topology {
     macs: HashMap<PortRef, MacAddr>,
     /// Remove what was made in attached nodes on drop (not after `up`).
     cleanup: bool,
+    /// eBPF programs, maps and links (and pins, removed on drop).
+    bpf: super::bpf::Held,
+    /// The relays of impaired links.
+    relays: super::impair::Held,
 }
 
 impl Drop for Topology {
@@ -178,6 +182,19 @@ impl Topology {
     /// Build `spec` in named namespaces `PREFIX`+node, left in place when this drops
     /// (removed by [`down`]). On failure, what was made is removed.
     pub fn up(spec: &TopologySpec, prefix: &str) -> Result<Self, ScenarioError> {
+        // Nothing would hold them once `up` exits (and a pin left behind outlives everything).
+        if let Some(b) = spec.bpf.first() {
+            return Err(ScenarioError::Unsupported(format!(
+                "vethbench up cannot keep eBPF programs (bpf: of node {}, line {}): they are held by the process that runs the scenario and go with it; use vethbench run",
+                b.node, b.line
+            )));
+        }
+        if let Some(l) = spec.links.iter().find(|l| l.impair.is_some()) {
+            return Err(ScenarioError::Unsupported(format!(
+                "vethbench up cannot keep the impaired link {} - {}: its relay runs in the process that runs the scenario; use vethbench run",
+                l.ends[0], l.ends[1]
+            )));
+        }
         let mut nodes = Vec::with_capacity(spec.nodes.len());
         let made = (|| {
             for n in &spec.nodes {
@@ -227,6 +244,8 @@ impl Topology {
             nodes,
             macs: HashMap::new(),
             cleanup,
+            bpf: Default::default(),
+            relays: Default::default(),
         };
         t.links()?;
         for n in &spec.nodes {
@@ -234,6 +253,9 @@ impl Topology {
         }
         for b in &spec.bridges {
             t.bridge_vlans(b)?;
+        }
+        if !spec.bpf.is_empty() {
+            t.bpf = super::bpf::Held::attach(spec, |n| t.netns(n))?;
         }
         for c in &spec.setup {
             let out = proc::run(
@@ -259,7 +281,61 @@ impl Topology {
                 });
             }
         }
+        t.existing()?;
         Ok(t)
+    }
+
+    /// The attached nodes' own interfaces that steps use as ports: each must exist, and be
+    /// virtual or a bridge of virtual links only, unless the node says `allow_physical`.
+    /// Only looked at: never reconfigured.
+    fn existing(&mut self) -> Result<(), ScenarioError> {
+        for p in &self.spec.existing {
+            let node = self.spec.find_node(&p.node);
+            let what = || match node.and_then(|n| n.netns.as_ref()) {
+                Some(r) => format!("node {} (netns {r})", p.node),
+                None => format!("node {}", p.node),
+            };
+            let all = self
+                .netns(&p.node)?
+                .run(iface::list)
+                .map_err(|e| ScenarioError::link(what(), e))?;
+            let Some(d) = all.iter().find(|d| d.info.name == p.iface) else {
+                let names: Vec<&str> = all.iter().map(|d| d.info.name.as_str()).collect();
+                return Err(ScenarioError::Unsupported(format!(
+                    "{}: no interface '{}' there for port {p} (it has: {})",
+                    what(),
+                    p.iface,
+                    names.join(", ")
+                )));
+            };
+            let physical: Vec<&str> = if d.info.kind.as_deref() == Some("bridge") {
+                all.iter()
+                    .filter(|m| m.controller == Some(d.info.ifindex) && !m.info.is_virtual())
+                    .map(|m| m.info.name.as_str())
+                    .collect()
+            } else if d.info.is_virtual() {
+                Vec::new()
+            } else {
+                vec![d.info.name.as_str()]
+            };
+            if !physical.is_empty() && !node.is_some_and(|n| n.allow_physical) {
+                return Err(ScenarioError::Unsupported(format!(
+                    "{}: refusing port {p}: frames on {} (kind {}) can reach a physical network; \
+                     only virtual links ({}) and bridges of them are ports unless the node says \
+                     allow_physical: true",
+                    what(),
+                    physical.join(", "),
+                    crate::link::policy::kind_name(
+                        &all.iter()
+                            .find(|m| m.info.name == physical[0])
+                            .and_then(|m| m.info.kind.clone())
+                    ),
+                    crate::link::policy::VIRTUAL_KINDS
+                )));
+            }
+            self.macs.insert(p.clone(), MacAddr(d.info.mac));
+        }
+        Ok(())
     }
 
     /// The namespace of node `name`.
@@ -273,6 +349,16 @@ impl Topology {
 
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
+    }
+
+    /// The eBPF programs and maps the topology holds.
+    pub fn bpf(&self) -> &super::bpf::Held {
+        &self.bpf
+    }
+
+    /// The relays of its impaired links.
+    pub fn relays_mut(&mut self) -> &mut super::impair::Held {
+        &mut self.relays
     }
 
     /// The MAC of a veth end or bridge.
@@ -292,8 +378,27 @@ impl Topology {
     }
 
     fn links(&mut self) -> Result<(), ScenarioError> {
-        for l in &self.spec.links {
+        for (i, l) in self.spec.links.iter().enumerate() {
             let [a, b] = &l.ends;
+            if l.impair.is_some() {
+                let (ia, ib) = self.relays.link(
+                    &self.spec,
+                    i,
+                    self.nodes
+                        .iter()
+                        .find(|n| n.name == a.node)
+                        .expect("checked node")
+                        .netns(),
+                    self.nodes
+                        .iter()
+                        .find(|n| n.name == b.node)
+                        .expect("checked node")
+                        .netns(),
+                )?;
+                self.macs.insert(a.clone(), MacAddr(ia.mac));
+                self.macs.insert(b.clone(), MacAddr(ib.mac));
+                continue;
+            }
             let spec = VethPairSpec {
                 a: VethEnd {
                     mac: l.macs[0].map(|m| m.0),

@@ -113,8 +113,14 @@ pub struct NodeYaml {
     pub ipv6: bool,
     /// `NAME`, `/proc/PID/ns/net` or `pid:PID`: an existing namespace.
     pub netns: Option<S<String>>,
+    /// Its own interfaces may be ports even where frames can reach a physical network.
+    #[serde(default)]
+    pub allow_physical: bool,
     #[serde(default)]
     pub sysctl: Entries<S<String>, Scalar>,
+    /// `{eth0: [{object: prog.o, program: NAME, attach: xdp}]}`: eBPF programs on its interfaces.
+    #[serde(default)]
+    pub bpf: Entries<S<String>, Vec<S<super::bpf::BpfYaml>>>,
 }
 
 /// `[h1:eth0, r1:eth0]` or `{ends: [..], mtu: 9000, macs: [..]}`.
@@ -123,6 +129,8 @@ pub struct LinkYaml {
     pub ends: Vec<S<String>>,
     pub mtu: Option<u32>,
     pub macs: Option<Vec<S<String>>>,
+    /// Seeded impairments: both ways, or keyed by the sending end.
+    pub impair: Option<S<super::impair::ImpairYaml>>,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +139,7 @@ struct LinkMap {
     ends: Vec<S<String>>,
     mtu: Option<u32>,
     macs: Option<Vec<S<String>>>,
+    impair: Option<S<super::impair::ImpairYaml>>,
 }
 
 impl<'de> Deserialize<'de> for LinkYaml {
@@ -150,6 +159,7 @@ impl<'de> Deserialize<'de> for LinkYaml {
                     ends,
                     mtu: None,
                     macs: None,
+                    impair: None,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LinkYaml, A::Error> {
@@ -158,6 +168,7 @@ impl<'de> Deserialize<'de> for LinkYaml {
                     ends: l.ends,
                     mtu: l.mtu,
                     macs: l.macs,
+                    impair: l.impair,
                 })
             }
         }
@@ -269,6 +280,9 @@ pub enum StepYaml {
     Exec(ExecYaml),
     Stream(Box<StreamYaml>),
     Daemon(DaemonYaml),
+    MapUpdate(super::bpf::MapStepYaml),
+    MapExpect(super::bpf::MapStepYaml),
+    ProgRun(Box<super::bpf::ProgRunYaml>),
     Compare(CompareYaml),
 }
 
@@ -379,6 +393,9 @@ pub struct StreamYaml {
     pub min_loss: Option<S<Scalar>>,
     pub max_reorder: Option<S<Scalar>>,
     pub max_p99_us: Option<f64>,
+    /// `{natport: udp.srcport}`: fields of the frame as it arrived, for later steps.
+    #[serde(default)]
+    pub save: Entries<S<String>, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -39,7 +39,7 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
         .unwrap_or_else(|| panic!("{name}: no line has '{marker}'"));
     std::fs::write(&path, twin).unwrap();
     // The files the examples' setup commands and compare steps read.
-    for extra in ["firewall.nft", "golden.pcapng"] {
+    for extra in ["firewall.nft", "nat.nft", "golden.pcapng"] {
         std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
     }
     let o = vethbench(&["run", "--json", path.to_str().unwrap()]);
@@ -170,6 +170,49 @@ fn firewall() {
 fn firewall_twin() {
     // Telnet expected to pass.
     twin_fails("firewall.yaml", "      - expect_none: {port: h2:eth0, for: 100ms}", "      - expect: {port: h2:eth0, frame: 'Ether(src=mac(\"fw:eth1\"), dst=mac(\"h2:eth0\"))/IP(src=\"198.18.1.2\", dst=\"198.18.2.2\", ttl=63)/TCP(sport=40000, dport=23, flags=\"S\")', ignore: [ip.chksum], within: 100ms}", "expect", "dport=23, flags=\"S\")', ignore");
+}
+
+#[test]
+fn nat() {
+    passes("nat.yaml");
+}
+
+/// The NAT stream's frames declared with TTL 62: each one arrives rewritten otherwise than
+/// declared, so the stream fails (corrupted).
+#[test]
+fn nat_stream_twin() {
+    twin_fails(
+        "nat.yaml",
+        "ttl=63)/UDP(sport=any",
+        "ttl=62)/UDP(sport=any",
+        "stream",
+        "- stream:",
+    );
+}
+
+/// The reply expected at a port the NAT does not restore.
+#[test]
+fn nat_reply_twin() {
+    twin_fails(
+        "nat.yaml",
+        "UDP(sport=9, dport=40000)",
+        "UDP(sport=9, dport=40002)",
+        "expect",
+        "- expect:  # the reply",
+    );
+}
+
+/// The reply stream declared as arriving at another address than h1's: every frame counts
+/// as corrupted.
+#[test]
+fn nat_reply_stream_twin() {
+    twin_fails(
+        "nat.yaml",
+        "dst=\"198.18.1.2\", ttl=63)/UDP(sport=9, dport=40001)",
+        "dst=\"198.18.1.3\", ttl=63)/UDP(sport=9, dport=40001)",
+        "stream",
+        "- stream:  # back",
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod common;
 mod attached;
 mod bench_api;
 mod compare;
+mod devices;
 mod examples;
 mod lifecycle;
 mod reports;

@@ -143,14 +143,22 @@ pub fn del(name: &str) -> Result<(), LinkError> {
 /// [`entry_kind`], but an empty file is watched for a moment: one a concurrent `del` has
 /// unmounted is removed next, one a concurrent `add` made is mounted next (a plain file that
 /// stays is refused, never removed).
+///
+/// The watch lasts up to 1 s: on a loaded machine the other process may be descheduled between
+/// its unmount and its removal for well over 100 ms (seen under a load of 17 on 2 cores).
 fn settled_kind(path: &Path) -> Option<NetnsKind> {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(1);
     let mut kind = entry_kind(path);
-    for _ in 0..20 {
-        if kind != Some(NetnsKind::NotNsfs) || !is_empty_file(path) {
-            break;
-        }
+    while kind == Some(NetnsKind::NotNsfs)
+        && is_empty_file(path)
+        && std::time::Instant::now() < give_up
+    {
         std::thread::sleep(std::time::Duration::from_millis(5));
         kind = entry_kind(path);
+    }
+    // Gone since the last look (the check of emptiness found no file): nothing there.
+    if kind == Some(NetnsKind::NotNsfs) && fs::symlink_metadata(path).is_err() {
+        return None;
     }
     kind
 }
@@ -176,6 +184,8 @@ fn entry_kind(path: &Path) -> Option<NetnsKind> {
         Ok(fd) => Some(is_net_ns(&fd)),
         // A mount we may not open is still a mount: let the unmount say why.
         Err(Errno::EACCES) | Err(Errno::EPERM) => Some(NetnsKind::Net),
+        // Removed between the stat and the open (a concurrent `del`): nothing there.
+        Err(Errno::ENOENT) => None,
         Err(_) => Some(NetnsKind::NotNsfs),
     }
 }
