@@ -15,6 +15,7 @@ fn spec(ifaces: &[&str]) -> CaptureSpec {
         ifaces: ifaces.iter().map(|s| s.to_string()).collect(),
         snaplen: 262_144,
         filter: None,
+        display_filter: None,
         block_size: 1 << 20,
         block_count: 4,
         block_timeout_ms: 4,

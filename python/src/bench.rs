@@ -295,6 +295,7 @@ impl PyBench {
             frame: None,
             ignore: names,
             fields: conds,
+            filter: None,
             save: Vec::new(),
             strict,
         })
@@ -581,7 +582,7 @@ impl PyBench {
         let wait = seconds("for_", for_)?;
         self.with(py, move |inner, _| {
             let Some(filter) = filter else {
-                steps::expect_none(&mut inner.bench, &refs, wait).map_err(errors::fail)?;
+                steps::expect_none(&mut inner.bench, &refs, wait, None).map_err(errors::fail)?;
                 return Ok(());
             };
             // The quiet period runs once, on the first port; the others are looked at then.
@@ -899,6 +900,7 @@ impl PyBench {
             frame: None,
             ignore,
             fields: Vec::new(),
+            filter: None,
             save: Vec::new(),
             strict: false,
         };

@@ -4,8 +4,10 @@
 //!
 //! Statistics add up: at the stop, every ring stops receiving (a filter that keeps nothing),
 //! the frames already in it are drained, and only then are the kernel's counters read; so
-//! `captured + dropped + unread = received`, where `unread` counts the frames left in the
-//! rings after `-c N` (zero otherwise), and the closing ISBs say the same.
+//! `captured + filtered + dropped + unread = received`, where `filtered` counts the frames
+//! the display filter (`-Y`, run in user space after the kernel's BPF filter) rejected and
+//! `unread` the frames left in the rings after `-c N` (zero otherwise); the closing ISBs
+//! count what the kernel received.
 //!
 //! Why one thread: on a 2-core machine polling every ring and appending to the writer's buffer
 //! beats handing frames to a writer thread: no copy into a channel buffer, no wake-ups, and the
@@ -48,6 +50,9 @@ pub struct CaptureSpec {
     pub snaplen: u32,
     /// A tcpdump filter expression, compiled and run in the kernel.
     pub filter: Option<String>,
+    /// A display filter (Wireshark's language), run on each frame the rings deliver: frames
+    /// it rejects are neither written nor printed, and not counted by `count`.
+    pub display_filter: Option<crate::frame::filter::Filter>,
     /// Ring geometry (see [`RxConfig`]).
     pub block_size: u32,
     pub block_count: u32,
@@ -67,6 +72,8 @@ pub struct CaptureSpec {
 pub struct CaptureSummary {
     /// Frames taken from the rings (written and/or printed).
     pub captured: u64,
+    /// Frames the display filter rejected (not written, not printed).
+    pub filtered: u64,
     /// Frames that passed the filters, by the kernel's counters.
     pub received: u64,
     /// Frames the kernel dropped (rings full).
@@ -91,6 +98,7 @@ pub struct Capture {
     limit: u64,
     duration: Option<Duration>,
     block_timeout_ms: u32,
+    display_filter: Option<crate::frame::filter::Filter>,
 }
 
 impl CaptureSpec {
@@ -218,6 +226,7 @@ impl Capture {
             limit: spec.count.unwrap_or(u64::MAX),
             duration: spec.duration,
             block_timeout_ms: spec.block_timeout_ms,
+            display_filter: spec.display_filter.clone(),
         })
     }
 
@@ -237,6 +246,8 @@ impl Capture {
             None => None,
         };
         let mut st = DrainState::new(self.limit, self.snaplen);
+        st.filter = self.display_filter.take();
+        st.labels = self.labels.clone();
         // How long a frame may sit in a block the kernel has not handed over yet: its timer
         // retires a partly filled block within about two timeouts.
         let hold_ns = (self.block_timeout_ms as u64 * 2 + 5) * 1_000_000;
@@ -343,6 +354,7 @@ impl Capture {
         let end_ns = realtime_ns();
         let mut summary = CaptureSummary {
             captured: st.captured,
+            filtered: st.filtered,
             unread,
             gone,
             ..CaptureSummary::default()

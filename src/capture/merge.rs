@@ -28,6 +28,11 @@ pub(super) struct DrainState {
     pub out_gone: bool,
     /// Why writing to `out` failed, when it was not a reader that went away (EPIPE).
     pub print_err: Option<std::io::Error>,
+    /// The display filter: frames it rejects are counted in `filtered`, nothing else.
+    pub filter: Option<crate::frame::filter::Filter>,
+    pub filtered: u64,
+    /// Each ring's interface as given (`frame.interface_name` for the filter).
+    pub labels: Vec<String>,
 }
 
 impl DrainState {
@@ -41,6 +46,9 @@ impl DrainState {
             failure: None,
             out_gone: false,
             print_err: None,
+            filter: None,
+            filtered: 0,
+            labels: Vec::new(),
         }
     }
 
@@ -114,9 +122,24 @@ impl DrainState {
         printer: &Printer,
         out: &mut dyn Write,
     ) {
-        self.captured += 1;
         let data = &f.data()[..f.data().len().min(self.snaplen)];
         let meta = f.meta();
+        if let Some(y) = &self.filter {
+            let m = crate::frame::filter::FrameMeta {
+                number: self.captured + self.filtered + 1,
+                ts_ns: meta.ts_ns,
+                t0_ns: self.first_ts.map_or(meta.ts_ns, |t| t as u64),
+                wire_len: meta.wire_len,
+                interface_id: Some(idx as u32),
+                interface_name: self.labels.get(idx).map(String::as_str),
+                interface_description: None,
+            };
+            if !y.matches(data, &m) {
+                self.filtered += 1;
+                return;
+            }
+        }
+        self.captured += 1;
         if let Some(w) = recorder.as_mut() {
             if let Err(e) = w.record(idx as u32, data, &meta) {
                 self.failure = Some(e.into());

@@ -173,24 +173,35 @@ impl Printer {
             ts_ns,
             t0_ns: t0,
             wire_len,
+            iface: None,
             encap,
         };
+        self.write_record(out, first, data, &info);
+    }
+
+    /// Append the record of a frame described by `info` (its number, time, first frame's
+    /// time, interface), newline included, to `out`; `first`: the first record printed (it
+    /// opens the JSON array). With an interface that is one of several, the summary line
+    /// names it after the time (as `tcpdump -i any` does).
+    pub fn write_record(&self, out: &mut String, first: bool, data: &[u8], info: &FrameInfo) {
+        let (n, ts_ns, t0, wire_len) = (info.number, info.ts_ns, info.t0_ns, info.wire_len);
         match self {
             Printer::None => {}
             Printer::Fields(fs, fmt, _) => {
-                fs.write_frame_fmt(out, data, &info, fmt);
+                fs.write_frame_fmt(out, data, info, fmt);
                 out.push('\n');
             }
-            Printer::Json(None) => crate::frame::json::write_frame(out, first, data, &info),
-            Printer::Json(Some(fs)) => {
-                crate::frame::json::write_fields(out, first, fs, data, &info)
-            }
+            Printer::Json(None) => crate::frame::json::write_frame(out, first, data, info),
+            Printer::Json(Some(fs)) => crate::frame::json::write_fields(out, first, fs, data, info),
             Printer::Text(st) => {
                 if st.summary {
                     let at = out.len();
                     crate::frame::write_numbered_wire(out, n, ts_ns, t0, data, wire_len);
                     if st.link_header {
                         insert_link_header(out, at, data, wire_len);
+                    }
+                    if let Some(i) = info.iface.filter(|i| i.several) {
+                        insert_iface(out, at, &i);
                     }
                     out.push('\n');
                 }
@@ -210,17 +221,32 @@ impl Printer {
     }
 }
 
+/// Where the summary after the time starts on the line that starts at `at`: the time is the
+/// line's first number with a '.', and 9 decimals then a space follow it.
+fn after_time(out: &str, at: usize) -> Option<usize> {
+    let dot = out[at..].find('.')?;
+    let pos = at + dot + 11;
+    (pos <= out.len()).then_some(pos)
+}
+
+/// Name the frame's interface after the time: its `if_name`, else `interface N`.
+fn insert_iface(out: &mut String, at: usize, i: &crate::frame::fields::IfaceInfo<'_>) {
+    let Some(pos) = after_time(out, at) else {
+        return;
+    };
+    let name = match i.name {
+        Some(n) => format!("{n} "),
+        None => format!("interface {} ", i.id),
+    };
+    out.insert_str(pos, &name);
+}
+
 /// Put tcpdump's `-e` text (`SRC > DST, ethertype IPv4 (0x0800), length 60: `) after the time
 /// of the summary line that starts at `at` in `out`.
 fn insert_link_header(out: &mut String, at: usize, data: &[u8], wire_len: u32) {
-    // The time is the line's first number with a '.', and 9 decimals then a space follow it.
-    let Some(dot) = out[at..].find('.') else {
+    let Some(pos) = after_time(out, at) else {
         return;
     };
-    let pos = at + dot + 11;
-    if pos > out.len() {
-        return;
-    }
     let mut buf = Stack::default();
     write_link_header(&mut buf, data, wire_len);
     out.insert_str(pos, buf.as_str());

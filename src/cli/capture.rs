@@ -140,6 +140,11 @@ pub struct Args {
     /// Capture filter, tcpdump syntax, run in the kernel (needs libpcap at run time).
     #[arg(short = 'f', long, value_name = "FILTER")]
     filter: Option<String>,
+    /// Display filter, Wireshark's language (tshark's -Y), run on what the kernel's filter
+    /// kept: frames it rejects are not written or printed (nor counted by -c); the summary
+    /// counts them as filtered.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
     /// Bytes kept per frame. The default (and 0, as with tcpdump) keeps whole frames, GSO
     /// frames included.
     #[arg(short = 's', long, value_name = "SNAPLEN", default_value_t = WHOLE_FRAMES)]
@@ -384,6 +389,13 @@ pub(crate) fn config(args: &Args) -> anyhow::Result<Config> {
             anyhow::bail!("--duration {d}: expected a positive number of seconds, at most 1e9");
         }
     }
+    let display_filter = args
+        .display_filter
+        .as_deref()
+        .map(|y| {
+            vethbench::frame::filter::Filter::parse(y).map_err(|e| anyhow::anyhow!("-Y '{y}': {e}"))
+        })
+        .transpose()?;
     let printer = args.print_flags.printer(args.print)?;
     if args.print && args.write.as_deref() == Some("-") {
         anyhow::bail!("-P with -w -: the file already goes to stdout");
@@ -397,6 +409,7 @@ pub(crate) fn config(args: &Args) -> anyhow::Result<Config> {
         ifaces,
         snaplen,
         filter,
+        display_filter,
         block_size: args.block_size,
         block_count: args.blocks,
         block_timeout_ms: args.block_timeout_ms,
@@ -455,6 +468,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // A stop request was the signal: take it (nothing pending is fine).
     let _ = sigfd.read_signal();
     eprintln!("{} packets captured", summary.captured);
+    if spec.display_filter.is_some() {
+        eprintln!(
+            "{} packets filtered out by the display filter (-Y)",
+            summary.filtered
+        );
+    }
     eprintln!("{} packets received by filter", summary.received);
     eprintln!("{} packets dropped by kernel", summary.dropped);
     if summary.unread > 0 {

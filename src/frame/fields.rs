@@ -36,6 +36,12 @@ pub enum Column {
     FrameTimeEpoch,
     FrameLen,
     FrameCapLen,
+    /// pcapng only: the index of the frame's interface block.
+    FrameInterfaceId,
+    /// pcapng only: the interface block's `if_name`.
+    FrameInterfaceName,
+    /// pcapng only: the interface block's `if_description`.
+    FrameInterfaceDescription,
     /// tshark's `data`: the bytes no header claims.
     Data,
     /// A protocol asked for as a field (`-e ip`, `-e udp`...): tshark's one-line text of each
@@ -46,13 +52,16 @@ pub enum Column {
 }
 
 /// The frame-level column names (the rest are [`view::FIELD_NAMES`], `data` included).
-pub const FRAME_NAMES: [&str; 6] = [
+pub const FRAME_NAMES: [&str; 9] = [
     "eth",
     "frame.number",
     "frame.time_relative",
     "frame.time_epoch",
     "frame.len",
     "frame.cap_len",
+    "frame.interface_id",
+    "frame.interface_name",
+    "frame.interface_description",
 ];
 
 /// Every column `-T fields -e` accepts under the name tshark gives it, each printed as tshark
@@ -238,6 +247,9 @@ impl std::str::FromStr for Column {
             "frame.time_epoch" => Column::FrameTimeEpoch,
             "frame.len" => Column::FrameLen,
             "frame.cap_len" => Column::FrameCapLen,
+            "frame.interface_id" => Column::FrameInterfaceId,
+            "frame.interface_name" => Column::FrameInterfaceName,
+            "frame.interface_description" => Column::FrameInterfaceDescription,
             "data" | "data.data" => Column::Data,
             "vlan" => Column::Proto(LayerKind::Vlan),
             "arp" => Column::Proto(LayerKind::Arp),
@@ -259,9 +271,22 @@ impl std::str::FromStr for Column {
     }
 }
 
+/// The interface a frame of a pcapng file was captured on (its interface block).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IfaceInfo<'a> {
+    /// The block's index in the file (`frame.interface_id`).
+    pub id: u32,
+    /// `if_name`.
+    pub name: Option<&'a str>,
+    /// `if_description`.
+    pub description: Option<&'a str>,
+    /// The file has more than one interface: the summary line names this one.
+    pub several: bool,
+}
+
 /// What `-T fields` needs to know about a frame besides its bytes.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FrameInfo {
+pub struct FrameInfo<'a> {
     /// Its number, from 1.
     pub number: u64,
     /// Its timestamp, in ns since the epoch (u128: files hold times beyond u64 ns).
@@ -270,6 +295,9 @@ pub struct FrameInfo {
     pub t0_ns: u128,
     /// Its length on the wire (the captured bytes may be fewer).
     pub wire_len: u32,
+    /// Its interface, for a frame of a pcapng file (a pcap file has no interface blocks,
+    /// and tshark prints no `frame.interface_*` for its frames).
+    pub iface: Option<IfaceInfo<'a>>,
     /// What its bytes start with (its capture's link type): Ethernet unless said otherwise.
     pub encap: view::Encap,
 }
@@ -343,6 +371,7 @@ impl FieldSet {
             ts_ns,
             t0_ns: ts_ns,
             wire_len,
+            iface: None,
             encap: view::Encap::Ethernet,
         };
         self.write_frame(out, data, &info);
@@ -395,6 +424,21 @@ impl FieldSet {
             }
             Column::FrameCapLen => {
                 let _ = write!(out, "{}", data.len());
+            }
+            Column::FrameInterfaceId => {
+                if let Some(i) = info.iface {
+                    let _ = write!(out, "{}", i.id);
+                }
+            }
+            Column::FrameInterfaceName => {
+                if let Some(n) = info.iface.and_then(|i| i.name) {
+                    out.push_str(n);
+                }
+            }
+            Column::FrameInterfaceDescription => {
+                if let Some(d) = info.iface.and_then(|i| i.description) {
+                    out.push_str(d);
+                }
             }
             Column::Data => {
                 let lay = view::layout_of(data, info.encap);

@@ -82,6 +82,9 @@ fn column_name(col: Column) -> &'static str {
         Column::FrameTimeEpoch => "frame.time_epoch",
         Column::FrameLen => "frame.len",
         Column::FrameCapLen => "frame.cap_len",
+        Column::FrameInterfaceId => "frame.interface_id",
+        Column::FrameInterfaceName => "frame.interface_name",
+        Column::FrameInterfaceDescription => "frame.interface_description",
         Column::Data => "data",
         Column::Proto(k) => match k {
             LayerKind::Vlan => "vlan",
@@ -154,7 +157,10 @@ fn column_values(
         }
         frame => {
             FieldSet::from_columns(vec![frame]).write_frame(s, data, info);
-            each(s);
+            // A pcap file's frames have no interface fields: left out, as tshark does.
+            if !s.is_empty() {
+                each(s);
+            }
         }
     }
 }
@@ -284,29 +290,42 @@ pub fn write_frame(out: &mut String, first: bool, data: &[u8], info: &FrameInfo)
     head(out, first, info.ts_ns);
     let mut rel = String::new();
     write_relative(&mut rel, info.ts_ns, info.t0_ns);
-    let frame = Node::Obj(
-        "frame".into(),
-        vec![
-            Node::Leaf(
-                "frame.encap_type",
-                info.encap
-                    .wtap_encap()
-                    .map_or_else(|| "-1".to_string(), |e| e.to_string()),
+    let mut fr = Vec::new();
+    if let Some(i) = info.iface {
+        // tshark 4.0: the interface's id, then its name and description in a tree.
+        fr.push(Node::Leaf("frame.interface_id", i.id.to_string()));
+        let mut tree = Vec::new();
+        if let Some(n) = i.name {
+            tree.push(Node::Leaf("frame.interface_name", n.to_string()));
+        }
+        if let Some(d) = i.description {
+            tree.push(Node::Leaf("frame.interface_description", d.to_string()));
+        }
+        if !tree.is_empty() {
+            fr.push(Node::Obj("frame.interface_id_tree".into(), tree));
+        }
+    }
+    fr.extend([
+        Node::Leaf(
+            "frame.encap_type",
+            info.encap
+                .wtap_encap()
+                .map_or_else(|| "-1".to_string(), |e| e.to_string()),
+        ),
+        Node::Leaf(
+            "frame.time_epoch",
+            format!(
+                "{}.{:09}",
+                info.ts_ns / 1_000_000_000,
+                info.ts_ns % 1_000_000_000
             ),
-            Node::Leaf(
-                "frame.time_epoch",
-                format!(
-                    "{}.{:09}",
-                    info.ts_ns / 1_000_000_000,
-                    info.ts_ns % 1_000_000_000
-                ),
-            ),
-            Node::Leaf("frame.time_relative", rel),
-            Node::Leaf("frame.number", info.number.to_string()),
-            Node::Leaf("frame.len", info.wire_len.to_string()),
-            Node::Leaf("frame.cap_len", data.len().to_string()),
-        ],
-    );
+        ),
+        Node::Leaf("frame.time_relative", rel),
+        Node::Leaf("frame.number", info.number.to_string()),
+        Node::Leaf("frame.len", info.wire_len.to_string()),
+        Node::Leaf("frame.cap_len", data.len().to_string()),
+    ]);
+    let frame = Node::Obj("frame".into(), fr);
     let mut all = vec![frame];
     all.extend(layers(data, info.encap));
     out.push('{');
@@ -379,6 +398,7 @@ mod tests {
             ts_ns: 1_700_000_000_000_000_000,
             t0_ns: 1_700_000_000_000_000_000,
             wire_len: frame.len() as u32,
+            iface: None,
             encap: view::Encap::Ethernet,
         };
         let mut s = String::new();

@@ -463,6 +463,45 @@ impl Testbench {
         Err(f)
     }
 
+    /// Wait `timeout`, then fail if a pending frame of `end` (noise excepted) matches `m`;
+    /// the others stay pending. The failure lists the frames that match.
+    pub fn expect_none_matching(
+        &mut self,
+        end: EndId,
+        m: &Matcher,
+        timeout: Duration,
+    ) -> Result<(), HarnessError> {
+        let deadline = ConfigError::deadline(timeout)?;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            self.pump(end, (deadline - now).min(Duration::from_millis(5)))?;
+        }
+        self.pump(end, Duration::ZERO)?;
+        let e = &self.ends[end.0];
+        let hits: Vec<String> = e
+            .pending
+            .iter()
+            .map(|&i| &self.log[i].frame[..])
+            .filter(|f| m.matches(f))
+            .map(crate::frame::summary)
+            .collect();
+        if hits.is_empty() {
+            return Ok(());
+        }
+        Err(HarnessError::Expectation(Box::new(ExpectFailure {
+            end: e.name.clone(),
+            what: m.describe(),
+            timeout,
+            expected: None,
+            arrived: hits,
+            closest: None,
+            none_wanted: true,
+        })))
+    }
+
     fn failure(&self, end: EndId, m: &Matcher, timeout: Duration) -> HarnessError {
         let e = &self.ends[end.0];
         let frames: Vec<&[u8]> = e.pending.iter().map(|&i| &self.log[i].frame[..]).collect();

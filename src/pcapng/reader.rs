@@ -20,7 +20,10 @@ pub enum FileKind {
 /// One interface described in the file (for pcap: a single unnamed one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadIface {
+    /// `if_name`.
     pub name: Option<String>,
+    /// `if_description`.
+    pub description: Option<String>,
     pub linktype: u16,
     pub snaplen: u32,
     /// Timestamp units per second are 10^n or 2^n; kept as (base, exp).
@@ -68,6 +71,11 @@ pub struct ReadFrame<'a> {
     pub flags: Option<u32>,
     /// The interface's link type (1 = Ethernet, the only one vethbench decodes).
     pub linktype: u16,
+    /// pcapng: the interface block the frame belongs to (its name, description); `None` for
+    /// a pcap file, which has no interface blocks.
+    pub idb: Option<&'a ReadIface>,
+    /// How many interfaces the file has described so far (its IDBs before this frame).
+    pub interfaces: usize,
 }
 
 impl ReadFrame<'_> {
@@ -161,6 +169,7 @@ impl<R: Read> CaptureReader<R> {
                 let linktype = me.u32_at(&rest, 16) as u16;
                 me.ifaces.push(ReadIface {
                     name: None,
+                    description: None,
                     linktype,
                     snaplen,
                     tsresol: (10, if me.pcap_ns { 9 } else { 6 }),
@@ -367,6 +376,7 @@ impl<R: Read> CaptureReader<R> {
         let linktype = self.u16_at(b, 8);
         let snaplen = self.u32_at(b, 12);
         let mut name = None;
+        let mut description = None;
         let mut tsresol = (10u8, 6u8);
         let mut tsoffset_s = 0i64;
         let mut p = 16;
@@ -381,6 +391,7 @@ impl<R: Read> CaptureReader<R> {
             match code {
                 0 => break,
                 2 => name = Some(String::from_utf8_lossy(v).into_owned()),
+                3 => description = Some(String::from_utf8_lossy(v).into_owned()),
                 9 if olen >= 1 => {
                     tsresol = if v[0] & 0x80 != 0 {
                         (2, v[0] & 0x7f)
@@ -403,6 +414,7 @@ impl<R: Read> CaptureReader<R> {
         }
         self.ifaces.push(ReadIface {
             name,
+            description,
             linktype,
             snaplen,
             tsresol,
@@ -425,6 +437,8 @@ impl<R: Read> CaptureReader<R> {
                     orig_len: self.u32_at(b, 12),
                     flags: None,
                     linktype: self.ifaces.first().map_or(1, |i| i.linktype),
+                    idb: None,
+                    interfaces: 1,
                 })
             }
             FileKind::Pcapng => {
@@ -447,6 +461,8 @@ impl<R: Read> CaptureReader<R> {
                         orig_len: orig,
                         flags: None,
                         linktype: ifd.linktype,
+                        idb: Some(ifd),
+                        interfaces: self.ifaces.len(),
                     });
                 }
                 if b.len() < 32 {
@@ -491,6 +507,8 @@ impl<R: Read> CaptureReader<R> {
                     orig_len: orig,
                     flags,
                     linktype: ifd.linktype,
+                    idb: Some(ifd),
+                    interfaces: self.ifaces.len(),
                 })
             }
         }

@@ -245,6 +245,21 @@ impl Bench {
         Ok(self.tb.expect_no_other(e, quiet)?)
     }
 
+    /// Wait `quiet`, then fail if a frame `m` matches is pending on `port` (other frames stay
+    /// pending).
+    pub fn expect_none_matching(
+        &mut self,
+        port: impl Port,
+        m: &crate::frame::filter::Filter,
+        quiet: Duration,
+    ) -> Result<(), ScenarioError> {
+        let e = self.end(port)?;
+        let m = m.clone();
+        let what = format!("no frame passing filter '{}'", m.text());
+        let m = Matcher::predicate(what, move |f| m.matches_frame(f));
+        Ok(self.tb.expect_none_matching(e, &m, quiet)?)
+    }
+
     /// Send `frame` on `port` and wait for the answer `m` on the same port (Scapy's `sr1`).
     pub fn sr(
         &mut self,

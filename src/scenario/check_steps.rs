@@ -22,6 +22,8 @@ use crate::harness::NoiseFilter;
 /// may use only those) and the test's `strict`.
 pub(super) struct TestCtx {
     saved: BTreeSet<String>,
+    /// The field each saved name was saved from (the type of `${name}` in a filter).
+    saved_fields: std::collections::BTreeMap<String, &'static str>,
     strict: bool,
 }
 
@@ -29,6 +31,7 @@ pub(super) struct TestCtx {
 pub(super) fn test(names: &Names, t: &S<yaml::TestYaml>) -> Result<TestSpec, Problem> {
     let mut ctx = TestCtx {
         saved: BTreeSet::new(),
+        saved_fields: Default::default(),
         strict: t.value.strict.unwrap_or(false),
     };
     let mut steps = Vec::new();
@@ -143,6 +146,7 @@ fn saves(
             );
         };
         ctx.saved.insert(name.to_string());
+        ctx.saved_fields.insert(name.to_string(), field);
         out.push(Save {
             name: name.to_string(),
             field,
@@ -178,6 +182,7 @@ pub(super) fn step(
                 x.frame.as_ref(),
                 &x.fields,
                 &x.ignore,
+                x.filter.as_ref(),
             )?;
             w.strict = x.strict.unwrap_or(ctx.strict);
             w.save = saves(ctx, &x.save)?;
@@ -207,6 +212,7 @@ pub(super) fn step(
             StepKind::ExpectNone {
                 ports,
                 wait: opt_duration(&x.wait, "for", DEFAULT_QUIET)?,
+                filter: x.filter.as_ref().map(|f| filter(ctx, f)).transpose()?,
             }
         }
         Y::Sr(x) => {
@@ -219,6 +225,7 @@ pub(super) fn step(
                 x.expect.as_ref(),
                 &x.fields,
                 &x.ignore,
+                x.filter.as_ref(),
             )?;
             w.strict = x.strict.unwrap_or(ctx.strict);
             w.save = saves(ctx, &x.save)?;
@@ -488,7 +495,8 @@ fn routed_stream(
     Ok(())
 }
 
-/// A frame, field conditions or both, and what to ignore of the frame.
+/// A frame, field conditions, a display filter (at least one), and what to ignore of the frame.
+#[allow(clippy::too_many_arguments)] // the keys of expect and sr, as written
 pub(super) fn want(
     names: &Names,
     ctx: &TestCtx,
@@ -497,8 +505,10 @@ pub(super) fn want(
     f: Option<&S<String>>,
     conds: &yaml::Entries<S<String>, S<Scalar>>,
     ign: &[S<String>],
+    flt: Option<&S<String>>,
 ) -> Result<Want, Problem> {
     let frame = f.map(|f| frame(names, ctx, f, frame_key)).transpose()?;
+    let flt = flt.map(|f| filter(ctx, f)).transpose()?;
     let mut fields = Vec::new();
     for (k, v) in &conds.0 {
         uses_saved(ctx, &v.value.0, at(k), "fields")?;
@@ -509,12 +519,13 @@ pub(super) fn want(
         }
         fields.push(c);
     }
-    if frame.is_none() && fields.is_empty() {
+    if frame.is_none() && fields.is_empty() && flt.is_none() {
         return err(
             line,
             frame_key,
             format!(
-                "give {frame_key} (a frame), fields (conditions such as {{ip.ttl: 63}}) or both"
+                "give {frame_key} (a frame), fields (conditions such as {{ip.ttl: 63}}), \
+                 filter (a display filter) or several"
             ),
         );
     }
@@ -532,8 +543,17 @@ pub(super) fn want(
         ignore: ignore(ign)?,
         fields,
         save: Vec::new(),
+        filter: flt,
         strict: ctx.strict,
     })
+}
+
+/// A display filter (`filter:`), checked now: saved names used in it must be saved earlier.
+pub(super) fn filter(ctx: &TestCtx, s: &S<String>) -> Result<super::filter::FilterCond, Problem> {
+    uses_saved(ctx, &s.value, at(s), "filter")?;
+    let field = |n: &str| ctx.saved_fields.get(n).copied();
+    super::filter::FilterCond::new(s.value.trim(), &field)
+        .map_err(|m| (at(s), "filter".to_string(), m))
 }
 
 pub(super) fn frame(

@@ -86,6 +86,12 @@ impl FieldCond {
         if value.trim().is_empty() {
             return Err(format!("{known}: empty value"));
         }
+        // Shorthand for the display filter's `==`: a value not of the field's type is refused
+        // as the filter refuses it (a `${saved}` value is checked when the step runs).
+        if !value.contains("${") {
+            crate::frame::filter::Filter::parse(&format!("{known} == {}", value.trim()))
+                .map_err(|e| format!("{known}: {}", e.msg))?;
+        }
         Ok(FieldCond {
             name: known,
             value: value.trim().to_string(),

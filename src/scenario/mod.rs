@@ -26,6 +26,7 @@ pub mod bpf;
 pub mod check;
 pub mod check_steps;
 pub mod fields;
+pub mod filter;
 pub mod impair;
 pub mod load;
 pub mod model;

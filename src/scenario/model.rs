@@ -257,6 +257,8 @@ pub struct Want {
     pub fields: Vec<super::fields::FieldCond>,
     /// Values of the matched frame kept for later steps.
     pub save: Vec<Save>,
+    /// A display filter the frame must pass (`filter: 'udp.srcport != 40000'`).
+    pub filter: Option<super::filter::FilterCond>,
     /// Frames passed over stay pending (true) or are consumed, as PTF does (false).
     pub strict: bool,
 }
@@ -346,6 +348,8 @@ pub enum StepKind {
     ExpectNone {
         ports: Vec<PortRef>,
         wait: Duration,
+        /// Only frames this display filter passes count (`None`: any frame but noise).
+        filter: Option<super::filter::FilterCond>,
     },
     Sr {
         port: PortRef,

@@ -16,6 +16,7 @@ use super::fields::{self, FieldCond};
 use super::model::{FrameSrc, PortRef, Ready, Step, StepKind, Want};
 use super::proc;
 use super::ScenarioError;
+use crate::harness::matcher::FieldDiff;
 use crate::harness::testbench::ExpectFailure;
 use crate::harness::{EndId, HarnessError, Matcher, Mismatch, Received};
 
@@ -107,7 +108,11 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             rate_pps,
         } => send(bench, port, frame, *count, *rate_pps),
         StepKind::Expect { port, want, within } => expect(bench, port, want, *within),
-        StepKind::ExpectNone { ports, wait } => expect_none(bench, ports, *wait),
+        StepKind::ExpectNone {
+            ports,
+            wait,
+            filter,
+        } => expect_none(bench, ports, *wait, filter.as_ref()),
         StepKind::Sr {
             port,
             frame,
@@ -211,6 +216,7 @@ pub fn expect_built(
     within: Duration,
 ) -> Result<(Received, Vec<String>), Fail> {
     let conds = resolved_fields(bench, &want.fields)?;
+    let flt = resolved_filter(bench, want.filter.as_ref())?;
     let end = bench.end(port)?;
     let before = bench.testbench().received().len();
     let deadline = Instant::now() + within;
@@ -231,7 +237,7 @@ pub fn expect_built(
         } else {
             deadline.saturating_duration_since(Instant::now())
         };
-        let (m, frame_m) = with_fields(base, &conds);
+        let (m, frame_m) = with_fields(base, &conds, flt.as_ref());
         match bench.expect(port, m, left) {
             Ok(got) => {
                 matched.push(got.rx_ts_ns);
@@ -240,8 +246,18 @@ pub fn expect_built(
                     first = Some(got);
                 }
             }
-            Err(ScenarioError::Harness(HarnessError::Expectation(mut f))) if !conds.is_empty() => {
-                closest_by_fields(bench, end, before, &mut f, frame_m.as_ref(), &conds);
+            Err(ScenarioError::Harness(HarnessError::Expectation(mut f)))
+                if !conds.is_empty() || flt.is_some() =>
+            {
+                closest_by_fields(
+                    bench,
+                    end,
+                    before,
+                    &mut f,
+                    frame_m.as_ref(),
+                    &conds,
+                    flt.as_ref(),
+                );
                 return Err(Fail::Failed(f.to_string()));
             }
             Err(e) => return Err(e.into()),
@@ -283,6 +299,16 @@ fn resolved_fields(bench: &Bench, conds: &[FieldCond]) -> Result<Vec<FieldCond>,
         .collect()
 }
 
+/// The display filter with the saved values in place.
+fn resolved_filter(
+    bench: &Bench,
+    f: Option<&super::filter::FilterCond>,
+) -> Result<Option<crate::frame::filter::Filter>, Fail> {
+    f.map(|f| f.resolve(&bench.vars).map(|c| c.into_owned()))
+        .transpose()
+        .map_err(Fail::Error)
+}
+
 /// Keep the values `want.save` names from the matched frame.
 fn save(bench: &mut Bench, want: &Want, frame: &[u8]) -> Result<(), Fail> {
     if want.save.is_empty() {
@@ -307,19 +333,36 @@ fn save(bench: &mut Bench, want: &Want, frame: &[u8]) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The matcher of a frame and field conditions, and (for messages) the frame's own matcher.
-fn with_fields(base: Option<Matcher>, conds: &[FieldCond]) -> (Matcher, Option<Arc<Matcher>>) {
-    if conds.is_empty() {
-        return (base.expect("a frame or fields (checked at load)"), None);
+/// The matcher of a frame, field conditions and a display filter, and (for messages) the
+/// frame's own matcher.
+fn with_fields(
+    base: Option<Matcher>,
+    conds: &[FieldCond],
+    flt: Option<&crate::frame::filter::Filter>,
+) -> (Matcher, Option<Arc<Matcher>>) {
+    if conds.is_empty() && flt.is_none() {
+        return (
+            base.expect("a frame, fields or a filter (checked at load)"),
+            None,
+        );
     }
-    let what = match &base {
-        Some(b) => format!("{} where {}", b.describe(), fields::describe(conds)),
-        None => fields::describe(conds),
+    let mut what: Vec<String> = base.iter().map(|b| b.describe()).collect();
+    if !conds.is_empty() {
+        what.push(fields::describe(conds));
+    }
+    if let Some(f) = flt {
+        what.push(format!("filter '{}' matches", f.text()));
+    }
+    let what = match base {
+        Some(_) => format!("{} where {}", what[0], what[1..].join(" and ")),
+        None => what.join(" and "),
     };
     let base = base.map(Arc::new);
-    let (b, c) = (base.clone(), conds.to_vec());
+    let (b, c, flt) = (base.clone(), conds.to_vec(), flt.cloned());
     let m = Matcher::predicate(what, move |f| {
-        b.as_ref().is_none_or(|b| b.matches(f)) && fields::all_hold(&c, f)
+        b.as_ref().is_none_or(|b| b.matches(f))
+            && (c.is_empty() || fields::all_hold(&c, f))
+            && flt.as_ref().is_none_or(|x| x.matches_frame(f))
     });
     (m, base)
 }
@@ -333,6 +376,7 @@ fn closest_by_fields(
     f: &mut ExpectFailure,
     frame_m: Option<&Arc<Matcher>>,
     conds: &[FieldCond],
+    flt: Option<&crate::frame::filter::Filter>,
 ) {
     f.expected = frame_m.and_then(|m| m.expected().map(crate::frame::show));
     let log = bench.testbench().received();
@@ -344,6 +388,13 @@ fn closest_by_fields(
                 .and_then(|m| m.mismatch(&r.frame))
                 .unwrap_or(Mismatch { diffs: Vec::new() });
             mm.diffs.extend(fields::mismatch(conds, &r.frame).diffs);
+            if let Some(x) = flt.filter(|x| !x.matches_frame(&r.frame)) {
+                mm.diffs.push(FieldDiff {
+                    name: "filter",
+                    expected: x.text().to_string(),
+                    got: "no match".to_string(),
+                });
+            }
             (crate::frame::summary(&r.frame), mm)
         })
         .min_by_key(|(_, mm)| mm.diffs.len());
@@ -419,16 +470,26 @@ fn compare(bench: &mut Bench, c: &super::model::CompareStep) -> Verdict {
     Err(Fail::Failed(text.trim_end().to_string()))
 }
 
-/// The `expect_none` step: one quiet period of `wait`, then nothing but noise pending on
-/// any of `ports`.
-pub fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict {
+/// The `expect_none` step: one quiet period of `wait`, then nothing but noise (or, with a
+/// display filter, nothing it selects) pending on any of `ports`.
+pub fn expect_none(
+    bench: &mut Bench,
+    ports: &[PortRef],
+    wait: Duration,
+    flt: Option<&super::filter::FilterCond>,
+) -> Verdict {
+    let flt = resolved_filter(bench, flt)?;
     // The quiet period runs once; the ports after the first are checked at its end.
     let mut first = true;
     let mut failures = Vec::new();
     for p in ports {
         let t = if first { wait } else { Duration::ZERO };
         first = false;
-        match bench.expect_none(p, t) {
+        let r = match &flt {
+            None => bench.expect_none(p, t),
+            Some(x) => bench.expect_none_matching(p, x, t),
+        };
+        match r {
             Ok(()) => {}
             Err(ScenarioError::Harness(HarnessError::Expectation(f))) => {
                 failures.push(f.to_string())

@@ -319,6 +319,8 @@ pub struct ExpectYaml {
     /// `{ip.ttl: 63, udp.dstport: 9}`: conditions on the packet view's fields.
     #[serde(default)]
     pub fields: Entries<S<String>, S<Scalar>>,
+    /// A display filter the frame must pass (Wireshark's language).
+    pub filter: Option<S<String>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub within: Option<S<Scalar>>,
@@ -331,6 +333,8 @@ pub struct ExpectNoneYaml {
     pub ports: Option<Vec<S<String>>>,
     #[serde(rename = "for")]
     pub wait: Option<S<Scalar>>,
+    /// Only frames this display filter passes count.
+    pub filter: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -345,6 +349,8 @@ pub struct SrYaml {
     pub expect: Option<S<String>>,
     #[serde(default)]
     pub fields: Entries<S<String>, S<Scalar>>,
+    /// A display filter the answer must pass.
+    pub filter: Option<S<String>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub within: Option<S<Scalar>>,

@@ -356,6 +356,25 @@ fn resolve(f: &FieldRef) -> Result<(Source, Kind), FilterError> {
     ))
 }
 
+/// A literal of the type of `field` (any name a filter accepts), for checking a filter whose
+/// value is filled in later (a scenario's `${saved}`); `None` for an unknown name.
+pub fn sample_literal(field: &str) -> Option<&'static str> {
+    let f = FieldRef {
+        name: field.to_string(),
+        col: 1,
+        slice: None,
+    };
+    let (_, kind) = resolve(&f).ok()?;
+    Some(match kind {
+        Kind::Uint | Kind::Bool | Kind::Time => "0",
+        Kind::Mac => "00:00:00:00:00:00",
+        Kind::Ipv4 => "0.0.0.0",
+        Kind::Ipv6 => "::",
+        Kind::Bytes => "00",
+        Kind::Str => "\"\"",
+    })
+}
+
 /// A literal converted to `kind`.
 fn constant(kind: Kind, lit: &Lit, col: usize, field: &str) -> Result<Const, FilterError> {
     let bad = |why: &str| {
@@ -450,10 +469,23 @@ fn parse_secs(w: &str) -> Option<u64> {
 }
 
 /// Bytes as tshark writes them: hex pairs separated by `:`, `-` or `.` (`02:00:00`), or one
-/// run of hex pairs (`020000`); a single byte `2` or `02`.
+/// run of hex pairs (`020000`); groups of four hex digits separated by `.` (`0200.0000.0001`);
+/// a single byte `2`, `02` or `0x02`.
 pub fn parse_bytes(w: &str) -> Option<Vec<u8>> {
+    // One byte as a hex number (tshark takes `eth.dst[0] == 0xff`).
+    if let Some(h) = w.strip_prefix("0x").filter(|h| (1..=2).contains(&h.len())) {
+        return u8::from_str_radix(h, 16).ok().map(|b| vec![b]);
+    }
     let parts: Vec<&str> = w.split([':', '-', '.']).collect();
     let mut out = Vec::new();
+    // Cisco's dotted form of a MAC: `0200.0000.0001`.
+    if parts.len() > 1 && w.contains('.') && parts.iter().all(|p| p.len() == 4) {
+        for p in parts {
+            let v = u16::from_str_radix(p, 16).ok()?;
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        return Some(out);
+    }
     if parts.len() == 1 {
         let h = parts[0];
         if h.len() == 1 {

@@ -128,7 +128,7 @@ fn meta_value<'a>(f: FrameField, frame: &'a [u8], meta: &FrameMeta<'a>) -> Optio
         FrameField::CapLen => Val::U(frame.len() as u64),
         FrameField::TimeEpoch => Val::U(meta.ts_ns),
         FrameField::TimeRelative => Val::U(meta.ts_ns.saturating_sub(meta.t0_ns)),
-        FrameField::InterfaceId => Val::U(u64::from(meta.interface_id)),
+        FrameField::InterfaceId => Val::U(u64::from(meta.interface_id?)),
         FrameField::InterfaceName => Val::B(meta.interface_name?.as_bytes()),
         FrameField::InterfaceDescription => Val::B(meta.interface_description?.as_bytes()),
     })

@@ -25,6 +25,7 @@ mod compile;
 mod eval;
 mod parse;
 
+pub use compile::sample_literal;
 pub use parse::{MAX_DEPTH, MAX_TERMS};
 
 /// A filter that does not parse or does not type-check: what is wrong and where.
@@ -56,8 +57,9 @@ pub struct FrameMeta<'a> {
     pub t0_ns: u64,
     /// Its length on the wire (the captured bytes may be fewer); 0 means the captured length.
     pub wire_len: u32,
-    /// The index of its interface in the file (IDB order).
-    pub interface_id: u32,
+    /// The index of its interface in the file (IDB order); `None` for a pcap file or a live
+    /// frame (tshark has no `frame.interface_id` there).
+    pub interface_id: Option<u32>,
     /// The IDB's `if_name`, when it has one.
     pub interface_name: Option<&'a str>,
     /// The IDB's `if_description`, when it has one.
@@ -86,6 +88,12 @@ impl Filter {
     /// first call).
     pub fn matches(&self, frame: &[u8], meta: &FrameMeta<'_>) -> bool {
         eval::matches(&self.prog, frame, meta)
+    }
+
+    /// Whether a frame without metadata (a live frame: no number, time or interface) passes:
+    /// what the scenario conditions ask.
+    pub fn matches_frame(&self, frame: &[u8]) -> bool {
+        self.matches(frame, &FrameMeta::default())
     }
 
     /// The filter as written.

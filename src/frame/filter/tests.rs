@@ -54,6 +54,8 @@ fn operators_and_fields() {
         "ip.addr != 10.0.0.1",
         "ip.addr ~= 198.18.0.1",
         "eth.src[0:3] == 02:00:00",
+        "eth.src == 0200.0000.0001",
+        "eth.dst[0] == 0x02",
         "eth.src[5] == 01",
         "eth.src[4-5] == 00:01",
         "eth.addr == 02:00:00:00:00:02",

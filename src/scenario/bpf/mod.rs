@@ -329,6 +329,8 @@ pub(super) fn prog_run(
             x.expect.as_ref(),
             &x.fields,
             &x.ignore,
+            // No `filter:` key on prog_run yet (scenario::filter::FilterCond::holds checks one).
+            None,
         )?)
     } else if let Some(i) = x.ignore.first() {
         return err(at(i), "ignore", "ignore applies to expect (the frame out)");
