@@ -131,6 +131,13 @@ fn link_errors() -> Vec<LinkError> {
             reason: "no prefix length".into(),
         },
         LinkError::InvalidMac { input: "zz".into() },
+        LinkError::NetnsGone { name: "qa1".into() },
+        LinkError::MtuOutOfRange {
+            iface: "vb0".into(),
+            mtu: 10,
+            min: 68,
+            max: 65535,
+        },
         LinkError::NotUnicastMac {
             mac: "01:00:00:00:00:01".into(),
         },
@@ -149,6 +156,8 @@ fn cover_link(e: &LinkError) {
     match e {
         LinkError::NoSuchInterface(_)
         | LinkError::NoSuchNetns { .. }
+        | LinkError::NetnsGone { .. }
+        | LinkError::MtuOutOfRange { .. }
         | LinkError::NotNetns { .. }
         | LinkError::NoSuchProcess { .. }
         | LinkError::NetnsAccess { .. }

@@ -46,6 +46,10 @@ fn inputs(dir: &Path) {
         b"topology:\n  nodes: [h1]\nfrobnicate: 1\ntests: []\n",
     );
     w("notes.txt", b"not a scenario\n");
+    w(
+        "badroute.yaml",
+        b"nodes:\n  h1: {}\nroutes:\n  h1: [198.19.0.0/24 via 198.18.9.9]\ntests: []\n",
+    );
 }
 
 const CASES: &[Case] = &[
@@ -79,10 +83,14 @@ const CASES: &[Case] = &[
     case("replay -i vb0 {dir}/no-such.pcap"),
     case("replay -i vb0 --pps 0 {dir}/cut.pcap"),
     case("replay -i no-such-iface {dir}/cut.pcap"),
-    // veth, netns, ping
+    // veth, link, netns, ping
     case("veth add a-name-longer-than-fifteen b"),
     case("veth del no-such-iface"),
     case("veth peer no-such-iface"),
+    case("link set vb0 mtu 0"),
+    case("link set vb0 sideways"),
+    case("link set vb0"),
+    case("link show no-such-iface"),
     case("netns add a/b"),
     case("netns del no-such-namespace-here"),
     case("netns exec no-such-namespace-here true"),
@@ -104,26 +112,24 @@ const CASES: &[Case] = &[
     case("bench send --rounds abc"),
     case("completions tcsh"),
     case("man {dir}/notes.txt/sub"),
+    // Fixes of issue 21 that landed: a FIFO as namespace, nesting depth, \N escapes, length
+    // fields that do not fit.
+    case("capture -n {dir}/fifo -D"),
+    case("send --dry-run {deep}"),
+    case(r#"send --dry-run Ether()/IP()/UDP()/"\N{NO SUCH NAME}""#),
+    case(r#"send --dry-run Ether()/IPv6()/IPv6ExtHdrHopByHop(options=[PadN(optdata=b"x"*300)])"#),
+    // A route the kernel refuses (its gateway is not on a link of the node).
+    case("up {dir}/badroute.yaml --prefix vbhostile-"),
     // usage errors
     case("tset"),
     case("send --dstmac 02:00:00:00:00:01"),
 ];
 
 /// Cases whose fix another engineer is landing (issue 21); they join the table when their
-/// fix is on main (replay's runts are not here: once fixed they are skipped, not refused).
-/// Run them with `cargo test --test hostile -- --ignored`. Not listed, on
-/// purpose: the 100 GiB ring (`capture --blocks 100000 --block-size 1048576`, house), which
-/// must not run before its fix (the OOM killer takes other processes).
-const PENDING: &[Case] = &[
-    // house: a FIFO as namespace blocks in open().
-    case("capture -n {dir}/fifo -D"),
-    // builder: nesting depth.
-    case("send --dry-run {deep}"),
-    // builder: \N escapes.
-    case(r#"send --dry-run Ether()/IP()/UDP()/"\N{NO SUCH NAME}""#),
-    // builder: length fields that do not fit.
-    case(r#"send --dry-run Ether()/IPv6()/IPv6ExtHdrHopByHop(options=[PadN(optdata=b"x"*300)])"#),
-];
+/// fix is on main. Run them with `cargo test --test hostile -- --ignored`. Not listed, on
+/// purpose: the 100 GiB ring (`capture --blocks 100000 --block-size 1048576`), which must
+/// never run on a machine whose fix regressed (the OOM killer takes other processes).
+const PENDING: &[Case] = &[];
 
 /// Split like a shell would for these cases: on spaces, except inside the one expression
 /// argument after --dry-run (kept whole).
@@ -237,4 +243,30 @@ fn pending_hostile_inputs() {
         return;
     }
     run_table(PENDING);
+}
+
+/// A route error names its operation once (issue 21: it repeated its prefix).
+#[test]
+fn route_error_names_the_route_once() {
+    if !common::require_root!() {
+        return;
+    }
+    let err = common::in_private_netns(|| {
+        let dir = tempfile::tempdir().unwrap();
+        inputs(dir.path());
+        let o = common::vethbench()
+            .args(argv(
+                "up {dir}/badroute.yaml --prefix vbhostile-",
+                dir.path(),
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    });
+    assert_eq!(err.matches("add route").count(), 1, "{err}");
+    assert!(
+        err.contains("node h1: add route '198.19.0.0/24 via 198.18.9.9'"),
+        "{err}"
+    );
 }

@@ -30,10 +30,11 @@ fi
 export VETHBENCH_REQUIRE_ROOT=1
 cargo test --locked "$@"
 
-# Python, branch ptf's part: the PTF platform (the real ptf command, PyPI 0.12.0) and the pytest
-# plugin, in a venv over Debian's python3 and Scapy (fold into the package's pytest step).
+# Python: the package (python/, built by maturin into a venv over Debian's python3 and Scapy),
+# then every test under python/tests: frames against Scapy and tshark, Testbench, the PTF
+# platform (the real ptf command, PyPI 0.12.0), the pytest plugin.
 venv="$PWD/${VETHBENCH_VENV:-target/python-venv}"
 [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$venv"
 "$venv/bin/pip" install -q "maturin>=1.7,<2" pytest==9.2.0 pytest-xdist==3.8.0 ptf==0.12.0
 (cd python && VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop -q)
-"$venv/bin/python" -m pytest -q -rs python/tests/ptf python/tests/plugin
+"$venv/bin/python" -m pytest -q -rs python/tests

@@ -157,8 +157,8 @@ fn io_stat_equals_tsharks() {
         "io,stat,3",
         "io,stat,1.0,udp",
         "io,stat,5,udp,tcp",
-        "io,stat,20,ip.src == 198.18.0.3 && frame.len > 1000,,tcp.dstport == 80",
-        "io,stat,2,ip.len > 100 && udp && !(udp.srcport == 1001) && ip.dst == 198.18.0.2",
+        "io,stat,20,ip.src == 198.18.0.3 && frame.len > 1000,,tcp.dstport == 42080",
+        "io,stat,2,ip.len > 100 && udp && !(udp.srcport == 41002) && ip.dst == 198.18.0.2",
     ];
     for file in ["timed.pcap", "dumpcap-vethY.pcapng", "layers.pcap"] {
         for z in zs {

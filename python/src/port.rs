@@ -32,7 +32,9 @@ use std::time::{Duration, Instant};
 
 use pyo3::exceptions::{PyOSError, PyPermissionError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::PyBytes;
+
+use crate::frames::with_frame;
 
 use vethbench::link::netns::Netns;
 use vethbench::link::policy::{self, SendPolicy};
@@ -82,38 +84,6 @@ fn sock_err(e: SockError) -> PyErr {
 
 fn link_err(e: impl std::fmt::Display) -> PyErr {
     PyOSError::new_err(e.to_string())
-}
-
-/// The bytes of a frame argument: `bytes`, `bytearray`, a Scapy expression (`str`), or any
-/// object with `__bytes__` (a Scapy packet, a memoryview). Calls `f` with them, without a copy
-/// for `bytes`.
-fn with_frame<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> PyResult<T>) -> PyResult<T> {
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return f(b.as_bytes());
-    }
-    if let Ok(s) = obj.cast::<PyString>() {
-        let expr = s.to_cow()?;
-        let parsed = vethbench::frame::expr::parse(&expr)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let frames = parsed
-            .build()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        return f(&frames[0]);
-    }
-    if let Ok(b) = obj.cast::<PyByteArray>() {
-        return f(&b.to_vec());
-    }
-    let bytes = obj.call_method0("__bytes__").map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err(format!(
-            "a frame is bytes, a Scapy expression (str) or an object with __bytes__, not {}",
-            obj.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        ))
-    })?;
-    let b = bytes.cast::<PyBytes>()?;
-    f(b.as_bytes())
 }
 
 impl Port {

@@ -11,6 +11,7 @@
 //! `-T json` do (they are not meant for line rate).
 
 use crate::frame::fields::{FieldFormat, FieldSet, FrameInfo};
+use crate::frame::view::Encap;
 use crate::frame::FrameError;
 use crate::sock::RxMeta;
 
@@ -89,6 +90,12 @@ impl Printer {
         matches!(self, Printer::Json(_))
     }
 
+    /// True for `-T fields` and `-T json`, which print frames of any link type
+    /// ([`Printer::write_frame_encap`]).
+    pub fn decodes_any_encap(&self) -> bool {
+        matches!(self, Printer::Json(_) | Printer::Fields(..))
+    }
+
     /// True when nothing is printed.
     pub fn is_none(&self) -> bool {
         matches!(self, Printer::None)
@@ -141,6 +148,24 @@ impl Printer {
         wire_len: u32,
         first_ts: &mut Option<u128>,
     ) {
+        self.write_frame_encap(out, n, Encap::Ethernet, data, ts_ns, wire_len, first_ts)
+    }
+
+    /// [`Printer::write_frame`] for a frame of encapsulation `encap` (a file's link type).
+    /// `-T fields` and `-T json` decode raw IP and Linux cooked frames from their IP header and
+    /// give every frame its `frame.*` fields; the text forms read Ethernet only (the caller
+    /// prints a note for the others).
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_frame_encap(
+        &self,
+        out: &mut String,
+        n: u64,
+        encap: Encap,
+        data: &[u8],
+        ts_ns: u128,
+        wire_len: u32,
+        first_ts: &mut Option<u128>,
+    ) {
         let first = first_ts.is_none();
         let t0 = *first_ts.get_or_insert(ts_ns);
         let info = FrameInfo {
@@ -148,6 +173,7 @@ impl Printer {
             ts_ns,
             t0_ns: t0,
             wire_len,
+            encap,
         };
         match self {
             Printer::None => {}

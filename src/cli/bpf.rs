@@ -278,7 +278,7 @@ fn attach(a: AttachArgs) -> anyhow::Result<ExitCode> {
     // aya finds the interface by name in the calling thread's namespace.
     let att = ns.run(move || Ok(obj.attach(&program, &iface, hook)))??;
     if let Some(sig) = signals {
-        println!("{}: {} attached at {hook} until Ctrl-C", a.iface, a.program);
+        outln!("{}: {} attached at {hook} until Ctrl-C", a.iface, a.program)?;
         std::io::stdout().flush().ok();
         let fd = std::os::fd::AsFd::as_fd(&sig);
         let mut pfd = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
@@ -290,16 +290,16 @@ fn attach(a: AttachArgs) -> anyhow::Result<ExitCode> {
             }
         }
         drop(att);
-        println!("{}: detached from {hook}", a.iface);
+        outln!("{}: detached from {hook}", a.iface)?;
         return Ok(ExitCode::SUCCESS);
     }
     let path = att.pin(&pin)?;
-    println!(
+    outln!(
         "{}: {} attached at {hook} (pinned at {})",
         a.iface,
         a.program,
         path.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -330,12 +330,12 @@ fn detach(a: DetachArgs) -> anyhow::Result<ExitCode> {
     for (ifx, h, path) in pins(ns.inode()) {
         if ifx == info.ifindex && hook.is_none_or(|want| want.to_string() == h) {
             bpf::unpin(&path)?;
-            println!("{}: detached from {h}", a.iface);
+            outln!("{}: detached from {h}", a.iface)?;
             n += 1;
         }
     }
     if n == 0 {
-        println!("{}: nothing attached by vethbench bpf attach", a.iface);
+        outln!("{}: nothing attached by vethbench bpf attach", a.iface)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -349,7 +349,7 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
             .flatten()
             .map(|c| c.to_string_lossy().into_owned())
             .unwrap_or_else(|| format!("ifindex {ifx} (gone)"));
-        println!("{name}\t{h}\t{}", path.display());
+        outln!("{name}\t{h}\t{}", path.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,11 +3,32 @@
 //! Each subcommand has `Args` (raw flags) and `run(Args) -> anyhow::Result<ExitCode>`; checked
 //! configuration and all real work happen in the library.
 
+/// `print!` that returns the write's error (a reader that went away, a full disk) as an
+/// `anyhow::Error` for `?`, instead of panicking: [`run`] ends a command whose reader went away
+/// with exit 0 and reports any other failed write in one line ("writing to stdout: ...").
+macro_rules! out {
+    ($($arg:tt)*) => {
+        ::std::io::Write::write_fmt(&mut ::std::io::stdout(), format_args!($($arg)*))
+            .map_err($crate::cli::stdout_error)
+    };
+}
+
+/// `println!` as [`out!`] does it.
+macro_rules! outln {
+    () => {
+        out!("\n")
+    };
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
+}
+
 mod bench;
 mod bpf;
 mod capture;
 mod diff;
 mod impair;
+mod link;
 mod manpages;
 mod netns;
 mod ping;
@@ -51,9 +72,11 @@ enum Command {
     Replay(replay::Args),
     /// Create, list, inspect and delete veth pairs.
     Veth(veth::Args),
+    /// Show interfaces with their addresses; set them up, down, or their MTU (like `ip link`).
+    Link(link::Args),
     /// Create, list, delete network namespaces and run commands in them (like `ip netns`).
     Netns(netns::Args),
-    /// ICMP echo through the kernel's stack, like ping(8).
+    /// ICMP or ICMPv6 echo through the kernel's stack, like ping(8) (an address or a host name).
     Ping(ping::Args),
     /// Run an end-to-end delivery test and report loss, corruption, order and latency.
     Test(test::Args),
@@ -114,6 +137,12 @@ pub(crate) fn stdout_result(e: std::io::Error) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A failed write to standard output as an error: "writing to stdout: CAUSE" (a closed pipe is
+/// recognised by its `io::Error` kind: see [`run`]).
+pub(crate) fn stdout_error(e: std::io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context("writing to stdout")
+}
+
 /// Parse the command line and run the subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
     quiet_on_broken_pipe();
@@ -137,6 +166,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             replay::run(a).map_err(|e| name_netns(e, ns.as_deref()))
         }
         Command::Veth(a) => veth::run(a),
+        Command::Link(a) => link::run(a),
         Command::Netns(a) => netns::run(a),
         Command::Ping(a) => ping::run(a),
         Command::Test(a) => {

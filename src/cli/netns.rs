@@ -61,19 +61,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|n| serde_json::json!({ "name": n.to_string() }))
                     .collect();
-                println!("{}", serde_json::to_string(&objs)?);
+                outln!("{}", serde_json::to_string(&objs)?)?;
             } else {
                 for n in names {
-                    println!("{n}");
+                    outln!("{n}")?;
                 }
             }
         }
         Cmd::List { all: true, json } => {
             let entries = netns::scan()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&entries)?);
+                outln!("{}", serde_json::to_string_pretty(&entries)?)?;
             } else {
-                print_all(&entries);
+                print_all(&entries)?;
             }
         }
         Cmd::Exec { name, cmd } => {
@@ -101,11 +101,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// `lsns -t net`'s columns, plus the name or bind mount and the container.
-fn print_all(entries: &[netns::NetnsEntry]) {
-    println!(
+fn print_all(entries: &[netns::NetnsEntry]) -> anyhow::Result<()> {
+    outln!(
         "{:<12} {:>6} {:>8} {:<16} {:<24} CONTAINER",
-        "NS", "NPROCS", "PID", "COMMAND", "NAME"
-    );
+        "NS",
+        "NPROCS",
+        "PID",
+        "COMMAND",
+        "NAME"
+    )?;
     for e in entries {
         let name = e
             .name
@@ -119,7 +123,7 @@ fn print_all(entries: &[netns::NetnsEntry]) {
             },
             None => "-".to_string(),
         };
-        println!(
+        outln!(
             "{:<12} {:>6} {:>8} {:<16} {:<24} {}",
             e.inode,
             e.nprocs,
@@ -127,6 +131,7 @@ fn print_all(entries: &[netns::NetnsEntry]) {
             e.comm.as_deref().unwrap_or("-"),
             name,
             container
-        );
+        )?;
     }
+    Ok(())
 }

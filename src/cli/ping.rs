@@ -1,19 +1,28 @@
-//! `vethbench ping ADDR`: ICMP echo through the kernel's stack, printed like ping(8).
+//! `vethbench ping DEST`: ICMP or ICMPv6 echo through the kernel's stack, printed like ping(8)
+//! (iputils). DEST is an IPv4 or IPv6 address, or a host name resolved like ping(8) does
+//! (getaddrinfo, in the namespace given: /etc/hosts, then DNS), the first address of the
+//! family `-4`/`-6` asks for.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use vethbench::link::netns;
 use vethbench::link::ping::{PingOptions, PingSummary, Pinger, PAYLOAD_LEN};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// IPv4 address to ping.
+    /// The address to ping (IPv4 or IPv6), or a host name (`localhost`).
+    #[arg(value_name = "DEST")]
     addr: String,
     #[arg(short = 'n', long = "netns", value_name = "NS", help = super::NETNS_HELP)]
     netns: Option<String>,
+    /// Resolve a host name to IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    ipv4: bool,
+    /// Resolve a host name to IPv6 only.
+    #[arg(short = '6')]
+    ipv6: bool,
     /// Number of echo requests [default: 4, or as many as fit in -w]. ping(8) runs forever by
     /// default; we stop at 4.
     #[arg(short = 'c', long, value_parser = clap::value_parser!(u32).range(1..=65535))]
@@ -39,11 +48,44 @@ pub struct Args {
     timeout: f64,
 }
 
+/// What looks like an address literal is never looked up as a name (`999.1.1.1` is a typo,
+/// not a host).
+fn looks_numeric(s: &str) -> bool {
+    s.contains(':') || s.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// DEST as an address, or resolved as ping(8) resolves it (in the calling thread's
+/// namespace); the name when it was one.
+fn resolve(dest: &str, v4: bool, v6: bool) -> anyhow::Result<(IpAddr, Option<String>)> {
+    if let Ok(ip) = dest.parse::<IpAddr>() {
+        if (v4 && ip.is_ipv6()) || (v6 && ip.is_ipv4()) {
+            anyhow::bail!(
+                "'{dest}' is an IPv{} address, but -{} was given",
+                if ip.is_ipv4() { 4 } else { 6 },
+                if v4 { 4 } else { 6 }
+            );
+        }
+        return Ok((ip, None));
+    }
+    if dest.is_empty() || looks_numeric(dest) {
+        anyhow::bail!("invalid IP address '{dest}'");
+    }
+    let found = (dest, 0)
+        .to_socket_addrs()
+        .map_err(|e| anyhow::anyhow!("cannot resolve '{dest}': {e}"))?
+        .map(|a| a.ip())
+        .find(|ip| !(v4 && ip.is_ipv6() || v6 && ip.is_ipv4()));
+    match found {
+        Some(ip) => Ok((ip, Some(dest.to_string()))),
+        None => anyhow::bail!("'{dest}' has no IPv{} address", if v4 { 4 } else { 6 }),
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dst: Ipv4Addr = args
-        .addr
-        .parse()
-        .with_context(|| format!("invalid IPv4 address '{}'", args.addr))?;
+    // An address is checked before the namespace is entered; a name is resolved inside it.
+    if args.addr.parse::<IpAddr>().is_err() && (args.addr.is_empty() || looks_numeric(&args.addr)) {
+        anyhow::bail!("invalid IP address '{}'", args.addr);
+    }
     // A huge value is echoed as typed in short (1e300), not as 300 digits.
     let secs = |v: f64, what: &str, min_exclusive: bool| {
         let low_ok = if min_exclusive { v > 0.0 } else { v >= 0.0 };
@@ -78,11 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, Some(_)) => u32::MAX,
         (None, None) => 4,
     };
-    let opts = match args
-        .interface
-        .as_deref()
-        .map(|i| (i, i.parse::<Ipv4Addr>()))
-    {
+    let opts = match args.interface.as_deref().map(|i| (i, i.parse::<IpAddr>())) {
         None => PingOptions::default(),
         Some((_, Ok(a))) => PingOptions {
             source: Some(a),
@@ -101,12 +139,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // The CLI is single-threaded here: moving this thread moves everything after it.
         netns::enter(ns)?;
     }
+    let (dst, name) = resolve(&args.addr, args.ipv4, args.ipv6)?;
     let mut pinger = Pinger::with_options(dst, &opts)?;
-    println!(
-        "PING {dst} ({dst}) {}({}) bytes of data.",
-        args.size,
-        args.size + 28
-    );
+    // iputils' first lines: `PING h (a) 56(84) bytes of data.`, `PING a(a) 56 data bytes`.
+    match (dst, &name) {
+        (IpAddr::V4(_), _) => outln!(
+            "PING {} ({dst}) {}({}) bytes of data.",
+            name.as_deref().unwrap_or(&args.addr),
+            args.size,
+            args.size + 28
+        )?,
+        (IpAddr::V6(_), None) => outln!("PING {dst}({dst}) {} data bytes", args.size)?,
+        (IpAddr::V6(_), Some(n)) => outln!("PING {n}({n} ({dst})) {} data bytes", args.size)?,
+    }
     let start = Instant::now();
     let end = deadline.map(|d| start + d);
     let left = |now: Instant| end.map(|e| e.saturating_duration_since(now));
@@ -124,13 +169,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(r) = pinger.ping(seq, wait)? {
             let ttl = r.ttl.map(|t| format!(" ttl={t}")).unwrap_or_default();
             if !args.quiet {
-                println!(
-                    "{} bytes from {}: icmp_seq={}{ttl} time={:.3} ms",
+                let from = match &name {
+                    Some(n) if r.from == dst => format!("{n} ({})", r.from),
+                    _ => r.from.to_string(),
+                };
+                outln!(
+                    "{} bytes from {from}: icmp_seq={}{ttl} time={:.3} ms",
                     r.bytes,
-                    r.from,
                     r.seq,
                     r.rtt.as_secs_f64() * 1e3
-                );
+                )?;
             }
             rtts.push(r.rtt);
         }
@@ -139,11 +187,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::thread::sleep(left(Instant::now()).map_or(pause, |l| pause.min(l)));
         }
     }
-    println!();
-    print!(
+    outln!()?;
+    out!(
         "{}",
-        PingSummary::new(sent_n, &rtts, start.elapsed()).lines(dst)
-    );
+        PingSummary::new(sent_n, &rtts, start.elapsed()).lines(
+            name.as_deref()
+                .map_or_else(|| dst.to_string(), str::to_string)
+        )
+    )?;
     // ping(8): with -w, fewer replies than -c asked for is a failure.
     let short = deadline.is_some() && args.count.is_some_and(|c| (rtts.len() as u32) < c);
     Ok(if rtts.is_empty() || short {

@@ -5,8 +5,10 @@
 //! `-T fields -e ...` for tshark-style fields, `-T json` for tshark's JSON, `-c N` to stop
 //! early: the printing flags and the printer are `capture`'s ([`PrintFlags`], `Printer`). A
 //! truncated or corrupt file prints every good frame, then fails (exit 2) naming the byte
-//! offset of the bad block. Only Ethernet (link type 1) is decoded; frames of other link types
-//! (e.g. Linux cooked captures) get a one-line note.
+//! offset of the bad block. The text forms decode Ethernet (link type 1) only: frames of
+//! other link types get a one-line note; `-T fields` and `-T json` give every frame its
+//! `frame.*` fields and decode raw IP (101, 228, 229) and Linux cooked captures (113, 276)
+//! from their IP header, as tshark does.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -79,8 +81,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         if args.quiet {
             // -q: no frame printed.
-        } else if f.linktype != LINKTYPE_ETHERNET && printer.is_json() {
-            // Left out of the JSON array (it has no place for a note).
+        } else if f.linktype != LINKTYPE_ETHERNET && printer.decodes_any_encap() {
+            // -T fields / -T json: frame.* always, raw IP and cooked frames from their IP.
+            let encap = vethbench::frame::view::Encap::from_linktype(f.linktype);
+            printer.write_frame_encap(
+                &mut line,
+                n,
+                encap,
+                f.data,
+                f.ts_ns,
+                f.orig_len,
+                &mut first_ts,
+            );
         } else if f.linktype != LINKTYPE_ETHERNET {
             // Not decoded (e.g. Linux cooked capture from `tcpdump -i any`): say so per frame.
             use std::fmt::Write as _;

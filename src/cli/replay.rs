@@ -183,7 +183,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!("{e}; pass --allow-physical if you mean it")
         }
         policy::NotSendable::Down { iface } => anyhow::anyhow!(
-            "interface '{iface}' is down: bring it up with `ip{} link set {iface} up`",
+            "interface '{iface}' is down: bring it up with `vethbench link set{} {iface} up`",
             a.netns
                 .as_deref()
                 .map(|n| format!(" -n {n}"))
@@ -223,9 +223,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let (report, err) = replay::replay(&mut src, &mut sock, &cfg, &stop);
     done.store(true, Ordering::Relaxed);
     if a.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else {
-        println!("{report}");
+        outln!("{report}")?;
     }
     if report.kernel_dropped > 0 {
         eprintln!(

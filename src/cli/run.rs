@@ -35,6 +35,10 @@ pub struct Args {
     /// With -w: keep the pcapng of passed tests too.
     #[arg(long, requires = "capture_dir")]
     keep_captures: bool,
+    /// `compare` steps write what their port received as the new golden file (a pcapng)
+    /// instead of comparing.
+    #[arg(long)]
+    update_golden: bool,
     /// List every step of passed tests too.
     #[arg(short, long)]
     verbose: bool,
@@ -88,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         capture_dir: args.capture_dir.clone(),
         keep_captures: args.keep_captures,
         stop: Some(stop.clone()),
+        update_golden: args.update_golden,
     };
     let human = !args.tap && !args.json;
     let mut out = std::io::stdout().lock();
@@ -177,14 +182,38 @@ fn prefix_of(file: &std::path::Path, prefix: Option<&str>) -> String {
     })
 }
 
+/// `vethbench down FILE [--prefix P]` as the user would type it.
+fn down_command(args_file: &std::path::Path, prefix: Option<&str>) -> String {
+    let p = prefix.map(|p| format!(" --prefix {p}")).unwrap_or_default();
+    format!("vethbench down {}{p}", args_file.display())
+}
+
 pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load(&args.file)?;
     let prefix = prefix_of(&args.file, args.prefix.as_deref());
+    // A second `up` of the same file and prefix: the first one's namespaces stand.
+    let named = vethbench::link::netns::list()?;
+    let standing: Vec<String> = s
+        .topology
+        .nodes
+        .iter()
+        .filter(|n| n.netns.is_none())
+        .map(|n| format!("{prefix}{}", n.name))
+        .filter(|n| named.contains(n))
+        .collect();
+    if !standing.is_empty() {
+        anyhow::bail!(
+            "{} is already up (namespace {} exists): run `{}` first",
+            args.file.display(),
+            standing.join(", "),
+            down_command(&args.file, args.prefix.as_deref())
+        );
+    }
     let topo = scenario::Topology::up(&s.topology, &prefix)?;
     for n in topo.nodes() {
         match &s.topology.find_node(&n.name).and_then(|x| x.netns.as_ref()) {
-            Some(r) => println!("{} (netns {r}, attached)", n.name),
-            None => println!("{prefix}{}", n.name),
+            Some(r) => outln!("{} (netns {r}, attached)", n.name)?,
+            None => outln!("{prefix}{}", n.name)?,
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -193,8 +222,15 @@ pub fn up(args: UpArgs) -> anyhow::Result<ExitCode> {
 pub fn down(args: DownArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load(&args.file)?;
     let prefix = prefix_of(&args.file, args.prefix.as_deref());
-    for n in scenario::topology::down(&s.topology, &prefix)? {
-        println!("removed {n}");
+    let removed = scenario::topology::down(&s.topology, &prefix)?;
+    for n in &removed {
+        outln!("removed {n}")?;
+    }
+    if removed.is_empty() && s.topology.nodes.iter().any(|n| n.netns.is_none()) {
+        outln!(
+            "nothing to remove: {} is not up (no namespace {prefix}NODE)",
+            args.file.display()
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use vethbench::frame::expr::{self, Expr, ExprError, IfaceEnv};
+use vethbench::frame::wire::{ethernet, vlan};
 use vethbench::frame::{
     self, FrameError, FrameSpec, FrameTemplate, L4Spec, MacAddr, TcpFlags, Vary,
 };
@@ -338,7 +339,12 @@ impl Source {
                 }
                 Ok(Built {
                     frames: vec![spec.build().map_err(super::frame_flags)?],
-                    l2_len: 14 + if spec.vlan.is_some() { 4 } else { 0 },
+                    l2_len: ethernet::HEADER_LEN
+                        + if spec.vlan.is_some() {
+                            vlan::HEADER_LEN
+                        } else {
+                            0
+                        },
                     broadcast: a.dst_mac.is_none(),
                 })
             }
@@ -381,11 +387,13 @@ fn expr_error(src: &str, e: ExprError) -> anyhow::Error {
 fn l2_len(e: &Expr) -> usize {
     let mut names = e.layers.iter().map(|l| l.name.as_str());
     if names.next() != Some("Ether") {
-        return 14;
+        return ethernet::HEADER_LEN;
     }
-    14 + 4 * names
-        .take_while(|n| matches!(*n, "Dot1Q" | "Dot1AD"))
-        .count()
+    ethernet::HEADER_LEN
+        + vlan::HEADER_LEN
+            * names
+                .take_while(|n| matches!(*n, "Dot1Q" | "Dot1AD"))
+                .count()
 }
 
 /// Scapy warns when it has no neighbour entry for an IP destination and uses broadcast.
@@ -415,14 +423,26 @@ fn templates(frames: &[Vec<u8>], vary: Vary) -> anyhow::Result<Vec<FrameTemplate
         .collect()
 }
 
-pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let source = Source::of(&a)?;
-    check_count_rate(&a)?;
+/// What the flags ask for, checked before any lookup, socket or namespace: a pure function of
+/// the flags (tested through clap's `try_parse_from`, without root).
+struct Plan {
+    source: Source,
+    vary: Vary,
+}
+
+fn plan(a: &Args) -> anyhow::Result<Plan> {
+    let source = Source::of(a)?;
+    check_count_rate(a)?;
     let vary = match a.vary {
         VaryArg::Nothing => Vary::Nothing,
         VaryArg::IpId => Vary::IpId,
         VaryArg::Seq => Vary::TcpSeq,
     };
+    Ok(Plan { source, vary })
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let Plan { source, vary } = plan(&a)?;
     if let Some(ns) = &a.netns {
         // Before any lookup or socket: both belong to the thread's namespace.
         link::netns::enter(ns)?;
@@ -473,20 +493,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     for f in frames {
         if !a.quiet {
-            print!("{}", frame::show(f));
+            out!("{}", frame::show(f))?;
         }
         if a.hex {
-            print!("{}", frame::hexdump(f));
+            out!("{}", frame::hexdump(f))?;
         }
     }
     let total = a.count * frames.len() as u64;
     let Some(sock) = sock.as_mut() else {
-        println!("Dry run: {total} packets built, none sent.");
+        outln!("Dry run: {total} packets built, none sent.")?;
         return Ok(ExitCode::SUCCESS);
     };
     if total == 1 {
         sock.send(seq[0].bytes())?;
-        println!(".\nSent 1 packets.");
+        outln!(".\nSent 1 packets.")?;
         warn_dropped(sock);
         return Ok(ExitCode::SUCCESS);
     }
@@ -512,20 +532,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|t| t.stats.elapsed.as_secs_f64())
             .fold(0.0, f64::max);
-        println!("Sent {sent} packets.");
+        outln!("Sent {sent} packets.")?;
         for (k, t) in per.iter().enumerate() {
-            println!(
+            outln!(
                 "thread {k}: {} packets in {:.3} s: {:.0} pps",
                 t.stats.sent,
                 t.stats.elapsed.as_secs_f64(),
                 t.stats.pps()
-            );
+            )?;
         }
         let pps = sent as f64 / secs.max(1e-9);
-        println!(
+        outln!(
             "{sent} packets in {secs:.3} s: {pps:.0} pps, {:.1} Mbit/s",
             pps * bits_per_frame / 1e6
-        );
+        )?;
         let dropped: u64 = per.iter().map(|t| t.dropped).sum();
         if dropped > 0 {
             eprintln!(
@@ -537,20 +557,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let stats = sock.send_seq_burst_from(&seq, &burst, 0)?;
     if seq.len() > 1 {
         // A sequence of fragments: Scapy's sendp prints a dot per packet.
-        println!(
+        outln!(
             "{}\nSent {} packets.",
             ".".repeat(stats.sent.min(80) as usize),
             stats.sent
-        );
+        )?;
     } else {
-        println!("Sent {} packets.", stats.sent);
-        println!(
+        outln!("Sent {} packets.", stats.sent)?;
+        outln!(
             "{} packets in {:.3} s: {:.0} pps, {:.1} Mbit/s",
             stats.sent,
             stats.elapsed.as_secs_f64(),
             stats.pps(),
             stats.pps() * bits_per_frame / 1e6
-        );
+        )?;
     }
     warn_dropped(sock);
     Ok(ExitCode::SUCCESS)
@@ -605,7 +625,7 @@ fn refusal(e: NotSendable, netns: Option<&str>) -> anyhow::Error {
             anyhow::anyhow!("{e}; pass --allow-physical if you mean it")
         }
         NotSendable::Down { iface } => anyhow::anyhow!(
-            "interface '{iface}' is down: bring it up with `ip{} link set {iface} up`",
+            "interface '{iface}' is down: bring it up with `vethbench link set{} {iface} up`",
             netns.map(|n| format!(" -n {n}")).unwrap_or_default()
         ),
         NotSendable::Link(e) => e.into(),
@@ -621,5 +641,132 @@ fn warn_dropped(sock: &TxSocket) {
             sock.dropped(),
             sock.iface()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use vethbench::frame::{L4Spec, TcpFlags, Vary};
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: super::Args,
+    }
+
+    fn args(argv: &[&str]) -> Result<super::Args, clap::Error> {
+        Cli::try_parse_from(std::iter::once("send").chain(argv.iter().copied())).map(|c| c.args)
+    }
+
+    fn plan(argv: &[&str]) -> anyhow::Result<super::Plan> {
+        super::plan(&args(argv)?)
+    }
+
+    /// The frames a dry run builds (no interface: nothing is looked up), then templated.
+    fn templates(argv: &[&str]) -> anyhow::Result<Vec<vethbench::frame::FrameTemplate>> {
+        let a = args(argv)?;
+        let p = super::plan(&a)?;
+        let built = p.source.build(&a, None)?;
+        super::templates(&built.frames, p.vary)
+    }
+
+    fn refusal(r: anyhow::Result<impl Sized>, argv: &[&str]) -> String {
+        match r {
+            Ok(_) => panic!("{argv:?} accepted"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn flags_become_a_spec_with_scapys_defaults() {
+        let p = plan(&["--dry-run", "--flags", "sa", "--dst-ip", "2001:db8::2"]).unwrap();
+        let super::Source::Spec(spec) = p.source else {
+            panic!("the flags make a spec")
+        };
+        // One TCP-flag parser: lower case is accepted, as the expression engine accepts it.
+        assert!(
+            matches!(spec.l4, L4Spec::Tcp { flags, .. } if flags == "SA".parse::<TcpFlags>().unwrap())
+        );
+        // One address given as IPv6 makes the other IPv6 too.
+        assert_eq!(spec.src_ip.to_string(), "2001:2::1");
+        assert_eq!(p.vary, Vary::Nothing);
+        let p = plan(&["--dry-run", "--vary", "seq", "Ether()/IP()/TCP()"]).unwrap();
+        assert!(matches!(p.source, super::Source::Expr { .. }));
+        assert_eq!(p.vary, Vary::TcpSeq);
+    }
+
+    /// Each refusal of the flags alone, in words, without root (no socket, no lookup).
+    #[test]
+    fn bad_flags_are_refused_in_words() {
+        for (argv, words) in [
+            (
+                &["--dry-run", "--count", "0"][..],
+                "--count must be at least 1",
+            ),
+            (
+                &["--dry-run", "--dst-ip", "2001:db8::2", "--df"][..],
+                "--df are IPv4 header fields",
+            ),
+            (&["--dry-run", "--src-mac", "02:00"][..], "invalid MAC"),
+            (&["--dry-run", "--tos", "300"][..], "out of range: 0..=255"),
+            (
+                &["--dry-run", "--dst-ip", "198.18.0.300"][..],
+                "not an IPv4 or IPv6 address",
+            ),
+            (&["--dry-run", "--flags", "SQ"][..], "SQ"),
+            (&["--dry-run", "--payload-hex", "zz"][..], "zz"),
+            (&["--dry-run", "IP()/UDP()"][..], "not Ether"),
+            (
+                &[
+                    "--dry-run",
+                    "--fragment",
+                    "8",
+                    "fragment(Ether()/IP()/UDP(), fragsize=8)",
+                ][..],
+                "give one of them",
+            ),
+            (&["--dry-run", "Ether()/IP("][..], "Ether()/IP("),
+        ] {
+            let e = refusal(plan(argv), argv);
+            assert!(e.contains(words), "{argv:?}: {e}");
+        }
+    }
+
+    /// What clap itself refuses: a field flag with an expression, thread and batch bounds.
+    #[test]
+    fn clap_refuses_flags_that_do_not_go_together() {
+        for argv in [
+            &["--dry-run", "--ttl", "3", "Ether()/IP()"][..],
+            &["--dry-run", "--threads", "0"][..],
+            &["--dry-run", "--threads", "65"][..],
+            &["--dry-run", "--batch", "0"][..],
+            &["--dry-run", "--udp", "--flags", "S"][..],
+            &["--dry-run", "--cpu", "0", "--threads", "2"][..],
+            &["--ttl", "3"][..],
+        ] {
+            assert!(args(argv).is_err(), "{argv:?} accepted");
+        }
+        // --threads and --rate go with an expression as with the flags.
+        assert!(args(&[
+            "--dry-run",
+            "--threads",
+            "2",
+            "--rate",
+            "1k",
+            "Ether()/IP()"
+        ])
+        .is_ok());
+    }
+
+    /// --vary works for expression frames and is refused where the frame has no such field.
+    #[test]
+    fn vary_needs_the_field_in_the_frame_built() {
+        let t = templates(&["--dry-run", "--vary", "ip-id", "Ether()/IP(id=7)/UDP()"]).unwrap();
+        assert!(t[0].has_ip_id());
+        let t = templates(&["--dry-run", "--vary", "seq", "--udp"]);
+        assert!(refusal(t, &[]).contains("--vary seq"));
+        let t = templates(&["--dry-run", "--vary", "ip-id", "Ether()/IPv6()/UDP()"]);
+        assert!(refusal(t, &[]).contains("--vary ip-id needs IPv4"));
     }
 }

@@ -448,9 +448,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if args.flags.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else {
-        println!("{report}");
+        outln!("{report}")?;
     }
     if let Some(e) = &report.error {
         // The partial report is out; the error is the one line on stderr (exit 2).

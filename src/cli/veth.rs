@@ -25,7 +25,7 @@ enum Cmd {
         #[arg(short = 'n', long = "netns", value_name = "NS")]
         netns: Option<String>,
     },
-    /// List veth ends with their peers (name, ifindex, namespace).
+    /// List veth ends with their peers (name, ifindex, namespace) and addresses.
     List {
         /// Print JSON (one array of objects; schema in the README). -j as with `ip -j`.
         #[arg(short = 'j', long)]
@@ -117,9 +117,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 veth::list(&Netns::open_or_current(netns.as_deref())?)?
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                outln!("{}", serde_json::to_string_pretty(&rows)?)?;
             } else {
-                print_table(&rows);
+                print_table(&rows)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -128,9 +128,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let row = veth::peer(&name, &ns)
                 .map_err(|e| super::name_netns(e.into(), netns.as_deref()))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&row)?);
+                outln!("{}", serde_json::to_string_pretty(&row)?)?;
             } else {
-                println!(
+                outln!(
                     "{}: peer {} ifindex {} netns {}{}{}",
                     row.name,
                     row.peer_name.as_deref().unwrap_or("?"),
@@ -143,7 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     row.peer_netnsid
                         .map(|id| format!(" (link-netnsid {id})"))
                         .unwrap_or_default()
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -194,7 +194,7 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
             )),
         };
     }
-    println!(
+    outln!(
         "{} (ifindex {}, netns {}) <-> {} (ifindex {}, netns {})",
         ea.name,
         ea.ifindex,
@@ -202,7 +202,7 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
         eb.name,
         eb.ifindex,
         ns_b.name().unwrap_or("-")
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -229,7 +229,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_string())
 }
 
-fn print_table(rows: &[veth::VethRow]) {
+fn print_table(rows: &[veth::VethRow]) -> anyhow::Result<()> {
     let header = [
         "NAME",
         "IFINDEX",
@@ -241,8 +241,9 @@ fn print_table(rows: &[veth::VethRow]) {
         "PEER_IFINDEX",
         "PEER_NETNS",
         "PEER_CONTAINER",
+        "ADDRESSES",
     ];
-    let cells: Vec<[String; 10]> = rows
+    let cells: Vec<[String; 11]> = rows
         .iter()
         .map(|r| {
             [
@@ -262,6 +263,11 @@ fn print_table(rows: &[veth::VethRow]) {
                 r.peer_container_id
                     .as_deref()
                     .map_or_else(|| "-".into(), |id| id[..12.min(id.len())].to_string()),
+                if r.addresses.is_empty() {
+                    "-".into()
+                } else {
+                    r.addresses.join(" ")
+                },
             ]
         })
         .collect();
@@ -280,8 +286,9 @@ fn print_table(rows: &[veth::VethRow]) {
             .trim_end()
             .to_string()
     };
-    println!("{}", line(&header.map(String::from)));
+    outln!("{}", line(&header.map(String::from)))?;
     for row in &cells {
-        println!("{}", line(row));
+        outln!("{}", line(row))?;
     }
+    Ok(())
 }

@@ -54,6 +54,16 @@ pub fn csum_update(hc: u16, old: &[u8], new: &[u8], odd: bool) -> u16 {
     !fold(!hc as u64 + !o as u64 + n as u64)
 }
 
+/// True when the TCP or UDP segment `segment` (header, checksum field included, and payload)
+/// carries a valid checksum over its IP pseudo-header: `addrs` is the source address then the
+/// destination (8 bytes for IPv4, 32 for IPv6), `proto` 6 or 17. A checksum is valid when the
+/// sum over everything it covers, itself included, is 0xffff. Allocates nothing.
+#[inline]
+pub fn transport_valid(addrs: &[u8], proto: u8, segment: &[u8]) -> bool {
+    let s = sum16(addrs) as u64 + proto as u64 + segment.len() as u64 + sum16(segment) as u64;
+    fold(s) == 0xffff
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +82,20 @@ mod tests {
             csum_update(hc, &all[2..4], &new[2..4], false),
             checksum(&[&new])
         );
+    }
+
+    #[test]
+    fn a_transport_checksum_is_valid_or_not() {
+        // UDP 198.18.0.1:7 -> 198.18.0.2:9, payload "hi", its checksum as Scapy computes it.
+        let addrs = [198, 18, 0, 1, 198, 18, 0, 2];
+        let mut seg = vec![0, 7, 0, 9, 0, 10, 0, 0, b'h', b'i'];
+        let pseudo = [&addrs[..], &[0, 17, 0, 10]].concat();
+        let c = checksum(&[&pseudo, &seg]);
+        seg[6..8].copy_from_slice(&c.to_be_bytes());
+        assert!(transport_valid(&addrs, 17, &seg));
+        seg[9] ^= 1;
+        assert!(!transport_valid(&addrs, 17, &seg));
+        seg[9] ^= 1;
+        assert!(!transport_valid(&[198, 18, 0, 3, 198, 18, 0, 2], 17, &seg));
     }
 }

@@ -23,6 +23,7 @@
 use std::fmt::Write as _;
 
 use super::view::{self, LayerKind};
+use super::wire::ethernet;
 use super::{FrameError, MacAddr};
 
 /// A column of `-T fields`.
@@ -178,6 +179,39 @@ fn unknown_field(name: &str) -> String {
     format!("not a field vethbench decodes{hint} (tshark's names, listed in the README's `read` section)")
 }
 
+/// The view's name of a field as tshark spells it (`vlan.prio` → `vlan.priority`,
+/// `ip.chksum` → `ip.checksum`); a name tshark lacks (`ip.options`) stays as it is.
+pub fn tshark_name(name: &'static str) -> &'static str {
+    if FIELD_NAMES.contains(&name) {
+        return name;
+    }
+    view::ALIASES
+        .iter()
+        .find(|(a, n)| *n == name && FIELD_NAMES.contains(a))
+        .map_or(name, |(a, _)| a)
+}
+
+/// Every field of `frame`, each occurrence in frame order (outer first), by tshark's name
+/// ([`tshark_name`]) with its value as `-T fields` prints it, followed by one `data` entry
+/// (hex, as `-T fields -e data`) per run of bytes no header claims. What `-T fields` would
+/// print for each name, split per occurrence: Python's `vethbench.fields()`. Frame-level
+/// columns (`frame.len`...) are not included. Not a hot path: a `String` per value.
+pub fn all_values(frame: &[u8]) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let lay = view::walk(
+        frame,
+        |name: &'static str, _: std::ops::Range<usize>, v: &dyn Fn(&mut String)| {
+            let mut s = String::new();
+            v(&mut s);
+            out.push((tshark_name(name), s));
+        },
+    );
+    for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
+        out.push(("data", view::hex(&frame[h.start..h.end])));
+    }
+    out
+}
+
 /// Every column name `-T fields -e` accepts (the aliases of [`view::ALIASES`] besides).
 pub fn field_names() -> impl Iterator<Item = &'static str> {
     FRAME_NAMES.iter().chain(view::FIELD_NAMES).copied()
@@ -219,6 +253,8 @@ pub struct FrameInfo {
     pub t0_ns: u128,
     /// Its length on the wire (the captured bytes may be fewer).
     pub wire_len: u32,
+    /// What its bytes start with (its capture's link type): Ethernet unless said otherwise.
+    pub encap: view::Encap,
 }
 
 /// The fields to print, in order.
@@ -290,6 +326,7 @@ impl FieldSet {
             ts_ns,
             t0_ns: ts_ns,
             wire_len,
+            encap: view::Encap::Ethernet,
         };
         self.write_frame(out, data, &info);
     }
@@ -304,17 +341,19 @@ impl FieldSet {
     fn write_column(&self, f: Column, out: &mut String, data: &[u8], info: &FrameInfo) {
         match f {
             Column::Eth => {
-                let lay = view::layout(data);
+                let lay = view::layout_of(data, info.encap);
                 let eths = lay.layers().iter().filter(|h| h.proto == LayerKind::Eth);
                 for (k, h) in eths.enumerate() {
                     if k > 0 {
                         out.push(',');
                     }
-                    if view::be16(data, h.start + 12) <= 1500 {
+                    // The view pushed the Ethernet layer once its header was whole.
+                    let eth = ethernet::Header::new_unchecked(&data[h.start..]);
+                    if eth.is_8023() {
                         out.push_str("IEEE 802.3 Ethernet ");
                         continue;
                     }
-                    let (s, t) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    let (s, t) = (eth.src(), eth.dst());
                     out.push_str("Ethernet II, Src: ");
                     write_mac_name(out, s);
                     let _ = write!(out, " ({s}), Dst: ");
@@ -341,7 +380,7 @@ impl FieldSet {
                 let _ = write!(out, "{}", data.len());
             }
             Column::Data => {
-                let lay = view::layout(data);
+                let lay = view::layout_of(data, info.encap);
                 let mut sep = "";
                 for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
                     out.push_str(sep);
@@ -352,7 +391,7 @@ impl FieldSet {
                 }
             }
             Column::Field(name) => {
-                view::write_values(data, name, out);
+                view::write_values_of(data, info.encap, name, out);
             }
         }
     }
@@ -558,5 +597,38 @@ mod tests {
         fs.write_line(&mut s, &f, 60, 0);
         assert_eq!(s, "313233");
         assert!(FieldSet::parse(&["ip.nope"]).is_err());
+    }
+
+    /// `all_values` holds what `-T fields -e NAME` prints for every name, split per
+    /// occurrence, under tshark's names.
+    #[test]
+    fn all_values_are_the_columns_per_occurrence() {
+        // ONEPKT's Ethernet header, then two 802.1Q tags (VLAN 100, 200) in front of its IP.
+        let mut f = ONEPKT[..12].to_vec();
+        f.extend_from_slice(&[0x81, 0x00, 0x00, 0x64, 0x81, 0x00, 0x00, 0xc8]);
+        f.extend_from_slice(&ONEPKT[12..]);
+        let all = all_values(&f);
+        let vlans: Vec<&str> = all
+            .iter()
+            .filter(|(n, _)| *n == "vlan.id")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(vlans, ["100", "200"]);
+        for (name, _) in &all {
+            let mut joined = String::new();
+            FieldSet::parse(&[name])
+                .unwrap()
+                .write_line(&mut joined, &f, f.len() as u32, 0);
+            let each: Vec<&str> = all
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            assert_eq!(joined, each.join(","), "{name}");
+        }
+        // tshark's spelling, not the view's.
+        assert!(all.iter().any(|(n, _)| *n == "ip.checksum"));
+        assert!(!all.iter().any(|(n, _)| *n == "ip.chksum"));
+        assert_eq!(all.last().unwrap(), &("data", "313233".to_string()));
     }
 }

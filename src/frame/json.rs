@@ -18,8 +18,9 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{write_mac_name, write_relative, Column, FieldSet, FrameInfo, FIELD_NAMES};
-use super::view::{self, LayerKind, ALIASES};
+use super::fields::{tshark_name, write_mac_name, write_relative, Column, FieldSet, FrameInfo};
+use super::view::{self, LayerKind};
+use super::wire::ethernet;
 
 /// Appends what comes before the object (`[` before the first, `,` before the others) and
 /// the object's head.
@@ -97,7 +98,7 @@ fn column_values(
     s.clear();
     match col {
         Column::Eth | Column::Data => {
-            let lay = view::layout(data);
+            let lay = view::layout_of(data, info.encap);
             let want = if col == Column::Eth {
                 LayerKind::Eth
             } else {
@@ -107,10 +108,11 @@ fn column_values(
                 s.clear();
                 if want == LayerKind::Data {
                     s.push_str(&view::hex(&data[h.start..h.end]));
-                } else if view::be16(data, h.start + 12) <= 1500 {
+                } else if ethernet::Header::new_unchecked(&data[h.start..]).is_8023() {
                     s.push_str("IEEE 802.3 Ethernet ");
                 } else {
-                    let (src, dst) = (view::mac(data, h.start + 6), view::mac(data, h.start));
+                    let eth = ethernet::Header::new_unchecked(&data[h.start..]);
+                    let (src, dst) = (eth.src(), eth.dst());
                     s.push_str("Ethernet II, Src: ");
                     write_mac_name(s, src);
                     let _ = write!(s, " ({src}), Dst: ");
@@ -121,30 +123,23 @@ fn column_values(
             }
         }
         Column::Field(name) => {
-            view::walk(data, |n: &'static str, _, v: &dyn Fn(&mut String)| {
-                if n == name {
-                    s.clear();
-                    v(s);
-                    each(s);
-                }
-            });
+            view::walk_encap(
+                data,
+                info.encap,
+                |n: &'static str, _, v: &dyn Fn(&mut String)| {
+                    if n == name {
+                        s.clear();
+                        v(s);
+                        each(s);
+                    }
+                },
+            );
         }
         frame => {
             FieldSet::from_columns(vec![frame]).write_frame(s, data, info);
             each(s);
         }
     }
-}
-
-/// The view's name of a field as tshark spells it (`vlan.prio` → `vlan.priority`).
-fn tshark_name(name: &'static str) -> &'static str {
-    if FIELD_NAMES.contains(&name) {
-        return name;
-    }
-    ALIASES
-        .iter()
-        .find(|(a, n)| *n == name && FIELD_NAMES.contains(a))
-        .map_or(name, |(a, _)| a)
 }
 
 /// Fields of the view tshark does not have.
@@ -166,15 +161,15 @@ enum Node {
 }
 
 /// The layer objects of `data`, in tshark's shape.
-fn layers(data: &[u8]) -> Vec<Node> {
-    let lay = view::layout(data);
+fn layers(data: &[u8], encap: view::Encap) -> Vec<Node> {
+    let lay = view::layout_of(data, encap);
     let quoted = lay
         .layers()
         .iter()
         .find(|h| h.proto == LayerKind::Quoted)
         .map(|h| h.start);
     let mut top: Vec<Node> = Vec::new();
-    for f in view::dissect(data) {
+    for f in view::dissect_of(data, encap) {
         if VIEW_ONLY.contains(&f.name) {
             continue;
         }
@@ -275,7 +270,12 @@ pub fn write_frame(out: &mut String, first: bool, data: &[u8], info: &FrameInfo)
     let frame = Node::Obj(
         "frame".into(),
         vec![
-            Node::Leaf("frame.encap_type", "1".into()),
+            Node::Leaf(
+                "frame.encap_type",
+                info.encap
+                    .wtap_encap()
+                    .map_or_else(|| "-1".to_string(), |e| e.to_string()),
+            ),
             Node::Leaf(
                 "frame.time_epoch",
                 format!(
@@ -291,7 +291,7 @@ pub fn write_frame(out: &mut String, first: bool, data: &[u8], info: &FrameInfo)
         ],
     );
     let mut all = vec![frame];
-    all.extend(layers(data));
+    all.extend(layers(data, info.encap));
     out.push('{');
     members(out, &all, 8);
     out.push_str("\n      }");
@@ -362,6 +362,7 @@ mod tests {
             ts_ns: 1_700_000_000_000_000_000,
             t0_ns: 1_700_000_000_000_000_000,
             wire_len: frame.len() as u32,
+            encap: view::Encap::Ethernet,
         };
         let mut s = String::new();
         write_frame(&mut s, true, &frame, &info);

@@ -16,11 +16,19 @@
 //! matcher, noise filter and stamp placement all read it. [`MacAddr`] is parsed and printed in
 //! `mac.rs` only. [`read_every_way`] runs every reader on any bytes (proptest, fuzzing).
 //!
-//! The files: `expr/` (the engine: parser, layers a file per protocol family), `spec/` (the
-//! typed front end, a file per concern), `template.rs` ([`FrameTemplate`]), `csum.rs` (the
-//! Internet checksum, whole and incremental), `view/` (the packet view, a file per protocol),
-//! `show.rs` (Scapy's `show()`, `hexdump()`), `summary.rs` (tshark's one line), `fields.rs`
-//! (`-T fields`), `mac.rs`.
+//! Every header field's place is written once, in the wire layer ([`wire`]: per protocol, the
+//! field ranges, a checked zero-copy `Header` view with getters and setters, the constants).
+//! The view's walk, [`show()`], the summary, `-T fields`/`-T json`, the templates' patching and
+//! replay's rewriting read and write fields through it; none has an offset of its own.
+//!
+//! The files: `wire/` (a file per protocol), `expr/` (the engine: parser, layers a file per
+//! protocol family), `spec/` (the typed front end, a file per concern), `template.rs`
+//! ([`FrameTemplate`]), `csum.rs` (the Internet checksum, whole and incremental), `view/` (the
+//! packet view, a file per protocol), `filter/` (display filters over the view), `show/`
+//! (Scapy's `show()`, `hexdump()`), `summary.rs` (tshark's one line), `fields.rs` (`-T fields`),
+//! `json.rs` (`-T json`), `mac.rs`. A new protocol touches the files docs/design.md lists
+//! ("A new protocol"): its wire file, the view, the engine, and the printers' `LayerKind`
+//! matches.
 
 pub mod csum;
 pub mod expr;

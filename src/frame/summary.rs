@@ -2,8 +2,9 @@
 //! and `read` print per frame, and the harness's list of what arrived.
 //!
 //! What must stay true: [`write_summary`] allocates nothing per frame (it reads the packet
-//! view's [`Layout`] and its layer list, then the header fields at the offsets it gives, and
-//! appends to a reused `String`), and never panics on any bytes.
+//! view's [`Layout`] and its layer list, then the header fields through the wire layer's
+//! views at the offsets it gives, and appends to a reused `String`), and never panics on any
+//! bytes. No field offset is written here: they are `frame::wire`'s.
 //!
 //! Like tshark's Source, Destination, Protocol, Length and Info columns: the innermost layer
 //! names the protocol and the addresses (a tunnel's inner packet, not its outer one), except
@@ -17,7 +18,11 @@
 use std::fmt::Write as _;
 
 use super::show::ether_type_name;
-use super::view::{self, be16, be32, ip4, ip6, mac, Hdr, LayerKind};
+use super::view::{self, Hdr, LayerKind};
+use super::wire::ip::protocol;
+use super::wire::{
+    arp, at, ethernet, gre, icmp, icmpv6, ipv4, ipv6, llc, mpls, tcp, udp, vlan, Value,
+};
 use super::MacAddr;
 
 /// One line per frame, in the style of tshark's default output, without its frame number and
@@ -108,25 +113,18 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
         .find(|h| h.proto == LayerKind::Eth);
     match (ip, eth) {
         (Some(h), _) if h.proto == LayerKind::Ipv4 => {
-            let _ = write!(
-                out,
-                "{} → {} ",
-                ip4(frame, h.start + 12),
-                ip4(frame, h.start + 16)
-            );
+            let ip = ipv4::Header::new_unchecked(&frame[h.start..]);
+            let _ = write!(out, "{} → {} ", ip.src(), ip.dst());
         }
         (Some(h), _) => {
-            let _ = write!(
-                out,
-                "{} → {} ",
-                ip6(frame, h.start + 8),
-                ip6(frame, h.start + 24)
-            );
+            let ip = ipv6::Header::new_unchecked(&frame[h.start..]);
+            let _ = write!(out, "{} → {} ", ip.src(), ip.dst());
         }
         (None, Some(h)) => {
-            write_mac(out, mac(frame, h.start + 6));
+            let eth = ethernet::Header::new_unchecked(&frame[h.start..]);
+            write_mac(out, eth.src());
             out.push_str(" → ");
-            write_mac(out, mac(frame, h.start));
+            write_mac(out, eth.dst());
             out.push(' ');
         }
         (None, None) => out.push_str("? → ? "),
@@ -155,6 +153,9 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
 
 /// The Protocol, Length and Info columns for the layer `shown[ti]`; true when the layer after
 /// it is malformed (what follows ends in `[Malformed]`).
+///
+/// The view pushed each layer once its header was whole, so the wire views over its bytes
+/// (`&f[o..]`) are made unchecked.
 fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool {
     let top = shown[ti];
     let o = top.start;
@@ -163,14 +164,17 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
             tcp(out, f, &top, len);
             Ok(())
         }
-        LayerKind::Udp => write!(
-            out,
-            "UDP {len} {} → {} Len={}",
-            be16(f, o),
-            be16(f, o + 2),
-            // The header's length, as tshark counts it (a first fragment's whole datagram).
-            be16(f, o + 4).saturating_sub(8)
-        ),
+        LayerKind::Udp => {
+            let h = udp::Header::new_unchecked(&f[o..]);
+            write!(
+                out,
+                "UDP {len} {} → {} Len={}",
+                h.src_port(),
+                h.dst_port(),
+                // The header's length, as tshark counts it (a first fragment's whole datagram).
+                h.len().saturating_sub(udp::HEADER_LEN as u16)
+            )
+        }
         LayerKind::Icmp => {
             icmp(out, f, shown, &top, len);
             Ok(())
@@ -180,63 +184,63 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
             Ok(())
         }
         LayerKind::Arp => {
-            let op = be16(f, o + 6);
-            if f.len() >= o + 28 && op == 1 {
-                write!(
-                    out,
-                    "ARP {len} Who has {}? Tell {}",
-                    ip4(f, o + 24),
-                    ip4(f, o + 14)
-                )
-            } else if f.len() >= o + 28 && op == 2 {
-                write!(out, "ARP {len} {} is at {}", ip4(f, o + 14), mac(f, o + 8))
-            } else {
-                write!(out, "ARP {len}")
+            let a = arp::Header::new_unchecked(&f[o..]);
+            let whole = f.len() >= o + arp::ETH_IPV4_LEN;
+            match a.oper() {
+                arp::OP_REQUEST if whole => {
+                    write!(out, "ARP {len} Who has {}? Tell {}", a.tpa(), a.spa())
+                }
+                arp::OP_REPLY if whole => write!(out, "ARP {len} {} is at {}", a.spa(), a.sha()),
+                _ => write!(out, "ARP {len}"),
             }
         }
         LayerKind::Fragment => {
             let ip = shown[ti - 1];
             if ip.proto == LayerKind::Ipv4 {
-                let p = f[ip.start + 9];
+                let h = ipv4::Header::new_unchecked(&f[ip.start..]);
+                let p = h.protocol();
                 let _ = write!(out, "IPv4 {len} Fragmented IP protocol (proto=");
                 write_proto(out, p);
                 write!(
                     out,
                     " {p}, off={}, ID={:04x})",
-                    (be16(f, ip.start + 6) & 0x1fff) as usize * 8,
-                    be16(f, ip.start + 4)
+                    h.frag_offset() as usize * 8,
+                    h.ident()
                 )
             } else {
                 // The fragment header is the 8 bytes before the fragment's data.
-                let h = top.start - 8;
-                let fo = be16(f, h + 2);
+                let h = top.start - ipv6::EXT_HEADER_MIN_LEN;
+                let fo = u16::get(&f[at(h, ipv6::field::FRAG_OFF_M)]);
                 write!(
                     out,
                     "IPv6 {len} IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
                     (fo >> 3) as usize * 8,
                     if fo & 1 == 1 { 'y' } else { 'n' },
-                    be32(f, h + 4),
-                    f[h]
+                    u32::get(&f[at(h, ipv6::field::FRAG_IDENT)]),
+                    u8::get(&f[at(h, ipv6::field::EXT_NXT_HDR)])
                 )
             }
         }
         LayerKind::Ipv4 | LayerKind::Ipv6 => {
             let (name, p) = if top.proto == LayerKind::Ipv4 {
-                ("IPv4", f[o + 9])
+                ("IPv4", ipv4::Header::new_unchecked(&f[o..]).protocol())
             } else {
-                ("IPv6", f[o + 6])
+                ("IPv6", ipv6::Header::new_unchecked(&f[o..]).next_header())
             };
-            if matches!(p, 1 | 6 | 17 | 58) {
+            if matches!(
+                p,
+                protocol::ICMP | protocol::TCP | protocol::UDP | protocol::ICMPV6
+            ) {
                 let _ = match p {
-                    1 => write!(out, "ICMP"),
-                    6 => write!(out, "TCP"),
-                    17 => write!(out, "UDP"),
+                    protocol::ICMP => write!(out, "ICMP"),
+                    protocol::TCP => write!(out, "TCP"),
+                    protocol::UDP => write!(out, "UDP"),
                     _ => write!(out, "ICMPv6"),
                 };
                 let _ = write!(out, " {len} [Malformed]");
                 return true;
             }
-            if name == "IPv6" && matches!(p, 0 | 43 | 44 | 51 | 60) {
+            if name == "IPv6" && ipv6::is_ext_header(p) {
                 // Its extension headers are cut short.
                 let _ = write!(out, "IPv6 {len} [Malformed]");
                 return true;
@@ -245,18 +249,37 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
             write!(out, " {len}")
         }
         LayerKind::Igmp => write!(out, "IGMP {len}"),
-        LayerKind::Gre => write!(out, "GRE {len} Encapsulated 0x{:04x}", be16(f, o + 2)),
-        LayerKind::Mpls => write!(out, "MPLS {len} MPLS Label {}", be32(f, o) >> 12),
+        LayerKind::Gre => write!(
+            out,
+            "GRE {len} Encapsulated 0x{:04x}",
+            gre::Header::new_unchecked(&f[o..]).protocol()
+        ),
+        LayerKind::Mpls => write!(
+            out,
+            "MPLS {len} MPLS Label {}",
+            mpls::Header::new_unchecked(&f[o..]).label()
+        ),
         LayerKind::Vxlan => write!(out, "VXLAN {len}"),
         LayerKind::Geneve => write!(out, "Geneve {len}"),
-        LayerKind::Llc => write!(out, "LLC {len} DSAP 0x{:02x} SSAP 0x{:02x}", f[o], f[o + 1]),
+        LayerKind::Llc => {
+            let h = llc::Header::new_unchecked(&f[o..]);
+            write!(
+                out,
+                "LLC {len} DSAP 0x{:02x} SSAP 0x{:02x}",
+                h.dsap(),
+                h.ssap()
+            )
+        }
         LayerKind::Eth | LayerKind::Vlan | LayerKind::Dot1ad => {
             let t = next_ether_type(f, &top).unwrap_or(0);
-            if matches!(t, 0x0800 | 0x86dd | 0x0806) {
+            if matches!(
+                t,
+                ethernet::ethertype::IPV4 | ethernet::ethertype::IPV6 | ethernet::ethertype::ARP
+            ) {
                 let _ = write!(out, "{} {len} [Malformed]", ether_type_name_short(t));
                 return true;
             }
-            if top.proto == LayerKind::Eth && be16(f, o + 12) <= 1500 {
+            if top.proto == LayerKind::Eth && ethernet::Header::new_unchecked(&f[o..]).is_8023() {
                 write!(out, "LLC {len} [Malformed]")
             } else {
                 write!(out, "{} {len} Ethernet II", ether_type_name(t))
@@ -270,17 +293,21 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
 /// The EtherType after an Ethernet header or a tag.
 fn next_ether_type(f: &[u8], h: &Hdr) -> Option<u16> {
     match h.proto {
-        LayerKind::Eth if f.len() >= h.start + 14 => Some(be16(f, h.start + 12)),
-        LayerKind::Vlan | LayerKind::Dot1ad if f.len() >= h.start + 4 => Some(be16(f, h.start + 2)),
+        LayerKind::Eth => ethernet::Header::new_checked(&f[h.start..])
+            .ok()
+            .map(|e| e.ethertype()),
+        LayerKind::Vlan | LayerKind::Dot1ad => vlan::Header::new_checked(&f[h.start..])
+            .ok()
+            .map(|t| t.ethertype()),
         _ => None,
     }
 }
 
 fn ether_type_name_short(t: u16) -> &'static str {
     match t {
-        0x0800 => "IPv4",
-        0x86dd => "IPv6",
-        0x0806 => "ARP",
+        ethernet::ethertype::IPV4 => "IPv4",
+        ethernet::ethertype::IPV6 => "IPv6",
+        ethernet::ethertype::ARP => "ARP",
         _ => "Ethernet",
     }
 }
@@ -314,21 +341,23 @@ fn write_mac(out: &mut String, m: MacAddr) {
 
 /// The TCP Info column: ports, flags, numbers, length, and the options tshark lists.
 fn tcp(out: &mut String, f: &[u8], h: &Hdr, len: u32) {
+    use tcp::flags as F;
     let o = h.start;
-    let hl = (f[o + 12] >> 4) as usize * 4;
-    let flags = be16(f, o + 12) & 0x0fff;
-    let _ = write!(out, "TCP {len} {} → {} [", be16(f, o), be16(f, o + 2));
+    let t = tcp::Header::new_unchecked(&f[o..]);
+    let hl = t.header_len();
+    let flags = t.flags();
+    let _ = write!(out, "TCP {len} {} → {} [", t.src_port(), t.dst_port());
     let names = [
-        (0x001, "FIN"),
-        (0x002, "SYN"),
-        (0x004, "RST"),
-        (0x008, "PSH"),
-        (0x010, "ACK"),
-        (0x020, "URG"),
-        (0x040, "ECE"),
-        (0x080, "CWR"),
-        (0x100, "NS"),
-        (0xe00, "Reserved"),
+        (F::FIN, "FIN"),
+        (F::SYN, "SYN"),
+        (F::RST, "RST"),
+        (F::PSH, "PSH"),
+        (F::ACK, "ACK"),
+        (F::URG, "URG"),
+        (F::ECE, "ECE"),
+        (F::CWR, "CWR"),
+        (F::NS, "NS"),
+        (F::RESERVED, "Reserved"),
     ];
     let mut sep = "";
     for (_, name) in names.iter().filter(|(b, _)| flags & b != 0) {
@@ -336,55 +365,50 @@ fn tcp(out: &mut String, f: &[u8], h: &Hdr, len: u32) {
         out.push_str(name);
         sep = ", ";
     }
-    let _ = write!(out, "] Seq={}", be32(f, o + 4));
-    if flags & 0x010 != 0 {
-        let _ = write!(out, " Ack={}", be32(f, o + 8));
+    let _ = write!(out, "] Seq={}", t.seq());
+    if flags & F::ACK != 0 {
+        let _ = write!(out, " Ack={}", t.ack());
     }
-    let _ = write!(out, " Win={}", be16(f, o + 14));
-    if flags & 0x020 != 0 {
-        let _ = write!(out, " Urg={}", be16(f, o + 18));
+    let _ = write!(out, " Win={}", t.window());
+    if flags & F::URG != 0 {
+        let _ = write!(out, " Urg={}", t.urgent());
     }
     let _ = write!(out, " Len={}", h.end - o - hl);
     // Options, as tshark lists them after the length.
-    let (mut p, end) = (o + 20, o + hl);
-    while p < end {
-        let kind = f[p];
-        let l = match kind {
-            0 => break,
-            1 => 1,
-            _ => match f.get(p + 1) {
-                Some(&l) if l >= 2 && p + l as usize <= end => l as usize,
-                _ => break,
-            },
-        };
-        let _ = match (kind, l) {
-            (2, 4) => write!(out, " MSS={}", be16(f, p + 2)),
-            (3, 3) => write!(out, " WS={}", 1u32 << f[p + 2].min(14)),
-            (4, 2) => write!(out, " SACK_PERM"),
-            (8, 10) => write!(out, " TSval={} TSecr={}", be32(f, p + 2), be32(f, p + 6)),
+    use tcp::option as K;
+    let opts = t.options();
+    for opt in t.option_iter() {
+        let v = &opts[opt.offset + 2.min(opt.len)..opt.offset + opt.len];
+        let _ = match (opt.kind, opt.len) {
+            (K::MSS, K::MSS_LEN) => write!(out, " MSS={}", u16::get(v)),
+            (K::WSCALE, K::WSCALE_LEN) => write!(out, " WS={}", 1u32 << v[0].min(14)),
+            (K::SACK_PERM, 2) => write!(out, " SACK_PERM"),
+            (K::TIMESTAMP, K::TIMESTAMP_LEN) => {
+                write!(out, " TSval={} TSecr={}", u32::get(v), u32::get(&v[4..]))
+            }
             _ => Ok(()),
         };
-        p += l;
     }
 }
 
 /// The ICMP Info column.
 fn icmp(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
     let o = h.start;
-    let (t, c) = (f[o], f[o + 1]);
+    let ic = icmp::Header::new_unchecked(&f[o..]);
+    let (t, c) = (ic.msg_type(), ic.code());
     let ttl = shown
         .iter()
         .rev()
         .find(|l| l.proto == LayerKind::Ipv4)
-        .map_or(0, |l| f[l.start + 8]);
-    let (id, seq) = (be16(f, o + 4), be16(f, o + 6));
+        .map_or(0, |l| ipv4::Header::new_unchecked(&f[l.start..]).ttl());
+    let (id, seq) = (ic.echo_ident(), ic.echo_seq());
     let _ = match t {
-        8 => write!(
+        icmp::msg::ECHO_REQUEST => write!(
             out,
             "ICMP {len} Echo (ping) request  id={id:#06x}, seq={seq}/{}, ttl={ttl}",
             seq.swap_bytes()
         ),
-        0 => write!(
+        icmp::msg::ECHO_REPLY => write!(
             out,
             "ICMP {len} Echo (ping) reply    id={id:#06x}, seq={seq}/{}, ttl={ttl}",
             seq.swap_bytes()
@@ -444,35 +468,46 @@ fn icmp_text(t: u8, c: u8) -> (&'static str, Option<&'static str>) {
 
 /// The ICMPv6 Info column.
 fn icmpv6(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
+    use icmpv6::{field as F, msg as M, nd_option as N};
     let (o, end) = (h.start, h.end);
-    let (t, c) = (f[o], f[o + 1]);
+    let ic = icmpv6::Header::new_unchecked(&f[o..]);
+    let (t, c) = (ic.msg_type(), ic.code());
     let hlim = shown
         .iter()
         .rev()
         .find(|l| l.proto == LayerKind::Ipv6)
-        .map_or(0, |l| f[l.start + 7]);
+        .map_or(0, |l| {
+            ipv6::Header::new_unchecked(&f[l.start..]).hop_limit()
+        });
     let _ = write!(out, "ICMPv6 {len} ");
     // The link-layer address option of a neighbour discovery message, from `p`.
     let lladdr = |mut p: usize| {
-        while p + 8 <= end {
-            let l = f[p + 1] as usize * 8;
+        while p + icmpv6::OPT_LINKADDR_LEN <= end {
+            let l = u8::get(&f[at(p, F::OPT_LEN)]) as usize * 8;
             if l == 0 {
                 break;
             }
-            if matches!(f[p], 1 | 2) && l == 8 {
-                return Some(mac(f, p + 2));
+            let kind = u8::get(&f[at(p, F::OPT_TYPE)]);
+            if matches!(kind, N::SOURCE_LINKADDR | N::TARGET_LINKADDR)
+                && l == icmpv6::OPT_LINKADDR_LEN
+            {
+                return Some(MacAddr::get(&f[at(p, F::OPT_LINKADDR)]));
             }
             p += l;
         }
         None
     };
     let _ = match t {
-        128 | 129 => write!(
+        M::ECHO_REQUEST | M::ECHO_REPLY => write!(
             out,
             "Echo (ping) {} id={:#06x}, seq={}, hop limit={hlim}",
-            if t == 128 { "request" } else { "reply" },
-            be16(f, o + 4),
-            be16(f, o + 6)
+            if t == M::ECHO_REQUEST {
+                "request"
+            } else {
+                "reply"
+            },
+            ic.echo_ident(),
+            ic.echo_seq()
         ),
         1 => write!(
             out,
@@ -513,22 +548,28 @@ fn icmpv6(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
                     "Advertisement"
                 }
             );
-            match lladdr(o + if t == 133 { 8 } else { 16 }) {
+            match lladdr(
+                o + if t == M::ROUTER_SOLICIT {
+                    icmpv6::RS_OPTIONS
+                } else {
+                    icmpv6::RA_OPTIONS
+                },
+            ) {
                 Some(m) => write!(out, " from {m}"),
                 None => Ok(()),
             }
         }
-        135 | 136 if end >= o + 24 => {
-            let target = ip6(f, o + 8);
-            if t == 135 {
+        M::NEIGHBOR_SOLICIT | M::NEIGHBOR_ADVERT if end >= o + icmpv6::NS_NA_OPTIONS => {
+            let target = ic.target();
+            if t == M::NEIGHBOR_SOLICIT {
                 let _ = write!(out, "Neighbor Solicitation for {target}");
-                match lladdr(o + 24) {
+                match lladdr(o + icmpv6::NS_NA_OPTIONS) {
                     Some(m) => write!(out, " from {m}"),
                     None => Ok(()),
                 }
             } else {
                 let _ = write!(out, "Neighbor Advertisement {target}");
-                let fl = f[o + 4];
+                let fl = ic.rest()[0];
                 let mut sep = " (";
                 for (bit, name) in [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")] {
                     if fl & bit != 0 {
@@ -540,7 +581,7 @@ fn icmpv6(out: &mut String, f: &[u8], shown: &[Hdr], h: &Hdr, len: u32) {
                 if sep == ", " {
                     out.push(')');
                 }
-                match lladdr(o + 24) {
+                match lladdr(o + icmpv6::NS_NA_OPTIONS) {
                     Some(m) => write!(out, " is at {m}"),
                     None => Ok(()),
                 }
@@ -557,7 +598,11 @@ fn write_vlans(out: &mut String, frame: &[u8], layers: &[Hdr]) {
         .skip(1)
         .take_while(|h| matches!(h.proto, LayerKind::Vlan | LayerKind::Dot1ad))
     {
-        let _ = write!(out, " [VLAN {}]", be16(frame, h.start) & 0x0fff);
+        let _ = write!(
+            out,
+            " [VLAN {}]",
+            vlan::Header::new_unchecked(&frame[h.start..]).vid()
+        );
     }
 }
 

@@ -6,14 +6,8 @@
 //! the field flags does. Checksums are updated incrementally (RFC 1624, [`super::csum`]), so a
 //! patch costs a few instructions and allocates nothing.
 
+use super::wire::{at, ipv4, tcp, Value};
 use super::{FrameError, FrameSpec};
-
-/// Offsets in the IPv4 header: identification, header checksum.
-const IPV4_ID: usize = 4;
-const IPV4_CHKSUM: usize = 10;
-/// Offsets in the TCP header: sequence number, checksum.
-const TCP_SEQ: usize = 4;
-const TCP_CHKSUM: usize = 16;
 
 /// What changes from one copy of a template to the next: copy `i` gets the spec's value plus `i`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,28 +54,29 @@ impl FrameTemplate {
     /// copy 0's value is the frame's own. Refuses a `vary` the frame has no field for.
     pub fn from_frame(bytes: Vec<u8>, vary: Vary) -> Result<Self, FrameError> {
         let l = super::view::layout(&bytes);
-        let ip_id = l
-            .l3_off
-            .filter(|_| !l.ipv6)
-            .map(|o| (o + IPV4_ID, o + IPV4_CHKSUM));
+        let ip_id = l.l3_off.filter(|_| !l.ipv6).map(|o| {
+            (
+                at(o, ipv4::field::IDENT).start,
+                at(o, ipv4::field::CHECKSUM).start,
+            )
+        });
         // A later fragment carries no TCP header; a first one does (the checksum covers the
         // whole datagram, which an incremental update keeps right).
         let tcp_seq = match l.l4 {
-            Some((super::view::L4::Tcp, o)) if o + 20 <= bytes.len() => {
-                Some((o + TCP_SEQ, o + TCP_CHKSUM))
-            }
+            Some((super::view::L4::Tcp, o)) if o + tcp::HEADER_LEN <= bytes.len() => Some((
+                at(o, tcp::field::SEQ_NUM).start,
+                at(o, tcp::field::CHECKSUM).start,
+            )),
             _ => None,
         };
         let base = match vary {
             Vary::Nothing => 0,
             Vary::IpId => match ip_id {
-                Some((at, _)) => u16::from_be_bytes([bytes[at], bytes[at + 1]]).into(),
+                Some((id, _)) => u16::get(&bytes[id..id + 2]).into(),
                 None => return Err(FrameError::CannotVary { vary }),
             },
             Vary::TcpSeq => match tcp_seq {
-                Some((at, _)) => {
-                    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-                }
+                Some((seq, _)) => u32::get(&bytes[seq..seq + 4]),
                 None => return Err(FrameError::CannotVary { vary }),
             },
         };
@@ -172,7 +167,7 @@ pub fn patch_field(
     udp_csum: Option<usize>,
 ) {
     for &c in csums {
-        let hc = u16::from_be_bytes([frame[c], frame[c + 1]]);
+        let hc = u16::get(&frame[c..c + 2]);
         if udp_csum == Some(c) && hc == 0 {
             continue;
         }
@@ -180,7 +175,7 @@ pub fn patch_field(
         if udp_csum == Some(c) && v == 0 {
             v = 0xffff;
         }
-        frame[c..c + 2].copy_from_slice(&v.to_be_bytes());
+        v.put(&mut frame[c..c + 2]);
     }
     frame[at..at + new.len()].copy_from_slice(new);
 }
@@ -190,12 +185,12 @@ pub fn patch_field(
 #[inline]
 fn patch16(frame: &mut [u8], at: usize, csum: usize, new: u16) {
     let old = [frame[at], frame[at + 1]];
-    let hc = u16::from_be_bytes([frame[csum], frame[csum + 1]]);
+    let hc = u16::get(&frame[csum..csum + 2]);
     let new = new.to_be_bytes();
     // Both fields patched here sit at even offsets of the checksummed data.
     let hc = super::csum::csum_update(hc, &old, &new, false);
     frame[at..at + 2].copy_from_slice(&new);
-    frame[csum..csum + 2].copy_from_slice(&hc.to_be_bytes());
+    hc.put(&mut frame[csum..csum + 2]);
 }
 
 #[cfg(test)]

@@ -406,8 +406,8 @@ impl Testbench {
         }
     }
 
-    /// Wait `timeout`, then fail if anything other than noise is pending on `end`.
-    pub fn expect_no_other(&mut self, end: EndId, timeout: Duration) -> Result<(), HarnessError> {
+    /// Read every end for `timeout` (waiting on `end`): what arrives is logged and pending.
+    pub fn settle(&mut self, end: EndId, timeout: Duration) -> Result<(), HarnessError> {
         let deadline = ConfigError::deadline(timeout)?;
         loop {
             let now = Instant::now();
@@ -417,6 +417,12 @@ impl Testbench {
             self.pump(end, (deadline - now).min(Duration::from_millis(5)))?;
         }
         self.pump(end, Duration::ZERO)?;
+        Ok(())
+    }
+
+    /// Wait `timeout`, then fail if anything other than noise is pending on `end`.
+    pub fn expect_no_other(&mut self, end: EndId, timeout: Duration) -> Result<(), HarnessError> {
+        self.settle(end, timeout)?;
         if self.ends[end.0].pending.is_empty() {
             return Ok(());
         }

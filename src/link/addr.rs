@@ -68,9 +68,19 @@ impl fmt::Display for Cidr {
 /// The addresses of interface `ifindex` in the calling thread's namespace (RTM_GETADDR dump),
 /// in the kernel's order: what `send` uses for an expression's default source address.
 pub fn of_iface(ifindex: u32) -> Result<Vec<IpAddr>, LinkError> {
+    let mut nl = super::nl::Netlink::open()?;
+    Ok(dump_with(&mut nl)?
+        .into_iter()
+        .filter(|(i, _)| *i == ifindex)
+        .map(|(_, c)| c.addr)
+        .collect())
+}
+
+/// Every address of the socket's namespace, with the ifindex it is on, in the kernel's order
+/// (one RTM_GETADDR dump): what `link show` and `veth list` print.
+pub fn dump_with(nl: &mut super::nl::Netlink) -> Result<Vec<(u32, Cidr)>, LinkError> {
     use netlink_packet_route::address::{AddressAttribute, AddressMessage};
     use netlink_packet_route::RouteNetlinkMessage;
-    let mut nl = super::nl::Netlink::open()?;
     let msgs = nl
         .dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()))
         .map_err(|e| LinkError::from_errno("list addresses", e, crate::Capability::NetAdmin))?;
@@ -79,9 +89,6 @@ pub fn of_iface(ifindex: u32) -> Result<Vec<IpAddr>, LinkError> {
         let RouteNetlinkMessage::NewAddress(a) = m else {
             continue;
         };
-        if a.header.index != ifindex {
-            continue;
-        }
         // IFA_LOCAL is the interface's own address on point-to-point links; else IFA_ADDRESS.
         let local = a.attributes.iter().find_map(|x| match x {
             AddressAttribute::Local(ip) => Some(*ip),
@@ -93,7 +100,10 @@ pub fn of_iface(ifindex: u32) -> Result<Vec<IpAddr>, LinkError> {
                 _ => None,
             })
         });
-        out.extend(addr);
+        if let Some(addr) = addr {
+            let prefix = a.header.prefix_len;
+            out.push((a.header.index, Cidr { addr, prefix }));
+        }
     }
     Ok(out)
 }

@@ -48,6 +48,18 @@ pub enum LinkError {
     NoSuchInterface(NoSuchInterface),
     #[error("network namespace '{name}' does not exist")]
     NoSuchNetns { name: String },
+    /// `link set IFACE mtu N` beyond what the device takes (IFLA_MIN_MTU..IFLA_MAX_MTU).
+    #[error("MTU {mtu} is out of range for '{iface}': it takes {min}..={max}")]
+    MtuOutOfRange {
+        iface: String,
+        mtu: u32,
+        min: u32,
+        max: u32,
+    },
+    /// A namespace another process removed while we were removing it (a concurrent `netns
+    /// del` or `down`): the loser's answer.
+    #[error("network namespace '{name}' is gone already (another process removed it meanwhile)")]
+    NetnsGone { name: String },
     /// A path given as a namespace that is something else (a plain file, a symlink in
     /// `/run/netns`, another type of namespace).
     #[error("'{path}' is not a network namespace ({what})")]

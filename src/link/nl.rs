@@ -187,6 +187,14 @@ impl Netlink {
         self.ack(RouteNetlinkMessage::NewLink(req), 0)
     }
 
+    /// Set a link's MTU (IFLA_MTU).
+    pub fn set_mtu(&mut self, index: u32, mtu: u32) -> io::Result<()> {
+        let mut req = LinkMessage::default();
+        req.header.index = index;
+        req.attributes.push(LinkAttribute::Mtu(mtu));
+        self.ack(RouteNetlinkMessage::NewLink(req), 0)
+    }
+
     /// RTM_NEWADDR: `addr/prefix` on `index` (IFA_LOCAL and IFA_ADDRESS, like `ip addr add`).
     pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> io::Result<()> {
         let mut req = AddressMessage::default();

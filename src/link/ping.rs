@@ -1,19 +1,23 @@
-//! ICMP echo through the kernel's stack (the walkthrough's `ping` step), IPv4 only.
+//! ICMP and ICMPv6 echo through the kernel's stack (the walkthrough's `ping` step).
 //!
-//! A SOCK_RAW ICMP socket (CAP_NET_RAW) sees the reply's IP header, so the TTL is known; when
-//! raw sockets are not allowed it falls back to an unprivileged SOCK_DGRAM "ping" socket (needs
-//! the caller's group in `net.ipv4.ping_group_range`; no TTL then). Echo requests and replies
-//! are built and parsed with etherparse. The socket belongs to the calling thread's namespace.
+//! A SOCK_RAW ICMP socket (CAP_NET_RAW) sees the reply's IP header, so the TTL is known (for
+//! ICMPv6, the hop limit comes as IPV6_HOPLIMIT ancillary data); when raw sockets are not
+//! allowed it falls back to an unprivileged SOCK_DGRAM "ping" socket (needs the caller's group
+//! in `net.ipv4.ping_group_range`, for both families; no TTL then). ICMPv4 echo requests and
+//! replies are built and parsed with etherparse; an ICMPv6 echo is 8 bytes whose checksum the
+//! kernel fills in (it always does on ICMPv6 sockets, RFC 3542). The socket belongs to the
+//! calling thread's namespace.
 
-use std::net::Ipv4Addr;
+use std::io::IoSliceMut;
+use std::net::IpAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use etherparse::{IcmpEchoHeader, Icmpv4Header, Icmpv4Slice, Icmpv4Type, Ipv4HeaderSlice};
 use nix::errno::Errno;
 use nix::sys::socket::{
-    recvfrom, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, SockFlag, SockProtocol,
-    SockType, SockaddrIn,
+    recvfrom, recvmsg, sendto, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned,
+    MsgFlags, SockFlag, SockProtocol, SockType, SockaddrIn, SockaddrIn6,
 };
 use nix::sys::time::TimeVal;
 
@@ -29,25 +33,27 @@ pub struct EchoReply {
     pub seq: u16,
     /// ICMP bytes (header + payload), as ping prints them.
     pub bytes: usize,
-    /// None on a SOCK_DGRAM socket (no IP header).
+    /// The TTL (IPv4) or hop limit (IPv6); None on a SOCK_DGRAM socket.
     pub ttl: Option<u8>,
     pub rtt: Duration,
-    pub from: Ipv4Addr,
+    pub from: IpAddr,
 }
 
 /// The largest payload ping(8) accepts: 65535 minus the IPv4 and ICMP headers.
 pub const MAX_PAYLOAD_LEN: usize = 65535 - 20 - 8;
 
-/// An ICMP echo socket aimed at one IPv4 address.
+/// An ICMP (or ICMPv6) echo socket aimed at one address.
 #[derive(Debug)]
 pub struct Pinger {
     fd: OwnedFd,
-    dst: Ipv4Addr,
+    dst: IpAddr,
     id: u16,
     raw: bool,
     /// The echo request: 8-byte ICMP header, then the payload (allocated once).
     tx: Vec<u8>,
     rx: Vec<u8>,
+    /// Room for the IPV6_HOPLIMIT control message (IPv6 only).
+    cmsg: Vec<u8>,
 }
 
 /// How to ping: ping(8)'s `-s` and `-I`.
@@ -57,18 +63,25 @@ pub struct PingOptions {
     pub size: Option<usize>,
     /// Send from this interface (`-I IFACE`, SO_BINDTODEVICE).
     pub iface: Option<String>,
-    /// Send from this address (`-I ADDR`).
-    pub source: Option<Ipv4Addr>,
+    /// Send from this address (`-I ADDR`), of the destination's family.
+    pub source: Option<IpAddr>,
+}
+
+fn io(op: String, e: Errno) -> LinkError {
+    LinkError::Io {
+        op,
+        source: std::io::Error::from_raw_os_error(e as i32),
+    }
 }
 
 impl Pinger {
     /// Open the socket in the calling thread's namespace, with ping(8)'s defaults.
-    pub fn new(dst: Ipv4Addr) -> Result<Self, LinkError> {
+    pub fn new(dst: IpAddr) -> Result<Self, LinkError> {
         Self::with_options(dst, &PingOptions::default())
     }
 
     /// Open the socket in the calling thread's namespace.
-    pub fn with_options(dst: Ipv4Addr, opts: &PingOptions) -> Result<Self, LinkError> {
+    pub fn with_options(dst: IpAddr, opts: &PingOptions) -> Result<Self, LinkError> {
         let size = opts.size.unwrap_or(PAYLOAD_LEN);
         if size > MAX_PAYLOAD_LEN {
             return Err(LinkError::InvalidName {
@@ -77,31 +90,23 @@ impl Pinger {
                 reason: "at most 65507 bytes (65535 minus the IPv4 and ICMP headers)",
             });
         }
-        let open = |ty| {
-            socket(
-                AddressFamily::Inet,
-                ty,
-                SockFlag::SOCK_CLOEXEC,
-                SockProtocol::Icmp,
-            )
+        let (family, proto, what) = match dst {
+            IpAddr::V4(_) => (AddressFamily::Inet, SockProtocol::Icmp, "ICMP"),
+            IpAddr::V6(_) => (AddressFamily::Inet6, SockProtocol::IcmpV6, "ICMPv6"),
         };
+        let open = |ty| socket(family, ty, SockFlag::SOCK_CLOEXEC, proto);
         let (fd, raw) = match open(SockType::Raw) {
             Ok(fd) => (fd, true),
             Err(Errno::EPERM) | Err(Errno::EACCES) => match open(SockType::Datagram) {
                 Ok(fd) => (fd, false),
                 Err(_) => {
                     return Err(LinkError::Permission {
-                        op: "open ICMP socket".to_string(),
+                        op: format!("open {what} socket"),
                         cap: Capability::NetRaw,
                     })
                 }
             },
-            Err(e) => {
-                return Err(LinkError::Io {
-                    op: "open ICMP socket".to_string(),
-                    source: std::io::Error::from_raw_os_error(e as i32),
-                })
-            }
+            Err(e) => return Err(io(format!("open {what} socket"), e)),
         };
         if let Some(iface) = &opts.iface {
             super::check_ifname(iface)?;
@@ -109,22 +114,36 @@ impl Pinger {
                 |e| match e {
                     Errno::ENODEV => LinkError::NoSuchInterface(NoSuchInterface::new(iface)),
                     Errno::EPERM => LinkError::Permission {
-                        op: format!("bind the ICMP socket to {iface}"),
+                        op: format!("bind the {what} socket to {iface}"),
                         cap: Capability::NetRaw,
                     },
-                    e => LinkError::Io {
-                        op: format!("bind the ICMP socket to {iface}"),
-                        source: std::io::Error::from_raw_os_error(e as i32),
-                    },
+                    e => io(format!("bind the {what} socket to {iface}"), e),
                 },
             )?;
         }
-        if let Some(src) = opts.source {
-            let at = SockaddrIn::from(std::net::SocketAddrV4::new(src, 0));
-            nix::sys::socket::bind(fd.as_raw_fd(), &at).map_err(|e| LinkError::Io {
-                op: format!("use {src} as the source address"),
-                source: std::io::Error::from_raw_os_error(e as i32),
-            })?;
+        match (opts.source, dst) {
+            (None, _) => {}
+            (Some(IpAddr::V4(src)), IpAddr::V4(_)) => {
+                let at = SockaddrIn::from(std::net::SocketAddrV4::new(src, 0));
+                nix::sys::socket::bind(fd.as_raw_fd(), &at)
+                    .map_err(|e| io(format!("use {src} as the source address"), e))?;
+            }
+            (Some(IpAddr::V6(src)), IpAddr::V6(_)) => {
+                let at = SockaddrIn6::from(std::net::SocketAddrV6::new(src, 0, 0, 0));
+                nix::sys::socket::bind(fd.as_raw_fd(), &at)
+                    .map_err(|e| io(format!("use {src} as the source address"), e))?;
+            }
+            (Some(src), _) => {
+                return Err(LinkError::InvalidName {
+                    what: "source address",
+                    name: src.to_string(),
+                    reason: "not of the destination's address family",
+                })
+            }
+        }
+        if dst.is_ipv6() && raw {
+            setsockopt(&fd, sockopt::Ipv6RecvHopLimit, &true)
+                .map_err(|e| io("ask for the hop limit (IPV6_RECVHOPLIMIT)".into(), e))?;
         }
         let mut tx = vec![0u8; 8 + size];
         // ping(8)'s pattern after its timestamp: 0x08, 0x09, ... so captures look familiar.
@@ -137,31 +156,40 @@ impl Pinger {
             id: (std::process::id() as u16) ^ 0x5642,
             raw,
             tx,
-            // The largest reply: a whole IPv4 datagram.
+            // The largest reply: a whole IP datagram.
             rx: vec![0; 65536],
+            cmsg: nix::cmsg_space!(libc::c_int),
         })
     }
 
     /// The destination.
-    pub fn dst(&self) -> Ipv4Addr {
+    pub fn dst(&self) -> IpAddr {
         self.dst
     }
 
     /// Send echo request `seq` and wait up to `timeout` for its reply (None: timed out).
     pub fn ping(&mut self, seq: u16, timeout: Duration) -> Result<Option<EchoReply>, LinkError> {
-        let hdr = Icmpv4Header::with_checksum(
-            Icmpv4Type::EchoRequest(IcmpEchoHeader { id: self.id, seq }),
-            &self.tx[8..],
-        );
-        self.tx[..8].copy_from_slice(&hdr.to_bytes());
-        let to = SockaddrIn::from(std::net::SocketAddrV4::new(self.dst, 0));
         let sent = Instant::now();
-        sendto(self.fd.as_raw_fd(), &self.tx, &to, MsgFlags::empty()).map_err(|e| {
-            LinkError::Io {
-                op: format!("send ICMP echo to {}", self.dst),
-                source: std::io::Error::from_raw_os_error(e as i32),
+        let sent_ok = match self.dst {
+            IpAddr::V4(dst) => {
+                let hdr = Icmpv4Header::with_checksum(
+                    Icmpv4Type::EchoRequest(IcmpEchoHeader { id: self.id, seq }),
+                    &self.tx[8..],
+                );
+                self.tx[..8].copy_from_slice(&hdr.to_bytes());
+                let to = SockaddrIn::from(std::net::SocketAddrV4::new(dst, 0));
+                sendto(self.fd.as_raw_fd(), &self.tx, &to, MsgFlags::empty())
             }
-        })?;
+            IpAddr::V6(dst) => {
+                // Type 128 (echo request), code 0, checksum 0 (the kernel's), id, seq.
+                let [i0, i1] = self.id.to_be_bytes();
+                let [s0, s1] = seq.to_be_bytes();
+                self.tx[..8].copy_from_slice(&[128, 0, 0, 0, i0, i1, s0, s1]);
+                let to = SockaddrIn6::from(std::net::SocketAddrV6::new(dst, 0, 0, 0));
+                sendto(self.fd.as_raw_fd(), &self.tx, &to, MsgFlags::empty())
+            }
+        };
+        sent_ok.map_err(|e| io(format!("send ICMP echo to {}", self.dst), e))?;
         let deadline = sent + timeout;
         loop {
             let now = Instant::now();
@@ -171,21 +199,74 @@ impl Pinger {
             let left = (deadline - now).max(Duration::from_micros(1));
             let tv = TimeVal::new(left.as_secs() as _, left.subsec_micros() as _);
             let _ = setsockopt(&self.fd, sockopt::ReceiveTimeout, &tv);
-            let n = match recvfrom::<SockaddrIn>(self.fd.as_raw_fd(), &mut self.rx) {
-                Ok((n, _)) => n,
+            let got = match self.dst {
+                IpAddr::V4(_) => recvfrom::<SockaddrIn>(self.fd.as_raw_fd(), &mut self.rx)
+                    .map(|(n, _)| (n, None, None)),
+                IpAddr::V6(_) => self.recv_v6(),
+            };
+            let (n, hops, from) = match got {
+                Ok(v) => v,
                 Err(Errno::EAGAIN) | Err(Errno::EINTR) => continue,
-                Err(e) => {
-                    return Err(LinkError::Io {
-                        op: format!("receive ICMP from {}", self.dst),
-                        source: std::io::Error::from_raw_os_error(e as i32),
-                    })
-                }
+                Err(e) => return Err(io(format!("receive ICMP from {}", self.dst), e)),
             };
             let rtt = sent.elapsed();
-            if let Some(r) = self.parse(&self.rx[..n], seq) {
+            let r = match self.dst {
+                IpAddr::V4(_) => self.parse(&self.rx[..n], seq),
+                IpAddr::V6(_) => self.parse_v6(&self.rx[..n], seq, hops, from),
+            };
+            if let Some(r) = r {
                 return Ok(Some(EchoReply { rtt, ..r }));
             }
         }
+    }
+
+    /// One ICMPv6 message: its length, the hop limit it came with, its sender.
+    fn recv_v6(&mut self) -> Result<(usize, Option<u8>, Option<IpAddr>), Errno> {
+        let mut iov = [IoSliceMut::new(&mut self.rx)];
+        let m = recvmsg::<SockaddrIn6>(
+            self.fd.as_raw_fd(),
+            &mut iov,
+            Some(&mut self.cmsg),
+            MsgFlags::empty(),
+        )?;
+        let hops = m.cmsgs().ok().and_then(|mut c| {
+            c.find_map(|c| match c {
+                ControlMessageOwned::Ipv6HopLimit(h) => u8::try_from(h).ok(),
+                _ => None,
+            })
+        });
+        let from = m.address.map(|a| IpAddr::V6(a.ip()));
+        Ok((m.bytes, hops, from))
+    }
+
+    /// Our ICMPv6 echo reply to `seq`, or None for anything else the socket sees.
+    fn parse_v6(
+        &self,
+        icmp: &[u8],
+        seq: u16,
+        hops: Option<u8>,
+        from: Option<IpAddr>,
+    ) -> Option<EchoReply> {
+        if icmp.len() < 8 || icmp[0] != 129 || icmp[1] != 0 {
+            return None;
+        }
+        let id = u16::from_be_bytes([icmp[4], icmp[5]]);
+        let got_seq = u16::from_be_bytes([icmp[6], icmp[7]]);
+        // A DGRAM ping socket rewrites the id to its port and filters for us.
+        if got_seq != seq || (self.raw && id != self.id) {
+            return None;
+        }
+        let from = from.unwrap_or(self.dst);
+        if from != self.dst && !self.dst.is_unspecified() {
+            return None;
+        }
+        Some(EchoReply {
+            seq,
+            bytes: icmp.len(),
+            ttl: hops,
+            rtt: Duration::ZERO,
+            from,
+        })
     }
 
     /// Our echo reply to `seq`, or None for anything else the raw socket sees.
@@ -193,7 +274,7 @@ impl Pinger {
         let (icmp, ttl, from) = if self.raw {
             let ip = Ipv4HeaderSlice::from_slice(buf).ok()?;
             let hl = usize::from(ip.ihl()) * 4;
-            (&buf[hl..], Some(ip.ttl()), ip.source_addr())
+            (&buf[hl..], Some(ip.ttl()), IpAddr::V4(ip.source_addr()))
         } else {
             (buf, None, self.dst)
         };
@@ -253,7 +334,7 @@ impl PingSummary {
     }
 
     /// The lines ping(8) prints at the end.
-    pub fn lines(&self, dst: Ipv4Addr) -> String {
+    pub fn lines(&self, dst: impl std::fmt::Display) -> String {
         let loss = if self.transmitted == 0 {
             0.0
         } else {
@@ -283,6 +364,7 @@ impl PingSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     #[test]
     fn summary_like_ping() {

@@ -7,24 +7,34 @@
 
 use super::layout::{IpVersion, Layout};
 use crate::frame::csum::{csum_update, fold, sum16};
+use crate::frame::wire::ip::protocol;
+use crate::frame::wire::{at, icmp, icmpv6, ipv4, ipv6, tcp, udp, Field, Value};
 
-fn get16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
+fn get16(b: &[u8], f: Field) -> u16 {
+    u16::get(&b[f])
 }
 
-fn put16(b: &mut [u8], at: usize, v: u16) {
-    b[at..at + 2].copy_from_slice(&v.to_be_bytes());
+fn put16(b: &mut [u8], f: Field, v: u16) {
+    v.put(&mut b[f])
 }
 
-/// Offset of the transport checksum field from the transport header, for the protocols whose
+/// The transport checksum field, relative to the transport header, for the protocols whose
 /// checksum is fixed; and whether it covers the IP pseudo-header.
-fn l4_csum_field(proto: u8, version: IpVersion) -> Option<(usize, bool)> {
+fn l4_csum_field(proto: u8, version: IpVersion) -> Option<(Field, bool)> {
     match (proto, version) {
-        (6, _) => Some((16, true)),
-        (17, _) => Some((6, true)),
-        (1, IpVersion::V4) => Some((2, false)),
-        (58, IpVersion::V6) => Some((2, true)),
+        (protocol::TCP, _) => Some((tcp::field::CHECKSUM, true)),
+        (protocol::UDP, _) => Some((udp::field::CHECKSUM, true)),
+        (protocol::ICMP, IpVersion::V4) => Some((icmp::field::CHECKSUM, false)),
+        (protocol::ICMPV6, IpVersion::V6) => Some((icmpv6::field::CHECKSUM, true)),
         _ => None,
+    }
+}
+
+/// The IP header's source and destination addresses (adjacent in both versions), absolute.
+fn addresses(l: &Layout) -> Field {
+    match l.version {
+        IpVersion::V4 => at(l.l3, ipv4::field::SRC_ADDR.start..ipv4::field::DST_ADDR.end),
+        IpVersion::V6 => at(l.l3, ipv6::field::SRC_ADDR.start..ipv6::field::DST_ADDR.end),
     }
 }
 
@@ -37,27 +47,28 @@ pub fn after_address_change(b: &mut [u8], l: &Layout, addr: usize, old: &[u8]) {
     new[..old.len()].copy_from_slice(&b[addr..new_end]);
     let new = &new[..old.len()];
     if l.version == IpVersion::V4 {
-        let at = l.l3 + 10;
-        let c = csum_update(get16(b, at), old, new, false);
-        put16(b, at, c);
+        let f = at(l.l3, ipv4::field::CHECKSUM);
+        let c = csum_update(get16(b, f.clone()), old, new, false);
+        put16(b, f, c);
     }
     let Some(l4) = l.l4 else { return };
-    let Some((off, pseudo)) = l4_csum_field(l4.proto, l.version) else {
+    let Some((field, pseudo)) = l4_csum_field(l4.proto, l.version) else {
         return;
     };
-    let at = l4.at + off;
-    if !pseudo || b.len() < at + 2 {
+    let f = at(l4.at, field);
+    if !pseudo || b.len() < f.end {
         return;
     }
-    let c = get16(b, at);
-    if l4.proto == 17 && l.version == IpVersion::V4 && c == 0 {
+    let c = get16(b, f.clone());
+    let udp = l4.proto == protocol::UDP;
+    if udp && l.version == IpVersion::V4 && c == 0 {
         return; // IPv4 UDP without a checksum stays without one.
     }
     let mut n = csum_update(c, old, new, false);
-    if l4.proto == 17 && n == 0 {
+    if udp && n == 0 {
         n = 0xffff;
     }
-    put16(b, at, n);
+    put16(b, f, n);
 }
 
 /// Recompute the IPv4 header checksum (the header is in the frame: [`Layout`] checked it).
@@ -65,9 +76,10 @@ pub fn fix_ipv4_header(b: &mut [u8], l: &Layout) {
     if l.version != IpVersion::V4 {
         return;
     }
-    put16(b, l.l3 + 10, 0);
+    let f = at(l.l3, ipv4::field::CHECKSUM);
+    put16(b, f.clone(), 0);
     let c = !fold(sum16(&b[l.l3..l.l3 + l.l3_len]) as u64);
-    put16(b, l.l3 + 10, c);
+    put16(b, f, c);
 }
 
 /// `--fix-checksums`: recompute every checksum of the frame. False when the frame is not whole
@@ -78,30 +90,46 @@ pub fn fix_all(b: &mut [u8], l: &Layout) -> bool {
         return false;
     }
     let Some(l4) = l.l4 else { return true };
-    let Some((off, pseudo)) = l4_csum_field(l4.proto, l.version) else {
+    let Some((field, pseudo)) = l4_csum_field(l4.proto, l.version) else {
         return true;
     };
     let end = l.ip_end;
-    if end < l4.at + off + 2 {
+    let f = at(l4.at, field);
+    if end < f.end {
         return false; // the transport header is cut short inside the packet
     }
     let len = end - l4.at;
-    put16(b, l4.at + off, 0);
+    put16(b, f.clone(), 0);
     let mut s = sum16(&b[l4.at..end]) as u64;
     if pseudo {
-        let (src, alen) = match l.version {
-            IpVersion::V4 => (l.l3 + 12, 4),
-            IpVersion::V6 => (l.l3 + 8, 16),
-        };
-        s += sum16(&b[src..src + 2 * alen]) as u64;
+        s += sum16(&b[addresses(l)]) as u64;
         s += l4.proto as u64 + len as u64;
     }
     let mut c = !fold(s);
-    if l4.proto == 17 && c == 0 {
+    if l4.proto == protocol::UDP && c == 0 {
         c = 0xffff;
     }
-    put16(b, l4.at + off, c);
+    put16(b, f, c);
     true
+}
+
+/// The checksum fields' values (IPv4 header, transport; 0 where there is none), to tell
+/// whether a fix changed anything.
+pub fn words(b: &[u8], l: &Layout) -> (u16, u16) {
+    let ip = match l.version {
+        IpVersion::V4 => get16(b, at(l.l3, ipv4::field::CHECKSUM)),
+        IpVersion::V6 => 0,
+    };
+    let field = |t: super::layout::L4| match t.proto {
+        protocol::TCP => tcp::field::CHECKSUM,
+        protocol::UDP => udp::field::CHECKSUM,
+        _ => icmp::field::CHECKSUM,
+    };
+    let l4 =
+        l.l4.map(|t| at(t.at, field(t)))
+            .filter(|f| f.end <= b.len())
+            .map_or(0, |f| get16(b, f));
+    (ip, l4)
 }
 
 #[cfg(test)]
@@ -141,11 +169,11 @@ mod tests {
             let mut f = good.clone();
             // Break both checksums, then fix.
             if l.version == IpVersion::V4 {
-                f[l.l3 + 10] ^= 0x55;
+                f[at(l.l3, ipv4::field::CHECKSUM).start] ^= 0x55;
             }
             let l4 = l.l4.unwrap();
             let (off, _) = l4_csum_field(l4.proto, l.version).unwrap();
-            f[l4.at + off] ^= 0x33;
+            f[l4.at + off.start] ^= 0x33;
             assert!(fix_all(&mut f, &l));
             assert_eq!(f, good, "{l:?}");
         }

@@ -1,15 +1,23 @@
 //! Where the headers of a captured Ethernet frame are: VLAN tags, the IP header, the transport
 //! header, found once per frame without allocating, for the rewriter and the checksum fixer.
+//! Every field is read through the wire layer (`frame::wire`); no offsets are written here.
 //!
 //! What stays true: every offset returned lies inside the frame's captured bytes, except
 //! `ip_end`, which is what the IP header declares (it may run past a snaplen-cut frame: see
 //! [`Layout::whole`]).
 
+use crate::frame::wire::ip::protocol;
+use crate::frame::wire::{ethernet, ipv4, ipv6, vlan, Value};
+
 /// The TPIDs taken as VLAN tags: 802.1Q, 802.1ad and the old QinQ 0x9100.
-pub const TPIDS: [u16; 3] = [0x8100, 0x88a8, 0x9100];
+pub const TPIDS: [u16; 3] = [
+    ethernet::ethertype::VLAN,
+    ethernet::ethertype::QINQ,
+    ethernet::ethertype::QINQ_OLD,
+];
 
 /// An Ethernet header without tags: the shortest frame the kernel sends.
-pub const ETH_HLEN: usize = 14;
+pub const ETH_HLEN: usize = ethernet::HEADER_LEN;
 
 /// IPv4 or IPv6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,22 +60,21 @@ impl Layout {
     }
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-/// Number of VLAN tags and the offset of the ethertype after them; None under 14 bytes.
+/// Number of VLAN tags and the EtherType after them; None under 14 bytes.
 pub fn ethertype(frame: &[u8]) -> Option<(usize, u16)> {
-    if frame.len() < 14 {
-        return None;
-    }
-    let mut at = 12;
+    let eth = ethernet::Header::new_checked(frame).ok()?;
+    let mut et = eth.ethertype();
+    let mut at = ethernet::HEADER_LEN;
     let mut tags = 0;
-    while tags < 2 && TPIDS.contains(&be16(frame, at)) && frame.len() >= at + 6 {
-        at += 4;
+    while tags < 2 && ethernet::ethertype::is_vlan(et) {
+        let Ok(tag) = vlan::Header::new_checked(&frame[at..]) else {
+            break;
+        };
+        et = tag.ethertype();
+        at += vlan::HEADER_LEN;
         tags += 1;
     }
-    Some((tags, be16(frame, at)))
+    Some((tags, et))
 }
 
 /// Why a frame's IP headers cannot be used.
@@ -82,32 +89,25 @@ pub enum NotIp {
 /// Walk the frame's Ethernet, VLAN and IP headers.
 pub fn parse(frame: &[u8]) -> Result<Layout, NotIp> {
     let (tags, et) = ethertype(frame).ok_or(NotIp::Other)?;
-    let l3 = 14 + 4 * tags;
+    let l3 = ethernet::HEADER_LEN + vlan::HEADER_LEN * tags;
     match et {
-        0x0800 => parse_v4(frame, tags, l3),
-        0x86dd => parse_v6(frame, tags, l3),
+        ethernet::ethertype::IPV4 => parse_v4(frame, tags, l3),
+        ethernet::ethertype::IPV6 => parse_v6(frame, tags, l3),
         _ => Err(NotIp::Other),
     }
 }
 
 fn parse_v4(b: &[u8], tags: usize, l3: usize) -> Result<Layout, NotIp> {
-    if b.len() < l3 + 20 || b[l3] >> 4 != 4 {
+    let ip = ipv4::Header::new_checked(&b[l3..]).map_err(|_| NotIp::Malformed)?;
+    let ihl = ip.header_len();
+    let total = ip.total_len() as usize;
+    if ip.version() != 4 || total < ihl {
         return Err(NotIp::Malformed);
     }
-    let ihl = (b[l3] & 0x0f) as usize * 4;
-    if ihl < 20 || b.len() < l3 + ihl {
-        return Err(NotIp::Malformed);
-    }
-    let total = be16(b, l3 + 2) as usize;
-    if total < ihl {
-        return Err(NotIp::Malformed);
-    }
-    let frag = be16(b, l3 + 6);
-    let offset = frag & 0x1fff;
-    let more = frag & 0x2000 != 0;
+    let offset = ip.frag_offset();
     let l4 = (offset == 0).then_some(L4 {
         at: l3 + ihl,
-        proto: b[l3 + 9],
+        proto: ip.protocol(),
     });
     Ok(Layout {
         tags,
@@ -116,62 +116,58 @@ fn parse_v4(b: &[u8], tags: usize, l3: usize) -> Result<Layout, NotIp> {
         l3_len: ihl,
         ip_end: l3 + total,
         l4,
-        fragment: offset != 0 || more,
+        fragment: offset != 0 || ip.more_frags(),
     })
 }
 
 fn parse_v6(b: &[u8], tags: usize, l3: usize) -> Result<Layout, NotIp> {
-    if b.len() < l3 + 40 || b[l3] >> 4 != 6 {
+    let ip = ipv6::Header::new_checked(&b[l3..]).map_err(|_| NotIp::Malformed)?;
+    if ip.version() != 6 {
         return Err(NotIp::Malformed);
     }
-    let ip_end = l3 + 40 + be16(b, l3 + 4) as usize;
-    let mut nh = b[l3 + 6];
-    let mut at = l3 + 40;
+    let ip_end = l3 + ipv6::HEADER_LEN + ip.payload_len() as usize;
+    let mut nh = ip.next_header();
+    let mut at = l3 + ipv6::HEADER_LEN;
     let mut fragment = false;
     // Extension headers (at most a few; a loop bound keeps a crafted chain cheap).
     for _ in 0..8 {
-        let len = match nh {
-            0 | 43 | 60 => {
-                if b.len() < at + 2 {
-                    return Err(NotIp::Malformed);
-                }
-                (b[at + 1] as usize + 1) * 8
-            }
-            51 => {
-                if b.len() < at + 2 {
-                    return Err(NotIp::Malformed);
-                }
-                (b[at + 1] as usize + 2) * 4
-            }
-            44 => {
-                if b.len() < at + 8 {
-                    return Err(NotIp::Malformed);
-                }
-                fragment = true;
-                if be16(b, at + 2) >> 3 != 0 {
-                    // A non-first fragment: no transport header here.
-                    return Ok(Layout {
-                        tags,
-                        l3,
-                        version: IpVersion::V6,
-                        l3_len: 40,
-                        ip_end,
-                        l4: None,
-                        fragment,
-                    });
-                }
-                8
-            }
-            _ => break,
+        if !ipv6::is_ext_header(nh) {
+            break;
+        }
+        // The fragment header is read whole; the others need their length byte.
+        let need = if nh == protocol::IPV6_FRAG {
+            ipv6::EXT_HEADER_MIN_LEN
+        } else {
+            ipv6::field::EXT_LEN.end
         };
-        nh = b[at];
+        if b.len() < at + need {
+            return Err(NotIp::Malformed);
+        }
+        let ext = &b[at..];
+        if nh == protocol::IPV6_FRAG {
+            fragment = true;
+            if ipv6::is_later_fragment(ext) {
+                // A non-first fragment: no transport header here.
+                return Ok(Layout {
+                    tags,
+                    l3,
+                    version: IpVersion::V6,
+                    l3_len: ipv6::HEADER_LEN,
+                    ip_end,
+                    l4: None,
+                    fragment,
+                });
+            }
+        }
+        let len = ipv6::ext_header_len(nh, ext);
+        nh = u8::get(&ext[ipv6::field::EXT_NXT_HDR]);
         at += len;
     }
     Ok(Layout {
         tags,
         l3,
         version: IpVersion::V6,
-        l3_len: 40,
+        l3_len: ipv6::HEADER_LEN,
         ip_end,
         l4: (at <= b.len()).then_some(L4 { at, proto: nh }),
         fragment,

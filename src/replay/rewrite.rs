@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use super::checksum;
 use super::layout::{self, IpVersion, Layout, NotIp};
+use crate::frame::wire::{at, ethernet, ipv4, ipv6, vlan};
 use crate::frame::MacAddr;
 
 /// An error in a rewrite specification (names no flag).
@@ -226,7 +227,7 @@ pub fn apply(spec: &RewriteSpec, buf: &mut [u8], len: usize) -> (usize, Outcome)
     if spec.is_empty() {
         return (len, Outcome::Untouched);
     }
-    if len < 14 {
+    if len < ethernet::HEADER_LEN {
         return (len, Outcome::Unchanged(Unchanged::Malformed));
     }
     // Check everything before changing anything.
@@ -239,32 +240,38 @@ pub fn apply(spec: &RewriteSpec, buf: &mut [u8], len: usize) -> (usize, Outcome)
         return (len, Outcome::Unchanged(Unchanged::Malformed));
     }
     let mut changed = false;
-    let mut put_mac = |at: usize, m: Option<MacAddr>, buf: &mut [u8]| {
-        if let Some(m) = m {
-            changed |= buf[at..at + 6] != m.0;
-            buf[at..at + 6].copy_from_slice(&m.0);
+    {
+        let mut eth = ethernet::Header::new_unchecked(&mut buf[..len]);
+        if let Some(m) = spec.dst_mac {
+            changed |= eth.dst() != m;
+            eth.set_dst(m);
         }
-    };
-    put_mac(0, spec.dst_mac, buf);
-    put_mac(6, spec.src_mac, buf);
+        if let Some(m) = spec.src_mac {
+            changed |= eth.src() != m;
+            eth.set_src(m);
+        }
+    }
+    // The first tag sits where the untagged frame's EtherType was.
+    let tag = ethernet::field::ETHERTYPE.start;
+    let after_tag = tag + vlan::HEADER_LEN;
     let mut len = len;
     match spec.vlan {
         Some(VlanOp::Add(id)) | Some(VlanOp::Set(id)) if tags == 0 => {
-            buf.copy_within(12..len, 16);
-            buf[12..14].copy_from_slice(&0x8100u16.to_be_bytes());
-            buf[14..16].copy_from_slice(&id.to_be_bytes());
-            len += 4;
+            buf.copy_within(tag..len, after_tag);
+            len += vlan::HEADER_LEN;
+            ethernet::Header::new_unchecked(&mut buf[..len])
+                .set_ethertype(ethernet::ethertype::VLAN);
+            vlan::Header::new_unchecked(&mut buf[ethernet::HEADER_LEN..len]).set_tci(id);
             changed = true;
         }
         Some(VlanOp::Set(id)) => {
-            let tci = u16::from_be_bytes([buf[14], buf[15]]);
-            let new = (tci & 0xf000) | id;
-            changed |= new != tci;
-            buf[14..16].copy_from_slice(&new.to_be_bytes());
+            let mut t = vlan::Header::new_unchecked(&mut buf[ethernet::HEADER_LEN..len]);
+            changed |= t.vid() != id;
+            t.set_vid(id);
         }
         Some(VlanOp::Strip) if tags > 0 => {
-            buf.copy_within(16..len, 12);
-            len -= 4;
+            buf.copy_within(after_tag..len, tag);
+            len -= vlan::HEADER_LEN;
             changed = true;
         }
         _ => {}
@@ -273,16 +280,24 @@ pub fn apply(spec: &RewriteSpec, buf: &mut [u8], len: usize) -> (usize, Outcome)
     if wants_ip {
         if let Ok(l) = layout::parse(&buf[..len]) {
             let (src, dst, n) = match l.version {
-                IpVersion::V4 => (l.l3 + 12, l.l3 + 16, 4),
-                IpVersion::V6 => (l.l3 + 8, l.l3 + 24, 16),
+                IpVersion::V4 => (
+                    at(l.l3, ipv4::field::SRC_ADDR).start,
+                    at(l.l3, ipv4::field::DST_ADDR).start,
+                    4,
+                ),
+                IpVersion::V6 => (
+                    at(l.l3, ipv6::field::SRC_ADDR).start,
+                    at(l.l3, ipv6::field::DST_ADDR).start,
+                    16,
+                ),
             };
             for (at, maps) in [(src, &spec.src_ip_map), (dst, &spec.dst_ip_map)] {
                 changed |= map_address(&mut buf[..len], &l, at, n, maps);
             }
             if spec.fix_checksums {
-                let before = csum_words(&buf[..len], &l);
+                let before = checksum::words(&buf[..len], &l);
                 partial = !checksum::fix_all(&mut buf[..len], &l);
-                changed |= before != csum_words(&buf[..len], &l);
+                changed |= before != checksum::words(&buf[..len], &l);
             }
         }
     }
@@ -298,28 +313,6 @@ pub fn apply(spec: &RewriteSpec, buf: &mut [u8], len: usize) -> (usize, Outcome)
         Outcome::Untouched
     };
     (len, outcome)
-}
-
-/// The checksum fields' values, to tell whether a fix changed anything.
-fn csum_words(b: &[u8], l: &Layout) -> (u16, u16) {
-    let ip = if l.version == IpVersion::V4 {
-        u16::from_be_bytes([b[l.l3 + 10], b[l.l3 + 11]])
-    } else {
-        0
-    };
-    let l4 =
-        l.l4.map(|t| {
-            t.at + if t.proto == 6 {
-                16
-            } else if t.proto == 17 {
-                6
-            } else {
-                2
-            }
-        })
-        .filter(|at| at + 2 <= b.len())
-        .map_or(0, |at| u16::from_be_bytes([b[at], b[at + 1]]));
-    (ip, l4)
 }
 
 /// Map the address at `at` by the first map that contains it, fixing checksums incrementally.
@@ -346,12 +339,12 @@ pub fn truncate(buf: &mut [u8], max_len: usize) -> usize {
             let left = max_len - l.l3;
             match l.version {
                 IpVersion::V4 => {
-                    buf[l.l3 + 2..l.l3 + 4].copy_from_slice(&(left as u16).to_be_bytes());
+                    ipv4::Header::new_unchecked(&mut buf[l.l3..max_len]).set_total_len(left as u16);
                     checksum::fix_ipv4_header(buf, &l);
                 }
                 IpVersion::V6 => {
-                    let p = (left - 40) as u16;
-                    buf[l.l3 + 4..l.l3 + 6].copy_from_slice(&p.to_be_bytes());
+                    let p = (left - ipv6::HEADER_LEN) as u16;
+                    ipv6::Header::new_unchecked(&mut buf[l.l3..max_len]).set_payload_len(p);
                 }
             }
         }

@@ -55,6 +55,10 @@ pub struct Bench {
     pub vars: super::model::Vars,
     /// Set (by a signal handler) to stop: a running command is killed, the test ends.
     stop: Arc<AtomicBool>,
+    /// `compare` steps write their golden files instead of comparing (`run --update-golden`).
+    pub update_golden: bool,
+    /// Where the current test's frames begin in the testbench's log (set by [`Bench::reset`]).
+    log_mark: usize,
 }
 
 impl std::fmt::Debug for Bench {
@@ -97,15 +101,27 @@ impl Bench {
         Self::on(Topology::build(spec)?)
     }
 
-    /// Open every veth end of a built topology as a port.
+    /// Open every veth end of a built topology as a port, and the attached nodes' own
+    /// interfaces that steps use.
     pub fn on(topo: Topology) -> Result<Self, ScenarioError> {
         let mut tb = Testbench::new();
         let mut ports = Vec::new();
-        for p in topo.spec.ports() {
+        let existing = topo.spec.existing.iter().cloned();
+        for p in topo.spec.ports().into_iter().chain(existing) {
             let ns = topo.netns(&p.node)?;
             // As Testbench::open_end, under the port's full name (`h2:eth0`) for messages.
             let max = crate::harness::plan::MAX_FRAME_LEN;
-            let sink = ends::open_sink(ns, &p.iface, 16, max)?;
+            let sink = if topo.spec.existing.contains(&p) {
+                // An attached node's own interface, which Topology::build checked against
+                // the physical-link guard (a bridge of veths passes; allow_physical).
+                let policy = crate::link::policy::SendPolicy {
+                    allow_physical: true,
+                    ..crate::link::policy::SendPolicy::HARNESS
+                };
+                ends::open_sink_with(ns, &p.iface, 16, max, policy)?
+            } else {
+                ends::open_sink(ns, &p.iface, 16, max)?
+            };
             let cfg = crate::sock::recvmsg::RecvConfig {
                 max_frame: max + 4,
                 rcvbuf: 16 << 20,
@@ -125,6 +141,8 @@ impl Bench {
             daemons: Vec::new(),
             vars: Default::default(),
             stop: Arc::new(AtomicBool::new(false)),
+            update_golden: false,
+            log_mark: 0,
         })
     }
 
@@ -266,7 +284,27 @@ impl Bench {
         for (_, id) in &self.ports {
             self.tb.clear_pending(*id);
         }
+        self.log_mark = self.tb.received().len();
         Ok(())
+    }
+
+    /// Every frame (noise excepted) `port` received since the test began ([`Bench::reset`]),
+    /// in arrival order, after reading what arrives for `settle` more; none stays pending.
+    pub fn received_in_test(
+        &mut self,
+        port: impl Port,
+        settle: Duration,
+    ) -> Result<Vec<Received>, ScenarioError> {
+        let id = self.end(port)?;
+        self.tb.settle(id, settle)?;
+        self.tb.clear_pending(id);
+        Ok(
+            self.tb.received()[self.log_mark.min(self.tb.received().len())..]
+                .iter()
+                .filter(|r| r.end == id && !r.noise)
+                .cloned()
+                .collect(),
+        )
     }
 
     /// Copy every frame received from now on to `tap` (e.g. a per-test pcapng), replacing

@@ -43,6 +43,12 @@ pub(super) struct Names {
     bridges: BTreeMap<String, BTreeSet<String>>,
     /// Every veth end's L2 segment: ends joined by a link or by a bridge share one.
     segment: BTreeMap<PortRef, usize>,
+    /// Nodes in existing namespaces (`netns:`): any interface there may be a step's port.
+    attached: BTreeSet<String>,
+    /// True while steps are checked: then an attached node's own interfaces are ports.
+    existing_ok: bool,
+    /// The attached nodes' own interfaces steps use, in order of first use.
+    existing: std::cell::RefCell<Vec<PortRef>>,
 }
 
 impl Names {
@@ -94,6 +100,26 @@ impl Names {
         if is_end || (bridges_too && is_bridge) {
             return Ok(p);
         }
+        if !is_end && !is_bridge && self.attached.contains(&p.node) {
+            if self.existing_ok {
+                // The device's own interface: checked to exist when the run starts.
+                let mut e = self.existing.borrow_mut();
+                if !e.contains(&p) {
+                    e.push(p.clone());
+                }
+                return Ok(p);
+            }
+            return err(
+                at(s),
+                key,
+                format!(
+                    "'{p}': node '{}' is an existing namespace whose own interfaces may be ports \
+                     of steps, but the runner never reconfigures what it did not create \
+                     (declare a link to have an interface it can configure)",
+                    p.node
+                ),
+            );
+        }
         let mut known: Vec<String> = self
             .ends
             .get(&p.node)
@@ -143,6 +169,9 @@ pub(crate) fn check(
         ends: BTreeMap::new(),
         bridges: BTreeMap::new(),
         segment: BTreeMap::new(),
+        attached: BTreeSet::new(),
+        existing_ok: false,
+        existing: Default::default(),
     };
     let mut topo = TopologySpec {
         dir,
@@ -164,9 +193,11 @@ pub(crate) fn check(
     topo.setup = commands(&names, &f.setup, "setup")?;
     let teardown = commands(&names, &f.teardown, "teardown")?;
     let mut tests = Vec::new();
+    names.existing_ok = true;
     for t in &f.tests {
         tests.push(super::check_steps::test(&names, t)?);
     }
+    topo.existing = names.existing.take();
     super::bpf::check_refs(&topo, &tests)?;
     Ok(Checked {
         name: f.name.unwrap_or_default(),
@@ -223,6 +254,7 @@ fn check_nodes(
             name: name.to_string(),
             ipv6: v.is_some_and(|v| v.ipv6),
             sysctl: Vec::new(),
+            allow_physical: v.is_some_and(|v| v.allow_physical),
             netns: match v.and_then(|v| v.netns.as_ref()) {
                 Some(r) => Some(
                     crate::link::netns::NetnsRef::parse(r.value.trim())
@@ -241,6 +273,15 @@ fn check_nodes(
                 );
             }
             node.sysctl.push((key.to_string(), sv.0.clone()));
+        }
+        if node.netns.is_some() {
+            names.attached.insert(name.to_string());
+        } else if node.allow_physical {
+            return err(
+                at(k),
+                "allow_physical",
+                format!("node '{name}' is a private namespace: only a node with netns: has interfaces of its own"),
+            );
         }
         names.nodes.insert(name.to_string(), node.ipv6);
         topo.nodes.push(node);

@@ -232,17 +232,8 @@ pub(super) fn step(
         Y::Ping(x) => StepKind::Ping {
             node: names.node(&x.node, "node")?,
             to: match IpAddr::from_str(x.to.value.trim()) {
-                Ok(a @ IpAddr::V4(_)) => a,
-                Ok(IpAddr::V6(a)) => {
-                    return err(
-                        at(&x.to),
-                        "to",
-                        format!(
-                            "{a}: ping is IPv4 only (as vethbench ping); send an ICMPv6 echo \
-                             and expect the reply instead"
-                        ),
-                    )
-                }
+                // ICMP or ICMPv6 echo, as vethbench ping.
+                Ok(a) => a,
                 Err(_) => {
                     return err(
                         at(&x.to),
@@ -312,7 +303,7 @@ pub(super) fn step(
             let arrives = x
                 .expect
                 .as_ref()
-                .map(|f| frame(names, ctx, f, "expect"))
+                .map(|f| stream_expect(names, ctx, f))
                 .transpose()?;
             let ign = ignore(&x.ignore)?;
             routed_stream(
@@ -325,16 +316,20 @@ pub(super) fn step(
                 &ign,
             )?;
             if let (Some(s), Some(a), Some(at_line)) = (&sent, &arrives, x.expect.as_ref()) {
-                let build = |f: &FrameSrc| {
-                    if f.vars {
-                        Vec::new()
-                    } else {
-                        f.expr.build_with(&LoadEnv).unwrap_or_default()
-                    }
+                // Built with stand-ins, unless they use saved values; `any`: with 0 and 1.
+                let build = |text: &str| {
+                    let mut v = parse_frame(text).ok()?.build_with(&LoadEnv).ok()?;
+                    (!v.is_empty()).then(|| v.remove(0))
                 };
-                if let (Some(s), Some(a)) = (build(s).first(), build(a).first()) {
-                    super::stream::rewritable(s, a, &ign)
-                        .map_err(|m| (at(at_line), "expect".to_string(), m))?;
+                if !s.vars && var_names(&a.text).is_empty() {
+                    let (a0, a1) = match super::stream::any_variants(&a.text) {
+                        Some((zero, one)) => (build(&zero), build(&one)),
+                        None => (build(&a.text), None),
+                    };
+                    if let (Some(s), Some(a0)) = (build(&s.text), a0) {
+                        super::stream::rewritable(&s, &a0, a1.as_deref(), &ign)
+                            .map_err(|m| (at(at_line), "expect".to_string(), m))?;
+                    }
                 }
             }
             StepKind::Stream(Box::new(StreamStep {
@@ -367,15 +362,83 @@ pub(super) fn step(
                     .map(|l| limit(l, "max_reorder"))
                     .transpose()?,
                 max_p99_us: x.max_p99_us,
+                save: saves(ctx, &x.save)?,
             }))
         }
         Y::Daemon(x) => StepKind::Daemon {
             node: names.node(&x.node, "node")?,
             run: x.run.clone(),
             ready: x.ready.as_ref().map(ready).transpose()?,
-            timeout: opt_duration(&x.timeout, "timeout", super::steps::READY_TIMEOUT)?,
+            // Without `ready`, `timeout:` is how long to wait for a socket of its own.
+            timeout: opt_duration(
+                &x.timeout,
+                "timeout",
+                if x.ready.is_some() {
+                    super::steps::READY_TIMEOUT
+                } else {
+                    super::steps::SETTLE_DEFAULT
+                },
+            )?,
         },
+        Y::Compare(x) => compare(names, x)?,
     })
+}
+
+/// A stream's `expect`: a frame where `any` may stand for a port a NAT chooses (checked with
+/// `0` in its place; built with it and with `1` when the step runs).
+fn stream_expect(names: &Names, ctx: &TestCtx, f: &S<String>) -> Result<FrameSrc, Problem> {
+    let Some((zero, _)) = super::stream::any_variants(&f.value) else {
+        return frame(names, ctx, f, "expect");
+    };
+    let mut src = frame(
+        names,
+        ctx,
+        &Spanned::new(zero, f.referenced, f.defined),
+        "expect",
+    )?;
+    src.text = f.value.trim().to_string();
+    src.vars = true;
+    Ok(src)
+}
+
+/// `compare`: the port, the golden file (not opened until the step runs: `run
+/// --update-golden` writes it), the ignored fields (unknown names refused here), the pairing.
+fn compare(names: &Names, x: &yaml::CompareYaml) -> Result<StepKind, Problem> {
+    let ignore: Vec<&str> = x.ignore.iter().map(|s| s.value.as_str()).collect();
+    let mut options = match crate::diff::DiffOptions::new(&ignore) {
+        Ok(o) => o,
+        Err(e) => {
+            let bad = x.ignore.first().map_or(at(&x.port), at);
+            return err(bad, "ignore", e.to_string());
+        }
+    };
+    if let Some(m) = &x.matching {
+        options.matching = match m.value.trim() {
+            "order" => crate::diff::Match::Order,
+            "flow" => crate::diff::Match::Flow,
+            other => {
+                return err(
+                    at(m),
+                    "match",
+                    format!("'{other}' is not a pairing: order or flow"),
+                )
+            }
+        };
+    }
+    let golden = x.golden.value.trim();
+    if golden.is_empty() {
+        return err(
+            at(&x.golden),
+            "golden",
+            "name the golden capture (a pcapng or pcap file)",
+        );
+    }
+    Ok(StepKind::Compare(Box::new(CompareStep {
+        port: names.port(&x.port, "port", false)?,
+        golden: golden.into(),
+        options,
+        settle: opt_duration(&x.settle, "settle", DEFAULT_QUIET)?,
+    })))
 }
 
 /// A stream between two L2 segments goes through a router, which rewrites the MACs and the TTL:

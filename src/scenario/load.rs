@@ -142,12 +142,12 @@ mod tests {
     }
 
     #[test]
-    fn ping_to_ipv6_is_refused_at_load() {
-        let (line, key, msg) = bad(&format!(
-            "{ROUTED}      - ping: {{node: h1, to: \"2001:2::1\"}}\n"
-        ));
+    fn ping_takes_ipv6_and_refuses_a_name() {
+        let (line, key, msg) = bad(&format!("{ROUTED}      - ping: {{node: h1, to: \"h2\"}}\n"));
         assert_eq!((line, key.as_str()), (6, "to"), "{msg}");
-        assert!(msg.contains("IPv4 only"), "{msg}");
+        assert!(msg.contains("is not an IP address"), "{msg}");
+        let v6 = format!("{ROUTED}      - ping: {{node: h1, to: \"2001:2::1\"}}\n");
+        assert!(parse_str(&v6, None).is_ok());
     }
 
     #[test]
@@ -167,14 +167,18 @@ mod tests {
             None,
         )
         .unwrap();
-        // expect may differ only where a router rewrites.
-        let natted = f
-            .replace("198.18.2.2", "198.18.2.3")
-            .replace("frame:", "expect:");
-        let (_, key, msg) = bad(&format!(
-            "{ROUTED}      - stream: {{from: h1:eth0, to: h2:eth0, {f}, {natted}}}\n"
-        ));
-        assert!(key == "expect" && msg.contains("ip.dst"), "{msg}");
+        // expect may differ only where a router or a NAT rewrites: addresses and ports are
+        // fine (a NAT), `any` stands for a port only, the payload must stay.
+        let expect = |from: &str, to: &str| f.replace(from, to).replace("frame:", "expect:");
+        let stream =
+            |e: &str| format!("{ROUTED}      - stream: {{from: h1:eth0, to: h2:eth0, {f}, {e}}}\n");
+        parse_str(&stream(&expect("198.18.2.2", "198.18.2.3")), None).unwrap();
+        parse_str(&stream(&expect("UDP()", "UDP(sport=any)")), None).unwrap();
+        let (_, key, msg) = bad(&stream(&expect("0123", "0124")));
+        assert!(key == "expect" && msg.contains("cannot check"), "{msg}");
+        let (line, key, msg) = bad(&stream(&expect("IP(", "IP(ttl=any, ")));
+        assert_eq!((line, key.as_str()), (6, "expect"), "{msg}");
+        assert!(msg.contains("not ip.ttl"), "{msg}");
         // On one segment, nothing is needed.
         let one = "nodes: {h1: {}, h2: {}}\nlinks: [[h1:eth0, h2:eth0]]\ntests:\n  - name: t\n    steps:\n";
         parse_str(
@@ -182,6 +186,55 @@ mod tests {
             None,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_saved_name_is_usable_only_after_the_step_that_saves_it() {
+        let f = |sport: &str| {
+            format!("frame: 'Ether()/IP(dst=\"198.18.0.2\")/UDP(sport={sport})/\"0123456789abcdef0123456789abcdef\"'")
+        };
+        let send = |sport: &str| format!("      - send: {{port: h1:eth0, {}}}\n", f(sport));
+        let one = "nodes: {h1: {}, h2: {}}\nlinks: [[h1:eth0, h2:eth0]]\ntests:\n  - name: t\n    steps:\n";
+        // Used before it is saved: the line of the step that uses it.
+        let (line, key, msg) = bad(&format!("{one}{}", send("${p}")));
+        assert_eq!((line, key.as_str()), (6, "frame"), "{msg}");
+        assert!(
+            msg.contains("no earlier step of this test saves 'p'"),
+            "{msg}"
+        );
+        // Saved by an expect, by a stream: usable after it.
+        let expect =
+            "      - expect: {port: h2:eth0, fields: {udp.dstport: 53}, save: {p: udp.srcport}}\n";
+        parse_str(&format!("{one}{expect}{}", send("${p}")), None).unwrap();
+        let stream = format!(
+            "      - stream: {{from: h1:eth0, to: h2:eth0, {}, save: {{p: udp.srcport}}}}\n",
+            f("7")
+        );
+        parse_str(&format!("{one}{stream}{}", send("${p}")), None).unwrap();
+        // Not in the next test.
+        let (line, _, msg) = bad(&format!(
+            "{one}{stream}  - name: u\n    steps:\n{}",
+            send("${p}")
+        ));
+        assert_eq!(line, 9, "{msg}");
+    }
+
+    #[test]
+    fn an_attached_nodes_own_interfaces_are_ports_of_steps_only() {
+        let y = "nodes: {c: {netns: \"pid:1\"}, h: {}}\nlinks: [[h:eth0, c:v0]]\ntests:\n  - name: t\n    steps:\n      - expect_none: {ports: [c:eth0, c:br0, c:eth0, c:v0]}\n";
+        let s = parse_str(y, None).unwrap();
+        let names: Vec<String> = s.topology.existing.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["c:eth0", "c:br0"]);
+        // Not on a private node, and never configured.
+        let (_, key, msg) = bad(&y.replace("c:br0", "h:br0"));
+        assert!(
+            key == "ports" && msg.contains("unknown interface 'br0'"),
+            "{msg}"
+        );
+        let (line, key, msg) =
+            bad(&y.replace("tests:", "addresses: {c:eth0: [198.18.0.1/24]}\ntests:"));
+        assert_eq!((line, key.as_str()), (3, "addresses"), "{msg}");
+        assert!(msg.contains("never reconfigures"), "{msg}");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! builder methods; nothing here touches the kernel.
 //!
 //! What stays true: a [`PortRef`] names an interface of a node that the topology declares (a
-//! veth end or a bridge); `line` fields are 1-based lines of the scenario file (0: built in
-//! Rust).
+//! veth end or a bridge), or one of an attached node's own ([`TopologySpec::existing`]);
+//! `line` fields are 1-based lines of the scenario file (0: built in Rust).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -57,6 +57,10 @@ pub struct NodeSpec {
     /// An existing namespace used as the node (a container's, `ip netns`'s): never removed,
     /// only the links and bridges the topology declares in it are. None: a private one.
     pub netns: Option<crate::link::netns::NetnsRef>,
+    /// In an attached node, its own interfaces may be ports even when their frames can reach
+    /// a physical network (a NIC, a bridge with one); off: only virtual links and bridges of
+    /// virtual links.
+    pub allow_physical: bool,
 }
 
 /// A veth pair between two nodes (or two interfaces of one node).
@@ -123,6 +127,10 @@ pub struct TopologySpec {
     pub setup: Vec<CommandSpec>,
     /// Setup, exec and daemon commands run in this directory (the scenario file's).
     pub dir: Option<PathBuf>,
+    /// Interfaces of attached nodes that steps use as ports and the topology does not make
+    /// (a container's `eth0`, a bridge): checked when the run starts, never removed or
+    /// reconfigured.
+    pub existing: Vec<PortRef>,
     /// eBPF programs attached to the nodes' interfaces (`bpf:` of a node).
     pub bpf: Vec<super::bpf::BpfProgSpec>,
 }
@@ -316,6 +324,9 @@ pub struct StreamStep {
     pub min_loss: Option<Limit>,
     pub max_reorder: Option<Limit>,
     pub max_p99_us: Option<f64>,
+    /// Fields of the frame as it arrived (a port `any` latched to, the NAT's choice), kept
+    /// for later steps.
+    pub save: Vec<Save>,
 }
 
 /// What a step does.
@@ -365,6 +376,20 @@ pub enum StepKind {
     MapUpdate(Box<super::bpf::MapStep>),
     MapExpect(Box<super::bpf::MapStep>),
     ProgRun(Box<super::bpf::ProgRunStep>),
+    Compare(Box<CompareStep>),
+}
+
+/// `compare: {port, golden, ignore, match, settle}`: what a port received during the test,
+/// field by field against a golden capture (`vethbench diff`'s engine).
+#[derive(Debug, Clone)]
+pub struct CompareStep {
+    pub port: PortRef,
+    /// As written in the file (relative to the file's directory).
+    pub golden: PathBuf,
+    /// Fields and protocols left out, how frames are paired.
+    pub options: crate::diff::DiffOptions,
+    /// How long to keep reading the port before comparing (frames still on their way).
+    pub settle: Duration,
 }
 
 impl StepKind {
@@ -379,6 +404,7 @@ impl StepKind {
             StepKind::Exec { .. } => "exec",
             StepKind::Stream(_) => "stream",
             StepKind::Daemon { .. } => "daemon",
+            StepKind::Compare(_) => "compare",
             StepKind::MapUpdate(_) => "map_update",
             StepKind::MapExpect(_) => "map_expect",
             StepKind::ProgRun(_) => "prog_run",
@@ -406,6 +432,7 @@ impl StepKind {
                 format!("{k} on {node}: {run}")
             }
             StepKind::Stream(s) => format!("{k} {} -> {}", s.from, s.to),
+            StepKind::Compare(c) => format!("{k} {} with {}", c.port, c.golden.display()),
             StepKind::MapUpdate(m) | StepKind::MapExpect(m) => {
                 format!("{k} {}[{}] on {}", m.map, m.key, m.node)
             }

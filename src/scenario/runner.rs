@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub keep_captures: bool,
     /// Set to stop the run (a signal handler's flag): see the module's doc.
     pub stop: Option<Arc<AtomicBool>>,
+    /// `compare` steps write what their port received as the new golden file.
+    pub update_golden: bool,
 }
 
 /// What one test did.
@@ -131,6 +133,7 @@ pub fn run_scenario(
 ) -> Result<ScenarioResult, ScenarioError> {
     let t0 = Instant::now();
     let mut bench = Bench::new(&s.topology)?;
+    bench.update_golden = opts.update_golden;
     if let Some(f) = &opts.stop {
         bench.set_stop(f.clone());
     }

@@ -24,7 +24,7 @@ pub const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a daemon has to become ready.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A daemon without `ready` is ready when a new socket listens (TCP) or is bound (UDP) in its
-/// node; without one it is taken as ready after this long.
+/// node; without one it is taken as ready after its `timeout:`, by default this long.
 pub const SETTLE_DEFAULT: Duration = Duration::from_millis(500);
 /// How long a `ping` waits for each reply.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(1);
@@ -125,6 +125,7 @@ pub fn run(bench: &mut Bench, step: &Step) -> StepResult {
             ready,
             timeout,
         } => daemon(bench, node, run, ready.as_ref(), *timeout),
+        StepKind::Compare(c) => compare(bench, c),
         StepKind::MapUpdate(m) => super::bpf::run_map_update(bench, m),
         StepKind::MapExpect(m) => super::bpf::run_map_expect(bench, m),
         StepKind::ProgRun(p) => super::bpf::run_prog_run(bench, p),
@@ -324,6 +325,71 @@ fn closest_by_fields(
     }
 }
 
+/// `compare`: what the port received during the test against the golden capture (A: golden,
+/// B: received, so a difference reads `ip.ttl 64 → 63` from golden to now), or, with
+/// `run --update-golden`, those frames written as the new golden file.
+fn compare(bench: &mut Bench, c: &super::model::CompareStep) -> Verdict {
+    let got = bench.received_in_test(&c.port, c.settle)?;
+    let path = match &bench.topology().spec.dir {
+        Some(d) if c.golden.is_relative() => d.join(&c.golden),
+        _ => c.golden.clone(),
+    };
+    let shown = c.golden.display();
+    if bench.update_golden {
+        let p = path.to_string_lossy();
+        let iface = crate::pcapng::IfaceDesc {
+            name: c.port.to_string(),
+            snaplen: crate::harness::plan::MAX_FRAME_LEN as u32,
+            filter: None,
+        };
+        let write = || -> Result<(), crate::pcapng::PcapngError> {
+            let mut w = crate::pcapng::CaptureWriter::create(&p, Default::default(), &[iface])?;
+            for r in &got {
+                w.write_frame(
+                    0,
+                    r.rx_ts_ns,
+                    &r.frame,
+                    r.frame.len() as u32,
+                    crate::pcapng::EpbFlags::default(),
+                    false,
+                )?;
+            }
+            w.finish(&[])?;
+            Ok(())
+        };
+        write().map_err(|e| Fail::Error(crate::error::chain(&e)))?;
+        return Ok(vec![format!(
+            "golden {shown} written: {} frame(s) received on {}",
+            got.len(),
+            c.port
+        )]);
+    }
+    let golden = crate::pcapng::CaptureReader::open(&path.to_string_lossy())
+        .map_err(crate::diff::DiffError::from)
+        .and_then(|r| crate::diff::Capture::read(r, &path.to_string_lossy()))
+        .map_err(|e| {
+            Fail::Error(format!(
+                "golden {shown}: {} (record it with vethbench run --update-golden)",
+                crate::error::chain(&e)
+            ))
+        })?;
+    let frames: Vec<&[u8]> = got.iter().map(|r| &r.frame[..]).collect();
+    let received = crate::diff::Capture::from_frames(&frames);
+    let report = crate::diff::diff(&golden, &received, &c.options);
+    if report.identical() {
+        return Ok(vec![format!(
+            "{} frame(s) on {} equal golden {shown}",
+            report.b_frames, c.port
+        )]);
+    }
+    let mut text = format!(
+        "what {} received differs from golden {shown} (golden → received):\n",
+        c.port
+    );
+    crate::diff::write_text(&mut text, &report);
+    Err(Fail::Failed(text.trim_end().to_string()))
+}
+
 fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict {
     // The quiet period runs once; the ports after the first are checked at its end.
     let mut first = true;
@@ -347,9 +413,7 @@ fn expect_none(bench: &mut Bench, ports: &[PortRef], wait: Duration) -> Verdict 
 }
 
 fn ping(bench: &mut Bench, node: &str, to: IpAddr, count: u32) -> Verdict {
-    let IpAddr::V4(dst) = to else {
-        return Err(Fail::Error("ping: only IPv4 for now".into()));
-    };
+    let dst = to;
     let ns = bench.topology().netns(node)?;
     let replies = ns
         .run(|| {
@@ -454,11 +518,7 @@ fn daemon(
     };
     bench.start_daemon(node, run)?;
     let start = Instant::now();
-    let wait = if ready.is_some() {
-        timeout
-    } else {
-        timeout.min(SETTLE_DEFAULT)
-    };
+    let wait = timeout;
     let deadline = start.checked_add(wait).unwrap_or(start);
     let mut nap = Duration::from_micros(100);
     loop {

@@ -281,7 +281,61 @@ impl Topology {
                 });
             }
         }
+        t.existing()?;
         Ok(t)
+    }
+
+    /// The attached nodes' own interfaces that steps use as ports: each must exist, and be
+    /// virtual or a bridge of virtual links only, unless the node says `allow_physical`.
+    /// Only looked at: never reconfigured.
+    fn existing(&mut self) -> Result<(), ScenarioError> {
+        for p in &self.spec.existing {
+            let node = self.spec.find_node(&p.node);
+            let what = || match node.and_then(|n| n.netns.as_ref()) {
+                Some(r) => format!("node {} (netns {r})", p.node),
+                None => format!("node {}", p.node),
+            };
+            let all = self
+                .netns(&p.node)?
+                .run(iface::list)
+                .map_err(|e| ScenarioError::link(what(), e))?;
+            let Some(d) = all.iter().find(|d| d.info.name == p.iface) else {
+                let names: Vec<&str> = all.iter().map(|d| d.info.name.as_str()).collect();
+                return Err(ScenarioError::Unsupported(format!(
+                    "{}: no interface '{}' there for port {p} (it has: {})",
+                    what(),
+                    p.iface,
+                    names.join(", ")
+                )));
+            };
+            let physical: Vec<&str> = if d.info.kind.as_deref() == Some("bridge") {
+                all.iter()
+                    .filter(|m| m.controller == Some(d.info.ifindex) && !m.info.is_virtual())
+                    .map(|m| m.info.name.as_str())
+                    .collect()
+            } else if d.info.is_virtual() {
+                Vec::new()
+            } else {
+                vec![d.info.name.as_str()]
+            };
+            if !physical.is_empty() && !node.is_some_and(|n| n.allow_physical) {
+                return Err(ScenarioError::Unsupported(format!(
+                    "{}: refusing port {p}: frames on {} (kind {}) can reach a physical network; \
+                     only virtual links ({}) and bridges of them are ports unless the node says \
+                     allow_physical: true",
+                    what(),
+                    physical.join(", "),
+                    crate::link::policy::kind_name(
+                        &all.iter()
+                            .find(|m| m.info.name == physical[0])
+                            .and_then(|m| m.info.kind.clone())
+                    ),
+                    crate::link::policy::VIRTUAL_KINDS
+                )));
+            }
+            self.macs.insert(p.clone(), MacAddr(d.info.mac));
+        }
+        Ok(())
     }
 
     /// The namespace of node `name`.
@@ -385,7 +439,7 @@ impl Topology {
         let bridge_macs = ns
             .run(|| -> Result<Result<Vec<(String, MacAddr)>, ScenarioError>, crate::link::LinkError> {
                 let mut nl = Netlink::open()?;
-                let io = |op: String| move |e: std::io::Error| ScenarioError::link(what(&op), crate::link::LinkError::from_errno(op.clone(), e, Capability::NetAdmin));
+                let io = |op: String| move |e: std::io::Error| ScenarioError::link(format!("node {node}"), crate::link::LinkError::from_errno(op.clone(), e, Capability::NetAdmin));
                 let mut index = HashMap::new();
                 for e in &ends {
                     if !n.ipv6 {
@@ -601,7 +655,11 @@ pub fn down(spec: &TopologySpec, prefix: &str) -> Result<Vec<String>, ScenarioEr
         let name = format!("{prefix}{}", n.name);
         match netns::del(&name) {
             Ok(()) => gone.push(name),
-            Err(crate::link::LinkError::NoSuchNetns { .. }) => {}
+            // Missing, or removed by a concurrent `down` meanwhile: gone either way.
+            Err(
+                crate::link::LinkError::NoSuchNetns { .. }
+                | crate::link::LinkError::NetnsGone { .. },
+            ) => {}
             Err(e) => return Err(ScenarioError::link(format!("node {}", n.name), e)),
         }
     }

@@ -4,7 +4,7 @@
 //!
 //! Keys follow the example exactly: `name`, `nodes`, `links`, `bridges`, `addresses`,
 //! `routes`, `setup`, `tests`; steps `send`, `expect`, `expect_none`, `sr`, `ping`, `exec`,
-//! `stream`, `daemon`; added: `netns` of a node, `fields` of `expect`/`sr`, `expect` and `ignore` of
+//! `stream`, `daemon`, `compare`; added: `netns` of a node, `fields` of `expect`/`sr`, `expect` and `ignore` of
 //! `stream`.
 
 use std::fmt;
@@ -113,6 +113,9 @@ pub struct NodeYaml {
     pub ipv6: bool,
     /// `NAME`, `/proc/PID/ns/net` or `pid:PID`: an existing namespace.
     pub netns: Option<S<String>>,
+    /// Its own interfaces may be ports even where frames can reach a physical network.
+    #[serde(default)]
+    pub allow_physical: bool,
     #[serde(default)]
     pub sysctl: Entries<S<String>, Scalar>,
     /// `{eth0: [{object: prog.o, program: NAME, attach: xdp}]}`: eBPF programs on its interfaces.
@@ -280,6 +283,19 @@ pub enum StepYaml {
     MapUpdate(super::bpf::MapStepYaml),
     MapExpect(super::bpf::MapStepYaml),
     ProgRun(Box<super::bpf::ProgRunYaml>),
+    Compare(CompareYaml),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareYaml {
+    pub port: S<String>,
+    pub golden: S<String>,
+    #[serde(default)]
+    pub ignore: Vec<S<String>>,
+    #[serde(rename = "match")]
+    pub matching: Option<S<String>>,
+    pub settle: Option<S<Scalar>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -371,6 +387,9 @@ pub struct StreamYaml {
     pub min_loss: Option<S<Scalar>>,
     pub max_reorder: Option<S<Scalar>>,
     pub max_p99_us: Option<f64>,
+    /// `{natport: udp.srcport}`: fields of the frame as it arrived, for later steps.
+    #[serde(default)]
+    pub save: Entries<S<String>, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -282,3 +282,39 @@ fn run_into_a_closed_pipe_ends_quietly() {
         assert!(!err.contains("Broken pipe"), "{report:?}: {err}");
     }
 }
+
+/// Output is written, not `println!`ed: a reader that went away ends the command quietly
+/// (exit 0, nothing on stderr), a full disk is one error line naming stdout (exit 2), with no
+/// panic caught on the way. `send --dry-run` prints `show()` and needs no root.
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_one_line() {
+    let expr = "Ether(src=\"02:00:00:00:00:01\", dst=\"02:00:00:00:00:02\")/\
+                IP(src=\"198.18.0.1\", dst=\"198.18.0.2\")/UDP()/(\"x\"*3000)";
+    let mut child = common::vethbench()
+        .args(["send", "--dry-run", "--hex", expr])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err, "", "a closed pipe printed something");
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = common::vethbench()
+        .args(["send", "--dry-run", expr])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "vethbench: error: writing to stdout: No space left on device (os error 28)"
+    );
+}

@@ -137,3 +137,89 @@ fn sock_sink_lends_its_slots_without_allocating() {
         assert_eq!(sink.tx_drops(), 0);
     });
 }
+
+/// A stream through a NAT: the receive end that verifies the rewritten frame's transport
+/// checksum, latches the port the NAT chose (`any`) and gives the checker the sent bytes back
+/// allocates nothing per frame either.
+#[test]
+fn the_nat_restore_allocates_nothing() {
+    use std::time::Duration;
+    use vethbench::frame::{csum, expr};
+    use vethbench::harness::{FrameSource, HarnessError, RxMeta};
+    use vethbench::scenario::stream::{any_variants, Restore};
+
+    /// Frames handed over in order, built beforehand.
+    struct Built(Vec<Vec<u8>>, usize);
+    impl FrameSource for Built {
+        fn poll(
+            &mut self,
+            _: Duration,
+            f: &mut dyn FnMut(&[u8], &RxMeta),
+        ) -> Result<usize, HarnessError> {
+            let n = (self.0.len() - self.1).min(64);
+            for fr in &self.0[self.1..self.1 + n] {
+                f(fr, &RxMeta::default());
+            }
+            self.1 += n;
+            Ok(n)
+        }
+        fn kernel_drops(&mut self) -> Result<u64, HarnessError> {
+            Ok(0)
+        }
+        fn name(&self) -> &str {
+            "built"
+        }
+    }
+    let build = |e: &str| expr::parse(e).unwrap().build().unwrap().remove(0);
+    let load = "0123456789abcdef0123456789abcdef";
+    let sent = build(&format!(
+        r#"Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=40000, dport=9)/"{load}""#
+    ));
+    let declared = format!(
+        r#"Ether(src="02:00:00:00:00:03", dst="02:00:00:00:00:04")/IP(src="198.18.2.1", dst="198.18.2.2", ttl=63)/UDP(sport=any, dport=9)/"{load}""#
+    );
+    let (zero, one) = any_variants(&declared).unwrap();
+    let t = StampedTemplate::new(sent.clone(), 5).unwrap();
+    // What a masquerade that chose port 51234 delivers: its headers, the stamped payload,
+    // the UDP checksum recomputed.
+    let natted = build(&declared.replace("sport=any", "sport=51234"));
+    let n = 20_000u64;
+    let frames: Vec<Vec<u8>> = (0..n)
+        .map(|seq| {
+            let mut b = t.bytes().to_vec();
+            t.stamp(&mut b, seq, 1_000 + seq);
+            b[..42].copy_from_slice(&natted[..42]);
+            b[40..42].copy_from_slice(&[0, 0]);
+            let len = ((b.len() - 34) as u16).to_be_bytes();
+            let c = csum::checksum(&[&b[26..34], &[0, 17], &len, &b[34..]]);
+            b[40..42].copy_from_slice(&c.to_be_bytes());
+            b
+        })
+        .collect();
+    let mut r = Restore::new(
+        Built(frames, 0),
+        &sent,
+        Some(&build(&zero)),
+        Some(&build(&one)),
+        &t,
+        &[],
+    )
+    .unwrap();
+    let mut checker = Checker::new(t.clone(), n);
+    // The first poll latches the port.
+    r.poll(Duration::ZERO, &mut |f, _| {
+        checker.check(f);
+    })
+    .unwrap();
+    let before = allocs();
+    while r
+        .poll(Duration::ZERO, &mut |f, _| {
+            checker.check(f);
+        })
+        .unwrap()
+        > 0
+    {}
+    assert_eq!(allocs() - before, 0, "allocations per NAT'd frame");
+    let c = checker.counts();
+    assert_eq!((c.intact, c.corrupted), (n, 0), "{c:?}");
+}

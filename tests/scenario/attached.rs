@@ -153,3 +153,158 @@ fn a_bad_reference_is_a_load_error_with_its_line() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("attached.yaml:4: netns: "), "{}", text(&o));
 }
+
+impl Holder {
+    /// `sh -c CMD` inside the child's namespace; its stdout.
+    fn sh(&self, cmd: &str) -> String {
+        common::run_ok(
+            "nsenter",
+            &["-t", &self.pid().to_string(), "-n", "sh", "-c", cmd],
+        )
+    }
+
+    /// What a run must leave as it was: every link in detail, every address, the bridge's
+    /// ports; without the bridge's running timers (`gc_timer 299.94`), which tick anyway.
+    fn state(&self) -> String {
+        let all = self.sh("ip -d link; ip addr; bridge link");
+        let mut out = Vec::new();
+        let mut words = all.split_whitespace();
+        while let Some(w) = words.next() {
+            if w.ends_with("_timer") {
+                words.next();
+            } else {
+                out.push(w);
+            }
+        }
+        out.join(" ")
+    }
+}
+
+/// A container-style namespace: its own veth pair (`eth0`, the container's end, and `vh0`,
+/// the host's end) with `vh0` in a bridge `br0`, addresses on `eth0` and `br0`, all made
+/// here as a container runtime would.
+fn container() -> Holder {
+    let h = Holder::start();
+    h.sh(
+        "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 && \
+          ip link add eth0 type veth peer name vh0 && ip link add br0 type bridge && \
+          ip link set vh0 master br0 && ip addr add 198.18.9.2/24 dev eth0 && \
+          ip addr add 198.18.9.1/24 dev br0 && \
+          ip link set lo up && ip link set eth0 up && ip link set vh0 up && ip link set br0 up",
+    );
+    // Settled: the bridge has carrier once its port forwards.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.sh("ip link show br0").contains("NO-CARRIER") {
+        assert!(std::time::Instant::now() < deadline, "br0 has no carrier");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h
+}
+
+fn own_ports(pid: &str) -> String {
+    format!(
+        r#"name: the device's own interfaces as ports
+nodes:
+  c: {{netns: "pid:{pid}"}}
+tests:
+  - name: the container's eth0, the host's end of its veth, its bridge
+    steps:
+      - send: {{port: c:eth0, frame: 'Ether(dst="ff:ff:ff:ff:ff:ff")/IP(src="198.18.9.2", dst="198.18.9.255")/UDP(sport=7, dport=9)/"to the bridge"'}}
+      - expect: {{port: c:vh0, fields: {{ip.src: 198.18.9.2, udp.dstport: 9}}}}
+      - expect: {{port: c:br0, fields: {{ip.src: 198.18.9.2, udp.dstport: 9}}}}
+      # Injected on the bridge: forwarded to eth0 by the MAC it learned.
+      - send: {{port: c:br0, frame: 'Ether(dst=mac("c:eth0"))/IP(src="198.18.9.1", dst="198.18.9.2")/UDP(sport=9, dport=7)/"from the bridge"'}}
+      - expect: {{port: c:eth0, frame: 'Ether(src=mac("c:br0"), dst=mac("c:eth0"))/IP(src="198.18.9.1", dst="198.18.9.2")/UDP(sport=9, dport=7)/"from the bridge"'}}
+      - exec: {{node: c, run: "ip -o link show vh0", expect_output: "master br0"}}
+"#
+    )
+}
+
+#[test]
+fn an_existing_namespaces_own_interfaces_are_ports() {
+    if !common::require_root!() {
+        return;
+    }
+    let h = container();
+    let pid = h.pid().to_string();
+    let before = h.state();
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &own_ports(&pid));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("1 passed, 0 failed"),
+        "{}",
+        text(&o)
+    );
+    // Nothing of it changed: links, their details, addresses, the bridge's ports.
+    assert_eq!(h.state(), before, "the run changed the namespace");
+
+    // An interface that is not there: exit 2 when the run starts, naming what is there.
+    let o = run(
+        dir.path(),
+        &own_ports(&pid).replace("port: c:vh0", "port: c:vh9"),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no interface 'vh9' there") && err.contains("eth0"),
+        "{}",
+        text(&o)
+    );
+    // The runner never configures what it did not make: an address on eth0 is a load error.
+    let o = run(
+        dir.path(),
+        &own_ports(&pid).replace("tests:", "addresses:\n  c:eth0: [198.18.9.3/24]\ntests:"),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("never reconfigures"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(h.state(), before, "a refused run changed the namespace");
+}
+
+/// The physical-link guard holds for a device's own interfaces: a bridge with a port that is
+/// not a virtual link (an ifb stands in for a NIC) is refused, unless the node says
+/// `allow_physical: true`.
+#[test]
+fn a_bridge_that_may_reach_a_nic_needs_allow_physical() {
+    if !common::require_root!() {
+        return;
+    }
+    let h = container();
+    h.sh("ip link add nic0 type ifb && ip link set nic0 master br0");
+    let pid = h.pid().to_string();
+    let before = h.state();
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = format!(
+        "nodes:\n  c: {{netns: \"pid:{pid}\"}}\ntests:\n  - name: t\n    steps:\n      - expect_none: {{port: c:br0, for: 10ms}}\n"
+    );
+    let o = run(dir.path(), &quiet);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("refusing port c:br0")
+            && err.contains("nic0")
+            && err.contains("allow_physical: true"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(err.lines().count(), 1, "{}", text(&o));
+    let allowed = quiet.replace("{netns:", "{allow_physical: true, netns:");
+    let o = run(dir.path(), &allowed);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(h.state(), before, "the run changed the namespace");
+    // On a private node, there is nothing of its own to allow.
+    let o = run(
+        dir.path(),
+        "nodes:\n  h: {allow_physical: true}\nlinks: [[h:a, h:b]]\n",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(":2: allow_physical:"),
+        "{}",
+        text(&o)
+    );
+}

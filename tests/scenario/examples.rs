@@ -38,9 +38,10 @@ fn twin_fails(name: &str, from: &str, to: &str, keyword: &str, marker: &str) {
         .position(|l| l.contains(marker))
         .unwrap_or_else(|| panic!("{name}: no line has '{marker}'"));
     std::fs::write(&path, twin).unwrap();
-    // The files the examples' setup commands read.
-    let extra = "firewall.nft";
-    std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
+    // The files the examples' setup commands and compare steps read.
+    for extra in ["firewall.nft", "nat.nft", "golden.pcapng"] {
+        std::fs::copy(example(extra), dir.path().join(extra)).unwrap();
+    }
     let o = vethbench(&["run", "--json", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{name} twin: {}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
@@ -172,6 +173,49 @@ fn firewall_twin() {
 }
 
 #[test]
+fn nat() {
+    passes("nat.yaml");
+}
+
+/// The NAT stream's frames declared with TTL 62: each one arrives rewritten otherwise than
+/// declared, so the stream fails (corrupted).
+#[test]
+fn nat_stream_twin() {
+    twin_fails(
+        "nat.yaml",
+        "ttl=63)/UDP(sport=any",
+        "ttl=62)/UDP(sport=any",
+        "stream",
+        "- stream:",
+    );
+}
+
+/// The reply expected at a port the NAT does not restore.
+#[test]
+fn nat_reply_twin() {
+    twin_fails(
+        "nat.yaml",
+        "UDP(sport=9, dport=40000)",
+        "UDP(sport=9, dport=40002)",
+        "expect",
+        "- expect:  # the reply",
+    );
+}
+
+/// The reply stream declared as arriving at another address than h1's: every frame counts
+/// as corrupted.
+#[test]
+fn nat_reply_stream_twin() {
+    twin_fails(
+        "nat.yaml",
+        "dst=\"198.18.1.2\", ttl=63)/UDP(sport=9, dport=40001)",
+        "dst=\"198.18.1.3\", ttl=63)/UDP(sport=9, dport=40001)",
+        "stream",
+        "- stream:  # back",
+    );
+}
+
+#[test]
 fn mtu() {
     passes("mtu.yaml");
 }
@@ -212,4 +256,15 @@ fn vlan_bridge() {
         "expect",
         "Dot1Q(vlan=20)/IP(src=\"198.18.10.1\"",
     );
+}
+
+#[test]
+fn golden() {
+    passes("golden.yaml");
+}
+
+#[test]
+fn golden_twin() {
+    // A TTL of 9 arrives as 8, not the golden file's 63.
+    twin_fails("golden.yaml", "ttl=64", "ttl=9", "compare", "- compare:");
 }

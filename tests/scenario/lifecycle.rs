@@ -207,9 +207,24 @@ fn up_and_down() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let again = vethbench(&["up", f, "--prefix", &prefix]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    // Issue 21 new-user 13: say what to do, not only that a namespace exists.
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("already up")
+            && err.contains(&format!("run `vethbench down {f} --prefix {prefix}`")),
+        "{err}"
+    );
     assert_eq!(named(&prefix).len(), 3, "the first up's namespaces stay");
     vethbench(&["down", f, "--prefix", &prefix]);
     assert!(named(&prefix).is_empty());
+    // down with nothing up says so, exit 0.
+    let o = vethbench(&["down", f, "--prefix", &prefix]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("nothing to remove") && out.contains("not up"),
+        "{out}"
+    );
 }
 
 #[test]

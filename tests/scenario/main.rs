@@ -9,6 +9,8 @@ mod common;
 
 mod attached;
 mod bench_api;
+mod compare;
+mod devices;
 mod examples;
 mod lifecycle;
 mod reports;

@@ -114,6 +114,7 @@ mod bad_input;
 mod cleanup;
 mod containers;
 mod interop;
+mod link_cmd;
 mod netns_flag;
 mod ping_habits;
 mod run_dir;

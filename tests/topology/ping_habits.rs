@@ -121,3 +121,122 @@ fn ping_deadline() {
     let out = ping_in_fresh_netns(&args);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
+
+/// Issue 21 new-user 10: an IPv6 address is pinged with ICMPv6 echo, printed as iputils
+/// prints it (`PING a(a) 56 data bytes`, the hop limit as ttl); across a veth pair between two
+/// namespaces (DAD off there, so the addresses are usable at once); host names resolve as
+/// ping(8) resolves them (`localhost` from /etc/hosts); a literal is never looked up.
+#[test]
+fn ping_ipv6_and_host_names() {
+    if !common::require_root!() {
+        return;
+    }
+    let (a, b) = (common::unique_name("vb6a"), common::unique_name("vb6b"));
+    let _cleanup = NetnsCleanup(vec![a.clone(), b.clone()]);
+    vb_ok(&["netns", "add", &a]);
+    vb_ok(&["netns", "add", &b]);
+    for ns in [&a, &b] {
+        common::run_ok(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                ns,
+                "sysctl",
+                "-qw",
+                "net.ipv6.conf.default.accept_dad=0",
+            ],
+        );
+    }
+    let v = common::unique_name("vb6");
+    vb_ok(&[
+        "veth",
+        "add",
+        &v,
+        "-n",
+        &a,
+        "--peer",
+        "eth0",
+        "--peer-netns",
+        &b,
+        "--addr",
+        "2001:db8:6::a/64",
+        "--peer-addr",
+        "2001:db8:6::b/64",
+        "--up",
+    ]);
+    let out = vb_ok(&[
+        "ping",
+        "-n",
+        &a,
+        "-c",
+        "2",
+        "-i",
+        "0.05",
+        "-W",
+        "2",
+        "2001:db8:6::b",
+    ]);
+    assert!(
+        out.starts_with("PING 2001:db8:6::b(2001:db8:6::b) 56 data bytes\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("64 bytes from 2001:db8:6::b: icmp_seq=1 ttl=64 time="),
+        "{out}"
+    );
+    assert!(
+        out.contains("--- 2001:db8:6::b ping statistics ---\n2 packets transmitted, 2 received, 0% packet loss"),
+        "{out}"
+    );
+    // -s and -q as for IPv4; nobody there: exit 1.
+    let out = vb_ok(&[
+        "ping",
+        "-n",
+        &a,
+        "-c",
+        "1",
+        "-s",
+        "100",
+        "-q",
+        "2001:db8:6::b",
+    ]);
+    assert!(
+        out.starts_with("PING 2001:db8:6::b(2001:db8:6::b) 100 data bytes\n"),
+        "{out}"
+    );
+    assert!(!out.contains("bytes from"), "{out}");
+    let o = vb(&["ping", "-n", &a, "-c", "1", "-W", "0.2", "2001:db8:6::99"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // Host names, in the namespace given.
+    let out = vb_ok(&["ping", "-n", &a, "-c", "1", "-4", "localhost"]);
+    assert!(
+        out.starts_with("PING localhost (127.0.0.1) 56(84) bytes of data.\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("64 bytes from localhost (127.0.0.1): icmp_seq=1 ttl=64"),
+        "{out}"
+    );
+    assert!(out.contains("--- localhost ping statistics ---"), "{out}");
+    assert_bad_input(
+        &["ping", "-n", &a, "999.1.1.1"],
+        &["invalid IP address '999.1.1.1'"],
+    );
+    assert_bad_input(
+        &["ping", "-n", &a, "-6", "127.0.0.1"],
+        &["'127.0.0.1' is an IPv4 address, but -6 was given"],
+    );
+    assert_bad_input(
+        &["ping", "-n", &a, "nosuch.invalid"],
+        &["cannot resolve 'nosuch.invalid'"],
+    );
+    vb_ok(&["netns", "del", &a]);
+    vb_ok(&["netns", "del", &b]);
+}

@@ -65,3 +65,50 @@ fn symlinks_and_plain_files_in_run_netns_are_refused() {
     assert_eq!(lines[3], "exit 2", "{rest}");
     assert_eq!(lines[4], "proc-still-mounted", "{rest}");
 }
+
+/// Concurrent removals (issue 21): the losers of `netns del` say the namespace is gone already
+/// (never "not a network namespace" or an unmount errno), and concurrent `down`s both exit 0,
+/// each namespace removed by exactly one of them.
+#[test]
+fn concurrent_del_and_down_losers_say_gone() {
+    if !common::require_root!() {
+        return;
+    }
+    let (code, out, err) = in_private_run(
+        "for r in $(seq 1 15); do \"$VB\" netns add vbrace; \
+           for k in 1 2 3 4; do (\"$VB\" netns del vbrace >/tmp/d$k 2>&1; echo \"exit $?\" >>/tmp/d$k) & done; \
+           wait; cat /tmp/d1 /tmp/d2 /tmp/d3 /tmp/d4; \
+         done; echo ---; \
+         printf 'nodes:\\n  a: {}\\n  b: {}\\n  c: {}\\n  d: {}\\n' > /tmp/race.yaml; \
+         for r in $(seq 1 8); do \"$VB\" up /tmp/race.yaml --prefix vbr- >/dev/null; \
+           for k in 1 2; do (\"$VB\" down /tmp/race.yaml --prefix vbr- >/tmp/u$k 2>&1; \
+             echo \"exit $?\" >>/tmp/u$k) & done; wait; cat /tmp/u1 /tmp/u2; \
+           echo round; done; ls /run/netns | wc -l",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (dels, downs) = out.split_once("---\n").unwrap();
+    let ok = dels.lines().filter(|l| *l == "exit 0").count();
+    assert_eq!(ok, 15, "one winner per round:\n{dels}");
+    for l in dels.lines().filter(|l| l.starts_with("vethbench")) {
+        assert!(
+            l.contains("is gone already") || l.contains("does not exist"),
+            "a loser's line: {l}\n{dels}"
+        );
+    }
+    let mut removed = Vec::new();
+    for l in downs.lines() {
+        match l {
+            "exit 0" | "round" => {}
+            l if l.starts_with("removed ") => removed.push(l),
+            l if l.starts_with("nothing to remove: ") => {}
+            l if l.trim() == "0" => {}
+            l => panic!("unexpected line from concurrent down: {l}\n{downs}"),
+        }
+    }
+    assert_eq!(
+        removed.len(),
+        8 * 4,
+        "each namespace removed once:\n{downs}"
+    );
+    assert_eq!(downs.lines().last(), Some("0"), "{downs}");
+}

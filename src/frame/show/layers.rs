@@ -1,9 +1,17 @@
-//! Each layer of the packet view printed as Scapy 2.5 names it and its fields.
+//! Each layer of the packet view printed as Scapy 2.5 names it and its fields, read through
+//! the wire layer (`frame::wire`): the view pushed each layer once its header was whole, so
+//! the wire views over its bytes are made unchecked.
+
+use std::net::Ipv6Addr;
 
 use super::options::{ip_options, ipv6_options, tcp_options};
 use super::repr::{port_name, Ip6, Ip6Field};
 use super::Dump;
-use crate::frame::view::{be16, be32, ip4, ip6, mac, Hdr, LayerKind};
+use crate::frame::view::{Hdr, LayerKind};
+use crate::frame::wire::ip::protocol;
+use crate::frame::wire::{
+    arp, at, ethernet, gre, ipv4, ipv6, llc, mpls, tcp, udp, vlan, vxlan, Value,
+};
 use crate::frame::TcpFlags;
 
 /// What the walk over the layers carries from one to the next.
@@ -24,70 +32,79 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
     let (o, end) = (h.start, h.end.min(f.len()));
     match h.proto {
         LayerKind::Eth => {
-            let et = be16(f, o + 12);
-            if et <= 1500 {
+            let eth = ethernet::Header::new_unchecked(&f[o..]);
+            let et = eth.ethertype();
+            let body = o + ethernet::HEADER_LEN;
+            if eth.is_8023() {
                 d.layer("802.3");
-                d.field("dst", mac(f, o));
-                d.field("src", mac(f, o + 6));
+                d.field("dst", eth.dst());
+                d.field("src", eth.src());
                 d.field("len", et);
-                s.pad_from = Some((o + 14 + et as usize).min(f.len()));
-                if next.is_none() && o + 14 < end {
-                    d.raw("Raw", &f[o + 14..(o + 14 + et as usize).min(end)]);
+                s.pad_from = Some((body + et as usize).min(f.len()));
+                if next.is_none() && body < end {
+                    d.raw("Raw", &f[body..(body + et as usize).min(end)]);
                 }
             } else {
                 d.layer("Ethernet");
-                d.field("dst", mac(f, o));
-                d.field("src", mac(f, o + 6));
+                d.field("dst", eth.dst());
+                d.field("src", eth.src());
                 d.field("type", scapy_ether_type(et));
             }
         }
         LayerKind::Llc => {
             let bound = s.pad_from.unwrap_or(end).min(end);
+            let h = llc::Header::new_unchecked(&f[o..]);
             d.layer("LLC");
-            d.field("dsap", format_args!("{:#x}", f[o]));
-            d.field("ssap", format_args!("{:#x}", f[o + 1]));
-            d.field("ctrl", f[o + 2]);
-            let mut p = o + 3;
-            if f[o] == 0xaa && f[o + 1] == 0xaa && p + 5 <= bound {
-                let oui = u32::from_be_bytes([0, f[p], f[p + 1], f[p + 2]]);
+            d.field("dsap", format_args!("{:#x}", h.dsap()));
+            d.field("ssap", format_args!("{:#x}", h.ssap()));
+            d.field("ctrl", h.control());
+            let mut p = o + llc::HEADER_LEN;
+            if h.dsap() == llc::SAP_SNAP && h.ssap() == llc::SAP_SNAP && o + llc::SNAP_LEN <= bound
+            {
+                let oui = h.snap_oui();
                 d.layer("SNAP");
                 match oui {
                     0x00000c => d.field("OUI", "Cisco Systems, Inc (00:00:0c)"),
                     _ => d.field("OUI", format_args!("{oui:#x}")),
                 }
-                d.field("code", scapy_ether_type(be16(f, p + 3)));
-                p += 5;
+                d.field("code", scapy_ether_type(h.snap_pid()));
+                p = o + llc::SNAP_LEN;
             }
             if p < bound {
                 d.raw("Raw", &f[p..bound]);
             }
         }
         LayerKind::Vlan | LayerKind::Dot1ad => {
-            let tpid = be16(f, o - 2);
-            if tpid == 0x9100 {
+            // The EtherType that announced the tag: the 2 bytes before it.
+            let tpid = u16::get(&f[o - 2..o]);
+            if tpid == ethernet::ethertype::QINQ_OLD {
                 d.raw("Raw", &f[o..]);
                 s.stop = true;
                 return None;
             }
-            let tci = be16(f, o);
-            d.layer(if tpid == 0x88a8 { "802_1AD" } else { "802.1Q" });
-            d.field("prio", tci >> 13);
-            d.field("id", (tci >> 12) & 1);
-            d.field("vlan", tci & 0x0fff);
-            d.field("type", scapy_ether_type(be16(f, o + 2)));
+            let t = vlan::Header::new_unchecked(&f[o..]);
+            d.layer(if tpid == ethernet::ethertype::QINQ {
+                "802_1AD"
+            } else {
+                "802.1Q"
+            });
+            d.field("prio", t.pcp());
+            d.field("id", t.dei());
+            d.field("vlan", t.vid());
+            d.field("type", scapy_ether_type(t.ethertype()));
         }
         LayerKind::Arp => {
-            let (hw, pro, hs, ps) = (be16(f, o), be16(f, o + 2), f[o + 4], f[o + 5]);
-            if (hw, pro, hs, ps) != (1, 0x0800, 6, 4) || end < o + 28 {
+            let a = arp::Header::new_unchecked(&f[o..]);
+            if a.htype() != arp::HTYPE_ETHERNET || !a.is_eth_ipv4() || end < o + arp::ETH_IPV4_LEN {
                 d.raw("Raw", &f[o..end]);
                 return None;
             }
             d.layer("ARP");
             d.field("hwtype", "Ethernet (10Mb)");
             d.field("ptype", "IPv4");
-            d.field("hwlen", hs);
-            d.field("plen", ps);
-            let op = be16(f, o + 6);
+            d.field("hwlen", a.hlen());
+            d.field("plen", a.plen());
+            let op = a.oper();
             let ops = [
                 "who-has",
                 "is-at",
@@ -103,38 +120,40 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 Some(n) => d.field("op", n),
                 None => d.field("op", op),
             }
-            d.field("hwsrc", mac(f, o + 8));
-            d.field("psrc", ip4(f, o + 14));
-            d.field("hwdst", mac(f, o + 18));
-            d.field("pdst", ip4(f, o + 24));
-            s.pad_from = Some(o + 28);
+            d.field("hwsrc", a.sha());
+            d.field("psrc", a.spa());
+            d.field("hwdst", a.tha());
+            d.field("pdst", a.tpa());
+            s.pad_from = Some(o + arp::ETH_IPV4_LEN);
         }
         LayerKind::Mpls => {
-            let e = be32(f, o);
+            let e = mpls::Header::new_unchecked(&f[o..]);
             d.layer("MPLS");
-            d.field("label", e >> 12);
-            d.field("cos", (e >> 9) & 7);
-            d.field("s", (e >> 8) & 1);
-            d.field("ttl", e & 0xff);
+            d.field("label", e.label());
+            d.field("cos", e.tc());
+            d.field("s", u8::from(e.bottom()));
+            d.field("ttl", e.ttl());
         }
         LayerKind::Ipv4 => ipv4(d, s, o),
         LayerKind::Ipv6 => ipv6(d, s, o, next.unwrap_or(end)),
         LayerKind::Tcp => {
-            let hl = (f[o + 12] >> 4) as usize * 4;
+            let t = tcp::Header::new_unchecked(&f[o..]);
+            let hl = t.header_len();
             d.layer(if s.quoted { "TCP in ICMP" } else { "TCP" });
-            d.field("sport", port_name(be16(f, o), false));
-            d.field("dport", port_name(be16(f, o + 2), false));
-            d.field("seq", be32(f, o + 4));
-            d.field("ack", be32(f, o + 8));
+            d.field("sport", port_name(t.src_port(), false));
+            d.field("dport", port_name(t.dst_port(), false));
+            d.field("seq", t.seq());
+            d.field("ack", t.ack());
             d.field("dataofs", hl / 4);
-            d.field("reserved", (f[o + 12] >> 1) & 7);
-            d.field("flags", TcpFlags(be16(f, o + 12) & 0x1ff));
-            d.field("window", be16(f, o + 14));
-            d.field("chksum", format_args!("{:#x}", be16(f, o + 16)));
-            d.field("urgptr", be16(f, o + 18));
+            // Scapy's 3 reserved bits: the data offset byte's bits 3..1 (bit 0 is NS).
+            d.field("reserved", (t.off_flags() >> 9) & 7);
+            d.field("flags", TcpFlags(t.flags() & 0x1ff));
+            d.field("window", t.window());
+            d.field("chksum", format_args!("{:#x}", t.checksum()));
+            d.field("urgptr", t.urgent());
             // Scapy's quirk: an option-less TCP with nothing after it shows ''.
-            if hl > 20 {
-                d.field("options", tcp_options(&f[o + 20..o + hl]));
+            if hl > tcp::HEADER_LEN {
+                d.field("options", tcp_options(t.options()));
             } else if o + hl >= end {
                 d.field("options", "''");
             } else {
@@ -142,16 +161,18 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             }
         }
         LayerKind::Udp => {
+            let u = udp::Header::new_unchecked(&f[o..]);
             d.layer(if s.quoted { "UDP in ICMP" } else { "UDP" });
-            d.field("sport", port_name(be16(f, o), true));
-            d.field("dport", port_name(be16(f, o + 2), true));
-            d.field("len", be16(f, o + 4));
-            d.field("chksum", format_args!("{:#x}", be16(f, o + 6)));
+            d.field("sport", port_name(u.src_port(), true));
+            d.field("dport", port_name(u.dst_port(), true));
+            d.field("len", u.len());
+            d.field("chksum", format_args!("{:#x}", u.checksum()));
         }
         LayerKind::Icmp => super::layers_icmp::icmp(d, s, o),
         LayerKind::Icmpv6 => return super::layers_icmp::icmpv6(d, s, o, end),
         LayerKind::Gre => {
-            let b = be16(f, o);
+            let g = gre::Header::new_unchecked(&f[o..]);
+            let b = g.flags_ver();
             d.layer("GRE");
             for (name, bit) in [
                 ("chksum_present", 15),
@@ -165,32 +186,34 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("recursion_control", (b >> 8) & 7);
             d.field("flags", (b >> 3) & 0x1f);
             d.field("version", b & 7);
-            d.field("proto", scapy_ether_type(be16(f, o + 2)));
-            let mut p = o + 4;
+            d.field("proto", scapy_ether_type(g.protocol()));
+            // The optional words, each shown when it is all there.
+            let mut p = o + gre::HEADER_LEN;
             let mut x = |d: &mut Dump, name: &str, w: usize| {
                 if p + w <= end {
                     let v = if w == 2 {
-                        be16(f, p) as u32
+                        u16::get(&f[p..p + 2]) as u32
                     } else {
-                        be32(f, p)
+                        u32::get(&f[p..p + 4])
                     };
                     d.field(name, format_args!("{v:#x}"));
                 }
                 p += w;
             };
-            if b & 0xc000 != 0 {
+            if b & (gre::flags::CHECKSUM | gre::flags::ROUTING) != 0 {
                 x(d, "chksum", 2);
                 x(d, "offset", 2);
             }
-            if b & 0x2000 != 0 {
+            if b & gre::flags::KEY != 0 {
                 x(d, "key", 4);
             }
-            if b & 0x1000 != 0 {
+            if b & gre::flags::SEQ != 0 {
                 x(d, "sequence_number", 4);
             }
         }
         LayerKind::Vxlan => {
-            let fl = f[o];
+            let v = vxlan::Header::new_unchecked(&f[o..]);
+            let fl = v.flags();
             d.layer("VXLAN");
             let names = ["OAM", "R", "NextProtocol", "Instance", "V1", "V2", "R", "G"];
             let set: Vec<&str> = (0..8)
@@ -198,24 +221,27 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
                 .map(|b| names[b])
                 .collect();
             d.field("flags", set.join("+"));
-            let (np, g) = (fl & 4 != 0, fl & 0x80 != 0);
+            let (np, g) = (
+                fl & vxlan::FLAG_NEXT_PROTOCOL != 0,
+                fl & vxlan::FLAG_GBP != 0,
+            );
             if np {
-                d.field("reserved0", be16(f, o + 1));
+                d.field("reserved0", v.reserved0());
                 let p = ["NotDefined", "IPv4", "IPv6", "Ethernet", "NSH"];
-                match p.get(f[o + 3] as usize) {
+                match p.get(v.next_protocol() as usize) {
                     Some(n) => d.field("NextProtocol", n),
-                    None => d.field("NextProtocol", f[o + 3]),
+                    None => d.field("NextProtocol", v.next_protocol()),
                 }
             }
             if !g && !np {
-                d.field("reserved1", be32(f, o) & 0xffffff);
+                d.field("reserved1", v.reserved1());
             }
             if g {
-                d.field("gpflags", f[o + 1]);
-                d.field("gpid", be16(f, o + 2));
+                d.field("gpflags", v.gbp_flags());
+                d.field("gpid", v.gbp_id());
             }
-            d.field("vni", format_args!("{:#x}", be32(f, o + 4) >> 8));
-            d.field("reserved2", format_args!("{:#x}", f[o + 7]));
+            d.field("vni", format_args!("{:#x}", v.vni()));
+            d.field("reserved2", format_args!("{:#x}", v.reserved2()));
         }
         LayerKind::Geneve | LayerKind::Igmp => {
             // Not loaded by `scapy.all`: Raw, with what it carries.
@@ -226,15 +252,15 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
         LayerKind::Fragment => {}
         // An IPv4 header the view does not take (ihl below 5): Scapy still shows it.
         LayerKind::Data
-            if o >= 14
-                && be16(f, o - 2) == 0x0800
-                && end >= o + 20
-                && f[o] >> 4 == 4
-                && f[o] & 0x0f < 5 =>
+            if o >= ethernet::HEADER_LEN
+                && u16::get(&f[o - 2..o]) == ethernet::ethertype::IPV4
+                && end >= o + ipv4::HEADER_LEN
+                && ipv4::Header::new_unchecked(&f[o..]).version() == 4
+                && ipv4::Header::new_unchecked(&f[o..]).header_len() < ipv4::HEADER_LEN =>
         {
             ipv4(d, s, o);
-            if end > o + 20 {
-                d.raw("Raw", &f[o + 20..end]);
+            if end > o + ipv4::HEADER_LEN {
+                d.raw("Raw", &f[o + ipv4::HEADER_LEN..end]);
             }
         }
         LayerKind::Data => d.raw("Raw", &f[o..end]),
@@ -244,75 +270,84 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
 
 fn ipv4(d: &mut Dump, s: &State, o: usize) {
     let f = s.frame;
-    let hl = (f[o] & 0x0f) as usize * 4;
+    let ip = ipv4::Header::new_unchecked(&f[o..]);
+    let hl = ip.header_len();
     d.layer(if s.quoted { "IP in ICMP" } else { "IP" });
     d.field("version", 4);
     d.field("ihl", hl / 4);
-    d.field("tos", format_args!("{:#x}", f[o + 1]));
-    d.field("len", be16(f, o + 2));
-    d.field("id", be16(f, o + 4));
+    d.field("tos", format_args!("{:#x}", ip.dsfield()));
+    d.field("len", ip.total_len());
+    d.field("id", ip.ident());
     // Scapy's FlagsField: MF, DF, evil (the reserved bit), low bit first.
-    let bits = f[o + 6] >> 5;
+    let bits = ip.flags();
     let flags: Vec<&str> = [(1, "MF"), (2, "DF"), (4, "evil")]
         .iter()
         .filter(|(b, _)| bits & b != 0)
         .map(|(_, n)| *n)
         .collect();
     d.field("flags", flags.join("+"));
-    d.field("frag", be16(f, o + 6) & 0x1fff);
-    d.field("ttl", f[o + 8]);
-    d.field("proto", ip_proto_name(f[o + 9]));
-    d.field("chksum", format_args!("{:#x}", be16(f, o + 10)));
-    d.field("src", ip4(f, o + 12));
-    d.field("dst", ip4(f, o + 16));
-    ip_options(d, &f[o + 20..(o + hl).clamp(o + 20, f.len())]);
+    d.field("frag", ip.frag_offset());
+    d.field("ttl", ip.ttl());
+    d.field("proto", ip_proto_name(ip.protocol()));
+    d.field("chksum", format_args!("{:#x}", ip.checksum()));
+    d.field("src", ip.src());
+    d.field("dst", ip.dst());
+    // Options as far as the frame has them (the header length may claim more, or less).
+    let opts = at(o, ipv4::field::options(hl.max(ipv4::HEADER_LEN)));
+    ip_options(d, &f[opts.start..opts.end.min(f.len())]);
 }
 
 fn ipv6(d: &mut Dump, s: &State, o: usize, next: usize) {
+    use ipv6::field as F;
     let f = s.frame;
-    let first = be32(f, o);
+    let ip = ipv6::Header::new_unchecked(&f[o..]);
     d.layer(if s.quoted { "IPv6 in ICMPv6" } else { "IPv6" });
     d.field("version", 6);
-    d.field("tc", (first >> 20) & 0xff);
-    d.field("fl", first & 0xfffff);
-    d.field("plen", be16(f, o + 4));
-    d.field("nh", ipv6_nh_name(f[o + 6]));
-    d.field("hlim", f[o + 7]);
-    d.field("src", Ip6Field(ip6(f, o + 8)));
-    d.field("dst", Ip6Field(ip6(f, o + 24)));
-    // The extension headers the view walked, up to the next layer.
-    let (mut nh, mut p) = (f[o + 6], o + 40);
-    while matches!(nh, 0 | 43 | 44 | 60) && p + 8 <= next {
-        let len = if nh == 44 {
-            8
-        } else {
-            (f[p + 1] as usize + 1) * 8
-        };
+    d.field("tc", ip.traffic_class());
+    d.field("fl", ip.flow_label());
+    d.field("plen", ip.payload_len());
+    d.field("nh", ipv6_nh_name(ip.next_header()));
+    d.field("hlim", ip.hop_limit());
+    d.field("src", Ip6Field(ip.src()));
+    d.field("dst", Ip6Field(ip.dst()));
+    // The extension headers the view walked, up to the next layer (not AH: Scapy shows it
+    // as a layer of its own, after the view's IPv6).
+    let (mut nh, mut p) = (ip.next_header(), o + ipv6::HEADER_LEN);
+    while matches!(
+        nh,
+        protocol::HOPOPT | protocol::IPV6_ROUTE | protocol::IPV6_FRAG | protocol::IPV6_OPTS
+    ) && p + ipv6::EXT_HEADER_MIN_LEN <= next
+    {
+        let ext = &f[p..next];
+        let len = ipv6::ext_header_len(nh, ext);
         if p + len > next {
             break;
         }
+        let ext = &ext[..len];
+        let ext_nh = u8::get(&ext[F::EXT_NXT_HDR]);
+        let ext_len = u8::get(&ext[F::EXT_LEN]);
         match nh {
-            0 | 60 => {
-                d.layer(if nh == 0 {
+            protocol::HOPOPT | protocol::IPV6_OPTS => {
+                d.layer(if nh == protocol::HOPOPT {
                     "IPv6 Extension Header - Hop-by-Hop Options Header"
                 } else {
                     "IPv6 Extension Header - Destination Options Header"
                 });
-                d.field("nh", ipv6_nh_name(f[p]));
-                d.field("len", f[p + 1]);
+                d.field("nh", ipv6_nh_name(ext_nh));
+                d.field("len", ext_len);
                 d.field("autopad", "On");
-                ipv6_options(d, &f[p + 2..p + len]);
+                ipv6_options(d, &ext[F::EXT_LEN.end..]);
             }
-            43 => {
+            protocol::IPV6_ROUTE => {
                 d.layer("IPv6 Option Header Routing");
-                d.field("nh", ipv6_nh_name(f[p]));
-                d.field("len", f[p + 1]);
-                d.field("type", f[p + 2]);
-                d.field("segleft", f[p + 3]);
-                d.field("reserved", be32(f, p + 4));
-                let addrs: Vec<String> = f[p + 8..p + len]
+                d.field("nh", ipv6_nh_name(ext_nh));
+                d.field("len", ext_len);
+                d.field("type", u8::get(&ext[F::ROUTE_TYPE]));
+                d.field("segleft", u8::get(&ext[F::ROUTE_SEGLEFT]));
+                d.field("reserved", u32::get(&ext[F::ROUTE_RESERVED]));
+                let addrs: Vec<String> = ext[F::ROUTE_RESERVED.end..]
                     .chunks_exact(16)
-                    .map(|a| Ip6(ip6(a, 0)).to_string())
+                    .map(|a| Ip6(Ipv6Addr::get(a)).to_string())
                     .collect();
                 if addrs.is_empty() {
                     d.field("addresses", "[]");
@@ -321,17 +356,17 @@ fn ipv6(d: &mut Dump, s: &State, o: usize, next: usize) {
                 }
             }
             _ => {
-                let w = be16(f, p + 2);
+                let w = u16::get(&ext[F::FRAG_OFF_M]);
                 d.layer("IPv6 Extension Header - Fragmentation header");
-                d.field("nh", ipv6_nh_name(f[p]));
-                d.field("res1", f[p + 1]);
+                d.field("nh", ipv6_nh_name(ext_nh));
+                d.field("res1", ext_len);
                 d.field("offset", w >> 3);
                 d.field("res2", (w >> 1) & 3);
                 d.field("m", w & 1);
-                d.field("id", be32(f, p + 4));
+                d.field("id", u32::get(&ext[F::FRAG_IDENT]));
             }
         }
-        nh = f[p];
+        nh = ext_nh;
         p += len;
     }
 }
@@ -387,14 +422,14 @@ pub(super) fn ipv6_nh_name(p: u8) -> String {
 /// Scapy's `ETHER_TYPES` names for an EtherType field.
 pub(super) fn scapy_ether_type(t: u16) -> String {
     match t {
-        0x0800 => "IPv4".into(),
-        0x86dd => "IPv6".into(),
-        0x0806 => "ARP".into(),
-        0x8100 => "n_802_1Q".into(),
-        0x88a8 => "802_AD".into(),
-        0x8847 => "MPLS".into(),
-        0x8848 => "MPLS_MULTI".into(),
-        0x6558 => "TEB".into(),
+        ethernet::ethertype::IPV4 => "IPv4".into(),
+        ethernet::ethertype::IPV6 => "IPv6".into(),
+        ethernet::ethertype::ARP => "ARP".into(),
+        ethernet::ethertype::VLAN => "n_802_1Q".into(),
+        ethernet::ethertype::QINQ => "802_AD".into(),
+        ethernet::ethertype::MPLS_UNICAST => "MPLS".into(),
+        ethernet::ethertype::MPLS_MULTICAST => "MPLS_MULTI".into(),
+        ethernet::ethertype::TEB => "TEB".into(),
         0x88cc => "LLDP".into(),
         _ => format!("{t:#x}"),
     }

@@ -1,10 +1,19 @@
 //! ICMP and ICMPv6 as Scapy 2.5 shows them: the fields each type has, the packet an error
-//! quotes (`IP in ICMP`, `IPv6 in ICMPv6`), neighbour discovery and its options.
+//! quotes (`IP in ICMP`, `IPv6 in ICMPv6`), neighbour discovery and its options. Fields are
+//! read through the wire layer (`frame::wire::{icmp, icmpv6}`).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::layers::State;
 use super::repr::{py_bytes, Ip6Field};
 use super::Dump;
-use crate::frame::view::{be16, be32, ip4, ip6, mac};
+use crate::frame::wire::{at, icmp, icmpv6, Field, Value};
+use crate::frame::MacAddr;
+
+/// The value of field `r` of the header or option at `o`.
+fn get<V: Value>(f: &[u8], o: usize, r: Field) -> V {
+    V::get(&f[at(o, r)])
+}
 
 /// Scapy's `icmptypes`.
 fn icmp_type(t: u8) -> Option<&'static str> {
@@ -83,8 +92,10 @@ fn icmp_code(t: u8, c: u8) -> Option<&'static str> {
 
 /// The ICMP header at `o` (8 bytes are there).
 pub(super) fn icmp(d: &mut Dump, s: &State, o: usize) {
+    use icmp::field as F;
     let f = s.frame;
-    let (t, c) = (f[o], f[o + 1]);
+    let h = icmp::Header::new_unchecked(&f[o..]);
+    let (t, c) = (h.msg_type(), h.code());
     d.layer(if s.quoted { "ICMP in ICMP" } else { "ICMP" });
     match icmp_type(t) {
         Some(n) => d.field("type", n),
@@ -94,37 +105,41 @@ pub(super) fn icmp(d: &mut Dump, s: &State, o: usize) {
         Some(n) => d.field("code", n),
         None => d.field("code", c),
     }
-    d.field("chksum", format_args!("{:#x}", be16(f, o + 2)));
+    d.field("chksum", format_args!("{:#x}", h.checksum()));
     let id_seq = matches!(t, 0 | 8 | 13..=18 | 37 | 38);
     if id_seq {
-        d.field("id", format_args!("{:#x}", be16(f, o + 4)));
-        d.field("seq", format_args!("{:#x}", be16(f, o + 6)));
+        d.field("id", format_args!("{:#x}", h.echo_ident()));
+        d.field("seq", format_args!("{:#x}", h.echo_seq()));
     }
     match t {
-        5 => d.field("gw", ip4(f, o + 4)),
-        12 => d.field("ptr", f[o + 4]),
-        3 | 11 => d.field("reserved", f[o + 4]),
+        icmp::msg::REDIRECT => d.field("gw", get::<Ipv4Addr>(f, o, F::GATEWAY)),
+        icmp::msg::PARAM_PROBLEM => d.field("ptr", get::<u8>(f, o, F::POINTER)),
+        icmp::msg::DEST_UNREACHABLE | icmp::msg::TIME_EXCEEDED => {
+            d.field("reserved", get::<u8>(f, o, F::POINTER))
+        }
         _ => {}
     }
     if matches!(t, 3 | 11 | 12) {
-        d.field("length", f[o + 5]);
+        d.field("length", get::<u8>(f, o, F::LENGTH));
     }
-    if t == 3 {
-        d.field("nexthopmtu", be16(f, o + 6));
+    if t == icmp::msg::DEST_UNREACHABLE {
+        d.field("nexthopmtu", h.next_hop_mtu());
     }
     match t {
-        11 | 12 => d.field("unused", be16(f, o + 6)),
+        11 | 12 => d.field("unused", get::<u16>(f, o, F::ECHO_SEQ)),
         0 | 3 | 5 | 8 | 13..=18 => d.field("unused", "''"),
-        _ => d.field("unused", be32(f, o + 4)),
+        _ => d.field("unused", get::<u32>(f, o, F::REST)),
     }
 }
 
 /// The ICMPv6 message at `o`, up to `end`. Returns where the layers the view found inside
 /// end when they are shown here (neighbour discovery options, an echo's data).
 pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<usize> {
+    use icmpv6::field as F;
     let f = s.frame;
-    let (t, c) = (f[o], f[o + 1]);
-    let cksum = format!("{:#x}", be16(f, o + 2));
+    let h = icmpv6::Header::new_unchecked(&f[o..]);
+    let (t, c) = (h.msg_type(), h.code());
+    let cksum = format!("{:#x}", h.checksum());
     let head = |d: &mut Dump, layer: &str, ty: &str, code: Option<&str>| {
         d.layer(layer);
         d.field("type", ty);
@@ -149,12 +164,12 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                 "Destination unreachable",
                 codes.get(c as usize).copied(),
             );
-            d.field("length", f[o + 4]);
-            d.field("unused", format_args!("{:#x}", be32(f, o + 4) & 0xffffff));
+            d.field("length", get::<u8>(f, o, F::ERR_LENGTH));
+            d.field("unused", format_args!("{:#x}", h.mtu() & 0xffffff));
         }
         2 => {
             head(d, "ICMPv6 Packet Too Big", "Packet too big", None);
-            d.field("mtu", be32(f, o + 4));
+            d.field("mtu", h.mtu());
         }
         3 => {
             let codes = [
@@ -167,8 +182,8 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                 "Time exceeded",
                 codes.get(c as usize).copied(),
             );
-            d.field("length", f[o + 4]);
-            d.field("unused", format_args!("{:#x}", be32(f, o + 4) & 0xffffff));
+            d.field("length", get::<u8>(f, o, F::ERR_LENGTH));
+            d.field("unused", format_args!("{:#x}", h.mtu() & 0xffffff));
         }
         4 => {
             let codes = [
@@ -183,7 +198,7 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                 "Parameter problem",
                 codes.get(c as usize).copied(),
             );
-            d.field("ptr", be32(f, o + 4));
+            d.field("ptr", get::<u32>(f, o, F::REST));
         }
         128 | 129 => {
             let (layer, ty) = if t == 128 {
@@ -192,10 +207,10 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                 ("ICMPv6 Echo Reply", "Echo Reply")
             };
             head(d, layer, ty, None);
-            d.field("id", format_args!("{:#x}", be16(f, o + 4)));
-            d.field("seq", format_args!("{:#x}", be16(f, o + 6)));
+            d.field("id", format_args!("{:#x}", h.echo_ident()));
+            d.field("seq", format_args!("{:#x}", h.echo_seq()));
             // Scapy keeps an echo's payload in its own `data` field.
-            d.field("data", py_bytes(&f[o + 8..end]));
+            d.field("data", py_bytes(&f[o + icmpv6::HEADER_LEN..end]));
             return Some(end);
         }
         133 => {
@@ -205,19 +220,19 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                 "Router Solicitation",
                 None,
             );
-            d.field("res", be32(f, o + 4));
-            nd_options(d, s, o + 8, end);
+            d.field("res", get::<u32>(f, o, F::REST));
+            nd_options(d, s, o + icmpv6::RS_OPTIONS, end);
             return Some(end);
         }
-        134 if end >= o + 16 => {
+        134 if end >= o + icmpv6::RA_OPTIONS => {
             head(
                 d,
                 "ICMPv6 Neighbor Discovery - Router Advertisement",
                 "Router Advertisement",
                 None,
             );
-            let b = f[o + 5];
-            d.field("chlim", f[o + 4]);
+            let b = get::<u8>(f, o, F::RA_FLAGS);
+            d.field("chlim", get::<u8>(f, o, F::RA_CUR_HOP_LIMIT));
             d.field("M", b >> 7);
             d.field("O", (b >> 6) & 1);
             d.field("H", (b >> 5) & 1);
@@ -225,13 +240,13 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
             d.field("prf", prf[((b >> 3) & 3) as usize]);
             d.field("P", (b >> 2) & 1);
             d.field("res", b & 3);
-            d.field("routerlifetime", be16(f, o + 6));
-            d.field("reachabletime", be32(f, o + 8));
-            d.field("retranstimer", be32(f, o + 12));
-            nd_options(d, s, o + 16, end);
+            d.field("routerlifetime", get::<u16>(f, o, F::RA_ROUTER_LIFETIME));
+            d.field("reachabletime", get::<u32>(f, o, F::RA_REACHABLE_TIME));
+            d.field("retranstimer", get::<u32>(f, o, F::RA_RETRANS_TIMER));
+            nd_options(d, s, o + icmpv6::RA_OPTIONS, end);
             return Some(end);
         }
-        135 | 136 if end >= o + 24 => {
+        135 | 136 if end >= o + icmpv6::NS_NA_OPTIONS => {
             if t == 135 {
                 head(
                     d,
@@ -239,7 +254,7 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                     "Neighbor Solicitation",
                     None,
                 );
-                d.field("res", be32(f, o + 4));
+                d.field("res", get::<u32>(f, o, F::REST));
             } else {
                 head(
                     d,
@@ -247,14 +262,14 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
                     "Neighbor Advertisement",
                     None,
                 );
-                let w = be32(f, o + 4);
+                let w = get::<u32>(f, o, F::REST);
                 d.field("R", w >> 31);
                 d.field("S", (w >> 30) & 1);
                 d.field("O", (w >> 29) & 1);
                 d.field("res", format_args!("{:#x}", w & 0x1fff_ffff));
             }
-            d.field("tgt", Ip6Field(ip6(f, o + 8)));
-            nd_options(d, s, o + 24, end);
+            d.field("tgt", Ip6Field(h.target()));
+            nd_options(d, s, o + icmpv6::NS_NA_OPTIONS, end);
             return Some(end);
         }
         _ => {
@@ -262,7 +277,7 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
             d.field("type", t);
             d.field("code", c);
             d.field("cksum", &cksum);
-            d.field("msgbody", py_bytes(&f[o + 4..end]));
+            d.field("msgbody", py_bytes(&f[o + F::REST.start..end]));
             return Some(end);
         }
     }
@@ -271,12 +286,16 @@ pub(super) fn icmpv6(d: &mut Dump, s: &State, o: usize, end: usize) -> Option<us
 
 /// Neighbour discovery options from `o`, each a layer of its own (Scapy's payloads).
 fn nd_options(d: &mut Dump, s: &State, mut o: usize, end: usize) {
+    use icmpv6::field as F;
     let f = s.frame;
-    while o + 2 <= end {
-        let (t, l) = (f[o], f[o + 1] as usize);
+    while o + F::OPT_LEN.end <= end {
+        let (t, l) = (
+            get::<u8>(f, o, F::OPT_TYPE),
+            get::<u8>(f, o, F::OPT_LEN) as usize,
+        );
         let len = (l * 8).max(2).min(end - o);
         match (t, l) {
-            (1 | 2, 1) if o + 8 <= end => {
+            (1 | 2, 1) if o + icmpv6::OPT_LINKADDR_LEN <= end => {
                 d.layer(if t == 1 {
                     "ICMPv6 Neighbor Discovery Option - Source Link-Layer Address"
                 } else {
@@ -284,35 +303,45 @@ fn nd_options(d: &mut Dump, s: &State, mut o: usize, end: usize) {
                 });
                 d.field("type", t);
                 d.field("len", l);
-                d.field("lladdr", mac(f, o + 2));
+                d.field("lladdr", get::<MacAddr>(f, o, F::OPT_LINKADDR));
             }
-            (3, 4) if o + 32 <= end => {
+            (3, 4) if o + F::OPT_PREFIX.end <= end => {
                 d.layer("ICMPv6 Neighbor Discovery Option - Prefix Information");
-                let b = f[o + 3];
+                let b = get::<u8>(f, o, F::OPT_PREFIX_FLAGS);
                 d.field("type", t);
                 d.field("len", l);
-                d.field("prefixlen", f[o + 2]);
+                d.field("prefixlen", get::<u8>(f, o, F::OPT_PREFIX_LEN));
                 d.field("L", b >> 7);
                 d.field("A", (b >> 6) & 1);
                 d.field("R", (b >> 5) & 1);
                 d.field("res1", b & 0x1f);
-                d.field("validlifetime", format_args!("{:#x}", be32(f, o + 4)));
-                d.field("preferredlifetime", format_args!("{:#x}", be32(f, o + 8)));
-                d.field("res2", format_args!("{:#x}", be32(f, o + 12)));
-                d.field("prefix", Ip6Field(ip6(f, o + 16)));
+                let word = |r| get::<u32>(f, o, r);
+                d.field(
+                    "validlifetime",
+                    format_args!("{:#x}", word(F::OPT_VALID_LIFETIME)),
+                );
+                d.field(
+                    "preferredlifetime",
+                    format_args!("{:#x}", word(F::OPT_PREFERRED_LIFETIME)),
+                );
+                d.field("res2", format_args!("{:#x}", word(F::OPT_PREFIX_RESERVED)));
+                d.field("prefix", Ip6Field(get::<Ipv6Addr>(f, o, F::OPT_PREFIX)));
             }
-            (5, 1) if o + 8 <= end => {
+            (5, 1) if o + F::OPT_MTU.end <= end => {
                 d.layer("ICMPv6 Neighbor Discovery Option - MTU");
                 d.field("type", t);
                 d.field("len", l);
-                d.field("res", format_args!("{:#x}", be16(f, o + 2)));
-                d.field("mtu", be32(f, o + 4));
+                d.field(
+                    "res",
+                    format_args!("{:#x}", get::<u16>(f, o, F::OPT_MTU_RESERVED)),
+                );
+                d.field("mtu", get::<u32>(f, o, F::OPT_MTU));
             }
             _ => {
                 d.layer("ICMPv6 Neighbor Discovery Option - Scapy Unimplemented");
                 d.field("type", t);
                 d.field("len", l);
-                d.field("data", py_bytes(&f[o + 2..o + len]));
+                d.field("data", py_bytes(&f[o + F::OPT_LEN.end..o + len]));
             }
         }
         o += len;

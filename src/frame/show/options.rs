@@ -3,10 +3,11 @@
 //! destination headers (`Pad1`, `PadN`, `Router Alert`...).
 
 use std::fmt::Write as _;
+use std::net::Ipv4Addr;
 
 use super::repr::{py_bytes, py_bytes_lit};
 use super::Dump;
-use crate::frame::view::{be16, be32, ip4};
+use crate::frame::wire::Value;
 
 /// Scapy's `_ip_options_names`.
 fn ip_option_name(n: u8) -> Option<&'static str> {
@@ -100,7 +101,7 @@ pub(super) fn ip_options(d: &mut Dump, o: &[u8]) {
                     if k > 0 {
                         s.push_str(", ");
                     }
-                    let _ = write!(s, "{}", ip4(a, 0));
+                    let _ = write!(s, "{}", Ipv4Addr::get(a));
                 }
                 s.push(']');
                 d.field("routers", s);
@@ -108,7 +109,7 @@ pub(super) fn ip_options(d: &mut Dump, o: &[u8]) {
             (20, 2) => {
                 header(d, "IP Option Router Alert");
                 d.field("length", len);
-                match be16(body, 0) {
+                match u16::get(body) {
                     0 => d.field("alert", "router_shall_examine_packet"),
                     a => d.field("alert", a),
                 }
@@ -121,7 +122,7 @@ pub(super) fn ip_options(d: &mut Dump, o: &[u8]) {
                 };
                 header(d, name);
                 d.field("length", len);
-                d.field(field, be16(body, 0));
+                d.field(field, u16::get(body));
             }
             _ => {
                 header(d, "IP Option");
@@ -188,8 +189,8 @@ pub(super) fn tcp_options(mut x: &[u8]) -> String {
                     .chunks_exact(w)
                     .map(|c| match w {
                         1 => c[0] as u32,
-                        2 => be16(c, 0) as u32,
-                        _ => be32(c, 0),
+                        2 => u16::get(c) as u32,
+                        _ => u32::get(c),
                     })
                     .collect();
                 match nums.len() {
@@ -201,7 +202,7 @@ pub(super) fn tcp_options(mut x: &[u8]) -> String {
                 }
             }
             // AltChkSum `!BH`: a byte then a short.
-            _ if kind == 14 && val.len() == 3 => format!("({}, {})", val[0], be16(val, 1)),
+            _ if kind == 14 && val.len() == 3 => format!("({}, {})", val[0], u16::get(&val[1..])),
             _ => py_bytes_lit(val),
         };
         match name {
@@ -270,7 +271,7 @@ pub(super) fn ipv6_options(d: &mut Dump, o: &[u8]) {
                 d.layer("Router Alert");
                 d.field("otype", otype(t));
                 d.field("optlen", len);
-                let v = be16(body, 0);
+                let v = u16::get(body);
                 match v {
                     0 => d.field("value", "Datagram contains a MLD message"),
                     1 => d.field("value", "Datagram contains RSVP message"),
@@ -284,7 +285,7 @@ pub(super) fn ipv6_options(d: &mut Dump, o: &[u8]) {
                 d.layer("Jumbo Payload");
                 d.field("otype", otype(t));
                 d.field("optlen", len);
-                d.field("jumboplen", be32(body, 0));
+                d.field("jumboplen", u32::get(body));
             }
             _ => {
                 d.layer(if t == 1 {

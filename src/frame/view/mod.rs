@@ -39,6 +39,8 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use super::wire::sll;
+
 mod arp;
 mod eth;
 mod icmp;
@@ -318,9 +320,70 @@ impl<'a, E: Emit> Walker<'a, E> {
     }
 }
 
+/// What a frame starts with, as the link type of its capture says: the walk begins there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encap {
+    /// Ethernet (link type 1): the walk's usual start.
+    #[default]
+    Ethernet,
+    /// Raw IP (link type 101, and 12/14 on some systems): IPv4 or IPv6 by the version nibble.
+    RawIp,
+    /// Raw IPv4 (link type 228).
+    Ipv4,
+    /// Raw IPv6 (link type 229).
+    Ipv6,
+    /// Linux cooked capture (link type 113, `tcpdump -i any`): a 16-byte header (not
+    /// decoded) whose last two bytes are the EtherType of what follows.
+    Sll,
+    /// Linux cooked capture v2 (link type 276): a 20-byte header starting with the EtherType.
+    Sll2,
+    /// Anything else (802.11 105, USER0..15 147..162...): not decoded (a USER link type's
+    /// bytes are `data`, as tshark shows them), only `frame.*` describes it.
+    Other(u16),
+}
+
+impl Encap {
+    /// The encapsulation of a pcap/pcapng link type.
+    pub fn from_linktype(linktype: u16) -> Self {
+        match linktype {
+            1 => Encap::Ethernet,
+            101 => Encap::RawIp,
+            228 => Encap::Ipv4,
+            229 => Encap::Ipv6,
+            113 => Encap::Sll,
+            276 => Encap::Sll2,
+            other => Encap::Other(other),
+        }
+    }
+
+    /// Wireshark's number for it (tshark's `frame.encap_type`, a WTAP_ENCAP_* value, not the
+    /// link type), where known.
+    pub fn wtap_encap(self) -> Option<u16> {
+        Some(match self {
+            Encap::Ethernet => 1,
+            Encap::RawIp => 7,
+            Encap::Ipv4 => 129,
+            Encap::Ipv6 => 130,
+            Encap::Sll => 25,
+            Encap::Sll2 => 210,
+            Encap::Other(105) => 20,
+            Encap::Other(127) => 23,
+            // USER0..USER15 are WTAP_ENCAP_USER0..15.
+            Encap::Other(t @ 147..=162) => t - 147 + 45,
+            Encap::Other(_) => return None,
+        })
+    }
+}
+
 /// Walks the headers once; `emit` receives each field. [`dissect`] formats them, [`layout`]
 /// drops them (and then allocates nothing).
 pub(crate) fn walk<E: Emit>(frame: &[u8], emit: E) -> Layout {
+    walk_encap(frame, Encap::Ethernet, emit)
+}
+
+/// [`walk`] over a frame of encapsulation `encap`: from the IP header for raw IP, nothing at
+/// all for one that is not decoded.
+pub(crate) fn walk_encap<E: Emit>(frame: &[u8], encap: Encap, emit: E) -> Layout {
     let mut w = Walker {
         f: frame,
         lay: Layout {
@@ -334,8 +397,39 @@ pub(crate) fn walk<E: Emit>(frame: &[u8], emit: E) -> Layout {
         quoted: false,
         nesting: 0,
     };
-    eth::walk(&mut w, 0, frame.len());
+    let end = frame.len();
+    match encap {
+        Encap::Ethernet => eth::walk(&mut w, 0, end),
+        Encap::Ipv4 => ipv4::walk(&mut w, 0, end),
+        Encap::Ipv6 => ipv6::walk(&mut w, 0, end),
+        Encap::RawIp => match frame.first().map(|b| b >> 4) {
+            Some(4) => ipv4::walk(&mut w, 0, end),
+            Some(6) => ipv6::walk(&mut w, 0, end),
+            _ => w.data(0..end),
+        },
+        Encap::Sll => {
+            if let Ok(h) = sll::Header::new_checked(frame) {
+                w.ether_payload(h.protocol(), sll::HEADER_LEN, end);
+            }
+        }
+        Encap::Sll2 => {
+            if let Ok(h) = sll::v2::Header::new_checked(frame) {
+                w.ether_payload(h.protocol(), sll::HEADER_LEN_V2, end);
+            }
+        }
+        Encap::Other(147..=162) => w.data(0..end),
+        Encap::Other(_) => {}
+    }
     w.lay
+}
+
+/// [`layout`] of a frame of encapsulation `encap`.
+pub fn layout_of(frame: &[u8], encap: Encap) -> Layout {
+    walk_encap(
+        frame,
+        encap,
+        |_: &'static str, _: Range<usize>, _: &dyn Fn(&mut String)| {},
+    )
 }
 
 /// Where the layers of `frame` start, without formatting any field. Never panics, allocates
@@ -350,9 +444,15 @@ pub fn layout(frame: &[u8]) -> Layout {
 /// Appends every occurrence of field `name` in `frame` to `out`, comma-joined in frame order
 /// (outer first), as `tshark -T fields` prints it; returns how many. Allocates nothing.
 pub fn write_values(frame: &[u8], name: &str, out: &mut String) -> usize {
+    write_values_of(frame, Encap::Ethernet, name, out)
+}
+
+/// [`write_values`] for a frame of encapsulation `encap`.
+pub fn write_values_of(frame: &[u8], encap: Encap, name: &str, out: &mut String) -> usize {
     let mut n = 0;
-    walk(
+    walk_encap(
         frame,
+        encap,
         |f: &'static str, _: Range<usize>, v: &dyn Fn(&mut String)| {
             if f == name {
                 if n > 0 {
@@ -370,8 +470,13 @@ pub fn write_values(frame: &[u8], name: &str, out: &mut String) -> usize {
 /// after the last header of the outer stack, up to the end of the frame, Ethernet padding
 /// included) when not empty. Not a hot path: it allocates.
 pub fn dissect(frame: &[u8]) -> Vec<Field> {
+    dissect_of(frame, Encap::Ethernet)
+}
+
+/// [`dissect`] of a frame of encapsulation `encap`.
+pub fn dissect_of(frame: &[u8], encap: Encap) -> Vec<Field> {
     let mut out = Vec::new();
-    let lay = walk(frame, |name, range, value: &dyn Fn(&mut String)| {
+    let lay = walk_encap(frame, encap, |name, range, value: &dyn Fn(&mut String)| {
         let mut s = String::new();
         value(&mut s);
         out.push(Field {
@@ -397,12 +502,6 @@ pub fn hex(b: &[u8]) -> String {
         let _ = write!(s, "{x:02x}");
     }
     s
-}
-
-/// A big-endian u16 at `at` (the caller has checked the length). For the readers not yet
-/// on the wire layer (show, summary); new code reads through [`super::wire`].
-pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
 }
 
 /// Every name [`dissect`] can produce, in frame order (for masks and error messages).
@@ -528,28 +627,4 @@ pub fn canonical_name(name: &str) -> Option<&'static str> {
         .find(|&&n| n == name)
         .or_else(|| ALIASES.iter().find(|(a, _)| *a == name).map(|(_, n)| n))
         .copied()
-}
-
-/// A big-endian u32 at `at` (the caller has checked the length).
-pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-/// The MAC address at `at` (the caller has checked the length).
-pub(crate) fn mac(b: &[u8], at: usize) -> crate::frame::MacAddr {
-    let mut m = [0; 6];
-    m.copy_from_slice(&b[at..at + 6]);
-    crate::frame::MacAddr(m)
-}
-
-/// The IPv4 address at `at` (the caller has checked the length).
-pub(crate) fn ip4(b: &[u8], at: usize) -> std::net::Ipv4Addr {
-    std::net::Ipv4Addr::from(be32(b, at))
-}
-
-/// The IPv6 address at `at` (the caller has checked the length).
-pub(crate) fn ip6(b: &[u8], at: usize) -> std::net::Ipv6Addr {
-    let mut a = [0; 16];
-    a.copy_from_slice(&b[at..at + 16]);
-    std::net::Ipv6Addr::from(a)
 }

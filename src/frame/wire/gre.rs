@@ -9,6 +9,9 @@ pub mod field {
     /// Flags (C, R, K, S, s, recursion) and version.
     pub const FLAGS_VER: Field = 0..2;
     pub const PROTOCOL: Field = 2..4;
+    /// The checksum, when [`super::flags::CHECKSUM`] (or ROUTING) is set; the offset word
+    /// follows it.
+    pub const CHECKSUM: Field = 4..6;
 }
 
 /// The base header's length (no optional words).

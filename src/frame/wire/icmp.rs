@@ -15,6 +15,12 @@ pub mod field {
     pub const ECHO_SEQ: Field = 6..8;
     /// The next-hop MTU of destination unreachable, code 4.
     pub const NEXT_HOP_MTU: Field = 6..8;
+    /// Redirect's gateway address.
+    pub const GATEWAY: Field = 4..8;
+    /// Parameter problem's pointer.
+    pub const POINTER: Field = 4..5;
+    /// The quoted datagram's length in 32-bit words (RFC 4884), in the errors.
+    pub const LENGTH: Field = 5..6;
 }
 
 /// The header's length (what an error's quoted packet follows).

@@ -26,6 +26,26 @@ pub mod field {
     pub const OPT_LEN: Field = 1..2;
     /// A link-layer address option's Ethernet address.
     pub const OPT_LINKADDR: Field = 2..8;
+
+    /// The quoted packet's length in 64-bit words (RFC 4884), in the errors.
+    pub const ERR_LENGTH: Field = 4..5;
+    /// Router advertisement: current hop limit, flags (M O H prf P), lifetime, timers.
+    pub const RA_CUR_HOP_LIMIT: Field = 4..5;
+    pub const RA_FLAGS: Field = 5..6;
+    pub const RA_ROUTER_LIFETIME: Field = 6..8;
+    pub const RA_REACHABLE_TIME: Field = 8..12;
+    pub const RA_RETRANS_TIMER: Field = 12..16;
+
+    /// The prefix information option: prefix length, flags (L A R), lifetimes, prefix.
+    pub const OPT_PREFIX_LEN: Field = 2..3;
+    pub const OPT_PREFIX_FLAGS: Field = 3..4;
+    pub const OPT_VALID_LIFETIME: Field = 4..8;
+    pub const OPT_PREFERRED_LIFETIME: Field = 8..12;
+    pub const OPT_PREFIX_RESERVED: Field = 12..16;
+    pub const OPT_PREFIX: Field = 16..32;
+    /// The MTU option: reserved, then the MTU.
+    pub const OPT_MTU_RESERVED: Field = 2..4;
+    pub const OPT_MTU: Field = 4..8;
 }
 
 /// The header's length (what an error's quoted packet follows).

@@ -24,6 +24,12 @@ pub mod field {
     pub const EXT_LEN: Field = 1..2;
     /// The fragment header's offset and M flag.
     pub const FRAG_OFF_M: Field = 2..4;
+    /// The fragment header's identification.
+    pub const FRAG_IDENT: Field = 4..8;
+    /// The routing header's type, segments left, and the reserved word after them.
+    pub const ROUTE_TYPE: Field = 2..3;
+    pub const ROUTE_SEGLEFT: Field = 3..4;
+    pub const ROUTE_RESERVED: Field = 4..8;
 }
 
 /// The fixed header's length.

@@ -14,9 +14,11 @@
 //! Checksums are not computed here (`frame::csum` does that); a setter writes only its field.
 //!
 //! Everything that reads or writes header fields goes through this layer: the packet view's
-//! walk (`frame::view`), and through it `show()`, the summary, `-T fields`/`-T json` and the
-//! harness's matchers; replay's rewriting. A new protocol is a file here plus its entry in the
-//! view's walk (and in the expression engine, to build it): see docs/design.md.
+//! walk (`frame::view`), `show()`, the summary, `-T fields`/`-T json`, and through the view the
+//! display filters and the harness's matchers; `FrameTemplate`'s patching; replay's layout,
+//! rewriting and checksums. A new protocol is a file here plus its entry in the view's walk
+//! (and in the expression engine, to build it); docs/design.md ("A new protocol") lists every
+//! file it touches.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -35,6 +37,7 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod llc;
 pub mod mpls;
+pub mod sll;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;

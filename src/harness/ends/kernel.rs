@@ -257,7 +257,18 @@ pub fn open_sink(
 ) -> Result<SockSink, HarnessError> {
     // The traffic rule: the harness injects only where frames cannot reach a physical network.
     // (A caller who really means another link brings its own FrameSink to `add_end`.)
-    policy::check_sendable(ns, iface, None, SendPolicy::HARNESS).map_err(not_sendable)?;
+    open_sink_with(ns, iface, batch, max_frame, SendPolicy::HARNESS)
+}
+
+/// As [`open_sink`], under another policy (a scenario's attached node that allows more).
+pub fn open_sink_with(
+    ns: &Netns,
+    iface: &str,
+    batch: usize,
+    max_frame: usize,
+    policy: SendPolicy,
+) -> Result<SockSink, HarnessError> {
+    policy::check_sendable(ns, iface, None, policy).map_err(not_sendable)?;
     let sock = ns
         .run(|| Ok(TxSocket::open(iface)))
         .map_err(link_err)?

@@ -19,8 +19,8 @@ mod netns;
 
 pub(crate) use kernel::not_sendable;
 pub use kernel::{
-    open_recv, open_recv_with, open_sink, open_source, private_pair, rx_config, PcapngTap,
-    RecvSource, RingSource, SockSink,
+    open_recv, open_recv_with, open_sink, open_sink_with, open_source, private_pair, rx_config,
+    PcapngTap, RecvSource, RingSource, SockSink,
 };
 pub use netns::{open_netns, split_end};
 

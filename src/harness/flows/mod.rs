@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::stamp::StampedTemplate;
 use super::HarnessError;
 use crate::frame::view::{self, L4};
+use crate::frame::wire::{self, ipv4, udp};
 
 /// Bits of the stamp's seq that number frames within a flow; the flow id sits above.
 pub const FLOW_SHIFT: u32 = 40;
@@ -410,8 +411,16 @@ fn vary(frame: &mut [u8], ranges: &[FieldRange], i: u32) -> Result<FlowKey, Flow
                         })
                     }
                 };
-                let at = ip + if field == Field::SrcIp { 12 } else { 16 };
-                let mut cs = vec![ip + 10];
+                let at = wire::at(
+                    ip,
+                    if field == Field::SrcIp {
+                        ipv4::field::SRC_ADDR
+                    } else {
+                        ipv4::field::DST_ADDR
+                    },
+                )
+                .start;
+                let mut cs = vec![wire::at(ip, ipv4::field::CHECKSUM).start];
                 cs.extend(
                     lay.l4_csum_off
                         .filter(|_| lay.l4.is_some_and(|(k, _)| k != L4::Icmpv4)),
@@ -425,7 +434,16 @@ fn vary(frame: &mut [u8], ranges: &[FieldRange], i: u32) -> Result<FlowKey, Flow
                         why: "not a UDP or TCP frame",
                     });
                 };
-                let at = o + if field == Field::Sport { 0 } else { 2 };
+                // TCP's ports sit where UDP's do.
+                let at = wire::at(
+                    o,
+                    if field == Field::Sport {
+                        udp::field::SRC_PORT
+                    } else {
+                        udp::field::DST_PORT
+                    },
+                )
+                .start;
                 crate::frame::patch_field(frame, at, &(v as u16).to_be_bytes(), &l4_csum, udp);
             }
         }
@@ -437,14 +455,17 @@ fn vary(frame: &mut [u8], ranges: &[FieldRange], i: u32) -> Result<FlowKey, Flow
 fn key_of(frame: &[u8]) -> FlowKey {
     let lay = view::layout(frame);
     let mut k = FlowKey::default();
+    // The view found these headers whole.
     if let (Some(o), false) = (lay.l3_off, lay.ipv6) {
-        let a = |at: usize| Ipv4Addr::new(frame[at], frame[at + 1], frame[at + 2], frame[at + 3]);
-        k.src_ip = Some(a(o + 12));
-        k.dst_ip = Some(a(o + 16));
+        let ip = ipv4::Header::new_unchecked(&frame[o..]);
+        k.src_ip = Some(ip.src());
+        k.dst_ip = Some(ip.dst());
     }
     if let Some((L4::Udp | L4::Tcp, o)) = lay.l4 {
-        k.sport = Some(u16::from_be_bytes([frame[o], frame[o + 1]]));
-        k.dport = Some(u16::from_be_bytes([frame[o + 2], frame[o + 3]]));
+        // TCP's ports sit where UDP's do.
+        let h = udp::Header::new_unchecked(&frame[o..]);
+        k.sport = Some(h.src_port());
+        k.dport = Some(h.dst_port());
     }
     k
 }

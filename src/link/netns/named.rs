@@ -88,16 +88,22 @@ pub fn add(name: &str) -> Result<Netns, LinkError> {
 }
 
 /// Remove `/run/netns/NAME` (`ip netns del`). The namespace itself goes away when nothing else
-/// holds it (a process inside, an open fd).
+/// holds it (a process inside, an open fd). When another process removes it at the same time,
+/// the one that loses gets [`LinkError::NetnsGone`].
 pub fn del(name: &str) -> Result<(), LinkError> {
     check_netns_name(name)?;
     let path = Path::new(NETNS_RUN_DIR).join(name);
-    match entry_kind(&path) {
-        None => {
-            return Err(LinkError::NoSuchNetns {
-                name: name.to_string(),
-            })
-        }
+    let gone = || LinkError::NetnsGone {
+        name: name.to_string(),
+    };
+    if entry_kind(&path).is_none() {
+        return Err(LinkError::NoSuchNetns {
+            name: name.to_string(),
+        });
+    }
+    match settled_kind(&path) {
+        // There a moment ago: a concurrent `del` removed it.
+        None => return Err(gone()),
         Some(NetnsKind::Net) => {}
         Some(other) => {
             return Err(LinkError::NotNetns {
@@ -109,6 +115,11 @@ pub fn del(name: &str) -> Result<(), LinkError> {
     // UMOUNT_NOFOLLOW: a symlink swapped in since the check is not followed either.
     match umount2(&path, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW) {
         Ok(()) => {}
+        // Not a mount point (any more) or no file: another process unmounted it since the check.
+        Err(Errno::EINVAL) | Err(Errno::ENOENT) => {
+            let _ = fs::remove_file(&path);
+            return Err(gone());
+        }
         Err(e) => {
             return Err(errno_err(
                 format!("unmount {}", path.display()),
@@ -117,13 +128,43 @@ pub fn del(name: &str) -> Result<(), LinkError> {
             ))
         }
     }
-    fs::remove_file(&path).map_err(|e| {
-        LinkError::from_errno(
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        // Unmounted by us, removed by the other: it is gone either way.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(LinkError::from_errno(
             format!("remove {}", path.display()),
             e,
             Capability::SysAdmin,
-        )
-    })
+        )),
+    }
+}
+
+/// [`entry_kind`], but an empty file is watched for a moment: one a concurrent `del` has
+/// unmounted is removed next, one a concurrent `add` made is mounted next (a plain file that
+/// stays is refused, never removed).
+///
+/// The watch lasts up to 1 s: on a loaded machine the other process may be descheduled between
+/// its unmount and its removal for well over 100 ms (seen under a load of 17 on 2 cores).
+fn settled_kind(path: &Path) -> Option<NetnsKind> {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let mut kind = entry_kind(path);
+    while kind == Some(NetnsKind::NotNsfs)
+        && is_empty_file(path)
+        && std::time::Instant::now() < give_up
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        kind = entry_kind(path);
+    }
+    // Gone since the last look (the check of emptiness found no file): nothing there.
+    if kind == Some(NetnsKind::NotNsfs) && fs::symlink_metadata(path).is_err() {
+        return None;
+    }
+    kind
+}
+
+fn is_empty_file(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file() && m.len() == 0)
 }
 
 /// What the entry `path` of `/run/netns` is, without following a symlink; None: nothing there.
@@ -143,6 +184,8 @@ fn entry_kind(path: &Path) -> Option<NetnsKind> {
         Ok(fd) => Some(is_net_ns(&fd)),
         // A mount we may not open is still a mount: let the unmount say why.
         Err(Errno::EACCES) | Err(Errno::EPERM) => Some(NetnsKind::Net),
+        // Removed between the stat and the open (a concurrent `del`): nothing there.
+        Err(Errno::ENOENT) => None,
         Err(_) => Some(NetnsKind::NotNsfs),
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::super::iface::{self, LinkDetails};
 use super::super::netns::{self, Netns, NetnsEntry, NetnsGuard};
 use super::super::nl::Netlink;
-use super::super::{check_ifname, format_mac, LinkError};
+use super::super::{addr, check_ifname, format_mac, Cidr, LinkError};
 use crate::{Capability, NoSuchInterface};
 
 /// One veth end, as `vethbench veth list --json` prints it (the schema is documented in the
@@ -60,6 +60,8 @@ pub struct VethRow {
     pub peer_comm: Option<String>,
     pub peer_container_id: Option<String>,
     pub peer_container_runtime: Option<String>,
+    /// The end's addresses with their prefix lengths (`198.18.0.1/24`).
+    pub addresses: Vec<String>,
 }
 
 impl VethRow {
@@ -88,6 +90,7 @@ impl VethRow {
             peer_comm: None,
             peer_container_id: None,
             peer_container_runtime: None,
+            addresses: Vec::new(),
         }
     }
 
@@ -150,9 +153,10 @@ impl VethRow {
 
 /// Every veth end in `ns`, each peer found in whatever namespace holds it.
 pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
-    let (links, mut nl) = ns.run(|| {
+    let (links, addrs, mut nl) = ns.run(|| {
         let mut nl = Netlink::open()?;
-        Ok((iface::list_with(&mut nl)?, nl))
+        let links = iface::list_with(&mut nl)?;
+        Ok((links, addr::dump_with(&mut nl)?, nl))
     })?;
     let entries = netns::scan()?;
     let own = entries.iter().find(|e| e.inode == ns.inode());
@@ -162,6 +166,7 @@ pub fn list(ns: &Netns) -> Result<Vec<VethRow>, LinkError> {
     for l in links.iter().filter(|l| is_veth(l)) {
         let mut row = VethRow::new(l);
         row.set_own(ns, own);
+        row.addresses = iface::addresses_of(&addrs, l.info.ifindex);
         match (l.link, l.link_netnsid) {
             (Some(peer), None) => {
                 row.peer_here();
@@ -246,10 +251,11 @@ pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
             e.open().ok()
         }
     };
-    let (dumps, found) = std::thread::scope(|s| {
+    let (dumps, found, addrs) = std::thread::scope(|s| {
         s.spawn(|| {
             // Pass 1: each namespace's veths.
             let mut dumps: Vec<(usize, Vec<LinkDetails>)> = Vec::new();
+            let mut addrs: Vec<Vec<(u32, Cidr)>> = Vec::new();
             for (i, e) in entries.iter().enumerate() {
                 let Some(ns) = open(e) else { continue };
                 let Ok(_in) = NetnsGuard::enter(&ns) else {
@@ -260,6 +266,7 @@ pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
                 };
                 if let Ok(links) = iface::list_with(&mut nl) {
                     dumps.push((i, links.into_iter().filter(is_veth).collect()));
+                    addrs.push(addr::dump_with(&mut nl).unwrap_or_default());
                 }
             }
             // Pass 2: (dump k, link index in it) -> the dump its peer is in.
@@ -309,7 +316,7 @@ pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
                     }
                 }
             }
-            (dumps, found)
+            (dumps, found, addrs)
         })
         .join()
         .unwrap_or_else(|p| std::panic::resume_unwind(p))
@@ -320,6 +327,7 @@ pub fn list_all() -> Result<Vec<VethRow>, LinkError> {
         for (j, l) in links.iter().enumerate() {
             let mut row = VethRow::new(l);
             row.set_own_entry(e);
+            row.addresses = iface::addresses_of(&addrs[k], l.info.ifindex);
             match (l.link, l.link_netnsid) {
                 (Some(peer), None) => {
                     row.peer_here();

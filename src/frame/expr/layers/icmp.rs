@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::pseudo::checksum;
 use super::Binding;
+use crate::frame::wire::icmp;
 
 pub(super) const PROTOS: &[&dyn LayerClass] = &[&Icmp];
 pub(super) const BINDINGS: &[Binding] = &[Binding {
@@ -158,7 +159,7 @@ impl LayerClass for Icmp {
         }
         if f.uint("chksum", 16)?.is_none() {
             let ck = checksum(&[&out[start..], ctx.payload]);
-            out[start + 2..start + 4].copy_from_slice(&ck.to_be_bytes());
+            icmp::Header::new_unchecked(&mut out[start..]).set_checksum(ck);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use super::super::{Ctx, ExprError, Fields, LayerClass};
 use super::icmp::enum_u8;
 use super::pseudo::in6_chksum;
 use super::Binding;
+use crate::frame::wire::icmpv6;
 
 pub(super) const PROTOS: &[&dyn LayerClass] = &[
     &ECHO_REQUEST,
@@ -278,7 +279,7 @@ impl LayerClass for Msg {
         (self.body)(f, out)?;
         if given.is_none() {
             let ck = in6_chksum(58, ctx.below, &[&out[start..], ctx.payload])?;
-            out[start + 2..start + 4].copy_from_slice(&ck.to_be_bytes());
+            icmpv6::Header::new_unchecked(&mut out[start..]).set_checksum(ck);
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use super::super::{Ctx, Env, ExprError, Fields, LayerClass, Value};
 use super::l2::row;
 use super::Binding;
 use crate::frame::csum::checksum;
+use crate::frame::wire::ipv4;
 
 pub(super) const PROTOS: &[&dyn LayerClass] = &[&Ip];
 
@@ -193,7 +194,9 @@ impl LayerClass for Ip {
         let hlen = out.len() - start;
         if f.uint("ihl", 4)?.is_none() {
             let ihl = f.computed("IP", "ihl", "options", hlen / 4, 4)?;
-            out[start] = (version as u8) << 4 | ihl as u8;
+            let mut h = ipv4::Header::new_unchecked(&mut out[start..]);
+            h.set_version(version as u8);
+            h.set_header_len(ihl as usize * 4);
         }
         if f.uint("len", 16)?.is_none() {
             let total = u16::try_from(hlen + ctx.payload.len()).map_err(|_| {
@@ -205,11 +208,11 @@ impl LayerClass for Ip {
                     ),
                 )
             })?;
-            out[start + 2..start + 4].copy_from_slice(&total.to_be_bytes());
+            ipv4::Header::new_unchecked(&mut out[start..]).set_total_len(total);
         }
         if f.uint("chksum", 16)?.is_none() {
             let ck = checksum(&[&out[start..]]);
-            out[start + 10..start + 12].copy_from_slice(&ck.to_be_bytes());
+            ipv4::Header::new_unchecked(&mut out[start..]).set_checksum(ck);
         }
         Ok(())
     }

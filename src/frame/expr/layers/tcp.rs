@@ -4,6 +4,7 @@ use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::pseudo::l4_checksum;
 use super::udp::{port, Services};
 use super::Binding;
+use crate::frame::wire::tcp;
 
 pub(super) const PROTOS: &[&dyn LayerClass] = &[&Tcp];
 pub(super) const BINDINGS: &[Binding] = &[
@@ -44,7 +45,7 @@ impl LayerClass for Tcp {
         let mut h = header(f)?;
         if f.uint("chksum", 16)?.is_none() {
             if let Some(ck) = l4_checksum(6, ctx, &[&h, ctx.payload])? {
-                h[16..18].copy_from_slice(&ck.to_be_bytes());
+                tcp::Header::new_unchecked(&mut h[..]).set_checksum(ck);
             }
         }
         out.extend_from_slice(&h);

@@ -5,6 +5,7 @@ use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::icmp::enum_u8;
 use super::pseudo::checksum;
 use super::Binding;
+use crate::frame::wire::gre;
 
 pub(super) const PROTOS: &[&dyn LayerClass] = &[&Gre, &Vxlan];
 
@@ -128,7 +129,8 @@ impl LayerClass for Gre {
         }
         if c == 1 && given.is_none() {
             let ck = checksum(&[&out[start..], ctx.payload]);
-            out[start + 4..start + 6].copy_from_slice(&ck.to_be_bytes());
+            let f = crate::frame::wire::at(start, gre::field::CHECKSUM);
+            out[f].copy_from_slice(&ck.to_be_bytes());
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use super::super::{Ctx, ExprError, Fields, LayerClass, Value};
 use super::pseudo::l4_checksum;
 use super::Binding;
+use crate::frame::wire::udp;
 
 pub(super) const PROTOS: &[&dyn LayerClass] = &[&Udp];
 pub(super) const BINDINGS: &[Binding] = &[
@@ -47,10 +48,11 @@ impl LayerClass for Udp {
             Some(l) => l as u16,
             None => f.computed("UDP", "len", "len", 8 + ctx.payload.len(), 16)? as u16,
         };
-        let mut h = [0u8; 8];
-        h[0..2].copy_from_slice(&sport.to_be_bytes());
-        h[2..4].copy_from_slice(&dport.to_be_bytes());
-        h[4..6].copy_from_slice(&len.to_be_bytes());
+        let mut h = [0u8; udp::HEADER_LEN];
+        let mut v = udp::Header::new_unchecked(&mut h[..]);
+        v.set_src_port(sport);
+        v.set_dst_port(dport);
+        v.set_len(len);
         let ck = match f.uint("chksum", 16)? {
             Some(c) => c as u16,
             // RFC 768 / RFC 2460: a computed 0 is sent as 0xffff.
@@ -60,7 +62,7 @@ impl LayerClass for Udp {
                 None => 0,
             },
         };
-        h[6..8].copy_from_slice(&ck.to_be_bytes());
+        udp::Header::new_unchecked(&mut h[..]).set_checksum(ck);
         out.extend_from_slice(&h);
         Ok(())
     }
