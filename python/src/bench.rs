@@ -240,6 +240,22 @@ impl PyBench {
         r
     }
 
+    /// What the topology says of `port` (`missing`: the message when it says nothing).
+    fn port_value(
+        &self,
+        port: &str,
+        missing: &str,
+        f: impl FnOnce(&scen::Topology, &PortRef) -> Option<String>,
+    ) -> PyResult<String> {
+        let p = self.port_ref(port)?;
+        let g = lock(&self.inner);
+        let inner = g
+            .as_ref()
+            .ok_or_else(|| PyRuntimeError::new_err("the Bench is closed"))?;
+        f(inner.bench.topology(), &p)
+            .ok_or_else(|| PyValueError::new_err(format!("{port}: {missing}")))
+    }
+
     fn port_ref(&self, port: &str) -> PyResult<PortRef> {
         let g = lock(&self.inner);
         let Some(inner) = g.as_ref() else {
@@ -477,28 +493,16 @@ impl PyBench {
 
     /// The MAC address of a port, ``"02:..."``.
     fn mac(&self, port: &str) -> PyResult<String> {
-        let p = self.port_ref(port)?;
-        let g = lock(&self.inner);
-        let inner = g.as_ref().expect("checked by port_ref");
-        inner
-            .bench
-            .topology()
-            .mac(&p)
-            .map(|m| m.to_string())
-            .ok_or_else(|| PyValueError::new_err(format!("{port}: no MAC address")))
+        self.port_value(port, "no MAC address", |t, p| {
+            t.mac(p).map(|m| m.to_string())
+        })
     }
 
     /// The first address of a port (IPv4 first), ``"198.18.1.2"``.
     fn ip(&self, port: &str) -> PyResult<String> {
-        let p = self.port_ref(port)?;
-        let g = lock(&self.inner);
-        let inner = g.as_ref().expect("checked by port_ref");
-        inner
-            .bench
-            .topology()
-            .ip(&p, None)
-            .map(|a| a.to_string())
-            .ok_or_else(|| PyValueError::new_err(format!("{port} has no address")))
+        self.port_value(port, "has no address", |t, p| {
+            t.ip(p, None).map(|a| a.to_string())
+        })
     }
 
     /// Send ``frame`` on ``port``, ``count`` times, paced at ``rate`` frames/s (None: at
@@ -960,40 +964,13 @@ fn filtered(expected: Vec<Vec<u8>>, want: &Want, filter: Filter) -> PyResult<Mat
 }
 
 fn parse_ready(r: &str) -> PyResult<Ready> {
-    if let Some(p) = r.strip_prefix("tcp:") {
-        if let Ok(p @ 1..) = p.parse::<u16>() {
-            return Ok(Ready::Tcp(p));
-        }
-    } else if let Some(p) = r.strip_prefix("file:") {
-        if !p.is_empty() {
-            return Ok(Ready::File(p.into()));
-        }
-    }
-    Err(PyValueError::new_err(format!(
-        "ready '{r}': expected tcp:PORT or file:PATH"
-    )))
+    check_steps::parse_ready(r).map_err(|m| PyValueError::new_err(format!("ready: {m}")))
 }
 
 /// `0` (frames) or `"0.1%"`.
 fn limit(v: &Bound<'_, PyAny>) -> PyResult<Limit> {
-    if let Ok(n) = v.extract::<u64>() {
-        return Ok(Limit::Frames(n));
-    }
-    if let Ok(s) = v.extract::<String>() {
-        let t = s.trim();
-        if let Some(p) = t.strip_suffix('%') {
-            if let Ok(p) = p.trim().parse::<f64>() {
-                if (0.0..=100.0).contains(&p) {
-                    return Ok(Limit::Percent(p));
-                }
-            }
-        } else if let Ok(n) = t.parse::<u64>() {
-            return Ok(Limit::Frames(n));
-        }
-    }
-    Err(PyValueError::new_err(format!(
-        "{v}: neither a count of frames nor a percentage (0, 5, \"0.1%\")"
-    )))
+    let text = v.str()?.to_cow()?.into_owned();
+    check_steps::parse_limit(&text).map_err(PyValueError::new_err)
 }
 
 /// A frame argument as a scenario's frame (bytes as `hex:`).

@@ -16,7 +16,6 @@ use pyo3::prelude::*;
 use vethbench::link::LinkError;
 use vethbench::scenario::steps::Fail;
 use vethbench::scenario::{LoadError, ScenarioError};
-use vethbench::sock::SockError;
 
 pyo3::create_exception!(
     vethbench,
@@ -26,24 +25,6 @@ pyo3::create_exception!(
      instead and how the closest frame differs (``ip.ttl: expected 63, got 64``)."
 );
 
-/// True when `e` or one of its causes is a permission error (the capability is in its text).
-fn is_permission(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(c) = cur {
-        if matches!(
-            c.downcast_ref::<LinkError>(),
-            Some(LinkError::Permission { .. })
-        ) || matches!(
-            c.downcast_ref::<SockError>(),
-            Some(SockError::Permission { .. })
-        ) {
-            return true;
-        }
-        cur = c.source();
-    }
-    false
-}
-
 /// A core error as the Python exception of its kind.
 pub fn scenario(e: ScenarioError) -> PyErr {
     let text = vethbench::error::chain(&e);
@@ -52,7 +33,12 @@ pub fn scenario(e: ScenarioError) -> PyErr {
         | ScenarioError::NoSuchPort(_)
         | ScenarioError::NoSuchNode(_)
         | ScenarioError::Frame { .. } => PyValueError::new_err(text),
-        _ if is_permission(&e) => PyPermissionError::new_err(text),
+        // A harness error (opening a port's sockets...) as Testbench raises it.
+        ScenarioError::Harness(h) => crate::testbench::harness_err(h),
+        ScenarioError::Link {
+            source: LinkError::Permission { .. },
+            ..
+        } => PyPermissionError::new_err(text),
         _ => PyOSError::new_err(text),
     }
 }

@@ -747,7 +747,12 @@ fn rate(s: &S<Scalar>) -> Result<f64, Problem> {
 }
 
 fn limit(s: &S<Scalar>, key: &str) -> Result<Limit, Problem> {
-    let t = s.value.0.trim();
+    parse_limit(&s.value.0).or_else(|m| err(at(s), key, m))
+}
+
+/// A stream threshold: a count of frames (`5`) or a percentage of those sent (`0.1%`).
+pub fn parse_limit(t: &str) -> Result<Limit, String> {
+    let t = t.trim();
     if let Some(p) = t.strip_suffix('%') {
         if let Ok(p) = p.trim().parse::<f64>() {
             if (0.0..=100.0).contains(&p) {
@@ -757,15 +762,18 @@ fn limit(s: &S<Scalar>, key: &str) -> Result<Limit, Problem> {
     } else if let Ok(n) = t.parse::<u64>() {
         return Ok(Limit::Frames(n));
     }
-    err(
-        at(s),
-        key,
-        format!("'{t}' is neither a count of frames nor a percentage (e.g. 0, 5, 0.1%)"),
-    )
+    Err(format!(
+        "'{t}' is neither a count of frames nor a percentage (e.g. 0, 5, 0.1%)"
+    ))
 }
 
 fn ready(s: &S<String>) -> Result<Ready, Problem> {
-    let t = s.value.trim();
+    parse_ready(&s.value).or_else(|m| err(at(s), "ready", m))
+}
+
+/// How a daemon says it is ready: `tcp:PORT` or `file:PATH`.
+pub fn parse_ready(t: &str) -> Result<Ready, String> {
+    let t = t.trim();
     if let Some(p) = t.strip_prefix("tcp:") {
         if let Ok(p) = p.parse::<u16>() {
             if p > 0 {
@@ -777,11 +785,7 @@ fn ready(s: &S<String>) -> Result<Ready, Problem> {
             return Ok(Ready::File(p.into()));
         }
     }
-    err(
-        at(s),
-        "ready",
-        format!("'{t}': expected tcp:PORT or file:PATH"),
-    )
+    Err(format!("'{t}': expected tcp:PORT or file:PATH"))
 }
 
 #[cfg(test)]
