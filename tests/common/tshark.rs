@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// No reassembly, raw sequence numbers, and no dissector claiming the payload of the ports the
-/// files use: the golden frames use UDP 2222 (EtherNet/IP I/O) and TCP 80, timed.pcap UDP 2001
-/// (FIND), and vethbench's `data` is the payload whatever the port (README), tshark's only when
+/// files use: the golden frames use UDP 2222 (EtherNet/IP I/O) and TCP 80, three-ifaces.pcapng
+/// UDP 5353 (mDNS), and vethbench's `data` is the payload whatever the port (README), tshark's only when
 /// no dissector claims it.
-pub const TSHARK_OPTS: [&str; 16] = [
+pub const TSHARK_OPTS: [&str; 18] = [
     "-o",
     "ip.defragment:FALSE",
     "-o",
@@ -25,6 +25,8 @@ pub const TSHARK_OPTS: [&str; 16] = [
     "http",
     "--disable-protocol",
     "find",
+    "--disable-protocol",
+    "mdns",
 ];
 
 pub fn captures_dir() -> PathBuf {

@@ -197,10 +197,13 @@ fn the_reports_gap_error_agrees_with_the_receiver() {
     let rx = gap_errors_us(&file, &got);
     let g = &report["gap_error"];
     assert_eq!(g["samples"], 1499, "{g}");
-    for (q, field) in [(0.5, "p50_us"), (0.99, "p99_us")] {
+    // The median within 5 µs + 25%; the p99, which a single preemption of the sender moves
+    // (the sender sees one late gap, the receiver that gap and the short one after it),
+    // within 20 µs + 50% (a loaded machine gave 1182 against 750 µs).
+    for (q, field, rel, abs) in [(0.5, "p50_us", 0.25, 5.0), (0.99, "p99_us", 0.5, 20.0)] {
         let ours = g[field].as_f64().unwrap();
         let theirs = quantile(&rx, q);
-        let bound = 5.0 + 0.25 * ours.max(theirs);
+        let bound = abs + rel * ours.max(theirs);
         assert!(
             (ours - theirs).abs() <= bound,
             "{field}: report {ours:.1} µs, receiver {theirs:.1} µs (bound {bound:.1}); report: {report}"
