@@ -44,6 +44,24 @@ fn ours(file: &str, z: &[&str]) -> String {
     stdout(cmd)
 }
 
+/// `read FILE ARGS` refuses the `-z` argument `bad`: exit 2, one `invalid -z argument` line.
+fn refused_one_line(file: &str, args: &[&str], bad: &str) -> std::process::Output {
+    let o = common::vethbench()
+        .arg("read")
+        .arg(captures_dir().join(file))
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+    assert!(
+        err.starts_with(&format!("vethbench: error: invalid -z argument '{bad}': "))
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    o
+}
+
 #[test]
 fn every_table_equals_tsharks_on_the_kept_captures() {
     assert!(
@@ -123,19 +141,7 @@ fn json_and_errors() {
         "conv,ip,ip.src==1.1.1.1",
         "bogus",
     ] {
-        let o = common::vethbench()
-            .arg("read")
-            .arg(captures_dir().join("layers.pcap"))
-            .args(["-z", bad])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
-        assert!(
-            err.starts_with(&format!("vethbench: error: invalid -z argument '{bad}': "))
-                && err.lines().count() == 1,
-            "{err}"
-        );
+        let o = refused_one_line("layers.pcap", &["-z", bad], bad);
         assert!(o.stdout.is_empty(), "{bad}: printed frames before refusing");
     }
 }
@@ -228,18 +234,6 @@ fn io_stat_refusals_are_one_line() {
         "io,stat,1,COUNT(ip.ttl)ip",
         "io,stat,0.0000001",
     ] {
-        let o = common::vethbench()
-            .arg("read")
-            .arg(captures_dir().join("timed.pcap"))
-            .args(["-q", "-z", bad])
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
-        assert!(
-            err.starts_with(&format!("vethbench: error: invalid -z argument '{bad}': "))
-                && err.lines().count() == 1,
-            "{err}"
-        );
+        refused_one_line("timed.pcap", &["-q", "-z", bad], bad);
     }
 }

@@ -127,26 +127,7 @@ fn print_table(rows: &[LinkRow]) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    let mut width = header.map(str::len);
-    for row in &cells {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.len());
-        }
-    }
-    let line = |row: &[String]| {
-        row.iter()
-            .zip(width)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    outln!("{}", line(&header.map(String::from)))?;
-    for row in &cells {
-        outln!("{}", line(row))?;
-    }
-    Ok(())
+    super::write_columns(header, &cells)
 }
 
 #[cfg(test)]

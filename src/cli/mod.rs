@@ -139,6 +139,34 @@ pub(crate) fn stdout_result(e: std::io::Error) -> anyhow::Result<ExitCode> {
 
 /// A failed write to standard output as an error: "writing to stdout: CAUSE" (a closed pipe is
 /// recognised by its `io::Error` kind: see [`run`]).
+/// A table as `ip -br` and `veth list` print it: a header line, then one line per row, each
+/// column as wide as its widest cell, two spaces between columns, no trailing blanks.
+pub(crate) fn write_columns<const N: usize>(
+    header: [&str; N],
+    cells: &[[String; N]],
+) -> anyhow::Result<()> {
+    let mut width = header.map(str::len);
+    for row in cells {
+        for (w, c) in width.iter_mut().zip(row) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |row: &[String]| {
+        row.iter()
+            .zip(width)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    outln!("{}", line(&header.map(String::from)))?;
+    for row in cells {
+        outln!("{}", line(row))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn stdout_error(e: std::io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context("writing to stdout")
 }
