@@ -656,7 +656,8 @@ fn capture_y_on_live_traffic() {
         }
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "capture failed");
-        let lines: Vec<String> = rx.try_iter().collect();
+        // The reader thread ends at stderr's EOF: wait for it, not only for the child.
+        let lines: Vec<String> = rx.iter().collect();
         assert!(
             lines.contains(&"3 packets captured".to_string()),
             "{lines:?}"
