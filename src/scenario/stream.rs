@@ -22,6 +22,7 @@ use std::time::Duration;
 use super::bench::Bench;
 use super::model::StreamStep;
 use super::steps::{Fail, Verdict};
+use crate::frame::wire::{self, ethernet, ip::protocol, ipv4, ipv6};
 use crate::frame::{csum, view};
 use crate::harness::{self, stamp, FrameSource, HarnessError, RxMeta, StampedTemplate};
 
@@ -92,15 +93,16 @@ impl Segment {
         let lay = view::layout(frame);
         let (l4, at) = lay.l4?;
         let proto = match l4 {
-            view::L4::Tcp => 6,
-            view::L4::Udp => 17,
+            view::L4::Tcp => protocol::TCP,
+            view::L4::Udp => protocol::UDP,
             _ => return None,
         };
         let l3 = lay.l3_off?;
+        // The source address and the destination right after it.
         let addrs = if lay.ipv6 {
-            l3 + 8..l3 + 40
+            wire::at(l3, ipv6::field::SRC_ADDR.start..ipv6::field::DST_ADDR.end)
         } else {
-            l3 + 12..l3 + 20
+            wire::at(l3, ipv4::field::SRC_ADDR.start..ipv4::field::DST_ADDR.end)
         };
         Some(Segment {
             addrs,
@@ -113,7 +115,7 @@ impl Segment {
     /// The frame's own checksum is valid (IPv4 UDP without one: only if the sent had none).
     #[inline]
     fn valid(&self, frame: &[u8], sent_has_none: bool) -> bool {
-        if self.proto == 17 && frame[self.csum..self.csum + 2] == [0, 0] {
+        if self.proto == protocol::UDP && frame[self.csum..self.csum + 2] == [0, 0] {
             return sent_has_none;
         }
         csum::transport_valid(
@@ -517,8 +519,9 @@ pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
             // Addressed from port to port, so a bridge in between forwards it.
             if let (Some(a), Some(b)) = (bench.topology().mac(&s.from), bench.topology().mac(&s.to))
             {
-                f[0..6].copy_from_slice(&b.0);
-                f[6..12].copy_from_slice(&a.0);
+                let mut eth = ethernet::Header::new_unchecked(&mut f[..]);
+                eth.set_dst(b);
+                eth.set_src(a);
             }
             f
         }
