@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("vethbench: error: {}", one_line(&err));
+            // Exit 2 even when stderr is gone too (`2>&1 | head -1`): the write may fail, quietly.
+            let line = format!("vethbench: error: {}\n", one_line(&err));
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
             ExitCode::from(2)
         }
     }

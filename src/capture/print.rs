@@ -266,20 +266,22 @@ pub fn write_link_header(out: &mut impl std::fmt::Write, data: &[u8], wire_len: 
         let _ = write!(out, "802.3, length {et}: ");
         return;
     }
+    use crate::frame::wire::ethernet::ethertype as T;
+    // tcpdump's names (written as numbers where the wire layer names no constant).
     let name = match et {
-        0x0800 => "IPv4",
-        0x86dd => "IPv6",
-        0x0806 => "ARP",
+        T::IPV4 => "IPv4",
+        T::IPV6 => "IPv6",
+        T::ARP => "ARP",
         0x8035 => "Reverse ARP",
-        0x8100 => "802.1Q",
-        0x88a8 => "802.1Q-QinQ",
-        0x9100 => "802.1Q-9100",
-        0x8847 => "MPLS unicast",
-        0x8848 => "MPLS multicast",
-        0x88cc => "LLDP",
+        T::VLAN => "802.1Q",
+        T::QINQ => "802.1Q-QinQ",
+        T::QINQ_OLD => "802.1Q-9100",
+        T::MPLS_UNICAST => "MPLS unicast",
+        T::MPLS_MULTICAST => "MPLS multicast",
+        T::LLDP => "LLDP",
         0x8863 => "PPPoE D",
         0x8864 => "PPPoE S",
-        0x6558 => "Transparent Ethernet bridging",
+        T::TEB => "Transparent Ethernet bridging",
         _ => "Unknown",
     };
     let _ = write!(out, "ethertype {name} (0x{et:04x}), length {wire_len}: ");

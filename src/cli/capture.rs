@@ -446,7 +446,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let capture = Capture::open(&spec).map_err(unwrap_err)?;
 
     let quoted: Vec<String> = spec.ifaces.iter().map(|i| format!("'{i}'")).collect();
-    eprintln!("Capturing on {}", quoted.join(" and "));
+    eoutln!("Capturing on {}", quoted.join(" and "))?;
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
@@ -467,21 +467,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // A stop request was the signal: take it (nothing pending is fine).
     let _ = sigfd.read_signal();
-    eprintln!("{} packets captured", summary.captured);
+    eoutln!("{} packets captured", summary.captured)?;
     if spec.display_filter.is_some() {
-        eprintln!(
+        eoutln!(
             "{} packets filtered out by the display filter (-Y)",
             summary.filtered
-        );
+        )?;
     }
-    eprintln!("{} packets received by filter", summary.received);
-    eprintln!("{} packets dropped by kernel", summary.dropped);
+    eoutln!("{} packets received by filter", summary.received)?;
+    eoutln!("{} packets dropped by kernel", summary.dropped)?;
     if summary.unread > 0 {
         // After -c N: the kernel had already put these in the rings.
-        eprintln!(
+        eoutln!(
             "{} packets received after the count, not captured",
             summary.unread
-        );
+        )?;
     }
     if let Some(iface) = summary.gone {
         anyhow::bail!("interface '{iface}' disappeared during the capture (file completed)");

@@ -115,7 +115,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let signals = super::stop_signals()?;
     let relay = Relay::start(&ns, &a.a, &a.b, ab, ba)?;
-    eprintln!("Relaying {} <-> {}", a.a, a.b);
+    eoutln!("Relaying {} <-> {}", a.a, a.b)?;
     let start = Instant::now();
     let fd = std::os::fd::AsFd::as_fd(&signals);
     loop {

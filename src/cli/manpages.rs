@@ -46,6 +46,6 @@ pub fn man(args: ManArgs, cmd: clap::Command) -> anyhow::Result<ExitCode> {
                 .count()
         })
         .unwrap_or(0);
-    eprintln!("{n} man pages in {}", args.dir.display());
+    eoutln!("{n} man pages in {}", args.dir.display())?;
     Ok(ExitCode::SUCCESS)
 }

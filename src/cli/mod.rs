@@ -1,7 +1,9 @@
 //! The command line: one file per subcommand. clap lives only here.
 //!
 //! Each subcommand has `Args` (raw flags) and `run(Args) -> anyhow::Result<ExitCode>`; checked
-//! configuration and all real work happen in the library.
+//! configuration and all real work happen in the library. Nothing here prints with `print!` or
+//! `eprint!` (they panic when the stream is gone): [`out!`] and [`eout!`] return the failed
+//! write as an error, and [`run`] ends a command whose reader went away with exit 0.
 
 /// `print!` that returns the write's error (a reader that went away, a full disk) as an
 /// `anyhow::Error` for `?`, instead of panicking: [`run`] ends a command whose reader went away
@@ -20,6 +22,21 @@ macro_rules! outln {
     };
     ($($arg:tt)*) => {
         out!("{}\n", format_args!($($arg)*))
+    };
+}
+
+/// `eprint!` as [`out!`] does it, on standard error ("writing to stderr: ...").
+macro_rules! eout {
+    ($($arg:tt)*) => {
+        ::std::io::Write::write_fmt(&mut ::std::io::stderr(), format_args!($($arg)*))
+            .map_err($crate::cli::stderr_error)
+    };
+}
+
+/// `eprintln!` as [`eout!`] does it.
+macro_rules! eoutln {
+    ($($arg:tt)*) => {
+        eout!("{}\n", format_args!($($arg)*))
     };
 }
 
@@ -98,35 +115,6 @@ enum Command {
     Man(manpages::ManArgs),
 }
 
-/// Output piped into a reader that stops early (`vethbench veth list | head -1`): Rust ignores
-/// SIGPIPE, so `println!` panics on EPIPE. That one panic is not reported (no message, no
-/// backtrace) and [`run`] turns it into exit 0, as ripgrep does, after unwinding (so open
-/// files are still flushed and closed). A print that failed otherwise (`> /dev/full`) is one
-/// error line, exit 2. Any other panic keeps the default report.
-fn quiet_on_broken_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        // A failed print is reported by `run` as one line (or not at all for EPIPE).
-        if print_failure(info.payload()).is_none() {
-            default(info);
-        }
-    }));
-}
-
-/// The error of a `println!`/`print!` that failed (Rust's panic "failed printing to stdout:
-/// ERROR"), if the panic is one.
-fn print_failure(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
-    payload
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| payload.downcast_ref::<&str>().copied())
-        .and_then(|m| m.strip_prefix("failed printing to "))
-}
-
-fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
-    print_failure(payload).is_some_and(|m| m.contains("Broken pipe"))
-}
-
 /// A failed write to standard output: a reader that went away (`| head`) ends the command
 /// quietly; anything else (a full disk) is an error naming stdout, exit 2.
 pub(crate) fn stdout_result(e: std::io::Error) -> anyhow::Result<ExitCode> {
@@ -137,8 +125,6 @@ pub(crate) fn stdout_result(e: std::io::Error) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A failed write to standard output as an error: "writing to stdout: CAUSE" (a closed pipe is
-/// recognised by its `io::Error` kind: see [`run`]).
 /// A table as `ip -br` and `veth list` print it: a header line, then one line per row, each
 /// column as wide as its widest cell, two spaces between columns, no trailing blanks.
 pub(crate) fn write_columns<const N: usize>(
@@ -167,18 +153,24 @@ pub(crate) fn write_columns<const N: usize>(
     Ok(())
 }
 
+/// A failed write to standard output as an error: "writing to stdout: CAUSE" (a closed pipe is
+/// recognised by its `io::Error` kind: see [`run`]).
 pub(crate) fn stdout_error(e: std::io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context("writing to stdout")
 }
 
+/// [`stdout_error`] for standard error.
+pub(crate) fn stderr_error(e: std::io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context("writing to stderr")
+}
+
 /// Parse the command line and run the subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
-    quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return Ok(usage_error(&e)),
     };
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
+    let outcome = match cli.command {
         Command::Send(a) => {
             let ns = a.netns.clone();
             send::run(a).map_err(|e| name_netns(e, ns.as_deref()))
@@ -211,17 +203,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
             manpages::completions(a, <Cli as clap::CommandFactory>::command())
         }
         Command::Man(a) => manpages::man(a, <Cli as clap::CommandFactory>::command()),
-    }));
+    };
     match outcome {
         // A reader that went away (`run FILE | head -1`) ends every subcommand quietly.
-        Ok(Err(e)) if is_broken_pipe_error(&e) => Ok(ExitCode::SUCCESS),
-        Ok(result) => result,
-        Err(payload) if is_broken_pipe(payload.as_ref()) => Ok(ExitCode::SUCCESS),
-        Err(payload) => match print_failure(payload.as_ref()) {
-            // "stdout: No space left on device (os error 28)"
-            Some(what) => Err(anyhow::anyhow!("writing to {what}")),
-            None => std::panic::resume_unwind(payload),
-        },
+        Err(e) if is_broken_pipe_error(&e) => Ok(ExitCode::SUCCESS),
+        result => result,
     }
 }
 
@@ -236,10 +222,11 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     }
     if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         // `vethbench`, `vethbench veth`: the help of that command (usage and subcommands).
-        eprint!("{}", e.render());
+        // Exit 2 either way: a usage error that cannot be shown still is one.
+        let _ = eout!("{}", e.render());
         return ExitCode::from(2);
     }
-    eprintln!("vethbench: {}", usage_line(&e.render().to_string()));
+    let _ = eoutln!("vethbench: {}", usage_line(&e.render().to_string()));
     ExitCode::from(2)
 }
 

@@ -91,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 _ => None,
             };
             if let Some(code) = code {
-                eprintln!("vethbench: error: {}", crate::one_line(&e.into()));
+                eoutln!("vethbench: error: {}", crate::one_line(&e.into()))?;
                 return Ok(ExitCode::from(code));
             }
             return Err(e.into());

@@ -157,7 +157,7 @@ fn watch_signals(done: Arc<AtomicBool>) -> anyhow::Result<Arc<AtomicBool>> {
     std::thread::spawn(move || {
         while !done.load(Ordering::Relaxed) {
             if matches!(fd.read_signal(), Ok(Some(_))) && s.swap(true, Ordering::Relaxed) {
-                eprintln!("vethbench: error: interrupted twice: replay abandoned, no report");
+                let _ = eoutln!("vethbench: error: interrupted twice: replay abandoned, no report");
                 std::process::exit(2);
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -233,10 +233,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         outln!("{report}")?;
     }
     if report.kernel_dropped > 0 {
-        eprintln!(
+        eoutln!(
             "WARNING: {} frames dropped by the kernel on '{}' (ENOBUFS: larger than the peer's MTU, or the peer's backlog full).",
             report.kernel_dropped, a.iface
-        );
+        )?;
     }
     match err {
         Some(e) => Err(e.into()),

@@ -141,17 +141,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let totals = Totals::of(&results);
     for r in &results {
         if let Some(e) = &r.error {
-            eprintln!("vethbench: error: {}: {e}", r.file);
+            eoutln!("vethbench: error: {}: {e}", r.file)?;
         }
         for t in r.teardown_failures() {
-            eprintln!("vethbench: warning: {}:{}: {}", r.file, t.line, t.message);
+            eoutln!("vethbench: warning: {}:{}: {}", r.file, t.line, t.message)?;
         }
     }
     if stop.load(Ordering::Relaxed) {
-        eprintln!(
+        eoutln!(
             "vethbench: interrupted: {} test(s) run and reported; the rest were not run",
             results.iter().map(|r| r.tests.len()).sum::<usize>()
-        );
+        )?;
         return Ok(ExitCode::from(totals.exit_code().max(1)));
     }
     Ok(ExitCode::from(totals.exit_code()))
@@ -162,10 +162,12 @@ fn watch_signals(fd: nix::sys::signalfd::SignalFd, stop: Arc<AtomicBool>) {
     std::thread::spawn(move || loop {
         if let Ok(Some(_)) = fd.read_signal() {
             if stop.swap(true, Ordering::Relaxed) {
-                eprintln!("vethbench: error: interrupted twice: run abandoned, no report");
+                let _ = eoutln!("vethbench: error: interrupted twice: run abandoned, no report");
                 std::process::exit(2);
             }
-            eprintln!("vethbench: interrupted: ending the current test, then teardown and reports");
+            let _ = eoutln!(
+                "vethbench: interrupted: ending the current test, then teardown and reports"
+            );
         }
         // The descriptor is non-blocking: a short nap between reads.
         std::thread::sleep(std::time::Duration::from_millis(20));

@@ -489,7 +489,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // printed.
     if built.broadcast {
         // Scapy's words when it cannot resolve the destination.
-        eprintln!("WARNING: Mac address to reach destination not found. Using broadcast.");
+        eoutln!("WARNING: Mac address to reach destination not found. Using broadcast.")?;
     }
     for f in frames {
         if !a.quiet {
@@ -507,7 +507,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if total == 1 {
         sock.send(seq[0].bytes())?;
         outln!(".\nSent 1 packets.")?;
-        warn_dropped(sock);
+        warn_dropped(sock)?;
         return Ok(ExitCode::SUCCESS);
     }
     let burst = BurstSpec {
@@ -548,9 +548,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         )?;
         let dropped: u64 = per.iter().map(|t| t.dropped).sum();
         if dropped > 0 {
-            eprintln!(
+            eoutln!(
                 "WARNING: {dropped} of them dropped by the kernel on '{iface}' (ENOBUFS: larger than the peer's MTU, or the peer's backlog full)."
-            );
+            )?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -572,7 +572,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             stats.pps() * bits_per_frame / 1e6
         )?;
     }
-    warn_dropped(sock);
+    warn_dropped(sock)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -634,14 +634,15 @@ fn refusal(e: NotSendable, netns: Option<&str>) -> anyhow::Error {
 }
 
 /// Frames the kernel kept refusing (ENOBUFS) were sent but cannot have arrived: say so.
-fn warn_dropped(sock: &TxSocket) {
+fn warn_dropped(sock: &TxSocket) -> anyhow::Result<()> {
     if sock.dropped() > 0 {
-        eprintln!(
+        eoutln!(
             "WARNING: {} of them dropped by the kernel on '{}' (ENOBUFS: larger than the peer's MTU, or the peer's backlog full).",
             sock.dropped(),
             sock.iface()
-        );
+        )?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -206,9 +206,9 @@ fn plan(a: &Flags) -> anyhow::Result<TestPlan> {
         anyhow::bail!("--pin is for --mode throughput only (pinning slows latency and rtt runs)");
     }
     if a.pin && allowed.len() < 2 {
-        eprintln!(
+        eoutln!(
             "vethbench: --pin: this process may use one CPU only ({allowed:?}): nothing pinned"
-        );
+        )?;
     }
     let sizes = FlowsConfig::parse_sizes(&a.size).map_err(|e| anyhow::anyhow!("--size {e}"))?;
     let (frame_len, sizes) = match sizes[..] {
@@ -383,7 +383,7 @@ fn watch(run: Running, stop: &SignalFd) -> anyhow::Result<(Report, bool)> {
             if interrupted {
                 // A second one: the user does not want to wait for the drain.
                 bar.finish_and_clear();
-                eprintln!("vethbench: error: interrupted twice: run abandoned, no report");
+                let _ = eoutln!("vethbench: error: interrupted twice: run abandoned, no report");
                 std::process::exit(2);
             }
             interrupted = true;
@@ -442,10 +442,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         report.require_loss(what, reached);
     }
     if interrupted {
-        eprintln!(
+        eoutln!(
             "vethbench: interrupted: stopped after {} frames; those were checked",
             report.sent
-        );
+        )?;
     }
     if args.flags.json {
         outln!("{}", report.to_json())?;
@@ -454,7 +454,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(e) = &report.error {
         // The partial report is out; the error is the one line on stderr (exit 2).
-        eprintln!("vethbench: error: {e}");
+        eoutln!("vethbench: error: {e}")?;
     }
     Ok(ExitCode::from(report.exit_code()))
 }

@@ -25,6 +25,7 @@ pub use compare::FieldDiff;
 pub use report::{write_json, write_text};
 
 use crate::frame::view;
+use crate::frame::wire::{self, ipv4, ipv6, udp};
 use crate::pcapng::{CaptureReader, PcapngError};
 
 /// Frame bytes a [`Capture`] holds at most (the file is read into memory).
@@ -305,15 +306,18 @@ fn flow_key(f: &Frame<'_>) -> u64 {
     let lay = view::layout(f.data);
     match lay.l3_off {
         Some(o) => {
+            // The source address and the destination right after it.
             let addrs = if lay.ipv6 {
-                o + 8..o + 40
+                wire::at(o, ipv6::field::SRC_ADDR.start..ipv6::field::DST_ADDR.end)
             } else {
-                o + 12..o + 20
+                wire::at(o, ipv4::field::SRC_ADDR.start..ipv4::field::DST_ADDR.end)
             };
             f.data.get(addrs).hash(&mut h);
             lay.ip_proto.hash(&mut h);
             if let Some((_, l4)) = lay.l4 {
-                f.data.get(l4..l4 + 4).hash(&mut h);
+                // The two ports (TCP's and UDP's sit alike), or whatever an ICMP has there.
+                let ports = udp::field::SRC_PORT.start..udp::field::DST_PORT.end;
+                f.data.get(wire::at(l4, ports)).hash(&mut h);
             }
             f.data.get(lay.payload_off..lay.payload_end).hash(&mut h);
         }

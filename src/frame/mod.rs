@@ -25,7 +25,7 @@
 //! protocol family), `spec/` (the typed front end, a file per concern), `template.rs`
 //! ([`FrameTemplate`]), `csum.rs` (the Internet checksum, whole and incremental), `view/` (the
 //! packet view, a file per protocol), `filter/` (display filters over the view), `show/`
-//! (Scapy's `show()`, `hexdump()`), `summary.rs` (tshark's one line), `fields.rs` (`-T fields`),
+//! (Scapy's `show()`, `hexdump()`), `summary.rs` (tshark's one line), `fields/` (`-T fields`),
 //! `json.rs` (`-T json`), `mac.rs`. A new protocol touches the files docs/design.md lists
 //! ("A new protocol"): its wire file, the view, the engine, and the printers' `LayerKind`
 //! matches.

@@ -14,6 +14,8 @@
 //! (`arp: true`, `vethbench test --ignore arp`): a test that did not ask for it should see it.
 
 use crate::frame::view::{self, L4};
+use crate::frame::wire::ethernet::{self, ethertype};
+use crate::frame::wire::icmpv6::msg;
 
 /// The names [`NoiseFilter::categories`] takes.
 pub const CATEGORIES: &str = "ipv6, nd, mld, arp, lldp, stp, igmp";
@@ -88,23 +90,30 @@ impl NoiseFilter {
 
     /// True when `frame` belongs to a class switched on.
     pub fn is_noise(&self, frame: &[u8]) -> bool {
-        if self.is_off() || frame.len() < 14 {
+        let Ok(eth) = ethernet::Header::new_checked(frame) else {
+            return false;
+        };
+        if self.is_off() {
             return false;
         }
-        if self.stp && frame[..6] == [0x01, 0x80, 0xc2, 0, 0, 0] {
+        if self.stp && eth.dst() == ethernet::STP_DST {
             return true;
         }
         let lay = view::layout(frame);
-        if self.lldp && lay.ether_type == 0x88cc {
+        if self.lldp && lay.ether_type == ethertype::LLDP {
             return true;
         }
-        if self.arp && lay.ether_type == 0x0806 {
+        if self.arp && lay.ether_type == ethertype::ARP {
             return true;
         }
         match (lay.l4, lay.icmp_type) {
             (Some((L4::Icmpv6, _)), Some(t)) => {
-                (self.ipv6_nd && (133..=137).contains(&t))
-                    || (self.mld && matches!(t, 130..=132 | 143))
+                (self.ipv6_nd && (msg::ROUTER_SOLICIT..=msg::REDIRECT).contains(&t))
+                    || (self.mld
+                        && matches!(
+                            t,
+                            msg::MLD_QUERY | msg::MLD_REPORT | msg::MLD_DONE | msg::MLDV2_REPORT
+                        ))
             }
             (Some((L4::Igmp, _)), _) => self.igmp,
             _ => false,

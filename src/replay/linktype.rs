@@ -2,6 +2,7 @@
 //! as is; Linux cooked captures (SLL, SLL2) and raw IP get a 14-byte Ethernet header with the
 //! given MACs and the ethertype the capture names. Other link types are refused.
 
+use crate::frame::wire::{ethernet, ethernet::ethertype, ip, sll};
 use crate::frame::MacAddr;
 
 /// LINKTYPE_ETHERNET.
@@ -42,24 +43,32 @@ pub fn to_ethernet(
     out: &mut [u8],
 ) -> Option<usize> {
     let (et, payload) = match linktype {
-        SLL if data.len() >= 16 => (u16::from_be_bytes([data[14], data[15]]), &data[16..]),
-        SLL2 if data.len() >= 20 => (u16::from_be_bytes([data[0], data[1]]), &data[20..]),
-        RAW | IPV4 | IPV6 if !data.is_empty() => match data[0] >> 4 {
-            4 => (0x0800, data),
-            6 => (0x86dd, data),
+        SLL => (
+            sll::Header::new_checked(data).ok()?.protocol(),
+            &data[sll::HEADER_LEN..],
+        ),
+        SLL2 => (
+            sll::v2::Header::new_checked(data).ok()?.protocol(),
+            &data[sll::HEADER_LEN_V2..],
+        ),
+        RAW | IPV4 | IPV6 => match ip::version(*data.first()?) {
+            4 => (ethertype::IPV4, data),
+            6 => (ethertype::IPV6, data),
             _ => return None,
         },
         _ => return None,
     };
     // Below 0x0600 the field is a length or a Linux pseudo-protocol (ETH_P_802_2...).
-    if et < 0x0600 || out.len() < 14 + payload.len() {
+    let len = ethernet::HEADER_LEN + payload.len();
+    if et < 0x0600 || out.len() < len {
         return None;
     }
-    out[..6].copy_from_slice(&dst.0);
-    out[6..12].copy_from_slice(&src.0);
-    out[12..14].copy_from_slice(&et.to_be_bytes());
-    out[14..14 + payload.len()].copy_from_slice(payload);
-    Some(14 + payload.len())
+    let mut eth = ethernet::Header::new_unchecked(&mut out[..len]);
+    eth.set_dst(dst);
+    eth.set_src(src);
+    eth.set_ethertype(et);
+    out[ethernet::HEADER_LEN..len].copy_from_slice(payload);
+    Some(len)
 }
 
 #[cfg(test)]

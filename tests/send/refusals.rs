@@ -1,5 +1,5 @@
 //! What `send` refuses, and how: one line and exit 2, a missing CAP_NET_RAW named, fields
-//! the frame does not have; a closed output pipe ends it quietly.
+//! the frame does not have; a closed output pipe ends it quietly, and so does a closed stderr.
 
 use super::*;
 
@@ -179,6 +179,29 @@ fn output_into_a_closed_pipe_ends_quietly() {
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// Standard error a closed pipe too (`2>&1 | head -1` once the reader left): an error still
+/// exits 2 and a warning ends the command quietly (exit 0), neither with a panic (101).
+#[test]
+fn errors_into_a_closed_stderr_exit_without_a_panic() {
+    use std::os::fd::OwnedFd;
+    for (args, code) in [
+        (&["read", "/nonexistent/x.pcapng"][..], 2),
+        (&["send", "--no-such-flag"][..], 2),
+        // The broadcast warning is the first line written.
+        (&["send", "--dry-run", "-q"][..], 0),
+    ] {
+        let (read_end, write_end): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
+        drop(read_end);
+        let out = common::vethbench()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::from(write_end))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+    }
 }
 
 /// Issue 21 item 2 and item 4 through the CLI: 8000 parentheses (a stack overflow, exit 134,

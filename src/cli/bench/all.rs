@@ -37,9 +37,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    eprintln!("== bench send ==");
+    eoutln!("== bench send ==")?;
     figs.extend(super::bench_send(a.count, 64, rounds, &tools, &mut err)?);
-    eprintln!("== bench test ==");
+    eoutln!("== bench test ==")?;
     let t = super::test::Args {
         count: a.count,
         size: 66,
@@ -57,10 +57,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         load: false,
         timing_only: false,
     };
-    eprintln!("== bench replay ==");
+    eoutln!("== bench replay ==")?;
     figs.extend(super::replay::measure(&r, &mut err)?);
     if a.load {
-        eprintln!("== bench replay --load --timing-only ==");
+        eoutln!("== bench replay --load --timing-only ==")?;
         let l = super::replay::Args {
             load: true,
             timing_only: true,

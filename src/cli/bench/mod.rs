@@ -247,7 +247,7 @@ fn bench_send(
             other => bail!("unknown tool '{other}' ({})", TOOLS.join(", ")),
         };
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-        eprintln!("running {name} ({count} frames)...");
+        eoutln!("running {name} ({count} frames)...")?;
         // The tools are spawned from a thread inside the namespace, so they run in it.
         let row = pair.run_a(|| -> Result<anyhow::Result<Row>, LinkError> {
             Ok((|| {
@@ -308,7 +308,7 @@ fn bench_send(
     }
     if tools.iter().any(|t| t == "vethbench") && tools.iter().any(|t| t == "vethbench-expr") {
         const RUNS: usize = 21;
-        eprintln!("timing cold one-shot sends ({RUNS} each)...");
+        eoutln!("timing cold one-shot sends ({RUNS} each)...")?;
         let flags: Vec<String> = [
             "--dst-mac",
             "02:00:00:00:00:02",

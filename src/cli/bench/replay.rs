@@ -248,7 +248,7 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
         // The first tool alternates, so a drift in the machine's load hits both alike.
         for k in [round as usize % 2, 1 - round as usize % 2] {
             let tool = TOOLS[k];
-            eprintln!("round {}: {tool} at the file's timing...", round + 1);
+            eoutln!("round {}: {tool} at the file's timing...", round + 1)?;
             let busy = Load::start(a.load);
             let run = run_one(&pair, command(tool, &gaps, false)?, true)
                 .with_context(|| format!("{tool} at the file's timing"))?;
@@ -281,11 +281,11 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
         if !a.timing_only {
             let mut rate = [0f64; 2];
             for (k, tool) in TOOLS.iter().enumerate() {
-                eprintln!(
+                eoutln!(
                     "round {}: {tool} --topspeed ({} frames)...",
                     round + 1,
                     a.count
-                );
+                )?;
                 let run = run_one(&pair, command(tool, &top, true)?, false)
                     .with_context(|| format!("{tool} --topspeed"))?;
                 rate[k] = run.received as f64 / run.secs.max(1e-9);

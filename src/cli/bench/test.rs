@@ -185,9 +185,9 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
                 }
                 _ => unreachable!("six rows"),
             };
-            eprintln!("round {}: {name} ({} frames)...", round + 1, a.count);
+            eoutln!("round {}: {name} ({} frames)...", round + 1, a.count)?;
             let (rate, stdout) = timed(&pair, &mut cmd, name)?;
-            eprintln!("  {:.0} frames/s", rate.pps());
+            eoutln!("  {:.0} frames/s", rate.pps())?;
             per_round[round as usize][i] = rate.pps();
             let json = match i {
                 0 | 2 | 5 => Some(
@@ -296,17 +296,17 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
     let mut lat_rounds: Vec<(f64, f64)> = Vec::new();
     let mut rows: Vec<[f64; 7]> = Vec::new();
     for round in 0..a.rounds.max(1) {
-        eprintln!(
+        eoutln!(
             "round {}: kernel floor, send(2) to the receiver's kernel timestamp ({} frames)...",
             round + 1,
             a.latency_count
-        );
+        )?;
         let floor = pingpong::kernel_floor(&pair, &frame, a.latency_count)?;
-        eprintln!(
+        eoutln!(
             "round {}: vethbench test --mode latency ({} frames)...",
             round + 1,
             a.latency_count
-        );
+        )?;
         let mut cmd = Command::new(&exe);
         cmd.args([
             "test", "--tx", TX, "--rx", RX, "--json", "--mode", "latency",
@@ -333,10 +333,10 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
         lat_rounds.push((row[0], row[3]));
         rows.push(row);
     }
-    eprintln!(
+    eoutln!(
         "latency: blocking AF_PACKET ping-pong ({} frames)...",
         a.latency_count
-    );
+    )?;
     let rtts = pingpong::ping_pong(&pair, &frame, a.latency_count)?;
     let rtt = |f: fn(&LatencySummary) -> f64| rtts.as_ref().map_or(f64::NAN, f);
     let (rtt_p50, rtt_p99) = (rtt(|s| s.p50_us), rtt(|s| s.p99_us));
@@ -384,7 +384,7 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
     )?;
     // ---- Scapy ----
     if !a.no_scapy {
-        eprintln!("scapy: sendp + sniff ({} frames)...", a.scapy_count);
+        eoutln!("scapy: sendp + sniff ({} frames)...", a.scapy_count)?;
         match scapy::scapy(&pair, a.size, a.scapy_count) {
             Ok(sc) => {
                 let g = |k: &str| sc.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);

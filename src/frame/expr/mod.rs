@@ -9,8 +9,8 @@
 //! recursively can overflow the stack. This is the one builder: [`crate::frame::FrameSpec`]
 //! lowers to it.
 //!
-//! By concern: `parse.rs` reads the Python subset into an [`Expr`] (layers, fields, values,
-//! each with its column); `value.rs` the values; `class.rs` the [`LayerClass`] trait a layer
+//! By concern: `parse/` reads the Python subset into an [`Expr`] (layers, fields, values,
+//! each with its column; the literals in `parse/literal.rs`); `value.rs` the values; `class.rs` the [`LayerClass`] trait a layer
 //! implements and the [`Fields`] it reads; `build.rs` the engine (Scapy's `bind_layers` table,
 //! defaults, innermost layer first so lengths and checksums see their payload); `layers/` one
 //! file per protocol family.

@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::parse::{CmpOp, Expr, FieldRef, Lit, SetItem, Slice};
 use super::FilterError;
-use crate::frame::view::{self, LayerKind as Proto};
+use crate::frame::view::{self, LayerKind};
 
 /// A field's type, as tshark has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub enum Source {
     /// A bit of a view field (`tcp.flags.syn` from `tcp.flags`).
     Bit(&'static str, u64),
     /// A protocol: every layer of one of these kinds (its bytes, start to end).
-    Proto([Proto; 2], usize),
+    Proto([LayerKind; 2], usize),
     /// The whole frame (`frame`).
     Frame,
     Meta(FrameField),
@@ -252,25 +252,25 @@ const PAIRS: &[(&str, [&str; 2])] = &[
     ("arp.src.hw", ["arp.src.hw_mac", "arp.src.hw_mac"]),
 ];
 
-const PROTOS: &[(&str, [Proto; 2], usize)] = &[
-    ("eth", [Proto::Eth, Proto::Eth], 1),
-    ("llc", [Proto::Llc, Proto::Llc], 1),
-    ("vlan", [Proto::Vlan, Proto::Vlan], 1),
-    ("ieee8021ad", [Proto::Dot1ad, Proto::Dot1ad], 1),
-    ("arp", [Proto::Arp, Proto::Arp], 1),
-    ("mpls", [Proto::Mpls, Proto::Mpls], 1),
-    ("ip", [Proto::Ipv4, Proto::Ipv4], 1),
-    ("ipv6", [Proto::Ipv6, Proto::Ipv6], 1),
-    ("tcp", [Proto::Tcp, Proto::Tcp], 1),
-    ("udp", [Proto::Udp, Proto::Udp], 1),
-    ("icmp", [Proto::Icmp, Proto::Icmp], 1),
-    ("icmpv6", [Proto::Icmpv6, Proto::Icmpv6], 1),
-    ("igmp", [Proto::Igmp, Proto::Igmp], 1),
-    ("gre", [Proto::Gre, Proto::Gre], 1),
-    ("vxlan", [Proto::Vxlan, Proto::Vxlan], 1),
-    ("geneve", [Proto::Geneve, Proto::Geneve], 1),
-    ("data", [Proto::Data, Proto::Data], 1),
-    ("data.data", [Proto::Data, Proto::Data], 1),
+const PROTOS: &[(&str, [LayerKind; 2], usize)] = &[
+    ("eth", [LayerKind::Eth, LayerKind::Eth], 1),
+    ("llc", [LayerKind::Llc, LayerKind::Llc], 1),
+    ("vlan", [LayerKind::Vlan, LayerKind::Vlan], 1),
+    ("ieee8021ad", [LayerKind::Dot1ad, LayerKind::Dot1ad], 1),
+    ("arp", [LayerKind::Arp, LayerKind::Arp], 1),
+    ("mpls", [LayerKind::Mpls, LayerKind::Mpls], 1),
+    ("ip", [LayerKind::Ipv4, LayerKind::Ipv4], 1),
+    ("ipv6", [LayerKind::Ipv6, LayerKind::Ipv6], 1),
+    ("tcp", [LayerKind::Tcp, LayerKind::Tcp], 1),
+    ("udp", [LayerKind::Udp, LayerKind::Udp], 1),
+    ("icmp", [LayerKind::Icmp, LayerKind::Icmp], 1),
+    ("icmpv6", [LayerKind::Icmpv6, LayerKind::Icmpv6], 1),
+    ("igmp", [LayerKind::Igmp, LayerKind::Igmp], 1),
+    ("gre", [LayerKind::Gre, LayerKind::Gre], 1),
+    ("vxlan", [LayerKind::Vxlan, LayerKind::Vxlan], 1),
+    ("geneve", [LayerKind::Geneve, LayerKind::Geneve], 1),
+    ("data", [LayerKind::Data, LayerKind::Data], 1),
+    ("data.data", [LayerKind::Data, LayerKind::Data], 1),
 ];
 
 const FRAME: &[(&str, FrameField, Kind)] = &[

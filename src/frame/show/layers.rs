@@ -430,7 +430,7 @@ pub(super) fn scapy_ether_type(t: u16) -> String {
         ethernet::ethertype::MPLS_UNICAST => "MPLS".into(),
         ethernet::ethertype::MPLS_MULTICAST => "MPLS_MULTI".into(),
         ethernet::ethertype::TEB => "TEB".into(),
-        0x88cc => "LLDP".into(),
+        ethernet::ethertype::LLDP => "LLDP".into(),
         _ => format!("{t:#x}"),
     }
 }

@@ -135,13 +135,14 @@ pub fn show(frame: &[u8]) -> String {
 
 /// An EtherType as the one-line summary names it.
 pub(super) fn ether_type_name(t: u16) -> String {
+    use crate::frame::wire::ethernet::ethertype as T;
     match t {
-        0x0800 => "IPv4".into(),
-        0x86dd => "IPv6".into(),
-        0x0806 => "ARP".into(),
-        0x8100 => "n_802_1Q".into(),
-        0x88a8 => "n_802_1AD".into(),
-        0x88cc => "LLDP".into(),
+        T::IPV4 => "IPv4".into(),
+        T::IPV6 => "IPv6".into(),
+        T::ARP => "ARP".into(),
+        T::VLAN => "n_802_1Q".into(),
+        T::QINQ => "n_802_1AD".into(),
+        T::LLDP => "LLDP".into(),
         _ => format!("{t:#x}"),
     }
 }

@@ -88,10 +88,6 @@ pub enum L4 {
     Other(u8),
 }
 
-/// The old name of [`LayerKind`] (it was `view::Proto`, which `expr::Proto` also named).
-#[deprecated(note = "renamed LayerKind (expr::Proto is the expression engine's)")]
-pub type Proto = LayerKind;
-
 /// What a layer of [`Layout::layers`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LayerKind {

@@ -63,22 +63,24 @@ fn options<E: Emit>(w: &mut Walker<'_, E>, base: usize, opts: &[u8]) {
         match (opt.kind, opt.len) {
             (K::MSS, K::MSS_LEN) => w.field(
                 "tcp.options.mss_val",
-                p + 2..p + 4,
-                v!("{}", u16::get(&b[2..])),
+                at(p, K::MSS_VALUE),
+                v!("{}", u16::get(&b[K::MSS_VALUE])),
             ),
-            (K::WSCALE, K::WSCALE_LEN) => {
-                w.field("tcp.options.wscale.shift", p + 2..p + 3, v!("{}", b[2]))
-            }
+            (K::WSCALE, K::WSCALE_LEN) => w.field(
+                "tcp.options.wscale.shift",
+                at(p, K::WSCALE_SHIFT),
+                v!("{}", u8::get(&b[K::WSCALE_SHIFT])),
+            ),
             (K::TIMESTAMP, K::TIMESTAMP_LEN) => {
                 w.field(
                     "tcp.options.timestamp.tsval",
-                    p + 2..p + 6,
-                    v!("{}", u32::get(&b[2..])),
+                    at(p, K::TSVAL),
+                    v!("{}", u32::get(&b[K::TSVAL])),
                 );
                 w.field(
                     "tcp.options.timestamp.tsecr",
-                    p + 6..p + 10,
-                    v!("{}", u32::get(&b[6..])),
+                    at(p, K::TSECR),
+                    v!("{}", u32::get(&b[K::TSECR])),
                 );
             }
             _ => {}

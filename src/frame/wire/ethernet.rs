@@ -15,6 +15,9 @@ pub mod field {
 /// The header's length.
 pub const HEADER_LEN: usize = 14;
 
+/// The destination of spanning-tree BPDUs (IEEE 802.1D's bridge group address).
+pub const STP_DST: MacAddr = MacAddr([0x01, 0x80, 0xc2, 0, 0, 0]);
+
 /// The largest value of the type field that is an 802.3 length, not an EtherType.
 pub const MAX_8023_LEN: u16 = 1500;
 
@@ -33,6 +36,8 @@ pub mod ethertype {
     pub const QINQ: u16 = 0x88a8;
     /// The pre-standard QinQ tag some switches still send.
     pub const QINQ_OLD: u16 = 0x9100;
+    /// Link Layer Discovery Protocol.
+    pub const LLDP: u16 = 0x88cc;
 
     /// The EtherTypes that announce a VLAN tag (0x8100, 0x88a8, 0x9100).
     pub const fn is_vlan(t: u16) -> bool {

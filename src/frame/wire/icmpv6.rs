@@ -68,6 +68,7 @@ pub mod msg {
     pub const ECHO_REPLY: u8 = 129;
     pub const MLD_QUERY: u8 = 130;
     pub const MLD_REPORT: u8 = 131;
+    pub const MLD_DONE: u8 = 132;
     pub const ROUTER_SOLICIT: u8 = 133;
     pub const ROUTER_ADVERT: u8 = 134;
     pub const NEIGHBOR_SOLICIT: u8 = 135;

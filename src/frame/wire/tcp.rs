@@ -56,6 +56,11 @@ pub mod option {
     pub const MSS_LEN: usize = 4;
     pub const WSCALE_LEN: usize = 3;
     pub const TIMESTAMP_LEN: usize = 10;
+    /// The values' ranges, relative to the option's kind byte.
+    pub const MSS_VALUE: crate::frame::wire::Field = 2..4;
+    pub const WSCALE_SHIFT: crate::frame::wire::Field = 2..3;
+    pub const TSVAL: crate::frame::wire::Field = 2..6;
+    pub const TSECR: crate::frame::wire::Field = 6..10;
 }
 
 header!("a TCP");

@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::super::{Ctx, ExprError, Layer, Value};
 pub(super) use crate::frame::csum::checksum;
+use crate::frame::wire::ipv4::{self, option};
 
 /// Which checksum the layer just above `below` gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,7 @@ fn in4_chksum(proto: u8, below: &[Layer], data: &[&[u8]]) -> Result<u16, ExprErr
         },
         &mut hdr,
     )?;
-    let opts = hdr.get(20..).unwrap_or(&[]);
+    let opts = hdr.get(ipv4::HEADER_LEN..).unwrap_or(&[]);
     let len = match f.uint("len", 16)? {
         Some(l) => {
             let ihl = match f.uint("ihl", 4)? {
@@ -93,10 +94,10 @@ fn source_routes(mut opts: &[u8]) -> Vec<Option<Ipv4Addr>> {
     while let Some(&t) = opts.first() {
         match t {
             // Scapy's option list goes on after an EOL (each EOL or NOP is one option).
-            0 | 1 => opts = &opts[1..],
+            option::END | option::NOP => opts = &opts[1..],
             _ => {
                 let l = (opts.get(1).copied().unwrap_or(2) as usize).clamp(2, opts.len());
-                if t == 0x83 || t == 0x89 {
+                if t == option::LOOSE_SOURCE_ROUTE || t == option::STRICT_SOURCE_ROUTE {
                     let routers = opts.get(3..l).unwrap_or(&[]);
                     out.push(
                         routers

@@ -81,7 +81,8 @@ fn header(f: &Fields) -> Result<Vec<u8>, ExprError> {
     if f.uint("dataofs", 4)?.is_none() {
         // `(dataofs << 4) | p[12] & 0x0f`: more than 40 bytes of options do not fit.
         let d = f.computed("TCP", "dataofs", "options", 5 + opts.len().div_ceil(4), 4)?;
-        h[12] = ((d << 4) as u8) | (h[12] & 0x0f);
+        let at = tcp::field::DATA_OFF.start;
+        h[at] = ((d << 4) as u8) | (h[at] & 0x0f);
     }
     Ok(h)
 }

@@ -1,5 +1,4 @@
-//! The `stream` step: a stream from one port to another, measured as `vethbench test` does
-//! (the harness's sender, receiver and checker), with thresholds.
+//! What a device between a stream's ports may rewrite, and the receive end that undoes it.
 //!
 //! Through a router, the frames arrive with other MACs and a lower TTL, and the harness's
 //! checker, which compares each frame with the template it sent, would count every one as
@@ -19,11 +18,9 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use super::bench::Bench;
-use super::model::StreamStep;
-use super::steps::{Fail, Verdict};
+use crate::frame::wire::{self, ip::protocol, ipv4, ipv6};
 use crate::frame::{csum, view};
-use crate::harness::{self, stamp, FrameSource, HarnessError, RxMeta, StampedTemplate};
+use crate::harness::{stamp, FrameSource, HarnessError, RxMeta, StampedTemplate};
 
 /// Fields a device may rewrite in a stream's frames (`expect`, `ignore`): none enters the
 /// transport checksum or holds the stamp.
@@ -92,15 +89,16 @@ impl Segment {
         let lay = view::layout(frame);
         let (l4, at) = lay.l4?;
         let proto = match l4 {
-            view::L4::Tcp => 6,
-            view::L4::Udp => 17,
+            view::L4::Tcp => protocol::TCP,
+            view::L4::Udp => protocol::UDP,
             _ => return None,
         };
         let l3 = lay.l3_off?;
+        // The source address and the destination right after it.
         let addrs = if lay.ipv6 {
-            l3 + 8..l3 + 40
+            wire::at(l3, ipv6::field::SRC_ADDR.start..ipv6::field::DST_ADDR.end)
         } else {
-            l3 + 12..l3 + 20
+            wire::at(l3, ipv4::field::SRC_ADDR.start..ipv4::field::DST_ADDR.end)
         };
         Some(Segment {
             addrs,
@@ -113,7 +111,7 @@ impl Segment {
     /// The frame's own checksum is valid (IPv4 UDP without one: only if the sent had none).
     #[inline]
     fn valid(&self, frame: &[u8], sent_has_none: bool) -> bool {
-        if self.proto == 17 && frame[self.csum..self.csum + 2] == [0, 0] {
+        if self.proto == protocol::UDP && frame[self.csum..self.csum + 2] == [0, 0] {
             return sent_has_none;
         }
         csum::transport_valid(
@@ -406,281 +404,6 @@ impl<S: FrameSource> FrameSource for Restore<S> {
 
     fn name(&self) -> &str {
         self.inner.name()
-    }
-}
-
-/// The frame `expect` says arrives, and when it has `any`, the same built with `1` for each.
-type Arrival = (Option<Vec<u8>>, Option<Vec<u8>>);
-
-fn arrival(bench: &Bench, f: &super::model::FrameSrc) -> Result<Arrival, Fail> {
-    let text = super::check_steps::substitute(&f.text, &bench.vars);
-    let build = |text: &str| -> Result<Vec<u8>, Fail> {
-        let e = super::check_steps::parse_frame(text)
-            .map_err(|m| Fail::Error(format!("stream: expect '{text}': {m}")))?;
-        bench
-            .expected(&e)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Fail::Error("stream: expect builds no frame".into()))
-    };
-    match any_variants(&text) {
-        Some((zero, one)) => Ok((Some(build(&zero)?), Some(build(&one)?))),
-        None => Ok((Some(build(&text)?), None)),
-    }
-}
-
-/// `, any: udp.srcport 51234` for each field `any` stands for: the value latched, or `-`.
-fn latched_fields(zero: &[u8], one: &[u8], latched: Option<&[u8]>) -> String {
-    let mut out = String::new();
-    for f in view::dissect(zero) {
-        if !ANY_FIELDS.contains(&f.name) || zero[f.range.clone()] == one[f.range.clone()] {
-            continue;
-        }
-        let v = latched
-            .and_then(|a| view::dissect(a).into_iter().find(|g| g.range == f.range))
-            .map_or("-".to_string(), |g| g.value);
-        out.push_str(&format!(", any: {} {v}", f.name));
-    }
-    out
-}
-
-/// Keep the fields `save:` names of the frame as it arrived: `latched` (the declared frame
-/// with the ports `any` stood for), or `declared` when `expect` has no `any`.
-fn save(
-    bench: &mut Bench,
-    s: &StreamStep,
-    declared: &[u8],
-    any: bool,
-    latched: Option<&[u8]>,
-) -> Verdict {
-    let arrived = match (any, latched) {
-        (false, _) => declared,
-        (true, Some(l)) => l,
-        (true, None) if s.save.is_empty() => return Ok(Vec::new()),
-        (true, None) => {
-            return Err(Fail::Failed(format!(
-                "stream {} -> {}: save: no frame arrived as expect declares it, so what any \
-                 stands for is unknown",
-                s.from, s.to
-            )))
-        }
-    };
-    let fields = view::dissect(arrived);
-    for sv in &s.save {
-        let Some(f) = fields.iter().find(|f| f.name == sv.field) else {
-            return Err(Fail::Error(format!(
-                "save {}: the frame as it arrives has no {}",
-                sv.name, sv.field
-            )));
-        };
-        bench.vars.insert(sv.name.clone(), f.value.clone());
-    }
-    Ok(Vec::new())
-}
-
-/// Run a stream step: sent from `from`, checked on `to` as `vethbench test` does.
-pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
-    start(bench, s)?.finish(bench, s)?.1
-}
-
-/// A stream step's run, started: [`Started::run`] can be watched and stopped early (Ctrl-C);
-/// [`Started::finish`] waits for it and gives its report and the step's verdict.
-pub struct Started {
-    pub run: harness::RunHandle,
-    declared: Vec<u8>,
-    any1: Option<Vec<u8>>,
-    latched: Arc<OnceLock<Vec<u8>>>,
-}
-
-impl std::fmt::Debug for Started {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Started").finish_non_exhaustive()
-    }
-}
-
-/// Start a stream step's sender and receiver threads.
-pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
-    use harness::ends;
-    let frame = match (&s.frame, s.size) {
-        (Some(f), _) => {
-            let mut v = bench.frames(&s.from, super::steps::resolved(bench, f)?.as_ref())?;
-            if v.len() != 1 {
-                return Err(Fail::Error(
-                    "stream: the frame must be one frame (no fragment())".into(),
-                ));
-            }
-            v.remove(0)
-        }
-        (None, size) => {
-            let mut f =
-                harness::plan::default_frame(size.unwrap_or(128).max(harness::plan::MIN_FRAME_LEN));
-            // Addressed from port to port, so a bridge in between forwards it.
-            if let (Some(a), Some(b)) = (bench.topology().mac(&s.from), bench.topology().mac(&s.to))
-            {
-                f[0..6].copy_from_slice(&b.0);
-                f[6..12].copy_from_slice(&a.0);
-            }
-            f
-        }
-    };
-    let frame_len = frame.len();
-    let raw = frame.clone();
-    let (arriving, any1) = match &s.expect {
-        Some(f) => arrival(bench, f)?,
-        None => (None, None),
-    };
-    let template = harness::StampedTemplate::new(frame, std::process::id())?;
-    let cfg = harness::StreamConfig {
-        count: s.count,
-        duration: s.duration,
-        rate_pps: s.rate_pps,
-        ..harness::StreamConfig::default()
-    };
-    let topo = bench.topology();
-    let sink = ends::open_sink(
-        topo.netns(&s.from.node)?,
-        &s.from.iface,
-        cfg.batch,
-        frame_len,
-    )?;
-    let source = ends::open_source(
-        topo.netns(&s.to.node)?,
-        &s.to.iface,
-        &ends::rx_config(false),
-    )?;
-    let source = Restore::new(
-        source,
-        &raw,
-        arriving.as_deref(),
-        any1.as_deref(),
-        &template,
-        &s.ignore,
-    )
-    .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
-    let latched = source.arrived();
-    let declared = arriving.clone().unwrap_or_else(|| raw.clone());
-    let run = harness::stream::start(cfg, template, sink, source, None)?;
-    Ok(Started {
-        run,
-        declared,
-        any1,
-        latched,
-    })
-}
-
-impl Started {
-    /// Wait for the run's end: its report, and the step's verdict on it (the thresholds, or
-    /// without any the report's own verdict; `save:` done when it passed).
-    pub fn finish(
-        self,
-        bench: &mut Bench,
-        s: &StreamStep,
-    ) -> Result<(harness::Report, Verdict), Fail> {
-        let report = self.run.wait()?;
-        let verdict = judge(
-            bench,
-            s,
-            &self.declared,
-            self.any1.as_deref(),
-            &self.latched,
-            &report,
-        );
-        Ok((report, verdict))
-    }
-}
-
-fn judge(
-    bench: &mut Bench,
-    s: &StreamStep,
-    declared: &[u8],
-    any1: Option<&[u8]>,
-    latched: &OnceLock<Vec<u8>>,
-    report: &harness::Report,
-) -> Verdict {
-    let chosen = match any1 {
-        Some(one) => latched_fields(declared, one, latched.get().map(Vec::as_slice)),
-        None => String::new(),
-    };
-    let saved = save(
-        bench,
-        s,
-        declared,
-        any1.is_some(),
-        latched.get().map(Vec::as_slice),
-    );
-    let l = report.latency.as_ref();
-    let note = format!(
-        "sent {}, intact {}, lost {}, reordered {}, corrupted {}, duplicated {}, {:.0} pps, one-way latency p50 {} p99 {} µs",
-        report.sent,
-        report.intact,
-        report.lost,
-        report.reordered,
-        report.corrupted,
-        report.duplicated,
-        report.pps,
-        l.map_or("-".into(), |l| format!("{:.1}", l.p50_us)),
-        l.map_or("-".into(), |l| format!("{:.1}", l.p99_us)),
-    ) + &chosen;
-    let mut why = Vec::new();
-    if let Some(min) = s.min_loss {
-        // A device that drops: what gets through fails it, counted.
-        if !min.reached(report.lost, report.sent) {
-            why.push(format!(
-                "{} of {} frames got through, lost {} (min_loss {min})",
-                report.sent - report.lost.min(report.sent),
-                report.sent,
-                report.lost
-            ));
-        }
-        if let Some(max) = s.max_loss {
-            if !max.allows(report.lost, report.sent) {
-                why.push(format!("lost {} (max_loss {max})", report.lost));
-            }
-        }
-        if report.corrupted > 0 || report.duplicated > 0 {
-            why.push(format!(
-                "corrupted {}, duplicated {}",
-                report.corrupted, report.duplicated
-            ));
-        }
-    } else if s.max_loss.is_none() && s.max_reorder.is_none() && s.max_p99_us.is_none() {
-        if !report.passed() {
-            why.extend(report.failures.iter().cloned());
-        }
-    } else {
-        let loss = s.max_loss.unwrap_or(super::model::Limit::Frames(0));
-        if !loss.allows(report.lost, report.sent) {
-            why.push(format!("lost {} (max_loss {loss})", report.lost));
-        }
-        let reorder = s.max_reorder.unwrap_or(super::model::Limit::Frames(0));
-        if !reorder.allows(report.reordered, report.sent) {
-            why.push(format!(
-                "reordered {} (max_reorder {reorder})",
-                report.reordered
-            ));
-        }
-        if let (Some(max), Some(l)) = (s.max_p99_us, l) {
-            if l.p99_us > max {
-                why.push(format!("p99 {:.1} µs (max_p99_us {max})", l.p99_us));
-            }
-        }
-        if report.corrupted > 0 || report.duplicated > 0 {
-            why.push(format!(
-                "corrupted {}, duplicated {}",
-                report.corrupted, report.duplicated
-            ));
-        }
-    }
-    if why.is_empty() {
-        saved?;
-        Ok(vec![note])
-    } else {
-        Err(Fail::Failed(format!(
-            "stream {} -> {}: {}\n{note}",
-            s.from,
-            s.to,
-            why.join(", ")
-        )))
     }
 }
 

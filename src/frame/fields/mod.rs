@@ -9,6 +9,8 @@
 //! spelling of the few the view names after Scapy through [`view::ALIASES`]), plus the
 //! frame-level `eth`, `frame.number`, `frame.time_relative`, `frame.time_epoch`, `frame.len`,
 //! `frame.cap_len`. Nothing is allocated per frame (the caller passes a reusable `String`).
+//! This file holds the vocabulary and the line; `layer_text` writes a whole layer's text
+//! (`-e ip`), `format` the `-E` options, MAC names and relative times.
 //!
 //! Differences from tshark, on purpose: `tcp.seq` and `tcp.ack` are the raw numbers (tshark
 //! prints them relative to the conversation's first; compare with
@@ -24,7 +26,13 @@ use std::fmt::Write as _;
 
 use super::view::{self, LayerKind};
 use super::wire::ethernet;
-use super::{FrameError, MacAddr};
+use super::FrameError;
+
+mod format;
+mod layer_text;
+
+pub use format::{write_mac_name, write_relative, FieldFormat};
+pub(crate) use layer_text::{quoted_from, write_proto};
 
 /// A column of `-T fields`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -467,186 +475,6 @@ impl FieldSet {
             }
         }
     }
-}
-
-/// Where the packet an ICMP error quotes starts (past the end when there is none).
-pub(crate) fn quoted_from(lay: &view::Layout) -> usize {
-    lay.layers()
-        .iter()
-        .find(|h| h.proto == LayerKind::Quoted)
-        .map_or(usize::MAX, |h| h.start)
-}
-
-/// tshark's text of a protocol layer, as `-T fields -e ip` prints it.
-/// `quoted`: the layer is in the packet an ICMP error quotes (tshark gives its TCP no `Ack`
-/// or `Len`).
-pub(crate) fn write_proto(out: &mut String, data: &[u8], h: &view::Hdr, quoted: bool) {
-    use super::wire::{arp, ipv4, ipv6, tcp, udp, vlan};
-    let at = |f: std::ops::Range<usize>| data.get(h.start + f.start..h.start + f.end);
-    let be16 = |f: std::ops::Range<usize>| at(f).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
-    let be32 = |f: std::ops::Range<usize>| {
-        at(f).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    match h.proto {
-        LayerKind::Ipv4 => {
-            let ip = |f| at(f).map(|b| std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]));
-            if let (Some(s), Some(d)) = (ip(ipv4::field::SRC_ADDR), ip(ipv4::field::DST_ADDR)) {
-                let _ = write!(out, "Internet Protocol Version 4, Src: {s}, Dst: {d}");
-            }
-        }
-        LayerKind::Ipv6 => {
-            let ip = |f| {
-                at(f)
-                    .and_then(|b| <[u8; 16]>::try_from(b).ok())
-                    .map(std::net::Ipv6Addr::from)
-            };
-            if let (Some(s), Some(d)) = (ip(ipv6::field::SRC_ADDR), ip(ipv6::field::DST_ADDR)) {
-                let _ = write!(out, "Internet Protocol Version 6, Src: {s}, Dst: {d}");
-            }
-        }
-        LayerKind::Udp => {
-            let _ = write!(
-                out,
-                "User Datagram Protocol, Src Port: {}, Dst Port: {}",
-                be16(udp::field::SRC_PORT),
-                be16(udp::field::DST_PORT)
-            );
-        }
-        LayerKind::Tcp => {
-            let hl = at(tcp::field::DATA_OFF).map_or(20, |b| usize::from(b[0] >> 4) * 4);
-            let flags = be16(tcp::field::FLAGS);
-            let _ = write!(
-                out,
-                "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}",
-                be16(tcp::field::SRC_PORT),
-                be16(tcp::field::DST_PORT),
-                be32(tcp::field::SEQ_NUM)
-            );
-            // What an ICMP error quotes: ports and sequence number only, as tshark.
-            if quoted || h.end < h.start + hl.max(tcp::HEADER_LEN) || data.len() < h.start + hl {
-                return;
-            }
-            if flags & tcp::flags::ACK != 0 {
-                let _ = write!(out, ", Ack: {}", be32(tcp::field::ACK_NUM));
-            }
-            let _ = write!(out, ", Len: {}", h.end.saturating_sub(h.start + hl));
-        }
-        LayerKind::Vlan => {
-            let tci = be16(vlan::field::TCI);
-            let _ = write!(
-                out,
-                "802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}",
-                tci >> 13,
-                (tci >> 12) & 1,
-                tci & 0x0fff
-            );
-        }
-        LayerKind::Arp => {
-            // Wireshark's names: a probe (no sender address yet), an announcement (sender and
-            // target the same, no target MAC), a gratuitous request or reply.
-            let (spa, tpa, tha) = (
-                at(arp::field::SPA),
-                at(arp::field::TPA),
-                at(arp::field::THA),
-            );
-            let zero = |b: Option<&[u8]>| b.is_some_and(|b| b.iter().all(|x| *x == 0));
-            let gratuitous = spa.is_some() && spa == tpa;
-            out.push_str("Address Resolution Protocol");
-            out.push_str(match be16(arp::field::OPER) {
-                1 if gratuitous && zero(tha) => " (ARP Announcement)",
-                1 if zero(spa) && zero(tha) => " (ARP Probe)",
-                1 if gratuitous => " (request/gratuitous ARP)",
-                1 => " (request)",
-                2 if gratuitous => " (reply/gratuitous ARP)",
-                2 => " (reply)",
-                _ => "",
-            });
-        }
-        _ => {}
-    }
-}
-
-/// tshark's `-E` options of `-T fields`: `header=y|n`, `separator=C` (`/t`, `/s`),
-/// `quote=d|s|n`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldFormat {
-    /// Print the field names first.
-    pub header: bool,
-    /// Between values (a tab by default).
-    pub separator: String,
-    /// Around each value that is not empty.
-    pub quote: Option<char>,
-}
-
-impl Default for FieldFormat {
-    fn default() -> Self {
-        FieldFormat {
-            header: false,
-            separator: "\t".into(),
-            quote: None,
-        }
-    }
-}
-
-impl FieldFormat {
-    /// The `-E` options, each `KEY=VALUE`.
-    pub fn parse<S: AsRef<str>>(opts: &[S]) -> Result<FieldFormat, FrameError> {
-        let mut f = FieldFormat::default();
-        for o in opts {
-            let o = o.as_ref();
-            let bad = || {
-                FrameError::invalid(
-                    "-E option",
-                    o,
-                    "expected header=y|n, separator=C, quote=d|s|n",
-                )
-            };
-            let (k, v) = o.split_once('=').ok_or_else(bad)?;
-            match (k, v) {
-                ("header", "y") => f.header = true,
-                ("header", "n") => f.header = false,
-                ("separator", "/t") => f.separator = "\t".into(),
-                ("separator", "/s") => f.separator = " ".into(),
-                ("separator", s) if !s.is_empty() => f.separator = s.into(),
-                ("quote", "d") => f.quote = Some('"'),
-                ("quote", "s") => f.quote = Some('\''),
-                ("quote", "n") => f.quote = None,
-                _ => return Err(bad()),
-            }
-        }
-        Ok(f)
-    }
-}
-
-/// A MAC address as tshark resolves it without its OUI table: `Broadcast`,
-/// `IPv6mcast_ff:00:00:02`, `IPv4mcast_01:02:03`, else the address.
-pub fn write_mac_name(out: &mut String, m: MacAddr) {
-    let b = m.0;
-    let _ = match b {
-        [0xff, 0xff, 0xff, 0xff, 0xff, 0xff] => write!(out, "Broadcast"),
-        [0x33, 0x33, 0, 0, 0, x] => write!(out, "IPv6mcast_{x:02x}"),
-        [0x33, 0x33, ..] => write!(
-            out,
-            "IPv6mcast_{:02x}:{:02x}:{:02x}:{:02x}",
-            b[2], b[3], b[4], b[5]
-        ),
-        [0x01, 0x00, 0x5e, ..] => write!(out, "IPv4mcast_{:02x}:{:02x}:{:02x}", b[3], b[4], b[5]),
-        _ => write!(out, "{m}"),
-    };
-}
-
-/// `SECS.NANOS` since `t0_ns`, negative before it, as tshark prints `frame.time_relative`.
-pub fn write_relative(out: &mut String, ts_ns: u128, t0_ns: u128) {
-    let (neg, rel) = match ts_ns.checked_sub(t0_ns) {
-        Some(rel) => ("", rel),
-        None => ("-", t0_ns - ts_ns),
-    };
-    let _ = write!(
-        out,
-        "{neg}{}.{:09}",
-        rel / 1_000_000_000,
-        rel % 1_000_000_000
-    );
 }
 
 #[cfg(test)]
