@@ -15,8 +15,8 @@ fi
 # reference senders (tcpreplay, trafgen), iproute2/ethtool for interop checks, setpriv,
 # strace (counts the send syscalls), nftables (scenario examples, a dropped flow in `test --flows`),
 # curl (scenario examples), clang + libbpf-dev (the eBPF fixtures of fixtures/bpf, built by tests/bpf.rs),
-# perl (TAP::Parser reads the TAP report).
-pkgs=(tshark tcpdump libpcap0.8 python3-scapy tcpreplay netsniff-ng iproute2 ethtool util-linux libcap2-bin strace nftables curl clang libbpf-dev perl)
+# bpftool (tests/scenario_bpf.rs looks at what is attached and pinned), perl (TAP::Parser reads the TAP report).
+pkgs=(tshark tcpdump libpcap0.8 python3-scapy tcpreplay netsniff-ng iproute2 ethtool util-linux libcap2-bin strace nftables curl clang libbpf-dev bpftool perl)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
