@@ -111,18 +111,45 @@ fn show_value(shape: &bpf::MapShape, v: &[u8], ty: TypeRef<'_>) -> String {
     }
 }
 
+/// The map a step names, locked, with what both map steps need of it.
+struct MapAt<'a> {
+    obj: std::sync::MutexGuard<'a, crate::bpf::Object>,
+    shape: bpf::MapShape,
+    /// The key's and the value's BTF types (none without BTF).
+    kt: TypeRef<'a>,
+    vt: TypeRef<'a>,
+    /// The step's key, encoded.
+    key: Vec<u8>,
+}
+
+impl<'a> MapAt<'a> {
+    fn of(held: &'a Held, s: &MapStep) -> Result<MapAt<'a>, Fail> {
+        let l = held.with_map(&s.node, &s.map)?;
+        let obj = l.obj.lock().expect("object lock");
+        let shape = obj.map_shape(&s.map).map_err(fail_err)?;
+        let (kt, vt) = types(l.btf.as_ref(), &s.map);
+        let key = value::encode(&s.key, shape.key_size, kt)
+            .map_err(|e| Fail::Error(format!("key: {e}")))?;
+        Ok(MapAt {
+            obj,
+            shape,
+            kt,
+            vt,
+            key,
+        })
+    }
+}
+
+fn value_err(e: String) -> Fail {
+    Fail::Error(format!("value: {e}"))
+}
+
 /// `map_update`: a per-CPU map gets the value on every CPU (or a list, one per CPU).
 pub(in crate::scenario) fn run_map_update(bench: &mut Bench, s: &MapStep) -> Verdict {
-    let held = bench.topology().bpf();
-    let l = held.with_map(&s.node, &s.map)?;
-    let obj = l.obj.lock().expect("object lock");
-    let shape = obj.map_shape(&s.map).map_err(fail_err)?;
-    let (kt, vt) = types(l.btf.as_ref(), &s.map);
-    let key =
-        value::encode(&s.key, shape.key_size, kt).map_err(|e| Fail::Error(format!("key: {e}")))?;
+    let m = MapAt::of(bench.topology().bpf(), s)?;
     let v = s.value.as_ref().expect("checked: map_update has a value");
-    let bytes = per_cpu_value(&shape, v, vt).map_err(|e| Fail::Error(format!("value: {e}")))?;
-    obj.map_set(&s.map, &key, &bytes).map_err(fail_err)?;
+    let bytes = per_cpu_value(&m.shape, v, m.vt).map_err(value_err)?;
+    m.obj.map_set(&s.map, &m.key, &bytes).map_err(fail_err)?;
     Ok(Vec::new())
 }
 
@@ -160,13 +187,13 @@ fn is_array(ty: TypeRef<'_>) -> bool {
 /// `map_expect`: the whole value, some members, or no such key. A per-CPU map's value is
 /// compared as the sum over the CPUs of its integers (a list: CPU by CPU).
 pub(in crate::scenario) fn run_map_expect(bench: &mut Bench, s: &MapStep) -> Verdict {
-    let held = bench.topology().bpf();
-    let l = held.with_map(&s.node, &s.map)?;
-    let obj = l.obj.lock().expect("object lock");
-    let shape = obj.map_shape(&s.map).map_err(fail_err)?;
-    let (kt, vt) = types(l.btf.as_ref(), &s.map);
-    let key =
-        value::encode(&s.key, shape.key_size, kt).map_err(|e| Fail::Error(format!("key: {e}")))?;
+    let MapAt {
+        obj,
+        shape,
+        kt,
+        vt,
+        key,
+    } = MapAt::of(bench.topology().bpf(), s)?;
     let got = obj.map_get(&s.map, &key).map_err(fail_err)?;
     let at = format!("map {}[{}] on {}", s.map, value::decode(&key, kt), s.node);
     let Some(got) = got else {
@@ -181,33 +208,24 @@ pub(in crate::scenario) fn run_map_expect(bench: &mut Bench, s: &MapStep) -> Ver
             "{at}: expected no such key, it holds {shown}"
         )));
     }
-    // One value (the sum of a per-CPU map's), or a list of them per CPU.
-    let per_cpu_list =
-        matches!(&s.value, Some(MapValue::List(_))) && shape.cpus.is_some() && !is_array(vt);
-    let (want, have) = if per_cpu_list {
-        let w = per_cpu_value(&shape, s.value.as_ref().expect("a list"), vt)
-            .map_err(|e| Fail::Error(format!("value: {e}")))?;
-        (w, got.clone())
-    } else {
-        let have = match shape.cpus {
-            Some(_) => value::sum_cpus(&got, shape.slot(), shape.value_size, vt),
-            None => got.clone(),
-        };
-        if let Some(v) = &s.value {
-            let w = value::encode(v, shape.value_size, vt)
-                .map_err(|e| Fail::Error(format!("value: {e}")))?;
-            (w, have)
-        } else {
-            return expect_fields(&at, &s.fields, &have, vt, &shown);
-        }
+    // A per-CPU map's value as the sum over its CPUs, unless a list gives it CPU by CPU.
+    let summed = match shape.cpus {
+        Some(_) => value::sum_cpus(&got, shape.slot(), shape.value_size, vt),
+        None => got.clone(),
     };
-    if want == have {
+    let Some(v) = &s.value else {
+        return expect_fields(&at, &s.fields, &summed, vt, &shown);
+    };
+    let per_cpu_list = matches!(v, MapValue::List(_)) && shape.cpus.is_some() && !is_array(vt);
+    let (want, have) = if per_cpu_list {
+        (per_cpu_value(&shape, v, vt), got)
+    } else {
+        (value::encode(v, shape.value_size, vt), summed)
+    };
+    if want.map_err(value_err)? == have {
         Ok(Vec::new())
     } else {
-        Err(Fail::Failed(format!(
-            "{at}: expected {}, got {shown}",
-            s.value.as_ref().expect("a value")
-        )))
+        Err(Fail::Failed(format!("{at}: expected {v}, got {shown}")))
     }
 }
 

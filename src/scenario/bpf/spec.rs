@@ -35,22 +35,27 @@ impl<'de> Deserialize<'de> for ValueYaml {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::{MapAccess, SeqAccess, Visitor};
         struct V;
+        // Integers, booleans and strings are all scalars: their text is parsed once the
+        // map's key or value type is known.
+        fn scalar(v: impl ToString) -> ValueYaml {
+            ValueYaml(MapValue::Scalar(v.to_string()))
+        }
         impl<'de> Visitor<'de> for V {
             type Value = ValueYaml;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an integer, hex:BYTES, an address, a MAC, {member: value} or a list")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ValueYaml, E> {
-                Ok(ValueYaml(MapValue::Scalar(v.to_string())))
+                Ok(scalar(v))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ValueYaml, E> {
-                Ok(ValueYaml(MapValue::Scalar(v.to_string())))
+                Ok(scalar(v))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ValueYaml, E> {
-                Ok(ValueYaml(MapValue::Scalar(v.to_string())))
+                Ok(scalar(v))
             }
             fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<ValueYaml, E> {
-                Ok(ValueYaml(MapValue::Scalar(u8::from(v).to_string())))
+                Ok(scalar(u8::from(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<ValueYaml, A::Error> {
                 let mut v = Vec::new();
