@@ -432,6 +432,40 @@ fn prog_run_verdicts_and_frames_out_and_repeat() {
 }
 
 #[test]
+fn prog_run_checks_the_frame_out_with_a_display_filter() {
+    if !common::require_root!() {
+        return;
+    }
+    let step = |flt: &str| {
+        two_nodes(
+            "        - {object: progs.o, program: xdp_pass, attach: xdp}\n",
+            &format!(
+                "  - name: filter
+    steps:
+      - prog_run: {{node: dut, program: xdp_tx, frame: '{}', verdict: XDP_TX, filter: '{flt}'}}
+",
+                udp(9)
+            ),
+        )
+    };
+    // xdp_tx swaps the MACs and decrements the TTL.
+    run_yaml(
+        &step("ip.ttl == 63 && eth.dst == 02:00:00:00:00:01 && udp.dstport == 9"),
+        0,
+    );
+    let r = run_yaml(&step("ip.ttl == 64 && udp"), 1);
+    let m = &r.failed().message;
+    assert!(
+        m.contains("expected: filter 'ip.ttl == 64 && udp' matches")
+            && m.contains("filter: expected ip.ttl == 64 && udp, got no match"),
+        "{m}"
+    );
+    // A filter that does not compile: file:line at load, the column in the filter.
+    let err = refused("run", &step("ip.tll == 64"), &[]);
+    assert!(err.contains("s.yaml:13: filter: column 1: "), "{err}");
+}
+
+#[test]
 fn dual_runs_agree_and_a_different_live_program_is_caught() {
     if !common::require_root!() {
         return;

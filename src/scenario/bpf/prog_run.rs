@@ -72,10 +72,7 @@ pub(in crate::scenario) fn run_prog_run(bench: &mut Bench, s: &ProgRunStep) -> V
         if let Some(m) = output_mismatch(bench, w, &r.frame)? {
             failures.push(format!(
                 "the frame out differs:\n  expected: {}\n  got:      {}\n{}",
-                w.frame.as_ref().map_or_else(
-                    || crate::scenario::fields::describe(&w.fields),
-                    |f| f.text.clone()
-                ),
+                describe(w),
                 crate::frame::summary(&r.frame),
                 m.lines()
                     .map(|l| format!("  {l}"))
@@ -105,7 +102,25 @@ fn sender_of(spec: &TopologySpec, b: &BpfProgSpec) -> Option<PortRef> {
     }
 }
 
-/// The frame out against the step's expectation: None when it holds, else the differences.
+/// What the step expects of the frame out, in words: the frame, where the fields hold and the
+/// filter matches.
+fn describe(w: &Want) -> String {
+    let mut conds = Vec::new();
+    if !w.fields.is_empty() {
+        conds.push(crate::scenario::fields::describe(&w.fields));
+    }
+    if let Some(f) = &w.filter {
+        conds.push(format!("filter '{f}' matches"));
+    }
+    match &w.frame {
+        Some(f) if conds.is_empty() => f.text.clone(),
+        Some(f) => format!("{} where {}", f.text, conds.join(" and ")),
+        None => conds.join(" and "),
+    }
+}
+
+/// The frame out against the step's expectation (frame, fields, filter): None when it holds,
+/// else the differences, one a line.
 fn output_mismatch(bench: &Bench, w: &Want, out: &[u8]) -> Result<Option<String>, Fail> {
     let mut diffs = Vec::new();
     if let Some(f) = &w.frame {
@@ -127,6 +142,12 @@ fn output_mismatch(bench: &Bench, w: &Want, out: &[u8]) -> Result<Option<String>
         let mm = crate::scenario::fields::mismatch(&w.fields, out);
         if !mm.diffs.is_empty() {
             diffs.push(mm.to_string());
+        }
+    }
+    if let Some(f) = &w.filter {
+        if !f.holds(out, &bench.vars).map_err(Fail::Error)? {
+            // As `expect` says it of the closest frame.
+            diffs.push(format!("filter: expected {f}, got no match"));
         }
     }
     Ok((!diffs.is_empty()).then(|| diffs.join("\n")))

@@ -92,7 +92,7 @@ pub struct MapStepYaml {
     pub absent: bool,
 }
 
-/// `prog_run: {node, program, frame, verdict, expect, fields, ignore, repeat, dual}`.
+/// `prog_run: {node, program, frame, verdict, expect, fields, filter, ignore, repeat, dual, live}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgRunYaml {
@@ -106,6 +106,8 @@ pub struct ProgRunYaml {
     pub expect: Option<S<String>>,
     #[serde(default)]
     pub fields: Entries<S<String>, S<crate::scenario::yaml::Scalar>>,
+    /// A display filter the frame out must pass (Wireshark's language, as `expect`'s).
+    pub filter: Option<S<String>>,
     #[serde(default)]
     pub ignore: Vec<S<String>>,
     pub repeat: Option<S<u32>>,
@@ -299,7 +301,7 @@ pub(in crate::scenario) fn prog_run(
         }
         None => None,
     };
-    let want = if x.expect.is_some() || !x.fields.0.is_empty() {
+    let want = if x.expect.is_some() || !x.fields.0.is_empty() || x.filter.is_some() {
         Some(crate::scenario::check_steps::want(
             names,
             ctx,
@@ -308,8 +310,7 @@ pub(in crate::scenario) fn prog_run(
             x.expect.as_ref(),
             &x.fields,
             &x.ignore,
-            // No `filter:` key on prog_run yet (scenario::filter::FilterCond::holds checks one).
-            None,
+            x.filter.as_ref(),
         )?)
     } else if let Some(i) = x.ignore.first() {
         return err(at(i), "ignore", "ignore applies to expect (the frame out)");
@@ -320,7 +321,7 @@ pub(in crate::scenario) fn prog_run(
         return err(
             line,
             "prog_run",
-            "give verdict, expect (the frame out), fields, or dual: true",
+            "give verdict, expect (the frame out), fields, filter, or dual: true",
         );
     }
     let repeat = match &x.repeat {
