@@ -507,6 +507,55 @@ fn dual_runs_agree_and_a_different_live_program_is_caught() {
     );
 }
 
+#[test]
+fn dual_at_tc_ingress_looks_past_the_program() {
+    if !common::require_root!() {
+        return;
+    }
+    // dut:eth0's receiver sees every frame h1 sends, before tc ingress; dual looks past it
+    // (a socket bound to IPv4) and consumes the receiver's copy: expect_none holds after.
+    let tests = format!(
+        "  - name: dual
+    steps:
+      - prog_run: {{node: dut, program: tc_drop_port, frame: '{p9}', verdict: TC_ACT_SHOT, dual: true}}
+      - prog_run: {{node: dut, program: tc_drop_port, frame: '{p10}', verdict: TC_ACT_OK, dual: true}}
+      - expect_none: {{port: dut:eth0}}
+      - map_expect: {{node: dut, map: counters, key: 1, value: 2}}
+",
+        p10 = udp(10),
+        p9 = udp(9)
+    );
+    let yaml = two_nodes(
+        "        - {object: progs.o, program: tc_drop_port, attach: tc-ingress}\n",
+        &tests,
+    );
+    let s = &run_yaml(&yaml, 0).steps;
+    assert!(
+        s[0].notes
+            .contains("dual: the live link agrees: TC_ACT_SHOT (the frame arrived on no port"),
+        "{:?}",
+        s[0]
+    );
+    assert!(
+        s[1].notes.contains(
+            "dual: the live link agrees: TC_ACT_OK (the frame arrived on dut:eth0 past tc ingress in"
+        ),
+        "{:?}",
+        s[1]
+    );
+    // The live link passes everything (tc_pass): PROG_RUN's drop of port 9 disagrees.
+    let yaml = two_nodes(
+        "        - {object: progs.o, program: tc_pass, attach: tc-ingress}\n",
+        &tests.replace("dual: true}", "dual: true, live: tc_pass}"),
+    );
+    let r = run_yaml(&yaml, 1);
+    let m = &r.failed().message;
+    assert!(
+        m.contains("PROG_RUN of tc_drop_port gave TC_ACT_SHOT (the frame dropped), but on the live link (tc_pass at tc-ingress at dut:eth0, sent from h1:eth0) the frame out arrived on dut:eth0 past tc ingress: passed"),
+        "{m}"
+    );
+}
+
 /// Two hosts over a link with `impair`, and a stream of `count` frames h1 → h2.
 fn impaired(impair: &str, count: u64) -> String {
     format!(

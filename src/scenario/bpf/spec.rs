@@ -392,13 +392,6 @@ pub(in crate::scenario) fn check_refs(
                     ),
                 );
             };
-            if a.hook == Hook::TcIngress {
-                return err(
-                    s.line,
-                    "dual",
-                    "dual with tc-ingress: packet sockets see a frame before tc ingress runs, so the live verdict cannot be seen; attach at tc-egress or xdp",
-                );
-            }
             if peer(topo, &PortRef::new(&a.node, &a.iface)).is_none() {
                 return err(
                     s.line,
