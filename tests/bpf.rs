@@ -179,6 +179,16 @@ fn the_cli_prints_the_verdict_the_kernels_time_and_checks_the_output_frame() {
         "eth,ip.ttl,ip.checksum",
     ]);
     assert_eq!(code, 0, "{out}");
+    // -Y: the frame out passes a display filter, or exit 1 saying which did not match.
+    let xdp_tx = ["bpf", "run", p, "-p", "xdp_tx", &udp(9), "-Y"];
+    let (code, out, err) = run(&[&xdp_tx[..], &["ip.ttl == 63 && udp.dstport == 9"]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = run(&[&xdp_tx[..], &["ip.ttl == 64"]].concat());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAILED: filter 'ip.ttl == 64' does not match the frame out"),
+        "{out}"
+    );
     let (code, out, _) = run(&["bpf", "run", p, "-p", "tc_drop_port", &udp(9), "-j"]);
     assert_eq!(code, 0);
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -230,6 +240,19 @@ fn errors_are_one_line() {
                 "XDP_MAYBE",
             ],
             "not a verdict",
+        ),
+        (
+            vec![
+                "bpf",
+                "run",
+                p,
+                "-p",
+                "xdp_pass",
+                "Ether()/IP()",
+                "-Y",
+                "ip.tll == 1",
+            ],
+            "-Y 'ip.tll == 1': column 1: ",
         ),
         (
             vec![

@@ -14,8 +14,8 @@ fi
 # Wireshark's own tools, tcpdump/libpcap (filter compiler), Scapy (the reference), the
 # reference senders (tcpreplay, trafgen), iproute2/ethtool for interop checks, setpriv,
 # strace (counts the send syscalls), nftables (scenario examples, a dropped flow in `test --flows`),
-# curl (scenario examples), clang + libbpf-dev (the eBPF fixtures of fixtures/bpf, built by tests/bpf.rs), bpftool (the live checks of tests/scenario_bpf.rs),
-# perl (TAP::Parser reads the TAP report).
+# curl (scenario examples), clang + libbpf-dev (the eBPF fixtures of fixtures/bpf, built by tests/bpf.rs),
+# bpftool (tests/scenario_bpf.rs looks at what is attached and pinned), perl (TAP::Parser reads the TAP report).
 pkgs=(tshark tcpdump libpcap0.8 python3-scapy tcpreplay netsniff-ng iproute2 ethtool util-linux libcap2-bin strace nftables curl clang libbpf-dev bpftool perl)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -71,27 +71,81 @@ fn run_json(path: &Path) -> (i32, serde_json::Value, String) {
     (o.status.code().unwrap_or(-1), doc, err)
 }
 
-/// Every step of every test of the report: (test, keyword, outcome, message, notes joined).
-fn steps(doc: &serde_json::Value) -> Vec<(String, String, String, String, String)> {
-    let mut v = Vec::new();
+/// One step of a report.
+#[derive(Debug)]
+struct Step {
+    keyword: String,
+    outcome: String,
+    message: String,
+    /// The notes, one a line.
+    notes: String,
+}
+
+/// A run's JSON report and its steps (every test's, in order).
+struct Report {
+    doc: serde_json::Value,
+    steps: Vec<Step>,
+}
+
+impl Report {
+    /// The one step that failed (panics, showing the report, unless exactly one did).
+    fn failed(&self) -> &Step {
+        let f: Vec<&Step> = self
+            .steps
+            .iter()
+            .filter(|s| s.outcome == "failed")
+            .collect();
+        assert_eq!(f.len(), 1, "one failed step expected: {:#}", self.doc);
+        f[0]
+    }
+}
+
+/// `vethbench run --json FILE`, which must exit `want` (0: the tests passed, 1: one failed, 2:
+/// an error; else a panic with stderr and the report).
+fn run_expecting(path: &Path, want: i32) -> Report {
+    let (code, doc, err) = run_json(path);
+    assert_eq!(code, want, "{}: {err}\n{doc:#}", path.display());
+    let mut steps = Vec::new();
     for t in doc["files"][0]["tests"].as_array().into_iter().flatten() {
         for s in t["steps"].as_array().into_iter().flatten() {
-            let notes: Vec<String> = s["notes"]
+            let notes: Vec<&str> = s["notes"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|n| n.as_str().unwrap_or("").to_string())
+                .map(|n| n.as_str().unwrap_or(""))
                 .collect();
-            v.push((
-                t["name"].as_str().unwrap_or("").to_string(),
-                s["keyword"].as_str().unwrap_or("").to_string(),
-                s["outcome"].as_str().unwrap_or("").to_string(),
-                s["message"].as_str().unwrap_or("").to_string(),
-                notes.join("\n"),
-            ));
+            let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
+            steps.push(Step {
+                keyword: text("keyword"),
+                outcome: text("outcome"),
+                message: text("message"),
+                notes: notes.join("\n"),
+            });
         }
     }
-    v
+    Report { doc, steps }
+}
+
+/// `vethbench CMD FILE ARGS..` of `yaml` (beside the objects), which must refuse the file:
+/// exit 2 and one line on stderr, returned.
+fn refused(cmd: &str, yaml: &str, args: &[&str]) -> String {
+    let (_d, path) = scenario(yaml);
+    let o = common::vethbench()
+        .arg(cmd)
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+    assert_eq!(err.lines().count(), 1, "{cmd}: {err}");
+    err
+}
+
+/// [`run_expecting`] of `yaml` in a scratch directory beside the objects ([`scenario`]).
+fn run_yaml(yaml: &str, want: i32) -> Report {
+    let (_d, path) = scenario(yaml);
+    run_expecting(&path, want)
 }
 
 fn udp(dport: u16) -> String {
@@ -132,9 +186,7 @@ fn each_attach_kind_acts_on_the_live_link_and_the_counters_count() {
                 mode = if hook == "xdp" { "driver" } else { "generic" },
             ),
         );
-        let (_d, path) = scenario(&yaml);
-        let (code, doc, err) = run_json(&path);
-        assert_eq!(code, 0, "{hook}: {err}\n{doc:#}");
+        run_yaml(&yaml, 0);
     }
     // tc at dut's egress (TCX: this Debian bpftool names its links 'type 11', so the live
     // drop is the proof): frames from dut to h1.
@@ -154,9 +206,7 @@ fn each_attach_kind_acts_on_the_live_link_and_the_counters_count() {
             p9 = udp(9)
         ),
     );
-    let (_d, path) = scenario(&yaml);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 0, "tc-egress: {err}\n{doc:#}");
+    run_yaml(&yaml, 0);
 }
 
 /// `sh -c SCRIPT` in a mount namespace of its own with a fresh bpffs at /sys/fs/bpf, the
@@ -254,26 +304,14 @@ fn a_rejected_program_is_one_error_with_the_verifiers_words_and_up_refuses_bpf()
         "        - {object: rejected.o, program: xdp_bad, attach: xdp}\n",
         "  - name: never runs\n    steps:\n      - exec: {node: dut, run: 'true'}\n",
     );
-    let (_d, path) = scenario(&yaml);
-    let o = common::vethbench().arg("run").arg(&path).output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refused("run", &yaml, &[]);
     assert!(
         err.contains("the verifier rejected 'xdp_bad'") && err.contains("invalid access to packet"),
         "{err}"
     );
     // `up` keeps no process to hold programs: refused in one line before anything is made.
     let prefix = common::unique_name("vbB");
-    let o = common::vethbench()
-        .arg("up")
-        .arg(&path)
-        .args(["--prefix", &prefix])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refused("up", &yaml, &["--prefix", &prefix]);
     assert!(
         err.contains("vethbench up cannot keep eBPF programs"),
         "{err}"
@@ -287,10 +325,7 @@ fn a_rejected_program_is_one_error_with_the_verifiers_words_and_up_refuses_bpf()
         ("rejected.o", "missing.o", "missing.o: no such file"),
         ("attach: xdp", "attach: xdp-native", "not a hook"),
     ] {
-        let (_d, p) = scenario(&yaml.replace(from, to));
-        let o = common::vethbench().arg("run").arg(&p).output().unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{err}");
+        let err = refused("run", &yaml.replace(from, to), &[]);
         assert!(err.contains(":7: ") && err.contains(needle), "{err}");
     }
 }
@@ -332,22 +367,20 @@ fn map_steps_by_integer_and_by_struct_member_and_per_cpu_sums() {
             p9 = udp(9)
         ),
     );
-    let (_d, path) = scenario(&yaml);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 0, "{err}\n{doc:#}");
+    run_yaml(&yaml, 0);
     // A wrong member value fails, naming the member, and the report shows the maps.
-    let bad = yaml.replace("fields: {packets: 3}", "fields: {packets: 4}");
-    let (_d, path) = scenario(&bad);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 1, "{err}\n{doc:#}");
-    let failed: Vec<_> = steps(&doc)
-        .into_iter()
-        .filter(|s| s.2 == "failed")
-        .collect();
-    assert_eq!(failed.len(), 1, "{doc:#}");
-    let (_, kw, _, msg, notes) = &failed[0];
-    assert_eq!(kw, "map_expect");
-    assert!(msg.contains("packets: expected 4, got 3"), "{msg}");
+    let r = run_yaml(
+        &yaml.replace("fields: {packets: 3}", "fields: {packets: 4}"),
+        1,
+    );
+    let Step {
+        keyword,
+        message,
+        notes,
+        ..
+    } = r.failed();
+    assert_eq!(keyword, "map_expect");
+    assert!(message.contains("packets: expected 4, got 3"), "{message}");
     assert!(
         notes.contains("map flows (dut progs.o): {saddr: ")
             && notes.contains("= {packets: 3, bytes: 222}")
@@ -378,13 +411,11 @@ fn prog_run_verdicts_and_frames_out_and_repeat() {
             p9 = udp(9),
         ),
     );
-    let (_d, path) = scenario(&yaml);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 0, "{err}\n{doc:#}");
-    let s = steps(&doc);
+    let s = &run_yaml(&yaml, 0).steps;
     assert!(
-        s[0].4.starts_with("xdp_drop_port: XDP_DROP (1000 runs, ")
-            && s[0].4.contains(" ns per run, the kernel's figure)"),
+        s[0].notes
+            .starts_with("xdp_drop_port: XDP_DROP (1000 runs, ")
+            && s[0].notes.contains(" ns per run, the kernel's figure)"),
         "{:?}",
         s[0]
     );
@@ -392,20 +423,46 @@ fn prog_run_verdicts_and_frames_out_and_repeat() {
     let bad = yaml
         .replacen("verdict: XDP_TX", "verdict: XDP_PASS", 1)
         .replacen("ttl=63", "ttl=62", 1);
-    let (_d, path) = scenario(&bad);
-    let (code, doc, _) = run_json(&path);
-    assert_eq!(code, 1, "{doc:#}");
-    let failed: Vec<_> = steps(&doc)
-        .into_iter()
-        .filter(|s| s.2 == "failed")
-        .collect();
-    assert_eq!(failed.len(), 1, "{doc:#}");
+    let r = run_yaml(&bad, 1);
+    let m = &r.failed().message;
     assert!(
-        failed[0].3.contains("expected XDP_PASS, got XDP_TX"),
-        "{}",
-        failed[0].3
+        m.contains("expected XDP_PASS, got XDP_TX") && m.contains("ip.ttl"),
+        "{m}"
     );
-    assert!(failed[0].3.contains("ip.ttl"), "{}", failed[0].3);
+}
+
+#[test]
+fn prog_run_checks_the_frame_out_with_a_display_filter() {
+    if !common::require_root!() {
+        return;
+    }
+    let step = |flt: &str| {
+        two_nodes(
+            "        - {object: progs.o, program: xdp_pass, attach: xdp}\n",
+            &format!(
+                "  - name: filter
+    steps:
+      - prog_run: {{node: dut, program: xdp_tx, frame: '{}', verdict: XDP_TX, filter: '{flt}'}}
+",
+                udp(9)
+            ),
+        )
+    };
+    // xdp_tx swaps the MACs and decrements the TTL.
+    run_yaml(
+        &step("ip.ttl == 63 && eth.dst == 02:00:00:00:00:01 && udp.dstport == 9"),
+        0,
+    );
+    let r = run_yaml(&step("ip.ttl == 64 && udp"), 1);
+    let m = &r.failed().message;
+    assert!(
+        m.contains("expected: filter 'ip.ttl == 64 && udp' matches")
+            && m.contains("filter: expected ip.ttl == 64 && udp, got no match"),
+        "{m}"
+    );
+    // A filter that does not compile: file:line at load, the column in the filter.
+    let err = refused("run", &step("ip.tll == 64"), &[]);
+    assert!(err.contains("s.yaml:13: filter: column 1: "), "{err}");
 }
 
 #[test]
@@ -426,42 +483,76 @@ fn dual_runs_agree_and_a_different_live_program_is_caught() {
         "        - {object: progs.o, program: xdp_drop_port, attach: xdp}\n",
         &tests,
     );
-    let (_d, path) = scenario(&yaml);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 0, "{err}\n{doc:#}");
-    let s = steps(&doc);
-    assert!(
-        s[0].4.contains("dual: the live link agrees: XDP_DROP"),
-        "{:?}",
-        s[0]
-    );
-    assert!(
-        s[1].4.contains("dual: the live link agrees: XDP_PASS"),
-        "{:?}",
-        s[1]
-    );
+    let s = &run_yaml(&yaml, 0).steps;
+    for (step, verdict) in s.iter().zip(["XDP_DROP", "XDP_PASS"]) {
+        assert!(
+            step.notes
+                .contains(&format!("dual: the live link agrees: {verdict}")),
+            "{step:?}"
+        );
+    }
     // The live link runs another program (xdp_drop_other drops port 10, not 9): the first
     // case disagrees, and the step says how.
     let yaml = two_nodes(
         "        - {object: progs.o, program: xdp_drop_other, attach: xdp}\n",
         &tests.replace("dual: true}", "dual: true, live: xdp_drop_other}"),
     );
-    let (_d, path) = scenario(&yaml);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 1, "{err}\n{doc:#}");
-    let failed: Vec<_> = steps(&doc)
-        .into_iter()
-        .filter(|s| s.2 == "failed")
-        .collect();
-    assert_eq!(failed.len(), 1, "{doc:#}");
+    let r = run_yaml(&yaml, 1);
+    let m = &r.failed().message;
     assert!(
-        failed[0].3.contains(
+        m.contains(
             "BPF_PROG_RUN and the live link disagree: PROG_RUN of xdp_drop_port gave XDP_DROP"
-        ) && failed[0]
-            .3
-            .contains("the frame out arrived on dut:eth0: passed"),
-        "{}",
-        failed[0].3
+        ) && m.contains("the frame out arrived on dut:eth0: passed"),
+        "{m}"
+    );
+}
+
+#[test]
+fn dual_at_tc_ingress_looks_past_the_program() {
+    if !common::require_root!() {
+        return;
+    }
+    // dut:eth0's receiver sees every frame h1 sends, before tc ingress; dual looks past it
+    // (a socket bound to IPv4) and consumes the receiver's copy: expect_none holds after.
+    let tests = format!(
+        "  - name: dual
+    steps:
+      - prog_run: {{node: dut, program: tc_drop_port, frame: '{p9}', verdict: TC_ACT_SHOT, dual: true}}
+      - prog_run: {{node: dut, program: tc_drop_port, frame: '{p10}', verdict: TC_ACT_OK, dual: true}}
+      - expect_none: {{port: dut:eth0}}
+      - map_expect: {{node: dut, map: counters, key: 1, value: 2}}
+",
+        p10 = udp(10),
+        p9 = udp(9)
+    );
+    let yaml = two_nodes(
+        "        - {object: progs.o, program: tc_drop_port, attach: tc-ingress}\n",
+        &tests,
+    );
+    let s = &run_yaml(&yaml, 0).steps;
+    assert!(
+        s[0].notes
+            .contains("dual: the live link agrees: TC_ACT_SHOT (the frame arrived on no port"),
+        "{:?}",
+        s[0]
+    );
+    assert!(
+        s[1].notes.contains(
+            "dual: the live link agrees: TC_ACT_OK (the frame arrived on dut:eth0 past tc ingress in"
+        ),
+        "{:?}",
+        s[1]
+    );
+    // The live link passes everything (tc_pass): PROG_RUN's drop of port 9 disagrees.
+    let yaml = two_nodes(
+        "        - {object: progs.o, program: tc_pass, attach: tc-ingress}\n",
+        &tests.replace("dual: true}", "dual: true, live: tc_pass}"),
+    );
+    let r = run_yaml(&yaml, 1);
+    let m = &r.failed().message;
+    assert!(
+        m.contains("PROG_RUN of tc_drop_port gave TC_ACT_SHOT (the frame dropped), but on the live link (tc_pass at tc-ingress at dut:eth0, sent from h1:eth0) the frame out arrived on dut:eth0 past tc ingress: passed"),
+        "{m}"
     );
 }
 
@@ -481,9 +572,8 @@ tests:
 }
 
 /// The `lost N` of the stream step's note.
-fn lost(doc: &serde_json::Value) -> u64 {
-    let s = steps(doc);
-    let note = &s[0].4;
+fn lost(r: &Report) -> u64 {
+    let note = &r.steps[0].notes;
     let at = note.find("lost ").unwrap_or_else(|| panic!("{note}")) + 5;
     note[at..]
         .split(|c: char| !c.is_ascii_digit())
@@ -506,18 +596,11 @@ fn an_impaired_link_loses_what_its_seed_decides_run_after_run() {
         .filter(|k| vethbench::impair::Fate::of(&spec, 0, *k).drop)
         .count() as u64;
     let (_d, path) = scenario(&impaired("{loss: 3%, seed: 7}", n));
-    let mut runs = Vec::new();
-    for _ in 0..2 {
-        let (code, doc, err) = run_json(&path);
-        assert_eq!(code, 0, "{err}\n{doc:#}");
-        runs.push(lost(&doc));
-    }
+    let runs: Vec<u64> = (0..2).map(|_| lost(&run_expecting(&path, 0))).collect();
     assert_eq!(runs, [predicted, predicted], "the same seed, other fates");
     // Per sending end: h2 -> h1 impaired only, so h1 -> h2 loses nothing.
-    let (_d, path) = scenario(&impaired("{h2:eth0: {loss: 50%, seed: 1}}", 500));
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 0, "{err}\n{doc:#}");
-    assert_eq!(lost(&doc), 0, "{doc:#}");
+    let r = run_yaml(&impaired("{h2:eth0: {loss: 50%, seed: 1}}", 500), 0);
+    assert_eq!(lost(&r), 0, "{:#}", r.doc);
     // A key that is not an end of the link, and a bad share: file:line errors.
     for (imp, needle) in [
         (
@@ -526,24 +609,18 @@ fn an_impaired_link_loses_what_its_seed_decides_run_after_run() {
         ),
         ("{loss: 120%}", "expected a share from 0% to 100%"),
     ] {
-        let (_d, path) = scenario(&impaired(imp, 10));
-        let (code, _, err) = run_json(&path);
-        assert_eq!(code, 2, "{err}");
+        let err = refused("run", &impaired(imp, 10), &[]);
         assert!(
             err.contains(":4: impair: ") && err.contains(needle),
             "{err}"
         );
     }
     // `up` cannot keep a relay running: refused, one line.
-    let (_d, path) = scenario(&impaired("{loss: 1%}", 10));
-    let o = common::vethbench()
-        .arg("up")
-        .arg(&path)
-        .args(["--prefix", &common::unique_name("vbI")])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(
+        "up",
+        &impaired("{loss: 1%}", 10),
+        &["--prefix", &common::unique_name("vbI")],
+    );
     assert!(
         err.contains("cannot keep the impaired link h1:eth0 - h2:eth0"),
         "{err}"
@@ -551,8 +628,8 @@ fn an_impaired_link_loses_what_its_seed_decides_run_after_run() {
 }
 
 /// examples/bpf-xdp.yaml beside its object built from examples/bpf-xdp.c, with `from`
-/// replaced by `to` (a wrong twin) when given: exit code and report.
-fn example(twin: Option<(&str, &str)>) -> (i32, serde_json::Value, String) {
+/// replaced by `to` (a wrong twin) when given, run: it must exit `want`.
+fn example(twin: Option<(&str, &str)>, want: i32) -> Report {
     let dir = tempfile::tempdir().unwrap();
     let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     build(&ex.join("bpf-xdp.c"), &dir.path().join("bpf-xdp.o"));
@@ -563,7 +640,7 @@ fn example(twin: Option<(&str, &str)>) -> (i32, serde_json::Value, String) {
     }
     let path = dir.path().join("bpf-xdp.yaml");
     std::fs::write(&path, yaml).unwrap();
-    run_json(&path)
+    run_expecting(&path, want)
 }
 
 #[test]
@@ -571,34 +648,30 @@ fn the_xdp_example_passes_and_its_wrong_twin_fails_at_the_dual_run() {
     if !common::require_root!() {
         return;
     }
-    let (code, doc, err) = example(None);
-    assert_eq!(code, 0, "{err}\n{doc:#}");
+    example(None, 0);
     // The twin expects the blocked port to pass: PROG_RUN says XDP_DROP.
-    let (code, doc, err) = example(Some((
-        "verdict: XDP_DROP\n          dual: true          #",
-        "verdict: XDP_PASS\n          dual: true          #",
-    )));
-    assert_eq!(code, 1, "{err}\n{doc:#}");
-    let failed: Vec<_> = steps(&doc)
-        .into_iter()
-        .filter(|s| s.2 == "failed")
-        .collect();
-    assert_eq!(failed.len(), 1, "{doc:#}");
-    assert_eq!(failed[0].1, "prog_run");
+    let r = example(
+        Some((
+            "verdict: XDP_DROP\n          dual: true          #",
+            "verdict: XDP_PASS\n          dual: true          #",
+        )),
+        1,
+    );
+    let f = r.failed();
+    assert_eq!(f.keyword, "prog_run");
     assert!(
-        failed[0].3.contains("expected XDP_PASS, got XDP_DROP"),
+        f.message.contains("expected XDP_PASS, got XDP_DROP"),
         "{}",
-        failed[0].3
+        f.message
     );
     // The report shows the maps: the blocked port and the per-CPU counters' sum (the
     // PROG_RUN that failed counted its drop too).
     assert!(
-        failed[0].4.contains("map blocked (dut bpf-xdp.o): 53 = 1")
-            && failed[0]
-                .4
+        f.notes.contains("map blocked (dut bpf-xdp.o): 53 = 1")
+            && f.notes
                 .contains("map stats (dut bpf-xdp.o): 0 = {passed: 1, dropped: 2} (per CPU: ["),
         "{}",
-        failed[0].4
+        f.notes
     );
 }
 
@@ -618,29 +691,22 @@ fn dual_xdp_tx_agrees_in_the_generic_path_and_shows_native_veths_missing_napi() 
         "        - {object: progs.o, program: xdp_tx, attach: xdp-generic}\n",
         &tests,
     );
-    let (_d, path) = scenario(&generic);
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 0, "{err}\n{doc:#}");
+    let r = run_yaml(&generic, 0);
     assert!(
-        steps(&doc)[0]
-            .4
+        r.steps[0]
+            .notes
             .contains("dual: the live link agrees: XDP_TX (the frame out arrived on h1:eth0"),
-        "{doc:#}"
+        "{:#}",
+        r.doc
     );
     // Native XDP on veth: XDP_TX needs NAPI on the peer (an XDP program or GRO there), which
     // h1:eth0 has not, so the kernel drops what BPF_PROG_RUN sends back: dual says so.
-    let (_d, path) = scenario(&generic.replace("attach: xdp-generic", "attach: xdp"));
-    let (code, doc, err) = run_json(&path);
-    assert_eq!(code, 1, "{err}\n{doc:#}");
-    let failed: Vec<_> = steps(&doc)
-        .into_iter()
-        .filter(|s| s.2 == "failed")
-        .collect();
+    let r = run_yaml(&generic.replace("attach: xdp-generic", "attach: xdp"), 1);
+    let m = &r.failed().message;
     assert!(
-        failed[0].3.contains("gave XDP_TX (the frame sent back out (XDP_TX), expected on h1:eth0), but on the live link")
-            && failed[0].3.contains("arrived on no port within 1000 ms: dropped"),
-        "{}",
-        failed[0].3
+        m.contains("gave XDP_TX (the frame sent back out (XDP_TX), expected on h1:eth0), but on the live link")
+            && m.contains("arrived on no port within 1000 ms: dropped"),
+        "{m}"
     );
 }
 

@@ -59,6 +59,10 @@ struct RunArgs {
         requires = "expect_frame"
     )]
     ignore: Vec<String>,
+    /// Fail (exit 1) unless the frame the program leaves passes this display filter (Wireshark's
+    /// language, as `read -Y` takes it): `ip.ttl == 63 && udp.dstport == 9`.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
     /// Print the frame the program leaves layer by layer (Scapy's show()).
     #[arg(short = 'V', long)]
     verbose: bool,
@@ -143,6 +147,13 @@ fn run_prog(a: RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let opts = vethbench::diff::DiffOptions::new(&a.ignore)?;
+    let filter = a
+        .display_filter
+        .as_deref()
+        .map(|y| {
+            vethbench::frame::filter::Filter::parse(y).map_err(|e| anyhow::anyhow!("-Y '{y}': {e}"))
+        })
+        .transpose()?;
     let mut obj = Object::open(&a.object)?;
     let r = obj.run(&a.program, &frame, a.repeat)?;
     let mut failures = Vec::new();
@@ -178,6 +189,12 @@ fn run_prog(a: RunArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+    }
+    if let Some(f) = filter.filter(|f| !f.matches_frame(&r.frame)) {
+        failures.push(format!(
+            "filter '{}' does not match the frame out",
+            f.text()
+        ));
     }
     let changed = r.frame != frame;
     let mut out = String::new();

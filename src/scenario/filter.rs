@@ -1,12 +1,12 @@
-//! Display-filter conditions of `expect`, `sr` and `expect_none` (`filter: 'udp.srcport !=
-//! 40000 && ip.src == 198.18.0.0/15'`): Wireshark's language, the engine of
+//! Display-filter conditions of `expect`, `sr`, `expect_none` and `prog_run` (`filter:
+//! 'udp.srcport != 40000 && ip.src == 198.18.0.0/15'`): Wireshark's language, the engine of
 //! [`crate::frame::filter`], checked when the file loads (a filter that does not compile is a
 //! load error naming the line and the column in the filter).
 //!
 //! A filter may use values saved by earlier steps (`udp.dstport == ${natport}`): it is then
 //! checked at load with a stand-in of the saved field's type in each `${name}` (so a saved
 //! port compared with an address is a load error), and compiled again with the values when the
-//! step runs. Other steps (`prog_run`) check a frame with [`FilterCond::holds`].
+//! step runs. `prog_run` checks the frame its program leaves with [`FilterCond::holds`].
 
 use std::borrow::Cow;
 

@@ -114,9 +114,31 @@ impl RecvSocket {
     /// Open and bind a receive socket on `iface` (in the calling thread's network namespace).
     /// Needs CAP_NET_RAW.
     pub fn open(iface: &str, cfg: &RecvConfig) -> Result<RecvSocket, SockError> {
+        Self::open_bound(iface, cfg, libc::ETH_P_ALL as u16)
+    }
+
+    /// [`RecvSocket::open`] for the frames of one EtherType (the innermost, past VLAN tags)
+    /// only. Where the kernel hands them over differs: an all-protocol socket gets a received
+    /// frame before tc ingress (and before a bridge takes it), this one after, so it sees what
+    /// a tc-ingress program let through, and only that.
+    pub fn open_protocol(
+        iface: &str,
+        cfg: &RecvConfig,
+        ethertype: u16,
+    ) -> Result<RecvSocket, SockError> {
+        Self::open_bound(iface, cfg, ethertype)
+    }
+
+    fn open_bound(iface: &str, cfg: &RecvConfig, proto: u16) -> Result<RecvSocket, SockError> {
         let index = ifindex(iface)?;
-        let fd = sys::open(index, cfg.ignore_outgoing, cfg.rcvbuf, cfg.busy_poll_us)
-            .map_err(|(op, e)| SockError::from_io(op, iface, e, Capability::NetRaw))?;
+        let fd = sys::open(
+            index,
+            proto.to_be(),
+            cfg.ignore_outgoing,
+            cfg.rcvbuf,
+            cfg.busy_poll_us,
+        )
+        .map_err(|(op, e)| SockError::from_io(op, iface, e, Capability::NetRaw))?;
         Ok(RecvSocket {
             fd,
             iface: iface.to_string(),

@@ -33,10 +33,12 @@ pub(crate) struct RecvMeta {
     pub status: u32,
 }
 
-/// Open a packet socket with receive timestamps and auxdata, then bind it to `ifindex` for all
-/// protocols: when this returns, every frame that arrives is queued on it (the ready barrier).
+/// Open a packet socket with receive timestamps and auxdata, then bind it to `ifindex` for
+/// protocol `proto_be` (network order; ETH_P_ALL: every frame): when this returns, every frame
+/// of that protocol that arrives is queued on it (the ready barrier).
 pub(crate) fn open(
     ifindex: u32,
+    proto_be: u16,
     ignore_outgoing: bool,
     rcvbuf: usize,
     busy_poll_us: Option<u32>,
@@ -66,7 +68,7 @@ pub(crate) fn open(
             &(us as libc::c_int),
         );
     }
-    common::bind(&fd, ifindex, common::ETH_P_ALL_BE).map_err(|e| ("bind", e))?;
+    common::bind(&fd, ifindex, proto_be).map_err(|e| ("bind", e))?;
     Ok(fd)
 }
 
