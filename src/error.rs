@@ -30,12 +30,15 @@ use std::fmt;
 ///     "out.pcapng: No space left on device (os error 28)"
 /// );
 /// ```
+///
+/// An `io::Error` or errno of EMFILE/ENFILE in the chain prints as [`TooManyOpenFiles`] (the
+/// limit and how to raise it), wherever it came from.
 pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = err.to_string();
+    let mut line = text(err);
     let mut cause = err.source();
     while let Some(c) = cause {
         line.push_str(": ");
-        line.push_str(&c.to_string());
+        line.push_str(&text(c));
         cause = c.source();
     }
     if line.contains('\n') {
@@ -46,6 +49,20 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
             .join(" ");
     }
     line
+}
+
+/// One error's own words; EMFILE and ENFILE with the limit.
+fn text(e: &(dyn std::error::Error + 'static)) -> String {
+    let errno = e
+        .downcast_ref::<std::io::Error>()
+        .filter(|io| io.get_ref().is_none())
+        .and_then(std::io::Error::raw_os_error)
+        .or_else(|| e.downcast_ref::<nix::errno::Errno>().map(|n| *n as i32));
+    match errno {
+        Some(libc::EMFILE) => TooManyOpenFiles::now(false).to_string(),
+        Some(libc::ENFILE) => TooManyOpenFiles::now(true).to_string(),
+        _ => e.to_string(),
+    }
 }
 
 /// A Linux capability an operation needs.
@@ -112,16 +129,24 @@ impl NoSuchInterface {
 /// EMFILE or ENFILE, with the limit and how to raise it (a large topology opens a namespace,
 /// sockets and netlink handles per node).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", too_many_files(*.system, *.soft, *.hard))]
+#[error("{}", too_many_files(self))]
 pub struct TooManyOpenFiles {
     /// ENFILE: the whole system's table is full, not this process's limit.
     pub system: bool,
-    /// This process's limits (`ulimit -Sn`, `ulimit -Hn`), when `/proc/self/limits` says.
+    /// This process's limits (`ulimit -Sn`, `ulimit -Hn`), when getrlimit says.
     pub soft: Option<u64>,
     pub hard: Option<u64>,
+    /// Refused before opening anything ([`reserve_open_files`]): about this many are needed.
+    pub need: Option<u64>,
 }
 
-fn too_many_files(system: bool, soft: Option<u64>, hard: Option<u64>) -> String {
+fn too_many_files(e: &TooManyOpenFiles) -> String {
+    let TooManyOpenFiles {
+        system,
+        soft,
+        hard,
+        need,
+    } = *e;
     if system {
         return "too many open files in the system (ENFILE): raise fs.file-max, or close \
                 other programs' files"
@@ -129,34 +154,81 @@ fn too_many_files(system: bool, soft: Option<u64>, hard: Option<u64>) -> String 
     }
     let limit = soft.map_or("unknown".to_string(), |s| s.to_string());
     let hard_s = hard.map_or("unknown".to_string(), |h| h.to_string());
-    let want = soft.map_or(65536, |s| (s.saturating_mul(4)).max(4096));
+    let want = soft
+        .map_or(65536, |s| (s.saturating_mul(4)).max(4096))
+        .max(need.unwrap_or(0).saturating_mul(2));
+    let what = match need {
+        Some(n) => format!("too many open files (EMFILE): about {n} are needed and "),
+        None => "too many open files (EMFILE): ".to_string(),
+    };
     match hard {
         Some(h) if soft.is_some_and(|s| s >= h) => format!(
-            "too many open files (EMFILE): this process may open {limit}, its hard limit; \
-             raise the hard limit as root (`ulimit -Hn {want}`, limits.conf, or systemd's \
-             LimitNOFILE=)"
+            "{what}this process may open {limit}, its hard limit; raise the hard limit as root \
+             (`ulimit -Hn {want}`, limits.conf, or systemd's LimitNOFILE=)"
         ),
         _ => format!(
-            "too many open files (EMFILE): this process may open {limit} (hard limit \
-             {hard_s}); raise it, e.g. `ulimit -n {}` in the shell that runs vethbench",
+            "{what}this process may open {limit} (hard limit {hard_s}); raise it, e.g. \
+             `ulimit -n {}` in the shell that runs vethbench",
             hard.map_or(want, |h| want.min(h))
         ),
     }
 }
 
+/// The soft limit on open files before [`reserve_open_files`] raised it, plus one (0: never
+/// raised): what child processes get back (`sys::child::die_with_parent`), as a program
+/// that uses select() expects.
+static SOFT_BEFORE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The soft limit on open files to give child processes: `Some` when this process raised its
+/// own ([`reserve_open_files`]).
+pub fn open_files_for_children() -> Option<u64> {
+    match SOFT_BEFORE.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => None,
+        n => Some(n - 1),
+    }
+}
+
+/// Make room for about `need` open files before opening them: a soft limit below `need` is
+/// raised to the hard limit (as systemd advises programs that need many; child processes get
+/// the old one back). When the hard limit is below `need` too, the error says so, with the
+/// limit and how to raise it, before anything was made.
+pub fn reserve_open_files(need: u64) -> Result<(), TooManyOpenFiles> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return Ok(());
+    };
+    if soft >= need {
+        return Ok(());
+    }
+    if hard >= need && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        let _ = SOFT_BEFORE.compare_exchange(
+            0,
+            soft.saturating_add(1),
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        return Ok(());
+    }
+    Err(TooManyOpenFiles {
+        need: Some(need),
+        ..TooManyOpenFiles::now(false)
+    })
+}
+
 impl TooManyOpenFiles {
-    /// This process's limits now.
+    /// This process's limits now (getrlimit: no file to open, which EMFILE would refuse).
     pub fn now(system: bool) -> Self {
-        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
-        let row = limits.lines().find(|l| l.starts_with("Max open files"));
-        let mut nums = row
-            .into_iter()
-            .flat_map(|l| l.split_whitespace())
-            .filter_map(|w| w.parse::<u64>().ok());
+        use nix::sys::resource::{getrlimit, Resource};
+        let known = |v: u64| (v != libc::RLIM_INFINITY).then_some(v);
+        let (soft, hard) = match getrlimit(Resource::RLIMIT_NOFILE) {
+            Ok((s, h)) => (known(s), known(h)),
+            Err(_) => (None, None),
+        };
         TooManyOpenFiles {
             system,
-            soft: nums.next(),
-            hard: nums.next(),
+            soft,
+            hard,
+            need: None,
         }
     }
 
@@ -191,6 +263,7 @@ mod tests {
             system: false,
             soft: Some(1024),
             hard: Some(1024),
+            need: None,
         };
         assert!(
             at_hard.to_string().contains("hard limit as root"),

@@ -60,7 +60,9 @@ fn test(args: &[&str]) -> serde_json::Value {
     let out = common::vethbench()
         // A drain long enough for a relay (a debug build) that a loaded machine holds back:
         // a frame still in its ring when the checker stops would count as lost.
-        .args(["test", "--tx", "va", "--rx", "vb", "--json", "--drain", "3s"])
+        .args([
+            "test", "--tx", "va", "--rx", "vb", "--json", "--drain", "3s",
+        ])
         .args(args)
         .output()
         .unwrap();

@@ -409,3 +409,77 @@ fn hex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
 }
+
+/// Issue 21, new user 5: a protocol as a field (`-e icmp`, `-e icmpv6`, `-e igmp`) prints what
+/// tshark 4.0 prints, as `-e ip` already did: its filter name, once per header (an error
+/// quoting an echo is `icmp,icmp`), in `-T fields` and in `-T json`. Scapy's frames: echo and
+/// reply, errors quoting UDP, TCP and ICMP, a redirect, IGMP, ICMPv6 errors quoting an echo.
+#[test]
+fn protocols_as_fields_like_tshark() {
+    if !have("tshark") {
+        common::skip!("tshark is not installed");
+        return;
+    }
+    if !common::require_root!() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("icmp.pcap");
+    let script = r#"
+import sys
+from scapy.all import Ether, IP, IPv6, UDP, TCP, ICMP, ICMPv6EchoRequest, ICMPv6DestUnreach, ICMPv6TimeExceeded, wrpcap
+from scapy.contrib.igmp import IGMP
+E = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+A, B = "198.18.0.1", "198.18.0.2"
+A6, B6 = "2001:db8::1", "2001:db8::2"
+wrpcap(sys.argv[1], [
+    E / IP(src=A, dst=B) / ICMP() / "ping",
+    E / IP(src=B, dst=A) / ICMP(type=0, id=5, seq=7) / "pong",
+    E / IP(src=B, dst=A) / ICMP(type=3, code=3) / IP(src=A, dst=B) / UDP(sport=1, dport=2),
+    E / IP(src=B, dst=A) / ICMP(type=11) / IP(src=A, dst=B, ttl=1) / ICMP() / "q",
+    E / IP(src=B, dst=A) / ICMP(type=5, code=1, gw="198.18.0.9") / IP(src=A, dst=B) / TCP(),
+    E / IP(src=A, dst="224.0.0.1", ttl=1) / IGMP(),
+    E / IP(src=A, dst=B) / UDP(sport=1, dport=2) / "no icmp",
+    E / IPv6(src=A6, dst=B6) / ICMPv6EchoRequest(),
+    E / IPv6(src=B6, dst=A6) / ICMPv6DestUnreach(code=4) / IPv6(src=A6, dst=B6) / ICMPv6EchoRequest(),
+    E / IPv6(src=B6, dst=A6) / ICMPv6TimeExceeded() / IPv6(src=A6, dst=B6, hlim=1) / UDP(sport=1, dport=2),
+])
+"#;
+    let st = Command::new("unshare")
+        .args(["-n", "/usr/bin/python3", "-c", script])
+        .arg(&file)
+        .output()
+        .expect("run unshare -n python3");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let protos = ["icmp", "icmpv6", "igmp", "ip", "ipv6", "udp", "tcp"];
+    for t in ["fields", "json"] {
+        let mut args = vec!["-T", t, "-e", "frame.number"];
+        for p in protos {
+            args.extend(["-e", p]);
+        }
+        let mut ours = common::vethbench();
+        ours.arg("read").arg(&file).args(&args);
+        let mut theirs = Command::new("tshark");
+        theirs.arg("-r").arg(&file).args(TSHARK_OPTS).args(&args);
+        let (a, b) = (stdout(ours), stdout(theirs));
+        if t == "fields" {
+            assert_eq!(a, b, "-T fields");
+            assert!(a.contains("\ticmp,icmp\t"), "no quoted echo: {a}");
+            continue;
+        }
+        // tshark's JSON has an index name of the day and a score: compare the layers only.
+        let layers = |s: &str| -> Vec<serde_json::Value> {
+            let v: serde_json::Value = serde_json::from_str(s).unwrap();
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["_source"]["layers"].clone())
+                .collect()
+        };
+        assert_eq!(layers(&a), layers(&b), "-T json");
+    }
+}

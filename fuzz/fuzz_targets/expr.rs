@@ -1,21 +1,24 @@
 //! Scapy expressions over arbitrary text: the parser and the engine must answer with a value
 //! or an `ExprError`, never a panic or a stack overflow, whatever the input (seeded with the
-//! golden expressions).
+//! golden expressions; `fuzz/expr.dict` gives libFuzzer the tokens, brackets included).
 //!
-//! Input starting with byte 0xff is a nesting case (issue 21: 8000 parentheses overflowed the
-//! stack, which random bytes never reach): byte 1 picks an opener (`(`, `[`, `f(`, `(1,`,
-//! `IP(options=[`), bytes 2..4 a depth up to 65535, and the rest is the text in the middle,
-//! wrapped in that many openers and their closers.
+//! Nesting (issue 21: 8000 parentheses overflowed the stack, which random bytes never reach)
+//! has two structured modes, wrapping the text in the middle in openers and their closers:
+//! - `ff PICK HI LO TEXT`: one opener (`PICK` of [`NEST`]), `HI LO` levels (up to 65535);
+//! - `fe HI LO N PAT[N] TEXT`: level `i` opens with `PAT[i % N]` of [`NEST`], so brackets,
+//!   calls and tuples alternate (a limit kept per kind of bracket would miss that).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-const NEST: [(&str, &str); 5] = [
+const NEST: [(&str, &str); 7] = [
     ("(", ")"),
     ("[", "]"),
     ("f(", ")"),
     ("(1,", ")"),
     ("IP(options=[", "])"),
+    ("Raw(load=", ")"),
+    ("[b'x',", "]"),
 ];
 
 fn check(src: &str) {
@@ -24,22 +27,38 @@ fn check(src: &str) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
-    if let [0xff, pick, hi, lo, rest @ ..] = data {
-        let Ok(mid) = std::str::from_utf8(rest) else {
-            return;
-        };
-        let (open, close) = NEST[*pick as usize % NEST.len()];
-        let depth = u16::from_be_bytes([*hi, *lo]) as usize;
-        let src = format!(
-            "Ether()/{}{mid}{}",
-            open.repeat(depth),
-            close.repeat(depth)
-        );
-        check(&src);
-        return;
+/// `Ether()/` and `mid` inside `depth` levels whose openers `pick(level)` chooses.
+fn nested(depth: usize, mid: &str, pick: impl Fn(usize) -> usize) -> String {
+    let mut src = String::from("Ether()/");
+    for i in 0..depth {
+        src.push_str(NEST[pick(i) % NEST.len()].0);
     }
-    if let Ok(src) = std::str::from_utf8(data) {
-        check(src);
+    src.push_str(mid);
+    for i in (0..depth).rev() {
+        src.push_str(NEST[pick(i) % NEST.len()].1);
+    }
+    src
+}
+
+fuzz_target!(|data: &[u8]| {
+    match data {
+        [0xff, pick, hi, lo, rest @ ..] => {
+            if let Ok(mid) = std::str::from_utf8(rest) {
+                let depth = u16::from_be_bytes([*hi, *lo]) as usize;
+                check(&nested(depth, mid, |_| *pick as usize));
+            }
+        }
+        [0xfe, hi, lo, n, rest @ ..] if *n > 0 && rest.len() >= *n as usize => {
+            let (pat, rest) = rest.split_at(*n as usize);
+            if let Ok(mid) = std::str::from_utf8(rest) {
+                let depth = u16::from_be_bytes([*hi, *lo]) as usize;
+                check(&nested(depth, mid, |i| pat[i % pat.len()] as usize));
+            }
+        }
+        _ => {
+            if let Ok(src) = std::str::from_utf8(data) {
+                check(src);
+            }
+        }
     }
 });

@@ -86,14 +86,7 @@ fn column_name(col: Column) -> &'static str {
         Column::FrameInterfaceName => "frame.interface_name",
         Column::FrameInterfaceDescription => "frame.interface_description",
         Column::Data => "data",
-        Column::Proto(k) => match k {
-            LayerKind::Vlan => "vlan",
-            LayerKind::Arp => "arp",
-            LayerKind::Ipv4 => "ip",
-            LayerKind::Ipv6 => "ipv6",
-            LayerKind::Tcp => "tcp",
-            _ => "udp",
-        },
+        Column::Proto(k) => super::fields::proto_name(k),
         Column::Field(n) => tshark_name(n),
     }
 }
@@ -135,10 +128,10 @@ fn column_values(
         }
         Column::Proto(kind) => {
             let lay = view::layout_of(data, info.encap);
-            let quote = super::fields::quoted_from(&lay);
+            let quote = super::fields::quoted_from(&lay, data);
             for h in lay.layers().iter().filter(|h| h.proto == kind) {
                 s.clear();
-                super::fields::write_proto(s, data, h, h.start >= quote);
+                super::fields::write_proto(s, data, h, super::fields::quoted_at(h, quote));
                 each(s);
             }
         }

@@ -174,6 +174,18 @@ fn indent(s: &str) -> String {
         .to_string()
 }
 
+impl Drop for Testbench {
+    /// The ends' sockets close on many threads at once ([`ends::drop_in_parallel`]): one after
+    /// another, the 4,000 of a 1000-node chain scenario took 40 s to close.
+    fn drop(&mut self) {
+        let socks: Vec<Box<dyn Send>> = std::mem::take(&mut self.ends)
+            .into_iter()
+            .flat_map(|e| [Box::new(e.sink) as Box<dyn Send>, Box::new(e.source)])
+            .collect();
+        ends::drop_in_parallel(socks);
+    }
+}
+
 impl Default for Testbench {
     fn default() -> Self {
         Self::new()

@@ -98,6 +98,7 @@ impl Tap for SharedTap {
 impl Bench {
     /// Build `spec` in private namespaces and open every port.
     pub fn new(spec: &TopologySpec) -> Result<Self, ScenarioError> {
+        super::topology::reserve_files(spec, true)?;
         Self::on(Topology::build(spec)?)
     }
 

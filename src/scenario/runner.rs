@@ -164,6 +164,10 @@ pub fn run_scenario(
     }
     bench.vars.clear();
     let teardown = teardown(&mut bench, &s.teardown);
+    let interrupted = bench.stopped();
+    // The topology goes now, inside the file's time (its sockets and namespaces closing was
+    // most of a large file's run, after its report said done: issue 21).
+    drop(bench);
     if let Some(e) = failed {
         return Err(e);
     }
@@ -175,7 +179,7 @@ pub fn run_scenario(
         duration_s: t0.elapsed().as_secs_f64(),
         tests,
         teardown,
-        interrupted: bench.stopped(),
+        interrupted,
     })
 }
 

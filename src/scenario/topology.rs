@@ -161,6 +161,35 @@ fn node_ns(
     Ok(Held::Attached(ns))
 }
 
+/// About how many files `spec` holds open once built: a namespace per node; with `ports`
+/// (a [`super::Bench`] on it), two sockets per port; per impaired link its relay's, per eBPF
+/// program its own and its maps'; and a margin for what opens for a moment (netlink, pipes,
+/// a test's pcapng).
+pub fn files_needed(spec: &TopologySpec, ports: bool) -> u64 {
+    let n = |x: usize| x as u64;
+    let mut need = n(spec.nodes.len()) + 32;
+    if ports {
+        need += 2 * n(spec.ports().len() + spec.existing.len());
+    }
+    need += 4 * n(spec.links.iter().filter(|l| l.impair.is_some()).count());
+    need + 8 * n(spec.bpf.len())
+}
+
+/// Make room for [`files_needed`] (the soft limit raised), or refuse before making anything.
+pub(crate) fn reserve_files(spec: &TopologySpec, ports: bool) -> Result<(), ScenarioError> {
+    crate::error::reserve_open_files(files_needed(spec, ports)).map_err(|e| {
+        let ports = if ports {
+            format!(" and {} ports", spec.ports().len() + spec.existing.len())
+        } else {
+            String::new()
+        };
+        ScenarioError::Io {
+            what: format!("{} nodes{ports}", spec.nodes.len()),
+            source: std::io::Error::other(e),
+        }
+    })
+}
+
 impl Topology {
     /// Build `spec` in private namespaces and run its setup commands.
     pub fn build(spec: &TopologySpec) -> Result<Self, ScenarioError> {
@@ -195,6 +224,7 @@ impl Topology {
                 l.ends[0], l.ends[1]
             )));
         }
+        reserve_files(spec, false)?;
         let mut nodes = Vec::with_capacity(spec.nodes.len());
         let made = (|| {
             for n in &spec.nodes {

@@ -130,14 +130,27 @@ impl SockError {
 
 /// Resolve an interface name to its ifindex in the calling thread's network namespace.
 pub fn ifindex(iface: &str) -> Result<u32, SockError> {
-    // if_nametoindex opens a socket: EMFILE is not "no such interface".
     nix::net::if_::if_nametoindex(iface).map_err(|e| match e {
-        nix::errno::Errno::EMFILE | nix::errno::Errno::ENFILE => SockError::from_io(
-            "look up",
-            iface,
-            std::io::Error::from(e),
-            Capability::NetRaw,
-        ),
-        _ => SockError::NoSuchInterface(NoSuchInterface::new(iface)),
+        nix::errno::Errno::ENODEV => SockError::NoSuchInterface(NoSuchInterface::new(iface)),
+        // if_nametoindex opens a socket for its ioctl; when it cannot, glibc 2.36 leaves
+        // ENOENT, not EMFILE (issue 21: "interface 'l' does not exist" under `ulimit -n`).
+        // Open one here to learn why.
+        e => {
+            let why = match nix::sys::socket::socket(
+                nix::sys::socket::AddressFamily::Unix,
+                nix::sys::socket::SockType::Datagram,
+                nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+                None,
+            ) {
+                Err(open) => open,
+                Ok(_probe) => e,
+            };
+            SockError::from_io(
+                "look up",
+                iface,
+                std::io::Error::from(why),
+                Capability::NetRaw,
+            )
+        }
     })
 }

@@ -14,9 +14,20 @@ use std::process::Command;
 /// process group (so `kill(-pid)` reaches what it starts in turn).
 pub fn die_with_parent(cmd: &mut Command) {
     let parent = std::process::id() as libc::pid_t;
+    // The soft limit on open files as it was before this process raised it (select() in a
+    // child breaks on descriptors past 1024), and the hard limit as it is.
+    let nofile = crate::error::open_files_for_children().and_then(|soft| {
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+            .ok()
+            .map(|(_, hard)| libc::rlimit {
+                rlim_cur: soft,
+                rlim_max: hard,
+            })
+    });
     // SAFETY: the closure runs in the child between fork and exec, where only
-    // async-signal-safe calls are allowed: prctl, getppid, setpgid and _exit are, and it
-    // allocates nothing (the error is built from errno only).
+    // async-signal-safe calls are allowed: prctl, getppid, setpgid, setrlimit and _exit are,
+    // and it allocates nothing (the error is built from errno only); `nofile` is a plain
+    // struct copied into the closure, valid for the call.
     unsafe {
         cmd.pre_exec(move || {
             if libc::prctl(
@@ -35,6 +46,11 @@ pub fn die_with_parent(cmd: &mut Command) {
             }
             if libc::setpgid(0, 0) != 0 {
                 return Err(io::Error::last_os_error());
+            }
+            if let Some(l) = &nofile {
+                if libc::setrlimit(libc::RLIMIT_NOFILE, l) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
             }
             Ok(())
         });

@@ -332,3 +332,55 @@ fn printing_to_a_full_disk_is_an_error() {
         );
     });
 }
+
+/// Issue 21, defect 11: whichever open runs out of descriptors (a namespace, a socket, the
+/// lookup of an interface, the output file), the error is EMFILE with the limit, one line,
+/// exit 2; never "interface ... does not exist" (glibc's if_nametoindex leaves ENOENT when it
+/// cannot open its socket). A limit high enough captures.
+#[test]
+fn each_open_out_of_descriptors_is_emfile_with_the_limit() {
+    if !common::require_root!() {
+        return;
+    }
+    common::in_private_netns(|| {
+        common::veth_pair("vethX", "vethY");
+        let (_d, dir) = tmp();
+        let file = format!("{dir}/f.pcapng");
+        let mut failed = 0;
+        let mut captured = false;
+        for k in 4..=16 {
+            let o = Command::new("prlimit")
+                .arg(format!("--nofile={k}"))
+                .arg(common::bin_path())
+                .args([
+                    "capture",
+                    "-i",
+                    "vethX",
+                    "-i",
+                    "vethY",
+                    "-a",
+                    "duration:0.05",
+                ])
+                .args(["-w", &file])
+                .output()
+                .expect("prlimit (util-linux)");
+            let err = String::from_utf8_lossy(&o.stderr);
+            if o.status.success() {
+                captured = true;
+                continue;
+            }
+            failed += 1;
+            assert_eq!(o.status.code(), Some(2), "limit {k}: {err}");
+            assert_eq!(err.lines().count(), 1, "limit {k}: {err}");
+            assert!(
+                err.contains("too many open files (EMFILE)")
+                    && err.contains(&format!("may open {k}")),
+                "limit {k}: {err}"
+            );
+        }
+        assert!(
+            failed > 0 && captured,
+            "{failed} limits failed, captured {captured}"
+        );
+    });
+}

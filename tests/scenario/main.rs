@@ -13,6 +13,7 @@ mod compare;
 mod devices;
 mod examples;
 mod lifecycle;
+mod open_files;
 mod reports;
 
 use std::path::{Path, PathBuf};

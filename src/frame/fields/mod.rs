@@ -32,7 +32,7 @@ mod format;
 mod layer_text;
 
 pub use format::{write_mac_name, write_relative, FieldFormat};
-pub(crate) use layer_text::{quoted_from, write_proto};
+pub(crate) use layer_text::{proto_name, quoted_at, quoted_from, write_proto};
 
 /// A column of `-T fields`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub const FRAME_NAMES: [&str; 9] = [
 /// prints it (`tests/read_tshark.rs` checks each against tshark). The view's Scapy-spelled
 /// names (`ip.chksum`, `tcp.window`, `vlan.prio`...) and the few it has that tshark lacks
 /// (`ip.options`, `icmp.rest`, `ipv6.exthdrs`) are accepted too.
-pub const FIELD_NAMES: [&str; 104] = [
+pub const FIELD_NAMES: [&str; 109] = [
     "eth",
     "vlan",
     "arp",
@@ -84,6 +84,11 @@ pub const FIELD_NAMES: [&str; 104] = [
     "ipv6",
     "tcp",
     "udp",
+    "icmp",
+    "icmpv6",
+    "igmp",
+    "vxlan",
+    "llc",
     "frame.number",
     "frame.time_relative",
     "frame.time_epoch",
@@ -265,6 +270,11 @@ impl std::str::FromStr for Column {
             "ipv6" => Column::Proto(LayerKind::Ipv6),
             "tcp" => Column::Proto(LayerKind::Tcp),
             "udp" => Column::Proto(LayerKind::Udp),
+            "icmp" => Column::Proto(LayerKind::Icmp),
+            "icmpv6" => Column::Proto(LayerKind::Icmpv6),
+            "igmp" => Column::Proto(LayerKind::Igmp),
+            "vxlan" => Column::Proto(LayerKind::Vxlan),
+            "llc" => Column::Proto(LayerKind::Llc),
             _ => match view::canonical_name(s) {
                 Some(name) => Column::Field(name),
                 None => {
@@ -464,13 +474,13 @@ impl FieldSet {
             }
             Column::Proto(kind) => {
                 let lay = view::layout_of(data, info.encap);
-                let quote = quoted_from(&lay);
+                let quote = quoted_from(&lay, data);
                 let hs = lay.layers().iter().filter(|h| h.proto == kind);
                 for (k, h) in hs.enumerate() {
                     if k > 0 {
                         out.push(',');
                     }
-                    write_proto(out, data, h, h.start >= quote);
+                    write_proto(out, data, h, quoted_at(h, quote));
                 }
             }
         }
