@@ -5,11 +5,10 @@
 //!    4 addresses, 2 routes, a sysctl) with the library, against the same topology made by a
 //!    shell script of `ip` commands, side by side in one run: medians and their ratio.
 //! 2. A `send` + `expect` step across that router (h1 -> r1 -> h2, TTL and MACs checked):
-//!    p50 and p99 of the pair of calls.
-//! 2b. The same send + expect as scenario steps (`steps::run`), the frame checked by a
-//!    `fields:` condition or by a display filter (`filter:`) saying the same, taking turns:
-//!    p50 of each per round, their ratio (issue 19: filter at most 1.5x fields), its median
-//!    and spread over the rounds.
+//!    p50 and p99 of the pair of calls. Then (2b) the same send + expect as scenario steps
+//!    (`steps::run`), the frame checked by a `fields:` condition or by a display filter
+//!    (`filter:`) saying the same, taking turns: p50 of each per round, their ratio (issue 19:
+//!    filter at most 1.5x fields), its median and spread over the rounds.
 //! 3. Every example under `examples/` run by the binary, one after another: wall time.
 //!
 //! `cargo bench --bench scenario [-- N [ROUNDS]]` (N: the topology iterations, default 30;
@@ -140,7 +139,9 @@ fn main() {
         eprintln!("SKIP scenario benches: need root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN)");
         return;
     }
-    let mut nums = std::env::args().skip(1).filter_map(|a| a.parse::<usize>().ok());
+    let mut nums = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse::<usize>().ok());
     let n: usize = nums.next().unwrap_or(30);
     let rounds: usize = nums.next().unwrap_or(3).max(1);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
