@@ -5,10 +5,14 @@
 //!    4 addresses, 2 routes, a sysctl) with the library, against the same topology made by a
 //!    shell script of `ip` commands, side by side in one run: medians and their ratio.
 //! 2. A `send` + `expect` step across that router (h1 -> r1 -> h2, TTL and MACs checked):
-//!    p50 and p99 of the pair of calls.
+//!    p50 and p99 of the pair of calls. Then (2b) the same send + expect as scenario steps
+//!    (`steps::run`), the frame checked by a `fields:` condition or by a display filter
+//!    (`filter:`) saying the same, taking turns: p50 of each per round, their ratio (issue 19:
+//!    filter at most 1.5x fields), its median and spread over the rounds.
 //! 3. Every example under `examples/` run by the binary, one after another: wall time.
 //!
-//! `cargo bench --bench scenario` (`-- N` sets the topology iterations, default 30).
+//! `cargo bench --bench scenario [-- N [ROUNDS]]` (N: the topology iterations, default 30;
+//! ROUNDS of 2b, default 3).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -58,15 +62,88 @@ ip -n {p}h2 route add default via 198.18.2.1
     d
 }
 
+/// The router's topology with two tests of one send + expect each: the forwarded frame
+/// checked by `fields:`, or by `filter:` with the same conditions.
+const FIELD_VS_FILTER: &str = r#"
+tests:
+  - name: fields
+    steps:
+      - send: {port: h1:eth0, frame: 'Ether(dst=mac("r1:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=7, dport=9)/"bench"'}
+      - expect: {port: h2:eth0, fields: {ip.src: 198.18.1.2, ip.ttl: 63, udp.dstport: 9}}
+  - name: filter
+    steps:
+      - send: {port: h1:eth0, frame: 'Ether(dst=mac("r1:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=7, dport=9)/"bench"'}
+      - expect: {port: h2:eth0, filter: 'ip.src == 198.18.1.2 && ip.ttl == 63 && udp.dstport == 9'}
+"#;
+
+/// 2b: `filter:` against `fields:` in a send + expect step (issue 19: at most 1.5x), `rounds`
+/// rounds of 1000 steps of each, taking turns.
+fn filter_vs_fields(bench: &mut Bench, dir: &std::path::Path, rounds: usize) {
+    let text = std::fs::read_to_string(dir.join("router.yaml")).unwrap();
+    let head = &text[..text.find("\ntests:").expect("router.yaml has tests")];
+    let sc = scenario::parse_str(&format!("{head}{FIELD_VS_FILTER}"), Some(dir.to_path_buf()))
+        .expect("the bench's scenario");
+    let step = |t: usize| -> &[scenario::model::Step] { &sc.tests[t].steps };
+    let mut once = |t: usize| -> Duration {
+        bench.reset().unwrap();
+        let start = Instant::now();
+        for s in step(t) {
+            let r = scenario::steps::run(bench, s);
+            assert_eq!(
+                r.outcome,
+                scenario::Outcome::Passed,
+                "{}: {}",
+                sc.tests[t].name,
+                r.message
+            );
+        }
+        start.elapsed()
+    };
+    once(0);
+    once(1);
+    println!("send + expect steps, fields: against filter: ({rounds} rounds of 1000 each):");
+    let mut ratios = Vec::new();
+    for r in 0..rounds {
+        let (mut f, mut y) = (Vec::new(), Vec::new());
+        for i in 0..2000 {
+            // Taking turns, the first alternating between rounds.
+            if (i + r) % 2 == 0 {
+                f.push(once(0));
+            } else {
+                y.push(once(1));
+            }
+        }
+        let (f50, y50) = (pct(&mut f, 0.5), pct(&mut y, 0.5));
+        let ratio = y50.as_secs_f64() / f50.as_secs_f64();
+        println!(
+            "  round {}: fields p50 {} (p99 {}), filter p50 {} (p99 {}), filter/fields {ratio:.2}",
+            r + 1,
+            us(f50),
+            us(pct(&mut f, 0.99)),
+            us(y50),
+            us(pct(&mut y, 0.99)),
+        );
+        ratios.push(ratio);
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "  filter/fields p50 ratio: median {:.2}, spread {:.2}-{:.2} (goal <= 1.5)",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1]
+    );
+}
+
 fn main() {
     if !nix::unistd::geteuid().is_root() {
         eprintln!("SKIP scenario benches: need root (CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN)");
         return;
     }
-    let n: usize = std::env::args()
+    let mut nums = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(30);
+        .filter_map(|a| a.parse::<usize>().ok());
+    let n: usize = nums.next().unwrap_or(30);
+    let rounds: usize = nums.next().unwrap_or(3).max(1);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let router = scenario::load(&dir.join("router.yaml")).expect("examples/router.yaml");
 
@@ -121,13 +198,17 @@ fn main() {
         bench.expect("h2:eth0", m, Duration::from_secs(1)).unwrap();
         rt.push(t.elapsed());
     }
-    drop(bench);
     println!("send + expect across the router, 2000 steps:");
     println!(
         "  p50 {}   p99 {}",
         us(pct(&mut rt, 0.5)),
         us(pct(&mut rt, 0.99))
     );
+
+    // 2b. The same send + expect as scenario steps, the frame checked by a `fields:` condition
+    // or by a display filter saying the same: p50 of each, interleaved, per round.
+    filter_vs_fields(&mut bench, &dir, rounds);
+    drop(bench);
 
     // 3. Every example, by the binary, one after another.
     let mut files: Vec<_> = std::fs::read_dir(&dir)

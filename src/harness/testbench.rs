@@ -128,8 +128,9 @@ impl fmt::Display for ExpectFailure {
         if self.none_wanted {
             write!(
                 f,
-                "on {}: expected no frame (noise excepted) within {:?}; {} arrived:",
+                "on {}: expected {} within {:?}; {} arrived:",
                 self.end,
+                self.what,
                 self.timeout,
                 self.arrived.len()
             )?;
@@ -469,6 +470,7 @@ impl Testbench {
         let m = Matcher::predicate("no frame (noise excepted)", |_| false);
         let mut f = self.failure(end, &m, timeout);
         if let HarnessError::Expectation(x) = &mut f {
+            x.what = "no frame (noise excepted)".to_string();
             x.closest = None;
             x.none_wanted = true;
         }
@@ -483,15 +485,7 @@ impl Testbench {
         m: &Matcher,
         timeout: Duration,
     ) -> Result<(), HarnessError> {
-        let deadline = ConfigError::deadline(timeout)?;
-        loop {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            self.pump(end, (deadline - now).min(Duration::from_millis(5)))?;
-        }
-        self.pump(end, Duration::ZERO)?;
+        self.settle(end, timeout)?;
         let e = &self.ends[end.0];
         let hits: Vec<String> = e
             .pending
@@ -503,9 +497,15 @@ impl Testbench {
         if hits.is_empty() {
             return Ok(());
         }
+        // "a frame where X" wanted absent: "no frame where X".
+        let what = m.describe();
+        let what = match what.strip_prefix("a frame where ") {
+            Some(w) => format!("no frame where {w}"),
+            None => format!("no frame matching {what}"),
+        };
         Err(HarnessError::Expectation(Box::new(ExpectFailure {
             end: e.name.clone(),
-            what: m.describe(),
+            what,
             timeout,
             expected: None,
             arrived: hits,

@@ -256,7 +256,7 @@ impl Bench {
     ) -> Result<(), ScenarioError> {
         let e = self.end(port)?;
         let m = m.clone();
-        let what = format!("no frame passing filter '{}'", m.text());
+        let what = format!("filter '{}' matches", m.text());
         let m = Matcher::predicate(what, move |f| m.matches_frame(f));
         Ok(self.tb.expect_none_matching(e, &m, quiet)?)
     }

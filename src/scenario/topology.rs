@@ -78,6 +78,9 @@ pub struct Topology {
     pub spec: TopologySpec,
     nodes: Vec<Node>,
     macs: HashMap<PortRef, MacAddr>,
+    /// The addresses the kernel has on the attached nodes' own interfaces used as ports, read
+    /// when the topology is up (after the setup commands), in the kernel's order.
+    existing_addrs: HashMap<PortRef, Vec<IpAddr>>,
     /// Remove what was made in attached nodes on drop (not after `up`).
     cleanup: bool,
     /// eBPF programs, maps and links (and pins, removed on drop).
@@ -273,6 +276,7 @@ impl Topology {
             spec: spec.clone(),
             nodes,
             macs: HashMap::new(),
+            existing_addrs: HashMap::new(),
             cleanup,
             bpf: Default::default(),
             relays: Default::default(),
@@ -316,8 +320,9 @@ impl Topology {
     }
 
     /// The attached nodes' own interfaces that steps use as ports: each must exist, and be
-    /// virtual or a bridge of virtual links only, unless the node says `allow_physical`.
-    /// Only looked at: never reconfigured.
+    /// virtual or a bridge of virtual links only, unless the node says `allow_physical`; their
+    /// MACs and addresses are read (for `mac()`, `ip()` and a frame's default sources). Only
+    /// looked at: never reconfigured.
     fn existing(&mut self) -> Result<(), ScenarioError> {
         for p in &self.spec.existing {
             let node = self.spec.find_node(&p.node);
@@ -364,6 +369,14 @@ impl Topology {
                 )));
             }
             self.macs.insert(p.clone(), MacAddr(d.info.mac));
+            let ifindex = d.info.ifindex;
+            let mut addrs = self
+                .netns(&p.node)?
+                .run(move || crate::link::addr::of_iface(ifindex))
+                .map_err(|e| ScenarioError::link(what(), e))?;
+            // An IPv6 link-local address last: `ip()` names the one a test means.
+            addrs.sort_by_key(|a| matches!(a, IpAddr::V6(v) if v.segments()[0] & 0xffc0 == 0xfe80));
+            self.existing_addrs.insert(p.clone(), addrs);
         }
         Ok(())
     }
@@ -396,15 +409,23 @@ impl Topology {
         self.macs.get(port).copied()
     }
 
-    /// The first address of `port` in the family of `v6` (None: any).
+    /// The first address of `port` in the family of `v6` (None: any): of those the file gives
+    /// it, else (an attached node's own interface) of those the kernel had on it when the
+    /// topology came up.
     pub fn ip(&self, port: &PortRef, v6: Option<bool>) -> Option<IpAddr> {
+        let family = |a: &IpAddr| v6.is_none_or(|v6| a.is_ipv6() == v6);
         self.spec
             .addresses
             .iter()
             .filter(|(p, _)| p == port)
             .flat_map(|(_, v)| v)
             .map(|c| c.addr)
-            .find(|a| v6.is_none_or(|v6| a.is_ipv6() == v6))
+            .find(family)
+            .or_else(|| {
+                self.existing_addrs
+                    .get(port)
+                    .and_then(|v| v.iter().copied().find(family))
+            })
     }
 
     fn links(&mut self) -> Result<(), ScenarioError> {

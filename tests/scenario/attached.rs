@@ -308,3 +308,31 @@ fn a_bridge_that_may_reach_a_nic_needs_allow_physical() {
         text(&o)
     );
 }
+
+/// `ip("c:IFACE")` of an attached node's own interface is the address the kernel has on it
+/// (read when the run starts), as is a frame's default source sent from there.
+#[test]
+fn ip_of_an_existing_interface_is_the_kernels() {
+    if !common::require_root!() {
+        return;
+    }
+    let h = container();
+    let pid = h.pid().to_string();
+    let before = h.state();
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        r#"nodes:
+  c: {{netns: "pid:{pid}"}}
+tests:
+  - name: the container's addresses, from its kernel
+    steps:
+      - send: {{port: c:br0, frame: 'Ether(dst=mac("c:eth0"))/IP(src=ip("c:br0"), dst=ip("c:eth0"))/UDP(sport=9, dport=7)/"x"'}}
+      - expect: {{port: c:eth0, filter: 'ip.src == 198.18.9.1 && ip.dst == 198.18.9.2 && udp.dstport == 7'}}
+      - send: {{port: c:eth0, frame: 'Ether(dst=mac("c:br0"))/IP(dst=ip("c:br0"))/UDP(sport=7, dport=9)/"y"'}}
+      - expect: {{port: c:br0, fields: {{ip.src: 198.18.9.2, ip.dst: 198.18.9.1, udp.dstport: 9}}}}
+"#
+    );
+    let o = run(dir.path(), &yaml);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(h.state(), before, "the run changed the namespace");
+}

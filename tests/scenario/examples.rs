@@ -190,6 +190,19 @@ fn nat_stream_twin() {
     );
 }
 
+/// The request's source port asserted unchanged: masquerade's fully-random port fails the
+/// filter.
+#[test]
+fn nat_rewrite_twin() {
+    twin_fails(
+        "nat.yaml",
+        "udp.srcport != 40000'",
+        "udp.srcport == 40000'",
+        "expect",
+        "- expect:",
+    );
+}
+
 /// The reply expected at a port the NAT does not restore.
 #[test]
 fn nat_reply_twin() {

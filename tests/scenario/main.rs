@@ -12,6 +12,7 @@ mod bench_api;
 mod compare;
 mod devices;
 mod examples;
+mod filters;
 mod lifecycle;
 mod open_files;
 mod reports;

@@ -1,6 +1,7 @@
 //! `vethbench bench`: vethbench against its references on private veth pairs. `bench send`
 //! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
 //! run (`scapy`, the Python script beside it in `scapy_bench.py`); `bench replay` in `replay`;
+//! `bench read` (`read -Y` against `tshark -Y`) in `read`;
 //! `bench all` in `all`, which runs them all and prints one table (`table`, which every bench
 //! ends with too).
 //!
@@ -62,6 +63,9 @@ enum What {
     /// `vethbench replay` against `tcpreplay`: timing fidelity (p99 gap error, quiet or
     /// `--load`ed) and top-speed pps.
     Replay(replay::Args),
+    /// `vethbench read -Y` against `tshark -Y`, the same display filter on the same file of
+    /// N different frames: frames/s, process start included.
+    Read(read::Args),
     /// Every comparison above in one run, as one table of ratios (the benches' own output on
     /// stderr).
     All(all::Args),
@@ -83,6 +87,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         What::Test(a) => test::run(a),
         What::Replay(a) => replay::run(a),
+        What::Read(a) => read::run(a),
         What::All(a) => all::run(a),
     }
 }
@@ -459,6 +464,7 @@ use table::{Figure, Goal};
 
 mod all;
 mod pingpong;
+mod read;
 mod replay;
 mod scapy;
 mod table;

@@ -197,7 +197,9 @@ fn cmp(f: &FieldRef, op: CmpOp, lit: &Lit, col: usize) -> Result<Atom, FilterErr
                 Lit::Str(s) => String::from_utf8_lossy(s).into_owned(),
                 Lit::Word(w) => w.clone(),
             };
+            // tshark 4.0's `matches` ignores case unless the pattern says `(?-i)`.
             let re = regex::bytes::RegexBuilder::new(&pat)
+                .case_insensitive(true)
                 .size_limit(1 << 20)
                 .build()
                 .map_err(|e| {
@@ -399,8 +401,9 @@ fn constant(kind: Kind, lit: &Lit, col: usize, field: &str) -> Result<Const, Fil
     match kind {
         Kind::Uint => parse_uint(word).map(Const::U).ok_or_else(|| bad("")),
         Kind::Bool => match word {
-            "1" | "True" | "true" => Ok(Const::U(1)),
-            "0" | "False" | "false" => Ok(Const::U(0)),
+            // tshark 4.0 takes `True` and `TRUE`; `true` too here.
+            "1" | "True" | "TRUE" | "true" => Ok(Const::U(1)),
+            "0" | "False" | "FALSE" | "false" => Ok(Const::U(0)),
             _ => parse_uint(word)
                 .map(|v| Const::U(u64::from(v != 0)))
                 .ok_or_else(|| bad("")),

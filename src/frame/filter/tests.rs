@@ -64,6 +64,9 @@ fn operators_and_fields() {
         "frame contains \"abc\"",
         "udp contains 61:62",
         "data matches \"^ab.d$\"",
+        "data matches \"AB\"",
+        "ip.flags.df == TRUE",
+        "ip.flags.df == true",
         "frame.number == 7",
         "frame.interface_name == \"vethA\"",
         "frame.interface_name matches \"^veth\"",
@@ -85,6 +88,8 @@ fn operators_and_fields() {
         "frame.interface_id == 1",
         "frame.interface_description",
         "eth.src[0:3] == 02:00:01",
+        "data matches \"(?-i)AB\"",
+        "ip.flags.df == FALSE",
     ];
     for flt in no {
         assert!(!m(flt, &f), "{flt} should not match");
