@@ -51,8 +51,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.a == "-" && args.b == "-" {
         anyhow::bail!("only one of A and B can be standard input");
     }
-    let a = Capture::read(super::open_capture(&args.a)?, &args.a)?;
-    let b = Capture::read(super::open_capture(&args.b)?, &args.b)?;
+    // Both files read at once (one on a thread of its own).
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| -> anyhow::Result<Capture> {
+            Ok(Capture::read(super::open_capture(&args.a)?, &args.a)?)
+        });
+        let b = Capture::read(super::open_capture(&args.b)?, &args.b);
+        let a = a.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        anyhow::Ok((a?, b?))
+    })?;
     let report = diff::diff(&a, &b, &opts);
     let mut text = String::new();
     if args.json {

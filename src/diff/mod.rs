@@ -73,10 +73,27 @@ pub struct Frame<'a> {
 impl Capture {
     /// Every frame of `reader` (an error names the file and the byte offset of a bad block).
     pub fn read<R: std::io::Read>(
-        mut reader: CaptureReader<R>,
+        reader: CaptureReader<R>,
         path: &str,
     ) -> Result<Capture, DiffError> {
-        let mut c = Capture::default();
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        Capture::read_sized(reader, path, size)
+    }
+
+    /// [`Capture::read`] with the file's size known (`0`: unknown), so the arena is allocated
+    /// once rather than grown and copied.
+    pub fn read_sized<R: std::io::Read>(
+        mut reader: CaptureReader<R>,
+        path: &str,
+        size: u64,
+    ) -> Result<Capture, DiffError> {
+        let size = usize::try_from(size).unwrap_or(0).min(MAX_CAPTURE_BYTES);
+        let mut c = Capture {
+            bytes: Vec::with_capacity(size),
+            // A 64-byte frame's record in a pcap is 80 bytes: a guess that is rarely low.
+            recs: Vec::with_capacity(size / 80),
+        };
+        crate::sys::mem::advise_huge_pages(&mut c.bytes);
         while let Some(f) = reader.next() {
             let f = f?;
             if c.bytes.len() + f.data.len() > MAX_CAPTURE_BYTES {
@@ -268,12 +285,16 @@ fn keys(c: &Capture, o: &DiffOptions) -> Vec<u64> {
     let mut scratch = Vec::new();
     let mut masks: Vec<Range<usize>> = Vec::new();
     let ignore_len = o.ignores("frame.len");
+    let masking = !o.ignore.is_empty() || !o.ignore_protos.is_empty();
     (0..c.len())
         .map(|i| {
             let f = c.frame(i);
-            scratch.clear();
-            scratch.extend_from_slice(f.data);
-            if f.linktype == 1 && (!o.ignore.is_empty() || !o.ignore_protos.is_empty()) {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            if !(masking && f.linktype == 1) {
+                f.data.hash(&mut h);
+            } else {
+                scratch.clear();
+                scratch.extend_from_slice(f.data);
                 masks.clear();
                 view::walk(
                     f.data,
@@ -288,9 +309,8 @@ fn keys(c: &Capture, o: &DiffOptions) -> Vec<u64> {
                         s.fill(0);
                     }
                 }
+                scratch.hash(&mut h);
             }
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            scratch.hash(&mut h);
             f.linktype.hash(&mut h);
             if !ignore_len {
                 f.orig_len.hash(&mut h);
@@ -328,7 +348,15 @@ fn flow_key(f: &Frame<'_>) -> u64 {
 
 /// Compare captures `a` and `b` as `o` says.
 pub fn diff(a: &Capture, b: &Capture, o: &DiffOptions) -> DiffReport {
-    let (ka, kb) = (keys(a, o), keys(b, o));
+    // The two files' keys on two threads (the machine's other CPU).
+    let (ka, kb) = std::thread::scope(|s| {
+        let ka = s.spawn(|| keys(a, o));
+        let kb = keys(b, o);
+        (
+            ka.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            kb,
+        )
+    });
     let mut pairs: Vec<(usize, usize)> = Vec::new(); // same key
     let mut changed: Vec<(usize, usize)> = Vec::new(); // paired, keys differ
     let mut missing: Vec<usize> = Vec::new();

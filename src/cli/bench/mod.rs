@@ -1,7 +1,8 @@
 //! `vethbench bench`: vethbench against its references on private veth pairs. `bench send`
 //! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
 //! run (`scapy`, the Python script beside it in `scapy_bench.py`); `bench replay` in `replay`;
-//! `bench read` (`read -Y` against `tshark -Y`) in `read`;
+//! `bench read` (`read -Y` against `tshark -Y`) in `read`; `bench diff` (`diff A B` against
+//! reading both) in `diff`;
 //! `bench all` in `all`, which runs them all and prints one table (`table`, which every bench
 //! ends with too).
 //!
@@ -66,6 +67,9 @@ enum What {
     /// `vethbench read -Y` against `tshark -Y`, the same display filter on the same file of
     /// N different frames: frames/s, process start included.
     Read(read::Args),
+    /// `vethbench diff A B` against `vethbench read` of A and of B, two files of N frames
+    /// differing in every N-th frame's TTL: wall time, process start included.
+    Diff(diff::Args),
     /// Every comparison above in one run, as one table of ratios (the benches' own output on
     /// stderr).
     All(all::Args),
@@ -88,6 +92,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         What::Test(a) => test::run(a),
         What::Replay(a) => replay::run(a),
         What::Read(a) => read::run(a),
+        What::Diff(a) => diff::run(a),
         What::All(a) => all::run(a),
     }
 }
@@ -463,6 +468,7 @@ impl Drop for TempDir {
 use table::{Figure, Goal};
 
 mod all;
+mod diff;
 mod pingpong;
 mod read;
 mod replay;

@@ -37,8 +37,8 @@ pub struct Args {
 /// The destination ports the frames cycle over.
 const PORTS: [u16; 8] = [53, 80, 123, 443, 2222, 8000, 8080, 9000];
 
-/// Write the bench file: `n` frames, each different.
-fn write_file(path: &str, n: u64) -> anyhow::Result<()> {
+/// Write the bench file: `n` frames, each different, frame `i` with IP TTL `ttl(i)`.
+pub(super) fn write_file(path: &str, n: u64, ttl: impl Fn(u64) -> u8) -> anyhow::Result<()> {
     let ifs = [IfaceDesc {
         name: "bench".into(),
         snaplen: 65535,
@@ -70,6 +70,7 @@ fn write_file(path: &str, n: u64) -> anyhow::Result<()> {
             sport: 1024 + (i % 60_000) as u16,
             dport: PORTS[(i % PORTS.len() as u64) as usize],
             ip_id: i as u16,
+            ttl: ttl(i),
             l4,
             payload: b"vethbench-read".to_vec(),
             ..FrameSpec::default()
@@ -84,7 +85,7 @@ fn write_file(path: &str, n: u64) -> anyhow::Result<()> {
 }
 
 /// Run `c`, its wall time in seconds and the lines it printed.
-fn timed(mut c: Command, what: &str) -> anyhow::Result<(f64, u64)> {
+pub(super) fn timed(mut c: Command, what: &str) -> anyhow::Result<(f64, u64)> {
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     let t = Instant::now();
     let out = c.output().with_context(|| format!("run {what}"))?;
@@ -107,7 +108,7 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
     let file = dir.join("read.pcap");
     let file_s = file.to_str().context("temporary path")?.to_string();
     let t = Instant::now();
-    write_file(&file_s, a.count)?;
+    write_file(&file_s, a.count, |_| 64)?;
     writeln!(
         out,
         "bench read: {} frames ({:.1} MB) written in {:.1} s; filter '{}'",
