@@ -243,8 +243,12 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("vni", format_args!("{:#x}", v.vni()));
             d.field("reserved2", format_args!("{:#x}", v.reserved2()));
         }
-        LayerKind::Geneve | LayerKind::Igmp => {
-            // Not loaded by `scapy.all`: Raw, with what it carries.
+        LayerKind::Geneve
+        | LayerKind::Igmp
+        | LayerKind::Erspan
+        | LayerKind::Nsh
+        | LayerKind::Pim => {
+            // Not loaded by `scapy.all` (contrib layers): Raw, with what it carries.
             d.raw("Raw", &f[o..end]);
             return Some(end);
         }
