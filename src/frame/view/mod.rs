@@ -1,7 +1,9 @@
 //! The packet view: ONE walk over a frame's bytes, Ethernet (or 802.3/LLC) → 802.1Q/802.1ad
 //! tags → ARP, MPLS, IPv4 (options, fragments)/IPv6 (extension headers walked) →
 //! TCP (options)/UDP/ICMP/ICMPv6 (errors with their quoted packet, neighbour discovery)/IGMP,
-//! and the tunnels GRE, IP in IP, VXLAN (UDP 4789) and Geneve (UDP 6081) with what they carry,
+//! and the tunnels GRE (keys, sequence numbers), ERSPAN I/II/III, IP in IP, VXLAN (UDP 4789),
+//! VXLAN-GPE (4790), Geneve (6081), MPLS over UDP (6635), NSH (0x894f), PIM Register and IPv6
+//! jumbograms with what they carry,
 //! giving a [`Layout`] (where each layer starts and ends, [`Layout::layers`]) and, on request,
 //! every header field by name with its byte range and printable value ([`dissect`]). Every reader of frames in the crate reads this walk:
 //! [`show`](super::show()), [`write_summary`](super::write_summary), `-T fields`
@@ -10,7 +12,8 @@
 //!
 //! One file per protocol (`eth.rs` for Ethernet, LLC and the tags, `arp.rs`, `mpls.rs`,
 //! `ipv4.rs`, `ipv6.rs`, `tcp.rs`, `udp.rs` (with VXLAN and Geneve), `icmp.rs` for ICMP,
-//! ICMPv6 and IGMP, `tunnel.rs` for GRE), each naming its fields by tshark's names; the bytes
+//! ICMPv6 and IGMP, `tunnel.rs` for GRE, `erspan.rs` for what GRE carries, `nsh.rs`, `pim.rs`),
+//! each naming its fields by tshark's names; the bytes
 //! are read through the wire layer ([`super::wire`]: field ranges, checked header views), so
 //! no offset is written here. A field's value is printed as tshark 4.0 prints it with `-T fields` (`0x0002`,
 //! `0x00000000`, `198.18.0.1`...); a field a frame holds twice (QinQ, IP in IP, the packet
