@@ -3,7 +3,7 @@
 //! service index; then the context headers: four fixed words (MD type 1) or a list of
 //! variable-length metadata TLVs (MD type 2).
 
-use super::{fields, get24, header, need, WireError};
+use super::{fields, get24, header, need, put24, WireError};
 
 /// Field ranges (sub-word fields carry the range of the word that holds them).
 pub mod field {
@@ -82,6 +82,13 @@ impl<T: AsRef<[u8]>> Header<T> {
     /// The service path identifier.
     pub fn spi(&self) -> u32 {
         get24(&self.buffer.as_ref()[field::SPI])
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Header<T> {
+    /// Writes the service path identifier (low 24 bits).
+    pub fn set_spi(&mut self, v: u32) {
+        put24(v, &mut self.buffer.as_mut()[field::SPI]);
     }
 }
 
