@@ -393,6 +393,7 @@ pub(super) fn ip_proto_name(p: u8) -> String {
         58 => "ipv6_icmp",
         59 => "ipv6_nonxt",
         60 => "ipv6_opts",
+        103 => "pim",
         132 => "sctp",
         _ => return p.to_string(),
     };
