@@ -1,7 +1,7 @@
 //! Scapy 2.5's contrib tunnel layers: `ERSPAN` (an alias of `ERSPAN_II`, as Scapy's
 //! `dispatch_hook` makes it), `ERSPAN_I`, `ERSPAN_II`, `ERSPAN_III`, `ERSPAN_PlatformSpecific`
 //! (contrib/erspan.py); `NSH` with `NSHTLV` context headers (contrib/nsh.py); `GENEVE`
-//! (contrib/geneve.py, without options); `PIMv2Hdr` (contrib/pim.py). Each with Scapy's
+//! with `GeneveOptions` (contrib/geneve.py); `PIMv2Hdr` (contrib/pim.py). Each with Scapy's
 //! defaults, its quirks kept (NSH's MD type 2 length counts TLVs, not words; GENEVE's computed
 //! `optionlen` is masked with 0x2f), byte-exact with Scapy (`tests/expr_scapy.rs`).
 
@@ -327,7 +327,7 @@ impl LayerClass for NshTlv {
 }
 
 /// `GENEVE(version=0, optionlen=None, oam=0, critical=0, reserved=0, proto=0, vni=0,
-/// reserved2=0)`; options are not built (`options=[]` only).
+/// reserved2=0, options=[GeneveOptions()...])`.
 #[derive(Debug)]
 pub struct Geneve;
 
@@ -349,18 +349,21 @@ impl LayerClass for Geneve {
         ]
     }
     fn build(&self, f: &Fields, _ctx: &Ctx, out: &mut Vec<u8>) -> Result<(), ExprError> {
-        match f.get("options") {
-            None | Some(Value::None) => {}
-            Some(Value::List(v)) if v.is_empty() => {}
-            Some(_) => {
-                return Err(f.err(
-                    "options",
-                    "GENEVE: options are not built (GeneveOptions is not supported)",
-                ))
-            }
+        let items = match f.get("options") {
+            None | Some(Value::None) => Vec::new(),
+            Some(Value::List(v)) | Some(Value::Tuple(v)) => v.clone(),
+            Some(v @ Value::Call { .. }) => vec![v.clone()],
+            Some(_) => return Err(f.type_err("options", "a list of GeneveOptions()")),
+        };
+        let mut opts = Vec::new();
+        for v in &items {
+            geneve_option(f, v, &mut opts)?;
         }
-        // Scapy's post_build masks the computed length with 0x2f; no options: 0.
-        let optlen = f.uint_or("optionlen", 6, 0)?;
+        // Scapy's post_build masks the computed length (in words) with 0x2f.
+        let optlen = match f.uint("optionlen", 6)? {
+            Some(n) => n,
+            None => (opts.len() / 4) as u64 & 0x2f,
+        };
         out.push(((f.uint_or("version", 2, 0)? << 6) | optlen) as u8);
         out.push(
             ((f.uint_or("oam", 1, 0)? << 7)
@@ -370,8 +373,47 @@ impl LayerClass for Geneve {
         out.extend_from_slice(&(f.uint_or("proto", 16, 0)? as u16).to_be_bytes());
         out.extend_from_slice(&(f.uint_or("vni", 24, 0)? as u32).to_be_bytes()[1..]);
         out.push(f.uint_or("reserved2", 8, 0)? as u8);
+        out.extend_from_slice(&opts);
         Ok(())
     }
+}
+
+/// One `GeneveOptions(classid=0, type=0, reserved=0, length=None, data=b"")` of `options`:
+/// a computed length is the data's in 4-byte words and, as Scapy's post_build packs it, the
+/// whole byte (the reserved bits cleared); the data is not padded.
+fn geneve_option(f: &Fields, v: &Value, out: &mut Vec<u8>) -> Result<(), ExprError> {
+    let Value::Call { name, args, kwargs } = v else {
+        return Err(f.err(
+            "options",
+            format!(
+                "options takes a list of GeneveOptions(), not {}",
+                v.a_type_name()
+            ),
+        ));
+    };
+    if name != "GeneveOptions" || !args.is_empty() {
+        return Err(f.err(
+            "options",
+            format!("options takes a list of GeneveOptions(field=value...), not {name}()"),
+        ));
+    }
+    const FIELDS: [&str; 5] = ["classid", "type", "reserved", "length", "data"];
+    let mut of = Fields::default();
+    for (k, val) in kwargs {
+        let Some(&k) = FIELDS.iter().find(|a| **a == k) else {
+            return Err(f.err("options", format!("GeneveOptions() has no field '{k}'")));
+        };
+        of.set(k, val.clone(), f.col("options"));
+    }
+    let data = of.bytes("data")?.unwrap_or_default();
+    out.extend_from_slice(&(of.uint_or("classid", 16, 0)? as u16).to_be_bytes());
+    out.push(of.uint_or("type", 8, 0)? as u8);
+    out.push(match of.uint("length", 5)? {
+        Some(n) => ((of.uint_or("reserved", 3, 0)? << 5) | n) as u8,
+        None => of.computed("GeneveOptions", "length", "options", data.len() / 4, 8)? as u8,
+    });
+    out.extend_from_slice(&data);
+    Ok(())
 }
 
 const PIM_TYPES: &[(u8, &str)] = &[
