@@ -31,6 +31,7 @@ fn tshark(file: &Path, args: &[&str]) -> String {
 fn files(dir: &Path) -> Vec<PathBuf> {
     vec![
         captures_dir().join("layers.pcap"),
+        captures_dir().join("tunnels.pcap"),
         captures_dir().join("dumpcap-vethY.pcapng"),
         scapy_layers(dir),
     ]

@@ -36,32 +36,37 @@ fn verbose_read_shows_like_scapy() {
     if !common::require_root!() {
         return;
     }
-    let file = format!(
-        "{}/fixtures/captures/layers.pcap",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let scapy = scapy(&format!(
-        "for x in rdpcap({file:?}):\n    Ether(raw(x)).show()\n    print('=====')\n"
-    ));
-    let scapy: Vec<&str> = scapy.split("=====\n").filter(|s| !s.is_empty()).collect();
-    let ours = common::vethbench()
-        .args(["read", &file, "-V"])
-        .output()
-        .unwrap();
-    assert_eq!(ours.status.code(), Some(0));
-    let ours = String::from_utf8(ours.stdout).unwrap();
-    // Each frame: its summary line, the show() text, a blank line.
-    let blocks: Vec<&str> = ours.split("\n\n").filter(|b| !b.is_empty()).collect();
-    assert_eq!(blocks.len(), scapy.len());
-    assert!(scapy.len() >= 38, "{}", scapy.len());
-    for (k, block) in blocks.iter().enumerate() {
-        let show = &block[block.find('\n').unwrap() + 1..];
-        assert_eq!(
-            show.trim_end(),
-            scapy[k].trim_end(),
-            "frame {}: read -V vs Scapy show()",
-            k + 1
-        );
+    // The tunnels' contrib layers (ERSPAN, NSH, PIM, Geneve) are `Raw` with what they carry,
+    // as `scapy.all` dissects them. Scapy's rdpcap cuts frames to 65535 bytes: the jumbogram
+    // (tunnels.pcap's frame 32) is left out.
+    for (name, least, skip) in [("layers.pcap", 38, None), ("tunnels.pcap", 32, Some(32))] {
+        let file = format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let scapy = scapy(&format!(
+            "for x in rdpcap({file:?}):\n    Ether(raw(x)).show()\n    print('=====')\n"
+        ));
+        let scapy: Vec<&str> = scapy.split("=====\n").filter(|s| !s.is_empty()).collect();
+        let ours = common::vethbench()
+            .args(["read", &file, "-V"])
+            .output()
+            .unwrap();
+        assert_eq!(ours.status.code(), Some(0));
+        let ours = String::from_utf8(ours.stdout).unwrap();
+        // Each frame: its summary line, the show() text, a blank line.
+        let blocks: Vec<&str> = ours.split("\n\n").filter(|b| !b.is_empty()).collect();
+        assert_eq!(blocks.len(), scapy.len(), "{name}");
+        assert!(scapy.len() >= least, "{name}: {}", scapy.len());
+        for (k, block) in blocks.iter().enumerate() {
+            if skip == Some(k + 1) {
+                continue;
+            }
+            let show = &block[block.find('\n').unwrap() + 1..];
+            assert_eq!(
+                show.trim_end(),
+                scapy[k].trim_end(),
+                "{name} frame {}: read -V vs Scapy show()",
+                k + 1
+            );
+        }
     }
 }
 

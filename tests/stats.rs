@@ -68,7 +68,12 @@ fn every_table_equals_tsharks_on_the_kept_captures() {
         have("tshark"),
         "tshark is needed (tests/run.sh installs it)"
     );
-    for file in ["dumpcap-vethY.pcapng", "tcpdump-vethY.pcap", "layers.pcap"] {
+    for file in [
+        "dumpcap-vethY.pcapng",
+        "tcpdump-vethY.pcap",
+        "layers.pcap",
+        "tunnels.pcap",
+    ] {
         for z in TABLES {
             // Scapy's 802.3 frames make tshark's hierarchy name CDP and malformed packets,
             // protocols the packet view does not decode.

@@ -168,7 +168,14 @@ const VIEW_ONLY: [&str; 5] = [
 ];
 
 /// Byte fields: tshark's JSON writes them as colon-separated hex.
-const BYTES: [&str; 1] = ["tcp.options"];
+const BYTES: [&str; 6] = [
+    "tcp.options",
+    "nsh.contextheader",
+    "nsh.metadata",
+    "geneve.options",
+    "geneve.option",
+    "geneve.option.unknown.data",
+];
 
 /// A JSON value of the full form: a string, or an object whose keys may repeat (two `vlan`).
 enum Node {
@@ -201,9 +208,13 @@ fn layers(data: &[u8], encap: view::Encap) -> Vec<Node> {
             _ => &mut top,
         };
         let fresh = match container.last() {
-            // A layer's first field again: the next header of that kind (two VLAN tags).
+            // A layer's first field again: the next header of that kind (two VLAN tags),
+            // unless it follows itself (tshark prints ERSPAN's unknown version twice).
             Some(Node::Obj(p, kids)) => {
-                p != prefix || matches!(kids.first(), Some(Node::Leaf(n, _)) if *n == name)
+                p != prefix
+                    || (matches!(kids.first(), Some(Node::Leaf(n, _)) if *n == name)
+                        && !(kids.len() == 1
+                            && matches!(kids.last(), Some(Node::Leaf(n, _)) if *n == name)))
             }
             _ => true,
         };

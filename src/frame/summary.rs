@@ -21,7 +21,7 @@ use super::show::ether_type_name;
 use super::view::{self, Hdr, LayerKind};
 use super::wire::ip::protocol;
 use super::wire::{
-    arp, at, ethernet, gre, icmp, icmpv6, ipv4, ipv6, llc, mpls, tcp, udp, vlan, Value,
+    arp, at, ethernet, gre, icmp, icmpv6, ipv4, ipv6, llc, mpls, pim, tcp, udp, vlan, Value,
 };
 use super::MacAddr;
 
@@ -130,6 +130,11 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
         (None, None) => out.push_str("? → ? "),
     }
     let start = out.len();
+    // A PIM Register names itself, not the packet it carries (whose addresses are shown).
+    let ti = shown
+        .iter()
+        .position(|h| h.proto == LayerKind::Pim)
+        .unwrap_or(ti);
     let malformed = info(out, frame, shown, ti, len);
     if cut {
         if malformed {
@@ -261,6 +266,27 @@ fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool 
         ),
         LayerKind::Vxlan => write!(out, "VXLAN {len}"),
         LayerKind::Geneve => write!(out, "Geneve {len}"),
+        LayerKind::Erspan => write!(out, "ERSPAN {len} ERSPAN:"),
+        LayerKind::Nsh => write!(out, "NSH {len}"),
+        LayerKind::Pim => {
+            let h = pim::Header::new_unchecked(&f[o..]);
+            const TYPES: [&str; 10] = [
+                "Hello",
+                "Register",
+                "Register-stop",
+                "Join/Prune",
+                "Bootstrap",
+                "Assert",
+                "Graft",
+                "Graft-Ack",
+                "Candidate-RP-Advertisement",
+                "State-Refresh",
+            ];
+            match TYPES.get(h.msg_type() as usize) {
+                Some(t) if h.version() == 2 => write!(out, "PIMv2 {len} {t}"),
+                _ => write!(out, "PIMv{} {len}", h.version()),
+            }
+        }
         LayerKind::Llc => {
             let h = llc::Header::new_unchecked(&f[o..]);
             write!(

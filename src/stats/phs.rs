@@ -41,6 +41,9 @@ fn name(p: LayerKind) -> Option<&'static str> {
         LayerKind::Gre => "gre",
         LayerKind::Vxlan => "vxlan",
         LayerKind::Geneve => "geneve",
+        LayerKind::Erspan => "erspan",
+        LayerKind::Nsh => "nsh",
+        LayerKind::Pim => "pim",
         LayerKind::Quoted => return None,
     })
 }

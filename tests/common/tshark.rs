@@ -51,10 +51,16 @@ pub fn stdout(mut cmd: Command) -> String {
 
 /// Scapy writes the layers capture afresh (inside a private network namespace).
 pub fn scapy_layers(dir: &Path) -> PathBuf {
-    let out = dir.join("layers-scapy.pcap");
+    scapy_capture(dir, "make_layers.py", "layers-scapy.pcap")
+}
+
+/// Scapy writes a capture afresh with `fixtures/captures/SCRIPT` into `dir/NAME` (inside a
+/// private network namespace).
+pub fn scapy_capture(dir: &Path, script: &str, name: &str) -> PathBuf {
+    let out = dir.join(name);
     let st = Command::new("unshare")
         .args(["-n", "/usr/bin/python3"])
-        .arg(captures_dir().join("make_layers.py"))
+        .arg(captures_dir().join(script))
         .arg(&out)
         .output()
         .expect("run unshare -n python3");

@@ -23,10 +23,11 @@ load_contrib("mpls")
 from scapy.contrib.mpls import *  # noqa: E402,F401,F403
 from scapy.layers.inet import fragment  # noqa: E402,F401  (scapy.all's may be another one)
 
-try:
-    load_contrib("geneve")
-except Exception:
-    pass
+for c in ("geneve", "erspan", "nsh", "pim"):
+    try:
+        load_contrib(c)
+    except Exception:
+        pass
 
 print("ready " + __import__("scapy").VERSION, flush=True)
 for line in sys.stdin:

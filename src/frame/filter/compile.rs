@@ -271,6 +271,9 @@ const PROTOS: &[(&str, [LayerKind; 2], usize)] = &[
     ("gre", [LayerKind::Gre, LayerKind::Gre], 1),
     ("vxlan", [LayerKind::Vxlan, LayerKind::Vxlan], 1),
     ("geneve", [LayerKind::Geneve, LayerKind::Geneve], 1),
+    ("erspan", [LayerKind::Erspan, LayerKind::Erspan], 1),
+    ("nsh", [LayerKind::Nsh, LayerKind::Nsh], 1),
+    ("pim", [LayerKind::Pim, LayerKind::Pim], 1),
     ("data", [LayerKind::Data, LayerKind::Data], 1),
     ("data.data", [LayerKind::Data, LayerKind::Data], 1),
 ];
@@ -300,8 +303,37 @@ fn view_kind(name: &str) -> Kind {
         "ipv6.src" | "ipv6.dst" | "icmpv6.nd.ns.target_address" | "icmpv6.nd.na.target_address" => {
             Kind::Ipv6
         }
-        "ip.options" | "tcp.options" | "ipv6.exthdrs" | "icmp.rest" | "icmpv6.rest" => Kind::Bytes,
-        "ip.flags.rb" | "ip.flags.df" | "ip.flags.mf" => Kind::Bool,
+        "ip.options"
+        | "tcp.options"
+        | "ipv6.exthdrs"
+        | "icmp.rest"
+        | "icmpv6.rest"
+        | "nsh.contextheader"
+        | "nsh.metadata"
+        | "pim.res_bytes"
+        | "geneve.options"
+        | "geneve.option"
+        | "geneve.option.unknown.data" => Kind::Bytes,
+        "ip.flags.rb"
+        | "ip.flags.df"
+        | "ip.flags.mf"
+        | "gre.flags.checksum"
+        | "gre.flags.routing"
+        | "gre.flags.key"
+        | "gre.flags.sequence_number"
+        | "gre.flags.strict_source_route"
+        | "erspan.direction"
+        | "vxlan.flag_g"
+        | "vxlan.flag_i"
+        | "vxlan.flag_d"
+        | "vxlan.flag_a"
+        | "geneve.flags.oam"
+        | "geneve.flags.critical"
+        | "geneve.flags.reserved"
+        | "geneve.option.type.critical"
+        | "geneve.option.flags.reserved"
+        | "pim.register_flag.border"
+        | "pim.register_flag.null_register" => Kind::Bool,
         _ => Kind::Uint,
     }
 }

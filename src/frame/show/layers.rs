@@ -243,8 +243,12 @@ pub(super) fn layer(d: &mut Dump, s: &mut State, h: Hdr, next: Option<usize>) ->
             d.field("vni", format_args!("{:#x}", v.vni()));
             d.field("reserved2", format_args!("{:#x}", v.reserved2()));
         }
-        LayerKind::Geneve | LayerKind::Igmp => {
-            // Not loaded by `scapy.all`: Raw, with what it carries.
+        LayerKind::Geneve
+        | LayerKind::Igmp
+        | LayerKind::Erspan
+        | LayerKind::Nsh
+        | LayerKind::Pim => {
+            // Not loaded by `scapy.all` (contrib layers): Raw, with what it carries.
             d.raw("Raw", &f[o..end]);
             return Some(end);
         }
@@ -389,6 +393,7 @@ pub(super) fn ip_proto_name(p: u8) -> String {
         58 => "ipv6_icmp",
         59 => "ipv6_nonxt",
         60 => "ipv6_opts",
+        103 => "pim",
         132 => "sctp",
         _ => return p.to_string(),
     };

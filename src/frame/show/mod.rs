@@ -114,7 +114,7 @@ pub fn show(frame: &[u8]) -> String {
     };
     let mut skip_until = 0;
     for (i, h) in all.iter().enumerate() {
-        if h.start < skip_until && h.proto != LayerKind::Eth {
+        if h.start < skip_until {
             continue;
         }
         let next = all.get(i + 1).map(|n| n.start);

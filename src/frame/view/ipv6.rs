@@ -16,8 +16,15 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
     }
     use ipv6::field as F;
     let plen = h.payload_len();
-    let ip_end = o + h.packet_end();
     let base = o + ipv6::HEADER_LEN;
+    // A jumbogram (RFC 2675): payload length 0 and the hop-by-hop jumbo option's length.
+    let jumbo = (plen == 0 && h.next_header() == crate::frame::wire::ip::protocol::HOPOPT)
+        .then(|| ipv6::jumbo_option(w.bytes(base, end)))
+        .flatten();
+    let ip_end = match jumbo {
+        Some((_, j)) => (base + j as usize).min(end),
+        None => o + h.packet_end(),
+    };
     w.push(LayerKind::Ipv6, o, ip_end);
     let byte0 = o..o + 1;
     // tshark's IP dissector reads the version nibble before handing over to IPv6.
@@ -51,6 +58,23 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
         let len = ipv6::ext_header_len(nh, ext);
         if off + len > ip_end {
             break;
+        }
+        if nh == crate::frame::wire::ip::protocol::HOPOPT {
+            let (n, l) = (
+                ext[ipv6::field::EXT_NXT_HDR.start],
+                ext[ipv6::field::EXT_LEN.start],
+            );
+            w.field(
+                "ipv6.hopopts.nxt",
+                at(off, ipv6::field::EXT_NXT_HDR),
+                v!("{n}"),
+            );
+            let lr = at(off, ipv6::field::EXT_LEN);
+            w.field("ipv6.hopopts.len", lr.clone(), v!("{l}"));
+            w.field("ipv6.hopopts.len_oct", lr, v!("{len}"));
+            if let (true, Some((at_, j))) = (off == base, jumbo) {
+                w.field("ipv6.opt.jumbo", base + at_..base + at_ + 4, v!("{j}"));
+            }
         }
         nh = ext[ipv6::field::EXT_NXT_HDR.start];
         off += len;

@@ -1,7 +1,9 @@
 //! The packet view: ONE walk over a frame's bytes, Ethernet (or 802.3/LLC) → 802.1Q/802.1ad
 //! tags → ARP, MPLS, IPv4 (options, fragments)/IPv6 (extension headers walked) →
 //! TCP (options)/UDP/ICMP/ICMPv6 (errors with their quoted packet, neighbour discovery)/IGMP,
-//! and the tunnels GRE, IP in IP, VXLAN (UDP 4789) and Geneve (UDP 6081) with what they carry,
+//! and the tunnels GRE (keys, sequence numbers), ERSPAN I/II/III, IP in IP, VXLAN (UDP 4789),
+//! VXLAN-GPE (4790), Geneve (6081), MPLS over UDP (6635), NSH (0x894f), PIM Register and IPv6
+//! jumbograms with what they carry,
 //! giving a [`Layout`] (where each layer starts and ends, [`Layout::layers`]) and, on request,
 //! every header field by name with its byte range and printable value ([`dissect`]). Every reader of frames in the crate reads this walk:
 //! [`show`](super::show()), [`write_summary`](super::write_summary), `-T fields`
@@ -10,7 +12,8 @@
 //!
 //! One file per protocol (`eth.rs` for Ethernet, LLC and the tags, `arp.rs`, `mpls.rs`,
 //! `ipv4.rs`, `ipv6.rs`, `tcp.rs`, `udp.rs` (with VXLAN and Geneve), `icmp.rs` for ICMP,
-//! ICMPv6 and IGMP, `tunnel.rs` for GRE), each naming its fields by tshark's names; the bytes
+//! ICMPv6 and IGMP, `tunnel.rs` for GRE, `erspan.rs` for what GRE carries, `nsh.rs`, `pim.rs`),
+//! each naming its fields by tshark's names; the bytes
 //! are read through the wire layer ([`super::wire`]: field ranges, checked header views), so
 //! no offset is written here. A field's value is printed as tshark 4.0 prints it with `-T fields` (`0x0002`,
 //! `0x00000000`, `198.18.0.1`...); a field a frame holds twice (QinQ, IP in IP, the packet
@@ -42,11 +45,14 @@ use std::ops::Range;
 use super::wire::sll;
 
 mod arp;
+mod erspan;
 mod eth;
 mod icmp;
 mod ipv4;
 mod ipv6;
 mod mpls;
+mod nsh;
+mod pim;
 mod tcp;
 mod tunnel;
 mod udp;
@@ -112,6 +118,12 @@ pub enum LayerKind {
     Icmpv6,
     Igmp,
     Gre,
+    /// ERSPAN type I (no header), II or III, with its platform-specific sub-header.
+    Erspan,
+    /// NSH (RFC 8300): base, service path and context headers.
+    Nsh,
+    /// PIM (a Register carries a packet).
+    Pim,
     Vxlan,
     Geneve,
     /// What follows is the packet an ICMP/ICMPv6 error quotes.
@@ -271,6 +283,7 @@ impl<'a, E: Emit> Walker<'a, E> {
             T::IPV6 => ipv6::walk(self, o, end),
             T::ARP => arp::walk_arp(self, o, end),
             T::MPLS_UNICAST | T::MPLS_MULTICAST => mpls::walk(self, o, end),
+            T::NSH => nsh::walk(self, o, end),
             T::TEB => {
                 if self.enter() {
                     eth::walk(self, o, end)
@@ -293,6 +306,7 @@ impl<'a, E: Emit> Walker<'a, E> {
             P::ICMP => icmp::walk_v4(self, seg),
             P::ICMPV6 => icmp::walk_v6(self, seg),
             P::IGMP => icmp::walk_igmp(self, seg),
+            P::PIM => pim::walk(self, seg),
             P::IPIP | P::IPV6 | P::GRE => {
                 if first {
                     self.lay.l4 = Some((L4::Other(proto), o));
@@ -554,6 +568,10 @@ pub const FIELD_NAMES: &[&str] = &[
     "ipv6.hlim",
     "ipv6.src",
     "ipv6.dst",
+    "ipv6.hopopts.nxt",
+    "ipv6.hopopts.len",
+    "ipv6.hopopts.len_oct",
+    "ipv6.opt.jumbo",
     "ipv6.exthdrs",
     "tcp.srcport",
     "tcp.dstport",
@@ -575,9 +593,108 @@ pub const FIELD_NAMES: &[&str] = &[
     "udp.dstport",
     "udp.length",
     "udp.chksum",
+    "vxlan.flags",
+    "vxlan.flags_reserved",
+    "vxlan.flag_g",
+    "vxlan.flag_i",
+    "vxlan.flag_d",
+    "vxlan.flag_a",
+    "vxlan.ver",
+    "vxlan.i_bit",
+    "vxlan.p_bit",
+    "vxlan.o_bit",
+    "vxlan.gbp",
+    "vxlan.reserved_16",
+    "vxlan.next_proto",
     "vxlan.vni",
+    "vxlan.reserved8",
+    "geneve.version",
+    "geneve.option.length",
+    "geneve.flags",
+    "geneve.flags.oam",
+    "geneve.flags.critical",
+    "geneve.flags.reserved",
+    "geneve.proto_type",
     "geneve.vni",
+    "geneve.reserved",
+    "geneve.options",
+    "geneve.option",
+    "geneve.option.class",
+    "geneve.option.type",
+    "geneve.option.type.critical",
+    "geneve.option.flags",
+    "geneve.option.flags.reserved",
+    "geneve.option.unknown.data",
+    "nsh.version",
+    "nsh.Obit",
+    "nsh.CBit",
+    "nsh.ttl",
+    "nsh.length",
+    "nsh.mdtype",
+    "nsh.nextproto",
+    "nsh.spi",
+    "nsh.si",
+    "nsh.contextheader",
+    "nsh.metadataclass",
+    "nsh.metadatatype",
+    "nsh.metadataunassignedbit",
+    "nsh.metadatalen",
+    "nsh.metadata",
+    "pim.version",
+    "pim.type",
+    "pim.res_bytes",
+    "pim.cksum",
+    "pim.register_flag",
+    "pim.register_flag.border",
+    "pim.register_flag.null_register",
+    "gre.flags_and_version",
+    "gre.flags.checksum",
+    "gre.flags.routing",
+    "gre.flags.key",
+    "gre.flags.sequence_number",
+    "gre.flags.strict_source_route",
+    "gre.flags.recursion_control",
+    "gre.flags.reserved",
+    "gre.flags.version",
     "gre.proto",
+    "gre.checksum",
+    "gre.offset",
+    "gre.key",
+    "gre.sequence_number",
+    "erspan.version",
+    "erspan.vlan",
+    "erspan.cos",
+    "erspan.encap",
+    "erspan.bso",
+    "erspan.truncated",
+    "erspan.spanid",
+    "erspan.reserved",
+    "erspan.index",
+    "erspan.timestamp",
+    "erspan.sgt",
+    "erspan.p",
+    "erspan.ft",
+    "erspan.hw",
+    "erspan.direction",
+    "erspan.gra",
+    "erspan.o",
+    "erspan.platid",
+    "erspan.pid1.rsvd1",
+    "erspan.pid1.vsmid",
+    "erspan.pid1.port_index",
+    "erspan.pid3.rsvd1",
+    "erspan.pid3.port_index",
+    "erspan.pid3.timestamp",
+    "erspan.pid4.rsvd1",
+    "erspan.pid4.rsvd2",
+    "erspan.pid4.rsvd3",
+    "erspan.pid5.switchid",
+    "erspan.pid5.port_index",
+    "erspan.pid5.timestamp",
+    "erspan.pid7.rsvd1",
+    "erspan.pid7.source_index",
+    "erspan.pid7.timestamp",
+    "erspan.pid.rsvd",
     "icmp.type",
     "icmp.code",
     "icmp.chksum",

@@ -34,6 +34,8 @@ pub mod ethertype {
     pub const MPLS_MULTICAST: u16 = 0x8848;
     /// An 802.1ad service tag.
     pub const QINQ: u16 = 0x88a8;
+    /// Network Service Header (RFC 8300).
+    pub const NSH: u16 = 0x894f;
     /// The pre-standard QinQ tag some switches still send.
     pub const QINQ_OLD: u16 = 0x9100;
     /// Link Layer Discovery Protocol.

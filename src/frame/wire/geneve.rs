@@ -12,6 +12,24 @@ pub mod field {
     pub const FLAGS: Field = 1..2;
     pub const PROTOCOL: Field = 2..4;
     pub const VNI: Field = 4..7;
+    pub const RESERVED: Field = 7..8;
+}
+
+/// An option's fields, relative to the option's first byte.
+pub mod option {
+    use crate::frame::wire::Field;
+    pub const CLASS: Field = 0..2;
+    pub const TYPE: Field = 2..3;
+    /// Reserved (3 bits) and the data's length in 4-byte words (5 bits).
+    pub const FLAGS_LEN: Field = 3..4;
+}
+
+/// An option's header length.
+pub const OPTION_HEADER_LEN: usize = 4;
+
+/// The data length of the option that starts `b` (at least [`OPTION_HEADER_LEN`] bytes).
+pub fn option_data_len(b: &[u8]) -> usize {
+    (b[option::FLAGS_LEN.start] & 0x1f) as usize * 4
 }
 
 /// The base header's length (no options).
@@ -70,4 +88,6 @@ fields! {
     flags, set_flags: u8 = field::FLAGS;
     /// The protocol type of the payload (an EtherType; 0x6558 for Ethernet).
     protocol, set_protocol: u16 = field::PROTOCOL;
+    /// The reserved byte after the VNI.
+    reserved, set_reserved: u8 = field::RESERVED;
 }

@@ -27,6 +27,12 @@ pub mod flags {
     pub const KEY: u16 = 0x2000;
     /// A sequence number word is present.
     pub const SEQ: u16 = 0x1000;
+    /// Strict source route (RFC 1701).
+    pub const STRICT_ROUTE: u16 = 0x0800;
+    /// The recursion control's bits.
+    pub const RECURSION: u16 = 0x0700;
+    /// The reserved flag bits (RFC 2784's Reserved0 after the first five).
+    pub const RESERVED: u16 = 0x00f8;
     /// The version's bits.
     pub const VERSION: u16 = 0x0007;
 }
@@ -39,14 +45,44 @@ impl<T: AsRef<[u8]>> Header<T> {
         need(self.buffer.as_ref().len(), HEADER_LEN)
     }
 
-    /// The header's length: 4, plus 4 for each of checksum, key and sequence number.
+    /// The header's length: 4, plus 4 for each of checksum (with the offset, present when
+    /// the C or R flag is set), key and sequence number.
     pub fn header_len(&self) -> usize {
         let f = self.flags_ver();
         HEADER_LEN
-            + 4 * [flags::CHECKSUM, flags::KEY, flags::SEQ]
-                .iter()
-                .filter(|&&b| f & b != 0)
-                .count()
+            + 4 * (usize::from(f & (flags::CHECKSUM | flags::ROUTING) != 0)
+                + usize::from(f & flags::KEY != 0)
+                + usize::from(f & flags::SEQ != 0))
+    }
+
+    /// The recursion control (3 bits).
+    pub fn recursion_control(&self) -> u8 {
+        ((self.flags_ver() & flags::RECURSION) >> 8) as u8
+    }
+
+    /// The reserved flag bits (5 bits).
+    pub fn reserved_flags(&self) -> u8 {
+        ((self.flags_ver() & flags::RESERVED) >> 3) as u8
+    }
+
+    /// Where the checksum and offset word sits, when the C or R flag announces one.
+    pub fn checksum_field(&self) -> Option<super::Field> {
+        (self.flags_ver() & (flags::CHECKSUM | flags::ROUTING) != 0)
+            .then_some(HEADER_LEN..HEADER_LEN + 4)
+    }
+
+    /// The checksum, when announced and there.
+    pub fn checksum(&self) -> Option<u16> {
+        let r = self.checksum_field()?;
+        let b = self.buffer.as_ref().get(r.start..r.start + 2)?;
+        Some(<u16 as super::Value>::get(b))
+    }
+
+    /// The routing offset, when announced and there.
+    pub fn offset(&self) -> Option<u16> {
+        let r = self.checksum_field()?;
+        let b = self.buffer.as_ref().get(r.start + 2..r.end)?;
+        Some(<u16 as super::Value>::get(b))
     }
 
     /// The version (0).
@@ -58,9 +94,27 @@ impl<T: AsRef<[u8]>> Header<T> {
     pub fn key_field(&self) -> Option<super::Field> {
         let f = self.flags_ver();
         (f & flags::KEY != 0).then(|| {
-            let o = HEADER_LEN + if f & flags::CHECKSUM != 0 { 4 } else { 0 };
+            let o = HEADER_LEN + self.checksum_field().map_or(0, |_| 4);
             o..o + 4
         })
+    }
+
+    /// Where the sequence number word sits, when the S flag announces one.
+    pub fn seq_field(&self) -> Option<super::Field> {
+        let f = self.flags_ver();
+        (f & flags::SEQ != 0).then(|| {
+            let o = HEADER_LEN
+                + self.checksum_field().map_or(0, |_| 4)
+                + self.key_field().map_or(0, |_| 4);
+            o..o + 4
+        })
+    }
+
+    /// The sequence number, when announced and there.
+    pub fn sequence_number(&self) -> Option<u32> {
+        let r = self.seq_field()?;
+        let b = self.buffer.as_ref().get(r)?;
+        Some(<u32 as super::Value>::get(b))
     }
 
     /// The key, when announced and there.

@@ -61,6 +61,33 @@ pub fn ext_header_len(nh: u8, ext: &[u8]) -> usize {
     }
 }
 
+/// The hop-by-hop option type of the jumbo payload option (RFC 2675).
+pub const OPT_JUMBO: u8 = 0xc2;
+
+/// The jumbo payload option in the hop-by-hop header `hbh` (its bytes from the first):
+/// where its 32-bit value sits (relative to `hbh`) and the value, when there.
+pub fn jumbo_option(hbh: &[u8]) -> Option<(usize, u32)> {
+    if hbh.len() < EXT_HEADER_MIN_LEN {
+        return None;
+    }
+    let n = ext_header_len(protocol::HOPOPT, hbh).min(hbh.len());
+    let mut i = field::EXT_LEN.end;
+    while i < n {
+        match hbh[i] {
+            0 => i += 1,
+            t => {
+                let l = *hbh.get(i + 1)? as usize;
+                if t == OPT_JUMBO && l == 4 && i + 6 <= n {
+                    let v = <u32 as super::Value>::get(&hbh[i + 2..i + 6]);
+                    return Some((i + 2, v));
+                }
+                i += 2 + l;
+            }
+        }
+    }
+    None
+}
+
 /// A fragment header (at least 4 bytes) that is not the first fragment.
 pub fn is_later_fragment(frag: &[u8]) -> bool {
     <u16 as super::Value>::get(&frag[field::FRAG_OFF_M]) >> 3 != 0

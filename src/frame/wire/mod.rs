@@ -26,6 +26,7 @@ use std::ops::Range;
 use crate::frame::MacAddr;
 
 pub mod arp;
+pub mod erspan;
 pub mod ethernet;
 pub mod geneve;
 pub mod gre;
@@ -37,6 +38,8 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod llc;
 pub mod mpls;
+pub mod nsh;
+pub mod pim;
 pub mod sll;
 pub mod tcp;
 pub mod udp;

@@ -250,6 +250,67 @@ fn tunnels() {
 }
 
 #[test]
+fn issue_23_tunnels() {
+    // GRE with every optional word (getters only: before and after are the same header).
+    round_trip("gre_keyseq", |b| {
+        let h = gre::Header::new_checked(&b[..]).unwrap();
+        assert_eq!(h.header_len(), 16);
+        assert_eq!((h.checksum(), h.offset()), (Some(0xbeef), Some(0)));
+        assert_eq!((h.key(), h.sequence_number()), (Some(0x1234), Some(7)));
+        assert_eq!((h.recursion_control(), h.reserved_flags()), (5, 9));
+        assert_eq!((h.key_field(), h.seq_field()), (Some(8..12), Some(12..16)));
+        assert_eq!(h.protocol(), ethernet::ethertype::TEB);
+    });
+    round_trip("erspan2", |b| {
+        let h = erspan::Header::new_checked(&b[..]).unwrap();
+        assert_eq!(
+            (h.version(), h.header_len(), h.vlan(), h.cos()),
+            (1, 8, 100, 5)
+        );
+        assert_eq!((h.encap(), h.truncated(), h.session_id()), (3, true, 77));
+        assert_eq!((h.reserved(), h.index()), (9, 0x12345));
+    });
+    round_trip("erspan3", |b| {
+        let h = erspan::Header::new_checked(&b[..]).unwrap();
+        assert_eq!(
+            (h.version(), h.header_len(), h.vlan(), h.encap()),
+            (2, 12, 200, 2)
+        );
+        assert_eq!((h.timestamp(), h.sgt()), (0x0102_0304, 0x0506));
+        assert_eq!(erspan::split_p_o(h.p_o()), (1, 3, 9, 1, 2, 1));
+        assert!(h.has_platform());
+    });
+    round_trip("nsh", |b| {
+        let mut h = nsh::Header::new_checked(b).unwrap();
+        assert_eq!(
+            (h.version(), h.ttl(), h.len_words(), h.header_len()),
+            (0, 63, 6, 24)
+        );
+        assert_eq!(
+            (h.md_type(), h.next_protocol(), h.spi(), h.si()),
+            (1, 1, 42, 254)
+        );
+        h.set_next_protocol(nsh::next::ETHERNET);
+        h.set_spi(0xabcdef);
+        h.set_si(9);
+    });
+    round_trip("pim", |b| {
+        let mut h = pim::Header::new_checked(b).unwrap();
+        assert_eq!(
+            (h.version(), h.msg_type(), h.register_flags()),
+            (2, 1, None)
+        );
+        h.set_reserved(7);
+        h.set_checksum(0x1234);
+    });
+    // A jumbo option after a Pad1 and a PadN (Scapy's `IPv6ExtHdrHopByHop(options=[Pad1(),
+    // Jumbo(jumboplen=1)])`): its value and where it sits.
+    let hbh = [0x3b, 1, 0, 1, 1, 0, 0xc2, 4, 0, 0, 0, 1, 1, 2, 0, 0];
+    assert_eq!(ipv6::jumbo_option(&hbh), Some((8, 1)));
+    assert_eq!(ipv6::jumbo_option(&hbh[..10]), None);
+}
+
+#[test]
 fn llc_snap() {
     round_trip("llc_snap", |b| {
         let mut h = llc::Header::new_checked(b).unwrap();

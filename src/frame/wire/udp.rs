@@ -17,7 +17,11 @@ pub const HEADER_LEN: usize = 8;
 /// Well-known ports.
 pub mod port {
     pub const VXLAN: u16 = 4789;
+    /// VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe).
+    pub const VXLAN_GPE: u16 = 4790;
     pub const GENEVE: u16 = 6081;
+    /// MPLS over UDP (RFC 7510).
+    pub const MPLS: u16 = 6635;
 }
 
 header!("a UDP");

@@ -6,6 +6,8 @@ use super::{fields, get24, header, need, put24, WireError};
 pub mod field {
     use crate::frame::wire::Field;
     pub const FLAGS: Field = 0..1;
+    /// The flags as tshark reads them for VXLAN (not GPE): a 16-bit word.
+    pub const FLAGS16: Field = 0..2;
     /// The reserved bits after the flags (no next protocol, no group policy).
     pub const RESERVED1: Field = 1..4;
     /// VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe, Scapy's `reserved0`): reserved, then the next protocol.
@@ -26,6 +28,10 @@ pub const FLAG_VNI: u8 = 0x08;
 pub const FLAG_NEXT_PROTOCOL: u8 = 0x04;
 /// The G flag (VXLAN-GBP): the group policy fields are valid.
 pub const FLAG_GBP: u8 = 0x80;
+/// The reserved bits of the 16-bit flags word (all but G, I, D, A).
+pub const FLAGS16_RESERVED: u16 = 0x77b7;
+/// VXLAN-GPE's reserved flag bits (all but version, I, P, O).
+pub const GPE_FLAGS_RESERVED: u8 = 0xc2;
 
 header!("a VXLAN");
 
@@ -58,6 +64,8 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Header<T> {
 fields! {
     /// The flags ([`FLAG_VNI`]).
     flags, set_flags: u8 = field::FLAGS;
+    /// The flags and the byte after them, as one word.
+    flags16, set_flags16: u16 = field::FLAGS16;
     /// VXLAN-GPE's reserved bits before the next protocol.
     reserved0, set_reserved0: u16 = field::RESERVED0;
     /// VXLAN-GPE's next protocol (1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH).

@@ -1,5 +1,5 @@
 //! `IPv6` and the extension headers `IPv6ExtHdrHopByHop` (with `Pad1`, `PadN`,
-//! `RouterAlert` options and Scapy's automatic padding), `IPv6ExtHdrRouting`,
+//! `RouterAlert`, `Jumbo` options and Scapy's automatic padding), `IPv6ExtHdrRouting`,
 //! `IPv6ExtHdrFragment`.
 
 use std::net::{IpAddr, Ipv6Addr};
@@ -97,7 +97,7 @@ fn hbh_option(f: &Fields, v: &Value) -> Result<(Vec<u8>, (usize, usize)), ExprEr
         return Err(f.err(
             "options",
             format!(
-                "options takes a list of Pad1(), PadN(), RouterAlert(), not {}",
+                "options takes a list of Pad1(), PadN(), RouterAlert(), Jumbo(), not {}",
                 v.a_type_name()
             ),
         ));
@@ -106,10 +106,13 @@ fn hbh_option(f: &Fields, v: &Value) -> Result<(Vec<u8>, (usize, usize)), ExprEr
         "Pad1" => &["otype"],
         "PadN" => &["otype", "optlen", "optdata"],
         "RouterAlert" => &["otype", "optlen", "value"],
+        "Jumbo" => &["otype", "optlen", "jumboplen"],
         _ => {
             return Err(f.err(
                 "options",
-                format!("unknown hop-by-hop option '{name}' (Pad1(), PadN(), RouterAlert())"),
+                format!(
+                    "unknown hop-by-hop option '{name}' (Pad1(), PadN(), RouterAlert(), Jumbo())"
+                ),
             ))
         }
     };
@@ -136,6 +139,15 @@ fn hbh_option(f: &Fields, v: &Value) -> Result<(Vec<u8>, (usize, usize)), ExprEr
             ];
             b.extend_from_slice(&data);
             (b, (1, 0))
+        }
+        // RFC 2675's jumbo payload: aligned 4n+2; `jumboplen=None` packs as 0, as in Scapy.
+        "Jumbo" => {
+            let mut b = vec![
+                of.uint_or("otype", 8, 0xc2)? as u8,
+                of.uint_or("optlen", 8, 4)? as u8,
+            ];
+            b.extend_from_slice(&(of.uint_or("jumboplen", 32, 0)? as u32).to_be_bytes());
+            (b, (4, 2))
         }
         _ => {
             let mut b = vec![

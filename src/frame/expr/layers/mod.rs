@@ -9,6 +9,7 @@ mod icmpv6;
 pub mod ip;
 mod ipv6;
 mod l2;
+mod overlay;
 mod pseudo;
 mod raw;
 mod tcp;
@@ -35,6 +36,7 @@ fn protos() -> impl Iterator<Item = &'static dyn LayerClass> {
         icmp::PROTOS,
         icmpv6::PROTOS,
         tunnel::PROTOS,
+        overlay::PROTOS,
     ]
     .into_iter()
     .flatten()
@@ -52,6 +54,7 @@ pub(super) fn bindings() -> impl Iterator<Item = &'static Binding> {
         icmp::BINDINGS,
         icmpv6::BINDINGS,
         tunnel::BINDINGS,
+        overlay::BINDINGS,
     ]
     .into_iter()
     .flatten()
