@@ -169,3 +169,33 @@ fn bench_all_prints_one_table_or_json() {
         stderr(&out)
     );
 }
+
+#[test]
+fn bench_diff_checks_the_changed_count_and_prints_its_figure() {
+    // No root needed: files only. 2,000 frames, every 100th different: the bench itself fails
+    // when `diff --json` does not count exactly 20 changed frames.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = common::vethbench()
+        .env("TMPDIR", tmp.path())
+        .args([
+            "bench", "diff", "--count", "2000", "--every", "100", "--rounds", "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("20 differ"), "{text}");
+    for round in ["round 1:", "round 2:"] {
+        assert!(text.lines().any(|l| l.starts_with(round)), "{text}");
+    }
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("diff A B (s)"))
+        .unwrap_or_else(|| panic!("no table row: {text}"));
+    assert!(
+        row.contains("read A + read B") && row.contains("<= 2.00"),
+        "{row}"
+    );
+    // Scratch files removed.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
