@@ -2,8 +2,8 @@
 //! pair does (`harness::plan::open_all`): for the stream only, the receiving end's work moves
 //! to a threaded NAPI instance (GRO and threaded NAPI on the receiving end, TSO off on the
 //! sending one: `link::offload::thread_rx`) pinned to another CPU than the caller's, so the
-//! sender and the receive work do not share a CPU. Without it a stream step measured
-//! 0.x of `vethbench test`'s frames/s (docs/python.md, "Speed of Bench").
+//! sender and the receive work do not share a CPU. Without it a stream step got about 0.8 of
+//! `vethbench test`'s frames/s on the same frame (docs/python.md, "Speed of Bench").
 //!
 //! Only where nothing is under test on the way and nobody chose the settings: both ends are
 //! ports the topology made (no attached node's interface), the link has no impairment relay,
