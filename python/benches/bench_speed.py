@@ -11,13 +11,16 @@
      per step as a test does), run inside the tester node by ``Bench.exec``.
    Targets: Python p50 <= 2x Rust p50; Scapy p50 >= 1000x Python p50.
 2. ``Bench.stream`` of 1M frames (a pair of nodes) against ``vethbench test --count 1000000
-   --json`` (its own private pair): frames/s, target >= 0.95x.
+   --json`` (its own private pair), the same frame (``vethbench test``'s default): frames/s,
+   target >= 0.95x.
 
-Rounds alternate the contenders, so each sees the same machine load. Prints each round and a
+Rounds alternate the contenders (and, for the stream, which goes first), so each sees the same
+machine load. Prints each round and a
 summary (median of the rounds' ratios, their spread, p99s). Run as root with the package built
 in release mode (``maturin develop --release``) and the CLI built (``cargo build --release``):
 
     python3 python/benches/bench_speed.py [--rounds 5] [--steps 2000] [--vethbench PATH]
+        [--skip-step | --skip-stream]
 
 Exits 1 when a target is missed. Load: note what else runs (``uptime`` is printed).
 """
@@ -136,18 +139,39 @@ def step_bench(rounds, steps, scapy_n):
     return fails
 
 
+# vethbench test's own default frame (harness::plan::default_frame(128)): addressed to a MAC the
+# receiving end does not own, so its IP stack drops it at once. Bench.stream's default frame is
+# addressed to the peer port (so a bridge forwards it), which makes the receiving node's IP stack
+# route and drop every frame: measured 15% slower (docs/python.md, "Speed of Bench").
+CLI_FRAME = ('Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")'
+             '/IP(src="198.18.0.1", dst="198.18.0.2", flags="DF", id=0, ttl=64)'
+             '/UDP(sport=49152, dport=9)/Raw(load=%r)' % bytes(i % 251 for i in range(86)))
+
+
 def stream_bench(rounds, count, vb):
+    """The same frame over the same kind of pair (one veth link, its receive work on a
+    threaded NAPI instance as on vethbench test's private pair): what differs is the face."""
     pair = (vethbench.Topology("stream pair").node("a").node("b")
             .link("a:eth0", "b:eth0", macs=[A, B]))
+    frame = vethbench.frame(CLI_FRAME)
+    assert len(frame) == 128, len(frame)
     py, cli = [], []
     with vethbench.Bench(pair) as b:
-        for r in range(rounds):
-            rep = b.stream("a:eth0", "b:eth0", count=count, check=False)
+        def run_cli():
             out = subprocess.run([vb, "test", "--count", str(count), "--json"],
                                  capture_output=True, text=True, timeout=600)
             if out.returncode not in (0, 1):
                 sys.exit("vethbench test failed: %s" % out.stderr)
-            ref = json.loads(out.stdout)
+            return json.loads(out.stdout)
+
+        for r in range(rounds):
+            # Who goes first takes turns, so neither always follows the other's aftermath.
+            if r % 2:
+                ref = run_cli()
+                rep = b.stream("a:eth0", "b:eth0", frame=frame, count=count, check=False)
+            else:
+                rep = b.stream("a:eth0", "b:eth0", frame=frame, count=count, check=False)
+                ref = run_cli()
             py.append(rep["pps"])
             cli.append(ref["pps"])
             print("round %d  stream %d frames: Bench.stream %.0f fps (lost %d)  vethbench test "
@@ -169,9 +193,10 @@ def main():
     ap.add_argument("--vethbench", default=os.path.join(
         os.environ.get("CARGO_TARGET_DIR", "target"), "release", "vethbench"))
     ap.add_argument("--skip-stream", action="store_true")
+    ap.add_argument("--skip-step", action="store_true", help="part 2 (the stream) only")
     args = ap.parse_args()
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    fails = step_bench(args.rounds, args.steps, args.scapy_steps)
+    fails = [] if args.skip_step else step_bench(args.rounds, args.steps, args.scapy_steps)
     if not args.skip_stream:
         fails += stream_bench(args.rounds, args.count, args.vethbench)
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())

@@ -885,6 +885,13 @@ impl PyBench {
         Ok(rows)
     }
 
+    /// For tests only (not part of the API): panic with ``msg`` inside a call, the GIL
+    /// released and the bench locked, as a bug in a step would. It arrives as
+    /// ``PanicException``; the bench stays usable (its lock tolerates the poison).
+    fn _panic(&self, py: Python<'_>, msg: String) -> PyResult<()> {
+        self.with(py, move |_, _| -> PyResult<()> { panic!("{msg}") })
+    }
+
     /// For benches: ``n`` steps of ``send(src, sent)`` + ``expect(dst, want, ignore)`` run
     /// by the Rust scenario steps alone (no Python between them); each step's ns.
     #[pyo3(signature = (src, sent, dst, want, ignore, n))]

@@ -9,6 +9,13 @@
 //!
 //! A wait stopped by a signal handler's exception (Ctrl-C: `KeyboardInterrupt`) raises that
 //! exception, not one of these.
+//!
+//! A Rust panic (a bug) unwinds to the PyO3 boundary of the call and is raised there as PyO3's
+//! `PanicException` (`vethbench.PanicException`), with the panic's message: the interpreter
+//! goes on (the crates build with `panic = "unwind"`, Cargo's default; nothing may set
+//! `abort`). It derives from `BaseException`, as PyO3 makes it, so `except Exception` does not
+//! swallow a bug while pytest still reports it as the test's failure. [`_panic`] (and
+//! `Bench._panic`) panic on purpose, for the tests of that.
 
 use pyo3::exceptions::{PyAssertionError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
@@ -64,6 +71,24 @@ pub fn fail(f: Fail) -> PyErr {
     }
 }
 
+/// For tests only (not part of the API): panic with `msg`, the GIL held, or released when
+/// `detached` (as in a blocking wait), so a test can see the panic arrive as
+/// `PanicException` and the interpreter go on.
+#[pyfunction]
+#[pyo3(signature = (msg, detached = false))]
+fn _panic(py: Python<'_>, msg: String, detached: bool) {
+    if detached {
+        py.detach(move || panic!("{msg}"))
+    } else {
+        panic!("{msg}")
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("ExpectationFailed", m.py().get_type::<ExpectationFailed>())
+    m.add("ExpectationFailed", m.py().get_type::<ExpectationFailed>())?;
+    m.add(
+        "PanicException",
+        m.py().get_type::<pyo3::panic::PanicException>(),
+    )?;
+    m.add_function(wrap_pyfunction!(_panic, m)?)
 }

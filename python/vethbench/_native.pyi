@@ -14,6 +14,7 @@ __all__ = [
     "Capture",
     "ExpectationFailed",
     "ExpressionError",
+    "PanicException",
     "Port",
     "Received",
     "Testbench",
@@ -166,6 +167,12 @@ class Port:
 
 class ExpectationFailed(AssertionError): ...
 
+class PanicException(BaseException):
+    """A Rust panic (a bug in vethbench), raised by the call it happened in (PyO3's type)."""
+
+def _panic(msg: str, detached: bool = False) -> None:
+    """For tests only: panic in Rust (the GIL released when ``detached``)."""
+
 @final
 class Received:
     @property
@@ -251,3 +258,5 @@ class Bench:
         self, src: str, sent: bytes, dst: str, want: bytes, ignore: List[str], n: int
     ) -> List[int]: ...
     def run(self, name: Optional[str] = None) -> List[Tuple[str, str]]: ...
+    def _panic(self, msg: str) -> None:
+        """For tests only: panic inside a call, the GIL released and the bench locked."""

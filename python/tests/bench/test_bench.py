@@ -1,7 +1,10 @@
 """vethbench.Bench on real veth pairs: every call, the errors, topologies from Python, the
 examples' scenario files. Each test builds its own private namespaces (removed with the Bench)."""
 import os
+import re
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -166,6 +169,48 @@ def test_stream_returns_the_test_json_figures(router):
         router.stream("h1:eth0", "h2:eth0", frame=frame, count=50)
     rep = router.stream("h1:eth0", "h2:eth0", frame=frame, count=50, check=False)
     assert rep["corrupted"] == 50
+
+
+def test_a_stream_on_one_link_runs_threaded_and_puts_the_offloads_back():
+    """Between the two ends of one veth link a stream is received on a threaded NAPI instance,
+    as on vethbench test's pair (GRO and threading on the receiving end, TSO off on the
+    sending one); afterwards the new veth's defaults are back, and every frame was intact."""
+    topo = (vethbench.Topology("stream pair").node("a").node("b")
+            .link("a:eth0", "b:eth0", macs=["02:00:00:00:0d:01", "02:00:00:00:0d:02"]))
+
+    def state(b):
+        # A node's commands see the host's /sys: read the node's own in a mount namespace
+        # of the command's (sysfs mounted there shows the namespace's interfaces).
+        rx = b.exec("b", "unshare -m sh -c 'mount -t sysfs sysfs /sys && cat /sys/class/net/eth0/threaded'"
+                    "; ethtool -k eth0").stdout
+        tx = b.exec("a", "ethtool -k eth0").stdout
+        gro = re.search(r"generic-receive-offload: (\w+)", rx).group(1)
+        tso = re.search(r"tcp-segmentation-offload: (\w+)", tx).group(1)
+        return rx.split()[0], gro, tso
+
+    def napi():  # kernel threads are in no namespace: every napi/eth0-N on the machine
+        out = set()
+        for pid in os.listdir("/proc"):
+            try:
+                with open("/proc/%s/comm" % pid) as f:
+                    if f.read().startswith("napi/eth0-"):
+                        out.add(pid)
+            except (OSError, ValueError):
+                pass
+        return out
+
+    with vethbench.Bench(topo) as b:
+        assert state(b) == ("0", "off", "on")
+        before, seen, rep = napi(), set(), {}
+        t = threading.Thread(target=lambda: rep.update(b.stream("a:eth0", "b:eth0", duration=1.0, rate=50000)))
+        t.start()
+        while t.is_alive():
+            seen |= napi() - before
+            time.sleep(0.02)
+        t.join()
+        assert seen, "no napi/eth0-N thread during the stream"
+        assert rep["sent"] == rep["intact"] > 0, rep
+        assert state(b) == ("0", "off", "on")
 
 
 def test_topology_from_python():

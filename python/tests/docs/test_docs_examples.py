@@ -7,12 +7,20 @@ holding a copy of examples/, within 60 s; it passes when it exits 0. A block tha
 pytest tests (``def test_``) is a test module: it is run by pytest with the vethbench plugin,
 beside the example scenario files (so ``@pytest.mark.topology("router.yaml")`` finds
 examples/router.yaml). Blocks tagged ``python-norun`` are not run.
+
+This is the one runner of the docs' Python blocks (tests/docs_examples.rs runs only ``sh`` and
+``yaml``): the fences are read as that runner reads them (a line whose first non-blank
+characters are three backticks opens or closes a block, the word after them is its tag, an
+indented block is dedented), every ``python`` block is run exactly once, and a tag that looks
+like Python but is neither ``python`` nor ``python-norun`` (``py``, ``python3``, ``pycon``)
+fails, so no example slips past unrun.
 """
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,14 +28,32 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def pages():
+    return [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+
+
+def fenced(page):
+    """Every fenced block of ``page``: (line of the opening fence, tag, body)."""
+    out, open_ = [], None
+    for i, line in enumerate(page.read_text().splitlines(), 1):
+        fence = line.lstrip().startswith("```")
+        if open_ is None and fence:
+            open_ = (i, line.lstrip()[3:].strip(), [])
+        elif fence:
+            out.append((open_[0], open_[1], textwrap.dedent("\n".join(open_[2]) + "\n")))
+            open_ = None
+        elif open_ is not None:
+            open_[2].append(line)
+    assert open_ is None, "%s:%d: a fence never closed" % (page, open_[0])
+    return out
+
+
 def blocks():
-    pages = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
     out = []
-    for page in pages:
-        text = page.read_text()
-        for m in re.finditer(r"^```python\n(.*?)^```", text, re.M | re.S):
-            line = text[: m.start()].count("\n") + 1
-            out.append(("%s:%d" % (page.relative_to(ROOT), line), m.group(1)))
+    for page in pages():
+        for line, tag, body in fenced(page):
+            if tag == "python":
+                out.append(("%s:%d" % (page.relative_to(ROOT), line), body))
     return out
 
 
@@ -36,6 +62,15 @@ BLOCKS = blocks()
 
 def test_there_are_python_examples():
     assert len(BLOCKS) >= 4
+    # Each once: no block is collected twice under another name.
+    assert len({where for where, _ in BLOCKS}) == len(BLOCKS)
+
+
+def test_every_python_looking_block_is_run_or_marked_norun():
+    odd = ["%s:%d: ```%s" % (page.relative_to(ROOT), line, tag)
+           for page in pages() for line, tag, _ in fenced(page)
+           if re.match(r"(?i)py", tag) and tag not in ("python", "python-norun")]
+    assert not odd, "tag these python or python-norun: %s" % odd
 
 
 @pytest.mark.parametrize("where,code", BLOCKS, ids=[b[0] for b in BLOCKS])

@@ -6,6 +6,9 @@
 //! Through a router or a NAT the frames arrive rewritten: `restore.rs` ([`Restore`]) gives the
 //! checker the frame as sent where the rewrite is what `expect` declares, and latches the
 //! ports a NAT chooses (`any`).
+//!
+//! Between the two ends of one plain veth link, the receive work runs on a threaded NAPI
+//! instance for the stream, as on `vethbench test`'s private pair (`napi.rs`, [`napi::Threaded`]).
 
 use std::sync::{Arc, OnceLock};
 
@@ -16,6 +19,7 @@ use crate::frame::view;
 use crate::frame::wire::ethernet;
 use crate::harness;
 
+mod napi;
 mod restore;
 
 pub use restore::{
@@ -100,6 +104,7 @@ pub(super) fn run(bench: &mut Bench, s: &StreamStep) -> Verdict {
 /// [`Started::finish`] waits for it and gives its report and the step's verdict.
 pub struct Started {
     pub run: harness::RunHandle,
+    threaded: Option<napi::Threaded>,
     declared: Vec<u8>,
     any1: Option<Vec<u8>>,
     latched: Arc<OnceLock<Vec<u8>>>,
@@ -113,7 +118,6 @@ impl std::fmt::Debug for Started {
 
 /// Start a stream step's sender and receiver threads.
 pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
-    use harness::ends;
     let frame = match (&s.frame, s.size) {
         (Some(f), _) => {
             let mut v = bench.frames(&s.from, super::steps::resolved(bench, f)?.as_ref())?;
@@ -151,6 +155,35 @@ pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
         ..harness::StreamConfig::default()
     };
     let topo = bench.topology();
+    let threaded = napi::Threaded::on(topo, &s.from, &s.to);
+    match open_and_run(bench, s, cfg, template, &raw, arriving, any1, frame_len) {
+        Ok(started) => Ok(Started {
+            threaded,
+            ..started
+        }),
+        Err(e) => {
+            if let Some(t) = threaded {
+                t.off(bench.topology());
+            }
+            Err(e)
+        }
+    }
+}
+
+/// [`start`]'s ends opened and its run started.
+#[allow(clippy::too_many_arguments)]
+fn open_and_run(
+    bench: &Bench,
+    s: &StreamStep,
+    cfg: harness::StreamConfig,
+    template: harness::StampedTemplate,
+    raw: &[u8],
+    arriving: Option<Vec<u8>>,
+    any1: Option<Vec<u8>>,
+    frame_len: usize,
+) -> Result<Started, Fail> {
+    use harness::ends;
+    let topo = bench.topology();
     let sink = ends::open_sink(
         topo.netns(&s.from.node)?,
         &s.from.iface,
@@ -164,7 +197,7 @@ pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
     )?;
     let source = Restore::new(
         source,
-        &raw,
+        raw,
         arriving.as_deref(),
         any1.as_deref(),
         &template,
@@ -172,10 +205,11 @@ pub fn start(bench: &mut Bench, s: &StreamStep) -> Result<Started, Fail> {
     )
     .map_err(|m| Fail::Error(format!("stream {} -> {}: {m}", s.from, s.to)))?;
     let latched = source.arrived();
-    let declared = arriving.clone().unwrap_or_else(|| raw.clone());
+    let declared = arriving.unwrap_or_else(|| raw.to_vec());
     let run = harness::stream::start(cfg, template, sink, source, None)?;
     Ok(Started {
         run,
+        threaded: None,
         declared,
         any1,
         latched,
@@ -190,7 +224,11 @@ impl Started {
         bench: &mut Bench,
         s: &StreamStep,
     ) -> Result<(harness::Report, Verdict), Fail> {
-        let report = self.run.wait()?;
+        let report = self.run.wait();
+        if let Some(t) = self.threaded {
+            t.off(bench.topology());
+        }
+        let report = report?;
         let verdict = judge(
             bench,
             s,
