@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::value::MapValue;
 use crate::bpf::{self, Hook};
 use crate::scenario::check::{at, err, Names, Problem};
-use crate::scenario::check_steps::TestCtx;
+use crate::scenario::check_steps::{want_keys, TestCtx};
 use crate::scenario::model::{FrameSrc, PortRef, StepKind, TestSpec, TopologySpec, Want};
 use crate::scenario::yaml::{Entries, S};
 
@@ -306,11 +306,7 @@ pub(in crate::scenario) fn prog_run(
             names,
             ctx,
             line,
-            "expect",
-            x.expect.as_ref(),
-            &x.fields,
-            &x.ignore,
-            x.filter.as_ref(),
+            &want_keys!(x, expect),
         )?)
     } else if let Some(i) = x.ignore.first() {
         return err(at(i), "ignore", "ignore applies to expect (the frame out)");
