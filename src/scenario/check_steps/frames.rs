@@ -15,7 +15,7 @@ use crate::scenario::model::*;
 use crate::scenario::yaml::S;
 
 /// A frame, field conditions, a display filter (at least one), and what to ignore of the frame.
-pub(in crate::scenario) fn want(
+pub(super) fn want(
     names: &Names,
     ctx: &TestCtx,
     line: usize,

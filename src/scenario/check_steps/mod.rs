@@ -20,8 +20,8 @@ mod frames;
 mod values;
 
 pub use frames::parse_frame;
-pub(super) use frames::{filter, frame, want};
-use frames::{ignore, LoadEnv};
+pub(super) use frames::{filter, frame};
+use frames::{ignore, want, LoadEnv};
 use values::{duration, limit, opt_duration, rate, ready};
 pub use values::{parse_duration, parse_limit, parse_ready};
 
