@@ -1,6 +1,7 @@
 //! What the tests that compare `read` with tshark and Scapy share: tshark's options, the kept
 //! captures, running a tool for its stdout, and the Scapy-made capture of every layer.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -49,13 +50,27 @@ pub fn stdout(mut cmd: Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// Scapy writes the layers capture afresh (inside a private network namespace).
-pub fn scapy_layers(dir: &Path) -> PathBuf {
-    let out = dir.join("layers-scapy.pcap");
+/// `if !common::tshark::with_root!() { return; }`: true when tshark is installed and the
+/// calling test may use root (Scapy runs in a private network namespace); otherwise the test
+/// skips, saying which (`skip!`, `require_root!`).
+macro_rules! with_root {
+    () => {
+        if $crate::common::tshark::have("tshark") {
+            $crate::common::require_root!()
+        } else {
+            $crate::common::skip!("tshark is not installed");
+            false
+        }
+    };
+}
+pub(crate) use with_root;
+
+/// `/usr/bin/python3 ARGS...` (a Scapy script) inside a private network namespace; it must
+/// succeed.
+pub fn python_unshared<S: AsRef<OsStr>>(args: &[S]) {
     let st = Command::new("unshare")
         .args(["-n", "/usr/bin/python3"])
-        .arg(captures_dir().join("make_layers.py"))
-        .arg(&out)
+        .args(args)
         .output()
         .expect("run unshare -n python3");
     assert!(
@@ -63,5 +78,14 @@ pub fn scapy_layers(dir: &Path) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&st.stderr)
     );
+}
+
+/// Scapy writes the layers capture afresh (inside a private network namespace).
+pub fn scapy_layers(dir: &Path) -> PathBuf {
+    let out = dir.join("layers-scapy.pcap");
+    python_unshared(&[
+        captures_dir().join("make_layers.py").as_os_str(),
+        out.as_os_str(),
+    ]);
     out
 }
