@@ -17,6 +17,7 @@ mod common;
 
 use common::tshark::{captures_dir, have, scapy_layers, stdout, TSHARK_OPTS};
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -71,6 +72,17 @@ fn field_diffs(file: &Path) -> Vec<String> {
         }
     }
     diffs
+}
+
+/// Every field of every file reads as tshark reads it ([`field_diffs`], all listed when not).
+fn assert_fields_like_tshark<P: AsRef<Path>>(files: &[P]) {
+    let diffs: Vec<String> = files.iter().flat_map(|f| field_diffs(f.as_ref())).collect();
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 /// A classic pcap (µs) holding `frames`.
@@ -157,33 +169,17 @@ fn every_field_reads_like_tshark() {
     let samples = debian_samples();
     eprintln!("Debian sample captures: {}", samples.len());
     files.extend(samples);
-    let diffs: Vec<String> = files.iter().flat_map(|f| field_diffs(f)).collect();
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_fields_like_tshark(&files);
 }
 
 #[test]
 fn scapy_made_layers_read_like_tshark() {
-    if !have("tshark") {
-        common::skip!("tshark is not installed");
-        return;
-    }
-    if !common::require_root!() {
+    if !common::tshark::with_root!() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let file = scapy_layers(dir.path());
-    let diffs = field_diffs(&file);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_fields_like_tshark(&[&file]);
     // The kept copy is the same capture.
     assert_eq!(
         std::fs::read(&file).unwrap(),
@@ -494,11 +490,7 @@ fn hex(s: &str) -> Vec<u8> {
 /// reply, errors quoting UDP, TCP and ICMP, a redirect, IGMP, ICMPv6 errors quoting an echo.
 #[test]
 fn protocols_as_fields_like_tshark() {
-    if !have("tshark") {
-        common::skip!("tshark is not installed");
-        return;
-    }
-    if !common::require_root!() {
+    if !common::tshark::with_root!() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -523,16 +515,7 @@ wrpcap(sys.argv[1], [
     E / IPv6(src=B6, dst=A6) / ICMPv6TimeExceeded() / IPv6(src=A6, dst=B6, hlim=1) / UDP(sport=1, dport=2),
 ])
 "#;
-    let st = Command::new("unshare")
-        .args(["-n", "/usr/bin/python3", "-c", script])
-        .arg(&file)
-        .output()
-        .expect("run unshare -n python3");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    common::tshark::python_unshared(&[OsStr::new("-c"), OsStr::new(script), file.as_os_str()]);
     let protos = ["icmp", "icmpv6", "igmp", "ip", "ipv6", "udp", "tcp"];
     for t in ["fields", "json"] {
         let mut args = vec!["-T", t, "-e", "frame.number"];

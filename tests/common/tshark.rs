@@ -1,6 +1,7 @@
 //! What the tests that compare `read` with tshark and Scapy share: tshark's options, the kept
 //! captures, running a tool for its stdout, and the Scapy-made capture of every layer.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -49,6 +50,36 @@ pub fn stdout(mut cmd: Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// `if !common::tshark::with_root!() { return; }`: true when tshark is installed and the
+/// calling test may use root (Scapy runs in a private network namespace); otherwise the test
+/// skips, saying which (`skip!`, `require_root!`).
+macro_rules! with_root {
+    () => {
+        if $crate::common::tshark::have("tshark") {
+            $crate::common::require_root!()
+        } else {
+            $crate::common::skip!("tshark is not installed");
+            false
+        }
+    };
+}
+pub(crate) use with_root;
+
+/// `/usr/bin/python3 ARGS...` (a Scapy script) inside a private network namespace; it must
+/// succeed.
+pub fn python_unshared<S: AsRef<OsStr>>(args: &[S]) {
+    let st = Command::new("unshare")
+        .args(["-n", "/usr/bin/python3"])
+        .args(args)
+        .output()
+        .expect("run unshare -n python3");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
 /// Scapy writes the layers capture afresh (inside a private network namespace).
 pub fn scapy_layers(dir: &Path) -> PathBuf {
     scapy_capture(dir, "make_layers.py", "layers-scapy.pcap")
@@ -58,16 +89,6 @@ pub fn scapy_layers(dir: &Path) -> PathBuf {
 /// private network namespace).
 pub fn scapy_capture(dir: &Path, script: &str, name: &str) -> PathBuf {
     let out = dir.join(name);
-    let st = Command::new("unshare")
-        .args(["-n", "/usr/bin/python3"])
-        .arg(captures_dir().join(script))
-        .arg(&out)
-        .output()
-        .expect("run unshare -n python3");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    python_unshared(&[captures_dir().join(script).as_os_str(), out.as_os_str()]);
     out
 }

@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Stdio};
 
 use super::common;
-use super::{text, vethbench};
+use super::{text, ScenarioDir};
 
 /// `unshare -n sleep 60`, killed on drop.
 struct Holder(Child);
@@ -86,12 +86,6 @@ tests:
     )
 }
 
-fn run(dir: &std::path::Path, yaml: &str) -> std::process::Output {
-    let path = dir.join("attached.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    vethbench(&["run", path.to_str().unwrap()])
-}
-
 #[test]
 fn a_node_in_a_process_held_namespace() {
     if !common::require_root!() {
@@ -99,9 +93,9 @@ fn a_node_in_a_process_held_namespace() {
     }
     let mut holder = Holder::start();
     let pid = holder.pid().to_string();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("attached.yaml");
     for reference in [format!("pid:{pid}"), format!("/proc/{pid}/ns/net")] {
-        let o = run(dir.path(), &scenario(&reference));
+        let o = dir.run(&scenario(&reference), &[]);
         assert_eq!(o.status.code(), Some(0), "{reference}: {}", text(&o));
         // The link it made is gone; the namespace and its process stay.
         assert!(!holder.links().contains("vc0"), "{}", holder.links());
@@ -114,7 +108,7 @@ fn a_node_in_a_process_held_namespace() {
             "-t", &pid, "-n", "ip", "link", "add", "vc0", "type", "veth", "peer", "name", "vc0p",
         ],
     );
-    let o = run(dir.path(), &scenario(&format!("pid:{pid}")));
+    let o = dir.run(&scenario(&format!("pid:{pid}")), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("vc0 already exists"),
@@ -129,7 +123,7 @@ fn a_node_in_a_process_held_namespace() {
     // Two nodes on one namespace.
     let two = scenario(&format!("pid:{pid}"))
         .replace("h: {}", &format!("h: {{netns: \"/proc/{pid}/ns/net\"}}"));
-    let o = run(dir.path(), &two);
+    let o = dir.run(&two, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("namespace of node"),
@@ -138,7 +132,7 @@ fn a_node_in_a_process_held_namespace() {
     );
     // A process that has gone: one line, exit 2.
     drop(holder);
-    let o = run(dir.path(), &scenario(&format!("pid:{pid}")));
+    let o = dir.run(&scenario(&format!("pid:{pid}")), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{}", text(&o));
@@ -147,8 +141,8 @@ fn a_node_in_a_process_held_namespace() {
 
 #[test]
 fn a_bad_reference_is_a_load_error_with_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &scenario("pid:x"));
+    let dir = ScenarioDir::new("attached.yaml");
+    let o = dir.run(&scenario("pid:x"), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("attached.yaml:4: netns: "), "{}", text(&o));
@@ -201,6 +195,36 @@ fn container() -> Holder {
     h
 }
 
+/// What the tests of a [`container()`] share: its holder, its pid (as `netns: "pid:PID"` names
+/// it), its state before the run ([`Holder::state`]), and the scenario file's directory.
+struct Container {
+    h: Holder,
+    pid: String,
+    before: String,
+    dir: ScenarioDir,
+}
+
+impl Container {
+    /// A [`container()`] with `then` run in it first (`sh -c`; nothing when empty).
+    fn new(then: &str) -> Self {
+        let h = container();
+        if !then.is_empty() {
+            h.sh(then);
+        }
+        Container {
+            pid: h.pid().to_string(),
+            before: h.state(),
+            h,
+            dir: ScenarioDir::new("attached.yaml"),
+        }
+    }
+
+    /// The namespace holds what it held before `what` (a run) ran.
+    fn assert_unchanged(&self, what: &str) {
+        assert_eq!(self.h.state(), self.before, "{what} changed the namespace");
+    }
+}
+
 fn own_ports(pid: &str) -> String {
     format!(
         r#"name: the device's own interfaces as ports
@@ -225,11 +249,9 @@ fn an_existing_namespaces_own_interfaces_are_ports() {
     if !common::require_root!() {
         return;
     }
-    let h = container();
-    let pid = h.pid().to_string();
-    let before = h.state();
-    let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &own_ports(&pid));
+    let c = Container::new("");
+    let (pid, dir) = (&c.pid, &c.dir);
+    let o = dir.run(&own_ports(pid), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("1 passed, 0 failed"),
@@ -237,13 +259,10 @@ fn an_existing_namespaces_own_interfaces_are_ports() {
         text(&o)
     );
     // Nothing of it changed: links, their details, addresses, the bridge's ports.
-    assert_eq!(h.state(), before, "the run changed the namespace");
+    c.assert_unchanged("the run");
 
     // An interface that is not there: exit 2 when the run starts, naming what is there.
-    let o = run(
-        dir.path(),
-        &own_ports(&pid).replace("port: c:vh0", "port: c:vh9"),
-    );
+    let o = dir.run(&own_ports(pid).replace("port: c:vh0", "port: c:vh9"), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -252,9 +271,9 @@ fn an_existing_namespaces_own_interfaces_are_ports() {
         text(&o)
     );
     // The runner never configures what it did not make: an address on eth0 is a load error.
-    let o = run(
-        dir.path(),
-        &own_ports(&pid).replace("tests:", "addresses:\n  c:eth0: [198.18.9.3/24]\ntests:"),
+    let o = dir.run(
+        &own_ports(pid).replace("tests:", "addresses:\n  c:eth0: [198.18.9.3/24]\ntests:"),
+        &[],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
@@ -262,7 +281,7 @@ fn an_existing_namespaces_own_interfaces_are_ports() {
         "{}",
         text(&o)
     );
-    assert_eq!(h.state(), before, "a refused run changed the namespace");
+    c.assert_unchanged("a refused run");
 }
 
 /// The physical-link guard holds for a device's own interfaces: a bridge with a port that is
@@ -273,15 +292,12 @@ fn a_bridge_that_may_reach_a_nic_needs_allow_physical() {
     if !common::require_root!() {
         return;
     }
-    let h = container();
-    h.sh("ip link add nic0 type ifb && ip link set nic0 master br0");
-    let pid = h.pid().to_string();
-    let before = h.state();
-    let dir = tempfile::tempdir().unwrap();
+    let c = Container::new("ip link add nic0 type ifb && ip link set nic0 master br0");
+    let (pid, dir) = (&c.pid, &c.dir);
     let quiet = format!(
         "nodes:\n  c: {{netns: \"pid:{pid}\"}}\ntests:\n  - name: t\n    steps:\n      - expect_none: {{port: c:br0, for: 10ms}}\n"
     );
-    let o = run(dir.path(), &quiet);
+    let o = dir.run(&quiet, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -293,13 +309,13 @@ fn a_bridge_that_may_reach_a_nic_needs_allow_physical() {
     );
     assert_eq!(err.lines().count(), 1, "{}", text(&o));
     let allowed = quiet.replace("{netns:", "{allow_physical: true, netns:");
-    let o = run(dir.path(), &allowed);
+    let o = dir.run(&allowed, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(h.state(), before, "the run changed the namespace");
+    c.assert_unchanged("the run");
     // On a private node, there is nothing of its own to allow.
-    let o = run(
-        dir.path(),
+    let o = dir.run(
         "nodes:\n  h: {allow_physical: true}\nlinks: [[h:a, h:b]]\n",
+        &[],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
@@ -316,10 +332,8 @@ fn ip_of_an_existing_interface_is_the_kernels() {
     if !common::require_root!() {
         return;
     }
-    let h = container();
-    let pid = h.pid().to_string();
-    let before = h.state();
-    let dir = tempfile::tempdir().unwrap();
+    let c = Container::new("");
+    let pid = &c.pid;
     let yaml = format!(
         r#"nodes:
   c: {{netns: "pid:{pid}"}}
@@ -332,7 +346,7 @@ tests:
       - expect: {{port: c:br0, fields: {{ip.src: 198.18.9.2, ip.dst: 198.18.9.1, udp.dstport: 9}}}}
 "#
     );
-    let o = run(dir.path(), &yaml);
+    let o = c.dir.run(&yaml, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(h.state(), before, "the run changed the namespace");
+    c.assert_unchanged("the run");
 }

@@ -4,22 +4,11 @@
 //! `strict`; a daemon without `ready` waited for until it listens; `exec`'s `timeout:`;
 //! `vethbench test --ignore arp`.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::common;
-use super::{text, vethbench};
-
-/// Write `yaml` as `DIR/t.yaml` and run it (`args` before the file).
-fn run_in(dir: &Path, yaml: &str, args: &[&str]) -> Output {
-    let path = dir.join("t.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    let mut a = vec!["run"];
-    a.extend_from_slice(args);
-    a.push(path.to_str().unwrap());
-    vethbench(&a)
-}
+use super::{text, ScenarioDir};
 
 const PAIR: &str = "nodes: {h1: {}, h2: {}}\nlinks: [[h1:eth0, h2:eth0]]\n";
 
@@ -28,13 +17,13 @@ fn teardown_runs_after_a_failing_step_and_its_failure_is_reported_apart() {
     if !common::require_root!() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("t.yaml");
     // Setup leaves state outside the namespaces (files in the scenario's directory); the test
     // fails at its second step; both teardowns remove what is theirs; one more fails itself.
     let yaml = format!(
         "{PAIR}setup:\n  - {{node: h1, run: touch file-state}}\nteardown:\n  - {{node: h1, run: 'rm file-state && echo file >> order'}}\ntests:\n  - name: fails at its second step\n    teardown:\n      - {{node: h2, run: 'rm test-state && echo test >> order'}}\n      - {{node: h2, run: 'echo cannot >&2; exit 3'}}\n    steps:\n      - exec: {{node: h1, run: touch test-state}}\n      - exec: {{node: h1, run: 'false'}}\n      - exec: {{node: h1, run: touch not-reached}}\n"
     );
-    let o = run_in(dir.path(), &yaml, &["--json"]);
+    let o = dir.run(&yaml, &["--json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     for f in ["file-state", "test-state", "not-reached"] {
         assert!(!dir.path().join(f).exists(), "{f} is there: {}", text(&o));
@@ -48,8 +37,7 @@ fn teardown_runs_after_a_failing_step_and_its_failure_is_reported_apart() {
     assert_eq!(t["outcome"], "failed", "{}", text(&o));
     assert_eq!(t["steps"][1]["outcome"], "failed", "{}", text(&o));
     // The human report names the failing teardown command and its stderr.
-    let o = run_in(
-        dir.path(),
+    let o = dir.run(
         &yaml.replace("run: touch file-state", "run: touch file-state test-state"),
         &[],
     );
@@ -66,12 +54,11 @@ fn teardown_runs_after_sigterm_of_the_runner() {
     if !common::require_root!() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("t.yaml");
     let yaml = format!(
         "{PAIR}setup:\n  - {{node: h1, run: touch file-state}}\nteardown:\n  - {{node: h1, run: rm file-state}}\ntests:\n  - name: stopped while it runs\n    teardown:\n      - {{node: h2, run: rm test-state}}\n    steps:\n      - exec: {{node: h1, run: 'touch test-state started && sleep 30', timeout: 60s}}\n"
     );
-    let path = dir.path().join("t.yaml");
-    std::fs::write(&path, yaml).unwrap();
+    let path = dir.write(&yaml);
     let mut child = common::vethbench()
         .args(["run", path.to_str().unwrap()])
         .stdout(Stdio::piped())
@@ -131,11 +118,11 @@ tests:
           rate: 10k
           min_loss: 100%
 "#;
-    let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), yaml, &[]);
+    let dir = ScenarioDir::new("t.yaml");
+    let o = dir.run(yaml, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let without = yaml.replace(r#"run: "true""#, r#"run: "nft delete table inet vb_drop""#);
-    let o = run_in(dir.path(), &without, &[]);
+    let o = dir.run(&without, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -153,15 +140,10 @@ fn passed_over_frames_are_consumed_unless_strict() {
         return;
     }
     let steps = "    steps:\n      - send: {port: h1:eth0, frame: 'Ether(dst=\"02:00:00:00:00:02\")/IP(src=\"198.18.0.1\", dst=\"198.18.0.2\")/UDP(dport=1)/\"first\"'}\n      - send: {port: h1:eth0, frame: 'Ether(dst=\"02:00:00:00:00:02\")/IP(src=\"198.18.0.1\", dst=\"198.18.0.2\")/UDP(dport=2)/\"second\"'}\n      - expect: {port: h2:eth0, fields: {udp.dstport: 2}}\n      - expect_none: {port: h2:eth0, for: 50ms}\n";
-    let dir = tempfile::tempdir().unwrap();
-    let o = run_in(
-        dir.path(),
-        &format!("{PAIR}tests:\n  - name: t\n{steps}"),
-        &[],
-    );
+    let dir = ScenarioDir::new("t.yaml");
+    let o = dir.run(&format!("{PAIR}tests:\n  - name: t\n{steps}"), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = run_in(
-        dir.path(),
+    let o = dir.run(
         &format!("{PAIR}tests:\n  - name: t\n    strict: true\n{steps}"),
         &["--json"],
     );
@@ -184,9 +166,9 @@ fn a_daemon_is_ready_when_it_listens_and_exec_has_a_timeout() {
     let yaml = format!(
         "{PAIR}tests:\n  - name: daemon\n    steps:\n      - daemon: {{node: h1, run: \"{listen}\", timeout: 8s}}\n      - exec: {{node: h1, run: 'ss -Hltn | grep -q 127.0.0.1:7070'}}\n  - name: timeout\n    steps:\n      - exec: {{node: h1, run: sleep 20, timeout: 300ms}}\n"
     );
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("t.yaml");
     let t0 = Instant::now();
-    let o = run_in(dir.path(), &yaml, &["--json"]);
+    let o = dir.run(&yaml, &["--json"]);
     assert!(t0.elapsed() < Duration::from_secs(15), "{}", text(&o));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
@@ -296,10 +278,10 @@ fn noise_categories_take_arp() {
     let test = |noise: &str| {
         format!("{PAIR}tests:\n  - name: t\n{noise}    steps:\n      - send: {{port: h1:eth0, frame: {arp}}}\n      - expect_none: {{port: h2:eth0, for: 50ms}}\n")
     };
-    let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), &test("    noise: [arp, ipv6]\n"), &[]);
+    let dir = ScenarioDir::new("t.yaml");
+    let o = dir.run(&test("    noise: [arp, ipv6]\n"), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let o = run_in(dir.path(), &test(""), &[]);
+    let o = dir.run(&test(""), &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("ARP"),

@@ -4,11 +4,8 @@
 //! filter; a filter that does not compile is a load error naming the file, the line and the
 //! column in the filter (exit 2, nothing run).
 
-use std::path::Path;
-use std::process::Output;
-
 use super::common;
-use super::{text, vethbench};
+use super::{text, ScenarioDir};
 
 /// Two hosts with addresses (their kernels answer ARP and ping), fixed MACs.
 const PAIR: &str = r#"nodes: {h1: {}, h2: {}}
@@ -23,15 +20,6 @@ const PING: &str =
     r#"'Ether(dst=mac("h2:eth0"))/IP(src="198.18.0.1", dst="198.18.0.2")/ICMP(id=7)/"ping"'"#;
 const UDP9: &str = r#"'Ether(dst=mac("h2:eth0"))/IP(src="198.18.0.1", dst="198.18.0.2")/UDP(sport=5000, dport=9)/"x"'"#;
 
-fn run_in(dir: &Path, yaml: &str, args: &[&str]) -> Output {
-    let path = dir.join("t.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    let mut a = vec!["run"];
-    a.extend_from_slice(args);
-    a.push(path.to_str().unwrap());
-    vethbench(&a)
-}
-
 /// The 1-based line of the first line of `yaml` holding `needle`.
 fn line_of(yaml: &str, needle: &str) -> usize {
     1 + yaml
@@ -45,7 +33,7 @@ fn filters_on_expect_sr_and_expect_none_pass_on_live_traffic() {
     if !common::require_root!() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("t.yaml");
     let yaml = format!(
         r#"{PAIR}tests:
   - name: the kernels answer as the filters say
@@ -64,7 +52,7 @@ fn filters_on_expect_sr_and_expect_none_pass_on_live_traffic() {
       - expect: {{port: h2:eth0, filter: 'udp.dstport == 9 && udp.srcport != 9'}}
 "#
     );
-    let o = run_in(dir.path(), &yaml, &["--json"]);
+    let o = dir.run(&yaml, &["--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let steps = doc["files"][0]["tests"][0]["steps"].as_array().unwrap();
@@ -81,7 +69,7 @@ fn a_step_whose_filter_fails_names_the_filter() {
     if !common::require_root!() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("t.yaml");
     let yaml = format!(
         r#"{PAIR}tests:
   - name: expect
@@ -103,7 +91,7 @@ fn a_step_whose_filter_fails_names_the_filter() {
       - sr: {{port: h1:eth0, frame: {ARP}, filter: 'arp.opcode == 1', within: 200ms}}
 "#
     );
-    let o = run_in(dir.path(), &yaml, &["--json"]);
+    let o = dir.run(&yaml, &["--json"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let tests = doc["files"][0]["tests"].as_array().unwrap();
@@ -161,7 +149,7 @@ fn a_step_whose_filter_fails_names_the_filter() {
 
 #[test]
 fn a_filter_that_does_not_compile_is_a_load_error_with_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = ScenarioDir::new("t.yaml");
     let head =
         "nodes: {h1: {}, h2: {}}\nlinks: [[h1:eth0, h2:eth0]]\ntests:\n  - name: t\n    steps:\n";
     // (the step, what the error says after `t.yaml:LINE: filter: `)
@@ -187,12 +175,12 @@ fn a_filter_that_does_not_compile_is_a_load_error_with_line_and_column() {
     for (step, says) in cases {
         let yaml = format!("{head}{step}");
         let line = line_of(&yaml, "filter:");
-        let o = run_in(dir.path(), &yaml, &[]);
+        let o = dir.run(&yaml, &[]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{step}: {}", text(&o));
         assert_eq!(err.lines().count(), 1, "{step}: not one line: {err}");
         assert!(o.stdout.is_empty(), "{step}: {}", text(&o));
-        let file = dir.path().join("t.yaml");
+        let file = dir.file();
         let want = format!("{}:{line}: filter: {says}", file.display());
         assert!(err.contains(&want), "{step}: '{want}' not in {err}");
     }

@@ -72,224 +72,121 @@ pub const FRAME_NAMES: [&str; 9] = [
     "frame.interface_description",
 ];
 
+/// The protocols `-e` takes as a column: tshark's one-line text of each such layer.
+const PROTO_COLUMNS: [&str; 12] = [
+    "eth", "vlan", "arp", "ip", "ipv6", "tcp", "udp", "icmp", "icmpv6", "igmp", "vxlan", "llc",
+];
+
+/// How many of [`FRAME_NAMES`] tshark prints for any capture, after `eth` (a protocol, in
+/// [`PROTO_COLUMNS`]): `frame.number` to `frame.cap_len`; the pcapng-only `frame.interface_*`
+/// are not in [`FIELD_NAMES`].
+const TSHARK_FRAME_COLUMNS: usize = 5;
+
+/// The view's fields tshark has no field for: columns of ours, not in [`FIELD_NAMES`].
+const TSHARK_LACKS: [&str; 4] = ["ip.options", "ipv6.exthdrs", "icmp.rest", "icmpv6.rest"];
+
+/// The view's names that are tshark's own although an alias of [`view::ALIASES`] also spells
+/// them (`tcp.seq_raw`: tshark's raw number, which the view's `tcp.seq` is).
+const TSHARK_AS_IS: [&str; 2] = ["tcp.seq", "tcp.ack"];
+
 /// Every column `-T fields -e` accepts under the name tshark gives it, each printed as tshark
 /// prints it (`tests/read_tshark.rs` checks each against tshark). The view's Scapy-spelled
 /// names (`ip.chksum`, `tcp.window`, `vlan.prio`...) and the few it has that tshark lacks
 /// (`ip.options`, `icmp.rest`, `ipv6.exthdrs`) are accepted too.
-pub const FIELD_NAMES: [&str; 212] = [
-    "eth",
-    "vlan",
-    "arp",
-    "ip",
-    "ipv6",
-    "tcp",
-    "udp",
-    "icmp",
-    "icmpv6",
-    "igmp",
-    "vxlan",
-    "llc",
-    "frame.number",
-    "frame.time_relative",
-    "frame.time_epoch",
-    "frame.len",
-    "frame.cap_len",
-    "eth.dst",
-    "eth.src",
-    "eth.type",
-    "eth.len",
-    "llc.dsap",
-    "llc.ssap",
-    "llc.control",
-    "ieee8021ad.priority",
-    "ieee8021ad.dei",
-    "ieee8021ad.id",
-    "vlan.priority",
-    "vlan.dei",
-    "vlan.id",
-    "vlan.etype",
-    "arp.hw.type",
-    "arp.proto.type",
-    "arp.hw.size",
-    "arp.proto.size",
-    "arp.opcode",
-    "arp.src.hw_mac",
-    "arp.src.proto_ipv4",
-    "arp.dst.hw_mac",
-    "arp.dst.proto_ipv4",
-    "mpls.label",
-    "mpls.exp",
-    "mpls.bottom",
-    "mpls.ttl",
-    "ip.version",
-    "ip.hdr_len",
-    "ip.dsfield",
-    "ip.len",
-    "ip.id",
-    "ip.flags",
-    "ip.flags.rb",
-    "ip.flags.df",
-    "ip.flags.mf",
-    "ip.frag_offset",
-    "ip.ttl",
-    "ip.proto",
-    "ip.checksum",
-    "ip.src",
-    "ip.dst",
-    "ip.opt.type",
-    "ipv6.version",
-    "ipv6.tclass",
-    "ipv6.flow",
-    "ipv6.plen",
-    "ipv6.nxt",
-    "ipv6.hlim",
-    "ipv6.src",
-    "ipv6.dst",
-    "ipv6.hopopts.nxt",
-    "ipv6.hopopts.len",
-    "ipv6.hopopts.len_oct",
-    "ipv6.opt.jumbo",
-    "tcp.srcport",
-    "tcp.dstport",
-    "tcp.seq",
-    "tcp.ack",
-    "tcp.hdr_len",
-    "tcp.flags",
-    "tcp.flags.res",
-    "tcp.window_size_value",
-    "tcp.checksum",
-    "tcp.urgent_pointer",
-    "tcp.len",
-    "tcp.options",
-    "tcp.options.mss_val",
-    "tcp.options.wscale.shift",
-    "tcp.options.timestamp.tsval",
-    "tcp.options.timestamp.tsecr",
-    "udp.srcport",
-    "udp.dstport",
-    "udp.length",
-    "udp.checksum",
-    "vxlan.flags",
-    "vxlan.flags_reserved",
-    "vxlan.flag_g",
-    "vxlan.flag_i",
-    "vxlan.flag_d",
-    "vxlan.flag_a",
-    "vxlan.ver",
-    "vxlan.i_bit",
-    "vxlan.p_bit",
-    "vxlan.o_bit",
-    "vxlan.gbp",
-    "vxlan.reserved_16",
-    "vxlan.next_proto",
-    "vxlan.vni",
-    "vxlan.reserved8",
-    "geneve.version",
-    "geneve.option.length",
-    "geneve.flags",
-    "geneve.flags.oam",
-    "geneve.flags.critical",
-    "geneve.flags.reserved",
-    "geneve.proto_type",
-    "geneve.vni",
-    "geneve.reserved",
-    "geneve.options",
-    "geneve.option",
-    "geneve.option.class",
-    "geneve.option.type",
-    "geneve.option.type.critical",
-    "geneve.option.flags",
-    "geneve.option.flags.reserved",
-    "geneve.option.unknown.data",
-    "nsh.version",
-    "nsh.Obit",
-    "nsh.CBit",
-    "nsh.ttl",
-    "nsh.length",
-    "nsh.mdtype",
-    "nsh.nextproto",
-    "nsh.spi",
-    "nsh.si",
-    "nsh.contextheader",
-    "nsh.metadataclass",
-    "nsh.metadatatype",
-    "nsh.metadataunassignedbit",
-    "nsh.metadatalen",
-    "nsh.metadata",
-    "pim.version",
-    "pim.type",
-    "pim.res_bytes",
-    "pim.cksum",
-    "pim.register_flag",
-    "pim.register_flag.border",
-    "pim.register_flag.null_register",
-    "gre.flags_and_version",
-    "gre.flags.checksum",
-    "gre.flags.routing",
-    "gre.flags.key",
-    "gre.flags.sequence_number",
-    "gre.flags.strict_source_route",
-    "gre.flags.recursion_control",
-    "gre.flags.reserved",
-    "gre.flags.version",
-    "gre.proto",
-    "gre.checksum",
-    "gre.offset",
-    "gre.key",
-    "gre.sequence_number",
-    "erspan.version",
-    "erspan.vlan",
-    "erspan.cos",
-    "erspan.encap",
-    "erspan.bso",
-    "erspan.truncated",
-    "erspan.spanid",
-    "erspan.reserved",
-    "erspan.index",
-    "erspan.timestamp",
-    "erspan.sgt",
-    "erspan.p",
-    "erspan.ft",
-    "erspan.hw",
-    "erspan.direction",
-    "erspan.gra",
-    "erspan.o",
-    "erspan.platid",
-    "erspan.pid1.rsvd1",
-    "erspan.pid1.vsmid",
-    "erspan.pid1.port_index",
-    "erspan.pid3.rsvd1",
-    "erspan.pid3.port_index",
-    "erspan.pid3.timestamp",
-    "erspan.pid4.rsvd1",
-    "erspan.pid4.rsvd2",
-    "erspan.pid4.rsvd3",
-    "erspan.pid5.switchid",
-    "erspan.pid5.port_index",
-    "erspan.pid5.timestamp",
-    "erspan.pid7.rsvd1",
-    "erspan.pid7.source_index",
-    "erspan.pid7.timestamp",
-    "erspan.pid.rsvd",
-    "icmp.type",
-    "icmp.code",
-    "icmp.checksum",
-    "icmp.ident",
-    "icmp.seq",
-    "icmp.mtu",
-    "icmpv6.type",
-    "icmpv6.code",
-    "icmpv6.checksum",
-    "icmpv6.echo.identifier",
-    "icmpv6.echo.sequence_number",
-    "icmpv6.mtu",
-    "icmpv6.nd.ns.target_address",
-    "icmpv6.nd.na.target_address",
-    "icmpv6.opt.linkaddr",
-    "igmp.type",
-    "igmp.checksum",
-    "data",
-];
+///
+/// Derived when the crate compiles, so the two vocabularies cannot drift: the protocols, the
+/// frame-level columns, then every field of [`view::FIELD_NAMES`] in its order, spelled as
+/// tshark spells it (the alias of [`view::ALIASES`] that names it, unless [`TSHARK_AS_IS`]),
+/// leaving out [`TSHARK_LACKS`]. A name of those two lists that is not the view's fails the
+/// build.
+pub const FIELD_NAMES: [&str; TSHARK_NAMES] = tshark_names();
+
+const TSHARK_NAMES: usize =
+    PROTO_COLUMNS.len() + TSHARK_FRAME_COLUMNS + view::FIELD_NAMES.len() - TSHARK_LACKS.len();
+
+/// `a == b`, in a constant.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `list` holds `name`, in a constant.
+const fn holds(list: &[&str], name: &str) -> bool {
+    let mut i = 0;
+    while i < list.len() {
+        if same(list[i], name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// [`FIELD_NAMES`], built (see there).
+const fn tshark_names() -> [&'static str; TSHARK_NAMES] {
+    let mut out = [""; TSHARK_NAMES];
+    let mut n = 0;
+    while n < PROTO_COLUMNS.len() {
+        out[n] = PROTO_COLUMNS[n];
+        n += 1;
+    }
+    let mut i = 0;
+    while i < TSHARK_FRAME_COLUMNS {
+        out[n] = FRAME_NAMES[1 + i];
+        n += 1;
+        i += 1;
+    }
+    i = 0;
+    while i < view::FIELD_NAMES.len() {
+        let v = view::FIELD_NAMES[i];
+        i += 1;
+        if holds(&TSHARK_LACKS, v) {
+            continue;
+        }
+        let mut name = v;
+        if !holds(&TSHARK_AS_IS, v) {
+            let mut a = 0;
+            while a < view::ALIASES.len() {
+                if same(view::ALIASES[a].1, v) {
+                    name = view::ALIASES[a].0;
+                    break;
+                }
+                a += 1;
+            }
+        }
+        out[n] = name;
+        n += 1;
+    }
+    assert!(n == TSHARK_NAMES);
+    out
+}
+
+/// Every name of `names` is one of `list`, in a constant.
+const fn all_in(names: &[&str], list: &[&str]) -> bool {
+    let mut i = 0;
+    while i < names.len() {
+        if !holds(list, names[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const _: () = assert!(
+    all_in(&TSHARK_LACKS, view::FIELD_NAMES) && all_in(&TSHARK_AS_IS, view::FIELD_NAMES),
+    "TSHARK_LACKS and TSHARK_AS_IS name only fields of view::FIELD_NAMES"
+);
 
 /// Why `name` is not a field, with the closest of tshark's names (the full list would be a
 /// 2,000-character line).
@@ -628,9 +525,9 @@ mod tests {
 
     use super::*;
 
-    /// The two name lists are kept by hand (tshark's spelling here, the view's in
-    /// `view::FIELD_NAMES`): every tshark name is a column, and every view field has its tshark
-    /// name here, save the few tshark has no field for.
+    /// The derived list (tshark's spelling; the view's in `view::FIELD_NAMES`): every tshark
+    /// name is a column, every view field has its tshark name here save the few tshark has no
+    /// field for, and the derivation gives tshark's spellings, not the view's.
     #[test]
     fn tshark_names_and_the_views_names_agree() {
         for n in FIELD_NAMES {
@@ -639,7 +536,6 @@ mod tests {
                 "{n} is listed but not a column"
             );
         }
-        const TSHARK_LACKS: [&str; 4] = ["ip.options", "ipv6.exthdrs", "icmp.rest", "icmpv6.rest"];
         for v in view::FIELD_NAMES {
             let listed = FIELD_NAMES.contains(v)
                 || view::ALIASES
@@ -649,6 +545,31 @@ mod tests {
                 listed || TSHARK_LACKS.contains(v),
                 "view field {v} has no tshark name in fields::FIELD_NAMES"
             );
+        }
+        // 12 protocols, 5 frame-level columns, the view's fields less the 4 tshark lacks.
+        assert_eq!(FIELD_NAMES.len(), 12 + 5 + view::FIELD_NAMES.len() - 4);
+        assert_eq!(FIELD_NAMES[..2], ["eth", "vlan"]);
+        assert_eq!(FIELD_NAMES[12], "frame.number");
+        assert_eq!(FIELD_NAMES.last(), Some(&"data"));
+        for (tshark, scapy) in [
+            ("vlan.priority", "vlan.prio"),
+            ("ip.checksum", "ip.chksum"),
+            ("tcp.window_size_value", "tcp.window"),
+        ] {
+            assert!(FIELD_NAMES.contains(&tshark), "{tshark}");
+            assert!(!FIELD_NAMES.contains(&scapy), "{scapy}");
+        }
+        for n in ["tcp.seq", "tcp.ack", "eth.src", "igmp.type"] {
+            assert!(FIELD_NAMES.contains(&n), "{n}");
+        }
+        for n in [
+            "tcp.seq_raw",
+            "ip.options",
+            "icmp.rest",
+            "frame.interface_id",
+            "",
+        ] {
+            assert!(!FIELD_NAMES.contains(&n), "{n:?}");
         }
     }
 
@@ -673,27 +594,10 @@ mod tests {
 
     #[test]
     fn onepkt_like_tshark() {
-        let names = [
-            "eth",
-            "eth.src",
-            "eth.dst",
-            "eth.type",
-            "vlan.id",
-            "ip.src",
-            "ip.dst",
-            "ip.proto",
-            "ip.ttl",
-            "ip.id",
-            "tcp.srcport",
-            "tcp.dstport",
-            "tcp.flags",
-            "tcp.seq",
-            "udp.srcport",
-            "udp.dstport",
-            "frame.len",
-            "frame.time_epoch",
-            "data",
-        ];
+        // The fields of fixtures/captures/*.fields.txt, as tests/read.rs reads them.
+        let names: Vec<&str> = include_str!("../../../fixtures/captures/fields.list")
+            .lines()
+            .collect();
         let fs = FieldSet::parse(&names).unwrap();
         let mut s = String::new();
         fs.write_line(&mut s, &ONEPKT, 57, 1_700_000_000_123_456_000);

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::value::MapValue;
 use crate::bpf::{self, Hook};
 use crate::scenario::check::{at, err, Names, Problem};
-use crate::scenario::check_steps::TestCtx;
+use crate::scenario::check_steps::{want_keys, want_with_saves, TestCtx};
 use crate::scenario::model::{FrameSrc, PortRef, StepKind, TestSpec, TopologySpec, Want};
 use crate::scenario::yaml::{Entries, S};
 
@@ -281,7 +281,7 @@ pub(in crate::scenario) fn map_step(
 /// `prog_run`, checked.
 pub(in crate::scenario) fn prog_run(
     names: &Names,
-    ctx: &TestCtx,
+    ctx: &mut TestCtx,
     x: &ProgRunYaml,
     line: usize,
 ) -> Result<ProgRunStep, Problem> {
@@ -302,16 +302,10 @@ pub(in crate::scenario) fn prog_run(
         None => None,
     };
     let want = if x.expect.is_some() || !x.fields.0.is_empty() || x.filter.is_some() {
-        Some(crate::scenario::check_steps::want(
-            names,
-            ctx,
-            line,
-            "expect",
-            x.expect.as_ref(),
-            &x.fields,
-            &x.ignore,
-            x.filter.as_ref(),
-        )?)
+        // No strict or save of its own: the test's strict, nothing saved.
+        let keys = want_keys!(x, expect);
+        let w = want_with_saves(names, ctx, line, &keys, None, &Entries::default())?;
+        Some(w)
     } else if let Some(i) = x.ignore.first() {
         return err(at(i), "ignore", "ignore applies to expect (the frame out)");
     } else {

@@ -6,26 +6,28 @@
 
 use serde_saphyr::Spanned;
 
-use super::{substitute, uses_saved, var_names, TestCtx};
+use super::{substitute, uses_saved, var_names, TestCtx, WantKeys};
 use crate::frame::expr::{self, Value};
 use crate::frame::MacAddr;
 use crate::scenario::check::{at, err, Names, Problem};
 use crate::scenario::fields::FieldCond;
 use crate::scenario::model::*;
-use crate::scenario::yaml::{self, Scalar, S};
+use crate::scenario::yaml::S;
 
 /// A frame, field conditions, a display filter (at least one), and what to ignore of the frame.
-#[allow(clippy::too_many_arguments)] // the keys of expect and sr, as written
-pub(in crate::scenario) fn want(
+pub(super) fn want(
     names: &Names,
     ctx: &TestCtx,
     line: usize,
-    frame_key: &str,
-    f: Option<&S<String>>,
-    conds: &yaml::Entries<S<String>, S<Scalar>>,
-    ign: &[S<String>],
-    flt: Option<&S<String>>,
+    keys: &WantKeys,
 ) -> Result<Want, Problem> {
+    let WantKeys {
+        frame_key,
+        frame: f,
+        fields: conds,
+        ignore: ign,
+        filter: flt,
+    } = *keys;
     let frame = f.map(|f| frame(names, ctx, f, frame_key)).transpose()?;
     let flt = flt.map(|f| filter(ctx, f)).transpose()?;
     let mut fields = Vec::new();

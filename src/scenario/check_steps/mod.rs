@@ -20,10 +20,37 @@ mod frames;
 mod values;
 
 pub use frames::parse_frame;
-pub(super) use frames::{filter, frame, want};
-use frames::{ignore, LoadEnv};
+pub(super) use frames::{filter, frame};
+use frames::{ignore, want, LoadEnv};
 use values::{duration, limit, opt_duration, rate, ready};
 pub use values::{parse_duration, parse_limit, parse_ready};
+
+/// The keys of a step that checks a frame, as written (`expect`'s, `sr`'s, `prog_run`'s frame
+/// out): what [`want`] reads.
+#[derive(Clone, Copy)]
+pub(in crate::scenario) struct WantKeys<'a> {
+    /// The key the frame is written under (`frame` in expect, `expect` in sr), for errors.
+    pub frame_key: &'static str,
+    pub frame: Option<&'a S<String>>,
+    pub fields: &'a yaml::Entries<S<String>, S<yaml::Scalar>>,
+    pub ignore: &'a [S<String>],
+    pub filter: Option<&'a S<String>>,
+}
+
+/// The [`WantKeys`] of step `$x` (a `*Yaml` with `fields`, `ignore` and `filter`), whose frame
+/// is its field `$frame`: the key in errors is that field's name, as the file writes it.
+macro_rules! want_keys {
+    ($x:expr, $frame:ident) => {
+        $crate::scenario::check_steps::WantKeys {
+            frame_key: stringify!($frame),
+            frame: $x.$frame.as_ref(),
+            fields: &$x.fields,
+            ignore: &$x.ignore,
+            filter: $x.filter.as_ref(),
+        }
+    };
+}
+pub(in crate::scenario) use want_keys;
 
 /// What the steps of one test share while they are checked: the names saved so far (a step
 /// may use only those) and the test's `strict`.
@@ -162,6 +189,22 @@ fn saves(
     Ok(out)
 }
 
+/// A step's [`Want`]: its frame, conditions, filter and ignore ([`want`]), its `strict` (default:
+/// the test's), and the names it saves from the frame it matches (later steps may use them).
+pub(in crate::scenario) fn want_with_saves(
+    names: &Names,
+    ctx: &mut TestCtx,
+    line: usize,
+    keys: &WantKeys,
+    strict: Option<bool>,
+    save: &yaml::Entries<S<String>, S<String>>,
+) -> Result<Want, Problem> {
+    let mut w = want(names, ctx, line, keys)?;
+    w.strict = strict.unwrap_or(ctx.strict);
+    w.save = saves(ctx, save)?;
+    Ok(w)
+}
+
 pub(super) fn step(
     names: &Names,
     s: &yaml::StepYaml,
@@ -181,18 +224,7 @@ pub(super) fn step(
             rate_pps: x.rate.as_ref().map(rate).transpose()?,
         },
         Y::Expect(x) => {
-            let mut w = want(
-                names,
-                ctx,
-                line,
-                "frame",
-                x.frame.as_ref(),
-                &x.fields,
-                &x.ignore,
-                x.filter.as_ref(),
-            )?;
-            w.strict = x.strict.unwrap_or(ctx.strict);
-            w.save = saves(ctx, &x.save)?;
+            let w = want_with_saves(names, ctx, line, &want_keys!(x, frame), x.strict, &x.save)?;
             StepKind::Expect {
                 port: names.port(&x.port, "port", false)?,
                 want: w,
@@ -224,18 +256,7 @@ pub(super) fn step(
         }
         Y::Sr(x) => {
             let sent = frame(names, ctx, &x.frame, "frame")?;
-            let mut w = want(
-                names,
-                ctx,
-                line,
-                "expect",
-                x.expect.as_ref(),
-                &x.fields,
-                &x.ignore,
-                x.filter.as_ref(),
-            )?;
-            w.strict = x.strict.unwrap_or(ctx.strict);
-            w.save = saves(ctx, &x.save)?;
+            let w = want_with_saves(names, ctx, line, &want_keys!(x, expect), x.strict, &x.save)?;
             StepKind::Sr {
                 port: names.port(&x.port, "port", false)?,
                 frame: sent,
