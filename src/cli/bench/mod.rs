@@ -1,7 +1,8 @@
 //! `vethbench bench`: vethbench against its references on private veth pairs. `bench send`
 //! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
 //! run (`scapy`, the Python script beside it in `scapy_bench.py`); `bench replay` in `replay`;
-//! `bench read` (`read -Y` against `tshark -Y`) in `read`;
+//! `bench read` (`read -Y` against `tshark -Y`) in `read`; `bench capture` (CPU per frame
+//! against tcpdump's) in `capture`;
 //! `bench all` in `all`, which runs them all and prints one table (`table`, which every bench
 //! ends with too).
 //!
@@ -66,6 +67,9 @@ enum What {
     /// `vethbench read -Y` against `tshark -Y`, the same display filter on the same file of
     /// N different frames: frames/s, process start included.
     Read(read::Args),
+    /// CPU time of `vethbench capture -w FILE -c N` against `tcpdump -w FILE -c N`, each
+    /// taking N frames of a trafgen blast on a private pair (user+sys per frame).
+    Capture(capture::Args),
     /// Every comparison above in one run, as one table of ratios (the benches' own output on
     /// stderr).
     All(all::Args),
@@ -88,6 +92,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         What::Test(a) => test::run(a),
         What::Replay(a) => replay::run(a),
         What::Read(a) => read::run(a),
+        What::Capture(a) => capture::run(a),
         What::All(a) => all::run(a),
     }
 }
@@ -463,9 +468,11 @@ impl Drop for TempDir {
 use table::{Figure, Goal};
 
 mod all;
+mod capture;
 mod pingpong;
 mod read;
 mod replay;
 mod scapy;
+mod scenario;
 mod table;
 mod test;
