@@ -11,7 +11,7 @@
 //!
 //! Why one thread: on a 2-core machine polling every ring and appending to the writer's buffer
 //! beats handing frames to a writer thread: no copy into a channel buffer, no wake-ups, and the
-//! ring (32 MiB by default) absorbs a slow disk.
+//! ring (32 MiB by default, 16 MiB for a file-only capture) absorbs a slow disk.
 
 use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd};

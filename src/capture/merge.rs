@@ -8,7 +8,8 @@
 //! younger than that wait in their blocks (the ring keeps them, no copy). At the end, with no
 //! more frames coming (the rings stopped receiving), everything left is merged.
 //!
-//! One ring is the degenerate case: its head is always the oldest, nothing waits.
+//! One ring is the degenerate case: its head is always the oldest, nothing waits; it is walked
+//! with one look at the ring per frame ([`RxRing::take_while`]), not peeked twice.
 
 use std::io::Write;
 
@@ -79,7 +80,16 @@ impl DrainState {
     ) -> (usize, Option<u64>) {
         let mut seen = 0;
         let mut held = None;
-        while !self.done() {
+        if let [ring] = rings {
+            // One ring: its head is always the oldest, nothing is held; one look per frame.
+            if !self.done() {
+                seen = ring.take_while(|f| {
+                    self.take(0, f, recorder, printer, out);
+                    !self.done()
+                });
+            }
+        }
+        while rings.len() > 1 && !self.done() {
             let mut best: Option<(usize, u64)> = None;
             let mut all_ready = true;
             for (i, r) in rings.iter_mut().enumerate() {

@@ -383,6 +383,29 @@ impl RxRing {
         n
     }
 
+    /// Take frames in arrival order while `f` says so: `f` sees each frame this ring keeps
+    /// once, and the frame is consumed after it returns; `false` stops after that frame.
+    /// Returns the frames passed to `f`. The single-ring capture's walk: one look at the
+    /// ring per frame, where [`peek`](Self::peek) + [`advance`](Self::advance) take two.
+    pub fn take_while(&mut self, mut f: impl FnMut(&RxFrame<'_>) -> bool) -> usize {
+        let dir = self.direction;
+        let mut n = 0;
+        while let Some(fr) = self.ring.peek() {
+            let go = if keeps(dir, &fr) {
+                n += 1;
+                f(&fr)
+            } else {
+                self.skipped += 1;
+                true
+            };
+            self.ring.advance();
+            if !go {
+                break;
+            }
+        }
+        n
+    }
+
     /// The next frame this ring keeps, without consuming it (None: no block ready). Its block
     /// stays out of the kernel's hands until [`advance`](Self::advance) moves past its last
     /// frame: several rings can be merged in time order, each one's head frame held.

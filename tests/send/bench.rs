@@ -131,7 +131,8 @@ fn bench_all_prints_one_table_or_json() {
     if !common::require_root!() {
         return;
     }
-    let out = run(&["bench", "all", "--count", "2000", "--rounds", "1", "--json"]);
+    // --quick: every comparison, small (a row each, numeric ratios; no time is asserted).
+    let out = run(&["bench", "all", "--quick", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let figs: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
@@ -147,6 +148,10 @@ fn bench_all_prints_one_table_or_json() {
         "test latency p50",
         "replay p99 gap error",
         "replay --topspeed",
+        "capture -c N CPU per frame",
+        "read -Y (frames/s)",
+        "diff A B (s)",
+        "scenario step filter: p50",
     ] {
         assert!(
             names.iter().any(|n| n.contains(want)),
@@ -159,6 +164,8 @@ fn bench_all_prints_one_table_or_json() {
             f["reference"].as_f64().unwrap(),
             f["ratio"].as_f64().unwrap(),
         );
+        assert!(ratio.is_finite() && ratio > 0.0, "{f}");
+        assert_eq!(f["rounds"].as_u64(), Some(1), "--quick is one round: {f}");
         assert!((ratio - v / r).abs() <= 1e-6 * ratio.abs().max(1.0), "{f}");
         assert!(f["load_avg"].as_f64().is_some(), "{f}");
     }

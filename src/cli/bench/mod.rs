@@ -2,7 +2,7 @@
 //! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
 //! run (`scapy`, the Python script beside it in `scapy_bench.py`); `bench replay` in `replay`;
 //! `bench read` (`read -Y` against `tshark -Y`) in `read`; `bench diff` (`diff A B` against
-//! reading both) in `diff`;
+//! reading both) in `diff`; `bench capture` (CPU per frame against tcpdump's) in `capture`;
 //! `bench all` in `all`, which runs them all and prints one table (`table`, which every bench
 //! ends with too).
 //!
@@ -70,6 +70,9 @@ enum What {
     /// `vethbench diff A B` against `vethbench read` of A and of B, two files of N frames
     /// differing in every N-th frame's TTL: wall time, process start included.
     Diff(diff::Args),
+    /// CPU time of `vethbench capture -w FILE -c N` against `tcpdump -w FILE -c N`, each
+    /// taking N frames of a trafgen blast on a private pair (user+sys per frame).
+    Capture(capture::Args),
     /// Every comparison above in one run, as one table of ratios (the benches' own output on
     /// stderr).
     All(all::Args),
@@ -93,6 +96,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         What::Replay(a) => replay::run(a),
         What::Read(a) => read::run(a),
         What::Diff(a) => diff::run(a),
+        What::Capture(a) => capture::run(a),
         What::All(a) => all::run(a),
     }
 }
@@ -468,10 +472,12 @@ impl Drop for TempDir {
 use table::{Figure, Goal};
 
 mod all;
+mod capture;
 mod diff;
 mod pingpong;
 mod read;
 mod replay;
 mod scapy;
+mod scenario;
 mod table;
 mod test;

@@ -27,12 +27,12 @@ pub struct Args {
     #[arg(long, default_value_t = 3)]
     pub rounds: u32,
     /// The display filter both tools run.
-    #[arg(
-        long,
-        default_value = "ip.src == 198.18.0.0/15 && udp.dstport in {53, 8000..8080}"
-    )]
+    #[arg(long, default_value = DEFAULT_FILTER)]
     pub filter: String,
 }
+
+/// The filter `--filter` defaults to.
+pub const DEFAULT_FILTER: &str = "ip.src == 198.18.0.0/15 && udp.dstport in {53, 8000..8080}";
 
 /// The destination ports the frames cycle over.
 const PORTS: [u16; 8] = [53, 80, 123, 443, 2222, 8000, 8080, 9000];
