@@ -147,11 +147,9 @@ pub(super) fn receiver<Rx: FrameSource>(
     }
     Ok(RxDone {
         counts: checker.counts(),
-        flows: checker.flow_counts().to_vec(),
-        flow_p99_ns: checker
-            .flow_latency()
-            .iter()
-            .map(|l| l.quantile_ns(0.99))
+        flows: checker.flow_counts(),
+        flow_p99_ns: (0..layout.flows)
+            .map(|f| checker.flow_quantile_ns(f, 0.99))
             .collect(),
         per_size: checker.per_size().to_vec(),
         hist,
