@@ -89,40 +89,46 @@ impl SeqWindow {
     }
 
     #[inline]
-    fn slot(&self, s: u64) -> (usize, u64) {
-        let p = s & self.mask;
-        ((p / 64) as usize, 1u64 << (p % 64))
-    }
-
-    #[inline]
     pub(crate) fn mark(&mut self, s: u64) -> Seen {
-        let w = self.mask + 1;
-        if s >= self.next {
-            // Positions entering the window held seqs that fell out of it: clear them.
-            if s - self.next >= w {
-                self.bits.iter_mut().for_each(|b| *b = 0);
-            } else {
-                for q in self.next..s {
-                    let (i, b) = self.slot(q);
-                    self.bits[i] &= !b;
-                }
-            }
-            let (i, b) = self.slot(s);
-            self.bits[i] |= b;
-            self.next = s + 1;
-            return Seen::New { reordered: false };
-        }
-        if self.next - s > w {
-            // Too old to remember: counted as late, not as a duplicate.
-            return Seen::New { reordered: true };
-        }
-        let (i, b) = self.slot(s);
-        if self.bits[i] & b != 0 {
-            Seen::Again
+        mark_bits(&mut self.bits, self.mask, &mut self.next, s)
+    }
+}
+
+/// Mark seq `s` seen in the ring bitmap `bits` of `mask + 1` bits (a power of two, at least 64,
+/// `bits.len() * 64` of them) whose highest seq seen + 1 is `next` (0: none yet). The one
+/// window of [`SeqWindow`], or one flow's slice of many kept side by side.
+#[inline]
+pub(crate) fn mark_bits(bits: &mut [u64], mask: u64, next: &mut u64, s: u64) -> Seen {
+    let slot = |s: u64| {
+        let p = s & mask;
+        ((p / 64) as usize, 1u64 << (p % 64))
+    };
+    let w = mask + 1;
+    if s >= *next {
+        // Positions entering the window held seqs that fell out of it: clear them.
+        if s - *next >= w {
+            bits.iter_mut().for_each(|b| *b = 0);
         } else {
-            self.bits[i] |= b;
-            Seen::New { reordered: true }
+            for q in *next..s {
+                let (i, b) = slot(q);
+                bits[i] &= !b;
+            }
         }
+        let (i, b) = slot(s);
+        bits[i] |= b;
+        *next = s + 1;
+        return Seen::New { reordered: false };
+    }
+    if *next - s > w {
+        // Too old to remember: counted as late, not as a duplicate.
+        return Seen::New { reordered: true };
+    }
+    let (i, b) = slot(s);
+    if bits[i] & b != 0 {
+        Seen::Again
+    } else {
+        bits[i] |= b;
+        Seen::New { reordered: true }
     }
 }
 

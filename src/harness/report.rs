@@ -29,7 +29,7 @@
 //! | `mbps` | float | intact bytes `* 8 / duration_s / 1e6` (no preamble, FCS or gap) |
 //! | `latency_kind` | string | `one_way` (rx kernel timestamp − tx stamp) or `rtt` |
 //! | `latency` | object or null | `samples`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p99_us`, `p99_9_us`, `max_us`, `negative` |
-//! | `path_latency` | object or null | latency mode: the same fields for the path alone, the kernel's software TX timestamp (the device taking the frame, `veth_xmit`) to the RX one: `latency` minus it is the time spent from the stamp's clock read to the device (the tool and the syscall); null in other modes |
+//! | `path_latency` | object or null | latency mode: the same fields for the path alone, the kernel's software TX timestamp (the device taking the frame, `veth_xmit`) to the RX one, of one frame in 8 (those ask for the TX timestamp and are left out of `latency`, since the timestamp costs in the device): `latency` minus it is the time spent from the stamp's clock read to the device (the tool and the syscall); null in other modes |
 //! | `verdict` | string | `passed` or `failed` |
 //! | `failures` | array of strings | why it failed, one line each; empty when passed |
 //! | `flow_count` | int | flows in the run (1 unless `--flows`/`--vary`) |

@@ -63,12 +63,12 @@ impl TxSocket {
         })
     }
 
-    /// Ask the kernel for a software transmit timestamp of every frame sent from now on, the
-    /// time the device took it (veth: `veth_xmit`, CLOCK_REALTIME): read them with
-    /// [`TxSocket::tx_timestamp`]. Unread ones queue up to the socket's receive buffer, then
-    /// the kernel stops adding more.
-    pub fn enable_tx_timestamps(&mut self) -> Result<(), SockError> {
-        sys::enable_tx_timestamps(&self.fd).map_err(|e| self.err("SO_TIMESTAMPING", e))
+    /// Report software transmit timestamps, but only of the frames sent with
+    /// [`TxSocket::send_tx_stamped`] (a per-message request): the others leave without the
+    /// timestamp's cost in the device (veth: an skb allocated and queued on this socket's
+    /// error queue before the frame is forwarded).
+    pub fn enable_tx_timestamp_reports(&mut self) -> Result<(), SockError> {
+        sys::enable_tx_timestamp_reports(&self.fd).map_err(|e| self.err("SO_TIMESTAMPING", e))
     }
 
     /// The latest transmit timestamp queued (the older ones are discarded), ns; None when none
@@ -151,8 +151,23 @@ impl TxSocket {
 
     /// Send one frame.
     pub fn send(&mut self, frame: &[u8]) -> Result<(), SockError> {
+        self.send_one(frame, false)
+    }
+
+    /// Send one frame asking for its software transmit timestamp (see
+    /// [`TxSocket::enable_tx_timestamp_reports`]; read it with [`TxSocket::tx_timestamp`]).
+    pub fn send_tx_stamped(&mut self, frame: &[u8]) -> Result<(), SockError> {
+        self.send_one(frame, true)
+    }
+
+    fn send_one(&mut self, frame: &[u8], stamped: bool) -> Result<(), SockError> {
         loop {
-            match sys::send(&self.fd, frame) {
+            let r = if stamped {
+                sys::send_tx_stamped(&self.fd, frame)
+            } else {
+                sys::send(&self.fd, frame)
+            };
+            match r {
                 Ok(_) => {
                     self.accepted(1);
                     return Ok(());

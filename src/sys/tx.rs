@@ -36,12 +36,53 @@ const PACKET_TX_TIMESTAMP: libc::c_int = 16;
 /// Room for a `scm_timestamping` and a `sock_extended_err`, each with its cmsghdr.
 pub(crate) const TS_CMSG_SPACE: usize = 256;
 
-/// Ask for software transmit timestamps on `fd`: each frame sent leaves one on the socket's
-/// error queue ([`read_tx_timestamp`]).
-pub(crate) fn enable_tx_timestamps(fd: &OwnedFd) -> io::Result<()> {
-    let flags =
-        SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY;
+/// Report software transmit timestamps on `fd` (without the frame), but generate them only
+/// for the frames that ask with [`send_tx_stamped`]: the others leave the device without the
+/// timestamp's cost (veth_xmit allocates an skb for the error queue and queues it before
+/// forwarding the frame).
+pub(crate) fn enable_tx_timestamp_reports(fd: &OwnedFd) -> io::Result<()> {
+    let flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY;
     super::common::setsockopt(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &flags)
+}
+
+/// Room for one cmsghdr carrying a u32, 8-byte aligned (CMSG_SPACE(4) is 24 on 64-bit Linux).
+const STAMP_REQ_SPACE: usize = 24;
+
+/// Send one frame on a bound packet socket with a per-message SO_TIMESTAMPING control message
+/// asking for its software transmit timestamp (read it with [`read_tx_timestamp`]; reporting
+/// must be on: [`enable_tx_timestamp_reports`]).
+pub(crate) fn send_tx_stamped(fd: &OwnedFd, frame: &[u8]) -> io::Result<usize> {
+    let mut control = [0u64; STAMP_REQ_SPACE / 8];
+    let mut iov = libc::iovec {
+        iov_base: frame.as_ptr() as *mut libc::c_void,
+        iov_len: frame.len(),
+    };
+    // SAFETY: msghdr is plain old data; all-zero (no name, no iovec, no control) is valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<u32>() as u32) } as usize;
+    debug_assert!(space <= STAMP_REQ_SPACE);
+    msg.msg_controllen = space as _;
+    // SAFETY: msg_control points at `control`, STAMP_REQ_SPACE >= CMSG_SPACE(4) writable bytes
+    // aligned for cmsghdr (u64 array); CMSG_FIRSTHDR returns its start (controllen >= a
+    // cmsghdr), and CMSG_DATA is 4 bytes inside it, written unaligned.
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SO_TIMESTAMPING;
+        (*c).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<u32>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(c) as *mut u32, SOF_TIMESTAMPING_TX_SOFTWARE);
+    }
+    // SAFETY: msg points at one iovec over `frame` (live, borrowed for the call; the kernel
+    // only reads it) and at the control buffer above; the socket is bound, so no name.
+    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
 }
 
 /// Take one transmit timestamp from the error queue without waiting: CLOCK_REALTIME ns, or

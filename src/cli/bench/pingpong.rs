@@ -2,7 +2,12 @@
 //! `send(2)` of a prebuilt frame on `TX` and a blocking `recvmsg(2)` on `RX`, both sockets in
 //! this process, one frame in flight; the one-way time is `RX`'s kernel receive timestamp
 //! minus CLOCK_REALTIME read just before the send (what `vethbench test --mode latency`
-//! measures, without the tool around it). And the simplest AF_PACKET ping-pong, one frame in
+//! measures, without the tool around it). On veth without NAPI on the peer the frame is
+//! received inside the sender's own `send(2)` (`netif_rx`, its backlog run as the call
+//! leaves the softirq-disabled section) and stamped there, so the `recvmsg` finds it queued:
+//! no reader is woken in the floor, and none in latency mode's figure either (its reader is
+//! another thread; its wake-up comes after the stamp). Like with like: both are one send
+//! system call from a clock read to the peer's kernel timestamp. And the simplest AF_PACKET ping-pong, one frame in
 //! flight. This thread `send(2)`s a frame on `TX` and blocks in `recvmsg(2)` for the echo; the
 //! harness's own [`Reflector`] (a `recvmsg` source and a one-slot sink on `RX`, no polling)
 //! sends each frame back. The round trip is taken with the monotonic clock around send +

@@ -28,6 +28,8 @@ pub struct SockSink {
     batch: TxBatch,
     /// Slots `0..lent` hold what the filler of `send_filled` last left there (not fresh).
     lent: usize,
+    /// The next frame sent alone asks for its transmit timestamp.
+    stamp_next: bool,
 }
 
 impl SockSink {
@@ -37,6 +39,7 @@ impl SockSink {
             sock,
             batch: TxBatch::new(batch, max_frame),
             lent: 0,
+            stamp_next: false,
         }
     }
 
@@ -50,7 +53,19 @@ impl SockSink {
 
     /// Send the first `n` slots. TxSocket::send_batch retries while the queue is full and keeps
     /// the order: all `n` are accepted (the ones the kernel gave up on count in `tx_drops`).
+    /// One frame (one in flight) goes with `send(2)`, as the latency floor's does: cheaper
+    /// than a one-message `sendmmsg(2)`; with a timestamp request when one was made.
     fn send_slots(&mut self, n: usize) -> Result<usize, HarnessError> {
+        if n == 1 {
+            let frame = self.batch.frame(0);
+            let r = if std::mem::take(&mut self.stamp_next) {
+                self.sock.send_tx_stamped(frame)
+            } else {
+                self.sock.send(frame)
+            };
+            r.map_err(HarnessError::io)?;
+            return Ok(1);
+        }
         self.sock
             .send_batch(&mut self.batch, n)
             .map_err(HarnessError::io)?;
@@ -98,7 +113,11 @@ impl FrameSink for SockSink {
     }
 
     fn enable_tx_stamps(&mut self) -> bool {
-        self.sock.enable_tx_timestamps().is_ok()
+        self.sock.enable_tx_timestamp_reports().is_ok()
+    }
+
+    fn request_tx_stamp(&mut self) {
+        self.stamp_next = true;
     }
 
     fn last_tx_stamp(&mut self) -> Option<u64> {

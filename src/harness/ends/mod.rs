@@ -89,11 +89,18 @@ pub trait FrameSink {
         0
     }
 
-    /// Ask the kernel for a software transmit timestamp of each frame sent (the time the
-    /// device took it); false when this sink cannot have them. Latency mode's path figure.
+    /// Ready the sink to report the software transmit timestamp (the time the device took the
+    /// frame) of the frames that ask for one with [`FrameSink::request_tx_stamp`]; false when
+    /// this sink cannot have them. Latency mode's path figure. Frames that do not ask leave
+    /// without the timestamp's cost.
     fn enable_tx_stamps(&mut self) -> bool {
         false
     }
+
+    /// The next frame sent asks for its transmit timestamp (read it with
+    /// [`FrameSink::last_tx_stamp`]); ignored where [`FrameSink::enable_tx_stamps`] was not
+    /// true.
+    fn request_tx_stamp(&mut self) {}
 
     /// The transmit timestamp of the latest frame sent, CLOCK_REALTIME ns (older ones are
     /// discarded); None when there is none (not enabled, or not yet there).
@@ -143,6 +150,9 @@ impl<T: FrameSink + ?Sized> FrameSink for Box<T> {
     }
     fn enable_tx_stamps(&mut self) -> bool {
         (**self).enable_tx_stamps()
+    }
+    fn request_tx_stamp(&mut self) {
+        (**self).request_tx_stamp()
     }
     fn last_tx_stamp(&mut self) -> Option<u64> {
         (**self).last_tx_stamp()

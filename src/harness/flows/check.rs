@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{split_seq, FlowSet, Layout};
-use crate::harness::checker::{Class, Counts, Seen, SeqWindow};
+use crate::harness::checker::{mark_bits, Class, Counts, Seen};
 use crate::harness::stamp::{self, Stamp, StampedTemplate, STAMP_LEN};
 
 /// Counts of one flow (its lost frames: sent − intact − corrupted).
@@ -90,18 +90,76 @@ impl FlowLat {
     /// The `q` quantile (0..=1) in ns, as the middle of its bucket (within 6.25 %); None
     /// without samples.
     pub fn quantile_ns(&self, q: f64) -> Option<u64> {
-        if self.samples == 0 {
+        Self::quantile_in(&self.buckets, self.samples, q)
+    }
+
+    /// [`FlowLat::quantile_ns`] of `samples` samples counted in `buckets`.
+    fn quantile_in(buckets: &[u32], samples: u64, q: f64) -> Option<u64> {
+        if samples == 0 {
             return None;
         }
-        let want = ((q * self.samples as f64).ceil() as u64).max(1);
+        let want = ((q * samples as f64).ceil() as u64).max(1);
         let mut seen = 0u64;
-        for (i, &b) in self.buckets.iter().enumerate() {
+        for (i, &b) in buckets.iter().enumerate() {
             seen += b as u64;
             if seen >= want {
                 return Some(Self::mid(i));
             }
         }
         Some(Self::mid(LAT_BUCKETS - 1))
+    }
+}
+
+/// One flow's counters and the head of its seen-window: what every frame of the flow
+/// updates, in one cache line of its own (with 1000 flows the per-flow state no longer fits
+/// the first-level cache: each frame's look-ups are counted in cache lines).
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct FlowState {
+    counts: FlowCounts,
+    /// The window's highest seq seen + 1 (0: none yet).
+    next: u64,
+    lat_samples: u64,
+}
+
+/// The seen-windows of all flows side by side in one buffer, each `words` u64 long at a stride
+/// that keeps a window inside as few cache lines as it can (64-byte aligned from `base`).
+#[derive(Debug)]
+struct Windows {
+    bits: Vec<u64>,
+    base: usize,
+    stride: usize,
+    words: usize,
+    mask: u64,
+}
+
+impl Windows {
+    /// `flows` windows of `bits` bits each (a power of two, at least 64).
+    fn new(flows: usize, bits: u64) -> Self {
+        let words = (bits / 64) as usize;
+        // Windows under a line share lines (1, 2 or 4 words: none straddles); larger ones
+        // start on a line of their own.
+        let stride = if words >= 8 {
+            words.div_ceil(8) * 8
+        } else {
+            words
+        };
+        let buf = vec![0u64; flows * stride + 8];
+        // Words to skip so that window 0 starts on a 64-byte boundary.
+        let base = ((64 - (buf.as_ptr() as usize & 63)) & 63) / 8;
+        Windows {
+            bits: buf,
+            base,
+            stride,
+            words,
+            mask: bits - 1,
+        }
+    }
+
+    #[inline]
+    fn mark(&mut self, flow: usize, next: &mut u64, s: u64) -> Seen {
+        let at = self.base + flow * self.stride;
+        mark_bits(&mut self.bits[at..at + self.words], self.mask, next, s)
     }
 }
 
@@ -113,9 +171,10 @@ pub struct FlowChecker {
     /// Per thread: how far it has stamped (its frames beyond are unexpected).
     limits: Vec<Arc<AtomicU64>>,
     cached: Vec<u64>,
-    windows: Vec<SeqWindow>,
-    flows: Vec<FlowCounts>,
-    lat: Vec<FlowLat>,
+    state: Vec<FlowState>,
+    windows: Windows,
+    /// Every flow's latency buckets ([`FlowLat`]'s), flow after flow.
+    lat: Vec<u32>,
     /// Intact frames per size (indices of [`FlowSet::sizes`]).
     per_size: Vec<u64>,
     counts: Counts,
@@ -130,13 +189,13 @@ impl FlowChecker {
         window: u64,
     ) -> Self {
         let n = set.flows() as usize;
-        let per_flow = (window / n as u64).max(64);
+        let per_flow = (window / n as u64).max(64).next_power_of_two();
         FlowChecker {
             cached: limits.iter().map(|l| l.load(Ordering::Acquire)).collect(),
             limits,
-            windows: (0..n).map(|_| SeqWindow::new(per_flow)).collect(),
-            flows: vec![FlowCounts::default(); n],
-            lat: vec![FlowLat::default(); n],
+            state: vec![FlowState::default(); n],
+            windows: Windows::new(n, per_flow),
+            lat: vec![0; n * LAT_BUCKETS],
             per_size: vec![0; set.sizes().len()],
             set,
             layout,
@@ -148,12 +207,17 @@ impl FlowChecker {
         self.counts
     }
 
-    pub fn flow_counts(&self) -> &[FlowCounts] {
-        &self.flows
+    /// Each flow's counts, flow 0 first.
+    pub fn flow_counts(&self) -> Vec<FlowCounts> {
+        self.state.iter().map(|s| s.counts).collect()
     }
 
-    pub fn flow_latency(&self) -> &[FlowLat] {
-        &self.lat
+    /// The `q` quantile (0..=1) of `flow`'s latency in ns, within 6.25 % (see [`FlowLat`]);
+    /// None without samples.
+    pub fn flow_quantile_ns(&self, flow: u32, q: f64) -> Option<u64> {
+        let f = flow as usize;
+        let b = self.lat.get(f * LAT_BUCKETS..(f + 1) * LAT_BUCKETS)?;
+        FlowLat::quantile_in(b, self.state[f].lat_samples, q)
     }
 
     /// Intact frames per size.
@@ -164,8 +228,11 @@ impl FlowChecker {
     /// Record the latency `d` ns of a first intact frame of `flow`.
     #[inline]
     pub fn record_latency(&mut self, flow: u32, d: u64) {
-        if let Some(l) = self.lat.get_mut(flow as usize) {
-            l.record(d);
+        let f = flow as usize;
+        if let Some(st) = self.state.get_mut(f) {
+            st.lat_samples += 1;
+            let b = &mut self.lat[f * LAT_BUCKETS + FlowLat::index(d)];
+            *b = b.saturating_add(1);
         }
     }
 
@@ -188,10 +255,11 @@ impl FlowChecker {
         }
         let flow = flow as u32;
         let (thread, g) = self.layout.thread_frame(flow, fseq);
-        let t = self.set.template(flow, fseq);
+        let si = self.set.size_index(flow, fseq);
+        let t = self.set.template_at(flow, si);
         if !matches(t, frame, &st) {
             self.counts.corrupted += 1;
-            self.flows[flow as usize].corrupted += 1;
+            self.state[flow as usize].counts.corrupted += 1;
             return (Class::Corrupted, Some((st, flow, thread, g)));
         }
         if g >= self.cached[thread] {
@@ -201,20 +269,20 @@ impl FlowChecker {
                 return (Class::Unexpected, None);
             }
         }
-        let fc = &mut self.flows[flow as usize];
-        let class = match self.windows[flow as usize].mark(fseq) {
+        let fs = &mut self.state[flow as usize];
+        let class = match self.windows.mark(flow as usize, &mut fs.next, fseq) {
             Seen::Again => {
                 self.counts.duplicated += 1;
-                fc.duplicated += 1;
+                fs.counts.duplicated += 1;
                 Class::Duplicated
             }
             Seen::New { reordered } => {
                 self.counts.intact += 1;
-                fc.intact += 1;
-                self.per_size[self.set.size_index(flow, fseq)] += 1;
+                fs.counts.intact += 1;
+                self.per_size[si] += 1;
                 if reordered {
                     self.counts.reordered += 1;
-                    fc.reordered += 1;
+                    fs.counts.reordered += 1;
                     Class::Reordered
                 } else {
                     Class::Intact

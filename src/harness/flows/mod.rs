@@ -188,6 +188,9 @@ impl Layout {
     /// Flows thread `t` sends.
     #[inline]
     pub fn flows_of(&self, t: usize) -> u64 {
+        if self.threads == 1 {
+            return self.flows as u64;
+        }
         let (n, k) = (self.flows as u64, self.threads as u64);
         (n + k - 1 - t as u64) / k
     }
@@ -203,6 +206,11 @@ impl Layout {
     /// The thread of `flow` and the thread's frame number of its seq `fseq`.
     #[inline]
     pub fn thread_frame(&self, flow: u32, fseq: u64) -> (usize, u64) {
+        if self.threads == 1 {
+            // No division per frame on the receiver's path.
+            let n = self.flows as u64;
+            return (0, fseq.saturating_mul(n).saturating_add(flow as u64));
+        }
         let t = flow as usize % self.threads;
         let idx = (flow as usize / self.threads) as u64;
         (t, fseq.saturating_mul(self.flows_of(t)).saturating_add(idx))
@@ -333,6 +341,10 @@ impl FlowSet {
     /// Index into `sizes` of `flow`'s frame `fseq`.
     #[inline]
     pub fn size_index(&self, flow: u32, fseq: u64) -> usize {
+        if let [only] = self.pattern[..] {
+            // One size (the common case): no division per frame.
+            return only as usize;
+        }
         let p = self.pattern.len() as u64;
         self.pattern[((fseq % p + flow as u64 % p) % p) as usize] as usize
     }
@@ -340,7 +352,12 @@ impl FlowSet {
     /// The template of `flow`'s frame `fseq`.
     #[inline]
     pub fn template(&self, flow: u32, fseq: u64) -> &StampedTemplate {
-        let si = self.size_index(flow, fseq);
+        self.template_at(flow, self.size_index(flow, fseq))
+    }
+
+    /// The template of `flow` for size `si` (an index into [`FlowSet::sizes`]).
+    #[inline]
+    pub fn template_at(&self, flow: u32, si: usize) -> &StampedTemplate {
         &self.templates[flow as usize * self.sizes.len() + si]
     }
 

@@ -171,6 +171,49 @@ fn templates_vary_their_fields_with_valid_checksums() {
     );
 }
 
+/// Windows that share a cache line (100 flows of 64 seqs: eight to a line) and windows of
+/// several lines each (3 flows of 1024) keep to their own flow: a seq seen by one flow is new
+/// to its neighbours, a duplicate only in its own; a window slid past its size forgets only its
+/// own seqs; and each flow's latency buckets are its own.
+#[test]
+fn flows_windows_side_by_side_stay_apart() {
+    for (flows, window) in [(100u32, 100u64 * 64), (3, 3 * 1024)] {
+        let s = Arc::new(set(&FlowsConfig::with_flows(flows)));
+        let layout = Layout { threads: 1, flows };
+        let lim = vec![Arc::new(AtomicU64::new(u64::MAX))];
+        let mut c = FlowChecker::new(s.clone(), layout, lim, window);
+        for f in 0..flows {
+            assert_eq!(c.check(&frame(&s, f, 5)).0, Class::Intact, "{f}");
+        }
+        for f in 0..flows {
+            assert_eq!(c.check(&frame(&s, f, 5)).0, Class::Duplicated, "{f}");
+            assert_eq!(c.check(&frame(&s, f, 4)).0, Class::Reordered, "{f}");
+        }
+        // Flow 1 slides far ahead: its old seq 5 is too old to tell (late, not a duplicate);
+        // its neighbours still remember theirs.
+        let per = window / flows as u64;
+        assert_eq!(c.check(&frame(&s, 1, 5 + 4 * per)).0, Class::Intact);
+        assert_eq!(c.check(&frame(&s, 1, 5)).0, Class::Reordered);
+        assert_eq!(c.check(&frame(&s, 0, 5)).0, Class::Duplicated);
+        assert_eq!(c.check(&frame(&s, 2, 5)).0, Class::Duplicated);
+        let fc = c.flow_counts();
+        assert_eq!(fc[0].duplicated, 2, "{flows}");
+        assert_eq!(fc[1].duplicated, 1, "{flows}");
+        assert_eq!(fc[1].intact, 4, "{flows}");
+        c.record_latency(0, 1_000);
+        c.record_latency(1, 50_000);
+        c.record_latency(1, 50_000);
+        let q = |f| c.flow_quantile_ns(f, 0.99);
+        assert!(q(0).is_some_and(|v| v.abs_diff(1_000) <= 63), "{:?}", q(0));
+        assert!(
+            q(1).is_some_and(|v| v.abs_diff(50_000) <= 3_125),
+            "{:?}",
+            q(1)
+        );
+        assert_eq!(q(2), None);
+    }
+}
+
 fn frame(s: &FlowSet, flow: u32, fseq: u64) -> Vec<u8> {
     let t = s.template(flow, fseq);
     let mut b = t.bytes().to_vec();

@@ -200,6 +200,10 @@ struct Shared {
     /// latency: the kernel receive timestamp of the latest frame answered (stored before
     /// `answered`), for the path figure.
     last_rx_ns: AtomicU64,
+    /// latency: every this many frames one asks for its kernel TX timestamp (the path
+    /// figure) and is left out of the user-to-kernel histogram; 0 when none does (set by the
+    /// sender before its first frame).
+    path_every: AtomicU64,
     stop: AtomicBool,
 }
 

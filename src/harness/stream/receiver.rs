@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::sender::is_path_sample;
 use super::{pin_current_thread, RxDone, Shared, StreamConfig};
 use crate::harness::checker::Class;
 use crate::harness::ends::{FrameSource, Tap};
@@ -92,7 +93,8 @@ pub(super) fn receiver<Rx: FrameSource>(
             }
             let (class, st) = checker.check(frame);
             if let Some((st, flow, _, g)) = st {
-                if class.is_first_intact() {
+                let path_every = shared.path_every.load(Ordering::Relaxed);
+                if class.is_first_intact() && !is_path_sample(path_every, g) {
                     hist.record(st.tx_ns, meta.ts_ns);
                     checker.record_latency(flow, meta.ts_ns.saturating_sub(st.tx_ns));
                 }
@@ -145,11 +147,9 @@ pub(super) fn receiver<Rx: FrameSource>(
     }
     Ok(RxDone {
         counts: checker.counts(),
-        flows: checker.flow_counts().to_vec(),
-        flow_p99_ns: checker
-            .flow_latency()
-            .iter()
-            .map(|l| l.quantile_ns(0.99))
+        flows: checker.flow_counts(),
+        flow_p99_ns: (0..layout.flows)
+            .map(|f| checker.flow_quantile_ns(f, 0.99))
             .collect(),
         per_size: checker.per_size().to_vec(),
         hist,

@@ -35,6 +35,16 @@ fn wait_until(deadline: Instant, end: Option<Instant>, stop: &AtomicBool) {
     }
 }
 
+/// Latency mode: one frame in this many asks for its kernel transmit timestamp (the path
+/// figure); the others leave without it.
+pub(super) const PATH_EVERY: u64 = 8;
+
+/// Frame `seq` is one of the path figure's (given `every`, 0: none is).
+#[inline]
+pub(super) fn is_path_sample(every: u64, seq: u64) -> bool {
+    every != 0 && seq % every == every - 1
+}
+
 /// Which sender this is: thread `t` of `layout`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Who {
@@ -79,9 +89,14 @@ pub(super) fn sender<Tx: FrameSink>(
     let end = cfg.duration.map(|d| start + d);
     let mut seq = 0u64;
     let mut error = None;
-    // Latency mode: the path's own latency, the kernel's TX software stamp to the RX stamp.
+    // Latency mode: the path's own latency, the kernel's TX software stamp to the RX stamp,
+    // of every PATH_EVERY-th frame (the receiver leaves those out of the user-to-kernel
+    // figure: the stamp has a cost of its own in the device).
     let mut path =
         (cfg.mode == super::Mode::Latency && sink.enable_tx_stamps()).then(LatencyHist::new);
+    if path.is_some() {
+        shared.path_every.store(PATH_EVERY, Ordering::Release);
+    }
     while seq < count && !shared.stop.load(Ordering::Relaxed) {
         let now = Instant::now();
         if end.is_some_and(|e| now >= e) {
@@ -102,6 +117,10 @@ pub(super) fn sender<Tx: FrameSink>(
             n = n.min(due - seq);
         }
         let n = n as usize;
+        let path_sample = path.is_some() && is_path_sample(PATH_EVERY, seq);
+        if path_sample {
+            sink.request_tx_stamp();
+        }
         stamped.store(seq + n as u64, Ordering::Release);
         let tx_ns = now_realtime_ns();
         let mut off = 0;
@@ -165,7 +184,7 @@ pub(super) fn sender<Tx: FrameSink>(
                     thread::park_timeout(give_up - now);
                 }
             }
-            if let Some(p) = path.as_mut() {
+            if let (Some(p), true) = (path.as_mut(), path_sample) {
                 if shared.answered.load(Ordering::Acquire) >= want {
                     if let Some(tx) = sink.last_tx_stamp() {
                         p.record(tx, shared.last_rx_ns.load(Ordering::Acquire));
