@@ -36,6 +36,7 @@ pub mod fields;
 pub mod filter;
 pub mod json;
 mod mac;
+pub mod reassembly;
 pub mod show;
 mod spec;
 mod summary;
@@ -44,10 +45,11 @@ pub mod view;
 pub mod wire;
 
 pub use mac::MacAddr;
-pub use show::{hexdump, show, write_hex_tshark};
+pub use show::{hexdump, show, show_defrag, write_defrag_tree, write_hex_tshark};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use summary::{
-    summary, write_numbered, write_numbered_wire, write_summary, write_summary_wire,
+    summary, write_numbered, write_numbered_defrag, write_numbered_wire, write_summary,
+    write_summary_defrag, write_summary_wire,
 };
 pub use template::{patch_field, FrameTemplate, Vary};
 
