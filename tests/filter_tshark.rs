@@ -19,7 +19,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::tshark::{captures_dir, have, stdout, TSHARK_OPTS};
+use common::tshark::{captures_dir, have, stdout, NO_DEFRAG, TSHARK_OPTS};
 
 /// Each filter, as tshark 4.0 reads it.
 const FILTERS: &[&str] = &[
@@ -261,7 +261,7 @@ fn numbers(out: &str) -> Vec<u64> {
 
 fn ours(file: &Path, args: &[&str]) -> Vec<u64> {
     let mut c = common::vethbench();
-    c.arg("read").arg(file).args(args);
+    c.arg("read").args(NO_DEFRAG).arg(file).args(args);
     c.args(["-T", "fields", "-e", "frame.number"]);
     numbers(&stdout(c))
 }
@@ -418,6 +418,7 @@ fn bad_filters_are_one_line_with_the_column_exit_2() {
     for (flt, needle, col) in cases {
         let out = common::vethbench()
             .arg("read")
+            .args(NO_DEFRAG)
             .arg(&file)
             .args(["-Y", flt])
             .output()
@@ -480,12 +481,12 @@ fn a_bpf_filter_after_the_file_selects_what_tcpdump_does() {
                 .filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_digit))
                 .count();
             let mut c = common::vethbench();
-            c.arg("read").arg(&file).args(e.split(' '));
+            c.arg("read").args(NO_DEFRAG).arg(&file).args(e.split(' '));
             let ours_n = stdout(c).lines().count();
             assert_eq!(ours_n, theirs, "{} '{e}'", file.display());
             // -r FILE then the filter, as tcpdump takes it, and with -Y after it.
             let mut c = common::vethbench();
-            c.arg("read").arg("-r").arg(&file).arg(e);
+            c.arg("read").args(NO_DEFRAG).arg("-r").arg(&file).arg(e);
             assert_eq!(
                 stdout(c).lines().count(),
                 theirs,
@@ -501,6 +502,7 @@ fn a_bpf_filter_after_the_file_selects_what_tcpdump_does() {
     // A filter libpcap refuses: one line, exit 2.
     let out = common::vethbench()
         .arg("read")
+        .args(NO_DEFRAG)
         .arg(&l)
         .args(["tcp", "prot", "80"])
         .output()
@@ -533,13 +535,17 @@ fn display_filter_and_count_and_stats_as_tshark() {
     }
     // The summary lines of what passes: the file's numbers and times.
     let mut c = common::vethbench();
-    c.arg("read").arg(&l).args(["-Y", "udp.port == 42222"]);
+    c.arg("read")
+        .args(NO_DEFRAG)
+        .arg(&l)
+        .args(["-Y", "udp.port == 42222"]);
     let out = stdout(c);
     assert!(out.lines().all(|x| x.contains("UDP")), "{out}");
     assert!(out.starts_with("    2 "), "{out}");
     // -z counts every frame read (tshark's taps do not see -Y).
     let mut c = common::vethbench();
     c.arg("read")
+        .args(NO_DEFRAG)
         .arg(&l)
         .args(["-Y", "arp", "-q", "-z", "io,phs"]);
     let mut t = Command::new("tshark");
@@ -559,6 +565,7 @@ fn interface_fields_of_a_three_interface_file() {
     let f = captures_dir().join("three-ifaces.pcapng");
     let mut c = common::vethbench();
     c.arg("read")
+        .args(NO_DEFRAG)
         .arg(&f)
         .args(["-T", "fields", "-e", "frame.interface_id"]);
     c.args([
@@ -591,7 +598,10 @@ fn interface_fields_of_a_three_interface_file() {
         assert_eq!(out, stdout(t));
         // The -T json frame object, as tshark's.
         let mut c = common::vethbench();
-        c.arg("read").arg(&f).args(["-T", "json", "-c", "1"]);
+        c.arg("read")
+            .args(NO_DEFRAG)
+            .arg(&f)
+            .args(["-T", "json", "-c", "1"]);
         let a: serde_json::Value = serde_json::from_str(&stdout(c)).unwrap();
         let mut t = Command::new("tshark");
         t.arg("-r").arg(&f).args(["-T", "json", "-c", "1"]);
@@ -603,7 +613,7 @@ fn interface_fields_of_a_three_interface_file() {
     }
     // The summary names the interface when the file has several; a pcap has none to name.
     let mut c = common::vethbench();
-    c.arg("read").arg(&f).args(["-c", "2"]);
+    c.arg("read").args(NO_DEFRAG).arg(&f).args(["-c", "2"]);
     let out = stdout(c);
     let lines: Vec<&str> = out.lines().collect();
     assert!(
@@ -613,6 +623,7 @@ fn interface_fields_of_a_three_interface_file() {
     assert!(lines[1].contains(" r1-eth1 198.18.1.2 → "), "{out}");
     let mut c = common::vethbench();
     c.arg("read")
+        .args(NO_DEFRAG)
         .arg(captures_dir().join("dumpcap-vethY.pcapng"));
     assert!(!stdout(c).contains("vethY"), "one interface: not named");
 }
@@ -702,6 +713,7 @@ fn capture_y_on_live_traffic() {
         assert_eq!(got, vec![1, 2, 3]);
         let mut c = common::vethbench();
         c.arg("read")
+            .args(NO_DEFRAG)
             .arg(&file)
             .args(["-T", "fields", "-e", "udp.dstport"]);
         assert_eq!(stdout(c), "9\n7005\n7010\n");

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::tshark::{captures_dir, have, scapy_layers, stdout, TSHARK_OPTS};
+use common::tshark::{captures_dir, have, scapy_layers, stdout, NO_DEFRAG, TSHARK_OPTS};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ use std::process::Command;
 
 fn ours(file: &Path, args: &[&str]) -> String {
     let mut c = common::vethbench();
-    c.arg("read").arg(file).args(args);
+    c.arg("read").args(NO_DEFRAG).arg(file).args(args);
     stdout(c)
 }
 

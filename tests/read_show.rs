@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::tshark::NO_DEFRAG;
 use std::process::Command;
 
 /// Runs `script` with Debian's Scapy in a network namespace of its own; its stdout.
@@ -47,6 +48,7 @@ fn verbose_read_shows_like_scapy() {
         let scapy: Vec<&str> = scapy.split("=====\n").filter(|s| !s.is_empty()).collect();
         let ours = common::vethbench()
             .args(["read", &file, "-V"])
+            .args(NO_DEFRAG)
             .output()
             .unwrap();
         assert_eq!(ours.status.code(), Some(0));

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::tshark::{captures_dir, have, scapy_layers, stdout, TSHARK_OPTS};
+use common::tshark::{captures_dir, have, scapy_layers, stdout, NO_DEFRAG, TSHARK_OPTS};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,10 @@ use vethbench::frame::fields::FIELD_NAMES;
 /// frame and field.
 fn field_diffs(file: &Path) -> Vec<String> {
     let mut ours = common::vethbench();
-    ours.arg("read").arg(file).args(["-T", "fields"]);
+    ours.arg("read")
+        .args(NO_DEFRAG)
+        .arg(file)
+        .args(["-T", "fields"]);
     let mut theirs = Command::new("tshark");
     // stderr ignored: tshark warns when run as root.
     theirs
@@ -283,7 +286,7 @@ fn summaries_read_like_tshark() {
     for name in ["layers.pcap", "tunnels.pcap"] {
         let file = captures_dir().join(name);
         let mut ours = common::vethbench();
-        ours.arg("read").arg(&file);
+        ours.arg("read").args(NO_DEFRAG).arg(&file);
         let mut theirs = Command::new("tshark");
         theirs.arg("-r").arg(&file).args(TSHARK_OPTS);
         let (a, b) = (stdout(ours), stdout(theirs));
@@ -323,7 +326,7 @@ fn snaplen_cut_frame_says_so_like_tshark() {
         .unwrap();
     assert!(st.success());
     let mut ours = common::vethbench();
-    ours.arg("read").arg(&cut).args(["-c", "1"]);
+    ours.arg("read").args(NO_DEFRAG).arg(&cut).args(["-c", "1"]);
     let mut theirs = Command::new("tshark");
     theirs.arg("-r").arg(&cut).args(["-c", "1"]);
     let (a, b) = (stdout(ours), stdout(theirs));
@@ -334,7 +337,7 @@ fn snaplen_cut_frame_says_so_like_tshark() {
     );
     // frame.len says 59, frame.cap_len 20, as tshark's.
     let mut ours = common::vethbench();
-    ours.arg("read").arg(&cut).args([
+    ours.arg("read").args(NO_DEFRAG).arg(&cut).args([
         "-c",
         "1",
         "-T",
@@ -355,7 +358,7 @@ fn hex_dump_like_tshark_x() {
     }
     let file = captures_dir().join("layers.pcap");
     let mut ours = common::vethbench();
-    ours.arg("read").arg(&file).arg("-x");
+    ours.arg("read").args(NO_DEFRAG).arg(&file).arg("-x");
     let mut theirs = Command::new("tshark");
     theirs.arg("-r").arg(&file).args(TSHARK_OPTS).arg("-x");
     assert_eq!(stdout(ours), stdout(theirs));
@@ -385,7 +388,7 @@ fn field_options_like_tshark_e() {
         "udp.dstport",
     ];
     let mut ours = common::vethbench();
-    ours.arg("read").arg(&file).args(args);
+    ours.arg("read").args(NO_DEFRAG).arg(&file).args(args);
     let mut theirs = Command::new("tshark");
     theirs.arg("-r").arg(&file).args(TSHARK_OPTS).args(args);
     assert_eq!(stdout(ours), stdout(theirs));
@@ -445,7 +448,7 @@ fn other_link_types_read_like_tshark() {
             serde_json::from_str(&stdout(c)).unwrap()
         };
         let mut ours = common::vethbench();
-        ours.arg("read").arg(&path);
+        ours.arg("read").args(NO_DEFRAG).arg(&path);
         let mut theirs = Command::new("tshark");
         theirs.arg("-r").arg(&path).args(TSHARK_OPTS);
         let (a, b) = (json(ours), json(theirs));
@@ -523,7 +526,7 @@ wrpcap(sys.argv[1], [
             args.extend(["-e", p]);
         }
         let mut ours = common::vethbench();
-        ours.arg("read").arg(&file).args(&args);
+        ours.arg("read").args(NO_DEFRAG).arg(&file).args(&args);
         let mut theirs = Command::new("tshark");
         theirs.arg("-r").arg(&file).args(TSHARK_OPTS).args(&args);
         let (a, b) = (stdout(ours), stdout(theirs));

@@ -143,6 +143,7 @@ impl DrainState {
                 interface_id: Some(idx as u32),
                 interface_name: self.labels.get(idx).map(String::as_str),
                 interface_description: None,
+                defrag: None,
             };
             if !y.matches(data, &m) {
                 self.filtered += 1;

@@ -175,6 +175,7 @@ impl Printer {
             wire_len,
             iface: None,
             encap,
+            defrag: None,
         };
         self.write_record(out, first, data, &info);
     }
@@ -194,11 +195,20 @@ impl Printer {
             Printer::Json(None) => crate::frame::json::write_frame(out, first, data, info),
             Printer::Json(Some(fs)) => crate::frame::json::write_fields(out, first, fs, data, info),
             Printer::Text(st) => {
+                let own = info.defrag.map_or(data, |d| &d.frame[..]);
                 if st.summary {
                     let at = out.len();
-                    crate::frame::write_numbered_wire(out, n, ts_ns, t0, data, wire_len);
+                    crate::frame::write_numbered_defrag(
+                        out,
+                        n,
+                        ts_ns,
+                        t0,
+                        data,
+                        wire_len,
+                        info.defrag,
+                    );
                     if st.link_header {
-                        insert_link_header(out, at, data, wire_len);
+                        insert_link_header(out, at, own, wire_len);
                     }
                     if let Some(i) = info.iface.filter(|i| i.several) {
                         insert_iface(out, at, &i);
@@ -206,14 +216,25 @@ impl Printer {
                     out.push('\n');
                 }
                 if st.verbose {
-                    out.push_str(&crate::frame::show(data));
+                    out.push_str(&crate::frame::show_defrag(data, info.defrag));
                     if !out.ends_with('\n') {
                         out.push('\n');
                     }
                     out.push('\n');
                 }
                 if st.hex {
-                    crate::frame::write_hex_tshark(out, data);
+                    match info.defrag {
+                        Some(d) if d.state == crate::frame::reassembly::State::Reassembled => {
+                            // tshark: the frame, then the reassembled payload, each named.
+                            use std::fmt::Write as _;
+                            let _ = writeln!(out, "Frame ({} bytes):", own.len());
+                            crate::frame::write_hex_tshark(out, own);
+                            let v = if d.ipv6 { "IPv6" } else { "IPv4" };
+                            let _ = writeln!(out, "Reassembled {v} ({} bytes):", d.len);
+                            crate::frame::write_hex_tshark(out, &data[d.payload_off..]);
+                        }
+                        _ => crate::frame::write_hex_tshark(out, own),
+                    }
                     out.push('\n');
                 }
             }

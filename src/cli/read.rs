@@ -16,11 +16,19 @@
 //! (not numbered, not counted by `-c` or `-z`); and `-Y`, Wireshark's display filter
 //! ([`vethbench::frame::filter`]): frames it rejects keep their numbers and are counted by `-c`
 //! and `-z`, but are not printed, as tshark does. `-r FILE` is tshark's and tcpdump's spelling.
+//!
+//! IP fragments are reassembled as tshark does by default ([`vethbench::frame::reassembly`]):
+//! every printer and `-Y` get the bytes reassembly hands over (the completing frame's headers
+//! and the whole datagram) with what it knows; `-o ip.defragment:FALSE` / `-o
+//! ipv6.defragment:FALSE` turn it off, `-2` reads the file twice so fragments name the frame
+//! that completes them. `-z` counts frames as they are.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use super::capture::PrintFlags;
+use vethbench::frame::reassembly::{Prefs, Reassembler};
+use vethbench::frame::view::Encap;
 
 const LINKTYPE_ETHERNET: u16 = 1;
 
@@ -57,8 +65,76 @@ pub struct Args {
     /// Print the -z statistics as one JSON array instead of tshark's tables.
     #[arg(long, requires = "stats")]
     json: bool,
+    /// A tshark preference, `NAME:VALUE` (repeatable): `ip.defragment:FALSE` and
+    /// `ipv6.defragment:FALSE` turn reassembly off (both TRUE by default, as tshark's);
+    /// `tcp.relative_sequence_numbers:FALSE` and `tcp.analyze_sequence_numbers:FALSE` are what
+    /// vethbench does anyway. Any other is refused.
+    #[arg(short = 'o', value_name = "NAME:VALUE")]
+    prefs: Vec<String>,
+    /// Two passes, as tshark's -2: the file is read twice, so a fragment that reassembly holds
+    /// names the frame that completes its datagram (`[Reassembled in #N]`, `ip.reassembled_in`).
+    #[arg(short = '2')]
+    two_pass: bool,
     #[command(flatten)]
     print_flags: PrintFlags,
+}
+
+/// The reassembly preferences from `-o NAME:VALUE` (tshark's spelling: TRUE/FALSE in any case).
+fn reassembly_prefs(prefs: &[String]) -> anyhow::Result<Prefs> {
+    let mut p = Prefs::default();
+    for o in prefs {
+        let Some((name, value)) = o.split_once(':') else {
+            anyhow::bail!("-o '{o}': not NAME:VALUE (e.g. -o ip.defragment:FALSE)");
+        };
+        let on = match value.trim().to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => anyhow::bail!("-o '{o}': the value is TRUE or FALSE"),
+        };
+        match name.trim() {
+            "ip.defragment" => p.ipv4 = on,
+            "ipv6.defragment" => p.ipv6 = on,
+            "tcp.relative_sequence_numbers" | "tcp.analyze_sequence_numbers" if !on => {}
+            "tcp.relative_sequence_numbers" => anyhow::bail!(
+                "-o '{o}': vethbench prints raw sequence numbers only (tshark's -o {name}:FALSE)"
+            ),
+            "tcp.analyze_sequence_numbers" => {
+                anyhow::bail!("-o '{o}': vethbench does no TCP sequence analysis")
+            }
+            _ => anyhow::bail!(
+                "-o '{o}': not a preference vethbench knows (ip.defragment, ipv6.defragment, \
+                 tcp.relative_sequence_numbers, tcp.analyze_sequence_numbers)"
+            ),
+        }
+    }
+    Ok(p)
+}
+
+/// A first pass over the file (`-2`): which frame completes each fragment's datagram.
+fn first_pass(
+    file: &str,
+    prefs: Prefs,
+    bpf: Option<&vethbench::sock::filter::BpfProgram>,
+    limit: u64,
+) -> anyhow::Result<std::collections::HashMap<u64, u64>> {
+    if file == "-" {
+        anyhow::bail!("-2 reads the file twice: give a file, not stdin");
+    }
+    let mut r = super::open_capture(file)?;
+    let mut re = Reassembler::new(prefs).recording();
+    let mut n = 0u64;
+    while n < limit {
+        let Some(f) = r.next() else { break };
+        let f = f?;
+        if let Some(b) = bpf {
+            if f.linktype != LINKTYPE_ETHERNET || !b.matches(f.data, f.orig_len) {
+                continue;
+            }
+        }
+        n += 1;
+        re.add(n, f.data, Encap::from_linktype(f.linktype));
+    }
+    Ok(re.completions())
 }
 
 /// The file and the capture filter (if any) from `-r` and the positional words.
@@ -94,10 +170,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|z| vethbench::stats::Stat::parse(z))
             .collect::<Result<_, _>>()?,
     );
+    let limit = args.count.unwrap_or(u64::MAX);
+    let prefs = reassembly_prefs(&args.prefs)?;
+    let mut reasm = Reassembler::new(prefs);
+    if args.two_pass && !reasm.is_off() {
+        reasm = reasm.with_completions(first_pass(&file, prefs, bpf.as_ref(), limit)?);
+    }
     let mut r = super::open_capture(&file)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let limit = args.count.unwrap_or(u64::MAX);
     let mut n: u64 = 0;
     let mut first_ts = None;
     let mut printed: u64 = 0;
@@ -119,6 +200,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         n += 1;
+        let encap = Encap::from_linktype(f.linktype);
+        // A fragment: the bytes to walk (a completed datagram's headers and payload) and what
+        // reassembly knows of it; nothing is done (or allocated) for other frames.
+        let (data, defrag) = match reasm.add(n, f.data, encap) {
+            Some((walk, d)) => (walk, Some(d)),
+            None => (f.data, None),
+        };
         let t0 = *first_ts.get_or_insert(f.ts_ns);
         if !stats.is_empty() && f.linktype == LINKTYPE_ETHERNET {
             stats.add(
@@ -142,10 +230,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 interface_id: iface.map(|i| i.id),
                 interface_name: iface.and_then(|i| i.name),
                 interface_description: iface.and_then(|i| i.description),
+                defrag: defrag.filter(|_| f.linktype == LINKTYPE_ETHERNET),
             };
             // Other link types are not decoded: only the frame.* fields could match.
             let data = if f.linktype == LINKTYPE_ETHERNET {
-                f.data
+                data
             } else {
                 &[]
             };
@@ -172,9 +261,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 t0_ns: t0,
                 wire_len: f.orig_len,
                 iface,
-                encap: vethbench::frame::view::Encap::from_linktype(f.linktype),
+                encap,
+                defrag,
             };
-            printer.write_record(&mut line, printed == 0, f.data, &info);
+            printer.write_record(&mut line, printed == 0, data, &info);
             printed += 1;
         }
         if let Err(e) = out.write_all(line.as_bytes()) {

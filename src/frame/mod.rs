@@ -36,6 +36,7 @@ pub mod fields;
 pub mod filter;
 pub mod json;
 mod mac;
+pub mod reassembly;
 pub mod show;
 mod spec;
 mod summary;
@@ -44,10 +45,11 @@ pub mod view;
 pub mod wire;
 
 pub use mac::MacAddr;
-pub use show::{hexdump, show, write_hex_tshark};
+pub use show::{hexdump, show, show_defrag, write_defrag_tree, write_hex_tshark};
 pub use spec::{parse_hex, FrameSpec, L4Spec, TcpFlags};
 pub use summary::{
-    summary, write_numbered, write_numbered_wire, write_summary, write_summary_wire,
+    summary, write_numbered, write_numbered_defrag, write_numbered_wire, write_summary,
+    write_summary_defrag, write_summary_wire,
 };
 pub use template::{patch_field, FrameTemplate, Vary};
 
@@ -120,5 +122,19 @@ pub fn read_every_way(data: &[u8]) {
     if let Ok(all) = fields::FieldSet::parse(&fields::field_names().collect::<Vec<_>>()) {
         let mut line = String::new();
         all.write_line(&mut line, data, data.len() as u32, 1);
+        // As a fragment reassembly holds, the readers of `read` given what it hands over.
+        let mut r = reassembly::Reassembler::new(reassembly::Prefs::default());
+        for n in 1..=2 {
+            if let Some((walk, d)) = r.add(n, data, view::Encap::Ethernet) {
+                let info = fields::FrameInfo {
+                    defrag: Some(d),
+                    ..fields::FrameInfo::default()
+                };
+                line.clear();
+                all.write_frame(&mut line, walk, &info);
+                let _ = show_defrag(walk, Some(d));
+                write_summary_defrag(&mut line, walk, data.len() as u32, Some(d));
+            }
+        }
     }
 }

@@ -10,13 +10,16 @@
 //! names the protocol and the addresses (a tunnel's inner packet, not its outer one), except
 //! that the packet an ICMP error quotes does not (the error is the protocol); a fragment that is
 //! not the first is `Fragmented IP protocol`; a frame cut by the snap length says
-//! `[Packet size limited during capture]` with its length on the wire. Sequence numbers are
-//! absolute (tshark shows them relative to the stream's first); no reassembly; ports name no
+//! `[Packet size limited during capture]` with its length on the wire. With reassembly
+//! (`read`'s default, `src/frame/reassembly.rs`), every fragment held is `Fragmented IP
+//! protocol` and the frame that completes a datagram names its upper layer, as tshark's.
+//! Sequence numbers are absolute (tshark shows them relative to the stream's first); ports name no
 //! application protocol (tshark's DNS, HTTP... columns are not reproduced); an IPv6 routing
 //! header's final destination is not shown in place of the destination.
 
 use std::fmt::Write as _;
 
+use super::reassembly::Defrag;
 use super::show::ether_type_name;
 use super::view::{self, Hdr, LayerKind};
 use super::wire::ip::protocol;
@@ -50,6 +53,22 @@ pub fn write_numbered_wire(
     frame: &[u8],
     wire_len: u32,
 ) {
+    write_numbered_defrag(out, n, ts_ns, t0_ns, frame, wire_len, None)
+}
+
+/// [`write_numbered_wire`] of a frame reassembly saw (`frame`: the bytes it gave to walk): a
+/// fragment it holds is `Fragmented IP protocol` (`IPv6 fragment`), with ` [Reassembled in
+/// #N]` when a first pass knows the frame that completes it; the frame that completes a
+/// datagram is summed up by the reassembled payload's layers.
+pub fn write_numbered_defrag(
+    out: &mut String,
+    n: u64,
+    ts_ns: u128,
+    t0_ns: u128,
+    frame: &[u8],
+    wire_len: u32,
+    defrag: Option<&Defrag>,
+) {
     // A frame stamped before the first one (files merged from several interfaces) gets a
     // negative time, as tshark prints it: `-0.000008545`.
     let (neg, rel) = match ts_ns.checked_sub(t0_ns) {
@@ -66,7 +85,7 @@ pub fn write_numbered_wire(
         out.push('-');
     }
     let _ = write!(out, "{secs}.{:09} ", rel % 1_000_000_000);
-    write_summary_wire(out, frame, wire_len);
+    write_summary_defrag(out, frame, wire_len, defrag);
 }
 
 /// [`summary`], appended to `out`: with a reused `out`, printing a capture line by line
@@ -81,9 +100,20 @@ const CUT: &str = "[Packet size limited during capture]";
 /// the snap length cut it): the length shown is `wire_len`, and a cut frame says so as tshark
 /// does.
 pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
-    let cut = wire_len as usize > frame.len();
-    let len = wire_len.max(frame.len() as u32);
-    let lay = view::layout(frame);
+    write_summary_defrag(out, frame, wire_len, None)
+}
+
+/// [`write_summary_wire`] of a frame reassembly saw ([`write_numbered_defrag`]).
+pub fn write_summary_defrag(
+    out: &mut String,
+    frame: &[u8],
+    wire_len: u32,
+    defrag: Option<&Defrag>,
+) {
+    let cap = defrag.map_or(frame.len(), |d| d.frame.len());
+    let cut = wire_len as usize > cap;
+    let len = wire_len.max(cap as u32);
+    let lay = view::layout_defrag(frame, view::Encap::Ethernet, defrag);
     if !lay.eth {
         let _ = write!(out, "? → ? Raw {len}");
         if cut {
@@ -135,7 +165,11 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
         .iter()
         .position(|h| h.proto == LayerKind::Pim)
         .unwrap_or(ti);
-    let malformed = info(out, frame, shown, ti, len);
+    let malformed = info(out, frame, shown, ti, len, lay.first_fragment_l4);
+    // tshark 4.0 notes it on IPv4 fragments only.
+    if let Some(r) = defrag.filter(|d| !d.ipv6).and_then(|d| d.reassembled_in) {
+        let _ = write!(out, " [Reassembled in #{r}]");
+    }
     if cut {
         if malformed {
             // The layer that is not whole: tshark names the last whole one.
@@ -161,12 +195,21 @@ pub fn write_summary_wire(out: &mut String, frame: &[u8], wire_len: u32) {
 ///
 /// The view pushed each layer once its header was whole, so the wire views over its bytes
 /// (`&f[o..]`) are made unchecked.
-fn info(out: &mut String, f: &[u8], shown: &[Hdr], ti: usize, len: u32) -> bool {
+/// `cut_l4`: where the transport header of a first fragment not reassembled starts (tshark
+/// gives its TCP no `Len=`).
+fn info(
+    out: &mut String,
+    f: &[u8],
+    shown: &[Hdr],
+    ti: usize,
+    len: u32,
+    cut_l4: Option<usize>,
+) -> bool {
     let top = shown[ti];
     let o = top.start;
     let _ = match top.proto {
         LayerKind::Tcp => {
-            tcp(out, f, &top, len);
+            tcp(out, f, &top, len, cut_l4 == Some(o));
             Ok(())
         }
         LayerKind::Udp => {
@@ -366,7 +409,7 @@ fn write_mac(out: &mut String, m: MacAddr) {
 }
 
 /// The TCP Info column: ports, flags, numbers, length, and the options tshark lists.
-fn tcp(out: &mut String, f: &[u8], h: &Hdr, len: u32) {
+fn tcp(out: &mut String, f: &[u8], h: &Hdr, len: u32, first_fragment: bool) {
     use tcp::flags as F;
     let o = h.start;
     let t = tcp::Header::new_unchecked(&f[o..]);
@@ -399,7 +442,9 @@ fn tcp(out: &mut String, f: &[u8], h: &Hdr, len: u32) {
     if flags & F::URG != 0 {
         let _ = write!(out, " Urg={}", t.urgent());
     }
-    let _ = write!(out, " Len={}", h.end - o - hl);
+    if !first_fragment {
+        let _ = write!(out, " Len={}", h.end - o - hl);
+    }
     // Options, as tshark lists them after the length.
     use tcp::option as K;
     let opts = t.options();

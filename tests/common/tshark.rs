@@ -30,6 +30,10 @@ pub const TSHARK_OPTS: [&str; 18] = [
     "mdns",
 ];
 
+/// `read`'s options for no reassembly, as [`TSHARK_OPTS`] asks of tshark (`read` reassembles by
+/// default, as tshark does).
+pub const NO_DEFRAG: [&str; 4] = ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"];
+
 pub fn captures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures")
 }

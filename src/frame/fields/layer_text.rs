@@ -30,13 +30,22 @@ pub(crate) enum Quoted {
     No,
     /// In the packet an ICMP error quotes (tshark gives its TCP no `Ack` or `Len`).
     Error,
+    /// The transport header of a first fragment not reassembled (tshark gives its TCP no
+    /// `Len`).
+    Fragment,
     /// In the packet an ICMP redirect quotes (tshark gives its TCP its ports only).
     Redirect,
 }
 
 /// Where the packet an ICMP error quotes starts (past the end when there is none), and
 /// whether the error is a redirect (ICMP type 5).
-pub(crate) fn quoted_from(lay: &view::Layout, data: &[u8]) -> (usize, Quoted) {
+/// The third: where the transport header of a first fragment not reassembled starts.
+pub(crate) fn quoted_from(lay: &view::Layout, data: &[u8]) -> (usize, Quoted, Option<usize>) {
+    let (a, b) = quoted_start(lay, data);
+    (a, b, lay.first_fragment_l4)
+}
+
+fn quoted_start(lay: &view::Layout, data: &[u8]) -> (usize, Quoted) {
     let hs = lay.layers();
     match hs.iter().position(|h| h.proto == LayerKind::Quoted) {
         None => (usize::MAX, Quoted::No),
@@ -55,8 +64,10 @@ pub(crate) fn quoted_from(lay: &view::Layout, data: &[u8]) -> (usize, Quoted) {
 }
 
 /// How layer `h` stands to the quoted packet of [`quoted_from`].
-pub(crate) fn quoted_at(h: &view::Hdr, (from, how): (usize, Quoted)) -> Quoted {
-    if h.start >= from {
+pub(crate) fn quoted_at(h: &view::Hdr, (from, how, cut): (usize, Quoted, Option<usize>)) -> Quoted {
+    if cut == Some(h.start) {
+        Quoted::Fragment
+    } else if h.start >= from {
         how
     } else {
         Quoted::No
@@ -130,6 +141,9 @@ pub(crate) fn write_proto(out: &mut String, data: &[u8], h: &view::Hdr, quoted: 
             }
             if flags & tcp::flags::ACK != 0 {
                 let _ = write!(out, ", Ack: {}", be32(tcp::field::ACK_NUM));
+            }
+            if quoted == Quoted::Fragment {
+                return;
             }
             let _ = write!(out, ", Len: {}", h.end.saturating_sub(h.start + hl));
         }

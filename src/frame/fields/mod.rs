@@ -14,9 +14,10 @@
 //!
 //! Differences from tshark, on purpose: `tcp.seq` and `tcp.ack` are the raw numbers (tshark
 //! prints them relative to the conversation's first; compare with
-//! `-o tcp.relative_sequence_numbers:FALSE`, or ask for `tcp.seq_raw`); no reassembly of IP
-//! fragments (tshark's `-o ip.defragment:FALSE -o ipv6.defragment:FALSE` reads them the same
-//! way); `data` is the bytes no header claims (the TCP or UDP payload within the IP and UDP
+//! `-o tcp.relative_sequence_numbers:FALSE`, or ask for `tcp.seq_raw`); IP fragments are
+//! read as reassembly ([`crate::frame::reassembly`]) hands them over ([`FrameInfo::defrag`]:
+//! the frame that completes a datagram walked with the reassembled payload, as tshark's
+//! default); `data` is the bytes no header claims (the TCP or UDP payload within the IP and UDP
 //! lengths, Ethernet padding excluded; an echo's data; a later fragment; what an unknown
 //! EtherType or IP protocol carries), whereas tshark hands a payload to the dissector of its
 //! port when it has one (53 is DNS, 20 is FTP-DATA...: there tshark's `data` is empty).
@@ -318,6 +319,17 @@ pub struct FrameInfo<'a> {
     pub iface: Option<IfaceInfo<'a>>,
     /// What its bytes start with (its capture's link type): Ethernet unless said otherwise.
     pub encap: view::Encap,
+    /// Reassembly saw it (an IP fragment): the bytes given are the ones to walk (for the frame
+    /// that completes a datagram, its headers and the reassembled payload), the frame's own
+    /// are here.
+    pub defrag: Option<&'a crate::frame::reassembly::Defrag>,
+}
+
+impl FrameInfo<'_> {
+    /// The frame's captured length (`data.len()` unless reassembly gave other bytes to walk).
+    pub fn cap_len(&self, data: &[u8]) -> usize {
+        self.defrag.map_or(data.len(), |d| d.frame.len())
+    }
 }
 
 /// The fields to print, in order.
@@ -391,6 +403,7 @@ impl FieldSet {
             wire_len,
             iface: None,
             encap: view::Encap::Ethernet,
+            defrag: None,
         };
         self.write_frame(out, data, &info);
     }
@@ -405,7 +418,7 @@ impl FieldSet {
     fn write_column(&self, f: Column, out: &mut String, data: &[u8], info: &FrameInfo) {
         match f {
             Column::Eth => {
-                let lay = view::layout_of(data, info.encap);
+                let lay = view::layout_defrag(data, info.encap, info.defrag);
                 let eths = lay.layers().iter().filter(|h| h.proto == LayerKind::Eth);
                 for (k, h) in eths.enumerate() {
                     if k > 0 {
@@ -441,7 +454,7 @@ impl FieldSet {
                 let _ = write!(out, "{}", info.wire_len);
             }
             Column::FrameCapLen => {
-                let _ = write!(out, "{}", data.len());
+                let _ = write!(out, "{}", info.cap_len(data));
             }
             Column::FrameInterfaceId => {
                 if let Some(i) = info.iface {
@@ -459,7 +472,7 @@ impl FieldSet {
                 }
             }
             Column::Data => {
-                let lay = view::layout_of(data, info.encap);
+                let lay = view::layout_defrag(data, info.encap, info.defrag);
                 let mut sep = "";
                 for h in lay.layers().iter().filter(|h| h.proto == LayerKind::Data) {
                     out.push_str(sep);
@@ -470,10 +483,10 @@ impl FieldSet {
                 }
             }
             Column::Field(name) => {
-                view::write_values_of(data, info.encap, name, out);
+                view::write_values_defrag(data, info.encap, info.defrag, name, out);
             }
             Column::Proto(kind) => {
-                let lay = view::layout_of(data, info.encap);
+                let lay = view::layout_defrag(data, info.encap, info.defrag);
                 let quote = quoted_from(&lay, data);
                 let hs = lay.layers().iter().filter(|h| h.proto == kind);
                 for (k, h) in hs.enumerate() {

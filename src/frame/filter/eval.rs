@@ -52,7 +52,11 @@ impl Marks {
     }
 }
 
-pub fn matches(p: &Program, frame: &[u8], meta: &FrameMeta<'_>) -> bool {
+pub fn matches(p: &Program, walked: &[u8], meta: &FrameMeta<'_>) -> bool {
+    // The frame's own bytes (`frame`, `frame.cap_len`); the fields come from the bytes
+    // reassembly gave to walk, when it saw the frame.
+    let own = meta.defrag.map_or(walked, |d| &d.frame[..]);
+    let frame = walked;
     let mut m = Marks::default();
     let needs_walk = p.atoms.iter().any(|a| {
         matches!(
@@ -63,8 +67,10 @@ pub fn matches(p: &Program, frame: &[u8], meta: &FrameMeta<'_>) -> bool {
     if needs_walk {
         TEXT.with(|t| {
             let mut text = t.borrow_mut();
-            let lay = view::walk(
+            let lay = view::walk_defrag(
                 frame,
+                view::Encap::Ethernet,
+                meta.defrag,
                 |name: &'static str, range: Range<usize>, v: &dyn Fn(&mut String)| {
                     for (i, a) in p.atoms.iter().enumerate() {
                         let hit = match &a.src {
@@ -97,8 +103,8 @@ pub fn matches(p: &Program, frame: &[u8], meta: &FrameMeta<'_>) -> bool {
     }
     for (i, a) in p.atoms.iter().enumerate() {
         let v = match a.src {
-            Source::Frame => Some(Val::B(frame)),
-            Source::Meta(f) => meta_value(f, frame, meta),
+            Source::Frame => Some(Val::B(own)),
+            Source::Meta(f) => meta_value(f, own, meta),
             _ => continue,
         };
         if let Some(ok) = v.and_then(|v| test_val(a, v)) {

@@ -64,6 +64,8 @@ pub struct FrameMeta<'a> {
     pub interface_name: Option<&'a str>,
     /// The IDB's `if_description`, when it has one.
     pub interface_description: Option<&'a str>,
+    /// Reassembly saw the frame: the bytes given are the ones to walk, the frame's own are here.
+    pub defrag: Option<&'a crate::frame::reassembly::Defrag>,
 }
 
 /// A checked display filter, ready to run on frames.

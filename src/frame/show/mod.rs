@@ -19,6 +19,7 @@
 
 use std::fmt::Write as _;
 
+use super::reassembly::{Defrag, State};
 use super::view::{self, LayerKind};
 
 mod layers;
@@ -99,8 +100,91 @@ impl Dump {
 
 /// A layer-by-layer dump of an Ethernet frame in the style of Scapy's `show()`.
 pub fn show(frame: &[u8]) -> String {
+    show_defrag(frame, None)
+}
+
+/// [`show`] of a frame reassembly saw (`frame`: the bytes it gave to walk): a fragment held
+/// is `Raw` after its IP header; the frame that completes a datagram shows the reassembled
+/// payload's layers. tshark's reassembly lines follow ([`write_defrag_tree`]).
+pub fn show_defrag(frame: &[u8], defrag: Option<&Defrag>) -> String {
+    let mut out = dump(frame, defrag);
+    if let Some(d) = defrag {
+        if !out.ends_with('\n') && !out.is_empty() {
+            out.push('\n');
+        }
+        write_defrag_tree(&mut out, d, frame);
+    }
+    out
+}
+
+/// How many bytes of a byte field tshark's `-V` shows before `…`.
+const TSHARK_BYTES_SHOWN: usize = 36;
+
+/// tshark's `-V` lines of reassembly, byte for byte (its indentation under the IP layer):
+/// the fragment list of the frame that completes a datagram, or `[Reassembled IPv4 in frame:
+/// N]` on a fragment held when a first pass (`-2`) knows N.
+pub fn write_defrag_tree(out: &mut String, d: &Defrag, walked: &[u8]) {
+    use std::fmt::Write as _;
+    let v = if d.ipv6 { "IPv6" } else { "IPv4" };
+    if d.state == State::Pending {
+        if let Some(r) = d.reassembled_in {
+            let _ = writeln!(out, "    [Reassembled {v} in frame: {r}]");
+        }
+        return;
+    }
+    let _ = write!(
+        out,
+        "    [{} {v} Fragments ({} bytes): ",
+        d.fragments.len(),
+        d.len
+    );
+    for (i, f) in d.fragments.iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}#{}({})",
+            if i > 0 { ", " } else { "" },
+            f.frame,
+            f.len
+        );
+    }
+    out.push_str("]\n");
+    for f in &d.fragments {
+        let last = (f.offset + f.len).saturating_sub(1);
+        let _ = writeln!(
+            out,
+            "        [Frame: {}, payload: {}-{last} ({} bytes)]",
+            f.frame, f.offset, f.len
+        );
+        for (set, what) in [
+            (f.overlap, "Fragment overlap"),
+            (f.conflict, "Conflicting data in fragment overlap"),
+            (f.multiple_tails, "Multiple tail fragments found"),
+            (f.too_long, "Fragment too long"),
+        ] {
+            if set {
+                let _ = writeln!(out, "            [{what}: True]");
+            }
+        }
+    }
+    let _ = writeln!(out, "        [Fragment count: {}]", d.fragments.len());
+    let _ = writeln!(out, "        [Reassembled {v} length: {}]", d.len);
+    let data = walked.get(d.payload_off..).unwrap_or(&[]);
+    let shown = &data[..data.len().min(TSHARK_BYTES_SHOWN)];
+    let more = if data.len() > TSHARK_BYTES_SHOWN {
+        "…"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "        [Reassembled {v} data: {}{more}]",
+        view::hex(shown)
+    );
+}
+
+fn dump(frame: &[u8], defrag: Option<&Defrag>) -> String {
     let mut d = Dump::default();
-    let lay = view::layout(frame);
+    let lay = view::layout_defrag(frame, view::Encap::Ethernet, defrag);
     let all = lay.layers();
     if all.first().map(|h| h.proto) != Some(LayerKind::Eth) {
         d.raw("Raw", frame);

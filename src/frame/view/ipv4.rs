@@ -1,8 +1,10 @@
 //! IPv4: the header, its options (each type, and all as raw bytes); a later fragment is not
-//! decoded further; a total length of 0 (TSO, BIG TCP) means "up to the captured end", as
+//! decoded further, nor is any fragment reassembly holds; the frame that completes a
+//! datagram has its fragment list and the reassembled payload's layers; a total length of 0 (TSO, BIG TCP) means "up to the captured end", as
 //! tshark reads it. Read through [`wire::ipv4`](crate::frame::wire::ipv4).
 
 use super::{hex, v, Emit, LayerKind, Walker};
+use crate::frame::reassembly::State;
 use crate::frame::wire::{at, ipv4};
 
 /// The IPv4 header at `o`, then its payload, up to `end`.
@@ -28,8 +30,12 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
         return w.data(o..end);
     }
     let total = h.total_len() as usize;
+    // Reassembly holds this fragment, or this frame completed its datagram (then the bytes
+    // after the header are the whole datagram's payload).
+    let defrag = w.frag.filter(|d| !w.nested && !d.ipv6 && d.l3_off == o);
+    let reassembled = defrag.is_some_and(|d| d.state == State::Reassembled);
     // The total length bounds the packet (Ethernet pads short frames); 0 is TSO's.
-    let ip_end = o + h.packet_end();
+    let ip_end = if reassembled { end } else { o + h.packet_end() };
     let (frag, proto) = (h.frag_offset(), h.protocol());
     w.push(LayerKind::Ipv4, o, ip_end);
     let flags_byte = at(o, F::FLG_OFF.start..F::FLG_OFF.start + 1);
@@ -82,6 +88,9 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
             w.field("ip.opt.type", p..p + 1, v!("{}", opt.kind));
         }
     }
+    if let Some(d) = defrag {
+        super::defrag::fields(w, d, o + hl..ip_end);
+    }
     if !w.nested {
         let lay = &mut w.lay;
         lay.l3_off = Some(o);
@@ -92,12 +101,14 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
         lay.payload_off = o + hl;
         lay.payload_end = ip_end;
     }
-    if frag != 0 {
-        if !w.nested {
+    if (frag != 0 && !reassembled) || defrag.is_some_and(|d| d.state == State::Pending) {
+        if !w.nested && frag != 0 {
             w.lay.ip_later_fragment = true;
         }
         w.push(LayerKind::Fragment, o + hl, ip_end);
         return w.data(o + hl..ip_end);
     }
+    // A first fragment (not reassembled): its transport header is not whole.
+    w.first_fragment = !w.nested && h.more_frags() && !reassembled;
     w.ip_payload(proto, o + hl..ip_end);
 }

@@ -3,7 +3,8 @@
 //! not the first is not decoded further. Read through [`wire::ipv6`](crate::frame::wire::ipv6).
 
 use super::{hex, v, Emit, LayerKind, Walker};
-use crate::frame::wire::{at, ipv6};
+use crate::frame::reassembly::State;
+use crate::frame::wire::{at, ipv6, Value};
 
 /// The IPv6 header at `o`, its extension headers, then its payload, up to `end`.
 pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
@@ -16,12 +17,16 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
     }
     use ipv6::field as F;
     let plen = h.payload_len();
+    let defrag = w.frag.filter(|d| !w.nested && d.ipv6 && d.l3_off == o);
+    let reassembled = defrag.is_some_and(|d| d.state == State::Reassembled);
     let base = o + ipv6::HEADER_LEN;
     // A jumbogram (RFC 2675): payload length 0 and the hop-by-hop jumbo option's length.
     let jumbo = (plen == 0 && h.next_header() == crate::frame::wire::ip::protocol::HOPOPT)
         .then(|| ipv6::jumbo_option(w.bytes(base, end)))
         .flatten();
+    // A completed datagram: after its fragment header, the whole reassembled payload.
     let ip_end = match jumbo {
+        _ if reassembled => end,
         Some((_, j)) => (base + j as usize).min(end),
         None => o + h.packet_end(),
     };
@@ -50,12 +55,26 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
     }
     let (mut nh, mut off) = (h.next_header(), base);
     let mut later_fragment = false;
+    let mut held = None;
     while ipv6::is_ext_header(nh) && off + ipv6::EXT_HEADER_MIN_LEN <= ip_end {
         let ext = &f[off..ip_end];
+        let len = ipv6::ext_header_len(nh, ext);
         if nh == crate::frame::wire::ip::protocol::IPV6_FRAG {
             later_fragment = ipv6::is_later_fragment(ext);
+            let more = u16::get(&ext[ipv6::field::FRAG_OFF_M]) & 1 == 1;
+            // A first fragment (not reassembled): its transport header is not whole.
+            w.first_fragment = top && more && !later_fragment && !reassembled;
+            frag_header(w, off);
+            if let Some(d) = defrag.filter(|d| d.payload_off == off + len) {
+                if d.state == State::Pending {
+                    held = Some(d);
+                    later_fragment = true;
+                } else {
+                    later_fragment = false;
+                    super::defrag::fields(w, d, off + len..ip_end);
+                }
+            }
         }
-        let len = ipv6::ext_header_len(nh, ext);
         if off + len > ip_end {
             break;
         }
@@ -82,6 +101,9 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
             break;
         }
     }
+    if let Some(d) = held {
+        super::defrag::fields(w, d, off..ip_end);
+    }
     if off > base {
         w.field("ipv6.exthdrs", base..off, v!("{}", hex(&f[base..off])));
     }
@@ -97,4 +119,25 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, o: usize, end: usize) {
         return w.data(off..ip_end);
     }
     w.ip_payload(nh, off..ip_end);
+}
+
+/// The fragment header at `o` (whole: the walk checked 8 bytes), by tshark's names.
+fn frag_header<E: Emit>(w: &mut Walker<'_, E>, o: usize) {
+    use ipv6::field as F;
+    let f = w.f;
+    let fo = u16::get(&f[at(o, F::FRAG_OFF_M)]);
+    let nxt = f[o + F::EXT_NXT_HDR.start];
+    let ident = u32::get(&f[at(o, F::FRAG_IDENT)]);
+    w.field("ipv6.fraghdr.nxt", at(o, F::EXT_NXT_HDR), v!("{nxt}"));
+    w.field(
+        "ipv6.fraghdr.offset",
+        at(o, F::FRAG_OFF_M),
+        v!("{}", fo >> 3),
+    );
+    w.field("ipv6.fraghdr.more", at(o, F::FRAG_OFF_M), v!("{}", fo & 1));
+    w.field(
+        "ipv6.fraghdr.ident",
+        at(o, F::FRAG_IDENT),
+        v!("0x{ident:08x}"),
+    );
 }

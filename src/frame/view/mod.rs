@@ -42,9 +42,11 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use super::reassembly::Defrag;
 use super::wire::sll;
 
 mod arp;
+mod defrag;
 mod erspan;
 mod eth;
 mod icmp;
@@ -172,6 +174,9 @@ pub struct Layout {
     pub ip_end: usize,
     /// IPv4 with a fragment offset that is not 0: no transport header in this frame.
     pub ip_later_fragment: bool,
+    /// The outer transport header's offset when it is in a first fragment that reassembly
+    /// did not complete (tshark gives its TCP no `tcp.len`).
+    pub first_fragment_l4: Option<usize>,
     /// Transport protocol and the offset of its header.
     pub l4: Option<(L4, usize)>,
     /// Offset of the transport checksum field (TCP, UDP, ICMP, ICMPv6).
@@ -236,6 +241,11 @@ pub(crate) struct Walker<'a, E> {
     pub(crate) quoted: bool,
     /// Tunnels and quotes entered so far.
     pub(crate) nesting: u8,
+    /// The outer IP header is a first fragment, not reassembled: its transport header is
+    /// not whole.
+    pub(crate) first_fragment: bool,
+    /// The frame's outer IP header is a fragment that reassembly holds or completed.
+    pub(crate) frag: Option<&'a Defrag>,
 }
 
 impl<'a, E: Emit> Walker<'a, E> {
@@ -394,6 +404,20 @@ pub(crate) fn walk<E: Emit>(frame: &[u8], emit: E) -> Layout {
 /// [`walk`] over a frame of encapsulation `encap`: from the IP header for raw IP, nothing at
 /// all for one that is not decoded.
 pub(crate) fn walk_encap<E: Emit>(frame: &[u8], encap: Encap, emit: E) -> Layout {
+    walk_defrag(frame, encap, None, emit)
+}
+
+/// [`walk_encap`] of a frame that reassembly saw (`frag`, from
+/// [`Reassembler::add`](crate::frame::reassembly::Reassembler::add), with the bytes it gave):
+/// a fragment it holds is `Fragmented IP protocol` with `data` (its transport header is not
+/// decoded), the frame that completes a datagram has the fragment list and the upper layers
+/// of the reassembled payload.
+pub(crate) fn walk_defrag<E: Emit>(
+    frame: &[u8],
+    encap: Encap,
+    frag: Option<&Defrag>,
+    emit: E,
+) -> Layout {
     let mut w = Walker {
         f: frame,
         lay: Layout {
@@ -406,6 +430,8 @@ pub(crate) fn walk_encap<E: Emit>(frame: &[u8], encap: Encap, emit: E) -> Layout
         nested: false,
         quoted: false,
         nesting: 0,
+        first_fragment: false,
+        frag,
     };
     let end = frame.len();
     match encap {
@@ -435,9 +461,15 @@ pub(crate) fn walk_encap<E: Emit>(frame: &[u8], encap: Encap, emit: E) -> Layout
 
 /// [`layout`] of a frame of encapsulation `encap`.
 pub fn layout_of(frame: &[u8], encap: Encap) -> Layout {
-    walk_encap(
+    layout_defrag(frame, encap, None)
+}
+
+/// [`layout_of`] of a frame reassembly saw ([`walk_defrag`]).
+pub fn layout_defrag(frame: &[u8], encap: Encap, frag: Option<&Defrag>) -> Layout {
+    walk_defrag(
         frame,
         encap,
+        frag,
         |_: &'static str, _: Range<usize>, _: &dyn Fn(&mut String)| {},
     )
 }
@@ -459,10 +491,22 @@ pub fn write_values(frame: &[u8], name: &str, out: &mut String) -> usize {
 
 /// [`write_values`] for a frame of encapsulation `encap`.
 pub fn write_values_of(frame: &[u8], encap: Encap, name: &str, out: &mut String) -> usize {
+    write_values_defrag(frame, encap, None, name, out)
+}
+
+/// [`write_values_of`] for a frame reassembly saw ([`walk_defrag`]).
+pub fn write_values_defrag(
+    frame: &[u8],
+    encap: Encap,
+    frag: Option<&Defrag>,
+    name: &str,
+    out: &mut String,
+) -> usize {
     let mut n = 0;
-    walk_encap(
+    walk_defrag(
         frame,
         encap,
+        frag,
         |f: &'static str, _: Range<usize>, v: &dyn Fn(&mut String)| {
             if f == name {
                 if n > 0 {
@@ -485,16 +529,26 @@ pub fn dissect(frame: &[u8]) -> Vec<Field> {
 
 /// [`dissect`] of a frame of encapsulation `encap`.
 pub fn dissect_of(frame: &[u8], encap: Encap) -> Vec<Field> {
+    dissect_defrag(frame, encap, None)
+}
+
+/// [`dissect_of`] of a frame reassembly saw ([`walk_defrag`]).
+pub fn dissect_defrag(frame: &[u8], encap: Encap, frag: Option<&Defrag>) -> Vec<Field> {
     let mut out = Vec::new();
-    let lay = walk_encap(frame, encap, |name, range, value: &dyn Fn(&mut String)| {
-        let mut s = String::new();
-        value(&mut s);
-        out.push(Field {
-            name,
-            value: s,
-            range,
-        })
-    });
+    let lay = walk_defrag(
+        frame,
+        encap,
+        frag,
+        |name, range, value: &dyn Fn(&mut String)| {
+            let mut s = String::new();
+            value(&mut s);
+            out.push(Field {
+                name,
+                value: s,
+                range,
+            })
+        },
+    );
     if lay.payload_off < frame.len() {
         out.push(Field {
             name: "data",
@@ -560,6 +614,17 @@ pub const FIELD_NAMES: &[&str] = &[
     "ip.dst",
     "ip.options",
     "ip.opt.type",
+    "ip.fragments",
+    "ip.fragment",
+    "ip.fragment.error",
+    "ip.fragment.overlap",
+    "ip.fragment.overlap.conflict",
+    "ip.fragment.multipletails",
+    "ip.fragment.toolongfragment",
+    "ip.fragment.count",
+    "ip.reassembled.length",
+    "ip.reassembled.data",
+    "ip.reassembled_in",
     "ipv6.version",
     "ipv6.tclass",
     "ipv6.flow",
@@ -573,6 +638,21 @@ pub const FIELD_NAMES: &[&str] = &[
     "ipv6.hopopts.len_oct",
     "ipv6.opt.jumbo",
     "ipv6.exthdrs",
+    "ipv6.fraghdr.nxt",
+    "ipv6.fraghdr.offset",
+    "ipv6.fraghdr.more",
+    "ipv6.fraghdr.ident",
+    "ipv6.fragments",
+    "ipv6.fragment",
+    "ipv6.fragment.error",
+    "ipv6.fragment.overlap",
+    "ipv6.fragment.overlap.conflict",
+    "ipv6.fragment.multipletails",
+    "ipv6.fragment.toolongfragment",
+    "ipv6.fragment.count",
+    "ipv6.reassembled.length",
+    "ipv6.reassembled.data",
+    "ipv6.reassembled.in",
     "tcp.srcport",
     "tcp.dstport",
     "tcp.seq",

@@ -37,7 +37,9 @@ pub(super) fn walk<E: Emit>(w: &mut Walker<'_, E>, seg: Range<usize>) {
         v!("0x{:04x}", h.checksum()),
     );
     w.field("tcp.urgptr", at(o, F::URGENT), v!("{}", h.urgent()));
-    if !w.quoted {
+    if w.first_fragment && !w.nested {
+        w.lay.first_fragment_l4 = Some(o);
+    } else if !w.quoted {
         w.field("tcp.len", off_byte, v!("{}", end - o - hl));
     }
     if hl > tcp::HEADER_LEN {
