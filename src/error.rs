@@ -94,9 +94,16 @@ impl Capability {
 
     /// One line telling how to get the capability.
     pub fn hint(self) -> String {
+        Capability::hint_all(&[self])
+    }
+
+    /// One line telling how to get all of `caps` at once (`setcap cap_bpf,cap_net_admin+ep`).
+    pub fn hint_all(caps: &[Capability]) -> String {
+        let names: Vec<String> = caps.iter().map(|c| c.name().to_ascii_lowercase()).collect();
         format!(
-            "run as root, or grant it: sudo setcap {}+ep $(command -v vethbench)",
-            self.name().to_ascii_lowercase()
+            "run as root, or grant {}: sudo setcap {}+ep $(command -v vethbench)",
+            if caps.len() == 1 { "it" } else { "them" },
+            names.join(",")
         )
     }
 }

@@ -12,6 +12,14 @@ use std::process::{Child, Stdio};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+/// The tests of this file, one at a time: each runs a relay (a debug build) and a paced
+/// `vethbench test` through it, and two at once on a 2-CPU machine starve the relays.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn topology() {
     common::veth_pair("va", "ra");
     common::veth_pair("rb", "vb");
@@ -75,6 +83,7 @@ fn one_percent_loss_is_within_its_bounds_and_replays_from_the_seed() {
     if !common::require_root!() {
         return;
     }
+    let _one_at_a_time = serial();
     common::in_private_netns(|| {
         topology();
         let dir = tempfile::tempdir().unwrap();
@@ -133,6 +142,7 @@ fn duplicates_and_reorderings_are_the_checkers_and_clean_forwarding_loses_nothin
     if !common::require_root!() {
         return;
     }
+    let _one_at_a_time = serial();
     common::in_private_netns(|| {
         topology();
         let r = relay(&["--duplicate", "1%", "--reorder", "1%", "--seed", "3"]);
@@ -159,6 +169,7 @@ fn a_delay_holds_every_frame_and_corruption_is_counted() {
     if !common::require_root!() {
         return;
     }
+    let _one_at_a_time = serial();
     common::in_private_netns(|| {
         topology();
         let r = relay(&["--delay", "2ms", "--seed", "1"]);

@@ -88,7 +88,7 @@ pub enum BpfError {
     Unsupported { name: String, kind: String },
     #[error("the verifier rejected '{name}': {log}")]
     Rejected { name: String, log: String },
-    #[error("{what}: permission denied: needs {} and {} ({})", Capability::Bpf.name(), Capability::NetAdmin.name(), Capability::Bpf.hint())]
+    #[error("{what}: permission denied: needs {} and {} ({})", Capability::Bpf.name(), Capability::NetAdmin.name(), Capability::hint_all(&[Capability::Bpf, Capability::NetAdmin]))]
     Permission { what: String },
     #[error("program '{name}' is {kind}: it cannot be attached at {hook}")]
     WrongHook {

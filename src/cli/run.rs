@@ -132,7 +132,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", report::json::to_json(&results)).context("stdout")?;
     } else if args.tap {
         write!(out, "{}", report::tap::to_tap(&results)).context("stdout")?;
-    } else {
+    } else if !(results.len() == 1 && results[0].error.is_some()) {
+        // One file that could not run: its error line (below) says all there is.
         write!(out, "{}", report::human::summary(&results)).context("stdout")?;
     }
     if let Err(e) = out.flush() {

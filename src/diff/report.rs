@@ -42,11 +42,14 @@ pub fn write_text(out: &mut String, r: &DiffReport) {
             }
         }
     }
+    let frames = |n: usize| if n == 1 { "frame" } else { "frames" };
     let _ = writeln!(
         out,
-        "A: {} frames, B: {} frames: {} equal, {} changed, {} missing, {} extra, {} reordered{}",
+        "A: {} {}, B: {} {}: {} equal, {} changed, {} missing, {} extra, {} reordered{}",
         r.a_frames,
+        frames(r.a_frames),
         r.b_frames,
+        frames(r.b_frames),
         r.equal,
         r.changed,
         r.missing,

@@ -87,11 +87,14 @@ impl Relay {
                 let slot = (info.mtu as usize + 22).clamp(1536, 65_535 + 22);
                 // Blocks retire after 1 ms however full, so it is the block count that says
                 // how long the relay may be descheduled before its ring drops (a frame lost
-                // there shifts the fates of every later one): 512 blocks hold 0.5 s at up to
-                // ~500k frames/s, in 32 MiB (64 MiB for a 64 KiB MTU) per direction.
+                // there shifts the fates of every later one). Small blocks, many of them: 2048
+                // blocks of 16 KiB (about 128 small frames each) hold 2 s at up to ~128k
+                // frames/s and 262k frames beyond (0.5 s at 500k frames/s), in 32 MiB per
+                // direction (a 64 KiB MTU: 512 blocks of 128 KiB, 64 MiB).
+                let block_size = ((slot + 64).next_power_of_two() as u32).max(1 << 14);
                 let cfg = RxConfig {
-                    block_size: ((slot + 64).next_power_of_two() as u32).max(1 << 16),
-                    block_count: 512,
+                    block_size,
+                    block_count: ((32u32 << 20) / block_size).clamp(512, 2048),
                     block_timeout_ms: 1,
                     ..RxConfig::default()
                 };
