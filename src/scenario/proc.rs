@@ -1,7 +1,10 @@
 //! Commands run inside a node: `sh -c LINE` in the node's network namespace, in the scenario's
 //! directory, with `PR_SET_PDEATHSIG` and a process group of their own
 //! ([`crate::sys::child`]), in a PID namespace of their own (see `spawn`), so they and
-//! everything they start die with the runner and cannot keep a namespace alive.
+//! everything they start die with the runner and cannot keep a namespace alive; and in a mount
+//! namespace of their own with the node's sysfs on `/sys`, bpffs and cgroups kept
+//! ([`crate::sys::sysfs`]), so `/sys/class/net` is the node's and writes there never reach
+//! the host's interfaces.
 //!
 //! The child is forked by the calling thread after it moved into the namespace for the time of
 //! the fork ([`NetnsGuard`]); the death signal follows that thread, so the caller is the
@@ -70,6 +73,8 @@ fn spawn(ns: &Netns, line: &str, how: &How, piped: bool) -> std::io::Result<Chil
     }
     cmd.envs(how.env.iter().map(|(k, v)| (k, v)));
     crate::sys::child::die_with_parent(&mut cmd);
+    // In the child, which is forked inside `ns` (below): the fresh sysfs is the node's.
+    crate::sys::sysfs::own_sysfs(&mut cmd);
     let _in = NetnsGuard::enter(ns).map_err(std::io::Error::other)?;
     cmd.spawn()
 }

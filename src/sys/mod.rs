@@ -18,4 +18,5 @@ pub(crate) mod mem;
 pub(crate) mod nsfs;
 pub(crate) mod recvmsg;
 pub(crate) mod ring;
+pub mod sysfs;
 pub(crate) mod tx;

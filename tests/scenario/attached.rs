@@ -80,6 +80,7 @@ tests:
     steps:
       - ping: {{node: h, to: 198.18.7.2, count: 2}}
       - exec: {{node: c, run: "ip -o link show vc0", expect_output: "vc0"}}
+      - exec: {{node: c, run: "echo $(ls /sys/class/net)", expect_output: "^lo vc0$"}}
       - send: {{port: h:eth0, frame: 'Ether(dst=mac("c:vc0"))/IP(dst="198.18.7.2")/UDP(sport=7, dport=7)/"hi"'}}
       - expect: {{port: c:vc0, fields: {{ip.src: 198.18.7.1, udp.dstport: 7}}}}
 "#

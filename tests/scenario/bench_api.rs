@@ -63,4 +63,9 @@ fn a_router_built_in_rust() {
         )
         .unwrap();
     assert_eq!(out.stdout.trim(), "1");
+    // The node's own sysfs: its two interfaces and loopback, not the host's.
+    let out = bench
+        .exec("r1", "echo $(ls /sys/class/net)", Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(out.stdout.trim(), "eth0 eth1 lo");
 }

@@ -16,6 +16,7 @@ mod filters;
 mod lifecycle;
 mod open_files;
 mod reports;
+mod sysfs;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
