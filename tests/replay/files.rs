@@ -25,6 +25,7 @@ fn topspeed(path: String, extra: &'static [&'static str]) -> (serde_json::Value,
 
 #[test]
 fn two_interfaces_and_every_timestamp_format_replay_fully() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -66,6 +67,7 @@ fn two_interfaces_and_every_timestamp_format_replay_fully() {
 
 #[test]
 fn cooked_and_raw_ip_captures_get_an_ethernet_header() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -119,6 +121,7 @@ fn cooked_and_raw_ip_captures_get_an_ethernet_header() {
 
 #[test]
 fn a_truncated_file_replays_its_good_frames_then_fails_with_the_offset() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -143,6 +146,7 @@ fn a_truncated_file_replays_its_good_frames_then_fails_with_the_offset() {
 
 #[test]
 fn stdin_is_read_and_can_loop() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -168,6 +172,7 @@ fn stdin_is_read_and_can_loop() {
 
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -214,6 +219,7 @@ fn bad_input_is_one_line_and_exit_2() {
 
 #[test]
 fn sigterm_ends_a_slow_replay_at_once_with_a_report() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -259,6 +265,7 @@ type File = Vec<(u64, Vec<u8>)>;
 /// refuses, and with them the whole batch) are skipped and counted; the frames around them go.
 #[test]
 fn runts_are_skipped_and_counted_and_the_rest_is_sent() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }

@@ -17,6 +17,19 @@ use vethbench::frame::{FrameSpec, L4Spec, MacAddr};
 use vethbench::pcapng::{CaptureWriter, EpbFlags, Format, IfaceDesc};
 use vethbench::sock::recvmsg::{RecvConfig, RecvSocket};
 
+/// The timing tests (`timing`) run alone: any other replay beside a paced one (a top-speed
+/// one above all) starves its sender on a 2-CPU machine. They take the lock for writing, the
+/// other tests for reading (those still run side by side).
+static TIMING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
+    TIMING.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    TIMING.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The sender's and receiver's MACs on the test pairs.
 const MAC_A: MacAddr = MacAddr([2, 0, 0, 0, 0, 0xa]);
 const MAC_B: MacAddr = MacAddr([2, 0, 0, 0, 0, 0xb]);

@@ -97,6 +97,7 @@ fn run(
 
 #[test]
 fn macs_and_address_maps_v4_v6_with_and_without_a_tag() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -132,6 +133,7 @@ fn macs_and_address_maps_v4_v6_with_and_without_a_tag() {
 
 #[test]
 fn fix_checksums_with_a_tag_keeps_the_ip_flags() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -186,6 +188,7 @@ fn fix_checksums_with_a_tag_keeps_the_ip_flags() {
 
 #[test]
 fn vlan_add_strip_set() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }
@@ -240,6 +243,7 @@ fn vlan_add_strip_set() {
 
 #[test]
 fn frames_over_the_mtu_are_skipped_and_counted_or_truncated() {
+    let _not_beside_timing = shared();
     if !common::require_root!() {
         return;
     }

@@ -2,13 +2,26 @@
 //! timestamps, without real-time priority. Medians over a thousand gaps, so a few late
 //! wake-ups on a shared machine do not decide the verdict; the report's own gap error against
 //! the receiver's; re-anchoring against `--catch-up` after a stall made with SIGSTOP. The runs
-//! take turns (a lock), as they measure time.
-
-use std::sync::Mutex;
+//! take turns, and no other replay test runs beside them (`exclusive`), as they measure time.
+//! A median that a busy machine spoiled (its sender descheduled for milliseconds, many times)
+//! gets up to three runs: a pacer that is wrong fails them all.
 
 use super::*;
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// Up to three runs of `f`; the first that passes, else the last run's failure.
+fn within_three<T>(mut f: impl FnMut() -> Result<T, String>) -> T {
+    let mut why = String::new();
+    for attempt in 1..=3 {
+        match f() {
+            Ok(v) => return v,
+            Err(e) => {
+                eprintln!("attempt {attempt}: {e}");
+                why = e;
+            }
+        }
+    }
+    panic!("{why}");
+}
 
 /// 1,000 frames 100 µs apart, then 5 bursts of 50 frames at one timestamp, 2 ms apart.
 fn gaps_file() -> Vec<(u64, Vec<u8>)> {
@@ -72,21 +85,27 @@ fn assert_all_intact(file: &[(u64, Vec<u8>)], got: &[(u64, Vec<u8>)]) {
 
 #[test]
 fn the_files_gaps_are_kept() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_d, path) = tmp("gaps.pcapng");
     let file = gaps_file();
     write_capture(&path, Format::Pcapng, false, &file);
-    let (report, got) = common::in_private_netns(move || run(&path, &[]));
-    assert_all_intact(&file, &got);
-    let (err, why) = median_gap_error_us(&got, 1..1000, 100_000.0);
-    assert!(
-        err < 20.0,
-        "{why} (file gaps of 100 µs); sender: {}",
-        report["timing_error"]
-    );
+    let (report, got) = within_three(|| {
+        let p = path.clone();
+        let (report, got) = common::in_private_netns(move || run(&p, &[]));
+        assert_all_intact(&file, &got);
+        let (err, why) = median_gap_error_us(&got, 1..1000, 100_000.0);
+        if err < 20.0 {
+            Ok((report, got))
+        } else {
+            Err(format!(
+                "{why} (file gaps of 100 µs); sender: {}",
+                report["timing_error"]
+            ))
+        }
+    });
     // The bursts' frames leave together: their gaps are far below the 100 µs ones.
     let mut burst: Vec<f64> = (1001..1050)
         .map(|k| (got[k].0 - got[k - 1].0) as f64)
@@ -103,22 +122,28 @@ fn the_files_gaps_are_kept() {
 
 #[test]
 fn pps_spaces_frames_evenly() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_d, path) = tmp("pps.pcap");
     let file = gaps_file();
     write_capture(&path, Format::Pcap, false, &file);
-    let (report, got) = common::in_private_netns(move || run(&path, &["--pps", "10000"]));
-    assert_all_intact(&file, &got);
-    // Every gap, the bursts' included, is 100 µs.
-    let (err, why) = median_gap_error_us(&got, 1..got.len(), 100_000.0);
-    assert!(
-        err < 20.0,
-        "{why} (--pps 10000); sender: {}",
-        report["timing_error"]
-    );
+    let report = within_three(|| {
+        let p = path.clone();
+        let (report, got) = common::in_private_netns(move || run(&p, &["--pps", "10000"]));
+        assert_all_intact(&file, &got);
+        // Every gap, the bursts' included, is 100 µs.
+        let (err, why) = median_gap_error_us(&got, 1..got.len(), 100_000.0);
+        if err < 20.0 {
+            Ok(report)
+        } else {
+            Err(format!(
+                "{why} (--pps 10000); sender: {}",
+                report["timing_error"]
+            ))
+        }
+    });
     // The rate between the pauses that late frames made (re-anchoring moves the schedule back
     // by them).
     let paced_s =
@@ -132,10 +157,10 @@ fn pps_spaces_frames_evenly() {
 
 #[test]
 fn topspeed_sends_every_frame() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_d, path) = tmp("top.pcapng");
     let file = gaps_file();
     write_capture(&path, Format::Pcapng, false, &file);
@@ -185,10 +210,10 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// sender's clock read and the kernel's stamp shows on one side only).
 #[test]
 fn the_reports_gap_error_agrees_with_the_receiver() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_d, path) = tmp("mixed.pcap");
     let file = mixed_gaps_file(1500);
     write_capture(&path, Format::Pcap, false, &file);
@@ -274,10 +299,10 @@ fn catch_ups(got: &[(u64, Vec<u8>)]) -> usize {
 /// `--catch-up` the frames made overdue leave at once and the schedule does not move.
 #[test]
 fn a_stall_reanchors_the_schedule_unless_catch_up() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_d, path) = tmp("stall.pcap");
     let file: Vec<(u64, Vec<u8>)> = (0..1500)
         .map(|i| (1_700_000_000_000_000_000 + i as u64 * 100_000, udp(i, None)))

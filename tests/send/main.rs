@@ -13,6 +13,14 @@ use std::time::{Duration, Instant};
 use nix::sys::socket::{self, sockopt, AddressFamily, LinkAddr, SockFlag, SockProtocol, SockType};
 use vethbench::frame::{FrameSpec, L4Spec};
 
+/// Tests that time frames (`pacing`) and the benches (`bench`, which load both CPUs for tens
+/// of seconds) run one at a time: a bench beside a pacing test starves its sender.
+static EXCLUSIVE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    EXCLUSIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A golden frame from fixtures/frames.
 fn fixture(name: &str) -> Vec<u8> {
     common::golden_frame(name)

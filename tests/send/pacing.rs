@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn rate_paces_the_burst() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
@@ -80,6 +81,7 @@ fn rate_paces_the_burst() {
 
 #[test]
 fn rate_spaces_frames_evenly_below_a_millisecond() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }
@@ -154,6 +156,7 @@ fn pacing_attempt() -> Result<(), String> {
 
 #[test]
 fn count_is_sent_with_batched_sendmmsg() {
+    let _one_at_a_time = exclusive();
     if !common::require_root!() {
         return;
     }

@@ -62,6 +62,8 @@ fn run_one(
     conf: &std::path::Path,
 ) -> anyhow::Result<Run> {
     cap.stdout(Stdio::null()).stderr(Stdio::piped());
+    // Neither tool outlives the bench (killed with it: SIGKILL included).
+    vethbench::sys::child::die_with_parent(&mut cap);
     let cpu0 = children_cpu_ns();
     let mut child = cap
         .spawn()
@@ -87,15 +89,17 @@ fn run_one(
     }
     // The rest of stderr, drained so that the capturer never blocks on it.
     let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    let blast = Command::new("trafgen")
+    let mut blast = Command::new("trafgen");
+    blast
         .args(["--dev", SEND, "--cpus", "1", "--num"])
         .arg((count + count / 2).to_string())
         .arg("--conf")
         .arg(conf)
         .arg("--no-sock-mem")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
+        .stderr(Stdio::null());
+    vethbench::sys::child::die_with_parent(&mut blast);
+    let blast = blast.spawn();
     let mut blast = match blast {
         Ok(b) => b,
         Err(e) => {

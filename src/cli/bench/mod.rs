@@ -133,6 +133,7 @@ fn one_shot_ms(
         let mut c = Command::new(exe);
         c.args(["send", "-i", "vbsend0", "-q"]).args(args);
         c.stdout(Stdio::null()).stderr(Stdio::piped());
+        vethbench::sys::child::die_with_parent(&mut c);
         let (secs, out) = pair.run_a(|| -> Result<_, LinkError> {
             let t = Instant::now();
             let out = c.output();
@@ -261,6 +262,8 @@ fn bench_send(
             other => bail!("unknown tool '{other}' ({})", TOOLS.join(", ")),
         };
         cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        // A tool outlives no bench (killed with it: SIGKILL included).
+        vethbench::sys::child::die_with_parent(&mut cmd);
         eoutln!("running {name} ({count} frames)...")?;
         // The tools are spawned from a thread inside the namespace, so they run in it.
         let row = pair.run_a(|| -> Result<anyhow::Result<Row>, LinkError> {

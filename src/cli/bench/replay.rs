@@ -126,6 +126,8 @@ struct Run {
 
 /// Run `cmd` in the pair's namespace, with the peer's kernel receive timestamps when `stamps`.
 fn run_one(pair: &PrivatePair, mut cmd: Command, stamps: bool) -> anyhow::Result<Run> {
+    // A tool outlives no bench (killed with it: SIGKILL included).
+    vethbench::sys::child::die_with_parent(&mut cmd);
     pair.run_a(|| -> Result<anyhow::Result<Run>, LinkError> {
         Ok((|| {
             let mut rx = if stamps {

@@ -513,6 +513,8 @@ pub(super) fn timed(
     name: &str,
 ) -> anyhow::Result<(Rate, Vec<u8>)> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // A tool outlives no bench (killed with it: SIGKILL included).
+    vethbench::sys::child::die_with_parent(cmd);
     pair.run_a(|| -> Result<anyhow::Result<(Rate, Vec<u8>)>, LinkError> {
         Ok((|| {
             let before = rx_packets(RX)?;
