@@ -19,3 +19,4 @@ pub(crate) mod nsfs;
 pub(crate) mod recvmsg;
 pub(crate) mod ring;
 pub(crate) mod tx;
+pub mod xsk;
