@@ -150,6 +150,8 @@ fn bench_all_prints_one_table_or_json() {
         "replay p99 gap error",
         "replay --topspeed",
         "capture -c N CPU per frame",
+        "AF_XDP receive (frames/s)",
+        "AF_XDP transmit, at the peer (frames/s)",
         "read -Y (frames/s)",
         "diff A B (s)",
         "scenario step filter: p50",
@@ -254,6 +256,7 @@ fn bench_xdp_prints_both_directions_and_leaves_no_program() {
         ("rx", "AF_PACKET"),
         ("tx", "AF_XDP"),
         ("tx", "AF_PACKET"),
+        ("tx", "AF_PACKET-bypass"),
     ] {
         let row: Vec<&str> = text
             .lines()

@@ -16,7 +16,9 @@
 //!
 //! Transmit: N copies of the same 64-byte frame from one end, by vethbench's AF_PACKET path
 //! (`send`'s: sendmmsg of 64-frame batches, ENOBUFS offered again) or by an AF_XDP tx ring
-//! (copy mode: one sendto kick per batch, the kernel sends at most 32 per kick), counted at
+//! (copy mode: one sendto kick per batch, the kernel sends at most 32 per kick; it skips the
+//! qdisc, so the AF_PACKET path also runs with PACKET_QDISC_BYPASS, `send --qdisc-bypass`, the
+//! third tx row, in the AF_PACKET turn), counted at
 //! the peer (its rx_packets); frames/s is what arrived over the sender's wall time, CPU the
 //! sending thread's (which includes the peer's receive path: veth delivers in the sender's
 //! context).
@@ -211,9 +213,13 @@ fn rx_xdp(
     })
 }
 
-/// Send `count` frames with vethbench's AF_PACKET path; the peer's count.
-fn tx_packet(count: u64) -> anyhow::Result<Run> {
+/// Send `count` frames with vethbench's AF_PACKET path (`bypass`: `send --qdisc-bypass`, the
+/// qdisc skipped as AF_XDP's copy mode skips it); the peer's count.
+fn tx_packet(count: u64, bypass: bool) -> anyhow::Result<Run> {
     let mut tx = TxSocket::open(SEND)?;
+    if bypass {
+        tx.set_qdisc_bypass(true)?;
+    }
     let mut batch = TxBatch::new(64, FRAME.len());
     batch.fill(&FRAME);
     let before = super::rx_packets(RECV)?;
@@ -326,14 +332,15 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
     )?;
     writeln!(
         out,
-        "{:<6} {:<4} {:<10} {:>9} {:>11} {:>10} {:>6}",
+        "{:<6} {:<4} {:<16} {:>9} {:>11} {:>10} {:>6}",
         "round", "dir", "path", "frames", "frames/s", "cpu ns/fr", "load"
     )?;
     // (AF_XDP, AF_PACKET) per round: rx pps, rx cpu, tx pps, tx cpu.
     let (mut rxp, mut rxc, mut txp, mut txc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut txb = Vec::new();
     for round in 0..rounds {
         let mut rx = [None; 2];
-        let mut tx = [None; 2];
+        let mut tx = [None; 3];
         for k in 0..2 {
             let which = (k + round as usize) % 2;
             let (c, o) = (&conf, &obj);
@@ -346,16 +353,28 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
             })??;
             rx[which] = Some(r);
             let t = pair.run_a(|| -> Result<anyhow::Result<Run>, LinkError> {
-                Ok(if which == 0 { tx_xdp(n) } else { tx_packet(n) })
+                Ok(if which == 0 {
+                    tx_xdp(n)
+                } else {
+                    tx_packet(n, false)
+                })
             })??;
             tx[which] = Some(t);
-            for (dir, run) in [("rx", r), ("tx", t)] {
+            let mut rows = vec![("rx", r, which), ("tx", t, which)];
+            if which == 1 {
+                let b = pair.run_a(|| -> Result<anyhow::Result<Run>, LinkError> {
+                    Ok(tx_packet(n, true))
+                })??;
+                tx[2] = Some(b);
+                rows.push(("tx", b, 2));
+            }
+            for (dir, run, path) in rows {
                 writeln!(
                     out,
-                    "{:<6} {:<4} {:<10} {:>9} {:>11.0} {:>10.1} {:>6.1}",
+                    "{:<6} {:<4} {:<16} {:>9} {:>11.0} {:>10.1} {:>6.1}",
                     round + 1,
                     dir,
-                    if which == 0 { "AF_XDP" } else { "AF_PACKET" },
+                    ["AF_XDP", "AF_PACKET", "AF_PACKET-bypass"][path],
                     run.frames,
                     run.pps(),
                     run.ns_per_frame(),
@@ -369,6 +388,8 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
         let (x, p) = (tx[0].expect("ran"), tx[1].expect("ran"));
         txp.push((x.pps(), p.pps()));
         txc.push((x.ns_per_frame(), p.ns_per_frame()));
+        let b = tx[2].expect("ran");
+        txb.push((x.pps(), b.pps()));
     }
     let rx_ref = format!("AF_PACKET ring (AF_XDP: XDP {mode})");
     Ok(vec![
@@ -390,6 +411,13 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
             "AF_XDP transmit, at the peer (frames/s)",
             "AF_PACKET sendmmsg",
             &txp,
+            Goal::AtLeast(1.3),
+            false,
+        ),
+        Figure::from_rounds(
+            "AF_XDP transmit, at the peer (frames/s)",
+            "AF_PACKET sendmmsg --qdisc-bypass",
+            &txb,
             Goal::AtLeast(1.3),
             false,
         ),
