@@ -119,11 +119,12 @@ impl Drop for Blast {
 }
 
 fn blast(conf: &std::path::Path) -> anyhow::Result<Blast> {
-    use std::os::unix::process::CommandExt;
-    let c = Command::new("trafgen")
+    let mut c = Command::new("trafgen");
+    // Its own process group (killed whole on drop), and SIGKILLed if this thread dies.
+    vethbench::sys::child::die_with_parent(&mut c);
+    let c = c
         .args(["--dev", SEND, "--cpus", "1", "--no-sock-mem", "--conf"])
         .arg(conf)
-        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
