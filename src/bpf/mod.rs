@@ -502,6 +502,28 @@ impl Object {
         })
     }
 
+    /// Point entry `index` of the XSKMAP `map` at an AF_XDP socket (`bench xdp`).
+    pub fn xsk_set(
+        &mut self,
+        map: &str,
+        index: u32,
+        socket: std::os::fd::BorrowedFd<'_>,
+    ) -> Result<(), BpfError> {
+        let have = self.maps().join(", ");
+        let m = self.ebpf.map_mut(map).ok_or_else(|| BpfError::NoMap {
+            path: self.path.clone(),
+            name: map.to_string(),
+            have,
+        })?;
+        let err = |why: String| BpfError::Map {
+            map: map.to_string(),
+            why,
+        };
+        let mut x = aya::maps::XskMap::try_from(m).map_err(|e| err(e.to_string()))?;
+        x.set(index, socket, 0)
+            .map_err(|e| err(format!("update: {e}")))
+    }
+
     /// Up to `limit` keys of `map`, in the kernel's order.
     pub fn map_keys(&self, map: &str, limit: usize) -> Result<Vec<Vec<u8>>, BpfError> {
         let shape = self.map_shape(map)?;

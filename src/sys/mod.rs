@@ -1,7 +1,8 @@
 //! The OS glue: every `unsafe` block of the crate is here, each with a `SAFETY:` comment, and
 //! the system calls that have no other home (CPU affinity). The safe wrappers in
 //! `sock::{tx, ring, recvmsg, filter}`, `link::offload` (the ethtool ioctl), `link::netns`
-//! (NS_GET_NSTYPE), `diff`'s arenas ([`mem`]) and the harness's and `send`'s thread pinning ([`cpu`]) are the callers.
+//! (NS_GET_NSTYPE), `diff`'s arenas ([`mem`]) and the harness's and `send`'s thread pinning ([`cpu`]) are the callers;
+//! [`xsk`] (AF_XDP sockets) is safe API itself, used by `bench xdp`.
 //!
 //! What stays true: nothing above this module needs `unsafe`; `lib.rs` denies it everywhere
 //! else.
@@ -20,3 +21,4 @@ pub(crate) mod recvmsg;
 pub(crate) mod ring;
 pub mod sysfs;
 pub(crate) mod tx;
+pub mod xsk;

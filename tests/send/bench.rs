@@ -1,4 +1,5 @@
 //! `vethbench bench send`: no scratch files left when a tool fails; the qdisc-bypass path.
+//! `vethbench bench xdp`: both rows, finite ratios, no XDP program left behind.
 
 use super::*;
 
@@ -155,6 +156,8 @@ fn bench_all_prints_one_table_or_json() {
         "replay p99 gap error",
         "replay --topspeed",
         "capture -c N CPU per frame",
+        "AF_XDP receive (frames/s)",
+        "AF_XDP transmit, at the peer (frames/s)",
         "read -Y (frames/s)",
         "diff A B (s)",
         "scenario step filter: p50",
@@ -212,4 +215,101 @@ fn bench_diff_checks_the_changed_count_and_prints_its_figure() {
     );
     // Scratch files removed.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+/// `bpftool prog show name xsk_redirect` (the bench's XDP program), or None without bpftool.
+fn xsk_progs() -> Option<String> {
+    let out = std::process::Command::new("bpftool")
+        .args(["prog", "show", "name", "xsk_redirect"])
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The XDP programs attached in the host's namespace (`ip -d link`'s "prog/xdp" lines).
+fn host_xdp() -> Vec<String> {
+    let out = std::process::Command::new("ip")
+        .args(["-d", "link", "show"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("xdp"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bench_xdp_prints_both_directions_and_leaves_no_program() {
+    if !common::require_root!() {
+        return;
+    }
+    if std::process::Command::new("clang")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: bench xdp builds its XDP program with clang");
+        return;
+    }
+    let host_before = host_xdp();
+    let out = run(&["bench", "xdp", "--count", "20000", "--rounds", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // Each path's row: rx takes exactly N, tx's peer count is at most N (AF_XDP copy mode
+    // completes a frame the peer's backlog dropped).
+    for (dir, path) in [
+        ("rx", "AF_XDP"),
+        ("rx", "AF_PACKET"),
+        ("tx", "AF_XDP"),
+        ("tx", "AF_PACKET"),
+        ("tx", "AF_PACKET-bypass"),
+    ] {
+        let row: Vec<&str> = text
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|t| t.len() == 7 && t[1] == dir && t[2] == path)
+            .unwrap_or_else(|| panic!("no {dir} {path} row: {text}"));
+        let frames: u64 = row[3].parse().unwrap();
+        let pps: f64 = row[4].parse().unwrap();
+        let ns: f64 = row[5].parse().unwrap();
+        if dir == "rx" {
+            assert_eq!(frames, 20000, "{row:?}");
+        } else {
+            assert!(frames > 0 && frames <= 20000, "{row:?}");
+        }
+        assert!(pps > 0.0 && pps.is_finite(), "{row:?}");
+        assert!(ns > 0.0 && ns.is_finite(), "{row:?}");
+    }
+    // The table's rows, one per direction, with finite ratios (the token before the spread).
+    for fig in [
+        "AF_XDP receive (frames/s)",
+        "AF_XDP transmit, at the peer (frames/s)",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(fig))
+            .unwrap_or_else(|| panic!("no table row {fig}: {text}"));
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let spread = t
+            .iter()
+            .position(|w| {
+                w.split_once('-')
+                    .is_some_and(|(a, b)| a.parse::<f64>().is_ok() && b.parse::<f64>().is_ok())
+            })
+            .unwrap_or_else(|| panic!("no spread in {line}"));
+        let ratio: f64 = t[spread - 1].parse().unwrap();
+        assert!(ratio.is_finite() && ratio > 0.0, "{line}");
+    }
+    assert!(
+        text.contains("XDP native") || text.contains("XDP generic"),
+        "{text}"
+    );
+    // Nothing attached: the pair's namespace is gone with its links, the host's links carry
+    // what they did before, and the program is not loaded anywhere (its link and fds went
+    // with the process).
+    assert_eq!(host_xdp(), host_before);
+    if let Some(left) = xsk_progs() {
+        assert!(left.trim().is_empty(), "XDP program left loaded: {left}");
+    }
 }

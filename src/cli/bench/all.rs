@@ -2,7 +2,7 @@
 //! trafgen and tcpreplay, `test` against `send` alone and tcpreplay, `--flows 1000` against one
 //! flow, latency against its references (the kernel floor, half the ping-pong), `replay`'s
 //! timing against tcpreplay's (quiet, and with `--load` also loaded) and its top speed,
-//! `capture`'s CPU per frame against tcpdump's, `read -Y` against `tshark -Y`, `diff A B`
+//! `capture`'s CPU per frame against tcpdump's, an AF_XDP socket against AF_PACKET (`xdp`), `read -Y` against `tshark -Y`, `diff A B`
 //! against reading both, and a scenario's
 //! `filter:` step against `fields:` (`scenario`). Each bench's
 //! own rows go to stderr; stdout has the table (or, with `--json`, the figures as a JSON
@@ -87,6 +87,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     eoutln!("== bench capture ==")?;
     let c = super::capture::Args { count, rounds };
     figs.extend(super::capture::measure(&c, &mut err)?);
+    eoutln!("== bench xdp ==")?;
+    let x = super::xdp::Args { count, rounds };
+    figs.extend(super::xdp::measure(&x, &mut err)?);
     eoutln!("== bench read ==")?;
     let r = super::read::Args {
         count,

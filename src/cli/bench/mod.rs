@@ -2,7 +2,8 @@
 //! is here; `bench test` in `test`, with its ping-pong reference (`pingpong`) and its Scapy
 //! run (`scapy`, the Python script beside it in `scapy_bench.py`); `bench replay` in `replay`;
 //! `bench read` (`read -Y` against `tshark -Y`) in `read`; `bench diff` (`diff A B` against
-//! reading both) in `diff`; `bench capture` (CPU per frame against tcpdump's) in `capture`;
+//! reading both) in `diff`; `bench capture` (CPU per frame against tcpdump's) in `capture`; `bench xdp` (AF_XDP against
+//! AF_PACKET, both directions) in `xdp`;
 //! `bench all` in `all`, which runs them all and prints one table (`table`, which every bench
 //! ends with too).
 //!
@@ -73,6 +74,9 @@ enum What {
     /// CPU time of `vethbench capture -w FILE -c N` against `tcpdump -w FILE -c N`, each
     /// taking N frames of a trafgen blast on a private pair (user+sys per frame).
     Capture(capture::Args),
+    /// An AF_XDP socket against vethbench's AF_PACKET paths, receive (a trafgen blast) and
+    /// transmit (counted at the peer): frames/s and CPU per frame.
+    Xdp(xdp::Args),
     /// Every comparison above in one run, as one table of ratios (the benches' own output on
     /// stderr).
     All(all::Args),
@@ -97,6 +101,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         What::Read(a) => read::run(a),
         What::Diff(a) => diff::run(a),
         What::Capture(a) => capture::run(a),
+        What::Xdp(a) => xdp::run(a),
         What::All(a) => all::run(a),
     }
 }
@@ -484,3 +489,4 @@ mod scapy;
 mod scenario;
 mod table;
 mod test;
+mod xdp;
