@@ -66,7 +66,9 @@ def test_flows_sizes_and_latency_mode(tb):
     assert sum(f["intact"] for f in r["per_flow"]) == 2000
     assert {s["len"] for s in r["sizes"]} == {66, 1514}
     r = tb.run(count=200, mode="latency", size="imix")
-    assert r["mode"] == "latency" and r["intact"] == 200 and r["latency"]["samples"] == 200
+    # One frame in 8 asks for its TX timestamp (the path figure) and is left out of the
+    # user-to-kernel one (docs/test.md): 200 - 25.
+    assert r["mode"] == "latency" and r["intact"] == 200 and r["latency"]["samples"] == 175
 
 
 def test_a_frame_of_ones_own(tb):
