@@ -118,9 +118,5 @@ pub fn measure(a: &Args, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    let figs = measure(&a, &mut out)?;
-    writeln!(out)?;
-    table::print(&mut out, &figs)?;
-    Ok(ExitCode::SUCCESS)
+    table::run_printed(|out| measure(&a, out))
 }

@@ -234,6 +234,19 @@ impl Drop for Load {
     }
 }
 
+/// A single bench's command: its rows to stdout as `measure` prints them, a blank line, then
+/// its table; exit 0 (a missed goal is a mark in the table).
+pub fn run_printed(
+    measure: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<Vec<Figure>>,
+) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let figs = measure(&mut out)?;
+    writeln!(out)?;
+    print(&mut out, &figs)?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,11 +91,7 @@ impl Rate {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    let figs = measure(&a, &mut out)?;
-    writeln!(out)?;
-    table::print(&mut out, &figs)?;
-    Ok(ExitCode::SUCCESS)
+    table::run_printed(|out| measure(&a, out))
 }
 
 /// Run the bench, printing its rows to `out`; the figures of the table.
