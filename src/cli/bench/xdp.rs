@@ -137,33 +137,53 @@ fn patience(count: u64) -> Duration {
     Duration::from_secs(10 + count / 50_000)
 }
 
-/// Receive `count` frames of a blast on the AF_PACKET ring. Runs in the pair's namespace.
-fn rx_packet(count: u64, conf: &std::path::Path) -> anyhow::Result<Run> {
-    let mut ring = RxRing::open(RECV, &RxConfig::default())?;
-    let _b = blast(conf)?;
+/// Take `count` frames with `take` (the frames it took, or `None` when its wait of 100 ms saw
+/// none; it calls `ready` once frames are there, before taking them), timed and CPU-counted
+/// from the first frame on; `what` names the path in the error.
+fn take_frames(
+    count: u64,
+    what: &str,
+    mut take: impl FnMut(&mut dyn FnMut()) -> anyhow::Result<Option<u64>>,
+) -> anyhow::Result<Run> {
     let t0 = Instant::now();
     let mut got = 0u64;
     let mut first: Option<(Instant, u64)> = None;
     while got < count {
         if t0.elapsed() > patience(count) {
             bail!(
-                "AF_PACKET: {got} of {count} frames after {:?}",
+                "{what}: {got} of {count} frames after {:?}",
                 patience(count)
             );
         }
-        if !ring.poll(Duration::from_millis(100))? {
-            continue;
+        let mut ready = || {
+            if first.is_none() {
+                first = Some((Instant::now(), thread_cpu_ns()));
+            }
+        };
+        if let Some(k) = take(&mut ready)? {
+            got += k;
         }
-        if first.is_none() {
-            first = Some((Instant::now(), thread_cpu_ns()));
-        }
-        ring.for_each(|_| got += 1);
     }
     let (t, c) = first.context("no frame")?;
     Ok(Run {
         frames: count,
         secs: t.elapsed().as_secs_f64(),
         cpu_s: thread_cpu_ns().saturating_sub(c) as f64 / 1e9,
+    })
+}
+
+/// Receive `count` frames of a blast on the AF_PACKET ring. Runs in the pair's namespace.
+fn rx_packet(count: u64, conf: &std::path::Path) -> anyhow::Result<Run> {
+    let mut ring = RxRing::open(RECV, &RxConfig::default())?;
+    let _b = blast(conf)?;
+    take_frames(count, "AF_PACKET", |ready| {
+        if !ring.poll(Duration::from_millis(100))? {
+            return Ok(None);
+        }
+        ready();
+        let mut k = 0u64;
+        ring.for_each(|_| k += 1);
+        Ok(Some(k))
     })
 }
 
@@ -181,36 +201,19 @@ fn rx_xdp(
     o.xsk_set("xsks", 0, xsk.fd())?;
     let _att = o.attach("xsk_redirect", RECV, hook)?;
     let _b = blast(conf)?;
-    let t0 = Instant::now();
-    let mut got = 0u64;
-    let mut first: Option<(Instant, u64)> = None;
-    while got < count {
-        if t0.elapsed() > patience(count) {
-            bail!(
-                "AF_XDP: {got} of {count} frames after {:?}",
-                patience(count)
-            );
-        }
+    take_frames(count, "AF_XDP", |ready| {
         if !xsk.wait_rx(100)? {
-            continue;
+            return Ok(None);
         }
-        if first.is_none() {
-            first = Some((Instant::now(), thread_cpu_ns()));
-        }
+        ready();
         let k = xsk.recv(1024, |_| {});
-        got += k as u64;
         // Batch as the AF_PACKET ring does (a block per 4 ms at most): a short take means the
         // ring is nearly empty, so let it fill for 0.5 ms (2048 slots: room for 4M frames/s)
         // rather than wake once per frame.
         if k < 64 {
             std::thread::sleep(Duration::from_micros(500));
         }
-    }
-    let (t, c) = first.context("no frame")?;
-    Ok(Run {
-        frames: count,
-        secs: t.elapsed().as_secs_f64(),
-        cpu_s: thread_cpu_ns().saturating_sub(c) as f64 / 1e9,
+        Ok(Some(k as u64))
     })
 }
 
