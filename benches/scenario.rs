@@ -64,25 +64,18 @@ ip -n {p}h2 route add default via 198.18.2.1
 
 /// The router's topology with two tests of one send + expect each: the forwarded frame
 /// checked by `fields:`, or by `filter:` with the same conditions.
-const FIELD_VS_FILTER: &str = r#"
-tests:
-  - name: fields
-    steps:
-      - send: {port: h1:eth0, frame: 'Ether(dst=mac("r1:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=7, dport=9)/"bench"'}
-      - expect: {port: h2:eth0, fields: {ip.src: 198.18.1.2, ip.ttl: 63, udp.dstport: 9}}
-  - name: filter
-    steps:
-      - send: {port: h1:eth0, frame: 'Ether(dst=mac("r1:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=7, dport=9)/"bench"'}
-      - expect: {port: h2:eth0, filter: 'ip.src == 198.18.1.2 && ip.ttl == 63 && udp.dstport == 9'}
-"#;
+const FIELD_VS_FILTER: &str = include_str!("field-vs-filter.yaml");
 
 /// 2b: `filter:` against `fields:` in a send + expect step (issue 19: at most 1.5x), `rounds`
 /// rounds of 1000 steps of each, taking turns.
 fn filter_vs_fields(bench: &mut Bench, dir: &std::path::Path, rounds: usize) {
     let text = std::fs::read_to_string(dir.join("router.yaml")).unwrap();
     let head = &text[..text.find("\ntests:").expect("router.yaml has tests")];
-    let sc = scenario::parse_str(&format!("{head}{FIELD_VS_FILTER}"), Some(dir.to_path_buf()))
-        .expect("the bench's scenario");
+    let sc = scenario::parse_str(
+        &format!("{head}\n{FIELD_VS_FILTER}"),
+        Some(dir.to_path_buf()),
+    )
+    .expect("the bench's scenario");
     let step = |t: usize| -> &[scenario::model::Step] { &sc.tests[t].steps };
     let mut once = |t: usize| -> Duration {
         bench.reset().unwrap();

@@ -15,17 +15,7 @@ use super::table::{Figure, Goal};
 /// The router's topology (the example file, built in) with two tests of one send + expect
 /// each: checked by `fields:`, or by `filter:` with the same conditions.
 const ROUTER: &str = include_str!("../../../examples/router.yaml");
-const FIELD_VS_FILTER: &str = r#"
-tests:
-  - name: fields
-    steps:
-      - send: {port: h1:eth0, frame: 'Ether(dst=mac("r1:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=7, dport=9)/"bench"'}
-      - expect: {port: h2:eth0, fields: {ip.src: 198.18.1.2, ip.ttl: 63, udp.dstport: 9}}
-  - name: filter
-    steps:
-      - send: {port: h1:eth0, frame: 'Ether(dst=mac("r1:eth0"))/IP(src="198.18.1.2", dst="198.18.2.2")/UDP(sport=7, dport=9)/"bench"'}
-      - expect: {port: h2:eth0, filter: 'ip.src == 198.18.1.2 && ip.ttl == 63 && udp.dstport == 9'}
-"#;
+const FIELD_VS_FILTER: &str = include_str!("../../../benches/field-vs-filter.yaml");
 
 fn p50(v: &mut [Duration]) -> f64 {
     v.sort();
@@ -36,7 +26,7 @@ fn p50(v: &mut [Duration]) -> f64 {
 /// against p50 fields.
 pub fn measure(steps: usize, rounds: u32, out: &mut dyn Write) -> anyhow::Result<Vec<Figure>> {
     let head = &ROUTER[..ROUTER.find("\ntests:").context("router.yaml has tests")?];
-    let sc = scenario::parse_str(&format!("{head}{FIELD_VS_FILTER}"), None)
+    let sc = scenario::parse_str(&format!("{head}\n{FIELD_VS_FILTER}"), None)
         .map_err(|e| anyhow::anyhow!("the bench's scenario: {e}"))?;
     let mut bench = Bench::new(&sc.topology)?;
     let mut once = |t: usize| -> anyhow::Result<Duration> {
